@@ -1,0 +1,3 @@
+//! DotVM benchmarks.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The `dotvm` command-line tool.
+
+fn main() {}

@@ -1,0 +1,275 @@
+//! Decoded instructions and their byte encoding (the encoder and the checked decoder).
+
+use crate::isa::{Opcode, OperandKind, is_prefix_byte};
+use ruint::aliases::U512;
+use std::fmt;
+
+/// The widest word immediate (Arch512), used for every architecture's immediates in
+/// architecture-independent code; the verifier checks it fits the file's word.
+pub type Imm = U512;
+
+/// The operand of one instruction; its variant always matches [`Opcode::operand`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Operand {
+    /// For [`OperandKind::None`].
+    None,
+    /// For [`OperandKind::Imm`].
+    Imm(Imm),
+    /// For [`OperandKind::Const`], [`OperandKind::Local`], [`OperandKind::Global`] and
+    /// [`OperandKind::Func`].
+    Index(u32),
+    /// For [`OperandKind::Target`]: byte offset from the start of the function.
+    Target(u32),
+    /// For [`OperandKind::Offset`].
+    Offset(u32),
+    /// For [`OperandKind::Depth`].
+    Depth(u8),
+    /// For [`OperandKind::Syscall`].
+    Syscall(u16),
+}
+
+/// One instruction: an opcode and its operand.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Instruction {
+    /// What to do.
+    pub opcode: Opcode,
+    /// Its operand.
+    pub operand: Operand,
+}
+
+/// Why bytes could not be decoded as an instruction. Offsets are relative to the start of
+/// the function's code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// No opcode has this number.
+    #[error("unknown opcode 0x{code:02X} at pc {pc}")]
+    UnknownOpcode {
+        /// The number read (prefix byte included for two-byte codes).
+        code: u16,
+        /// Where the instruction starts.
+        pc: u32,
+    },
+    /// The code ended inside an instruction.
+    #[error("truncated {what} of instruction at pc {pc}")]
+    Truncated {
+        /// Which part is missing (`opcode`, `operand`).
+        what: &'static str,
+        /// Where the instruction starts.
+        pc: u32,
+    },
+    /// A word immediate declares more than 64 bytes.
+    #[error("immediate of {len} bytes at pc {pc} is wider than the widest word (64 bytes)")]
+    ImmediateTooLong {
+        /// Declared length.
+        len: u8,
+        /// Where the instruction starts.
+        pc: u32,
+    },
+    /// A word immediate is not in minimal form (its last byte is zero).
+    #[error("immediate at pc {pc} is not minimally encoded (trailing zero byte)")]
+    NonCanonicalImmediate {
+        /// Where the instruction starts.
+        pc: u32,
+    },
+}
+
+impl Instruction {
+    /// An instruction without an operand.
+    pub fn simple(opcode: Opcode) -> Instruction {
+        debug_assert_eq!(opcode.operand(), OperandKind::None);
+        Instruction {
+            opcode,
+            operand: Operand::None,
+        }
+    }
+
+    /// Appends the encoding of this instruction to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let code = self.opcode.code();
+        if self.opcode.is_prefixed() {
+            out.push((code >> 8) as u8);
+        }
+        out.push(code as u8);
+        match &self.operand {
+            Operand::None => {}
+            Operand::Imm(value) => {
+                let bytes = value.to_le_bytes::<64>();
+                let len = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                out.push(len as u8);
+                out.extend_from_slice(&bytes[..len]);
+            }
+            Operand::Index(v) | Operand::Target(v) | Operand::Offset(v) => {
+                out.extend_from_slice(&v.to_le_bytes())
+            }
+            Operand::Depth(d) => out.push(*d),
+            Operand::Syscall(n) => out.extend_from_slice(&n.to_le_bytes()),
+        }
+    }
+
+    /// The encoded length in bytes.
+    pub fn encoded_len(&self) -> usize {
+        let mut buf = Vec::with_capacity(16);
+        self.encode(&mut buf);
+        buf.len()
+    }
+
+    /// Decodes the instruction starting at `pc` in `code`, returning it and its length.
+    pub fn decode(code: &[u8], pc: u32) -> Result<(Instruction, usize), DecodeError> {
+        let start = pc as usize;
+        let mut cursor = start;
+        let mut take = |n: usize, what: &'static str| -> Result<&[u8], DecodeError> {
+            let bytes = code
+                .get(cursor..cursor + n)
+                .ok_or(DecodeError::Truncated { what, pc })?;
+            cursor += n;
+            Ok(bytes)
+        };
+        let first = take(1, "opcode")?[0];
+        let number = if is_prefix_byte(first) {
+            (u16::from(first) << 8) | u16::from(take(1, "opcode")?[0])
+        } else {
+            u16::from(first)
+        };
+        let opcode =
+            Opcode::from_code(number).ok_or(DecodeError::UnknownOpcode { code: number, pc })?;
+        let u32_operand = |bytes: &[u8]| u32::from_le_bytes(bytes.try_into().expect("4 bytes"));
+        let operand = match opcode.operand() {
+            OperandKind::None => Operand::None,
+            OperandKind::Imm => {
+                let len = take(1, "operand")?[0];
+                if len > 64 {
+                    return Err(DecodeError::ImmediateTooLong { len, pc });
+                }
+                let bytes = take(len as usize, "operand")?;
+                if bytes.last() == Some(&0) {
+                    return Err(DecodeError::NonCanonicalImmediate { pc });
+                }
+                let mut full = [0u8; 64];
+                full[..bytes.len()].copy_from_slice(bytes);
+                Operand::Imm(Imm::from_le_bytes(full))
+            }
+            OperandKind::Const | OperandKind::Local | OperandKind::Global | OperandKind::Func => {
+                Operand::Index(u32_operand(take(4, "operand")?))
+            }
+            OperandKind::Target => Operand::Target(u32_operand(take(4, "operand")?)),
+            OperandKind::Offset => Operand::Offset(u32_operand(take(4, "operand")?)),
+            OperandKind::Depth => Operand::Depth(take(1, "operand")?[0]),
+            OperandKind::Syscall => {
+                let b = take(2, "operand")?;
+                Operand::Syscall(u16::from_le_bytes([b[0], b[1]]))
+            }
+        };
+        Ok((Instruction { opcode, operand }, cursor - start))
+    }
+
+    /// Decodes a whole function body into `(pc, instruction)` pairs.
+    pub fn decode_all(code: &[u8]) -> Result<Vec<(u32, Instruction)>, DecodeError> {
+        let mut out = Vec::new();
+        let mut pc = 0usize;
+        while pc < code.len() {
+            let (inst, len) = Instruction::decode(code, pc as u32)?;
+            out.push((pc as u32, inst));
+            pc += len;
+        }
+        Ok(out)
+    }
+}
+
+impl fmt::Display for Instruction {
+    /// Assembly syntax, with numeric operands (`PUSH 0x2a`, `JMP @12`, `LOAD8_U +4`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.opcode.mnemonic())?;
+        match &self.operand {
+            Operand::None => Ok(()),
+            Operand::Imm(v) => write!(f, " {v:#x}"),
+            Operand::Index(i) => write!(f, " {i}"),
+            Operand::Target(t) => write!(f, " @{t}"),
+            Operand::Offset(o) => write!(f, " +{o}"),
+            Operand::Depth(d) => write!(f, " {d}"),
+            Operand::Syscall(n) => match crate::syscall::Syscall::from_number(*n) {
+                Some(call) => write!(f, " {}", call.name()),
+                None => write!(f, " {n}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_round_trip_for_every_opcode() {
+        for &opcode in Opcode::ALL {
+            let operand = match opcode.operand() {
+                OperandKind::None => Operand::None,
+                OperandKind::Imm => Operand::Imm(Imm::from(0x1234_5678_9abc_u64)),
+                OperandKind::Const
+                | OperandKind::Local
+                | OperandKind::Global
+                | OperandKind::Func => Operand::Index(7),
+                OperandKind::Target => Operand::Target(40),
+                OperandKind::Offset => Operand::Offset(16),
+                OperandKind::Depth => Operand::Depth(3),
+                OperandKind::Syscall => Operand::Syscall(1),
+            };
+            let inst = Instruction { opcode, operand };
+            let mut bytes = Vec::new();
+            inst.encode(&mut bytes);
+            assert_eq!(
+                Instruction::decode(&bytes, 0),
+                Ok((inst.clone(), bytes.len()))
+            );
+            assert_eq!(inst.encoded_len(), bytes.len());
+        }
+    }
+
+    #[test]
+    fn zero_and_max_immediates_are_minimal() {
+        let zero = Instruction {
+            opcode: Opcode::Push,
+            operand: Operand::Imm(Imm::ZERO),
+        };
+        let mut bytes = Vec::new();
+        zero.encode(&mut bytes);
+        assert_eq!(bytes, [0x10, 0]);
+        let max = Instruction {
+            opcode: Opcode::Push,
+            operand: Operand::Imm(Imm::MAX),
+        };
+        bytes.clear();
+        max.encode(&mut bytes);
+        assert_eq!(bytes.len(), 66);
+        assert_eq!(Instruction::decode(&bytes, 0).unwrap().0, max);
+    }
+
+    #[test]
+    fn malformed_encodings_are_rejected() {
+        assert_eq!(
+            Instruction::decode(&[0xEE], 0),
+            Err(DecodeError::UnknownOpcode { code: 0xEE, pc: 0 })
+        );
+        assert_eq!(
+            Instruction::decode(&[0x03, 1, 2], 0),
+            Err(DecodeError::Truncated {
+                what: "operand",
+                pc: 0
+            })
+        );
+        assert_eq!(
+            Instruction::decode(&[0x10, 65], 0),
+            Err(DecodeError::ImmediateTooLong { len: 65, pc: 0 })
+        );
+        assert_eq!(
+            Instruction::decode(&[0x10, 2, 1, 0], 0),
+            Err(DecodeError::NonCanonicalImmediate { pc: 0 })
+        );
+        assert_eq!(
+            Instruction::decode(&[0xF3], 0),
+            Err(DecodeError::Truncated {
+                what: "opcode",
+                pc: 0
+            })
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! The one instruction table: every DotVM instruction is one row here.
+//!
+//! The opcode enum, the per-opcode metadata (mnemonic, operand kind, stack effect,
+//! category, doc), the encoder/decoder, the assembler's mnemonics, the verifier's stack
+//! effects, the interpreter's dispatch (an exhaustive `match` on [`Opcode`]) and
+//! `docs/isa.md` all come from this table. Opcode numbers are explicit; because [`Opcode`]
+//! is a `#[repr(u16)]` enum with explicit discriminants, a duplicate number is a compile
+//! error. Codes below `0x100` are one byte on disk; codes `0xF0xx`..`0xFFxx` are a prefix
+//! byte followed by a second byte (the colder families live there).
+
+/// What kind of operand follows an opcode in the bytecode, and how it is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OperandKind {
+    /// No operand.
+    None,
+    /// A word immediate: a length byte `n` (0..=64) then `n` little-endian bytes, zero-extended
+    /// to the word. The encoding is minimal: the last byte is never zero.
+    Imm,
+    /// A constant-table index (u32 LE).
+    Const,
+    /// A local-variable index (u32 LE): parameters first, then declared locals.
+    Local,
+    /// A global-variable index (u32 LE).
+    Global,
+    /// A function index (u32 LE).
+    Func,
+    /// A jump target: a byte offset from the start of the current function (u32 LE).
+    Target,
+    /// A constant memory offset added to the address popped from the stack (u32 LE).
+    Offset,
+    /// A stack depth (u8): 0 is the top of the stack.
+    Depth,
+    /// A system-call number (u16 LE), see [`crate::syscall`].
+    Syscall,
+}
+
+impl OperandKind {
+    /// Name used in documentation and error messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            OperandKind::None => "-",
+            OperandKind::Imm => "imm",
+            OperandKind::Const => "const",
+            OperandKind::Local => "local",
+            OperandKind::Global => "global",
+            OperandKind::Func => "func",
+            OperandKind::Target => "target",
+            OperandKind::Offset => "offset",
+            OperandKind::Depth => "depth",
+            OperandKind::Syscall => "syscall",
+        }
+    }
+}
+
+/// How an instruction changes the value stack, counted in word slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StackEffect {
+    /// Pops `pops` slots, then pushes `pushes` slots.
+    Fixed {
+        /// Slots consumed.
+        pops: u8,
+        /// Slots produced.
+        pushes: u8,
+    },
+    /// Depends on the operand (callee signature, constant type, pick depth, system call)
+    /// or ends the block (RET, HALT); the verifier computes it.
+    Dynamic,
+}
+
+/// A fixed stack effect (table shorthand).
+const fn fx(pops: u8, pushes: u8) -> StackEffect {
+    StackEffect::Fixed { pops, pushes }
+}
+
+/// Instruction families, used to group the table and the documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Branches, calls, returns and halting.
+    Control,
+    /// Pushing, popping and rearranging the value stack.
+    Stack,
+    /// Local and global variables.
+    Variable,
+    /// Wrapping word arithmetic.
+    Arithmetic,
+    /// Word comparisons producing 1 or 0.
+    Comparison,
+    /// Bitwise logic, shifts, rotations and bit counts.
+    Bitwise,
+    /// Linear-memory loads, stores and management.
+    Memory,
+    /// Calls into the host.
+    System,
+}
+
+impl Category {
+    /// Human-readable name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Category::Control => "Control",
+            Category::Stack => "Stack",
+            Category::Variable => "Variables",
+            Category::Arithmetic => "Arithmetic",
+            Category::Comparison => "Comparison",
+            Category::Bitwise => "Bitwise",
+            Category::Memory => "Memory",
+            Category::System => "System",
+        }
+    }
+}
+
+/// Everything the table says about one opcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpInfo {
+    /// The opcode number (one byte below 0x100, prefix byte and second byte above).
+    pub code: u16,
+    /// Upper-case assembly mnemonic.
+    pub mnemonic: &'static str,
+    /// The operand that follows the opcode.
+    pub operand: OperandKind,
+    /// Effect on the value stack.
+    pub effect: StackEffect,
+    /// Family.
+    pub category: Category,
+    /// One-line description.
+    pub doc: &'static str,
+}
+
+macro_rules! instruction_table {
+    ($( $code:literal $variant:ident $mnemonic:literal $operand:ident $effect:expr, $category:ident $doc:literal; )*) => {
+        /// A DotVM opcode. The discriminant is the opcode number.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u16)]
+        pub enum Opcode {
+            $( #[doc = $doc] $variant = $code, )*
+        }
+
+        impl Opcode {
+            /// Every opcode, in table order.
+            pub const ALL: &'static [Opcode] = &[ $( Opcode::$variant, )* ];
+
+            /// The table row for this opcode.
+            pub const fn info(self) -> &'static OpInfo {
+                match self {
+                    $( Opcode::$variant => const { &OpInfo {
+                        code: $code,
+                        mnemonic: $mnemonic,
+                        operand: OperandKind::$operand,
+                        effect: $effect,
+                        category: Category::$category,
+                        doc: $doc,
+                    } }, )*
+                }
+            }
+
+            /// The opcode with this number, if any.
+            pub const fn from_code(code: u16) -> Option<Opcode> {
+                match code {
+                    $( $code => Some(Opcode::$variant), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+instruction_table! {
+    // ---- Control: 0x00..0x0F ----
+    0x00 Nop         "NOP"         None   fx(0, 0), Control "Do nothing.";
+    0x01 Unreachable "UNREACHABLE" None   fx(0, 0), Control "Trap with `unreachable`.";
+    0x02 Halt        "HALT"        None   StackEffect::Dynamic, Control "Stop the machine with exit code 0.";
+    0x03 Jmp         "JMP"         Target fx(0, 0), Control "Jump to the target.";
+    0x04 Jz          "JZ"          Target fx(1, 0), Control "Pop c; jump to the target if c is zero.";
+    0x05 Jnz         "JNZ"         Target fx(1, 0), Control "Pop c; jump to the target if c is not zero.";
+    0x06 Call        "CALL"        Func   StackEffect::Dynamic, Control "Pop the callee's parameters, call it, push its results.";
+    0x07 Ret         "RET"         None   StackEffect::Dynamic, Control "Return the top `results` slots to the caller.";
+    // ---- Stack: 0x10..0x17 ----
+    0x10 Push        "PUSH"        Imm    fx(0, 1), Stack "Push a word immediate.";
+    0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";
+    0x12 Pop         "POP"         None   fx(1, 0), Stack "Discard the top slot.";
+    0x13 Dup         "DUP"         None   fx(1, 2), Stack "a -- a a";
+    0x14 Swap        "SWAP"        None   fx(2, 2), Stack "a b -- b a";
+    0x15 Rot         "ROT"         None   fx(3, 3), Stack "a b c -- b c a";
+    0x16 Over        "OVER"        None   fx(2, 3), Stack "a b -- a b a";
+    0x17 Pick        "PICK"        Depth  StackEffect::Dynamic, Stack "Push a copy of the slot `depth` below the top (PICK 0 = DUP).";
+    // ---- Variables: 0x18..0x1F ----
+    0x18 LocalGet    "LOCAL_GET"   Local  fx(0, 1), Variable "Push a local.";
+    0x19 LocalSet    "LOCAL_SET"   Local  fx(1, 0), Variable "Pop into a local.";
+    0x1A LocalTee    "LOCAL_TEE"   Local  fx(1, 1), Variable "Copy the top slot into a local.";
+    0x1B GlobalGet   "GLOBAL_GET"  Global fx(0, 1), Variable "Push a global.";
+    0x1C GlobalSet   "GLOBAL_SET"  Global fx(1, 0), Variable "Pop into a mutable global.";
+    // ---- Arithmetic: 0x20..0x2F ----
+    0x20 Add         "ADD"         None   fx(2, 1), Arithmetic "a b -- a+b (wrapping).";
+    0x21 Sub         "SUB"         None   fx(2, 1), Arithmetic "a b -- a-b (wrapping).";
+    0x22 Mul         "MUL"         None   fx(2, 1), Arithmetic "a b -- a*b (wrapping).";
+    0x23 DivU        "DIV_U"       None   fx(2, 1), Arithmetic "a b -- a/b unsigned; traps on b = 0.";
+    0x24 DivS        "DIV_S"       None   fx(2, 1), Arithmetic "a b -- a/b signed, rounding toward zero; traps on b = 0 and on MIN/-1.";
+    0x25 ModU        "MOD_U"       None   fx(2, 1), Arithmetic "a b -- a mod b unsigned; traps on b = 0.";
+    0x26 ModS        "MOD_S"       None   fx(2, 1), Arithmetic "a b -- remainder of signed a/b (sign of a); traps on b = 0.";
+    0x27 Neg         "NEG"         None   fx(1, 1), Arithmetic "a -- -a (wrapping).";
+    // ---- Comparison: 0x30..0x3F ----
+    0x30 Eq          "EQ"          None   fx(2, 1), Comparison "a b -- a == b";
+    0x31 Ne          "NE"          None   fx(2, 1), Comparison "a b -- a != b";
+    0x32 Eqz         "EQZ"         None   fx(1, 1), Comparison "a -- a == 0";
+    0x33 LtU         "LT_U"        None   fx(2, 1), Comparison "a b -- a < b unsigned";
+    0x34 LtS         "LT_S"        None   fx(2, 1), Comparison "a b -- a < b signed";
+    0x35 GtU         "GT_U"        None   fx(2, 1), Comparison "a b -- a > b unsigned";
+    0x36 GtS         "GT_S"        None   fx(2, 1), Comparison "a b -- a > b signed";
+    0x37 LeU         "LE_U"        None   fx(2, 1), Comparison "a b -- a <= b unsigned";
+    0x38 LeS         "LE_S"        None   fx(2, 1), Comparison "a b -- a <= b signed";
+    0x39 GeU         "GE_U"        None   fx(2, 1), Comparison "a b -- a >= b unsigned";
+    0x3A GeS         "GE_S"        None   fx(2, 1), Comparison "a b -- a >= b signed";
+    // ---- Bitwise: 0x40..0x4F ----
+    0x40 And         "AND"         None   fx(2, 1), Bitwise "a b -- a & b";
+    0x41 Or          "OR"          None   fx(2, 1), Bitwise "a b -- a | b";
+    0x42 Xor         "XOR"         None   fx(2, 1), Bitwise "a b -- a ^ b";
+    0x43 Not         "NOT"         None   fx(1, 1), Bitwise "a -- !a (all bits flipped)";
+    0x44 Shl         "SHL"         None   fx(2, 1), Bitwise "a n -- a << (n mod bits)";
+    0x45 Shr         "SHR"         None   fx(2, 1), Bitwise "a n -- a >> (n mod bits), logical";
+    0x46 Sar         "SAR"         None   fx(2, 1), Bitwise "a n -- a >> (n mod bits), arithmetic";
+    0x47 Rotl        "ROTL"        None   fx(2, 1), Bitwise "a n -- a rotated left by n mod bits";
+    0x48 Rotr        "ROTR"        None   fx(2, 1), Bitwise "a n -- a rotated right by n mod bits";
+    0x49 Clz         "CLZ"         None   fx(1, 1), Bitwise "a -- number of leading zero bits";
+    0x4A Ctz         "CTZ"         None   fx(1, 1), Bitwise "a -- number of trailing zero bits";
+    0x4B Popcnt      "POPCNT"      None   fx(1, 1), Bitwise "a -- number of one bits";
+    // ---- Memory: 0x50..0x6F ----
+    0x50 Load8U      "LOAD8_U"     Offset fx(1, 1), Memory "addr -- zero-extended byte at addr+offset";
+    0x51 Load8S      "LOAD8_S"     Offset fx(1, 1), Memory "addr -- sign-extended byte at addr+offset";
+    0x52 Load16U     "LOAD16_U"    Offset fx(1, 1), Memory "addr -- zero-extended 16-bit LE value at addr+offset";
+    0x53 Load16S     "LOAD16_S"    Offset fx(1, 1), Memory "addr -- sign-extended 16-bit LE value at addr+offset";
+    0x54 Load32U     "LOAD32_U"    Offset fx(1, 1), Memory "addr -- zero-extended 32-bit LE value at addr+offset";
+    0x55 Load32S     "LOAD32_S"    Offset fx(1, 1), Memory "addr -- sign-extended 32-bit LE value at addr+offset";
+    0x56 Load64U     "LOAD64_U"    Offset fx(1, 1), Memory "addr -- zero-extended 64-bit LE value at addr+offset (truncated on Arch32)";
+    0x57 Load64S     "LOAD64_S"    Offset fx(1, 1), Memory "addr -- sign-extended 64-bit LE value at addr+offset (truncated on Arch32)";
+    0x58 Load        "LOAD"        Offset fx(1, 1), Memory "addr -- whole word (LE) at addr+offset";
+    0x59 Store8      "STORE8"      Offset fx(2, 0), Memory "addr v -- store the low byte of v at addr+offset";
+    0x5A Store16     "STORE16"     Offset fx(2, 0), Memory "addr v -- store the low 16 bits of v at addr+offset";
+    0x5B Store32     "STORE32"     Offset fx(2, 0), Memory "addr v -- store the low 32 bits of v at addr+offset";
+    0x5C Store64     "STORE64"     Offset fx(2, 0), Memory "addr v -- store the low 64 bits of v at addr+offset";
+    0x5D Store       "STORE"       Offset fx(2, 0), Memory "addr v -- store the whole word v at addr+offset";
+    0x60 Alloc       "ALLOC"       None   fx(1, 1), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory is exhausted";
+    0x61 Free        "FREE"        None   fx(1, 0), Memory "addr -- release a block from ALLOC; traps on any other address";
+    0x62 MemorySize  "MEMORY_SIZE" None   fx(0, 1), Memory "-- memory size in 64 KiB pages";
+    0x63 MemoryGrow  "MEMORY_GROW" None   fx(1, 1), Memory "n -- grow by n pages; old size, or all ones when refused";
+    0x64 MemoryCopy  "MEMORY_COPY" None   fx(3, 0), Memory "dst src len -- copy len bytes (overlap allowed)";
+    0x65 MemoryFill  "MEMORY_FILL" None   fx(3, 0), Memory "dst byte len -- set len bytes to the low byte of byte";
+    // ---- System: 0x70..0x7F ----
+    0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
+}
+
+impl Opcode {
+    /// The table row's mnemonic.
+    pub const fn mnemonic(self) -> &'static str {
+        self.info().mnemonic
+    }
+
+    /// The table row's operand kind.
+    pub const fn operand(self) -> OperandKind {
+        self.info().operand
+    }
+
+    /// The opcode number.
+    pub const fn code(self) -> u16 {
+        self as u16
+    }
+
+    /// True when the encoded opcode takes two bytes (a prefix byte, then the code's low byte).
+    pub const fn is_prefixed(self) -> bool {
+        self.code() >= 0x100
+    }
+
+    /// Looks up a mnemonic, ignoring ASCII case.
+    pub fn from_mnemonic(mnemonic: &str) -> Option<Opcode> {
+        Opcode::ALL
+            .iter()
+            .copied()
+            .find(|op| op.mnemonic().eq_ignore_ascii_case(mnemonic))
+    }
+
+    /// True for instructions after which execution never falls through to the next one.
+    pub const fn ends_block(self) -> bool {
+        matches!(
+            self,
+            Opcode::Jmp | Opcode::Ret | Opcode::Halt | Opcode::Unreachable
+        )
+    }
+}
+
+/// First byte of a two-byte opcode (prefix bytes `0xF0..=0xFF`).
+pub const fn is_prefix_byte(byte: u8) -> bool {
+    byte >= 0xF0
+}
+
+/// Renders the instruction table as the Markdown document kept in `docs/isa.md`.
+pub fn markdown_reference() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# DotVM instruction set\n\n\
+         Generated from the instruction table in `crates/dotvm-core/src/isa.rs`; a test fails \
+         when this file is stale (regenerate with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`).\n\n\
+         Stack effects count word slots: `2 → 1` pops two and pushes one. `dynamic` effects \
+         depend on the operand and are explained in the description. Operand encodings are \
+         described in `docs/bytecode-format.md`.\n",
+    );
+    let mut current: Option<Category> = None;
+    for op in Opcode::ALL {
+        let info = op.info();
+        if current != Some(info.category) {
+            current = Some(info.category);
+            let _ = write!(
+                out,
+                "\n## {}\n\n| opcode | mnemonic | operand | stack | description |\n|---|---|---|---|---|\n",
+                info.category.name()
+            );
+        }
+        let effect = match info.effect {
+            StackEffect::Fixed { pops, pushes } => format!("{pops} → {pushes}"),
+            StackEffect::Dynamic => "dynamic".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| `0x{:02X}` | `{}` | {} | {} | {} |",
+            info.code,
+            info.mnemonic,
+            info.operand.name(),
+            effect,
+            info.doc.replace('|', "\\|")
+        );
+    }
+    out.push_str(
+        "\n## System calls\n\n| number | name | stack | description |\n|---|---|---|---|\n",
+    );
+    for call in crate::syscall::Syscall::ALL {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} → {} | {} |",
+            call.number(),
+            call.name(),
+            call.pops(),
+            call.pushes(),
+            call.doc()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_are_consistent() {
+        let mut mnemonics = std::collections::HashSet::new();
+        for &op in Opcode::ALL {
+            let info = op.info();
+            assert_eq!(info.code, op as u16);
+            assert_eq!(Opcode::from_code(info.code), Some(op));
+            assert!(
+                mnemonics.insert(info.mnemonic),
+                "duplicate mnemonic {}",
+                info.mnemonic
+            );
+            assert_eq!(Opcode::from_mnemonic(info.mnemonic), Some(op));
+            assert_eq!(
+                Opcode::from_mnemonic(&info.mnemonic.to_lowercase()),
+                Some(op)
+            );
+            assert!(!info.doc.is_empty());
+            if op.is_prefixed() {
+                assert!(
+                    is_prefix_byte((info.code >> 8) as u8),
+                    "{} has a bad prefix",
+                    info.mnemonic
+                );
+            } else {
+                assert!(
+                    !is_prefix_byte(info.code as u8),
+                    "{} uses a prefix byte",
+                    info.mnemonic
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn isa_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/isa.md");
+        let expected = markdown_reference();
+        if std::env::var_os("DOTVM_BLESS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/isa.md");
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/isa.md is stale: regenerate it with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! DotVM core: architectures, the instruction table, modules, the bytecode file format,
+//! the verifier, and the assembler/disassembler. Pure: no I/O beyond bytes and strings.
+
+pub mod arch;
+pub mod asm;
+pub mod disasm;
+pub mod format;
+pub mod instruction;
+pub mod isa;
+pub mod module;
+pub mod syscall;
+pub mod verify;
+
+pub use arch::Arch;
+pub use instruction::{Imm, Instruction, Operand};
+pub use isa::Opcode;
+pub use module::Module;
+pub use verify::Verified;

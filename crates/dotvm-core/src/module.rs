@@ -1,0 +1,165 @@
+//! The in-memory form of a DotVM program, independent of its byte encoding.
+
+use crate::arch::Arch;
+use crate::instruction::Imm;
+
+/// Size of one linear-memory page (as in WebAssembly).
+pub const PAGE_SIZE: u64 = 65536;
+
+/// A whole program: what a bytecode file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Module {
+    /// Word size the program is built for.
+    pub arch: Arch,
+    /// Index of the function that runs first. It takes no parameters and returns zero
+    /// results or one (the exit code).
+    pub entry: u32,
+    /// The function table, indexed by `CALL` operands.
+    pub functions: Vec<Function>,
+    /// Typed constants, indexed by `PUSH_CONST` operands.
+    pub constants: Vec<Constant>,
+    /// Global variables, indexed by `GLOBAL_GET`/`GLOBAL_SET` operands.
+    pub globals: Vec<Global>,
+    /// Linear-memory size and static initialisers.
+    pub memory: Memory,
+    /// Named entry points.
+    pub exports: Vec<Export>,
+    /// Optional debug information (function names, line table).
+    pub debug: Option<DebugInfo>,
+}
+
+/// One function: its signature, frame layout and code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Function {
+    /// Parameter slots, popped from the caller's stack into locals `0..params`.
+    pub params: u16,
+    /// Result slots left on the caller's stack by `RET`.
+    pub results: u16,
+    /// Extra local slots after the parameters, zero-initialised on entry.
+    pub locals: u16,
+    /// Declared maximum operand-stack height (slots, excluding locals); the verifier checks
+    /// the code never exceeds it.
+    pub max_stack: u32,
+    /// Encoded instructions. Jump targets are byte offsets into this.
+    pub code: Vec<u8>,
+}
+
+/// A typed constant in the data section.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Constant {
+    /// An integer word (must fit the architecture's word).
+    Int(Imm),
+    /// An IEEE-754 single, stored as its bits.
+    F32(u32),
+    /// An IEEE-754 double, stored as its bits.
+    F64(u64),
+    /// UTF-8 text, placed in the read-only constant region.
+    Str(String),
+    /// Raw bytes, placed in the read-only constant region.
+    Bytes(Vec<u8>),
+}
+
+impl Constant {
+    /// The bytes a string or byte constant places in the read-only region.
+    pub fn region_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Constant::Str(s) => Some(s.as_bytes()),
+            Constant::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// A global variable.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Global {
+    /// Initial value (must fit the architecture's word).
+    pub init: Imm,
+    /// Whether `GLOBAL_SET` may change it.
+    pub mutable: bool,
+}
+
+/// Linear memory: size limits and static initialisers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Memory {
+    /// Pages present when the program starts.
+    pub initial_pages: u32,
+    /// Pages the program may grow to (`None`: only the run's memory limit applies).
+    pub max_pages: Option<u32>,
+    /// Bytes copied into memory before the entry function runs.
+    pub segments: Vec<DataSegment>,
+}
+
+/// Bytes placed at a fixed address before the program starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DataSegment {
+    /// Destination address.
+    pub offset: u64,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// A named entry point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// Name (unique within the module).
+    pub name: String,
+    /// Function index.
+    pub func: u32,
+}
+
+/// Names and source positions for tools and trap messages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DebugInfo {
+    /// Name of each function by index (shorter than the function table when names are
+    /// missing; an empty string means unnamed).
+    pub function_names: Vec<String>,
+    /// Source file the program was built from, if known.
+    pub source: Option<String>,
+    /// pc-to-line entries, sorted by (function, pc).
+    pub lines: Vec<LineEntry>,
+}
+
+/// One line-table entry: the instruction at `pc` of `func` comes from `line`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineEntry {
+    /// Function index.
+    pub func: u32,
+    /// Byte offset within the function.
+    pub pc: u32,
+    /// 1-based source line.
+    pub line: u32,
+}
+
+impl Module {
+    /// The function's name from the debug section or exports, if it has one.
+    pub fn function_name(&self, func: u32) -> Option<&str> {
+        self.debug
+            .as_ref()
+            .and_then(|d| d.function_names.get(func as usize))
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                self.exports
+                    .iter()
+                    .find(|e| e.func == func)
+                    .map(|e| e.name.as_str())
+            })
+    }
+
+    /// A printable label for a function: its name, or `func[N]`.
+    pub fn function_label(&self, func: u32) -> String {
+        match self.function_name(func) {
+            Some(name) => name.to_string(),
+            None => format!("func[{func}]"),
+        }
+    }
+
+    /// The source line of the instruction at `pc` in `func`, from the line table.
+    pub fn source_line(&self, func: u32, pc: u32) -> Option<u32> {
+        let lines = &self.debug.as_ref()?.lines;
+        let idx = lines.partition_point(|e| (e.func, e.pc) <= (func, pc));
+        let entry = lines.get(idx.checked_sub(1)?)?;
+        (entry.func == func).then_some(entry.line)
+    }
+}

@@ -1,0 +1,71 @@
+//! Runtime faults that stop a run.
+
+use std::fmt;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrapKind {
+    /// DIV/MOD by zero.
+    DivideByZero,
+    /// Signed division overflow (MIN / -1).
+    IntegerOverflow,
+    /// A load or store outside memory, or a store into the read-only constant region.
+    OutOfBounds {
+        /// First byte accessed (may be beyond 64 bits when address arithmetic overflowed).
+        address: u128,
+        /// Access size in bytes.
+        len: u64,
+    },
+    /// The value stack would exceed its limit.
+    StackOverflow,
+    /// Calls nested deeper than the limit.
+    CallDepthExceeded,
+    /// The instruction limit was reached.
+    InstructionLimit,
+    /// `UNREACHABLE` executed.
+    Unreachable,
+    /// `FREE` of an address that is not a live `ALLOC` block.
+    BadFree {
+        /// The address passed.
+        address: u64,
+    },
+    /// A system call failed on the host side (I/O error).
+    Host(String),
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrapKind::DivideByZero => f.write_str("integer divide by zero"),
+            TrapKind::IntegerOverflow => f.write_str("integer overflow"),
+            TrapKind::OutOfBounds { address, len } => {
+                write!(
+                    f,
+                    "out of bounds memory access ({len} bytes at {address:#x})"
+                )
+            }
+            TrapKind::StackOverflow => f.write_str("stack overflow"),
+            TrapKind::CallDepthExceeded => f.write_str("call depth exceeded"),
+            TrapKind::InstructionLimit => f.write_str("instruction limit reached"),
+            TrapKind::Unreachable => f.write_str("unreachable executed"),
+            TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
+            TrapKind::Host(msg) => write!(f, "host error: {msg}"),
+        }
+    }
+}
+
+/// A trap with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} in {function} at pc {pc}")]
+pub struct Trap {
+    /// What went wrong.
+    pub kind: TrapKind,
+    /// Function index.
+    pub func: u32,
+    /// Function name or `func[N]`.
+    pub function: String,
+    /// Byte offset of the faulting instruction within the function.
+    pub pc: u32,
+    /// Instructions executed before the trap.
+    pub instructions: u64,
+}
