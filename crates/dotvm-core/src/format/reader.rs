@@ -1,21 +1,304 @@
-//! Reads and validates a bytecode file into a [`Module`].
+//! Reads and validates a bytecode file into a [`Module`]: the header, the section table,
+//! and then each section's body (see [`super::sections`]).
 
-use crate::module::Module;
-
-/// Why a file could not be read: the field, its byte offset in the file, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} at byte {offset}: {message}")]
-pub struct FormatError {
-    /// Byte offset in the file where the problem is.
-    pub offset: usize,
-    /// The field being read (`header.magic`, `section[2].length`, `functions[3].code_offset`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
+use super::cursor::Cursor;
+use super::error::{Field, FormatError};
+use super::section::SectionId;
+use super::sections;
+use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
+use crate::arch::Arch;
+use crate::module::{Memory, Module};
+use std::ops::Range;
 
 /// Parses `bytes` as a DotVM bytecode file, validating every field.
+///
+/// The reader checks structure only: the header, the section table, and that every section
+/// holds exactly what its layout says. Whether indices are in range, stacks balance or
+/// constants fit the word is the verifier's job.
 pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
-    let _ = bytes;
-    unimplemented!("format reader")
+    let mut cur = Cursor::file(bytes);
+    let header = read_header(&mut cur)?;
+    let table = read_section_table(&mut cur)?;
+    let functions_range = table.required(SectionId::Functions)?;
+    let code_range = table.required(SectionId::Code)?;
+    let has_debug = table.range(SectionId::Debug).is_some();
+    if has_debug != (header.flags & flags::DEBUG != 0) {
+        let message = if has_debug {
+            "the file has a debug section but the DEBUG flag (0x01) is clear"
+        } else {
+            "the DEBUG flag (0x01) is set but the file has no debug section"
+        };
+        return Err(FormatError::new(
+            FLAGS_AT,
+            Field::new("header.flags"),
+            message,
+        ));
+    }
+
+    let body = |id| {
+        table
+            .range(id)
+            .map(|r| Cursor::section(bytes, r.start, r.end, id))
+    };
+    let functions = sections::read_functions(
+        &mut Cursor::section(
+            bytes,
+            functions_range.start,
+            functions_range.end,
+            SectionId::Functions,
+        ),
+        &bytes[code_range.clone()],
+        code_range.start,
+    )?;
+    let constants = match body(SectionId::Constants) {
+        Some(mut cur) => sections::read_constants(&mut cur)?,
+        None => Vec::new(),
+    };
+    let globals = match body(SectionId::Globals) {
+        Some(mut cur) => sections::read_globals(&mut cur)?,
+        None => Vec::new(),
+    };
+    let memory = match body(SectionId::Memory) {
+        Some(mut cur) => sections::read_memory(&mut cur)?,
+        None => Memory::default(),
+    };
+    let exports = match body(SectionId::Exports) {
+        Some(mut cur) => sections::read_exports(&mut cur)?,
+        None => Vec::new(),
+    };
+    let debug = match body(SectionId::Debug) {
+        Some(mut cur) => Some(sections::read_debug(&mut cur)?),
+        None => None,
+    };
+    Ok(Module {
+        arch: header.arch,
+        entry: header.entry,
+        functions,
+        constants,
+        globals,
+        memory,
+        exports,
+        debug,
+    })
+}
+
+/// Offset of the flags byte in the header.
+const FLAGS_AT: usize = 7;
+
+/// The validated fixed header.
+struct Header {
+    arch: Arch,
+    flags: u8,
+    entry: u32,
+}
+
+/// Reads the 16-byte header: magic, version, architecture, flags, entry.
+fn read_header(cur: &mut Cursor<'_>) -> Result<Header, FormatError> {
+    let field = Field::new("header.magic");
+    let magic = cur.take(MAGIC.len(), field)?;
+    if magic != MAGIC {
+        return Err(FormatError::new(
+            0,
+            field,
+            format!("expected magic `DOTV`, found `{}`", magic.escape_ascii()),
+        ));
+    }
+
+    let field = Field::new("header.version");
+    let at = cur.pos();
+    let version = cur.u16(field)?;
+    if version != VERSION {
+        return Err(FormatError::new(
+            at,
+            field,
+            format!("unsupported format version {version} (this build reads version {VERSION})"),
+        ));
+    }
+
+    let field = Field::new("header.arch");
+    let at = cur.pos();
+    let byte = cur.u8(field)?;
+    let arch = Arch::from_byte(byte).ok_or_else(|| {
+        FormatError::new(
+            at,
+            field,
+            format!("unknown architecture byte 0x{byte:02X} (expected 0x00..0x04)"),
+        )
+    })?;
+
+    let field = Field::new("header.flags");
+    let flag_bits = cur.u8(field)?;
+    check_flags(flag_bits)?;
+
+    let field = Field::new("header.entry");
+    let at = cur.pos();
+    let entry = cur.u64(field)?;
+    let entry = u32::try_from(entry).map_err(|_| {
+        FormatError::new(
+            at,
+            field,
+            format!("entry function index {entry} does not fit in 32 bits"),
+        )
+    })?;
+    debug_assert_eq!(cur.pos(), HEADER_LEN);
+    Ok(Header {
+        arch,
+        flags: flag_bits,
+        entry,
+    })
+}
+
+/// Rejects reserved flag bits and the flags version 1 defines but does not support.
+fn check_flags(bits: u8) -> Result<(), FormatError> {
+    let field = Field::new("header.flags");
+    if bits & flags::RESERVED != 0 {
+        return Err(FormatError::new(
+            FLAGS_AT,
+            field,
+            format!(
+                "reserved flag bits 0x{:02X} are set (flags 0x{bits:02X})",
+                bits & flags::RESERVED
+            ),
+        ));
+    }
+    let unsupported = [
+        (flags::COMPRESSED, "COMPRESSED"),
+        (flags::ENCRYPTED, "ENCRYPTED"),
+        (flags::SIGNED, "SIGNED"),
+    ];
+    for (bit, name) in unsupported {
+        if bits & bit != 0 {
+            return Err(FormatError::new(
+                FLAGS_AT,
+                field,
+                format!("the {name} flag (0x{bit:02X}) is not supported by format version 1"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where each present section's body lies in the file, indexed by section id.
+struct SectionTable {
+    ranges: [Option<Range<usize>>; SectionId::ALL.len()],
+}
+
+impl SectionTable {
+    /// The byte range of section `id`, if the file has it.
+    fn range(&self, id: SectionId) -> Option<Range<usize>> {
+        self.ranges[usize::from(id.to_byte() - 1)].clone()
+    }
+
+    /// The byte range of section `id`, which every file must have.
+    fn required(&self, id: SectionId) -> Result<Range<usize>, FormatError> {
+        self.range(id).ok_or_else(|| {
+            FormatError::new(
+                HEADER_LEN,
+                Field::new("section_table"),
+                format!(
+                    "required `{id}` section (id 0x{:02X}) is missing",
+                    id.to_byte()
+                ),
+            )
+        })
+    }
+}
+
+/// Reads the section table (a u32 count, then 12-byte entries) and checks the canonical
+/// layout: known ids in ascending order, zero reserved bytes, bodies packed back to back
+/// right after the table in table order, the last one ending at the end of the file.
+fn read_section_table(cur: &mut Cursor<'_>) -> Result<SectionTable, FormatError> {
+    let file_len = cur.remaining() + cur.pos();
+    let count = cur.count(Field::new("section_table.count"), SECTION_ENTRY_LEN)?;
+    let table_end = cur.pos() + count * SECTION_ENTRY_LEN;
+    let mut table = SectionTable {
+        ranges: Default::default(),
+    };
+    let mut previous: Option<(usize, SectionId, Range<usize>)> = None;
+    for i in 0..count {
+        let f = Field::item("section_table", i);
+        let at = cur.pos();
+        let byte = cur.u8(f.leaf("id"))?;
+        let id = SectionId::from_byte(byte).ok_or_else(|| {
+            FormatError::new(
+                at,
+                f.leaf("id"),
+                format!("unknown section id 0x{byte:02X} (expected 0x01..0x07)"),
+            )
+        })?;
+        if let Some((j, prev, _)) = &previous
+            && *prev >= id
+        {
+            let message = if *prev == id {
+                format!("duplicate `{id}` section (already listed as section_table[{j}])")
+            } else {
+                format!(
+                    "`{id}` section listed after the `{prev}` section; sections must be \
+                     listed in ascending id order"
+                )
+            };
+            return Err(FormatError::new(at, f.leaf("id"), message));
+        }
+        let at = cur.pos();
+        let reserved = cur.take(3, f.leaf("reserved"))?;
+        if let Some(k) = reserved.iter().position(|&b| b != 0) {
+            return Err(FormatError::new(
+                at + k,
+                f.leaf("reserved"),
+                format!("reserved bytes must be zero, found 0x{:02X}", reserved[k]),
+            ));
+        }
+        let at = cur.pos();
+        let offset = cur.u32(f.leaf("offset"))? as usize;
+        let expected = previous.as_ref().map_or(table_end, |(_, _, r)| r.end);
+        if offset != expected {
+            let message = if offset > file_len {
+                format!(
+                    "section starts at byte {offset}, past the end of the file ({file_len} bytes)"
+                )
+            } else if offset < table_end {
+                format!(
+                    "section starts at byte {offset}, inside the header and section table \
+                     (which end at byte {table_end})"
+                )
+            } else {
+                match &previous {
+                    Some((_, prev, r)) if offset < expected => format!(
+                        "section starts at byte {offset}, overlapping the `{prev}` section \
+                         (bytes {}..{})",
+                        r.start, r.end
+                    ),
+                    _ => format!(
+                        "section starts at byte {offset}, leaving a gap: sections are packed, \
+                         so it must start at byte {expected}"
+                    ),
+                }
+            };
+            return Err(FormatError::new(at, f.leaf("offset"), message));
+        }
+        let at = cur.pos();
+        let length = cur.u32(f.leaf("length"))? as usize;
+        let end = offset + length;
+        if end > file_len {
+            return Err(FormatError::new(
+                at,
+                f.leaf("length"),
+                format!("section {offset}..{end} runs past the end of the file ({file_len} bytes)"),
+            ));
+        }
+        table.ranges[usize::from(byte - 1)] = Some(offset..end);
+        previous = Some((i, id, offset..end));
+    }
+    let body_end = previous.map_or(table_end, |(_, _, r)| r.end);
+    if body_end != file_len {
+        return Err(FormatError::new(
+            body_end,
+            Field::new("file"),
+            format!(
+                "{} trailing bytes after the last section (which ends at byte {body_end})",
+                file_len - body_end
+            ),
+        ));
+    }
+    Ok(table)
 }

@@ -1,9 +1,192 @@
-//! Writes a [`Module`] as a bytecode file.
+//! Writes a [`Module`] as a bytecode file, in the one canonical encoding the reader accepts.
 
-use crate::module::Module;
+use super::section::SectionId;
+use super::sections::{GLOBAL_MUTABLE, tag};
+use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
+use crate::instruction::Imm;
+use crate::module::{Constant, DebugInfo, Memory, Module};
 
-/// Encodes `module` as a DotVM bytecode file.
+/// Encodes `module` as a DotVM bytecode file. Equal modules give equal bytes.
+///
+/// # Panics
+///
+/// If a section, a string, a byte constant, a data segment or the code of all functions
+/// together is 4 GiB or larger: the format's lengths and offsets are 32-bit.
 pub fn write_module(module: &Module) -> Vec<u8> {
-    let _ = module;
-    unimplemented!("format writer")
+    let sections = encode_sections(module);
+    let table_len = 4 + sections.len() * SECTION_ENTRY_LEN;
+    let body_len: usize = sections.iter().map(|(_, body)| body.len()).sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + table_len + body_len);
+
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.push(module.arch.to_byte());
+    out.push(if module.debug.is_some() {
+        flags::DEBUG
+    } else {
+        0
+    });
+    out.extend_from_slice(&u64::from(module.entry).to_le_bytes());
+
+    put_len(&mut out, sections.len());
+    let mut offset = HEADER_LEN + table_len;
+    for (id, body) in &sections {
+        out.push(id.to_byte());
+        out.extend_from_slice(&[0; 3]);
+        put_len(&mut out, offset);
+        put_len(&mut out, body.len());
+        offset += body.len();
+    }
+    for (_, body) in &sections {
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+/// The body of every section the module needs, in id order. Optional sections that would
+/// be empty are left out.
+fn encode_sections(module: &Module) -> Vec<(SectionId, Vec<u8>)> {
+    let mut sections = Vec::with_capacity(SectionId::ALL.len());
+    let (functions, code) = encode_functions(module);
+    sections.push((SectionId::Functions, functions));
+    sections.push((SectionId::Code, code));
+    if !module.constants.is_empty() {
+        sections.push((SectionId::Constants, encode_constants(&module.constants)));
+    }
+    if !module.globals.is_empty() {
+        let mut body = Vec::new();
+        put_len(&mut body, module.globals.len());
+        for global in &module.globals {
+            body.push(if global.mutable { GLOBAL_MUTABLE } else { 0 });
+            put_imm(&mut body, &global.init);
+        }
+        sections.push((SectionId::Globals, body));
+    }
+    if module.memory != Memory::default() {
+        sections.push((SectionId::Memory, encode_memory(&module.memory)));
+    }
+    if !module.exports.is_empty() {
+        let mut body = Vec::new();
+        put_len(&mut body, module.exports.len());
+        for export in &module.exports {
+            put_bytes(&mut body, export.name.as_bytes());
+            body.extend_from_slice(&export.func.to_le_bytes());
+        }
+        sections.push((SectionId::Exports, body));
+    }
+    if let Some(debug) = &module.debug {
+        sections.push((SectionId::Debug, encode_debug(debug)));
+    }
+    sections
+}
+
+/// The functions section and the code section it points into.
+fn encode_functions(module: &Module) -> (Vec<u8>, Vec<u8>) {
+    let mut table = Vec::new();
+    let mut code = Vec::new();
+    put_len(&mut table, module.functions.len());
+    for function in &module.functions {
+        table.extend_from_slice(&function.params.to_le_bytes());
+        table.extend_from_slice(&function.results.to_le_bytes());
+        table.extend_from_slice(&function.locals.to_le_bytes());
+        table.extend_from_slice(&function.max_stack.to_le_bytes());
+        put_len(&mut table, code.len());
+        put_len(&mut table, function.code.len());
+        code.extend_from_slice(&function.code);
+    }
+    (table, code)
+}
+
+/// The constants section.
+fn encode_constants(constants: &[Constant]) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_len(&mut body, constants.len());
+    for constant in constants {
+        match constant {
+            Constant::Int(value) => {
+                body.push(tag::INT);
+                put_imm(&mut body, value);
+            }
+            Constant::F32(bits) => {
+                body.push(tag::F32);
+                body.extend_from_slice(&bits.to_le_bytes());
+            }
+            Constant::F64(bits) => {
+                body.push(tag::F64);
+                body.extend_from_slice(&bits.to_le_bytes());
+            }
+            Constant::Str(text) => {
+                body.push(tag::STR);
+                put_bytes(&mut body, text.as_bytes());
+            }
+            Constant::Bytes(bytes) => {
+                body.push(tag::BYTES);
+                put_bytes(&mut body, bytes);
+            }
+        }
+    }
+    body
+}
+
+/// The memory section.
+fn encode_memory(memory: &Memory) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&memory.initial_pages.to_le_bytes());
+    match memory.max_pages {
+        Some(max) => {
+            body.push(1);
+            body.extend_from_slice(&max.to_le_bytes());
+        }
+        None => body.push(0),
+    }
+    put_len(&mut body, memory.segments.len());
+    for segment in &memory.segments {
+        body.extend_from_slice(&segment.offset.to_le_bytes());
+        put_bytes(&mut body, &segment.bytes);
+    }
+    body
+}
+
+/// The debug section.
+fn encode_debug(debug: &DebugInfo) -> Vec<u8> {
+    let mut body = Vec::new();
+    match &debug.source {
+        Some(source) => {
+            body.push(1);
+            put_bytes(&mut body, source.as_bytes());
+        }
+        None => body.push(0),
+    }
+    put_len(&mut body, debug.function_names.len());
+    for name in &debug.function_names {
+        put_bytes(&mut body, name.as_bytes());
+    }
+    put_len(&mut body, debug.lines.len());
+    for entry in &debug.lines {
+        body.extend_from_slice(&entry.func.to_le_bytes());
+        body.extend_from_slice(&entry.pc.to_le_bytes());
+        body.extend_from_slice(&entry.line.to_le_bytes());
+    }
+    body
+}
+
+/// Appends a length, count or offset as a u32.
+fn put_len(out: &mut Vec<u8>, len: usize) {
+    let len = u32::try_from(len).expect("bytecode lengths and offsets are below 4 GiB");
+    out.extend_from_slice(&len.to_le_bytes());
+}
+
+/// Appends a u32 length and the bytes.
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_len(out, bytes.len());
+    out.extend_from_slice(bytes);
+}
+
+/// Appends a word immediate in minimal form: a length byte and the little-endian bytes up to
+/// the last non-zero one (the encoding of a `PUSH` operand).
+fn put_imm(out: &mut Vec<u8>, value: &Imm) {
+    let bytes = value.to_le_bytes::<64>();
+    let len = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    out.push(len as u8);
+    out.extend_from_slice(&bytes[..len]);
 }
