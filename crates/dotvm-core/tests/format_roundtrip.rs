@@ -1,0 +1,181 @@
+//! Round-trip properties of the bytecode format: `read(write(m)) == m` for any module, the
+//! writer is deterministic, and the byte layout of a small module is exactly as documented.
+
+use dotvm_core::format::{read_module, write_module};
+use dotvm_core::module::{
+    Constant, DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory, Module,
+};
+use dotvm_core::{Arch, Imm};
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+
+/// Any immediate, biased towards short encodings but reaching all 64 bytes.
+fn imm() -> impl Strategy<Value = Imm> {
+    prop_oneof![
+        Just(Imm::ZERO),
+        Just(Imm::MAX),
+        any::<u64>().prop_map(Imm::from),
+        vec(any::<u8>(), 0..=64).prop_map(|bytes| {
+            let mut full = [0u8; 64];
+            full[..bytes.len()].copy_from_slice(&bytes);
+            Imm::from_le_bytes(full)
+        }),
+    ]
+}
+
+fn function() -> impl Strategy<Value = Function> {
+    (
+        any::<u16>(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u32>(),
+        vec(any::<u8>(), 0..24),
+    )
+        .prop_map(|(params, results, locals, max_stack, code)| Function {
+            params,
+            results,
+            locals,
+            max_stack,
+            code,
+        })
+}
+
+fn constant() -> impl Strategy<Value = Constant> {
+    prop_oneof![
+        imm().prop_map(Constant::Int),
+        any::<u32>().prop_map(Constant::F32),
+        any::<u64>().prop_map(Constant::F64),
+        any::<String>().prop_map(Constant::Str),
+        vec(any::<u8>(), 0..16).prop_map(Constant::Bytes),
+    ]
+}
+
+fn memory() -> impl Strategy<Value = Memory> {
+    let segment = (any::<u64>(), vec(any::<u8>(), 0..16))
+        .prop_map(|(offset, bytes)| DataSegment { offset, bytes });
+    prop_oneof![
+        Just(Memory::default()),
+        (any::<u32>(), option::of(any::<u32>()), vec(segment, 0..4)).prop_map(
+            |(initial_pages, max_pages, segments)| Memory {
+                initial_pages,
+                max_pages,
+                segments,
+            }
+        ),
+    ]
+}
+
+fn debug_info() -> impl Strategy<Value = DebugInfo> {
+    let line = (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(func, pc, line)| LineEntry {
+        func,
+        pc,
+        line,
+    });
+    (
+        vec(any::<String>(), 0..4),
+        option::of(any::<String>()),
+        vec(line, 0..4),
+    )
+        .prop_map(|(function_names, source, lines)| DebugInfo {
+            function_names,
+            source,
+            lines,
+        })
+}
+
+fn module() -> impl Strategy<Value = Module> {
+    let export = (any::<String>(), any::<u32>()).prop_map(|(name, func)| Export { name, func });
+    let global = (imm(), any::<bool>()).prop_map(|(init, mutable)| Global { init, mutable });
+    (
+        prop::sample::select(Arch::ALL.to_vec()),
+        any::<u32>(),
+        vec(function(), 0..5),
+        vec(constant(), 0..6),
+        vec(global, 0..4),
+        memory(),
+        vec(export, 0..4),
+        option::of(debug_info()),
+    )
+        .prop_map(
+            |(arch, entry, functions, constants, globals, memory, exports, debug)| Module {
+                arch,
+                entry,
+                functions,
+                constants,
+                globals,
+                memory,
+                exports,
+                debug,
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn read_of_write_is_the_identity(m in module()) {
+        let bytes = write_module(&m);
+        prop_assert_eq!(read_module(&bytes), Ok(m));
+    }
+
+    #[test]
+    fn write_is_deterministic(m in module()) {
+        let copy = m.clone();
+        prop_assert_eq!(write_module(&m), write_module(&copy));
+    }
+
+    #[test]
+    fn mutated_files_read_back_canonically_or_fail(
+        m in module(),
+        at in any::<prop::sample::Index>(),
+        xor in 1u8..=255,
+    ) {
+        let mut bytes = write_module(&m);
+        let i = at.index(bytes.len());
+        bytes[i] ^= xor;
+        if let Ok(read) = read_module(&bytes) {
+            prop_assert_eq!(write_module(&read), bytes);
+        }
+    }
+}
+
+#[test]
+fn smallest_module_has_the_documented_bytes() {
+    let module = Module {
+        functions: vec![Function {
+            code: vec![0x07],
+            ..Function::default()
+        }],
+        ..Module::default()
+    };
+    let bytes = write_module(&module);
+    #[rustfmt::skip]
+    let expected: Vec<u8> = [
+        &b"DOTV"[..], &[1, 0], &[0x01], &[0x00], &[0; 8],  // header: version 1, arch64, no flags, entry 0
+        &[2, 0, 0, 0],                                      // two sections
+        &[1, 0, 0, 0], &[44, 0, 0, 0], &[22, 0, 0, 0],      // functions: bytes 44..66
+        &[2, 0, 0, 0], &[66, 0, 0, 0], &[1, 0, 0, 0],       // code: bytes 66..67
+        &[1, 0, 0, 0],                                      // one function
+        &[0, 0, 0, 0, 0, 0], &[0; 4], &[0; 4], &[1, 0, 0, 0], // signature, max_stack, code 0..1
+        &[0x07],                                            // RET
+    ]
+    .concat();
+    assert_eq!(bytes, expected);
+    assert_eq!(read_module(&bytes), Ok(module));
+}
+
+#[test]
+fn optional_sections_are_omitted_and_debug_sets_the_flag() {
+    let plain = write_module(&Module::default());
+    assert_eq!(plain[7], 0, "no flags without debug info");
+    assert_eq!(u32::from_le_bytes(plain[16..20].try_into().unwrap()), 2);
+
+    let with_debug = Module {
+        debug: Some(DebugInfo::default()),
+        ..Module::default()
+    };
+    let bytes = write_module(&with_debug);
+    assert_eq!(bytes[7], 0x01);
+    assert_eq!(u32::from_le_bytes(bytes[16..20].try_into().unwrap()), 3);
+    assert_eq!(read_module(&bytes), Ok(with_debug));
+}
