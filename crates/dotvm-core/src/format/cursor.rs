@@ -207,9 +207,9 @@ impl<'a> Cursor<'a> {
             self.pos,
             field,
             format!(
-                "{} unexpected bytes before {}",
-                self.remaining(),
-                self.limit()
+                "expected {}, found {} more byte(s)",
+                self.limit(),
+                self.remaining()
             ),
         ))
     }

@@ -254,7 +254,7 @@ fn read_section_table(cur: &mut Cursor<'_>) -> Result<SectionTable, FormatError>
         if offset != expected {
             let message = if offset > file_len {
                 format!(
-                    "section starts at byte {offset}, past the end of the file ({file_len} bytes)"
+                    "section starts at byte {offset}, past the end of the file (length {file_len})"
                 )
             } else if offset < table_end {
                 format!(
@@ -283,7 +283,9 @@ fn read_section_table(cur: &mut Cursor<'_>) -> Result<SectionTable, FormatError>
             return Err(FormatError::new(
                 at,
                 f.leaf("length"),
-                format!("section {offset}..{end} runs past the end of the file ({file_len} bytes)"),
+                format!(
+                    "section {offset}..{end} runs past the end of the file (length {file_len})"
+                ),
             ));
         }
         table.ranges[usize::from(byte - 1)] = Some(offset..end);
@@ -295,7 +297,7 @@ fn read_section_table(cur: &mut Cursor<'_>) -> Result<SectionTable, FormatError>
             body_end,
             Field::new("file"),
             format!(
-                "{} trailing bytes after the last section (which ends at byte {body_end})",
+                "{} trailing byte(s) after the last section, which ends at byte {body_end}",
                 file_len - body_end
             ),
         ));

@@ -82,7 +82,7 @@ pub(crate) fn read_functions(
                 f.leaf("code_length"),
                 format!(
                     "code range {offset}..{end} runs past the end of the code section \
-                     ({} bytes)",
+                     (length {})",
                     code.len()
                 ),
             ));
@@ -102,8 +102,9 @@ pub(crate) fn read_functions(
             code_start + next,
             Field::new("code"),
             format!(
-                "the last {} bytes of the code section belong to no function",
-                code.len() - next
+                "code section bytes {next}..{} belong to no function (function code must \
+                 tile the code section)",
+                code.len()
             ),
         ));
     }
