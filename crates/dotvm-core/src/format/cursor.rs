@@ -3,6 +3,7 @@
 use super::error::{Field, FormatError};
 use super::section::SectionId;
 use crate::instruction::Imm;
+use std::ops::Range;
 
 /// Reads little-endian fields from `bytes[pos..end]`. Positions are absolute file offsets,
 /// so every error points into the file, whatever section is being read.
@@ -28,19 +29,14 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A cursor over `bytes[start..end]`, the body of `section`. The caller has checked the
-    /// range lies within the file.
-    pub(crate) fn section(
-        bytes: &'a [u8],
-        start: usize,
-        end: usize,
-        section: SectionId,
-    ) -> Cursor<'a> {
-        debug_assert!(start <= end && end <= bytes.len());
+    /// A cursor over `bytes[range]`, the body of `section`. The caller has checked the range
+    /// lies within the file.
+    pub(crate) fn section(bytes: &'a [u8], range: Range<usize>, section: SectionId) -> Cursor<'a> {
+        debug_assert!(range.start <= range.end && range.end <= bytes.len());
         Cursor {
             bytes,
-            pos: start,
-            end,
+            pos: range.start,
+            end: range.end,
             section: Some(section),
         }
     }

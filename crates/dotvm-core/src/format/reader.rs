@@ -18,7 +18,7 @@ use std::ops::Range;
 pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
     let mut cur = Cursor::file(bytes);
     let header = read_header(&mut cur)?;
-    let table = read_section_table(&mut cur)?;
+    let table = read_section_table(&mut cur, bytes.len())?;
     let functions_range = table.required(SectionId::Functions)?;
     let code_range = table.required(SectionId::Code)?;
     let has_debug = table.range(SectionId::Debug).is_some();
@@ -35,18 +35,9 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
         ));
     }
 
-    let body = |id| {
-        table
-            .range(id)
-            .map(|r| Cursor::section(bytes, r.start, r.end, id))
-    };
+    let body = |id| table.range(id).map(|r| Cursor::section(bytes, r, id));
     let functions = sections::read_functions(
-        &mut Cursor::section(
-            bytes,
-            functions_range.start,
-            functions_range.end,
-            SectionId::Functions,
-        ),
+        &mut Cursor::section(bytes, functions_range, SectionId::Functions),
         &bytes[code_range.clone()],
         code_range.start,
     )?;
@@ -207,8 +198,7 @@ impl SectionTable {
 /// Reads the section table (a u32 count, then 12-byte entries) and checks the canonical
 /// layout: known ids in ascending order, zero reserved bytes, bodies packed back to back
 /// right after the table in table order, the last one ending at the end of the file.
-fn read_section_table(cur: &mut Cursor<'_>) -> Result<SectionTable, FormatError> {
-    let file_len = cur.remaining() + cur.pos();
+fn read_section_table(cur: &mut Cursor<'_>, file_len: usize) -> Result<SectionTable, FormatError> {
     let count = cur.count(Field::new("section_table.count"), SECTION_ENTRY_LEN)?;
     let table_end = cur.pos() + count * SECTION_ENTRY_LEN;
     let mut table = SectionTable {
@@ -278,16 +268,17 @@ fn read_section_table(cur: &mut Cursor<'_>) -> Result<SectionTable, FormatError>
         }
         let at = cur.pos();
         let length = cur.u32(f.leaf("length"))? as usize;
-        let end = offset + length;
-        if end > file_len {
+        if length > file_len - offset {
             return Err(FormatError::new(
                 at,
                 f.leaf("length"),
                 format!(
-                    "section {offset}..{end} runs past the end of the file (length {file_len})"
+                    "section {offset}..{} runs past the end of the file (length {file_len})",
+                    offset as u64 + length as u64
                 ),
             ));
         }
+        let end = offset + length;
         table.ranges[usize::from(byte - 1)] = Some(offset..end);
         previous = Some((i, id, offset..end));
     }

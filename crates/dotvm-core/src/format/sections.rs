@@ -75,18 +75,19 @@ pub(crate) fn read_functions(
         }
         let length_at = cur.pos();
         let length = cur.u32(f.leaf("code_length"))? as usize;
-        let end = offset + length;
-        if end > code.len() {
+        if length > code.len() - offset {
             return Err(FormatError::new(
                 length_at,
                 f.leaf("code_length"),
                 format!(
-                    "code range {offset}..{end} runs past the end of the code section \
+                    "code range {offset}..{} runs past the end of the code section \
                      (length {})",
+                    offset as u64 + length as u64,
                     code.len()
                 ),
             ));
         }
+        let end = offset + length;
         functions.push(Function {
             params,
             results,
