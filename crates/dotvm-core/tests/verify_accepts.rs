@@ -406,7 +406,93 @@ fn build(generated: &[Gen]) -> Vec<Instruction> {
         .collect()
 }
 
+/// A stack-only instruction with the slots it needs and its net effect on the height.
+fn stack_op(choice: u8) -> (Instruction, u64, i64) {
+    match choice % 12 {
+        0 => (op(Opcode::Pop), 1, -1),
+        1 => (op(Opcode::Dup), 1, 1),
+        2 => (op(Opcode::Swap), 2, 0),
+        3 => (op(Opcode::Rot), 3, 0),
+        4 => (op(Opcode::Over), 2, 1),
+        5 => (op(Opcode::Add), 2, -1),
+        6 => (op(Opcode::Neg), 1, 0),
+        7 => (op(Opcode::MemorySize), 0, 1),
+        8 => (op(Opcode::MemoryCopy), 3, -3),
+        9 => (
+            with(Opcode::Pick, Operand::Depth(choice / 12 % 4)),
+            u64::from(choice / 12 % 4) + 1,
+            1,
+        ),
+        _ => (push(u64::from(choice)), 0, 1),
+    }
+}
+
+/// Appends stack ops chosen by `choices` to `code`, replacing any that would underflow by a
+/// PUSH; returns the final height and the highest height reached.
+fn straight_line(code: &mut Vec<Instruction>, choices: &[u8], start: u64) -> (u64, u64) {
+    let (mut height, mut highest) = (start, start);
+    for &choice in choices {
+        let (instruction, needs, delta) = stack_op(choice);
+        let (instruction, delta) = if needs <= height {
+            (instruction, delta)
+        } else {
+            (push(7), 1)
+        };
+        code.push(instruction);
+        height = height.checked_add_signed(delta).unwrap();
+        highest = highest.max(height);
+    }
+    (height, highest)
+}
+
 proptest! {
+    #[test]
+    fn valid_straight_line_programs_are_measured_exactly(
+        choices in prop::collection::vec(any::<u8>(), 0..60),
+    ) {
+        let mut code = Vec::new();
+        let (_, highest) = straight_line(&mut code, &choices, 0);
+        code.push(op(Opcode::Halt));
+        let mut module = Module {
+            functions: vec![function(0, 0, 0, &code)],
+            ..Module::default()
+        };
+        prop_assert_eq!(required_max_stack(&module, 0), Ok(highest as u32));
+        module.functions[0].max_stack = highest as u32;
+        prop_assert_eq!(verify(&module), Ok(()));
+        if highest > 0 {
+            module.functions[0].max_stack = highest as u32 - 1;
+            prop_assert!(verify(&module).is_err());
+        }
+    }
+
+    #[test]
+    fn valid_loops_are_measured_exactly(
+        choices in prop::collection::vec(any::<u8>(), 0..40),
+    ) {
+        // counter; head: body (back to height 1); push 1; sub; dup; jnz head; halt
+        let mut code = vec![push(3)];
+        let head = pc_of(&code, 1);
+        let (end, mut highest) = straight_line(&mut code, &choices, 1);
+        for _ in 1..end {
+            code.push(op(Opcode::Pop));
+        }
+        if end == 0 {
+            code.push(push(1));
+        }
+        highest = highest.max(2);
+        code.extend([
+            push(1),
+            op(Opcode::Sub),
+            op(Opcode::Dup),
+            with(Opcode::Jnz, Operand::Target(head)),
+            op(Opcode::Halt),
+        ]);
+        let module = module_of(vec![function(0, 0, 0, &code)]);
+        prop_assert_eq!(module.functions[0].max_stack, highest as u32);
+        prop_assert_eq!(verify(&module), Ok(()));
+    }
+
     #[test]
     fn generated_programs_never_panic(
         generated in prop::collection::vec(gen_instruction(), 1..40),
