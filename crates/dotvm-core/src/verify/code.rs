@@ -174,6 +174,7 @@ impl Code {
             ));
         }
         if self.index_at(target).is_none() {
+            // Pc 0 always starts an instruction, so some instruction starts below `target`.
             let containing = self
                 .instructions
                 .partition_point(|(start, _)| *start < target)

@@ -45,6 +45,7 @@ pub(super) fn analyse(site: &Site<'_>, code: &Code, limit: Limit) -> Result<u32,
     };
     let instructions = &code.instructions;
     let mut heights: Vec<Option<u64>> = vec![None; instructions.len()];
+    // `Code::decode` rejects empty code, so instruction 0 exists and starts at pc 0.
     heights[0] = Some(0);
     let mut worklist = vec![0usize];
     let mut highest = 0u64;
