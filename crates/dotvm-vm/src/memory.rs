@@ -6,6 +6,7 @@
 //! reported with its true (`u128`) address. Stores, copy and fill destinations and other
 //! writes must also stay clear of the read-only constant region `[0, ro_end)`.
 
+use std::fmt;
 use std::ops::Range;
 
 use dotvm_core::module::{DataSegment, PAGE_SIZE};
@@ -69,7 +70,7 @@ pub enum MemoryError {
 }
 
 /// A run's linear memory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LinearMemory {
     /// The contents; its length is always a whole number of pages.
     bytes: Vec<u8>,
@@ -286,6 +287,17 @@ impl LinearMemory {
         } else {
             Err(out_of_bounds(start, len))
         }
+    }
+}
+
+impl fmt::Debug for LinearMemory {
+    /// Shows the shape of the memory, not its (possibly huge) contents.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinearMemory")
+            .field("size_bytes", &self.size_bytes())
+            .field("ro_end", &self.ro_end)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
     }
 }
 

@@ -274,3 +274,13 @@ fn grow_by_huge_amounts_is_refused_without_allocating() {
     assert_eq!(memory.grow(u64::MAX / PAGE), None);
     assert_eq!(memory.size_pages(), 1);
 }
+
+#[test]
+fn debug_output_shows_the_shape_not_the_contents() {
+    let memory = LinearMemory::new(2, Some(3), 1 << 30, 7).unwrap();
+    let shown = format!("{memory:?}");
+    assert_eq!(
+        shown,
+        "LinearMemory { size_bytes: 131072, ro_end: 7, max_pages: 3, .. }"
+    );
+}
