@@ -1,11 +1,15 @@
 //! DotVM's executor: runs a verified module under limits, with a host for system calls.
 
+mod allocator;
 mod io;
 mod limits;
+mod memory;
 mod trap;
 
+pub use allocator::{Allocator, heap_base};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
+pub use memory::{LinearMemory, MemoryError};
 pub use trap::{Trap, TrapKind};
 
 use dotvm_core::Verified;
