@@ -1,3 +1,7 @@
-//! The `dotvm` command-line tool.
+//! The `dotvm` binary.
 
-fn main() {}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    dotvm_cli::execute(&dotvm_cli::cli::Cli::parse())
+}

@@ -14,7 +14,7 @@ mod sections;
 mod writer;
 
 pub use error::FormatError;
-pub use reader::read_module;
+pub use reader::{SectionInfo, read_module, section_table};
 pub use section::SectionId;
 pub use writer::write_module;
 

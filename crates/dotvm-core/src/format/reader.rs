@@ -73,6 +73,35 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
     })
 }
 
+/// Where one section lies in a file (for tools such as `dotvm inspect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectionInfo {
+    /// Which section.
+    pub id: SectionId,
+    /// Byte offset of its body in the file.
+    pub offset: usize,
+    /// Length of its body in bytes.
+    pub length: usize,
+}
+
+/// Validates the header and section table of `bytes` and lists the sections present, in
+/// file order. The section bodies are not read.
+pub fn section_table(bytes: &[u8]) -> Result<Vec<SectionInfo>, FormatError> {
+    let mut cur = Cursor::file(bytes);
+    read_header(&mut cur)?;
+    let table = read_section_table(&mut cur, bytes.len())?;
+    Ok(SectionId::ALL
+        .into_iter()
+        .filter_map(|id| {
+            table.range(id).map(|r| SectionInfo {
+                id,
+                offset: r.start,
+                length: r.len(),
+            })
+        })
+        .collect())
+}
+
 /// Offset of the flags byte in the header.
 const FLAGS_AT: usize = 7;
 

@@ -1,0 +1,19 @@
+//! `dotvm verify`: check a file without running it.
+
+use crate::cli::FileArg;
+use crate::program::load_verified;
+use anyhow::Result;
+
+/// Loads and verifies the file, printing a one-line summary.
+pub fn execute(args: &FileArg) -> Result<()> {
+    let verified = load_verified(&args.file)?;
+    let module = verified.module();
+    println!(
+        "{}: ok ({}, {} functions, entry {})",
+        args.file.display(),
+        module.arch,
+        module.functions.len(),
+        module.function_label(module.entry)
+    );
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! The `dotvm` command-line tool as a library: argument definitions, subcommands and the
+//! exit-status rules, so that the binary stays a thin `main`.
+
+pub mod cli;
+pub mod commands;
+pub mod program;
+
+use cli::{Cli, Command};
+use commands::run::RunEnd;
+use std::process::ExitCode;
+
+/// Exit status when the input cannot be read, assembled or verified.
+pub const EXIT_INVALID_INPUT: u8 = 1;
+/// Exit status when the program traps.
+pub const EXIT_TRAP: u8 = 70;
+
+/// Runs one parsed command line and turns its result into the process exit status.
+pub fn execute(cli: &Cli) -> ExitCode {
+    let result = match &cli.command {
+        Command::Run(args) => commands::run::execute(args),
+        Command::Asm(args) => commands::asm::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Disasm(args) => commands::disasm::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Verify(args) => commands::verify::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Inspect(args) => commands::inspect::execute(args).map(|()| RunEnd::Exited(0)),
+    };
+    match result {
+        // Like a native process, only the low 8 bits of the exit code reach the shell.
+        Ok(RunEnd::Exited(code)) => ExitCode::from(code as u8),
+        Ok(RunEnd::Trapped(trap)) => {
+            eprintln!("error: trap: {trap}");
+            ExitCode::from(EXIT_TRAP)
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_INVALID_INPUT)
+        }
+    }
+}
