@@ -11,7 +11,60 @@ use dotvm_core::module::{
     PAGE_SIZE,
 };
 use dotvm_core::syscall::Syscall;
+use dotvm_core::verify::verify;
 use proptest::prelude::*;
+
+/// Sums 1..=10 in a counting loop.
+const LOOP: &str = "
+        ; sum 1..=10
+        .func main results=1 locals=2 max_stack=2
+            .local i
+            .local sum
+            PUSH 10
+            LOCAL_SET i
+        loop:
+            LOCAL_GET sum
+            LOCAL_GET i
+            ADD
+            LOCAL_SET sum
+            LOCAL_GET i
+            PUSH 1
+            SUB
+            LOCAL_TEE i
+            JNZ loop
+            LOCAL_GET sum
+            RET
+        .end
+";
+
+/// Recursive Fibonacci, called before it is defined.
+const FIB: &str = "
+        .func main results=1 max_stack=1
+            PUSH 20
+            CALL fib
+            RET
+        .end
+        .func fib results=1 max_stack=3 export
+            .param n
+            LOCAL_GET n
+            PUSH 2
+            LT_U
+            JZ recurse
+            LOCAL_GET n
+            RET
+        recurse:
+            LOCAL_GET n
+            PUSH 1
+            SUB
+            CALL fib
+            LOCAL_GET n
+            PUSH 2
+            SUB
+            CALL fib
+            ADD
+            RET
+        .end
+";
 
 fn asm(source: &str) -> Module {
     assemble(source, "test.dasm", &AsmOptions::default())
@@ -41,27 +94,7 @@ fn assert_round_trip(module: &Module) {
 
 #[test]
 fn counting_loop() {
-    let m = asm("
-        ; sum 1..=10
-        .func main results=1 locals=2 max_stack=2
-            .local i
-            .local sum
-            PUSH 10
-            LOCAL_SET i
-        loop:
-            LOCAL_GET sum
-            LOCAL_GET i
-            ADD
-            LOCAL_SET sum
-            LOCAL_GET i
-            PUSH 1
-            SUB
-            LOCAL_TEE i
-            JNZ loop
-            LOCAL_GET sum
-            RET
-        .end
-    ");
+    let m = asm(LOOP);
     assert_eq!(m.entry, 0);
     let f = &m.functions[0];
     assert_eq!((f.params, f.results, f.locals, f.max_stack), (0, 1, 2, 2));
@@ -82,33 +115,7 @@ fn counting_loop() {
 
 #[test]
 fn recursive_fib_called_before_definition() {
-    let m = asm("
-        .func main results=1 max_stack=1
-            PUSH 20
-            CALL fib
-            RET
-        .end
-        .func fib results=1 max_stack=3 export
-            .param n
-            LOCAL_GET n
-            PUSH 2
-            LT_U
-            JZ recurse
-            LOCAL_GET n
-            RET
-        recurse:
-            LOCAL_GET n
-            PUSH 1
-            SUB
-            CALL fib
-            LOCAL_GET n
-            PUSH 2
-            SUB
-            CALL fib
-            ADD
-            RET
-        .end
-    ");
+    let m = asm(FIB);
     assert_eq!(m.functions.len(), 2);
     assert_eq!(m.functions[1].params, 1);
     assert_eq!(code(&m, 0)[1].1, op(Opcode::Call, Operand::Index(1)));
@@ -234,6 +241,39 @@ fn strings_data_and_layout() {
         ]
     );
     assert_round_trip(&m);
+}
+
+#[test]
+fn omitted_max_stack_comes_from_the_stack_analysis() {
+    let m = asm("
+        .func main results=1
+            PUSH 1
+            PUSH 2
+            PUSH 3
+            CALL sum3
+            RET
+        .end
+        .func sum3 params=3 results=1
+            LOCAL_GET 0
+            LOCAL_GET 1
+            LOCAL_GET 2
+            PICK 2
+            POP
+            ADD
+            ADD
+            RET
+        .end
+    ");
+    assert_eq!(m.functions[0].max_stack, 3);
+    assert_eq!(m.functions[1].max_stack, 4);
+    verify(&m).expect("the assembled program verifies");
+}
+
+#[test]
+fn hand_written_programs_verify() {
+    for source in [FIB, LOOP] {
+        verify(&asm(source)).unwrap_or_else(|e| panic!("{e}\n{source}"));
+    }
 }
 
 #[test]

@@ -27,6 +27,9 @@ pub(super) fn build(program: &Program, file: &str, line_table: bool) -> Result<M
     for (index, decl) in program.functions.iter().enumerate() {
         functions.push(builder.function(index as u32, decl, line_table, &mut lines)?);
     }
+    let memory = builder.memory(segments)?;
+    let exports = builder.exports()?;
+    let debug = builder.debug(file, line_table, lines)?;
     let mut module = Module {
         arch: program.arch,
         entry: builder.entry()?,
@@ -42,9 +45,9 @@ pub(super) fn build(program: &Program, file: &str, line_table: bool) -> Result<M
                 })
             })
             .collect::<Result<_>>()?,
-        memory: builder.memory(segments)?,
-        exports: builder.exports()?,
-        debug: builder.debug(file, line_table, lines)?,
+        memory,
+        exports,
+        debug,
     };
     for (index, decl) in program.functions.iter().enumerate() {
         if decl.max_stack.is_none() {
