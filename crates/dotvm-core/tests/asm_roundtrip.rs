@@ -657,3 +657,28 @@ proptest! {
         let _ = assemble(&text, "fuzz.dasm", &AsmOptions::default());
     }
 }
+
+/// The ```dasm code blocks of `docs/assembly.md`, in order.
+fn doc_examples() -> Vec<String> {
+    let doc = include_str!("../../../docs/assembly.md");
+    doc.split("```dasm\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn documented_examples_assemble() {
+    let examples = doc_examples();
+    assert!(examples.len() >= 2, "docs/assembly.md lost its examples");
+    let program = asm(&examples[0]);
+    verify(&program).expect("the documented program verifies");
+    assert_eq!(program.exports[0].name, "main");
+    assert_eq!(program.functions[1].params, 1);
+    assert_round_trip(&program);
+    for example in &examples[1..] {
+        let with_main = format!("{example}\n.func main max_stack=0\n  HALT\n.end\n");
+        let module = asm(&with_main);
+        assert_round_trip(&module);
+    }
+}

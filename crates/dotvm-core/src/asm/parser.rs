@@ -675,11 +675,11 @@ impl Parser {
         let value_pos = cursor.pos(&value_token);
         let constant = match (kind.as_str(), &value_token.tok) {
             ("int", _) => Constant::Int(self.value_now(cursor, &value_token)?),
-            ("f32", Tok::Word(w)) if w == "bits" => {
+            ("f32", Tok::Word(w)) if w.eq_ignore_ascii_case("bits") => {
                 let token = cursor.expect(pos, "bits of the f32")?;
                 Constant::F32(number_token(cursor, &token, "f32 bits", u32::MAX.into())? as u32)
             }
-            ("f64", Tok::Word(w)) if w == "bits" => {
+            ("f64", Tok::Word(w)) if w.eq_ignore_ascii_case("bits") => {
                 let token = cursor.expect(pos, "bits of the f64")?;
                 Constant::F64(number_token(cursor, &token, "f64 bits", u64::MAX)?)
             }
