@@ -3,6 +3,8 @@
 
 mod ast;
 mod build;
+mod cursor;
+mod directives;
 pub(crate) mod lexer;
 pub(crate) mod number;
 mod parser;
