@@ -1,4 +1,14 @@
-//! The text assembly language (`.dasm`): assembler.
+//! The text assembly language (`.dasm`): assembler. The language is described in
+//! `docs/assembly.md`; [`crate::disasm`] writes it back.
+
+mod ast;
+mod build;
+mod cursor;
+mod directives;
+pub(crate) mod lexer;
+pub(crate) mod number;
+mod parser;
+mod suggest;
 
 use crate::arch::Arch;
 use crate::module::Module;
@@ -28,6 +38,12 @@ pub struct AsmError {
 
 /// Assembles `source` (named `file` in errors) into a module.
 pub fn assemble(source: &str, file: &str, options: &AsmOptions) -> Result<Module, AsmError> {
-    let _ = (source, file, options);
-    unimplemented!("assembler")
+    parser::parse(source, options.arch)
+        .and_then(|program| build::build(&program, file, options.line_table))
+        .map_err(|d| AsmError {
+            file: file.to_string(),
+            line: d.pos.line,
+            col: d.pos.col,
+            message: d.message,
+        })
 }
