@@ -9,10 +9,11 @@ pub fn execute(args: &FileArg) -> Result<()> {
     let verified = load_verified(&args.file)?;
     let module = verified.module();
     println!(
-        "{}: ok ({}, {} functions, entry {})",
+        "{}: ok ({}, {} function{}, entry {})",
         args.file.display(),
         module.arch,
         module.functions.len(),
+        if module.functions.len() == 1 { "" } else { "s" },
         module.function_label(module.entry)
     );
     Ok(())
