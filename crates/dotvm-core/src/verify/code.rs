@@ -1,0 +1,215 @@
+//! Decoding a function's code and checking every operand, reachable or not.
+
+use super::error::{VerifyError, count, fits_word, grouped_hex, word_misfit};
+use crate::instruction::{DecodeError, Instruction, Operand};
+use crate::isa::Opcode;
+use crate::module::{Function, Module};
+use crate::syscall::Syscall;
+
+/// Marks a byte offset that does not start an instruction.
+const NOT_A_BOUNDARY: u32 = u32::MAX;
+
+/// The function being checked, for building located errors.
+#[derive(Clone, Copy)]
+pub(super) struct Site<'m> {
+    /// The whole module (signatures, constants, globals, names).
+    pub(super) module: &'m Module,
+    /// Index of the function.
+    pub(super) func: u32,
+    /// The function itself.
+    pub(super) function: &'m Function,
+}
+
+impl<'m> Site<'m> {
+    /// The site of function `func`, which must exist.
+    pub(super) fn new(module: &'m Module, func: u32) -> Result<Site<'m>, VerifyError> {
+        match module.functions.get(func as usize) {
+            Some(function) => Ok(Site {
+                module,
+                func,
+                function,
+            }),
+            None => Err(VerifyError::module(format!(
+                "function {func} does not exist ({})",
+                count(module.functions.len() as u64, "function")
+            ))),
+        }
+    }
+
+    /// An error at `pc` in this function.
+    pub(super) fn at(&self, pc: u32, message: impl Into<String>) -> VerifyError {
+        VerifyError::in_function(self.module, self.func, Some(pc), message)
+    }
+
+    /// An error about this function as a whole.
+    pub(super) fn whole(&self, message: impl Into<String>) -> VerifyError {
+        VerifyError::in_function(self.module, self.func, None, message)
+    }
+}
+
+/// A function's code, decoded, with every operand checked.
+pub(super) struct Code {
+    /// `(pc, instruction)` in code order.
+    pub(super) instructions: Vec<(u32, Instruction)>,
+    /// For each byte offset, the index of the instruction starting there, or
+    /// [`NOT_A_BOUNDARY`].
+    boundaries: Vec<u32>,
+}
+
+impl Code {
+    /// Decodes the function at `site` and checks its operands.
+    pub(super) fn decode(site: &Site<'_>) -> Result<Code, VerifyError> {
+        let bytes = &site.function.code;
+        if bytes.is_empty() {
+            return Err(site.whole("function has no code"));
+        }
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(site.whole(format!(
+                "code of {} bytes is longer than the 4 GiB limit",
+                bytes.len()
+            )));
+        }
+        let instructions = Instruction::decode_all(bytes).map_err(|e| decode_error(site, &e))?;
+        let mut boundaries = vec![NOT_A_BOUNDARY; bytes.len()];
+        for (index, (pc, _)) in instructions.iter().enumerate() {
+            // Fewer instructions than bytes, so the index fits in u32 below NOT_A_BOUNDARY.
+            boundaries[*pc as usize] = index as u32;
+        }
+        let code = Code {
+            instructions,
+            boundaries,
+        };
+        for (pc, instruction) in &code.instructions {
+            code.check_operand(site, *pc, instruction)?;
+        }
+        Ok(code)
+    }
+
+    /// The index of the instruction starting at byte `pc`, if one does.
+    pub(super) fn index_at(&self, pc: u32) -> Option<usize> {
+        match self.boundaries.get(pc as usize) {
+            Some(&index) if index != NOT_A_BOUNDARY => Some(index as usize),
+            _ => None,
+        }
+    }
+
+    /// Checks that the operand of the instruction at `pc` refers to something that exists.
+    fn check_operand(
+        &self,
+        site: &Site<'_>,
+        pc: u32,
+        instruction: &Instruction,
+    ) -> Result<(), VerifyError> {
+        let module = site.module;
+        let opcode = instruction.opcode;
+        let fail = |message: String| Err(site.at(pc, message));
+        match (opcode, &instruction.operand) {
+            (_, Operand::Imm(value)) if !fits_word(value, module.arch) => fail(format!(
+                "immediate {} {}",
+                grouped_hex(value),
+                word_misfit(module.arch)
+            )),
+            (Opcode::PushConst, &Operand::Index(k)) if k as usize >= module.constants.len() => {
+                fail(format!(
+                    "constant {k} does not exist ({})",
+                    count(module.constants.len() as u64, "constant")
+                ))
+            }
+            (Opcode::LocalGet | Opcode::LocalSet | Opcode::LocalTee, &Operand::Index(l)) => {
+                let f = site.function;
+                let slots = u32::from(f.params) + u32::from(f.locals);
+                if l >= slots {
+                    fail(format!(
+                        "local {l} does not exist (the frame has {} and {})",
+                        count(f.params.into(), "parameter"),
+                        count(f.locals.into(), "local")
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            (Opcode::GlobalGet | Opcode::GlobalSet, &Operand::Index(g)) => {
+                match module.globals.get(g as usize) {
+                    None => fail(format!(
+                        "global {g} does not exist ({})",
+                        count(module.globals.len() as u64, "global")
+                    )),
+                    Some(global) if opcode == Opcode::GlobalSet && !global.mutable => {
+                        fail(format!("GLOBAL_SET on immutable global {g}"))
+                    }
+                    Some(_) => Ok(()),
+                }
+            }
+            (Opcode::Call, &Operand::Index(f)) if f as usize >= module.functions.len() => {
+                fail(format!(
+                    "CALL of function {f}, which does not exist ({})",
+                    count(module.functions.len() as u64, "function")
+                ))
+            }
+            (_, &Operand::Target(target)) => self.check_target(site, pc, opcode, target),
+            (_, &Operand::Syscall(n)) if Syscall::from_number(n).is_none() => {
+                fail(format!("unknown system call {n}"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that a jump target starts an instruction of this function.
+    fn check_target(
+        &self,
+        site: &Site<'_>,
+        pc: u32,
+        opcode: Opcode,
+        target: u32,
+    ) -> Result<(), VerifyError> {
+        let len = self.boundaries.len();
+        if target as usize >= len {
+            return Err(site.at(
+                pc,
+                format!(
+                    "{} target {target} is outside the function (code is {})",
+                    opcode.mnemonic(),
+                    count(len as u64, "byte")
+                ),
+            ));
+        }
+        if self.index_at(target).is_none() {
+            // Pc 0 always starts an instruction, so some instruction starts below `target`.
+            let containing = self
+                .instructions
+                .partition_point(|(start, _)| *start < target)
+                - 1;
+            let (start, instruction) = &self.instructions[containing];
+            return Err(site.at(
+                pc,
+                format!(
+                    "{} target {target} is inside the {} instruction at pc {start}",
+                    opcode.mnemonic(),
+                    instruction.opcode.mnemonic()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Turns a decoding failure into an error located at the instruction.
+fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
+    match *error {
+        DecodeError::UnknownOpcode { code, pc } => {
+            site.at(pc, format!("unknown opcode 0x{code:02X}"))
+        }
+        DecodeError::Truncated { what, pc } => site.at(
+            pc,
+            format!("truncated instruction: the code ends inside its {what}"),
+        ),
+        DecodeError::ImmediateTooLong { len, pc } => site.at(
+            pc,
+            format!("immediate of {len} bytes is wider than the widest word (64 bytes)"),
+        ),
+        DecodeError::NonCanonicalImmediate { pc } => site.at(
+            pc,
+            "immediate is not minimally encoded (trailing zero byte)",
+        ),
+    }
+}
