@@ -82,3 +82,99 @@ fn fuse<W: Word>(block: &[Op<W>]) -> (Option<Op<W>>, usize) {
         _ => (block.first().copied(), 1),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::Cond;
+    use crate::load::load;
+    use dotvm_core::instruction::Operand;
+    use dotvm_core::module::Function;
+    use dotvm_core::{Imm, Instruction, Module, Opcode};
+
+    /// The loaded form of a one-function module whose code is `body`.
+    fn loaded(body: &[Instruction], locals: u16) -> crate::load::FuncCode<u64> {
+        let mut code = Vec::new();
+        for inst in body {
+            inst.encode(&mut code);
+        }
+        let module = Module {
+            functions: vec![Function {
+                params: 0,
+                results: 1,
+                locals,
+                max_stack: 4,
+                code,
+            }],
+            ..Module::default()
+        };
+        load::<u64>(&module).unwrap().functions.remove(0)
+    }
+
+    fn with(opcode: Opcode, operand: Operand) -> Instruction {
+        Instruction { opcode, operand }
+    }
+
+    #[test]
+    fn counting_loop_becomes_a_charge_and_two_fused_ops() {
+        let body = [
+            with(Opcode::LocalGet, Operand::Index(0)),
+            with(Opcode::Push, Operand::Imm(Imm::from(1u64))),
+            Instruction::simple(Opcode::Add),
+            with(Opcode::LocalTee, Operand::Index(0)),
+            with(Opcode::Push, Operand::Imm(Imm::from(100u64))),
+            Instruction::simple(Opcode::LtU),
+            with(Opcode::Jnz, Operand::Target(0)),
+            Instruction::simple(Opcode::Nop),
+            with(Opcode::LocalGet, Operand::Index(0)),
+            Instruction::simple(Opcode::Ret),
+        ];
+        let f = loaded(&body, 1);
+        assert_eq!(
+            f.fast,
+            vec![
+                Op::Charge(7),
+                Op::LocalAddImmTee {
+                    src: 0,
+                    dst: 0,
+                    imm: 1
+                },
+                Op::BrCmpImm(Cond::LtU, 100, 0),
+                Op::Charge(3),
+                Op::LocalGet(0),
+                Op::Ret,
+            ]
+        );
+        assert_eq!(f.fast_origin, vec![0, 0, 4, 7, 8, 9]);
+        assert_eq!(f.block_end, vec![7, 7, 7, 7, 7, 7, 7, 10, 10, 10]);
+        assert_eq!(f.plain.len(), body.len());
+        assert_eq!(f.plain[6], Op::Jnz(0));
+    }
+
+    #[test]
+    fn fusion_stops_at_jump_targets_and_negates_jz() {
+        // PUSH 5 / [target:] LT_S / JZ 0: the PUSH cannot fuse with the compare because the
+        // compare starts a block; the compare and JZ fuse with the condition negated.
+        let mut push = Vec::new();
+        with(Opcode::Push, Operand::Imm(Imm::from(5u64))).encode(&mut push);
+        let target = push.len() as u32;
+        let body = [
+            with(Opcode::Push, Operand::Imm(Imm::from(5u64))),
+            Instruction::simple(Opcode::LtS),
+            with(Opcode::Jz, Operand::Target(target)),
+            Instruction::simple(Opcode::Halt),
+        ];
+        let f = loaded(&body, 0);
+        assert_eq!(
+            f.fast,
+            vec![
+                Op::Charge(1),
+                Op::Push(5),
+                Op::Charge(2),
+                Op::BrCmp(Cond::GeS, 2),
+                Op::Charge(1),
+                Op::Halt,
+            ]
+        );
+    }
+}

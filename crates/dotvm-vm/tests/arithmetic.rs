@@ -111,7 +111,13 @@ fn fused_compare_and_branch_matches_plain_semantics() {
                 .push(1)
                 .op(Ret);
             let taken = exit_code(main_module(&code)) == 1;
-            assert_eq!(taken, expected == taken_when, "{} {}", op.mnemonic(), branch.mnemonic());
+            assert_eq!(
+                taken,
+                expected == taken_when,
+                "{} {}",
+                op.mnemonic(),
+                branch.mnemonic()
+            );
             let code = Code::new()
                 .push(a)
                 .idx(LocalSet, 0)
@@ -127,7 +133,13 @@ fn fused_compare_and_branch_matches_plain_semantics() {
                 .push(1)
                 .op(Ret);
             let taken = exit_code(module(vec![func(0, 1, 2, &code)])) == 1;
-            assert_eq!(taken, expected == taken_when, "{} {}", op.mnemonic(), branch.mnemonic());
+            assert_eq!(
+                taken,
+                expected == taken_when,
+                "{} {}",
+                op.mnemonic(),
+                branch.mnemonic()
+            );
         }
     }
 }

@@ -80,6 +80,19 @@ impl Code {
         self
     }
 
+    /// Number of instructions.
+    pub fn len(&self) -> usize {
+        self.pcs.len()
+    }
+
+    /// This code followed by `more` (which must not use labels).
+    pub fn then(mut self, more: Code) -> Code {
+        let base = self.bytes.len() as u32;
+        self.pcs.extend(more.pcs.iter().map(|pc| pc + base));
+        self.bytes.extend_from_slice(&more.bytes);
+        self
+    }
+
     /// The byte offset of instruction number `index`.
     pub fn pc_of(&self, index: usize) -> u32 {
         self.pcs[index]
