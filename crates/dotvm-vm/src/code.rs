@@ -61,9 +61,6 @@ impl Cond {
     }
 }
 
-/// A syscall operand resolved at load time.
-pub(crate) type Sys = Syscall;
-
 /// One internal operation. `W` is the machine word; targets are op indices in the same code
 /// sequence; `u32` indices are local, global, function or constant indices the verifier proved
 /// in range.
@@ -198,7 +195,7 @@ pub(crate) enum Op<W> {
     /// `MEMORY_FILL`.
     MemoryFill,
     /// `SYSCALL`.
-    Syscall(Sys),
+    Syscall(Syscall),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

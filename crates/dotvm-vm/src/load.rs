@@ -160,7 +160,7 @@ fn load_function<W: Word>(
 }
 
 /// True when the op ends a basic block (control leaves or may leave the straight line).
-pub(crate) fn ends_block<W>(op: &Op<W>) -> bool {
+fn ends_block<W>(op: &Op<W>) -> bool {
     matches!(
         op,
         Op::Unreachable
@@ -175,7 +175,7 @@ pub(crate) fn ends_block<W>(op: &Op<W>) -> bool {
 }
 
 /// The jump target of a plain op, if it has one.
-pub(crate) fn target<W>(op: &Op<W>) -> Option<u32> {
+fn target<W>(op: &Op<W>) -> Option<u32> {
     match op {
         Op::Jmp(t) | Op::Jz(t) | Op::Jnz(t) => Some(*t),
         _ => None,

@@ -182,6 +182,7 @@ pub(crate) fn run_program<W: Word>(
                 peak_memory: machine.memory.peak_bytes(),
             })
         }
+        // `run_fast` turns `OutOfFuel` into a precise run, so only a stop gets here.
         Ok(Exit::Stopped | Exit::OutOfFuel) => Err(RunError::Stopped(machine.stopped())),
         Err((kind, at)) => {
             // Output written before the trap still reaches its destination; the trap is
@@ -193,7 +194,7 @@ pub(crate) fn run_program<W: Word>(
 }
 
 impl<W: Word> Machine<'_, W> {
-    /// Sets up the entry frame. Errors carry whether the position is in plain code.
+    /// Sets up the entry frame, checking it against the call-depth and stack limits.
     fn start(&mut self) -> Result<(), Fault> {
         let entry = &self.program.functions[self.program.entry as usize];
         if self.limits.call_depth == 0 {
