@@ -1,0 +1,231 @@
+//! The internal executable form: pre-decoded operations with resolved targets.
+//!
+//! Each function has two op sequences built at load time (see `load`):
+//!
+//! * **plain** code: exactly one [`Op`] per bytecode instruction, jump targets as instruction
+//!   indices. The precise interpreter runs it, counting each instruction and calling the
+//!   inspector before each one.
+//! * **fast** code: every basic block starts with a [`Op::Charge`] of the block's instruction
+//!   count, common sequences are fused into one op and NOPs disappear; jump targets are fast
+//!   op indices (always a block's `Charge`).
+//!
+//! Instruction counting rule (fast code): a basic block is charged in full when it is entered.
+//! Blocks end after every branch, `CALL`, `RET`, `HALT`, `UNREACHABLE` and `SYSCALL`, and start
+//! at every jump target, so a charged block always runs to its end unless an instruction in it
+//! traps; a trap subtracts the block's instructions from the faulting one on, which keeps
+//! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
+//! block, the run switches to the plain code and counts one instruction at a time.
+
+use dotvm_core::syscall::Syscall;
+
+/// A comparison, as used by the fused compare-and-branch ops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cond {
+    /// `a == b`.
+    Eq,
+    /// `a != b`.
+    Ne,
+    /// Unsigned `a < b`.
+    LtU,
+    /// Signed `a < b`.
+    LtS,
+    /// Unsigned `a > b`.
+    GtU,
+    /// Signed `a > b`.
+    GtS,
+    /// Unsigned `a <= b`.
+    LeU,
+    /// Signed `a <= b`.
+    LeS,
+    /// Unsigned `a >= b`.
+    GeU,
+    /// Signed `a >= b`.
+    GeS,
+}
+
+impl Cond {
+    /// The condition that holds exactly when `self` does not.
+    pub(crate) const fn negate(self) -> Cond {
+        match self {
+            Cond::Eq => Cond::Ne,
+            Cond::Ne => Cond::Eq,
+            Cond::LtU => Cond::GeU,
+            Cond::LtS => Cond::GeS,
+            Cond::GtU => Cond::LeU,
+            Cond::GtS => Cond::LeS,
+            Cond::LeU => Cond::GtU,
+            Cond::LeS => Cond::GtS,
+            Cond::GeU => Cond::LtU,
+            Cond::GeS => Cond::LtS,
+        }
+    }
+}
+
+/// One internal operation. `W` is the machine word; targets are op indices in the same code
+/// sequence; `u32` indices are local, global, function or constant indices the verifier proved
+/// in range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op<W> {
+    // ---- one op per bytecode instruction ----
+    /// `NOP` (plain code only).
+    Nop,
+    /// `UNREACHABLE`.
+    Unreachable,
+    /// `HALT`.
+    Halt,
+    /// `JMP`.
+    Jmp(u32),
+    /// `JZ`.
+    Jz(u32),
+    /// `JNZ`.
+    Jnz(u32),
+    /// `CALL`.
+    Call(u32),
+    /// `RET`.
+    Ret,
+    /// `PUSH`, and `PUSH_CONST` of a number.
+    Push(W),
+    /// `PUSH_CONST` of a string or bytes: pushes the constant's (address, length) pair from
+    /// the program's pair table.
+    PushPair(u32),
+    /// `POP`.
+    Pop,
+    /// `DUP`.
+    Dup,
+    /// `SWAP`.
+    Swap,
+    /// `ROT`.
+    Rot,
+    /// `OVER`.
+    Over,
+    /// `PICK`.
+    Pick(u8),
+    /// `LOCAL_GET`.
+    LocalGet(u32),
+    /// `LOCAL_SET`.
+    LocalSet(u32),
+    /// `LOCAL_TEE`.
+    LocalTee(u32),
+    /// `GLOBAL_GET`.
+    GlobalGet(u32),
+    /// `GLOBAL_SET`.
+    GlobalSet(u32),
+    /// `ADD`.
+    Add,
+    /// `SUB`.
+    Sub,
+    /// `MUL`.
+    Mul,
+    /// `DIV_U`.
+    DivU,
+    /// `DIV_S`.
+    DivS,
+    /// `MOD_U`.
+    ModU,
+    /// `MOD_S`.
+    ModS,
+    /// `NEG`.
+    Neg,
+    /// `EQ`, `NE`, `LT_U`, ... `GE_S`.
+    Cmp(Cond),
+    /// `EQZ`.
+    Eqz,
+    /// `AND`.
+    And,
+    /// `OR`.
+    Or,
+    /// `XOR`.
+    Xor,
+    /// `NOT`.
+    Not,
+    /// `SHL`.
+    Shl,
+    /// `SHR`.
+    Shr,
+    /// `SAR`.
+    Sar,
+    /// `ROTL`.
+    Rotl,
+    /// `ROTR`.
+    Rotr,
+    /// `CLZ`.
+    Clz,
+    /// `CTZ`.
+    Ctz,
+    /// `POPCNT`.
+    Popcnt,
+    /// `LOAD8_U` with its offset.
+    Load8U(u32),
+    /// `LOAD8_S`.
+    Load8S(u32),
+    /// `LOAD16_U`.
+    Load16U(u32),
+    /// `LOAD16_S`.
+    Load16S(u32),
+    /// `LOAD32_U`.
+    Load32U(u32),
+    /// `LOAD32_S`.
+    Load32S(u32),
+    /// `LOAD64_U`.
+    Load64U(u32),
+    /// `LOAD64_S`.
+    Load64S(u32),
+    /// `LOAD` (whole word).
+    Load(u32),
+    /// `STORE8`.
+    Store8(u32),
+    /// `STORE16`.
+    Store16(u32),
+    /// `STORE32`.
+    Store32(u32),
+    /// `STORE64`.
+    Store64(u32),
+    /// `STORE` (whole word).
+    Store(u32),
+    /// `ALLOC`.
+    Alloc,
+    /// `FREE`.
+    Free,
+    /// `MEMORY_SIZE`.
+    MemorySize,
+    /// `MEMORY_GROW`.
+    MemoryGrow,
+    /// `MEMORY_COPY`.
+    MemoryCopy,
+    /// `MEMORY_FILL`.
+    MemoryFill,
+    /// `SYSCALL`.
+    Syscall(Syscall),
+
+    // ---- fast code only ----
+    /// Pays for the basic block that starts here: this many bytecode instructions.
+    Charge(u32),
+    /// `PUSH k; ADD` (also `PUSH k; SUB` with `k` negated).
+    AddImm(W),
+    /// `PUSH k; <cmp>`.
+    CmpImm(Cond, W),
+    /// `<cmp>; JNZ t` (and `<cmp>; JZ t` with the condition negated).
+    BrCmp(Cond, u32),
+    /// `PUSH k; <cmp>; JNZ t` (and `JZ` with the condition negated).
+    BrCmpImm(Cond, W, u32),
+    /// `LOCAL_GET a; PUSH k; ADD; LOCAL_SET b`.
+    LocalAddImmSet {
+        /// Source local.
+        src: u16,
+        /// Destination local.
+        dst: u16,
+        /// Added constant.
+        imm: W,
+    },
+    /// `LOCAL_GET a; PUSH k; ADD; LOCAL_TEE b`.
+    LocalAddImmTee {
+        /// Source local.
+        src: u16,
+        /// Destination local.
+        dst: u16,
+        /// Added constant.
+        imm: W,
+    },
+    /// `LOCAL_GET a; LOCAL_GET b`.
+    LocalGet2(u32, u32),
+}

@@ -1,0 +1,507 @@
+//! The interpreter loop: one `match` over pre-decoded ops, generic over the word and the
+//! execution mode.
+//!
+//! The loop keeps the position in locals: `code` (the running function's ops), `ip` (the
+//! next op), `sp` (one past the top slot) and `fp` (local 0), the last two as raw pointers
+//! into the value stack. The verifier's proofs make unchecked access sound:
+//!
+//! * **ops**: every reachable path ends in `JMP`, `RET`, `HALT` or `UNREACHABLE` and every
+//!   jump target is an instruction (resolved to an op index by the loader), so `ip` always
+//!   indexes the running function's code;
+//! * **operands**: at each instruction the operand-stack height is the same on every path,
+//!   at least the instruction's pops and at most `max_stack` after its pushes;
+//! * **frames**: `CALL` reserves `params + locals + max_stack` slots for the callee (checked
+//!   against the stack limit, the one thing the verifier cannot know), so a push never needs
+//!   a capacity check;
+//! * **indices**: local, global and function operands are in range (the loader checks them
+//!   again when it resolves them).
+//!
+//! What the verifier cannot prove is checked here: memory bounds, division, the stack limit
+//! and call depth at each call, the instruction limit at each block (fast mode) or
+//! instruction (precise mode), and ALLOC/FREE.
+
+use super::syscall;
+use super::{Exit, Frame, Machine, Mode};
+use crate::code::{Cond, Op};
+use crate::inspect::Control;
+use crate::trap::TrapKind;
+use crate::word::{DivError, Word};
+use dotvm_core::syscall::Syscall;
+use std::ptr;
+
+/// Evaluates a comparison.
+#[inline(always)]
+fn compare<W: Word>(cond: Cond, a: W, b: W) -> bool {
+    match cond {
+        Cond::Eq => a == b,
+        Cond::Ne => a != b,
+        Cond::LtU => a < b,
+        Cond::LtS => a.lt_s(b),
+        Cond::GtU => a > b,
+        Cond::GtS => b.lt_s(a),
+        Cond::LeU => a <= b,
+        Cond::LeS => !b.lt_s(a),
+        Cond::GeU => a >= b,
+        Cond::GeS => !a.lt_s(b),
+    }
+}
+
+/// The trap kind for a failed division.
+#[cold]
+fn div_trap(error: DivError) -> TrapKind {
+    match error {
+        DivError::DivideByZero => TrapKind::DivideByZero,
+        DivError::Overflow => TrapKind::IntegerOverflow,
+    }
+}
+
+/// Runs from the machine's saved position until the program finishes, traps, runs out of
+/// fuel for a block (fast mode) or is stopped by the inspector (precise mode). On return
+/// the machine's position is the op that ended the loop.
+pub(super) fn execute<W: Word, M: Mode>(
+    m: &mut Machine<'_, W>,
+    mode: &mut M,
+) -> Result<Exit, TrapKind> {
+    let program = m.program;
+    let mut func = m.func;
+    // SAFETY: `func` is the entry function (checked by the loader) or a saved position.
+    let mut function = unsafe { program.functions.get_unchecked(func as usize) };
+    let mut code: *const Op<W> = M::code(function).as_ptr();
+    let mut ip = m.ip as usize;
+    let mut fuel = m.fuel;
+    let mut base: *mut W = m.stack.as_mut_ptr();
+    // SAFETY: the saved `fp` and `sp` are within the stack (they were derived from it).
+    let mut fp: *mut W = unsafe { base.add(m.fp) };
+    // SAFETY: as above.
+    let mut sp: *mut W = unsafe { base.add(m.sp) };
+
+    // Writes the position back to the machine; `$at` is the op index to save.
+    macro_rules! save {
+        ($at:expr) => {{
+            m.func = func;
+            m.ip = $at as u32;
+            m.fuel = fuel;
+            // SAFETY: `fp` and `sp` point into the stack allocation that starts at `base`.
+            m.fp = unsafe { fp.offset_from(base) } as usize;
+            // SAFETY: as above.
+            m.sp = unsafe { sp.offset_from(base) } as usize;
+        }};
+    }
+    // Stops with a trap at the current op.
+    macro_rules! fault {
+        ($kind:expr) => {{
+            let kind = $kind;
+            save!(ip - 1);
+            return Err(kind);
+        }};
+    }
+    // Unwraps a result or traps with its error.
+    macro_rules! check {
+        ($result:expr) => {
+            match $result {
+                Ok(value) => value,
+                Err(kind) => fault!(kind),
+            }
+        };
+    }
+    // Removes and returns the top slot.
+    macro_rules! pop {
+        () => {{
+            // SAFETY: the verifier proved the height covers this instruction's pops.
+            unsafe {
+                sp = sp.sub(1);
+                *sp
+            }
+        }};
+    }
+    // Pushes a slot.
+    macro_rules! push {
+        ($value:expr) => {{
+            let value = $value;
+            // SAFETY: the verifier proved the height stays within `max_stack`, and the
+            // frame reserved `max_stack` operand slots.
+            unsafe {
+                *sp = value;
+                sp = sp.add(1);
+            }
+        }};
+    }
+    // Reads the slot `$depth` below the top (0 = top).
+    macro_rules! peek {
+        ($depth:expr) => {{
+            let depth = $depth as usize;
+            // SAFETY: the verifier proved the height covers this instruction's pops.
+            unsafe { *sp.sub(depth + 1) }
+        }};
+    }
+    // Replaces the top slot.
+    macro_rules! set_top {
+        ($value:expr) => {{
+            let value = $value;
+            // SAFETY: the verifier proved the height is at least 1 here.
+            unsafe { *sp.sub(1) = value }
+        }};
+    }
+    // Replaces the top slot with `f(top)`.
+    macro_rules! unary {
+        (|$a:ident| $e:expr) => {{
+            let $a = peek!(0);
+            set_top!($e);
+        }};
+    }
+    // Pops b, replaces a with `f(a, b)`.
+    macro_rules! binary {
+        (|$a:ident, $b:ident| $e:expr) => {{
+            let $b = pop!();
+            let $a = peek!(0);
+            set_top!($e);
+        }};
+    }
+    // The local slot `$index`.
+    macro_rules! local {
+        ($index:expr) => {{
+            let index = $index as usize;
+            // SAFETY: the verifier (and the loader) proved the local index is below
+            // params + locals, which the frame holds from `fp`; no other reference to the
+            // slot is live.
+            unsafe { &mut *fp.add(index) }
+        }};
+    }
+    // Switches the running function (after a call or return).
+    macro_rules! enter {
+        ($func:expr, $ip:expr) => {{
+            func = $func;
+            // SAFETY: function indices are checked by the loader; frames save valid ones.
+            function = unsafe { program.functions.get_unchecked(func as usize) };
+            code = M::code(function).as_ptr();
+            ip = $ip as usize;
+        }};
+    }
+    // Loads `$n` bytes at the popped address plus offset and converts them with `$conv`.
+    macro_rules! load {
+        ($n:literal, $offset:expr, |$raw:ident| $conv:expr) => {{
+            let addr = check!(address(peek!(0), $n));
+            let bytes = check!(m.memory.load::<$n>(addr, $offset));
+            let mut wide = [0u8; 8];
+            wide[..$n].copy_from_slice(&bytes);
+            let $raw = u64::from_le_bytes(wide);
+            set_top!($conv);
+        }};
+    }
+    // Stores the low `$n` bytes of the popped value at the popped address plus offset.
+    macro_rules! store {
+        ($n:literal, $offset:expr) => {{
+            let value = pop!();
+            let addr = check!(address(pop!(), $n));
+            let bytes = value.low_u64().to_le_bytes();
+            let mut narrow = [0u8; $n];
+            narrow.copy_from_slice(&bytes[..$n]);
+            check!(m.memory.store::<$n>(addr, $offset, narrow));
+        }};
+    }
+
+    loop {
+        if M::PRECISE {
+            if fuel == 0 {
+                save!(ip);
+                return Err(TrapKind::InstructionLimit);
+            }
+            save!(ip);
+            if mode.inspect(m) == Control::Stop {
+                return Ok(Exit::Stopped);
+            }
+            fuel -= 1;
+        }
+        // SAFETY: `ip` indexes the running function's code (see the module docs).
+        let op = unsafe { *code.add(ip) };
+        ip += 1;
+        match op {
+            Op::Nop => {}
+            Op::Unreachable => fault!(TrapKind::Unreachable),
+            Op::Halt => {
+                save!(ip - 1);
+                return Ok(Exit::Finished(0));
+            }
+            Op::Jmp(target) => ip = target as usize,
+            Op::Jz(target) => {
+                if pop!().is_zero() {
+                    ip = target as usize;
+                }
+            }
+            Op::Jnz(target) => {
+                if !pop!().is_zero() {
+                    ip = target as usize;
+                }
+            }
+            Op::Call(callee_index) => {
+                // SAFETY: function indices are checked by the loader.
+                let callee = unsafe { program.functions.get_unchecked(callee_index as usize) };
+                if m.frames.len() + 1 >= m.limits.call_depth {
+                    fault!(TrapKind::CallDepthExceeded);
+                }
+                // SAFETY: the verifier proved the caller's height covers the callee's params.
+                let callee_fp = unsafe { sp.sub(callee.params as usize) };
+                // SAFETY: `callee_fp` is within the stack allocation starting at `base`.
+                let callee_base = unsafe { callee_fp.offset_from(base) } as usize;
+                let need = callee_base + callee.frame_slots;
+                if need > m.stack.len() {
+                    if need > m.limits.stack_slots {
+                        fault!(TrapKind::StackOverflow);
+                    }
+                    save!(ip - 1);
+                    m.grow_stack(need);
+                    base = m.stack.as_mut_ptr();
+                    // SAFETY: the saved `fp` is below the (grown) stack length.
+                    fp = unsafe { base.add(m.fp) };
+                }
+                m.frames.push(Frame {
+                    func,
+                    ret_ip: ip as u32,
+                    // SAFETY: `fp` is within the stack allocation starting at `base`.
+                    fp: unsafe { fp.offset_from(base) } as usize,
+                });
+                // SAFETY: the stack holds `need` slots from `base`, which covers the
+                // callee's params, locals and max_stack from `callee_base`.
+                unsafe {
+                    fp = base.add(callee_base);
+                    sp = fp.add(callee.params as usize);
+                    for _ in 0..callee.locals {
+                        *sp = W::ZERO;
+                        sp = sp.add(1);
+                    }
+                }
+                enter!(callee_index, 0);
+            }
+            Op::Ret => {
+                let results = function.results as usize;
+                // SAFETY: the verifier proved the height is at least `results`; the
+                // results move down to `fp`, overlapping allowed.
+                unsafe {
+                    ptr::copy(sp.sub(results), fp, results);
+                    sp = fp.add(results);
+                }
+                match m.frames.pop() {
+                    Some(frame) => {
+                        // SAFETY: the frame's `fp` was derived from the stack.
+                        fp = unsafe { base.add(frame.fp) };
+                        enter!(frame.func, frame.ret_ip);
+                    }
+                    None => {
+                        let exit_code = if results == 1 {
+                            // SAFETY: one result was just stored at `fp`.
+                            unsafe { *fp }.low_u64() as u32 as i32
+                        } else {
+                            0
+                        };
+                        save!(ip - 1);
+                        return Ok(Exit::Finished(exit_code));
+                    }
+                }
+            }
+            Op::Push(value) => push!(value),
+            Op::PushPair(constant) => {
+                // SAFETY: constant indices are checked by the loader; `pairs` has one entry
+                // per constant.
+                let [addr, len] = *unsafe { program.pairs.get_unchecked(constant as usize) };
+                push!(addr);
+                push!(len);
+            }
+            Op::Pop => {
+                let _ = pop!();
+            }
+            Op::Dup => push!(peek!(0)),
+            Op::Swap => {
+                let b = pop!();
+                let a = peek!(0);
+                set_top!(b);
+                push!(a);
+            }
+            Op::Rot => {
+                let c = pop!();
+                let b = pop!();
+                let a = peek!(0);
+                set_top!(b);
+                push!(c);
+                push!(a);
+            }
+            Op::Over => push!(peek!(1)),
+            Op::Pick(depth) => push!(peek!(depth)),
+            Op::LocalGet(index) => push!(*local!(index)),
+            Op::LocalSet(index) => *local!(index) = pop!(),
+            Op::LocalTee(index) => *local!(index) = peek!(0),
+            Op::GlobalGet(index) => {
+                // SAFETY: global indices are checked by the loader.
+                push!(*unsafe { m.globals.get_unchecked(index as usize) })
+            }
+            Op::GlobalSet(index) => {
+                let value = pop!();
+                // SAFETY: global indices are checked by the loader.
+                *unsafe { m.globals.get_unchecked_mut(index as usize) } = value;
+            }
+            Op::Add => binary!(|a, b| a.wrapping_add(b)),
+            Op::Sub => binary!(|a, b| a.wrapping_sub(b)),
+            Op::Mul => binary!(|a, b| a.wrapping_mul(b)),
+            Op::DivU => binary!(|a, b| check!(a.div_u(b).map_err(div_trap))),
+            Op::DivS => binary!(|a, b| check!(a.div_s(b).map_err(div_trap))),
+            Op::ModU => binary!(|a, b| check!(a.rem_u(b).map_err(div_trap))),
+            Op::ModS => binary!(|a, b| check!(a.rem_s(b).map_err(div_trap))),
+            Op::Neg => unary!(|a| a.wrapping_neg()),
+            Op::Cmp(cond) => binary!(|a, b| W::from_bool(compare(cond, a, b))),
+            Op::Eqz => unary!(|a| W::from_bool(a.is_zero())),
+            Op::And => binary!(|a, b| a.and(b)),
+            Op::Or => binary!(|a, b| a.or(b)),
+            Op::Xor => binary!(|a, b| a.xor(b)),
+            Op::Not => unary!(|a| a.not()),
+            Op::Shl => binary!(|a, b| a.shl(b)),
+            Op::Shr => binary!(|a, b| a.shr(b)),
+            Op::Sar => binary!(|a, b| a.sar(b)),
+            Op::Rotl => binary!(|a, b| a.rotl(b)),
+            Op::Rotr => binary!(|a, b| a.rotr(b)),
+            Op::Clz => unary!(|a| a.clz()),
+            Op::Ctz => unary!(|a| a.ctz()),
+            Op::Popcnt => unary!(|a| a.popcnt()),
+            Op::Load8U(offset) => load!(1, offset, |raw| W::from_u64(raw)),
+            Op::Load8S(offset) => load!(1, offset, |raw| W::sign_extend(raw, 8)),
+            Op::Load16U(offset) => load!(2, offset, |raw| W::from_u64(raw)),
+            Op::Load16S(offset) => load!(2, offset, |raw| W::sign_extend(raw, 16)),
+            Op::Load32U(offset) => load!(4, offset, |raw| W::from_u64(raw)),
+            Op::Load32S(offset) => load!(4, offset, |raw| W::sign_extend(raw, 32)),
+            Op::Load64U(offset) => load!(8, offset, |raw| W::from_u64(raw)),
+            Op::Load64S(offset) => load!(8, offset, |raw| W::sign_extend(raw, 64)),
+            Op::Load(offset) => {
+                let addr = check!(address(peek!(0), W::BYTES as u64));
+                let bytes = check!(m.memory.load_bytes(addr, offset, W::BYTES));
+                set_top!(W::from_le_slice(bytes));
+            }
+            Op::Store8(offset) => store!(1, offset),
+            Op::Store16(offset) => store!(2, offset),
+            Op::Store32(offset) => store!(4, offset),
+            Op::Store64(offset) => store!(8, offset),
+            Op::Store(offset) => {
+                let value = pop!();
+                let addr = check!(address(pop!(), W::BYTES as u64));
+                let mut bytes = [0u8; 64];
+                value.write_le_slice(&mut bytes[..W::BYTES]);
+                check!(m.memory.store_bytes(addr, offset, &bytes[..W::BYTES]));
+            }
+            Op::Alloc => {
+                let size = peek!(0);
+                let addr = match size.to_address() {
+                    Some(size) => m.allocator.alloc(&mut m.memory, size),
+                    None => 0,
+                };
+                set_top!(W::from_u64(addr));
+            }
+            Op::Free => {
+                let addr = pop!();
+                let result = match addr.to_address() {
+                    Some(addr) => m.allocator.free(addr),
+                    None => Err(TrapKind::BadFree {
+                        address: addr.low_u64(),
+                    }),
+                };
+                check!(result);
+            }
+            Op::MemorySize => push!(W::from_u64(m.memory.size_pages())),
+            Op::MemoryGrow => {
+                let delta = peek!(0);
+                let old = delta.to_address().and_then(|d| m.memory.grow(d));
+                set_top!(old.map_or(W::ALL_ONES, W::from_u64));
+            }
+            Op::MemoryCopy => {
+                let len = pop!();
+                let src = pop!();
+                let dst = pop!();
+                let len = check!(length(len, dst));
+                let src = check!(address(src, len));
+                let dst = check!(address(dst, len));
+                check!(m.memory.copy(dst, src, len));
+            }
+            Op::MemoryFill => {
+                let len = pop!();
+                let byte = pop!();
+                let dst = pop!();
+                let len = check!(length(len, dst));
+                let dst = check!(address(dst, len));
+                check!(m.memory.fill(dst, byte.low_u64() as u8, len));
+            }
+            Op::Syscall(call) => match call {
+                Syscall::Exit => {
+                    let code = pop!();
+                    save!(ip - 1);
+                    return Ok(Exit::Finished(code.low_u64() as u32 as i32));
+                }
+                Syscall::PrintInt => check!(syscall::print_int(m.io, pop!())),
+                Syscall::PrintUint => check!(syscall::print_uint(m.io, pop!())),
+                Syscall::PrintChar => check!(syscall::print_char(m.io, pop!())),
+                Syscall::PrintBytes => {
+                    let len = pop!();
+                    let addr = pop!();
+                    check!(syscall::print_bytes(&m.memory, m.io, addr, len));
+                }
+                Syscall::ReadStdin => {
+                    let cap = pop!();
+                    let addr = pop!();
+                    push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
+                }
+            },
+            Op::Charge(count) => {
+                let count = u64::from(count);
+                if count > fuel {
+                    save!(ip - 1);
+                    return Ok(Exit::OutOfFuel);
+                }
+                fuel -= count;
+            }
+            Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
+            Op::CmpImm(cond, k) => unary!(|a| W::from_bool(compare(cond, a, k))),
+            Op::BrCmp(cond, target) => {
+                let b = pop!();
+                let a = pop!();
+                if compare(cond, a, b) {
+                    ip = target as usize;
+                }
+            }
+            Op::BrCmpImm(cond, k, target) => {
+                if compare(cond, pop!(), k) {
+                    ip = target as usize;
+                }
+            }
+            Op::LocalAddImmSet { src, dst, imm } => {
+                *local!(dst) = local!(src).wrapping_add(imm);
+            }
+            Op::LocalAddImmTee { src, dst, imm } => {
+                let value = local!(src).wrapping_add(imm);
+                *local!(dst) = value;
+                push!(value);
+            }
+            Op::LocalGet2(a, b) => {
+                push!(*local!(a));
+                push!(*local!(b));
+            }
+        }
+    }
+}
+
+/// A word used as a memory address for an access of `len` bytes.
+#[inline(always)]
+pub(super) fn address<W: Word>(word: W, len: u64) -> Result<u64, TrapKind> {
+    word.to_address().ok_or_else(|| wide_address(word, len))
+}
+
+/// A word used as a byte count for an access at `addr`; counts beyond 64 bits cannot be in
+/// bounds.
+#[inline(always)]
+pub(super) fn length<W: Word>(word: W, addr: W) -> Result<u64, TrapKind> {
+    word.to_address()
+        .ok_or_else(|| wide_address(addr, u64::MAX))
+}
+
+/// The out-of-bounds trap for an address that does not fit 64 bits.
+#[cold]
+fn wide_address<W: Word>(word: W, len: u64) -> TrapKind {
+    TrapKind::OutOfBounds {
+        address: u128::try_from(word.to_imm()).unwrap_or(u128::MAX),
+        len,
+    }
+}

@@ -1,0 +1,335 @@
+//! The executor: machine state, the two execution modes and the run driver.
+//!
+//! A run starts in the fast mode (fused code, one fuel charge per basic block). When a
+//! block's charge exceeds the fuel left, the machine switches to the precise mode (plain
+//! code, one charge per instruction) for the remaining few instructions, so the instruction
+//! limit traps at exactly the right instruction. Inspected runs use the precise mode from
+//! the start and call the inspector before every instruction.
+
+mod interp;
+mod syscall;
+
+use crate::allocator::{Allocator, heap_base};
+use crate::error::{LoadError, RunError, Stopped};
+use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
+use crate::io::Io;
+use crate::limits::Limits;
+use crate::load::{FuncCode, Program};
+use crate::memory::LinearMemory;
+use crate::trap::{Trap, TrapKind};
+use crate::word::Word;
+use crate::{Outcome, code::Op};
+use dotvm_core::Module;
+
+/// A caller's state, saved by `CALL` and restored by `RET`.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    /// The caller's function index.
+    func: u32,
+    /// Op index to continue at in the caller.
+    ret_ip: u32,
+    /// Stack index of the caller's local 0.
+    fp: usize,
+}
+
+/// How a call to the interpreter loop ended without a trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// The program finished with this exit code.
+    Finished(i32),
+    /// Fast mode only: the block at the saved position costs more than the fuel left.
+    OutOfFuel,
+    /// Precise mode only: the inspector stopped the run before the saved position.
+    Stopped,
+}
+
+/// The state of a run. While the interpreter loop runs, the position fields are stale (the
+/// loop keeps them in registers); they are written back whenever the loop returns.
+struct Machine<'a, W> {
+    program: &'a Program<W>,
+    limits: &'a Limits,
+    io: &'a mut dyn Io,
+    /// The value stack; `len()` never exceeds `limits.stack_slots`.
+    stack: Vec<W>,
+    /// Saved callers, innermost last (the running function is not in here).
+    frames: Vec<Frame>,
+    globals: Vec<W>,
+    memory: LinearMemory,
+    allocator: Allocator,
+    /// Instructions still allowed before the limit.
+    fuel: u64,
+    /// True once the position and return addresses index plain code.
+    plain: bool,
+    /// Running function.
+    func: u32,
+    /// Op index in the running function's code (fast or plain, by mode).
+    ip: u32,
+    /// Stack index of the running function's local 0.
+    fp: usize,
+    /// Stack index one past the top slot.
+    sp: usize,
+}
+
+/// What the saved position of a stopped loop refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// A fast op; its block has been paid for.
+    Fast,
+    /// A plain instruction that has been paid for.
+    Plain,
+    /// A plain instruction not yet paid for (instruction limit, inspector stop, start-up).
+    PlainUnpaid,
+}
+
+/// A trap and what its position refers to.
+type Fault = (TrapKind, At);
+
+/// Fast or precise execution; the interpreter loop is monomorphised for each.
+trait Mode {
+    /// Charge every instruction separately (plain code) and call the inspector.
+    const PRECISE: bool;
+    /// The code this mode runs.
+    fn code<W>(function: &FuncCode<W>) -> &[Op<W>];
+    /// Called before each instruction in precise mode, with the machine's position saved.
+    fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control;
+}
+
+/// Fused code, block charges, no inspector.
+struct Fast;
+
+impl Mode for Fast {
+    const PRECISE: bool = false;
+
+    fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
+        &function.fast
+    }
+
+    fn inspect<W: Word>(&mut self, _: &Machine<'_, W>) -> Control {
+        Control::Continue
+    }
+}
+
+/// Plain code, one charge per instruction, an optional inspector.
+struct Precise<'i> {
+    inspector: Option<&'i mut dyn Inspector>,
+}
+
+impl Mode for Precise<'_> {
+    const PRECISE: bool = true;
+
+    fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
+        &function.plain
+    }
+
+    fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control {
+        match self.inspector.as_deref_mut() {
+            Some(inspector) => machine.with_view(|view| inspector.before_instruction(view)),
+            None => Control::Continue,
+        }
+    }
+}
+
+/// Runs `program` (loaded from `module`) to completion.
+pub(crate) fn run_program<W: Word>(
+    program: &Program<W>,
+    module: &Module,
+    limits: &Limits,
+    io: &mut dyn Io,
+    inspector: Option<&mut dyn Inspector>,
+) -> Result<Outcome, RunError> {
+    let segments = &module.memory.segments;
+    let memory = LinearMemory::with_contents(
+        module.memory.initial_pages,
+        module.memory.max_pages,
+        limits.memory_bytes,
+        &program.ro,
+        segments,
+    )
+    .map_err(LoadError::from)?;
+    let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
+    let mut machine = Machine {
+        program,
+        limits,
+        io,
+        stack: Vec::new(),
+        frames: Vec::with_capacity(64),
+        globals: program.globals.clone(),
+        memory,
+        allocator,
+        fuel: limits.instructions,
+        plain: inspector.is_some(),
+        func: program.entry,
+        ip: 0,
+        fp: 0,
+        sp: 0,
+    };
+    let end = match inspector {
+        Some(inspector) => machine
+            .start()
+            .and_then(|()| machine.run_precise(Some(inspector))),
+        None => machine.start().and_then(|()| machine.run_fast()),
+    };
+    match end {
+        Ok(Exit::Finished(exit_code)) => {
+            if let Err(e) = machine.io.flush() {
+                return Err(machine
+                    .trap(TrapKind::Host(e.to_string()), machine.paid_position())
+                    .into());
+            }
+            Ok(Outcome {
+                exit_code,
+                instructions: limits.instructions - machine.fuel,
+                peak_memory: machine.memory.peak_bytes(),
+            })
+        }
+        // `run_fast` turns `OutOfFuel` into a precise run, so only a stop gets here.
+        Ok(Exit::Stopped | Exit::OutOfFuel) => Err(RunError::Stopped(machine.stopped())),
+        Err((kind, at)) => {
+            // Output written before the trap still reaches its destination; the trap is
+            // the error worth reporting.
+            let _ = machine.io.flush();
+            Err(machine.trap(kind, at).into())
+        }
+    }
+}
+
+impl<W: Word> Machine<'_, W> {
+    /// Sets up the entry frame, checking it against the call-depth and stack limits.
+    fn start(&mut self) -> Result<(), Fault> {
+        let entry = &self.program.functions[self.program.entry as usize];
+        if self.limits.call_depth == 0 {
+            return Err((TrapKind::CallDepthExceeded, At::PlainUnpaid));
+        }
+        if entry.frame_slots > self.limits.stack_slots {
+            return Err((TrapKind::StackOverflow, At::PlainUnpaid));
+        }
+        let initial = entry
+            .frame_slots
+            .max(self.limits.stack_slots.min(4096))
+            .max(1);
+        self.stack.resize(initial, W::ZERO);
+        self.sp = (entry.params + entry.locals) as usize;
+        Ok(())
+    }
+
+    /// Runs in fast mode, switching to precise mode when the fuel runs short.
+    fn run_fast(&mut self) -> Result<Exit, Fault> {
+        match interp::execute(self, &mut Fast) {
+            Ok(Exit::OutOfFuel) => {
+                self.enter_plain_code();
+                self.run_precise(None)
+            }
+            other => other.map_err(|kind| (kind, At::Fast)),
+        }
+    }
+
+    /// Runs in precise mode.
+    fn run_precise(&mut self, inspector: Option<&mut dyn Inspector>) -> Result<Exit, Fault> {
+        interp::execute(self, &mut Precise { inspector }).map_err(|kind| {
+            // The instruction limit traps before the instruction is paid for.
+            let at = if kind == TrapKind::InstructionLimit {
+                At::PlainUnpaid
+            } else {
+                At::Plain
+            };
+            (kind, at)
+        })
+    }
+
+    /// Moves the saved position and every return address from fast to plain code. The
+    /// position is a block's `Charge` and return addresses follow a `CALL`, which ends a
+    /// block, so each maps to the first instruction of a block.
+    fn enter_plain_code(&mut self) {
+        let origin =
+            |func: u32, ip: u32| self.program.functions[func as usize].fast_origin[ip as usize];
+        self.plain = true;
+        self.ip = origin(self.func, self.ip);
+        for i in 0..self.frames.len() {
+            let frame = self.frames[i];
+            self.frames[i].ret_ip = origin(frame.func, frame.ret_ip);
+        }
+    }
+
+    /// What the saved position refers to after an instruction at it has run.
+    fn paid_position(&self) -> At {
+        if self.plain { At::Plain } else { At::Fast }
+    }
+
+    /// Grows the value stack to at least `need` slots (`need <= limits.stack_slots`).
+    fn grow_stack(&mut self, need: usize) {
+        let len = need
+            .max(self.stack.len().saturating_mul(2))
+            .min(self.limits.stack_slots);
+        self.stack.resize(len, W::ZERO);
+    }
+
+    /// The running function's executable form.
+    fn function(&self) -> &FuncCode<W> {
+        &self.program.functions[self.func as usize]
+    }
+
+    /// The saved position as (instruction index, instructions completed before it).
+    fn position(&self, at: At) -> (usize, u64) {
+        let function = self.function();
+        let executed = self.limits.instructions - self.fuel;
+        match at {
+            At::Plain => (self.ip as usize, executed - 1),
+            At::PlainUnpaid => (self.ip as usize, executed),
+            At::Fast => {
+                // The whole block was paid for on entry; take back the part not yet run.
+                let index = function.fast_origin[self.ip as usize];
+                let unrun = function.block_end[index as usize] - index;
+                (index as usize, executed - u64::from(unrun))
+            }
+        }
+    }
+
+    /// The trap for `kind` at the saved position.
+    fn trap(&self, kind: TrapKind, at: At) -> Trap {
+        let (index, instructions) = self.position(at);
+        Trap {
+            kind,
+            func: self.func,
+            function: self.program.labels[self.func as usize].clone(),
+            pc: self.function().pcs.get(index).copied().unwrap_or(0),
+            instructions,
+        }
+    }
+
+    /// Where the inspector stopped the run (always in plain code, not yet paid).
+    fn stopped(&self) -> Stopped {
+        let (index, instructions) = self.position(At::PlainUnpaid);
+        Stopped {
+            func: self.func,
+            function: self.program.labels[self.func as usize].clone(),
+            pc: self.function().pcs[index],
+            instructions,
+        }
+    }
+
+    /// Calls `f` with a view of the machine at the saved (plain-code) position.
+    fn with_view<R>(&self, f: impl FnOnce(&MachineView<'_>) -> R) -> R {
+        let function = self.function();
+        let locals_end = self.fp + (function.params + function.locals) as usize;
+        let operands = Words(&self.stack[locals_end..self.sp]);
+        let locals = Words(&self.stack[self.fp..locals_end]);
+        let globals = Words(&self.globals[..]);
+        let view = MachineView {
+            func: self.func,
+            label: &self.program.labels[self.func as usize],
+            pc: function.pcs[self.ip as usize],
+            instruction: &function.instructions[self.ip as usize],
+            call_depth: self.frames.len() + 1,
+            instructions: self.limits.instructions - self.fuel,
+            word_bits: W::BITS,
+            operands: Slots::new(&operands),
+            locals: Slots::new(&locals),
+            globals: Slots::new(&globals),
+            memory: self
+                .memory
+                .read(0, self.memory.size_bytes())
+                .unwrap_or_default(),
+        };
+        f(&view)
+    }
+}

@@ -1,0 +1,355 @@
+//! Loading: turns a verified module into the internal executable form for one word type.
+//!
+//! Every function is decoded once into plain code (one op per instruction, targets resolved
+//! to instruction indices, constants converted to words) and then into fast code (see
+//! [`crate::fuse`]). The loader resolves what it must index (targets, constants, system
+//! calls) and reports a module it cannot use as [`LoadError::Inconsistent`] rather than
+//! trusting it blindly; for a module that passed the verifier that error cannot occur.
+
+use crate::code::{Cond, Op};
+use crate::error::LoadError;
+use crate::fuse::{FastCode, build_fast};
+use crate::word::Word;
+use dotvm_core::instruction::Operand;
+use dotvm_core::module::{Constant, Function, Module};
+use dotvm_core::syscall::Syscall;
+use dotvm_core::{Imm, Instruction, Opcode};
+
+/// A module in executable form.
+#[derive(Debug)]
+pub(crate) struct Program<W> {
+    /// Executable functions, by function index.
+    pub(crate) functions: Vec<FuncCode<W>>,
+    /// (address, length) of each string or byte constant, by constant index (zero pairs for
+    /// numeric constants, which are pushed as immediates instead).
+    pub(crate) pairs: Vec<[W; 2]>,
+    /// Initial values of the globals.
+    pub(crate) globals: Vec<W>,
+    /// The packed bytes of the read-only region `[0, ro.len())`.
+    pub(crate) ro: Vec<u8>,
+    /// Printable function labels, by function index.
+    pub(crate) labels: Vec<String>,
+    /// The entry function.
+    pub(crate) entry: u32,
+}
+
+/// One function in executable form.
+#[derive(Debug)]
+pub(crate) struct FuncCode<W> {
+    /// Parameter slots.
+    pub(crate) params: u32,
+    /// Declared (zero-initialised) local slots after the parameters.
+    pub(crate) locals: u32,
+    /// Result slots.
+    pub(crate) results: u32,
+    /// Slots a frame of this function needs: params + locals + max_stack.
+    pub(crate) frame_slots: usize,
+    /// One op per instruction; targets are instruction indices.
+    pub(crate) plain: Vec<Op<W>>,
+    /// Byte offset of each instruction.
+    pub(crate) pcs: Vec<u32>,
+    /// For each instruction, the index one past the last instruction of its basic block.
+    pub(crate) block_end: Vec<u32>,
+    /// Fused code with block charges.
+    pub(crate) fast: Vec<Op<W>>,
+    /// For each fast op, the index of the first instruction it performs.
+    pub(crate) fast_origin: Vec<u32>,
+    /// The decoded instructions, kept for the inspector.
+    pub(crate) instructions: Vec<Instruction>,
+}
+
+/// Builds the executable form of `module` with word type `W`.
+pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
+    let (ro, pairs) = layout_constants::<W>(&module.constants);
+    let globals = module
+        .globals
+        .iter()
+        .enumerate()
+        .map(|(index, global)| {
+            W::from_imm_checked(&global.init).ok_or_else(|| LoadError::Inconsistent {
+                func: None,
+                pc: None,
+                message: format!("global {index} does not fit a {}-bit word", W::BITS),
+            })
+        })
+        .collect::<Result<Vec<W>, LoadError>>()?;
+    let functions = module
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(index, function)| load_function(module, index as u32, function))
+        .collect::<Result<Vec<_>, LoadError>>()?;
+    if module.functions.get(module.entry as usize).is_none() {
+        return Err(LoadError::Inconsistent {
+            func: None,
+            pc: None,
+            message: format!("entry function {} does not exist", module.entry),
+        });
+    }
+    let labels = (0..module.functions.len() as u32)
+        .map(|f| module.function_label(f))
+        .collect();
+    Ok(Program {
+        functions,
+        pairs,
+        globals,
+        ro,
+        labels,
+        entry: module.entry,
+    })
+}
+
+/// Packs the string and byte constants from address 0 in constant-index order and returns
+/// the region's bytes and each constant's (address, length).
+fn layout_constants<W: Word>(constants: &[Constant]) -> (Vec<u8>, Vec<[W; 2]>) {
+    let mut ro = Vec::new();
+    let pairs = constants
+        .iter()
+        .map(|constant| match constant.region_bytes() {
+            Some(bytes) => {
+                let address = W::from_u64(ro.len() as u64);
+                ro.extend_from_slice(bytes);
+                [address, W::from_u64(bytes.len() as u64)]
+            }
+            None => [W::ZERO; 2],
+        })
+        .collect();
+    (ro, pairs)
+}
+
+/// Decodes and resolves one function.
+fn load_function<W: Word>(
+    module: &Module,
+    func: u32,
+    function: &Function,
+) -> Result<FuncCode<W>, LoadError> {
+    let decoded = Instruction::decode_all(&function.code).map_err(|e| LoadError::Inconsistent {
+        func: Some(func),
+        pc: None,
+        message: e.to_string(),
+    })?;
+    let pcs: Vec<u32> = decoded.iter().map(|(pc, _)| *pc).collect();
+    let instructions: Vec<Instruction> = decoded.into_iter().map(|(_, i)| i).collect();
+    let resolver = Resolver {
+        module,
+        func,
+        function,
+        pcs: &pcs,
+    };
+    let plain = instructions
+        .iter()
+        .zip(&pcs)
+        .map(|(inst, &pc)| resolver.op::<W>(inst, pc))
+        .collect::<Result<Vec<Op<W>>, LoadError>>()?;
+    let block_end = block_ends(&plain);
+    let FastCode { ops, origin } = build_fast(&plain, &block_end);
+    let params = u32::from(function.params);
+    let locals = u32::from(function.locals);
+    Ok(FuncCode {
+        params,
+        locals,
+        results: u32::from(function.results),
+        frame_slots: (params + locals) as usize + function.max_stack as usize,
+        plain,
+        pcs,
+        block_end,
+        fast: ops,
+        fast_origin: origin,
+        instructions,
+    })
+}
+
+/// True when the op ends a basic block (control leaves or may leave the straight line).
+fn ends_block<W>(op: &Op<W>) -> bool {
+    matches!(
+        op,
+        Op::Unreachable
+            | Op::Halt
+            | Op::Jmp(_)
+            | Op::Jz(_)
+            | Op::Jnz(_)
+            | Op::Call(_)
+            | Op::Ret
+            | Op::Syscall(_)
+    )
+}
+
+/// The jump target of a plain op, if it has one.
+fn target<W>(op: &Op<W>) -> Option<u32> {
+    match op {
+        Op::Jmp(t) | Op::Jz(t) | Op::Jnz(t) => Some(*t),
+        _ => None,
+    }
+}
+
+/// For each instruction, the index one past the end of its basic block. Blocks start at
+/// instruction 0, at every jump target and after every block-ending op.
+fn block_ends<W>(plain: &[Op<W>]) -> Vec<u32> {
+    let len = plain.len();
+    let mut leader = vec![false; len + 1];
+    leader[0] = true;
+    leader[len] = true;
+    for (index, op) in plain.iter().enumerate() {
+        if let Some(t) = target(op) {
+            leader[t as usize] = true;
+        }
+        if ends_block(op) {
+            leader[index + 1] = true;
+        }
+    }
+    let mut ends = vec![0u32; len];
+    let mut end = len as u32;
+    for index in (0..len).rev() {
+        if leader[index + 1] {
+            end = index as u32 + 1;
+        }
+        ends[index] = end;
+    }
+    ends
+}
+
+/// Resolves the operands of one function's instructions.
+struct Resolver<'a> {
+    module: &'a Module,
+    func: u32,
+    function: &'a Function,
+    pcs: &'a [u32],
+}
+
+impl Resolver<'_> {
+    /// The error for an operand this loader cannot use.
+    fn bad(&self, pc: u32, message: String) -> LoadError {
+        LoadError::Inconsistent {
+            func: Some(self.func),
+            pc: Some(pc),
+            message,
+        }
+    }
+
+    /// The plain op for `inst` at `pc`.
+    fn op<W: Word>(&self, inst: &Instruction, pc: u32) -> Result<Op<W>, LoadError> {
+        let index = |limit: usize, what: &str| match inst.operand {
+            Operand::Index(i) if (i as usize) < limit => Ok(i),
+            _ => Err(self.bad(pc, format!("{what} operand out of range"))),
+        };
+        let offset = || match inst.operand {
+            Operand::Offset(o) => Ok(o),
+            _ => Err(self.bad(pc, "missing memory offset".into())),
+        };
+        let locals = usize::from(self.function.params) + usize::from(self.function.locals);
+        let globals = self.module.globals.len();
+        Ok(match inst.opcode {
+            Opcode::Nop => Op::Nop,
+            Opcode::Unreachable => Op::Unreachable,
+            Opcode::Halt => Op::Halt,
+            Opcode::Jmp => Op::Jmp(self.target(inst, pc)?),
+            Opcode::Jz => Op::Jz(self.target(inst, pc)?),
+            Opcode::Jnz => Op::Jnz(self.target(inst, pc)?),
+            Opcode::Call => Op::Call(index(self.module.functions.len(), "function")?),
+            Opcode::Ret => Op::Ret,
+            Opcode::Push => match &inst.operand {
+                Operand::Imm(imm) => Op::Push(self.word(imm, pc)?),
+                _ => return Err(self.bad(pc, "missing immediate".into())),
+            },
+            Opcode::PushConst => {
+                let k = index(self.module.constants.len(), "constant")?;
+                match &self.module.constants[k as usize] {
+                    Constant::Int(imm) => Op::Push(self.word(imm, pc)?),
+                    Constant::F32(bits) => Op::Push(W::from_u64(u64::from(*bits))),
+                    Constant::F64(bits) => Op::Push(W::from_u64(*bits)),
+                    Constant::Str(_) | Constant::Bytes(_) => Op::PushPair(k),
+                }
+            }
+            Opcode::Pop => Op::Pop,
+            Opcode::Dup => Op::Dup,
+            Opcode::Swap => Op::Swap,
+            Opcode::Rot => Op::Rot,
+            Opcode::Over => Op::Over,
+            Opcode::Pick => match inst.operand {
+                Operand::Depth(d) => Op::Pick(d),
+                _ => return Err(self.bad(pc, "missing depth".into())),
+            },
+            Opcode::LocalGet => Op::LocalGet(index(locals, "local")?),
+            Opcode::LocalSet => Op::LocalSet(index(locals, "local")?),
+            Opcode::LocalTee => Op::LocalTee(index(locals, "local")?),
+            Opcode::GlobalGet => Op::GlobalGet(index(globals, "global")?),
+            Opcode::GlobalSet => Op::GlobalSet(index(globals, "global")?),
+            Opcode::Add => Op::Add,
+            Opcode::Sub => Op::Sub,
+            Opcode::Mul => Op::Mul,
+            Opcode::DivU => Op::DivU,
+            Opcode::DivS => Op::DivS,
+            Opcode::ModU => Op::ModU,
+            Opcode::ModS => Op::ModS,
+            Opcode::Neg => Op::Neg,
+            Opcode::Eq => Op::Cmp(Cond::Eq),
+            Opcode::Ne => Op::Cmp(Cond::Ne),
+            Opcode::Eqz => Op::Eqz,
+            Opcode::LtU => Op::Cmp(Cond::LtU),
+            Opcode::LtS => Op::Cmp(Cond::LtS),
+            Opcode::GtU => Op::Cmp(Cond::GtU),
+            Opcode::GtS => Op::Cmp(Cond::GtS),
+            Opcode::LeU => Op::Cmp(Cond::LeU),
+            Opcode::LeS => Op::Cmp(Cond::LeS),
+            Opcode::GeU => Op::Cmp(Cond::GeU),
+            Opcode::GeS => Op::Cmp(Cond::GeS),
+            Opcode::And => Op::And,
+            Opcode::Or => Op::Or,
+            Opcode::Xor => Op::Xor,
+            Opcode::Not => Op::Not,
+            Opcode::Shl => Op::Shl,
+            Opcode::Shr => Op::Shr,
+            Opcode::Sar => Op::Sar,
+            Opcode::Rotl => Op::Rotl,
+            Opcode::Rotr => Op::Rotr,
+            Opcode::Clz => Op::Clz,
+            Opcode::Ctz => Op::Ctz,
+            Opcode::Popcnt => Op::Popcnt,
+            Opcode::Load8U => Op::Load8U(offset()?),
+            Opcode::Load8S => Op::Load8S(offset()?),
+            Opcode::Load16U => Op::Load16U(offset()?),
+            Opcode::Load16S => Op::Load16S(offset()?),
+            Opcode::Load32U => Op::Load32U(offset()?),
+            Opcode::Load32S => Op::Load32S(offset()?),
+            Opcode::Load64U => Op::Load64U(offset()?),
+            Opcode::Load64S => Op::Load64S(offset()?),
+            Opcode::Load => Op::Load(offset()?),
+            Opcode::Store8 => Op::Store8(offset()?),
+            Opcode::Store16 => Op::Store16(offset()?),
+            Opcode::Store32 => Op::Store32(offset()?),
+            Opcode::Store64 => Op::Store64(offset()?),
+            Opcode::Store => Op::Store(offset()?),
+            Opcode::Alloc => Op::Alloc,
+            Opcode::Free => Op::Free,
+            Opcode::MemorySize => Op::MemorySize,
+            Opcode::MemoryGrow => Op::MemoryGrow,
+            Opcode::MemoryCopy => Op::MemoryCopy,
+            Opcode::MemoryFill => Op::MemoryFill,
+            Opcode::Syscall => match inst.operand {
+                Operand::Syscall(n) => Op::Syscall(
+                    Syscall::from_number(n)
+                        .ok_or_else(|| self.bad(pc, format!("unknown system call {n}")))?,
+                ),
+                _ => return Err(self.bad(pc, "missing system call number".into())),
+            },
+        })
+    }
+
+    /// The instruction index a jump at `pc` goes to.
+    fn target(&self, inst: &Instruction, pc: u32) -> Result<u32, LoadError> {
+        match inst.operand {
+            Operand::Target(t) => self
+                .pcs
+                .binary_search(&t)
+                .map(|i| i as u32)
+                .map_err(|_| self.bad(pc, format!("jump target {t} is not an instruction"))),
+            _ => Err(self.bad(pc, "missing jump target".into())),
+        }
+    }
+
+    /// An immediate as a word.
+    fn word<W: Word>(&self, imm: &Imm, pc: u32) -> Result<W, LoadError> {
+        W::from_imm_checked(imm)
+            .ok_or_else(|| self.bad(pc, format!("immediate does not fit a {}-bit word", W::BITS)))
+    }
+}
