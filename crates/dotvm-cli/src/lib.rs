@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod commands;
 pub mod program;
+pub mod stepper;
+pub mod trace;
 
 use cli::{Cli, Command};
 use commands::run::RunEnd;
@@ -13,6 +15,8 @@ use std::process::ExitCode;
 pub const EXIT_INVALID_INPUT: u8 = 1;
 /// Exit status when the program traps.
 pub const EXIT_TRAP: u8 = 70;
+/// Exit status when the debugger's `q` stops the program before it finishes.
+pub const EXIT_STOPPED: u8 = 130;
 
 /// Runs one parsed command line and turns its result into the process exit status.
 pub fn execute(cli: &Cli) -> ExitCode {
@@ -29,6 +33,13 @@ pub fn execute(cli: &Cli) -> ExitCode {
         Ok(RunEnd::Trapped(trap)) => {
             eprintln!("error: trap: {trap}");
             ExitCode::from(EXIT_TRAP)
+        }
+        Ok(RunEnd::Stopped(stopped)) => {
+            eprintln!(
+                "stopped in {} at pc {} after {} instructions",
+                stopped.function, stopped.pc, stopped.instructions
+            );
+            ExitCode::from(EXIT_STOPPED)
         }
         Err(error) => {
             eprintln!("error: {error:#}");

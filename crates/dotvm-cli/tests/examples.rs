@@ -52,7 +52,10 @@ fn check_run(program: &Path, expected: &str, input: &[u8]) {
 #[test]
 fn examples_print_their_expected_output() {
     let list = examples();
-    assert!(list.len() >= 6, "examples/ should hold at least six programs");
+    assert!(
+        list.len() >= 6,
+        "examples/ should hold at least six programs"
+    );
     let dir = tempfile::tempdir().unwrap();
     for source in list {
         let expected = std::fs::read_to_string(source.with_extension("out"))
@@ -65,10 +68,19 @@ fn examples_print_their_expected_output() {
             .join(source.file_name().unwrap())
             .with_extension("dotvm");
         let asm = dotvm(
-            &["asm".as_ref(), source.as_os_str(), "-o".as_ref(), bytecode.as_os_str()],
+            &[
+                "asm".as_ref(),
+                source.as_os_str(),
+                "-o".as_ref(),
+                bytecode.as_os_str(),
+            ],
             b"",
         );
-        assert!(asm.status.success(), "asm {}", String::from_utf8_lossy(&asm.stderr));
+        assert!(
+            asm.status.success(),
+            "asm {}",
+            String::from_utf8_lossy(&asm.stderr)
+        );
         check_run(&bytecode, &expected, &input);
 
         let text = dotvm(&["disasm".as_ref(), bytecode.as_os_str()], b"");
@@ -77,7 +89,12 @@ fn examples_print_their_expected_output() {
         std::fs::write(&listing, &text.stdout).unwrap();
         let again = bytecode.with_extension("again.dotvm");
         let reassembled = dotvm(
-            &["asm".as_ref(), listing.as_os_str(), "-o".as_ref(), again.as_os_str()],
+            &[
+                "asm".as_ref(),
+                listing.as_os_str(),
+                "-o".as_ref(),
+                again.as_os_str(),
+            ],
             b"",
         );
         assert!(

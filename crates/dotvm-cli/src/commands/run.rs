@@ -2,8 +2,11 @@
 
 use crate::cli::RunArgs;
 use crate::program::{is_assembly, load_verified};
-use anyhow::Result;
-use dotvm_vm::{Limits, Outcome, StdIo, Trap};
+use crate::stepper::Stepper;
+use crate::trace::Tracer;
+use anyhow::{Context, Result, anyhow};
+use dotvm_vm::{Io, Limits, Outcome, RunError, StdIo, Stopped, Trap};
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 /// How a run ended, for the exit status.
@@ -12,6 +15,8 @@ pub enum RunEnd {
     Exited(i32),
     /// The program trapped.
     Trapped(Trap),
+    /// The debugger's `q` stopped the program.
+    Stopped(Stopped),
 }
 
 /// Runs the program and reports statistics when asked.
@@ -20,22 +25,38 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let verified = load_verified(&args.file)?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
-    let mut io = StdIo;
     let run_start = Instant::now();
-    let result = dotvm_vm::run(&verified, &limits, &mut io);
+    let result = if args.step {
+        let input: Box<dyn Read> = match &args.input {
+            Some(path) => Box::new(
+                std::fs::File::open(path)
+                    .with_context(|| format!("cannot open --input {}", path.display()))?,
+            ),
+            None => Box::new(std::io::empty()),
+        };
+        let mut io = SteppedIo { input };
+        let mut stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
+        dotvm_vm::run_inspected(&verified, &limits, &mut io, &mut stepper)
+    } else if args.debug {
+        let mut tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
+        dotvm_vm::run_inspected(&verified, &limits, &mut StdIo, &mut tracer)
+    } else {
+        dotvm_vm::run(&verified, &limits, &mut StdIo)
+    };
     let run_time = run_start.elapsed();
-    let _ = dotvm_vm::Io::flush(&mut io);
+    let _ = StdIo.flush();
     if args.verbose {
-        let module = verified.module();
         let executed = match &result {
-            Ok(outcome) => outcome.instructions,
-            Err(trap) => trap.instructions,
+            Ok(outcome) => Some(outcome.instructions),
+            Err(RunError::Trap(trap)) => Some(trap.instructions),
+            Err(RunError::Stopped(stopped)) => Some(stopped.instructions),
+            Err(RunError::Load(_)) => None,
         };
         eprintln!(
             "{}",
             verbose_report(
                 args,
-                module,
+                verified.module(),
                 load_time,
                 run_time,
                 executed,
@@ -43,10 +64,30 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             )
         );
     }
-    Ok(match result {
-        Ok(outcome) => RunEnd::Exited(outcome.exit_code),
-        Err(trap) => RunEnd::Trapped(trap),
-    })
+    match result {
+        Ok(outcome) => Ok(RunEnd::Exited(outcome.exit_code)),
+        Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(trap)),
+        Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
+        Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
+    }
+}
+
+/// Program I/O under `--step`: stdout as usual, stdin from `--input` (stdin carries the
+/// debugger's commands).
+struct SteppedIo {
+    input: Box<dyn Read>,
+}
+
+impl Io for SteppedIo {
+    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.input.read(buf)
+    }
 }
 
 /// The limits the flags ask for, defaults elsewhere.
@@ -66,10 +107,9 @@ fn verbose_report(
     module: &dotvm_core::Module,
     load_time: Duration,
     run_time: Duration,
-    executed: u64,
+    executed: Option<u64>,
     outcome: Option<&Outcome>,
 ) -> String {
-    let per_second = executed as f64 / run_time.as_secs_f64().max(1e-9);
     let code_bytes: usize = module.functions.iter().map(|f| f.code.len()).sum();
     let mut lines = vec![
         "--- dotvm statistics ---".to_string(),
@@ -92,7 +132,8 @@ fn verbose_report(
             module.arch.word_bits()
         ),
         format!(
-            "sections         {} functions ({code_bytes} code bytes), {} constants, {} globals, {} data segments, {} exports, debug info {}",
+            "sections         {} functions ({code_bytes} code bytes), {} constants, {} globals, \
+             {} data segments, {} exports, debug info {}",
             module.functions.len(),
             module.constants.len(),
             module.globals.len(),
@@ -100,13 +141,16 @@ fn verbose_report(
             module.exports.len(),
             if module.debug.is_some() { "yes" } else { "no" }
         ),
-        format!("instructions     {executed}"),
         format!("run time         {:.3} ms", run_time.as_secs_f64() * 1e3),
-        format!(
+    ];
+    if let Some(executed) = executed {
+        let per_second = executed as f64 / run_time.as_secs_f64().max(1e-9);
+        lines.push(format!("instructions     {executed}"));
+        lines.push(format!(
             "speed            {:.1} million instructions/s",
             per_second / 1e6
-        ),
-    ];
+        ));
+    }
     if let Some(outcome) = outcome {
         lines.push(format!("peak memory      {} bytes", outcome.peak_memory));
         lines.push(format!("exit code        {}", outcome.exit_code));
