@@ -8,6 +8,9 @@
 //! error. Codes below `0x100` are one byte on disk; codes `0xF0xx`..`0xFFxx` are a prefix
 //! byte followed by a second byte (the colder families live there).
 
+use crate::arch::Arch;
+use ValType::W;
+
 /// What kind of operand follows an opcode in the bytecode, and how it is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OperandKind {
@@ -52,23 +55,73 @@ impl OperandKind {
     }
 }
 
-/// How an instruction changes the value stack, counted in word slots.
+/// The type of one value on the stack. How many word slots it takes depends on the
+/// architecture: a value wider than the word (i64 and f64 on Arch32) spans two slots, the
+/// low half in the deeper slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValType {
+    /// A whole architecture word (also addresses, booleans and counts).
+    W,
+    /// A 32-bit integer, zero-extended in its slot.
+    I32,
+    /// A 64-bit integer, zero-extended in its slot (two slots on Arch32).
+    I64,
+    /// An IEEE-754 single, its bits zero-extended in its slot.
+    F32,
+    /// An IEEE-754 double, its bits zero-extended in its slot (two slots on Arch32).
+    F64,
+}
+
+impl ValType {
+    /// Word slots one value of this type occupies on `arch`.
+    pub const fn slots(self, arch: Arch) -> u32 {
+        match (self, arch) {
+            (ValType::I64 | ValType::F64, Arch::Arch32) => 2,
+            _ => 1,
+        }
+    }
+
+    /// Name used in documentation (`w`, `i32`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ValType::W => "w",
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+        }
+    }
+}
+
+/// How an instruction changes the value stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StackEffect {
-    /// Pops `pops` slots, then pushes `pushes` slots.
+    /// Pops values of the `pops` types (the last is the top of the stack), then pushes
+    /// values of the `pushes` types.
     Fixed {
-        /// Slots consumed.
-        pops: u8,
-        /// Slots produced.
-        pushes: u8,
+        /// Types consumed, deepest first.
+        pops: &'static [ValType],
+        /// Types produced, deepest first.
+        pushes: &'static [ValType],
     },
     /// Depends on the operand (callee signature, constant type, pick depth, system call)
     /// or ends the block (RET, HALT); the verifier computes it.
     Dynamic,
 }
 
+impl StackEffect {
+    /// `(popped slots, pushed slots)` on `arch`, or `None` for a dynamic effect.
+    pub fn slots(&self, arch: Arch) -> Option<(u32, u32)> {
+        let count = |types: &[ValType]| types.iter().map(|t| t.slots(arch)).sum();
+        match self {
+            StackEffect::Fixed { pops, pushes } => Some((count(pops), count(pushes))),
+            StackEffect::Dynamic => None,
+        }
+    }
+}
+
 /// A fixed stack effect (table shorthand).
-const fn fx(pops: u8, pushes: u8) -> StackEffect {
+const fn fx(pops: &'static [ValType], pushes: &'static [ValType]) -> StackEffect {
     StackEffect::Fixed { pops, pushes }
 }
 
@@ -166,84 +219,84 @@ macro_rules! instruction_table {
 
 instruction_table! {
     // ---- Control: 0x00..0x0F ----
-    0x00 Nop         "NOP"         None   fx(0, 0), Control "Do nothing.";
-    0x01 Unreachable "UNREACHABLE" None   fx(0, 0), Control "Trap with `unreachable`.";
+    0x00 Nop         "NOP"         None   fx(&[], &[]), Control "Do nothing.";
+    0x01 Unreachable "UNREACHABLE" None   fx(&[], &[]), Control "Trap with `unreachable`.";
     0x02 Halt        "HALT"        None   StackEffect::Dynamic, Control "Stop the machine with exit code 0.";
-    0x03 Jmp         "JMP"         Target fx(0, 0), Control "Jump to the target.";
-    0x04 Jz          "JZ"          Target fx(1, 0), Control "Pop c; jump to the target if c is zero.";
-    0x05 Jnz         "JNZ"         Target fx(1, 0), Control "Pop c; jump to the target if c is not zero.";
+    0x03 Jmp         "JMP"         Target fx(&[], &[]), Control "Jump to the target.";
+    0x04 Jz          "JZ"          Target fx(&[W], &[]), Control "Pop c; jump to the target if c is zero.";
+    0x05 Jnz         "JNZ"         Target fx(&[W], &[]), Control "Pop c; jump to the target if c is not zero.";
     0x06 Call        "CALL"        Func   StackEffect::Dynamic, Control "Pop the callee's parameters, call it, push its results.";
     0x07 Ret         "RET"         None   StackEffect::Dynamic, Control "Return the top `results` slots to the caller.";
     // ---- Stack: 0x10..0x17 ----
-    0x10 Push        "PUSH"        Imm    fx(0, 1), Stack "Push a word immediate.";
+    0x10 Push        "PUSH"        Imm    fx(&[], &[W]), Stack "Push a word immediate.";
     0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";
-    0x12 Pop         "POP"         None   fx(1, 0), Stack "Discard the top slot.";
-    0x13 Dup         "DUP"         None   fx(1, 2), Stack "a -- a a";
-    0x14 Swap        "SWAP"        None   fx(2, 2), Stack "a b -- b a";
-    0x15 Rot         "ROT"         None   fx(3, 3), Stack "a b c -- b c a";
-    0x16 Over        "OVER"        None   fx(2, 3), Stack "a b -- a b a";
+    0x12 Pop         "POP"         None   fx(&[W], &[]), Stack "Discard the top slot.";
+    0x13 Dup         "DUP"         None   fx(&[W], &[W, W]), Stack "a -- a a";
+    0x14 Swap        "SWAP"        None   fx(&[W, W], &[W, W]), Stack "a b -- b a";
+    0x15 Rot         "ROT"         None   fx(&[W, W, W], &[W, W, W]), Stack "a b c -- b c a";
+    0x16 Over        "OVER"        None   fx(&[W, W], &[W, W, W]), Stack "a b -- a b a";
     0x17 Pick        "PICK"        Depth  StackEffect::Dynamic, Stack "Push a copy of the slot `depth` below the top (PICK 0 = DUP).";
     // ---- Variables: 0x18..0x1F ----
-    0x18 LocalGet    "LOCAL_GET"   Local  fx(0, 1), Variable "Push a local.";
-    0x19 LocalSet    "LOCAL_SET"   Local  fx(1, 0), Variable "Pop into a local.";
-    0x1A LocalTee    "LOCAL_TEE"   Local  fx(1, 1), Variable "Copy the top slot into a local.";
-    0x1B GlobalGet   "GLOBAL_GET"  Global fx(0, 1), Variable "Push a global.";
-    0x1C GlobalSet   "GLOBAL_SET"  Global fx(1, 0), Variable "Pop into a mutable global.";
+    0x18 LocalGet    "LOCAL_GET"   Local  fx(&[], &[W]), Variable "Push a local.";
+    0x19 LocalSet    "LOCAL_SET"   Local  fx(&[W], &[]), Variable "Pop into a local.";
+    0x1A LocalTee    "LOCAL_TEE"   Local  fx(&[W], &[W]), Variable "Copy the top slot into a local.";
+    0x1B GlobalGet   "GLOBAL_GET"  Global fx(&[], &[W]), Variable "Push a global.";
+    0x1C GlobalSet   "GLOBAL_SET"  Global fx(&[W], &[]), Variable "Pop into a mutable global.";
     // ---- Arithmetic: 0x20..0x2F ----
-    0x20 Add         "ADD"         None   fx(2, 1), Arithmetic "a b -- a+b (wrapping).";
-    0x21 Sub         "SUB"         None   fx(2, 1), Arithmetic "a b -- a-b (wrapping).";
-    0x22 Mul         "MUL"         None   fx(2, 1), Arithmetic "a b -- a*b (wrapping).";
-    0x23 DivU        "DIV_U"       None   fx(2, 1), Arithmetic "a b -- a/b unsigned; traps on b = 0.";
-    0x24 DivS        "DIV_S"       None   fx(2, 1), Arithmetic "a b -- a/b signed, rounding toward zero; traps on b = 0 and on MIN/-1.";
-    0x25 ModU        "MOD_U"       None   fx(2, 1), Arithmetic "a b -- a mod b unsigned; traps on b = 0.";
-    0x26 ModS        "MOD_S"       None   fx(2, 1), Arithmetic "a b -- remainder of signed a/b (sign of a); traps on b = 0.";
-    0x27 Neg         "NEG"         None   fx(1, 1), Arithmetic "a -- -a (wrapping).";
+    0x20 Add         "ADD"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a+b (wrapping).";
+    0x21 Sub         "SUB"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a-b (wrapping).";
+    0x22 Mul         "MUL"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a*b (wrapping).";
+    0x23 DivU        "DIV_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a/b unsigned; traps on b = 0.";
+    0x24 DivS        "DIV_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a/b signed, rounding toward zero; traps on b = 0 and on MIN/-1.";
+    0x25 ModU        "MOD_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a mod b unsigned; traps on b = 0.";
+    0x26 ModS        "MOD_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- remainder of signed a/b (sign of a); traps on b = 0.";
+    0x27 Neg         "NEG"         None   fx(&[W], &[W]), Arithmetic "a -- -a (wrapping).";
     // ---- Comparison: 0x30..0x3F ----
-    0x30 Eq          "EQ"          None   fx(2, 1), Comparison "a b -- a == b";
-    0x31 Ne          "NE"          None   fx(2, 1), Comparison "a b -- a != b";
-    0x32 Eqz         "EQZ"         None   fx(1, 1), Comparison "a -- a == 0";
-    0x33 LtU         "LT_U"        None   fx(2, 1), Comparison "a b -- a < b unsigned";
-    0x34 LtS         "LT_S"        None   fx(2, 1), Comparison "a b -- a < b signed";
-    0x35 GtU         "GT_U"        None   fx(2, 1), Comparison "a b -- a > b unsigned";
-    0x36 GtS         "GT_S"        None   fx(2, 1), Comparison "a b -- a > b signed";
-    0x37 LeU         "LE_U"        None   fx(2, 1), Comparison "a b -- a <= b unsigned";
-    0x38 LeS         "LE_S"        None   fx(2, 1), Comparison "a b -- a <= b signed";
-    0x39 GeU         "GE_U"        None   fx(2, 1), Comparison "a b -- a >= b unsigned";
-    0x3A GeS         "GE_S"        None   fx(2, 1), Comparison "a b -- a >= b signed";
+    0x30 Eq          "EQ"          None   fx(&[W, W], &[W]), Comparison "a b -- a == b";
+    0x31 Ne          "NE"          None   fx(&[W, W], &[W]), Comparison "a b -- a != b";
+    0x32 Eqz         "EQZ"         None   fx(&[W], &[W]), Comparison "a -- a == 0";
+    0x33 LtU         "LT_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a < b unsigned";
+    0x34 LtS         "LT_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a < b signed";
+    0x35 GtU         "GT_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a > b unsigned";
+    0x36 GtS         "GT_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a > b signed";
+    0x37 LeU         "LE_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a <= b unsigned";
+    0x38 LeS         "LE_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a <= b signed";
+    0x39 GeU         "GE_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a >= b unsigned";
+    0x3A GeS         "GE_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a >= b signed";
     // ---- Bitwise: 0x40..0x4F ----
-    0x40 And         "AND"         None   fx(2, 1), Bitwise "a b -- a & b";
-    0x41 Or          "OR"          None   fx(2, 1), Bitwise "a b -- a | b";
-    0x42 Xor         "XOR"         None   fx(2, 1), Bitwise "a b -- a ^ b";
-    0x43 Not         "NOT"         None   fx(1, 1), Bitwise "a -- !a (all bits flipped)";
-    0x44 Shl         "SHL"         None   fx(2, 1), Bitwise "a n -- a << (n mod bits)";
-    0x45 Shr         "SHR"         None   fx(2, 1), Bitwise "a n -- a >> (n mod bits), logical";
-    0x46 Sar         "SAR"         None   fx(2, 1), Bitwise "a n -- a >> (n mod bits), arithmetic";
-    0x47 Rotl        "ROTL"        None   fx(2, 1), Bitwise "a n -- a rotated left by n mod bits";
-    0x48 Rotr        "ROTR"        None   fx(2, 1), Bitwise "a n -- a rotated right by n mod bits";
-    0x49 Clz         "CLZ"         None   fx(1, 1), Bitwise "a -- number of leading zero bits";
-    0x4A Ctz         "CTZ"         None   fx(1, 1), Bitwise "a -- number of trailing zero bits";
-    0x4B Popcnt      "POPCNT"      None   fx(1, 1), Bitwise "a -- number of one bits";
+    0x40 And         "AND"         None   fx(&[W, W], &[W]), Bitwise "a b -- a & b";
+    0x41 Or          "OR"          None   fx(&[W, W], &[W]), Bitwise "a b -- a | b";
+    0x42 Xor         "XOR"         None   fx(&[W, W], &[W]), Bitwise "a b -- a ^ b";
+    0x43 Not         "NOT"         None   fx(&[W], &[W]), Bitwise "a -- !a (all bits flipped)";
+    0x44 Shl         "SHL"         None   fx(&[W, W], &[W]), Bitwise "a n -- a << (n mod bits)";
+    0x45 Shr         "SHR"         None   fx(&[W, W], &[W]), Bitwise "a n -- a >> (n mod bits), logical";
+    0x46 Sar         "SAR"         None   fx(&[W, W], &[W]), Bitwise "a n -- a >> (n mod bits), arithmetic";
+    0x47 Rotl        "ROTL"        None   fx(&[W, W], &[W]), Bitwise "a n -- a rotated left by n mod bits";
+    0x48 Rotr        "ROTR"        None   fx(&[W, W], &[W]), Bitwise "a n -- a rotated right by n mod bits";
+    0x49 Clz         "CLZ"         None   fx(&[W], &[W]), Bitwise "a -- number of leading zero bits";
+    0x4A Ctz         "CTZ"         None   fx(&[W], &[W]), Bitwise "a -- number of trailing zero bits";
+    0x4B Popcnt      "POPCNT"      None   fx(&[W], &[W]), Bitwise "a -- number of one bits";
     // ---- Memory: 0x50..0x6F ----
-    0x50 Load8U      "LOAD8_U"     Offset fx(1, 1), Memory "addr -- zero-extended byte at addr+offset";
-    0x51 Load8S      "LOAD8_S"     Offset fx(1, 1), Memory "addr -- sign-extended byte at addr+offset";
-    0x52 Load16U     "LOAD16_U"    Offset fx(1, 1), Memory "addr -- zero-extended 16-bit LE value at addr+offset";
-    0x53 Load16S     "LOAD16_S"    Offset fx(1, 1), Memory "addr -- sign-extended 16-bit LE value at addr+offset";
-    0x54 Load32U     "LOAD32_U"    Offset fx(1, 1), Memory "addr -- zero-extended 32-bit LE value at addr+offset";
-    0x55 Load32S     "LOAD32_S"    Offset fx(1, 1), Memory "addr -- sign-extended 32-bit LE value at addr+offset";
-    0x56 Load64U     "LOAD64_U"    Offset fx(1, 1), Memory "addr -- zero-extended 64-bit LE value at addr+offset (truncated on Arch32)";
-    0x57 Load64S     "LOAD64_S"    Offset fx(1, 1), Memory "addr -- sign-extended 64-bit LE value at addr+offset (truncated on Arch32)";
-    0x58 Load        "LOAD"        Offset fx(1, 1), Memory "addr -- whole word (LE) at addr+offset";
-    0x59 Store8      "STORE8"      Offset fx(2, 0), Memory "addr v -- store the low byte of v at addr+offset";
-    0x5A Store16     "STORE16"     Offset fx(2, 0), Memory "addr v -- store the low 16 bits of v at addr+offset";
-    0x5B Store32     "STORE32"     Offset fx(2, 0), Memory "addr v -- store the low 32 bits of v at addr+offset";
-    0x5C Store64     "STORE64"     Offset fx(2, 0), Memory "addr v -- store the low 64 bits of v at addr+offset";
-    0x5D Store       "STORE"       Offset fx(2, 0), Memory "addr v -- store the whole word v at addr+offset";
-    0x60 Alloc       "ALLOC"       None   fx(1, 1), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory is exhausted";
-    0x61 Free        "FREE"        None   fx(1, 0), Memory "addr -- release a block from ALLOC; traps on any other address";
-    0x62 MemorySize  "MEMORY_SIZE" None   fx(0, 1), Memory "-- memory size in 64 KiB pages";
-    0x63 MemoryGrow  "MEMORY_GROW" None   fx(1, 1), Memory "n -- grow by n pages; old size, or all ones when refused";
-    0x64 MemoryCopy  "MEMORY_COPY" None   fx(3, 0), Memory "dst src len -- copy len bytes (overlap allowed)";
-    0x65 MemoryFill  "MEMORY_FILL" None   fx(3, 0), Memory "dst byte len -- set len bytes to the low byte of byte";
+    0x50 Load8U      "LOAD8_U"     Offset fx(&[W], &[W]), Memory "addr -- zero-extended byte at addr+offset";
+    0x51 Load8S      "LOAD8_S"     Offset fx(&[W], &[W]), Memory "addr -- sign-extended byte at addr+offset";
+    0x52 Load16U     "LOAD16_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 16-bit LE value at addr+offset";
+    0x53 Load16S     "LOAD16_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 16-bit LE value at addr+offset";
+    0x54 Load32U     "LOAD32_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 32-bit LE value at addr+offset";
+    0x55 Load32S     "LOAD32_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 32-bit LE value at addr+offset";
+    0x56 Load64U     "LOAD64_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 64-bit LE value at addr+offset (truncated on Arch32)";
+    0x57 Load64S     "LOAD64_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 64-bit LE value at addr+offset (truncated on Arch32)";
+    0x58 Load        "LOAD"        Offset fx(&[W], &[W]), Memory "addr -- whole word (LE) at addr+offset";
+    0x59 Store8      "STORE8"      Offset fx(&[W, W], &[]), Memory "addr v -- store the low byte of v at addr+offset";
+    0x5A Store16     "STORE16"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 16 bits of v at addr+offset";
+    0x5B Store32     "STORE32"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 32 bits of v at addr+offset";
+    0x5C Store64     "STORE64"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 64 bits of v at addr+offset";
+    0x5D Store       "STORE"       Offset fx(&[W, W], &[]), Memory "addr v -- store the whole word v at addr+offset";
+    0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory is exhausted";
+    0x61 Free        "FREE"        None   fx(&[W], &[]), Memory "addr -- release a block from ALLOC; traps on any other address";
+    0x62 MemorySize  "MEMORY_SIZE" None   fx(&[], &[W]), Memory "-- memory size in 64 KiB pages";
+    0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";
+    0x64 MemoryCopy  "MEMORY_COPY" None   fx(&[W, W, W], &[]), Memory "dst src len -- copy len bytes (overlap allowed)";
+    0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
     // ---- System: 0x70..0x7F ----
     0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
 }
@@ -298,7 +351,7 @@ pub fn markdown_reference() -> String {
         "# DotVM instruction set\n\n\
          Generated from the instruction table in `crates/dotvm-core/src/isa.rs`; a test fails \
          when this file is stale (regenerate with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`).\n\n\
-         Stack effects count word slots: `2 → 1` pops two and pushes one. `dynamic` effects \
+         Stack effects list value types, the top of the stack last: `w w → w` pops two words and pushes one. `w` is a whole word; `i32`/`f32` take one slot; `i64`/`f64` take one slot, or two on Arch32 (see `docs/architectures.md`). `dynamic` effects \
          depend on the operand and are explained in the description. Operand encodings are \
          described in `docs/bytecode-format.md`.\n",
     );
@@ -314,7 +367,17 @@ pub fn markdown_reference() -> String {
             );
         }
         let effect = match info.effect {
-            StackEffect::Fixed { pops, pushes } => format!("{pops} → {pushes}"),
+            StackEffect::Fixed { pops, pushes } => {
+                let names = |types: &[ValType]| {
+                    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+                    if names.is_empty() {
+                        "–".to_string()
+                    } else {
+                        names.join(" ")
+                    }
+                };
+                format!("{} → {}", names(pops), names(pushes))
+            }
             StackEffect::Dynamic => "dynamic".to_string(),
         };
         let _ = writeln!(

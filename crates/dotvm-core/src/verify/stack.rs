@@ -4,7 +4,7 @@
 use super::code::{Code, Site};
 use super::error::{VerifyError, count};
 use crate::instruction::{Instruction, Operand};
-use crate::isa::{Opcode, StackEffect};
+use crate::isa::{Opcode, ValType};
 use crate::module::Constant;
 use crate::syscall::Syscall;
 
@@ -154,7 +154,8 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
         }
         (Opcode::PushConst, &Operand::Index(k)) => match module.constants.get(k as usize)? {
             Constant::Str(_) | Constant::Bytes(_) => Effect::fixed(0, 2),
-            Constant::Int(_) | Constant::F32(_) | Constant::F64(_) => Effect::fixed(0, 1),
+            Constant::Int(_) | Constant::F32(_) => Effect::fixed(0, 1),
+            Constant::F64(_) => Effect::fixed(0, u64::from(ValType::F64.slots(module.arch))),
         },
         (Opcode::Pick, &Operand::Depth(d)) => Effect {
             needs: u64::from(d) + 1,
@@ -172,8 +173,10 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
         },
         (Opcode::Halt, _) => Effect::fixed(0, 0),
         (opcode, _) => match opcode.info().effect {
-            StackEffect::Fixed { pops, pushes } => Effect::fixed(pops.into(), pushes.into()),
-            StackEffect::Dynamic => return None,
+            effect => {
+                let (pops, pushes) = effect.slots(module.arch)?;
+                Effect::fixed(pops.into(), pushes.into())
+            }
         },
     };
     Some(effect)
