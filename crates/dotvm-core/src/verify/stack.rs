@@ -172,12 +172,10 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
             pushes: 0,
         },
         (Opcode::Halt, _) => Effect::fixed(0, 0),
-        (opcode, _) => match opcode.info().effect {
-            effect => {
-                let (pops, pushes) = effect.slots(module.arch)?;
-                Effect::fixed(pops.into(), pushes.into())
-            }
-        },
+        (opcode, _) => {
+            let (pops, pushes) = opcode.info().effect.slots(module.arch)?;
+            Effect::fixed(pops.into(), pushes.into())
+        }
     };
     Some(effect)
 }
