@@ -332,6 +332,15 @@ impl Resolver<'_> {
                 ),
                 _ => return Err(self.bad(pc, "missing system call number".into())),
             },
+            opcode => {
+                return Err(self.bad(
+                    pc,
+                    format!(
+                        "{} is not supported by this interpreter yet",
+                        opcode.mnemonic()
+                    ),
+                ));
+            }
         })
     }
 
