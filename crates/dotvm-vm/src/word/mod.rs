@@ -8,6 +8,9 @@
 mod native;
 mod wide;
 
+#[cfg(test)]
+mod model_tests;
+
 use dotvm_core::Imm;
 use std::fmt::Debug;
 
