@@ -6,8 +6,10 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+mod float;
 mod interp;
 mod syscall;
+mod typed;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
