@@ -1,21 +1,25 @@
-//! The `arch` benchmark: the arithmetic loop on every architecture, as a table of
-//! instructions per second and nanoseconds per instruction.
+//! The `arch` benchmark: each arithmetic loop on every architecture, as a table of
+//! instructions per second and nanoseconds per instruction, next to the same loop in
+//! native Rust (ruint) at that width.
 
-use crate::arith::{DotvmRun, dotvm_program, reference, run_dotvm};
-use crate::timing::{median, rates, timed};
-use dotvm_core::Arch;
+use crate::arith::{DotvmRun, Kernel, dotvm_program, reference, run_dotvm};
+use crate::timing::{interleaved_medians, rates};
+use dotvm_core::{Arch, Imm};
+use std::hint::black_box;
 use std::time::Duration;
 
 /// One architecture's figures.
 struct Row {
     /// Instructions one run executes.
     instructions: u64,
-    /// Median wall time of a run.
-    time: Duration,
+    /// Median wall time of a DotVM run.
+    dotvm: Duration,
+    /// Median wall time of the native loop.
+    native: Duration,
 }
 
 /// Checks one run's answer against the native reference.
-pub(crate) fn check(arch: Arch, run: &DotvmRun, expected: dotvm_core::Imm) -> Result<(), String> {
+pub(crate) fn check(arch: Arch, run: &DotvmRun, expected: Imm) -> Result<(), String> {
     if run.x == expected {
         Ok(())
     } else {
@@ -26,61 +30,80 @@ pub(crate) fn check(arch: Arch, run: &DotvmRun, expected: dotvm_core::Imm) -> Re
     }
 }
 
-/// Measures `arch`: one checked warm-up run, then `runs` timed runs, each checked.
-fn measure(arch: Arch, iterations: u64, runs: usize) -> Result<Row, String> {
-    let program = dotvm_program(arch, iterations)?;
-    let expected = reference(arch, iterations);
-    check(arch, &run_dotvm(&program)?, expected)?;
-    let mut times = Vec::with_capacity(runs);
-    let mut instructions = 0;
-    for _ in 0..runs {
-        let (time, run) = timed(|| run_dotvm(&program))?;
-        check(arch, &run, expected)?;
-        times.push(time);
-        instructions = run.instructions;
-    }
+/// Times the native loop once, kept from being folded away.
+pub(crate) fn native_run(kernel: Kernel, arch: Arch, iterations: u64) -> Result<(), String> {
+    black_box(reference(kernel, arch, black_box(iterations)));
+    Ok(())
+}
+
+/// Measures `kernel` on `arch`: one checked run first, then `runs` rounds of a DotVM run
+/// (each checked) and a native run.
+fn measure(kernel: Kernel, arch: Arch, iterations: u64, runs: usize) -> Result<Row, String> {
+    let program = dotvm_program(kernel, arch, iterations)?;
+    let expected = reference(kernel, arch, iterations);
+    let first = run_dotvm(&program)?;
+    check(arch, &first, expected)?;
+    let medians = interleaved_medians(
+        runs,
+        &mut [
+            &mut || run_dotvm(&program).and_then(|run| check(arch, &run, expected)),
+            &mut || native_run(kernel, arch, iterations),
+        ],
+    )?;
     Ok(Row {
-        instructions,
-        time: median(times),
+        instructions: first.instructions,
+        dotvm: medians[0],
+        native: medians[1],
     })
 }
 
-/// Runs the loop on every architecture and prints the table; fails if any architecture
-/// failed (after printing the others).
-pub(crate) fn bench(iterations: u64, runs: usize) -> Result<(), String> {
-    println!(
-        "arithmetic loop x = (x * a + b) * c mod m on every architecture: \
-         {iterations} iterations, {runs} runs (median)"
-    );
-    println!(
-        "  {:<8} {:>13} {:>10} {:>11} {:>9} {:>8}",
-        "arch", "instructions", "time ms", "M instr/s", "ns/instr", "ns/iter"
-    );
+/// Runs the loops on the architectures and prints a table for each loop; fails if any
+/// architecture failed (after printing the others).
+pub(crate) fn bench(
+    kernels: &[Kernel],
+    archs: &[Arch],
+    iterations: u64,
+    runs: usize,
+) -> Result<(), String> {
     let mut failures = Vec::new();
-    for arch in Arch::ALL {
-        match measure(arch, iterations, runs) {
-            Ok(row) => {
-                let (ns_per_instruction, millions_per_second) = rates(row.instructions, row.time);
-                let (ns_per_iteration, _) = rates(iterations, row.time);
-                println!(
-                    "  {:<8} {:>13} {:>10.2} {:>11.1} {:>9.3} {:>8.2}",
-                    arch.name(),
-                    row.instructions,
-                    row.time.as_secs_f64() * 1e3,
-                    millions_per_second,
-                    ns_per_instruction,
-                    ns_per_iteration,
-                );
-            }
-            Err(message) => {
-                println!("  {:<8} failed: {message}", arch.name());
-                failures.push(arch.name());
+    for (index, &kernel) in kernels.iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        println!(
+            "{} per architecture: {iterations} iterations, {runs} runs (median)",
+            kernel.formula()
+        );
+        println!(
+            "  {:<8} {:>13} {:>10} {:>11} {:>9} {:>9} {:>14}",
+            "arch", "instructions", "time ms", "M instr/s", "ns/instr", "ns/iter", "native ns/iter"
+        );
+        for &arch in archs {
+            match measure(kernel, arch, iterations, runs) {
+                Ok(row) => {
+                    let (ns_per_instruction, millions_per_second) =
+                        rates(row.instructions, row.dotvm);
+                    println!(
+                        "  {:<8} {:>13} {:>10.2} {:>11.1} {:>9.3} {:>9.2} {:>14.2}",
+                        arch.name(),
+                        row.instructions,
+                        row.dotvm.as_secs_f64() * 1e3,
+                        millions_per_second,
+                        ns_per_instruction,
+                        rates(iterations, row.dotvm).0,
+                        rates(iterations, row.native).0,
+                    );
+                }
+                Err(message) => {
+                    println!("  {:<8} failed: {message}", arch.name());
+                    failures.push(format!("{} on {arch}", kernel.formula()));
+                }
             }
         }
     }
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(format!("arch benchmark failed on {}", failures.join(", ")))
+        Err(format!("arch benchmark failed: {}", failures.join(", ")))
     }
 }

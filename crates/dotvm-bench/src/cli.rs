@@ -1,4 +1,8 @@
-//! Command-line settings: which benchmarks to run, iterations and runs.
+//! Command-line settings: which benchmarks, loops and architectures to run, iterations
+//! and runs.
+
+use crate::arith::Kernel;
+use dotvm_core::Arch;
 
 /// One benchmark the binary can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +46,10 @@ pub(crate) struct Settings {
     pub(crate) iterations: Option<u64>,
     /// Timed runs per measurement; the median is reported.
     pub(crate) runs: usize,
+    /// Loops the `arch` and `revm` benchmarks run, in order, without repeats.
+    pub(crate) kernels: Vec<Kernel>,
+    /// Architectures the `arch` benchmark runs, narrowest first.
+    pub(crate) archs: Vec<Arch>,
 }
 
 impl Settings {
@@ -52,53 +60,83 @@ impl Settings {
 }
 
 /// The usage line printed with argument errors.
-pub(crate) const USAGE: &str =
-    "usage: dotvm-bench [loop|arch|revm|all]... [--iterations N] [--runs N]";
+pub(crate) const USAGE: &str = "usage: dotvm-bench [loop|arch|revm|all]... [--iterations N] \
+     [--runs N] [--kernel mulmod|muladd]... [--arch arch32|...|arch512]...";
 
-/// Parses `[loop|arch|revm|all]... [--iterations N] [--runs N]` (no benchmark name = all).
+/// Appends `item` unless it is already there.
+fn add<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// A positive count for `--flag`.
+fn positive(flag: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("--{flag} `{value}`: expected a positive integer"))
+}
+
+/// Parses the command line (see [`USAGE`]). No benchmark name means all of them; no
+/// `--kernel` means both loops; no `--arch` means every architecture.
 pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Settings, String> {
     let mut settings = Settings {
         benches: Vec::new(),
         iterations: None,
         runs: 5,
+        kernels: Vec::new(),
+        archs: Vec::new(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        if let Some(flag) = arg.strip_prefix("--") {
-            let value = args
-                .next()
-                .ok_or_else(|| format!("--{flag} needs a value"))?;
-            let number = value
-                .parse::<u64>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| format!("--{flag} `{value}`: expected a positive integer"))?;
-            match flag {
-                "iterations" => settings.iterations = Some(number),
-                "runs" => {
-                    settings.runs = usize::try_from(number)
-                        .map_err(|_| format!("--runs `{value}`: too large"))?
-                }
-                _ => return Err(format!("unknown option `{arg}`")),
+        let Some(flag) = arg.strip_prefix("--") else {
+            let chosen: &[Bench] = match arg.as_str() {
+                "all" => &Bench::ALL,
+                name => match Bench::ALL.iter().find(|b| b.name() == name) {
+                    Some(bench) => std::slice::from_ref(bench),
+                    None => return Err(format!("unknown benchmark `{name}`")),
+                },
+            };
+            for &bench in chosen {
+                add(&mut settings.benches, bench);
             }
             continue;
-        }
-        let chosen: &[Bench] = match arg.as_str() {
-            "all" => &Bench::ALL,
-            name => match Bench::ALL.iter().find(|b| b.name() == name) {
-                Some(bench) => std::slice::from_ref(bench),
-                None => return Err(format!("unknown benchmark `{name}`")),
-            },
         };
-        for &bench in chosen {
-            if !settings.benches.contains(&bench) {
-                settings.benches.push(bench);
+        let value = args
+            .next()
+            .ok_or_else(|| format!("--{flag} needs a value"))?;
+        match flag {
+            "iterations" => settings.iterations = Some(positive(flag, &value)?),
+            "runs" => {
+                settings.runs = usize::try_from(positive(flag, &value)?)
+                    .map_err(|_| format!("--runs `{value}`: too large"))?
             }
+            "kernel" => {
+                let kernel = Kernel::ALL
+                    .into_iter()
+                    .find(|k| k.name() == value)
+                    .ok_or_else(|| format!("--kernel `{value}`: expected mulmod or muladd"))?;
+                add(&mut settings.kernels, kernel);
+            }
+            "arch" => add(
+                &mut settings.archs,
+                value.parse::<Arch>().map_err(|e| e.to_string())?,
+            ),
+            _ => return Err(format!("unknown option `{arg}`")),
         }
     }
     if settings.benches.is_empty() {
         settings.benches = Bench::ALL.to_vec();
     }
+    if settings.kernels.is_empty() {
+        settings.kernels = Kernel::ALL.to_vec();
+    }
+    if settings.archs.is_empty() {
+        settings.archs = Arch::ALL.to_vec();
+    }
+    settings.archs.sort();
     Ok(settings)
 }
 
@@ -117,6 +155,8 @@ mod tests {
         assert_eq!(settings.iterations, None);
         assert_eq!(settings.runs, 5);
         assert_eq!(settings.iterations_for(Bench::Loop), 100_000_000);
+        assert_eq!(settings.kernels, Kernel::ALL);
+        assert_eq!(settings.archs, Arch::ALL);
     }
 
     #[test]
@@ -127,6 +167,10 @@ mod tests {
         assert_eq!(settings.runs, 3);
         assert_eq!(settings.iterations_for(Bench::Arch), 7);
         assert_eq!(parse(&["all", "loop"]).unwrap().benches, Bench::ALL);
+        let filtered = parse(&["--kernel", "muladd", "--arch", "512", "--arch", "arch32"]);
+        let filtered = filtered.unwrap();
+        assert_eq!(filtered.kernels, [Kernel::MulAdd]);
+        assert_eq!(filtered.archs, [Arch::Arch32, Arch::Arch512]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The `loop` benchmark: a tight Arch64 counting loop run by the interpreter, next to the
 //! same loop in native Rust as a reference.
 
-use crate::timing::{median, rates, timed};
+use crate::timing::{interleaved_medians, rates};
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Function, Memory};
 use dotvm_core::verify::required_max_stack;
@@ -58,22 +58,19 @@ fn native_loop(iterations: u64) -> u64 {
 pub(crate) fn bench(iterations: u64, runs: usize) -> Result<(), String> {
     let program = counting_loop(iterations)?;
     let limits = Limits::default();
-    let mut dotvm_times = Vec::with_capacity(runs);
-    let mut instructions = 0;
-    for _ in 0..runs {
-        let (time, outcome) = timed(|| {
-            dotvm_vm::run(&program, &limits, &mut BufferIo::default()).map_err(|e| e.to_string())
-        })?;
-        dotvm_times.push(time);
-        instructions = outcome.instructions;
-    }
-    let mut native_times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let (time, _) = timed(|| Ok::<_, String>(black_box(native_loop(black_box(iterations)))))?;
-        native_times.push(time);
-    }
-    let dotvm = median(dotvm_times);
-    let native = median(native_times);
+    let run = || dotvm_vm::run(&program, &limits, &mut BufferIo::default());
+    let instructions = run().map_err(|e| e.to_string())?.instructions;
+    let medians = interleaved_medians(
+        runs,
+        &mut [
+            &mut || run().map(drop).map_err(|e| e.to_string()),
+            &mut || {
+                black_box(native_loop(black_box(iterations)));
+                Ok(())
+            },
+        ],
+    )?;
+    let (dotvm, native) = (medians[0], medians[1]);
     let (ns_per_instruction, millions_per_second) = rates(instructions, dotvm);
     println!("counting loop (arch64): {iterations} iterations, {runs} runs (median)");
     println!("  DotVM instructions executed: {instructions}");

@@ -1,11 +1,11 @@
-//! The arithmetic loop as raw EVM bytecode, run by revm's interpreter directly (no
+//! The arithmetic loops as raw EVM bytecode, run by revm's interpreter directly (no
 //! transaction, no database: a dummy host and an unlimited gas budget).
 //!
 //! The bytecode is hand-scheduled to be as tight as the EVM allows, so revm is measured at
 //! its best: the counter counts up from `2^256 - n` to zero (`PUSH1 1; ADD`, no `SUB`
 //! swap) and `x` and the counter trade places with one `SWAP1` each way.
 
-use crate::arith::Constants;
+use crate::arith::{Constants, Kernel};
 use dotvm_core::{Arch, Imm};
 use revm_interpreter::bytecode::Bytecode;
 use revm_interpreter::bytecode::opcode::{
@@ -66,9 +66,9 @@ fn word(value: Imm) -> U256 {
     U256::from_limbs_slice(&value.as_limbs()[..4])
 }
 
-/// Builds the loop for `iterations` iterations (at least one: the body runs before the
-/// test). It returns the final `x` as 32 big-endian bytes.
-pub(crate) fn evm_loop(iterations: u64) -> EvmLoop {
+/// Builds `kernel`'s loop for `iterations` iterations (at least one: the body runs before
+/// the test). It returns the final `x` as 32 big-endian bytes.
+pub(crate) fn evm_loop(kernel: Kernel, iterations: u64) -> EvmLoop {
     let k = Constants::for_arch(Arch::Arch256);
     let mut w = Writer::default();
     // Stack (top last): x i, where i = 2^256 - iterations runs up to 0.
@@ -77,10 +77,17 @@ pub(crate) fn evm_loop(iterations: u64) -> EvmLoop {
     let prologue = w.instructions;
     let head = w.code.len();
     w.op(JUMPDEST).op(SWAP1); // i x
-    w.push(word(k.m)).op(SWAP1); // i m x
-    w.push(word(k.a)).op(MUL).push(word(k.b)).op(ADD); // i m t
-    w.push(word(k.c)).op(MULMOD).op(SWAP1); // x' i
-    w.push(U256::from(1)).op(ADD).op(DUP1); // x' i' i'
+    match kernel {
+        Kernel::MulMod => {
+            w.push(word(k.m)).op(SWAP1); // i m x
+            w.push(word(k.a)).op(MUL).push(word(k.b)).op(ADD); // i m t
+            w.push(word(k.c)).op(MULMOD); // i x'
+        }
+        Kernel::MulAdd => {
+            w.push(word(k.a)).op(MUL).push(word(k.b)).op(ADD); // i x'
+        }
+    }
+    w.op(SWAP1).push(U256::from(1)).op(ADD).op(DUP1); // x' i' i'
     w.push(U256::from(head)).op(JUMPI); // x' i'
     let body = w.instructions - prologue;
     w.op(POP).op(PUSH0).op(MSTORE); // memory[0..32] = x'
@@ -159,11 +166,15 @@ mod tests {
     #[test]
     fn revm_computes_the_reference_value() {
         let revm = Revm::new();
-        for iterations in [1, 2, 100] {
-            let program = evm_loop(iterations);
-            let value = revm.run(&program.code).unwrap();
-            assert_eq!(to_imm(value), reference(Arch::Arch256, iterations));
-            assert_eq!(program.instructions, 8 + 16 * iterations);
+        for (kernel, body) in [(Kernel::MulMod, 16), (Kernel::MulAdd, 12)] {
+            for iterations in [1, 2, 100] {
+                let program = evm_loop(kernel, iterations);
+                let value = revm.run(&program.code).unwrap();
+                let expected = reference(kernel, Arch::Arch256, iterations);
+                assert_eq!(to_imm(value), expected, "{kernel:?} x {iterations}");
+                // Two pushes set up, six instructions store and return x.
+                assert_eq!(program.instructions, 2 + body * iterations + 6);
+            }
         }
     }
 }

@@ -1,12 +1,14 @@
 //! DotVM benchmarks (run in release):
 //!
 //! * `loop`: a tight Arch64 counting loop next to the same loop in native Rust;
-//! * `arch`: the arithmetic loop `x = (x * a + b) * c mod m` on every architecture,
-//!   instructions per second and nanoseconds per instruction;
-//! * `revm`: that loop on Arch256 next to the equivalent EVM bytecode in revm's
-//!   interpreter, with the time ratio.
+//! * `arch`: the arithmetic loops `x = (x * a + b) * c mod m` (`mulmod`) and
+//!   `x = x * a + b` (`muladd`) on every architecture, instructions per second and
+//!   nanoseconds per instruction, next to native Rust;
+//! * `revm`: those loops on Arch256 next to the equivalent EVM bytecode in revm's
+//!   interpreter and native Rust, with the time ratio.
 //!
-//! `cargo run --release -p dotvm-bench -- [loop|arch|revm|all]... [--iterations N] [--runs N]`
+//! `cargo run --release -p dotvm-bench -- [loop|arch|revm|all]... [--iterations N]
+//! [--runs N] [--kernel mulmod|muladd]... [--arch NAME]...`
 
 mod arch_table;
 mod arith;
@@ -31,8 +33,13 @@ fn run(settings: &cli::Settings) -> Result<(), String> {
         let iterations = settings.iterations_for(bench);
         match bench {
             Bench::Loop => counting::bench(iterations, settings.runs)?,
-            Bench::Arch => arch_table::bench(iterations, settings.runs)?,
-            Bench::Revm => versus_revm::bench(iterations, settings.runs)?,
+            Bench::Arch => arch_table::bench(
+                &settings.kernels,
+                &settings.archs,
+                iterations,
+                settings.runs,
+            )?,
+            Bench::Revm => versus_revm::bench(&settings.kernels, iterations, settings.runs)?,
         }
     }
     Ok(())

@@ -1,12 +1,26 @@
-//! Timing: wall time of one run, medians of several.
+//! Timing: medians of interleaved runs, and rates.
 
 use std::time::{Duration, Instant};
 
-/// Runs `run` once and returns its wall time and result.
-pub(crate) fn timed<T, E>(run: impl FnOnce() -> Result<T, E>) -> Result<(Duration, T), E> {
-    let start = Instant::now();
-    let value = run()?;
-    Ok((start.elapsed(), value))
+/// One measured thing: a run that checks its own result.
+pub(crate) type Contender<'a> = &'a mut dyn FnMut() -> Result<(), String>;
+
+/// Runs every contender once per round for `runs` rounds (so all of them see the same
+/// machine noise) and returns each one's median wall time, in order. The first error stops
+/// the measurement.
+pub(crate) fn interleaved_medians(
+    runs: usize,
+    contenders: &mut [Contender<'_>],
+) -> Result<Vec<Duration>, String> {
+    let mut times = vec![Vec::with_capacity(runs); contenders.len()];
+    for _ in 0..runs {
+        for (contender, times) in contenders.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            contender()?;
+            times.push(start.elapsed());
+        }
+    }
+    Ok(times.into_iter().map(median).collect())
 }
 
 /// The median of some durations (the upper one of the middle two for an even count; zero
@@ -36,9 +50,26 @@ mod tests {
     }
 
     #[test]
-    fn timed_passes_results_and_errors_through() {
-        assert_eq!(timed(|| Ok::<_, ()>(7)).unwrap().1, 7);
-        assert_eq!(timed(|| Err::<(), _>("stop")), Err("stop"));
+    fn contenders_alternate_and_errors_stop() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let mut first = || {
+            order.borrow_mut().push(1);
+            Ok(())
+        };
+        let mut second = || {
+            order.borrow_mut().push(2);
+            std::thread::sleep(Duration::from_millis(2));
+            Ok(())
+        };
+        let medians = interleaved_medians(3, &mut [&mut first, &mut second]).unwrap();
+        assert_eq!(*order.borrow(), [1, 2, 1, 2, 1, 2]);
+        assert_eq!(medians.len(), 2);
+        assert!(medians[1] >= Duration::from_millis(2));
+        let mut failing = || Err("stop".to_string());
+        assert_eq!(
+            interleaved_medians(3, &mut [&mut failing]),
+            Err("stop".to_string())
+        );
     }
 
     #[test]
