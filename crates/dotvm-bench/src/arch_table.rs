@@ -3,7 +3,7 @@
 //! native Rust (ruint) at that width.
 
 use crate::arith::{DotvmRun, Kernel, dotvm_program, reference, run_dotvm};
-use crate::timing::{interleaved_medians, rates};
+use crate::timing::{Plan, rates};
 use dotvm_core::{Arch, Imm};
 use std::hint::black_box;
 use std::time::Duration;
@@ -36,20 +36,18 @@ pub(crate) fn native_run(kernel: Kernel, arch: Arch, iterations: u64) -> Result<
     Ok(())
 }
 
-/// Measures `kernel` on `arch`: one checked run first, then `runs` rounds of a DotVM run
-/// (each checked) and a native run.
-fn measure(kernel: Kernel, arch: Arch, iterations: u64, runs: usize) -> Result<Row, String> {
+/// Measures `kernel` on `arch`: one checked run first, then the plan's rounds of a DotVM
+/// run (each checked) and a native run.
+fn measure(kernel: Kernel, arch: Arch, plan: &Plan) -> Result<Row, String> {
+    let iterations = plan.iterations;
     let program = dotvm_program(kernel, arch, iterations)?;
     let expected = reference(kernel, arch, iterations);
     let first = run_dotvm(&program)?;
     check(arch, &first, expected)?;
-    let medians = interleaved_medians(
-        runs,
-        &mut [
-            &mut || run_dotvm(&program).and_then(|run| check(arch, &run, expected)),
-            &mut || native_run(kernel, arch, iterations),
-        ],
-    )?;
+    let medians = plan.medians(&mut [
+        &mut || run_dotvm(&program).and_then(|run| check(arch, &run, expected)),
+        &mut || native_run(kernel, arch, iterations),
+    ])?;
     Ok(Row {
         instructions: first.instructions,
         dotvm: medians[0],
@@ -59,27 +57,20 @@ fn measure(kernel: Kernel, arch: Arch, iterations: u64, runs: usize) -> Result<R
 
 /// Runs the loops on the architectures and prints a table for each loop; fails if any
 /// architecture failed (after printing the others).
-pub(crate) fn bench(
-    kernels: &[Kernel],
-    archs: &[Arch],
-    iterations: u64,
-    runs: usize,
-) -> Result<(), String> {
+pub(crate) fn bench(kernels: &[Kernel], archs: &[Arch], plan: &Plan) -> Result<(), String> {
+    let iterations = plan.iterations;
     let mut failures = Vec::new();
     for (index, &kernel) in kernels.iter().enumerate() {
         if index > 0 {
             println!();
         }
-        println!(
-            "{} per architecture: {iterations} iterations, {runs} runs (median)",
-            kernel.formula()
-        );
+        println!("{} per architecture: {}", kernel.formula(), plan.describe());
         println!(
             "  {:<8} {:>13} {:>10} {:>11} {:>9} {:>9} {:>14}",
             "arch", "instructions", "time ms", "M instr/s", "ns/instr", "ns/iter", "native ns/iter"
         );
         for &arch in archs {
-            match measure(kernel, arch, iterations, runs) {
+            match measure(kernel, arch, plan) {
                 Ok(row) => {
                     let (ns_per_instruction, millions_per_second) =
                         rates(row.instructions, row.dotvm);

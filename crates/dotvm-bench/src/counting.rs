@@ -1,7 +1,7 @@
 //! The `loop` benchmark: a tight Arch64 counting loop run by the interpreter, next to the
 //! same loop in native Rust as a reference.
 
-use crate::timing::{interleaved_medians, rates};
+use crate::timing::{Plan, rates};
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Function, Memory};
 use dotvm_core::verify::required_max_stack;
@@ -55,24 +55,22 @@ fn native_loop(iterations: u64) -> u64 {
 }
 
 /// Runs the benchmark and prints its figures.
-pub(crate) fn bench(iterations: u64, runs: usize) -> Result<(), String> {
+pub(crate) fn bench(plan: &Plan) -> Result<(), String> {
+    let iterations = plan.iterations;
     let program = counting_loop(iterations)?;
     let limits = Limits::default();
     let run = || dotvm_vm::run(&program, &limits, &mut BufferIo::default());
     let instructions = run().map_err(|e| e.to_string())?.instructions;
-    let medians = interleaved_medians(
-        runs,
-        &mut [
-            &mut || run().map(drop).map_err(|e| e.to_string()),
-            &mut || {
-                black_box(native_loop(black_box(iterations)));
-                Ok(())
-            },
-        ],
-    )?;
+    let medians = plan.medians(&mut [
+        &mut || run().map(drop).map_err(|e| e.to_string()),
+        &mut || {
+            black_box(native_loop(black_box(iterations)));
+            Ok(())
+        },
+    ])?;
     let (dotvm, native) = (medians[0], medians[1]);
     let (ns_per_instruction, millions_per_second) = rates(instructions, dotvm);
-    println!("counting loop (arch64): {iterations} iterations, {runs} runs (median)");
+    println!("counting loop (arch64): {}", plan.describe());
     println!("  DotVM instructions executed: {instructions}");
     println!(
         "  DotVM wall time:             {:.3} ms",

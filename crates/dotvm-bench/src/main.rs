@@ -20,26 +20,27 @@ mod versus_revm;
 
 use cli::Bench;
 use std::process::ExitCode;
+use timing::{Clock, Plan};
 
 /// The revm version the comparison links (the `revm-interpreter` crate of that release).
 const REVM_VERSION: &str = "43";
 
 /// Runs the chosen benchmarks in order, stopping at the first failure.
 fn run(settings: &cli::Settings) -> Result<(), String> {
+    let clock = Clock::detect();
     for (index, &bench) in settings.benches.iter().enumerate() {
         if index > 0 {
             println!();
         }
-        let iterations = settings.iterations_for(bench);
+        let plan = Plan {
+            iterations: settings.iterations_for(bench),
+            runs: settings.runs,
+            clock,
+        };
         match bench {
-            Bench::Loop => counting::bench(iterations, settings.runs)?,
-            Bench::Arch => arch_table::bench(
-                &settings.kernels,
-                &settings.archs,
-                iterations,
-                settings.runs,
-            )?,
-            Bench::Revm => versus_revm::bench(&settings.kernels, iterations, settings.runs)?,
+            Bench::Loop => counting::bench(&plan)?,
+            Bench::Arch => arch_table::bench(&settings.kernels, &settings.archs, &plan)?,
+            Bench::Revm => versus_revm::bench(&settings.kernels, &plan)?,
         }
     }
     Ok(())

@@ -6,7 +6,7 @@
 use crate::arch_table::{check, native_run};
 use crate::arith::{Kernel, dotvm_program, reference, run_dotvm};
 use crate::evm::{Revm, evm_loop, to_imm};
-use crate::timing::{interleaved_medians, rates};
+use crate::timing::{Plan, rates};
 use dotvm_core::{Arch, Imm};
 use std::time::Duration;
 
@@ -41,7 +41,8 @@ fn checked_revm(
 }
 
 /// Compares one kernel and prints its figures.
-fn compare(kernel: Kernel, iterations: u64, runs: usize, revm: &Revm) -> Result<(), String> {
+fn compare(kernel: Kernel, plan: &Plan, revm: &Revm) -> Result<(), String> {
+    let iterations = plan.iterations;
     let arch = Arch::Arch256;
     let program = dotvm_program(kernel, arch, iterations)?;
     let evm = evm_loop(kernel, iterations);
@@ -52,14 +53,11 @@ fn compare(kernel: Kernel, iterations: u64, runs: usize, revm: &Revm) -> Result<
     check(arch, &first, expected)?;
     checked_revm(revm, &evm.code, expected)?;
 
-    let medians = interleaved_medians(
-        runs,
-        &mut [
-            &mut || run_dotvm(&program).and_then(|run| check(arch, &run, expected)),
-            &mut || checked_revm(revm, &evm.code, expected),
-            &mut || native_run(kernel, arch, iterations),
-        ],
-    )?;
+    let medians = plan.medians(&mut [
+        &mut || run_dotvm(&program).and_then(|run| check(arch, &run, expected)),
+        &mut || checked_revm(revm, &evm.code, expected),
+        &mut || native_run(kernel, arch, iterations),
+    ])?;
     let (dotvm, revm_time, native) = (medians[0], medians[1], medians[2]);
 
     println!("{}: both computed x = {expected:#x}", kernel.formula());
@@ -87,15 +85,15 @@ fn compare(kernel: Kernel, iterations: u64, runs: usize, revm: &Revm) -> Result<
 }
 
 /// Runs the comparison for the loops and prints the figures.
-pub(crate) fn bench(kernels: &[Kernel], iterations: u64, runs: usize) -> Result<(), String> {
+pub(crate) fn bench(kernels: &[Kernel], plan: &Plan) -> Result<(), String> {
     println!(
-        "256-bit loops, DotVM arch256 vs revm {} (interpreter, dummy host): \
-         {iterations} iterations, {runs} runs interleaved (median)",
-        crate::REVM_VERSION
+        "256-bit loops, DotVM arch256 vs revm {} (interpreter, dummy host), runs interleaved: {}",
+        crate::REVM_VERSION,
+        plan.describe()
     );
     let revm = Revm::new();
     for &kernel in kernels {
-        compare(kernel, iterations, runs, &revm)?;
+        compare(kernel, plan, &revm)?;
     }
     Ok(())
 }
