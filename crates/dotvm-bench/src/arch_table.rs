@@ -12,9 +12,9 @@ use std::time::Duration;
 struct Row {
     /// Instructions one run executes.
     instructions: u64,
-    /// Median wall time of a DotVM run.
+    /// Median time of a DotVM run.
     dotvm: Duration,
-    /// Median wall time of the native loop.
+    /// Median time of the native loop.
     native: Duration,
 }
 

@@ -73,7 +73,7 @@ pub(crate) fn bench(plan: &Plan) -> Result<(), String> {
     println!("counting loop (arch64): {}", plan.describe());
     println!("  DotVM instructions executed: {instructions}");
     println!(
-        "  DotVM wall time:             {:.3} ms",
+        "  DotVM time:                  {:.3} ms",
         dotvm.as_secs_f64() * 1e3
     );
     println!("  DotVM instructions/second:   {millions_per_second:.1} million");
