@@ -2,10 +2,9 @@
 //! instructions per second and nanoseconds per instruction, next to the same loop in
 //! native Rust (ruint) at that width.
 
-use crate::arith::{DotvmRun, Kernel, dotvm_program, reference, run_dotvm};
+use crate::arith::{Kernel, check, dotvm_program, native_run, reference, run_dotvm};
 use crate::timing::{Plan, rates};
-use dotvm_core::{Arch, Imm};
-use std::hint::black_box;
+use dotvm_core::Arch;
 use std::time::Duration;
 
 /// One architecture's figures.
@@ -16,24 +15,6 @@ struct Row {
     dotvm: Duration,
     /// Median time of the native loop.
     native: Duration,
-}
-
-/// Checks one run's answer against the native reference.
-pub(crate) fn check(arch: Arch, run: &DotvmRun, expected: Imm) -> Result<(), String> {
-    if run.x == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "{arch} computed {:#x}, the reference {expected:#x}",
-            run.x
-        ))
-    }
-}
-
-/// Times the native loop once, kept from being folded away.
-pub(crate) fn native_run(kernel: Kernel, arch: Arch, iterations: u64) -> Result<(), String> {
-    black_box(reference(kernel, arch, black_box(iterations)));
-    Ok(())
 }
 
 /// Measures `kernel` on `arch`: one checked run first, then the plan's rounds of a DotVM

@@ -14,6 +14,7 @@ use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
 use dotvm_vm::{BufferIo, Limits};
 use ruint::Uint;
+use std::hint::black_box;
 
 /// Low limbs first: the 512-bit values whose low bits are the loop's constants.
 const X0: Imm = Imm::from_limbs([
@@ -235,6 +236,24 @@ pub(crate) fn run_dotvm(program: &Verified) -> Result<DotvmRun, String> {
     })
 }
 
+/// Checks one run's answer against the native reference.
+pub(crate) fn check(arch: Arch, run: &DotvmRun, expected: Imm) -> Result<(), String> {
+    if run.x == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{arch} computed {:#x}, the reference {expected:#x}",
+            run.x
+        ))
+    }
+}
+
+/// Runs the native loop once (a timing contender), kept from being folded away.
+pub(crate) fn native_run(kernel: Kernel, arch: Arch, iterations: u64) -> Result<(), String> {
+    black_box(reference(kernel, arch, black_box(iterations)));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,7 +296,10 @@ mod tests {
             for arch in Arch::ALL {
                 let program = dotvm_program(kernel, arch, 5).unwrap();
                 let run = run_dotvm(&program).unwrap();
-                assert_eq!(run.x, reference(kernel, arch, 5), "{kernel:?} on {arch}");
+                let expected = reference(kernel, arch, 5);
+                assert_eq!(check(arch, &run, expected), Ok(()), "{kernel:?} on {arch}");
+                let wrong = check(arch, &run, expected ^ Imm::ONE).unwrap_err();
+                assert!(wrong.contains("the reference"), "{wrong}");
                 let body = match kernel {
                     Kernel::MulMod => 14,
                     Kernel::MulAdd => 11,

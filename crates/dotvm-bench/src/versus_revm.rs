@@ -3,8 +3,7 @@
 //! then timed with the runs interleaved (so all see the same machine noise) and compared
 //! by median time.
 
-use crate::arch_table::{check, native_run};
-use crate::arith::{Kernel, dotvm_program, reference, run_dotvm};
+use crate::arith::{Kernel, check, dotvm_program, native_run, reference, run_dotvm};
 use crate::evm::{Revm, evm_loop, to_imm};
 use crate::timing::{Plan, rates};
 use dotvm_core::{Arch, Imm};
