@@ -219,6 +219,8 @@ pub(crate) enum Op<W> {
     Charge(u32),
     /// `PUSH k; ADD` (also `PUSH k; SUB` with `k` negated).
     AddImm(W),
+    /// `PUSH k; MUL`.
+    MulImm(W),
     /// `PUSH k; <cmp>`.
     CmpImm(Cond, W),
     /// `<cmp>; JNZ t` (and `<cmp>; JZ t` with the condition negated).

@@ -486,6 +486,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 fuel -= count;
             }
             Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
+            Op::MulImm(k) => unary!(|a| a.wrapping_mul(k)),
             Op::CmpImm(cond, k) => unary!(|a| W::from_bool(compare(cond, a, k))),
             Op::BrCmp(cond, target) => {
                 let b = pop!();
