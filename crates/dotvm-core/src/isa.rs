@@ -144,6 +144,8 @@ pub enum Category {
     Memory,
     /// Calls into the host.
     System,
+    /// The state database (see `docs/state.md`).
+    Database,
 }
 
 impl Category {
@@ -158,6 +160,7 @@ impl Category {
             Category::Bitwise => "Bitwise",
             Category::Memory => "Memory",
             Category::System => "System",
+            Category::Database => "Database",
         }
     }
 }
@@ -299,6 +302,15 @@ instruction_table! {
     0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
     // ---- System: 0x70..0x7F ----
     0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
+    // ---- Database: 0xF8xx (see docs/state.md; pointers and lengths are words) ----
+    0xF800 DbGet     "DB_GET"      None   fx(&[W, W, W, W, W, W], &[W, W]), Database "coll clen key klen buf cap -- len status: copy the value to buf when it fits (else BUFFER_TOO_SMALL with the length needed; NOT_FOUND with 0).";
+    0xF801 DbPut     "DB_PUT"      None   fx(&[W, W, W, W, W, W], &[W]), Database "coll clen key klen val vlen -- status: store the value under the key.";
+    0xF802 DbDelete  "DB_DELETE"   None   fx(&[W, W, W, W], &[W]), Database "coll clen key klen -- status: remove the key (NOT_FOUND when absent).";
+    0xF803 DbCount   "DB_COUNT"    None   fx(&[W, W, W, W], &[W, W]), Database "coll clen query qlen -- count status: how many entries DB_QUERY would return.";
+    0xF804 DbQuery   "DB_QUERY"    None   fx(&[W, W, W, W, W, W], &[W, W, W]), Database "coll clen query qlen buf cap -- count len status: write the selected entries (u32 key length, key, u32 value length, value each) to buf when they all fit.";
+    0xF805 DbSavepoint "DB_SAVEPOINT" None fx(&[], &[W]), Database "-- id: open a savepoint in the run's transaction.";
+    0xF806 DbRollbackTo "DB_ROLLBACK_TO" None fx(&[W], &[W]), Database "id -- status: undo the writes made since the savepoint (which stays open; later ones close).";
+    0xF807 DbRelease "DB_RELEASE"  None   fx(&[W], &[W]), Database "id -- status: close the savepoint and later ones, keeping their writes.";
 }
 
 impl Opcode {

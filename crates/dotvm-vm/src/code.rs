@@ -16,6 +16,7 @@
 //! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
 //! block, the run switches to the plain code and counts one instruction at a time.
 
+use crate::exec::DbOp;
 use dotvm_core::syscall::Syscall;
 
 /// A comparison, as used by the fused compare-and-branch ops.
@@ -196,6 +197,8 @@ pub(crate) enum Op<W> {
     MemoryFill,
     /// `SYSCALL`.
     Syscall(Syscall),
+    /// A database opcode (`DB_GET` ... `DB_RELEASE`).
+    Db(DbOp),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

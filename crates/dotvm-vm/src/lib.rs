@@ -10,6 +10,7 @@ mod io;
 mod limits;
 mod load;
 mod memory;
+pub mod state;
 mod trap;
 mod word;
 
@@ -19,6 +20,7 @@ pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};
+pub use state::{StateError, StateStore};
 pub use trap::{Trap, TrapKind};
 
 use dotvm_core::{Arch, Module, Verified};
@@ -41,7 +43,19 @@ pub struct Outcome {
 /// interpreter has no instance for yet, or initial memory above the memory limit) and with
 /// [`RunError::Trap`] when the program traps.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, None)
+    run_module(module.module(), limits, io, None, None)
+}
+
+/// Like [`run`], with `state` as the store behind the database opcodes. The run's reads and
+/// writes go to the store's open transaction; committing or aborting it afterwards is the
+/// caller's decision (commit only when the run finished with exit code 0).
+pub fn run_with_state(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    state: &mut dyn StateStore,
+) -> Result<Outcome, RunError> {
+    run_module(module.module(), limits, io, Some(state), None)
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -55,7 +69,19 @@ pub fn run_inspected(
     io: &mut dyn Io,
     inspector: &mut dyn Inspector,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, Some(inspector))
+    run_module(module.module(), limits, io, None, Some(inspector))
+}
+
+/// Like [`run_inspected`], with `state` as the store behind the database opcodes (see
+/// [`run_with_state`]).
+pub fn run_inspected_with_state(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    state: &mut dyn StateStore,
+    inspector: &mut dyn Inspector,
+) -> Result<Outcome, RunError> {
+    run_module(module.module(), limits, io, Some(state), Some(inspector))
 }
 
 /// Loads and runs a module that has passed verification, with the instance for its word.
@@ -63,12 +89,13 @@ fn run_module(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
         Arch::Arch64 => {
             let program = load::load::<u64>(module)?;
-            exec::run_program(&program, module, limits, io, inspector)
+            exec::run_program(&program, module, limits, io, state, inspector)
         }
         arch => Err(LoadError::UnsupportedArch(arch).into()),
     }

@@ -20,10 +20,11 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
-use super::syscall;
+use super::{db, syscall};
 use super::{Exit, Frame, Machine, Mode};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
+use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
 use dotvm_core::syscall::Syscall;
@@ -445,6 +446,22 @@ pub(super) fn execute<W: Word, M: Mode>(
                     push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
                 }
             },
+            Op::Db(op) => {
+                let mut args = [W::ZERO; 6];
+                let pops = op.pops();
+                for slot in args[..pops].iter_mut().rev() {
+                    *slot = pop!();
+                }
+                let pushes = check!(db::execute(
+                    op,
+                    &mut m.memory,
+                    m.state.as_deref_mut().map(|s| s as &mut dyn StateStore),
+                    &args[..pops]
+                ));
+                for &value in &pushes.values[..pushes.len] {
+                    push!(value);
+                }
+            }
             Op::Charge(count) => {
                 let count = u64::from(count);
                 if count > fuel {
