@@ -192,14 +192,12 @@ pub(super) fn execute<W: Word>(
                     }
                 }
             }
-            Ok(Pushes::of([
-                count,
-                W::from_u64(needed),
-                status(Status::Ok),
-            ]))
+            Ok(Pushes::of([count, W::from_u64(needed), status(Status::Ok)]))
         }
         (DbOp::Savepoint, &[]) => {
-            let id = state.savepoint().map_err(|e| TrapKind::State(e.to_string()))?;
+            let id = state
+                .savepoint()
+                .map_err(|e| TrapKind::State(e.to_string()))?;
             Ok(Pushes::of([W::from_u64(id)]))
         }
         (DbOp::RollbackTo, &[id]) => Ok(Pushes::of([done(match savepoint_id(id) {

@@ -20,8 +20,8 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
-use super::{db, syscall};
 use super::{Exit, Frame, Machine, Mode};
+use super::{db, syscall};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
 use crate::state::StateStore;

@@ -153,7 +153,12 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(len)
             .filter(|&end| end <= self.bytes.len())
-            .ok_or_else(|| bad(format!("descriptor ends inside {what} at byte {}", self.pos)))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "descriptor ends inside {what} at byte {}",
+                    self.pos
+                ))
+            })?;
         let part = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(part)
