@@ -74,9 +74,14 @@ pub struct RunArgs {
     /// With --step: the file the program reads as its standard input.
     #[arg(long, value_name = "FILE", requires = "step")]
     pub input: Option<PathBuf>,
-    /// Print load and run statistics to stderr.
+    /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// The state file the database opcodes use (`:memory:` for a throwaway store; default:
+    /// $DOTVM_STATE, else dotvm/state.redb in the user's data directory). Only programs
+    /// with database opcodes open it; a run commits its writes when it exits with code 0.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<String>,
 }
 
 /// `dotvm asm`.

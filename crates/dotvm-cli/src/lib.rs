@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod program;
+pub mod state;
 pub mod stepper;
 pub mod trace;
 
