@@ -49,13 +49,13 @@ impl Location {
     /// process has the file open.
     pub fn open(&self) -> Result<OpenStore> {
         match self {
-            Location::Memory => Ok(OpenStore::Memory(MemoryStore::in_memory())),
+            Location::Memory => Ok(OpenStore::Memory(Box::new(MemoryStore::in_memory()))),
             Location::File { path, default } => {
                 if *default && let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("cannot create {}", dir.display()))?;
                 }
-                Ok(OpenStore::File(RedbStore::open(path)?))
+                Ok(OpenStore::File(Box::new(RedbStore::open(path)?)))
             }
         }
     }
@@ -86,17 +86,17 @@ pub fn default_path() -> Result<PathBuf> {
 #[derive(Debug)]
 pub enum OpenStore {
     /// A redb file.
-    File(RedbStore),
+    File(Box<RedbStore>),
     /// Memory.
-    Memory(MemoryStore),
+    Memory(Box<MemoryStore>),
 }
 
 impl OpenStore {
     /// The store as the VM uses it.
     pub fn as_state(&mut self) -> &mut dyn StateStore {
         match self {
-            OpenStore::File(store) => store,
-            OpenStore::Memory(store) => store,
+            OpenStore::File(store) => store.as_mut(),
+            OpenStore::Memory(store) => store.as_mut(),
         }
     }
 }

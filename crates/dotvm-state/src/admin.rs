@@ -34,6 +34,8 @@ impl<B: Backend> Store<B> {
                 None => break,
             }
         }
+        // The data tree orders collections by name length first.
+        out.sort();
         Ok(out)
     }
 

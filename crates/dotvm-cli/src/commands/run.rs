@@ -2,10 +2,10 @@
 
 use crate::cli::RunArgs;
 use crate::program::{is_assembly, load_verified};
+use crate::state::Location;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
-use crate::state::Location;
 use dotvm_state::{TransactionError, run_transaction};
 use dotvm_vm::{Inspector, Io, Limits, Outcome, RunError, StdIo, Stopped, Trap};
 use std::io::{Read, Write};
@@ -69,7 +69,9 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                 Ok(outcome) => Ok(outcome),
                 Err(TransactionError::Run(error)) => Err(error),
                 Err(TransactionError::Commit(error)) => {
-                    return Err(anyhow!("cannot commit the run's writes to {location}: {error}"));
+                    return Err(anyhow!(
+                        "cannot commit the run's writes to {location}: {error}"
+                    ));
                 }
             };
             (result, report)
@@ -81,7 +83,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                 }
                 None => dotvm_vm::run(&verified, &limits, io.as_mut()),
             };
-            (result, format!("{location}, not opened (no database opcodes)"))
+            (
+                result,
+                format!("{location}, not opened (no database opcodes)"),
+            )
         }
     };
     let run_time = run_start.elapsed();
