@@ -8,14 +8,14 @@ use dotvm_state::{TransactionError, run_transaction};
 use dotvm_vm::{BufferIo, Limits, Outcome, StateStore};
 
 /// Assembles and verifies `source`.
-pub fn program(source: &str) -> Verified {
+pub(crate) fn program(source: &str) -> Verified {
     let module = assemble(source, "test.dasm", &AsmOptions::default())
         .unwrap_or_else(|e| panic!("assembly failed: {e}"));
     Verified::new(module).unwrap_or_else(|e| panic!("verification failed: {e}"))
 }
 
 /// Runs `source` as one transaction on `store`; returns the result and the output.
-pub fn run(
+pub(crate) fn run(
     store: &mut dyn StateStore,
     source: &str,
 ) -> (Result<Outcome, TransactionError>, String) {
@@ -23,7 +23,7 @@ pub fn run(
 }
 
 /// Like [`run`] with explicit limits.
-pub fn run_with_limits(
+pub(crate) fn run_with_limits(
     store: &mut dyn StateStore,
     source: &str,
     limits: &Limits,
