@@ -45,11 +45,12 @@ impl Overlay {
         if let Some(pending) = self.writes[t].get(key) {
             return Ok(pending.as_deref());
         }
-        if !self.reads[t].contains_key(key) {
+        let cache = &mut self.reads[t];
+        if !cache.contains_key(key) {
             let value = backend.get(tree, key)?;
-            self.reads[t].insert(key.to_vec(), value);
+            return Ok(cache.entry(key.to_vec()).or_insert(value).as_deref());
         }
-        Ok(self.reads[t].get(key).and_then(|v| v.as_deref()))
+        Ok(cache.get(key).and_then(|v| v.as_deref()))
     }
 
     /// Records a write of `value` (`None`: removal) to `key`.
