@@ -336,3 +336,12 @@ fn runs_that_fail_commit_nothing() {
         assert_eq!(store.pending_writes(), 0);
     }
 }
+
+#[test]
+fn docs_list_every_status_code() {
+    let doc = include_str!("../../../docs/state.md");
+    for status in Status::ALL {
+        let row = format!("| {} | `{}` |", status.code(), status.name());
+        assert!(doc.contains(&row), "docs/state.md lacks the row {row}");
+    }
+}
