@@ -16,7 +16,7 @@ const N: u64 = 10_000;
 /// Bytes per value.
 const VALUE_LEN: usize = 100;
 /// Runs per measurement.
-const RUNS: usize = 11;
+const RUNS: usize = 21;
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("bench");
 
@@ -53,8 +53,7 @@ fail:
 .end
 "#
     );
-    let module = assemble(&source, "bench.dasm", &AsmOptions::default()).expect("assembles");
-    Verified::new(module).expect("verifies")
+    program_text(&source)
 }
 
 /// The key bytes the program writes for `i` (little-endian, as STORE64 stores them).
@@ -62,11 +61,20 @@ fn key(i: u64) -> [u8; 8] {
     i.to_le_bytes()
 }
 
-/// Median of `runs` measurements of `f`.
-fn median(mut f: impl FnMut() -> Duration) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| f()).collect();
-    times.sort();
-    times[RUNS / 2]
+/// Medians of `RUNS` measurements of `vm` and `direct`, taken alternately so that changes
+/// in machine load affect both sides alike.
+fn medians(
+    mut vm: impl FnMut() -> Duration,
+    mut direct: impl FnMut() -> Duration,
+) -> (Duration, Duration) {
+    let (mut a, mut b): (Vec<Duration>, Vec<Duration>) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        a.push(vm());
+        b.push(direct());
+    }
+    a.sort();
+    b.sort();
+    (a[RUNS / 2], b[RUNS / 2])
 }
 
 /// Runs `verified` as one transaction on `store`, returning the time including the commit.
@@ -128,52 +136,34 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let puts = program("DB_PUT\n    JNZ fail");
     let gets = program("DB_GET\n    JNZ fail\n    POP");
+    let one = program_text(
+        ".pool c str \"c\"\n.func main\n PUSH_CONST c\n PUSH_CONST c\n PUSH_CONST c\n DB_PUT\n POP\n HALT\n.end\n",
+    );
 
     // ---- 10,000 puts, each side starting from an empty file, commit included ----
-    let vm_put = median(|| {
-        let mut store = Store::open(&fresh(dir.path(), "vm.redb")).unwrap();
-        timed_run(&mut store, &puts)
-    });
-    let redb_put = median(|| {
-        let db = Database::create(fresh(dir.path(), "direct.redb")).unwrap();
-        direct_puts(&db)
-    });
+    let (vm_put, redb_put) = medians(
+        || {
+            let mut store = Store::open(&fresh(dir.path(), "vm.redb")).unwrap();
+            timed_run(&mut store, &puts)
+        },
+        || {
+            let db = Database::create(fresh(dir.path(), "direct.redb")).unwrap();
+            direct_puts(&db)
+        },
+    );
 
-    // ---- 10,000 gets of those keys ----
-    let vm_path = fresh(dir.path(), "vm-read.redb");
-    let mut store = Store::open(&vm_path).unwrap();
+    // ---- 10,000 gets of those keys (each VM run starts with an empty read cache) ----
+    let mut store = Store::open(&fresh(dir.path(), "vm-read.redb")).unwrap();
     timed_run(&mut store, &puts);
-    let vm_get = median(|| timed_run(&mut store, &gets));
-    drop(store);
     let db = Database::create(fresh(dir.path(), "direct-read.redb")).unwrap();
     direct_puts(&db);
-    let redb_get = median(|| direct_gets(&db));
-    drop(db);
+    let (vm_get, redb_get) = medians(|| timed_run(&mut store, &gets), || direct_gets(&db));
+    drop((store, db));
 
-    // ---- one run with one write ----
-    let one = {
-        let module = assemble(
-            ".pool c str \"c\"\n.func main\n PUSH_CONST c\n PUSH_CONST c\n PUSH_CONST c\n DB_PUT\n POP\n HALT\n.end\n",
-            "one.dasm",
-            &AsmOptions::default(),
-        )
-        .unwrap();
-        Verified::new(module).unwrap()
-    };
+    // ---- a run with one write: on an open store, and as `dotvm run` does it (open too) ----
     let one_path = fresh(dir.path(), "one.redb");
-    let vm_one = median(|| {
-        let mut store = Store::open(&one_path).unwrap();
-        timed_run(&mut store, &one)
-    });
-    let open_time = median(|| {
-        let start = Instant::now();
-        let store = Store::open(&one_path).unwrap();
-        let elapsed = start.elapsed();
-        drop(store);
-        elapsed
-    });
     let db = Database::create(fresh(dir.path(), "one-direct.redb")).unwrap();
-    let redb_one = median(|| {
+    let direct_one = || {
         let start = Instant::now();
         let txn = db.begin_write().unwrap();
         txn.open_table(TABLE)
@@ -182,24 +172,52 @@ fn main() {
             .unwrap();
         txn.commit().unwrap();
         start.elapsed()
-    });
+    };
+    let mut store = Store::open(&one_path).unwrap();
+    let (vm_one, redb_one) = medians(|| timed_run(&mut store, &one), direct_one);
+    drop(store);
+    let (vm_open_one, _) = medians(
+        || {
+            let start = Instant::now();
+            let mut store = Store::open(&one_path).unwrap();
+            timed_run(&mut store, &one);
+            start.elapsed()
+        },
+        || Duration::ZERO,
+    );
 
-    println!("DotVM state benchmark: median of {RUNS} runs, {N} operations, {VALUE_LEN}-byte values");
-    println!("{:<34} {:>10} {:>10} {:>7}", "", "VM (ms)", "redb (ms)", "ratio");
+    println!(
+        "DotVM state benchmark: median of {RUNS} runs, {N} operations, {VALUE_LEN}-byte values"
+    );
+    println!(
+        "{:<36} {:>10} {:>10} {:>7}",
+        "", "VM (ms)", "redb (ms)", "ratio"
+    );
     for (name, vm, direct) in [
         ("10,000 DB_PUT + commit", vm_put, redb_put),
         ("10,000 DB_GET", vm_get, redb_get),
+        (
+            "10,000 DB_PUT + 10,000 DB_GET",
+            vm_put + vm_get,
+            redb_put + redb_get,
+        ),
         ("run with one write (commit)", vm_one, redb_one),
     ] {
         println!(
-            "{name:<34} {:>10.3} {:>10.3} {:>7.2}",
+            "{name:<36} {:>10.3} {:>10.3} {:>7.2}",
             ms(vm),
             ms(direct),
             vm.as_secs_f64() / direct.as_secs_f64()
         );
     }
     println!(
-        "opening a state file (lock, integrity check, format check): {:.3} ms",
-        ms(open_time)
+        "open state file + run with one write + commit (as `dotvm run`): {:.3} ms",
+        ms(vm_open_one)
     );
+}
+
+/// Assembles and verifies `source`.
+fn program_text(source: &str) -> Verified {
+    let module = assemble(source, "bench.dasm", &AsmOptions::default()).expect("assembles");
+    Verified::new(module).expect("verifies")
 }

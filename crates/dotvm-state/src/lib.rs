@@ -10,6 +10,7 @@ mod json;
 mod layout;
 mod overlay;
 mod query;
+mod read_cache;
 mod run;
 mod store;
 

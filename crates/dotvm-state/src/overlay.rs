@@ -3,8 +3,9 @@
 //! savepoints.
 
 use crate::backend::{Backend, Entries, Tree, Write};
+use crate::read_cache::ReadCache;
 use dotvm_vm::StateError;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::iter::Peekable;
 use std::ops::Bound;
 
@@ -23,8 +24,8 @@ type Undo = (Tree, Vec<u8>, Option<Pending>);
 pub(crate) struct Overlay {
     /// Pending writes per tree, ordered for merging into range reads.
     writes: [BTreeMap<Vec<u8>, Pending>; 3],
-    /// Snapshot values already read per tree (`None`: absent).
-    reads: [HashMap<Vec<u8>, Option<Vec<u8>>>; 3],
+    /// Snapshot values already read, per tree.
+    reads: [ReadCache; 3],
     /// Undo records, oldest first; kept only while a savepoint is open.
     undo: Vec<Undo>,
     /// Open savepoints, oldest first: (id, undo-log length when opened).
@@ -46,11 +47,11 @@ impl Overlay {
             return Ok(pending.as_deref());
         }
         let cache = &mut self.reads[t];
-        if !cache.contains_key(key) {
-            let value = backend.get(tree, key)?;
-            return Ok(cache.entry(key.to_vec()).or_insert(value).as_deref());
-        }
-        Ok(cache.get(key).and_then(|v| v.as_deref()))
+        let entry = match cache.find(key) {
+            Ok(entry) => entry,
+            Err(hash) => cache.insert(hash, key, |out| backend.read(tree, key, out))?,
+        };
+        Ok(cache.value(entry))
     }
 
     /// Records a write of `value` (`None`: removal) to `key`.
@@ -159,11 +160,14 @@ impl Overlay {
 
     /// Forgets the transaction (after commit or abort); savepoint ids keep increasing.
     pub(crate) fn clear(&mut self) {
-        let next_savepoint = self.next_savepoint;
-        *self = Overlay {
-            next_savepoint,
-            ..Overlay::default()
-        };
+        for writes in &mut self.writes {
+            writes.clear();
+        }
+        for reads in &mut self.reads {
+            reads.clear();
+        }
+        self.undo.clear();
+        self.savepoints.clear();
     }
 }
 

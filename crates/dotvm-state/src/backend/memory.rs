@@ -19,8 +19,12 @@ impl MemoryBackend {
 }
 
 impl Backend for MemoryBackend {
-    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(self.trees[tree.index()].get(key).cloned())
+    fn read(&self, tree: Tree, key: &[u8], out: &mut Vec<u8>) -> Result<bool, StateError> {
+        let value = self.trees[tree.index()].get(key);
+        if let Some(value) = value {
+            out.extend_from_slice(value);
+        }
+        Ok(value.is_some())
     }
 
     fn range(

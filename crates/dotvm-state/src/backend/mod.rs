@@ -57,8 +57,9 @@ pub type Entries<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StateE
 
 /// Committed state with snapshot reads and atomic batch writes.
 pub trait Backend {
-    /// The value of `key` in the current snapshot.
-    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+    /// Appends the value of `key` in the current snapshot to `out`; returns false (leaving
+    /// `out` alone) when the key is absent.
+    fn read(&self, tree: Tree, key: &[u8], out: &mut Vec<u8>) -> Result<bool, StateError>;
     /// The entries with `start <= key` and `key < end` (no upper bound when `end` is
     /// `None`) in the current snapshot, in increasing key order or, when `reverse`, in
     /// decreasing order.

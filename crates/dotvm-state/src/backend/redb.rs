@@ -233,11 +233,14 @@ impl Snapshot {
 }
 
 impl Backend for RedbBackend {
-    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+    fn read(&self, tree: Tree, key: &[u8], out: &mut Vec<u8>) -> Result<bool, StateError> {
         let found = self.snapshot.tables[tree.index()]
             .get(key)
             .map_err(|e| store_error("read", e))?;
-        Ok(found.map(|guard| guard.value().to_vec()))
+        if let Some(guard) = &found {
+            out.extend_from_slice(guard.value());
+        }
+        Ok(found.is_some())
     }
 
     fn range(
@@ -271,14 +274,14 @@ impl Backend for RedbBackend {
         }
         let commit = || -> Result<(), redb::Error> {
             let txn = self.db.begin_write()?;
-            {
-                let mut tables = [
-                    txn.open_table(table(Tree::Data))?,
-                    txn.open_table(table(Tree::Index))?,
-                    txn.open_table(table(Tree::Meta))?,
-                ];
-                for write in writes {
-                    let table = &mut tables[write.tree.index()];
+            // Open only the tables written to.
+            for tree in Tree::ALL {
+                let mut in_tree = writes.iter().filter(|w| w.tree == tree).peekable();
+                if in_tree.peek().is_none() {
+                    continue;
+                }
+                let mut table = txn.open_table(table(tree))?;
+                for write in in_tree {
                     match write.value {
                         Some(value) => {
                             table.insert(write.key, value)?;
