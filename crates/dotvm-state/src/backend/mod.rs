@@ -11,7 +11,7 @@ pub use self::redb::{FORMAT_VERSION, OpenError, RedbBackend};
 
 use dotvm_vm::StateError;
 
-/// The three key spaces of a store (see [`crate::layout`]).
+/// The three key spaces of a store (their layout is described in `docs/state.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tree {
     /// Collections' keys and values.
