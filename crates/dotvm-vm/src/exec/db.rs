@@ -72,6 +72,15 @@ impl<W: Word> Pushes<W> {
     }
 }
 
+/// A count, length or id as a word; all ones when it does not fit the word (Arch32).
+fn word<W: Word>(value: u64) -> W {
+    if W::BITS < 64 && value >> W::BITS != 0 {
+        W::ALL_ONES
+    } else {
+        W::from_u64(value)
+    }
+}
+
 /// A status as a word.
 fn status<W: Word>(status: Status) -> W {
     W::from_u64(u64::from(status.code()))
@@ -120,14 +129,14 @@ pub(super) fn execute<W: Word>(
             let found = state.get(guest(memory, coll, coll_len)?, guest(memory, key, key_len)?);
             match found {
                 Ok(Some(value)) if value.len() as u64 <= cap => {
-                    let len = W::from_u64(value.len() as u64);
+                    let len = word(value.len() as u64);
                     if !value.is_empty() {
                         memory.write(buf, value)?;
                     }
                     Ok(Pushes::of([len, status(Status::Ok)]))
                 }
                 Ok(Some(value)) => Ok(Pushes::of([
-                    W::from_u64(value.len() as u64),
+                    word(value.len() as u64),
                     status(Status::BufferTooSmall),
                 ])),
                 Ok(None) => Ok(Pushes::of([W::ZERO, status(Status::NotFound)])),
@@ -156,7 +165,7 @@ pub(super) fn execute<W: Word>(
             let counted = Query::decode(guest(memory, query, query_len)?)
                 .and_then(|query| state.count(coll, &query));
             match counted {
-                Ok(count) => Ok(Pushes::of([W::from_u64(count), status(Status::Ok)])),
+                Ok(count) => Ok(Pushes::of([word(count), status(Status::Ok)])),
                 Err(error) => Ok(Pushes::of([W::ZERO, status_of(error)?])),
             }
         }
@@ -169,7 +178,7 @@ pub(super) fn execute<W: Word>(
                 Ok(entries) => entries,
                 Err(error) => return Ok(Pushes::of([W::ZERO, W::ZERO, status_of(error)?])),
             };
-            let count = W::from_u64(entries.len() as u64);
+            let count = word(entries.len() as u64);
             let needed: u64 = entries
                 .iter()
                 .map(|(k, v)| 8 + k.len() as u64 + v.len() as u64)
@@ -177,7 +186,7 @@ pub(super) fn execute<W: Word>(
             if needed > cap {
                 return Ok(Pushes::of([
                     count,
-                    W::from_u64(needed),
+                    word(needed),
                     status(Status::BufferTooSmall),
                 ]));
             }
@@ -192,13 +201,13 @@ pub(super) fn execute<W: Word>(
                     }
                 }
             }
-            Ok(Pushes::of([count, W::from_u64(needed), status(Status::Ok)]))
+            Ok(Pushes::of([count, word(needed), status(Status::Ok)]))
         }
         (DbOp::Savepoint, &[]) => {
             let id = state
                 .savepoint()
                 .map_err(|e| TrapKind::State(e.to_string()))?;
-            Ok(Pushes::of([W::from_u64(id)]))
+            Ok(Pushes::of([word(id)]))
         }
         (DbOp::RollbackTo, &[id]) => Ok(Pushes::of([done(match savepoint_id(id) {
             Some(id) => state.rollback_to(id),

@@ -7,8 +7,10 @@
 //! the start and call the inspector before every instruction.
 
 mod db;
+mod float;
 mod interp;
 mod syscall;
+mod typed;
 
 pub(crate) use db::DbOp;
 
@@ -145,10 +147,12 @@ pub(crate) fn run_program<W: Word>(
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
+    // Every address must fit the word: on Arch32 memory stops at 4 GiB.
+    let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
     let memory = LinearMemory::with_contents(
         module.memory.initial_pages,
         module.memory.max_pages,
-        limits.memory_bytes,
+        limits.memory_bytes.min(address_space),
         &program.ro,
         segments,
     )
