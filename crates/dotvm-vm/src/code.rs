@@ -16,6 +16,7 @@
 //! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
 //! block, the run switches to the plain code and counts one instruction at a time.
 
+use crate::exec::DbOp;
 use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
@@ -213,6 +214,8 @@ pub(crate) enum Op<W> {
     Syscall(Syscall),
     /// A typed instruction (i32, i64, f32, f64, conversion, typed memory, select).
     Typed(TypedInst),
+    /// A database opcode (`DB_GET` ... `DB_RELEASE`).
+    Db(DbOp),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

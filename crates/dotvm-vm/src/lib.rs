@@ -10,6 +10,7 @@ mod io;
 mod limits;
 mod load;
 mod memory;
+pub mod state;
 mod trap;
 mod typed_op;
 mod word;
@@ -20,6 +21,7 @@ pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};
+pub use state::{StateError, StateStore};
 pub use trap::{Trap, TrapKind};
 
 use dotvm_core::{Arch, Module, Verified};
@@ -44,7 +46,19 @@ pub struct Outcome {
 /// memory limit) and with
 /// [`RunError::Trap`] when the program traps.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, None)
+    run_module(module.module(), limits, io, None, None)
+}
+
+/// Like [`run`], with `state` as the store behind the database opcodes. The run's reads and
+/// writes go to the store's open transaction; committing or aborting it afterwards is the
+/// caller's decision (commit only when the run finished with exit code 0).
+pub fn run_with_state(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    state: &mut dyn StateStore,
+) -> Result<Outcome, RunError> {
+    run_module(module.module(), limits, io, Some(state), None)
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -58,7 +72,19 @@ pub fn run_inspected(
     io: &mut dyn Io,
     inspector: &mut dyn Inspector,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, Some(inspector))
+    run_module(module.module(), limits, io, None, Some(inspector))
+}
+
+/// Like [`run_inspected`], with `state` as the store behind the database opcodes (see
+/// [`run_with_state`]).
+pub fn run_inspected_with_state(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    state: &mut dyn StateStore,
+    inspector: &mut dyn Inspector,
+) -> Result<Outcome, RunError> {
+    run_module(module.module(), limits, io, Some(state), Some(inspector))
 }
 
 /// Loads and runs a module that has passed verification, with the instance for its word.
@@ -66,14 +92,15 @@ fn run_module(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
-        Arch::Arch32 => run_with::<u32>(module, limits, io, inspector),
-        Arch::Arch64 => run_with::<u64>(module, limits, io, inspector),
-        Arch::Arch128 => run_with::<u128>(module, limits, io, inspector),
-        Arch::Arch256 => run_with::<U256>(module, limits, io, inspector),
-        Arch::Arch512 => run_with::<U512>(module, limits, io, inspector),
+        Arch::Arch32 => run_with::<u32>(module, limits, io, state, inspector),
+        Arch::Arch64 => run_with::<u64>(module, limits, io, state, inspector),
+        Arch::Arch128 => run_with::<u128>(module, limits, io, state, inspector),
+        Arch::Arch256 => run_with::<U256>(module, limits, io, state, inspector),
+        Arch::Arch512 => run_with::<U512>(module, limits, io, state, inspector),
     }
 }
 
@@ -82,8 +109,9 @@ fn run_with<W: word::Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let program = load::load::<W>(module)?;
-    exec::run_program(&program, module, limits, io, inspector)
+    exec::run_program(&program, module, limits, io, state, inspector)
 }

@@ -2,10 +2,12 @@
 
 use crate::cli::RunArgs;
 use crate::program::{is_assembly, load_verified};
+use crate::state::Location;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
-use dotvm_vm::{Io, Limits, Outcome, RunError, StdIo, Stopped, Trap};
+use dotvm_state::{TransactionError, run_transaction};
+use dotvm_vm::{Inspector, Io, Limits, Outcome, RunError, StdIo, Stopped, Trap};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -25,8 +27,14 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let verified = load_verified(&args.file, args.arch)?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
-    let run_start = Instant::now();
-    let result = if args.step {
+    let location = Location::resolve(args.state.as_deref())?;
+    // Only programs with database opcodes open (and lock) the state.
+    let mut store = if dotvm_state::uses_state(verified.module()) {
+        Some(location.open()?)
+    } else {
+        None
+    };
+    let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) = if args.step {
         let input: Box<dyn Read> = match &args.input {
             Some(path) => Box::new(
                 std::fs::File::open(path)
@@ -34,17 +42,55 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             ),
             None => Box::new(std::io::empty()),
         };
-        let mut io = SteppedIo { input };
-        let mut stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
-        dotvm_vm::run_inspected(&verified, &limits, &mut io, &mut stepper)
+        let stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
+        (Box::new(SteppedIo { input }), Some(Box::new(stepper)))
     } else if args.debug {
-        let mut tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
-        dotvm_vm::run_inspected(&verified, &limits, &mut StdIo, &mut tracer)
+        let tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
+        (Box::new(StdIo), Some(Box::new(tracer)))
     } else {
-        dotvm_vm::run(&verified, &limits, &mut StdIo)
+        (Box::new(StdIo), None)
+    };
+    let run_start = Instant::now();
+    let (result, state_report) = match &mut store {
+        Some(store) => {
+            let result = run_transaction(
+                &verified,
+                &limits,
+                io.as_mut(),
+                store.as_state(),
+                inspector.as_deref_mut().map(|i| i as &mut dyn Inspector),
+            );
+            let report = match &result {
+                Ok(outcome) if outcome.exit_code == 0 => format!("{location}, committed"),
+                Err(TransactionError::Commit(_)) => format!("{location}, commit failed"),
+                _ => format!("{location}, writes discarded"),
+            };
+            let result = match result {
+                Ok(outcome) => Ok(outcome),
+                Err(TransactionError::Run(error)) => Err(error),
+                Err(TransactionError::Commit(error)) => {
+                    return Err(anyhow!(
+                        "cannot commit the run's writes to {location}: {error}"
+                    ));
+                }
+            };
+            (result, report)
+        }
+        None => {
+            let result = match inspector.as_deref_mut() {
+                Some(inspector) => {
+                    dotvm_vm::run_inspected(&verified, &limits, io.as_mut(), inspector)
+                }
+                None => dotvm_vm::run(&verified, &limits, io.as_mut()),
+            };
+            (
+                result,
+                format!("{location}, not opened (no database opcodes)"),
+            )
+        }
     };
     let run_time = run_start.elapsed();
-    let _ = StdIo.flush();
+    let _ = io.flush();
     if args.verbose {
         let executed = match &result {
             Ok(outcome) => Some(outcome.instructions),
@@ -52,17 +98,16 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             Err(RunError::Stopped(stopped)) => Some(stopped.instructions),
             Err(RunError::Load(_)) => None,
         };
-        eprintln!(
-            "{}",
-            verbose_report(
-                args,
-                verified.module(),
-                load_time,
-                run_time,
-                executed,
-                result.as_ref().ok()
-            )
+        let mut report = verbose_report(
+            args,
+            verified.module(),
+            load_time,
+            run_time,
+            executed,
+            result.as_ref().ok(),
         );
+        report.push_str(&format!("\nstate            {state_report}"));
+        eprintln!("{report}");
     }
     match result {
         Ok(outcome) => Ok(RunEnd::Exited(outcome.exit_code)),

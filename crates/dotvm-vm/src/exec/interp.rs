@@ -21,9 +21,10 @@
 //! instruction (precise mode), and ALLOC/FREE.
 
 use super::{Exit, Frame, Machine, Mode};
-use super::{syscall, typed};
+use super::{db, syscall, typed};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
+use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
 use dotvm_core::syscall::Syscall;
@@ -476,6 +477,22 @@ pub(super) fn execute<W: Word, M: Mode>(
                 check!(typed::execute(inst, &mut operands, &mut m.memory));
                 // SAFETY: the operands' length is at most `room`, so this stays in bounds.
                 sp = unsafe { start.add(operands.len()) };
+            }
+            Op::Db(op) => {
+                let mut args = [W::ZERO; 6];
+                let pops = op.pops();
+                for slot in args[..pops].iter_mut().rev() {
+                    *slot = pop!();
+                }
+                let pushes = check!(db::execute(
+                    op,
+                    &mut m.memory,
+                    m.state.as_deref_mut().map(|s| s as &mut dyn StateStore),
+                    &args[..pops]
+                ));
+                for &value in &pushes.values[..pushes.len] {
+                    push!(value);
+                }
             }
             Op::Charge(count) => {
                 let count = u64::from(count);

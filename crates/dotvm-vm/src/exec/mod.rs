@@ -6,10 +6,13 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+mod db;
 mod float;
 mod interp;
 mod syscall;
 mod typed;
+
+pub(crate) use db::DbOp;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
@@ -18,6 +21,7 @@ use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
+use crate::state::StateStore;
 use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use crate::{Outcome, code::Op};
@@ -51,6 +55,8 @@ struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
+    /// The store the database opcodes use, when the embedder granted one.
+    state: Option<&'a mut dyn StateStore>,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -137,6 +143,7 @@ pub(crate) fn run_program<W: Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
@@ -155,6 +162,7 @@ pub(crate) fn run_program<W: Word>(
         program,
         limits,
         io,
+        state: state.map(|s| s as &mut dyn StateStore),
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),
