@@ -444,6 +444,10 @@ pub(super) fn execute<W: Word, M: Mode>(
                     let addr = pop!();
                     push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
                 }
+                other => fault!(TrapKind::Host(format!(
+                    "system call `{}` has no host implementation yet",
+                    other.name()
+                ))),
             },
             Op::Charge(count) => {
                 let count = u64::from(count);
