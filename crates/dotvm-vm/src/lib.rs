@@ -5,6 +5,7 @@ mod code;
 mod error;
 mod exec;
 mod fuse;
+mod host;
 mod inspect;
 mod io;
 mod limits;
@@ -15,6 +16,10 @@ mod word;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+pub use host::{
+    Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
+    Preopen, RandomSource,
+};
 pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
@@ -40,8 +45,11 @@ pub struct Outcome {
 /// Fails with [`RunError::Load`] when the module cannot start (an architecture this
 /// interpreter has no instance for yet, or initial memory above the memory limit) and with
 /// [`RunError::Trap`] when the program traps.
+///
+/// The run gets the default host ([`Capabilities::default`]: standard streams and exit,
+/// no clock, randomness or files); [`run_hosted`] grants more.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, None)
+    run_module(module.module(), limits, io, &mut Host::default(), None)
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -55,7 +63,26 @@ pub fn run_inspected(
     io: &mut dyn Io,
     inspector: &mut dyn Inspector,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, Some(inspector))
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        Some(inspector),
+    )
+}
+
+/// Runs the entry function of `module` with the capabilities and state of `host`, and
+/// with an inspector when one is given (see [`run_inspected`]). After the run,
+/// [`Host::denials`] lists the system calls the host refused.
+pub fn run_hosted(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    host: &mut Host,
+    inspector: Option<&mut dyn Inspector>,
+) -> Result<Outcome, RunError> {
+    run_module(module.module(), limits, io, host, inspector)
 }
 
 /// Loads and runs a module that has passed verification, with the instance for its word.
@@ -63,12 +90,13 @@ fn run_module(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
         Arch::Arch64 => {
             let program = load::load::<u64>(module)?;
-            exec::run_program(&program, module, limits, io, inspector)
+            exec::run_program(&program, module, limits, io, host, inspector)
         }
         arch => Err(LoadError::UnsupportedArch(arch).into()),
     }

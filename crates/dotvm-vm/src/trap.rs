@@ -31,6 +31,13 @@ pub enum TrapKind {
     },
     /// A system call failed on the host side (I/O error).
     Host(String),
+    /// A system call without an error result needs a capability the run was not granted.
+    Denied {
+        /// The system call's name.
+        call: &'static str,
+        /// The capability's name.
+        capability: &'static str,
+    },
 }
 
 impl fmt::Display for TrapKind {
@@ -50,6 +57,10 @@ impl fmt::Display for TrapKind {
             TrapKind::Unreachable => f.write_str("unreachable executed"),
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
+            TrapKind::Denied { call, capability } => write!(
+                f,
+                "denied: {call} (the `{capability}` capability is not granted)"
+            ),
         }
     }
 }

@@ -8,9 +8,11 @@
 
 mod interp;
 mod syscall;
+mod wasi;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
+use crate::host::Host;
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -49,6 +51,7 @@ struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
+    host: &'a mut Host,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -135,6 +138,7 @@ pub(crate) fn run_program<W: Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
@@ -151,6 +155,7 @@ pub(crate) fn run_program<W: Word>(
         program,
         limits,
         io,
+        host,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),
