@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod driver;
 pub mod program;
 pub mod stepper;
 pub mod trace;
