@@ -9,7 +9,7 @@
 //! byte followed by a second byte (the colder families live there).
 
 use crate::arch::Arch;
-use ValType::W;
+use ValType::{I32, W};
 
 /// What kind of operand follows an opcode in the bytecode, and how it is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,6 +35,18 @@ pub enum OperandKind {
     Depth,
     /// A system-call number (u16 LE), see [`crate::syscall`].
     Syscall,
+    /// A jump table: a u32 LE count `n` (at least 1) then `n` targets (u32 LE byte offsets
+    /// from the start of the function); the last target is the default.
+    Targets,
+    /// Two u32 LE indices whose meaning depends on the opcode (type and table, drop and
+    /// keep counts, destination and source table, table and element segment).
+    Pair,
+    /// A table index (u32 LE).
+    Table,
+    /// An element-segment index (u32 LE).
+    Elem,
+    /// A passive data-segment index (u32 LE).
+    Data,
 }
 
 impl OperandKind {
@@ -51,6 +63,11 @@ impl OperandKind {
             OperandKind::Offset => "offset",
             OperandKind::Depth => "depth",
             OperandKind::Syscall => "syscall",
+            OperandKind::Targets => "targets",
+            OperandKind::Pair => "pair",
+            OperandKind::Table => "table",
+            OperandKind::Elem => "elem",
+            OperandKind::Data => "data",
         }
     }
 }
@@ -144,6 +161,8 @@ pub enum Category {
     Memory,
     /// Calls into the host.
     System,
+    /// Function tables, references and segment management.
+    Table,
 }
 
 impl Category {
@@ -158,6 +177,7 @@ impl Category {
             Category::Bitwise => "Bitwise",
             Category::Memory => "Memory",
             Category::System => "System",
+            Category::Table => "Tables and references",
         }
     }
 }
@@ -227,6 +247,9 @@ instruction_table! {
     0x05 Jnz         "JNZ"         Target fx(&[W], &[]), Control "Pop c; jump to the target if c is not zero.";
     0x06 Call        "CALL"        Func   StackEffect::Dynamic, Control "Pop the callee's parameters, call it, push its results.";
     0x07 Ret         "RET"         None   StackEffect::Dynamic, Control "Return the top `results` slots to the caller.";
+    0x08 JmpTable    "JMP_TABLE"   Targets fx(&[I32], &[]), Control "Pop an i32 index; jump to that target, or to the last (default) target when the index is past the others.";
+    0x09 CallIndirect "CALL_INDIRECT" Pair StackEffect::Dynamic, Control "Operand (type, table). Pop an i32 element index, then the parameters of the type; call the function in that table element after checking its type; push its results.";
+    0x0A DropKeep    "DROP_KEEP"   Pair   StackEffect::Dynamic, Control "Operand (drop, keep): remove `drop` slots from under the top `keep` slots (branching out of a block).";
     // ---- Stack: 0x10..0x17 ----
     0x10 Push        "PUSH"        Imm    fx(&[], &[W]), Stack "Push a word immediate.";
     0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";
@@ -297,8 +320,20 @@ instruction_table! {
     0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";
     0x64 MemoryCopy  "MEMORY_COPY" None   fx(&[W, W, W], &[]), Memory "dst src len -- copy len bytes (overlap allowed)";
     0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
+    0xF708 MemoryInit "MEMORY_INIT" Data  fx(&[W, I32, I32], &[]), Memory "dst src len -- copy len bytes from offset src of the passive data segment to dst";
+    0xF709 DataDrop  "DATA_DROP"   Data   fx(&[], &[]), Memory "Empty the passive data segment (later MEMORY_INITs see zero bytes).";
     // ---- System: 0x70..0x7F ----
     0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
+    // ---- Tables and references: 0xF700..0xF7FF ----
+    0xF700 TableGet  "TABLE_GET"   Table  fx(&[I32], &[W]), Table "i -- the reference in element i; traps when i is out of bounds.";
+    0xF701 TableSet  "TABLE_SET"   Table  fx(&[I32, W], &[]), Table "i ref -- store ref in element i; traps when i is out of bounds.";
+    0xF702 TableSize "TABLE_SIZE"  Table  fx(&[], &[I32]), Table "-- the table's element count.";
+    0xF703 TableGrow "TABLE_GROW"  Table  fx(&[W, I32], &[I32]), Table "ref n -- append n elements holding ref; the old size, or -1 (as i32) when refused.";
+    0xF704 TableFill "TABLE_FILL"  Table  fx(&[I32, W, I32], &[]), Table "i ref n -- set elements i..i+n to ref; traps when out of bounds.";
+    0xF705 TableCopy "TABLE_COPY"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (dst, src). d s n -- copy n elements of table src from s to table dst at d (overlap allowed).";
+    0xF706 TableInit "TABLE_INIT"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (table, elem). d s n -- copy n references of the element segment from s to the table at d.";
+    0xF707 ElemDrop  "ELEM_DROP"   Elem   fx(&[], &[]), Table "Empty the element segment.";
+    0xF70A RefFunc   "REF_FUNC"    Func   fx(&[], &[W]), Table "Push a reference to the function (its index plus one; 0 is the null reference).";
 }
 
 impl Opcode {
@@ -334,7 +369,7 @@ impl Opcode {
     pub const fn ends_block(self) -> bool {
         matches!(
             self,
-            Opcode::Jmp | Opcode::Ret | Opcode::Halt | Opcode::Unreachable
+            Opcode::Jmp | Opcode::JmpTable | Opcode::Ret | Opcode::Halt | Opcode::Unreachable
         )
     }
 }
