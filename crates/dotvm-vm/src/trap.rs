@@ -31,6 +31,14 @@ pub enum TrapKind {
     },
     /// A system call failed on the host side (I/O error).
     Host(String),
+    /// A table access (or a table range of a bulk table operation) outside the table.
+    TableOutOfBounds,
+    /// `CALL_INDIRECT` with an element index outside the table.
+    UndefinedElement,
+    /// `CALL_INDIRECT` through a null table element.
+    UninitializedElement,
+    /// `CALL_INDIRECT` of a function whose type differs from the expected one.
+    IndirectCallTypeMismatch,
 }
 
 impl fmt::Display for TrapKind {
@@ -50,6 +58,10 @@ impl fmt::Display for TrapKind {
             TrapKind::Unreachable => f.write_str("unreachable executed"),
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
+            TrapKind::TableOutOfBounds => f.write_str("out of bounds table access"),
+            TrapKind::UndefinedElement => f.write_str("undefined element"),
+            TrapKind::UninitializedElement => f.write_str("uninitialized element"),
+            TrapKind::IndirectCallTypeMismatch => f.write_str("indirect call type mismatch"),
         }
     }
 }

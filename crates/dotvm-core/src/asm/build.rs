@@ -1,9 +1,9 @@
 //! Turns a parsed [`Program`] into a [`Module`]: lays out the read-only region and data,
 //! resolves names, encodes functions and fills in what was left implicit.
 
-use super::ast::{ TargetSrc,
+use super::ast::{
     DataItem, Diag, FuncDecl, Item, LocalName, OperandSrc, Pos, Program, Ref, RefAt, Result,
-    Symbol, Value, ValueAt, diag,
+    Symbol, TargetSrc, Value, ValueAt, diag,
 };
 use super::number::{fit_word, too_wide};
 use super::suggest::closest;
@@ -458,9 +458,10 @@ impl<'a> Builder<'a> {
                     Operand::Target(0)
                 }
                 (OperandKind::Syscall, OperandSrc::Syscall(n)) => Operand::Syscall(*n),
-                (OperandKind::Table | OperandKind::Elem | OperandKind::Data, OperandSrc::Value(v)) => {
-                    Operand::Index(self.unsigned(v, u32::MAX.into(), "an index")? as u32)
-                }
+                (
+                    OperandKind::Table | OperandKind::Elem | OperandKind::Data,
+                    OperandSrc::Value(v),
+                ) => Operand::Index(self.unsigned(v, u32::MAX.into(), "an index")? as u32),
                 (OperandKind::Pair, OperandSrc::Pair(a, b)) => Operand::Pair(
                     self.unsigned(a, u32::MAX.into(), "an index or count")? as u32,
                     self.unsigned(b, u32::MAX.into(), "an index or count")? as u32,

@@ -443,12 +443,11 @@ impl Parser {
 fn target(cursor: &Cursor, token: &Token) -> Result<TargetSrc> {
     let at = cursor.pos(token);
     match &token.tok {
-        Tok::Word(w) if w.starts_with('@') => Ok(TargetSrc::Raw(small_number(
-            at,
-            &w[1..],
-            "a raw jump target",
-            u32::MAX.into(),
-        )? as u32)),
+        Tok::Word(w) if w.starts_with('@') => {
+            Ok(TargetSrc::Raw(
+                small_number(at, &w[1..], "a raw jump target", u32::MAX.into())? as u32,
+            ))
+        }
         Tok::Word(w) if is_bare_name(w) => Ok(TargetSrc::Label(w.clone(), at)),
         _ => diag(
             at,
