@@ -460,6 +460,15 @@ impl Resolver<'_> {
                 let f = index(self.module.functions.len(), "function")?;
                 Op::Push(W::from_u64(u64::from(f) + 1))
             }
+            opcode => {
+                return Err(self.bad(
+                    pc,
+                    format!(
+                        "{} is not supported by this interpreter yet",
+                        opcode.mnemonic()
+                    ),
+                ));
+            }
         })
     }
 
