@@ -47,6 +47,7 @@ fn function(params: u16, results: u16, locals: u16, code: &[Instruction]) -> Fun
         locals,
         max_stack: 0,
         code: encode(code),
+        ..Default::default()
     }
 }
 
@@ -506,8 +507,7 @@ proptest! {
                 results,
                 locals: 0,
                 max_stack: declared,
-                code: encode(&code),
-            }],
+                code: encode(&code), ..Default::default() }],
             ..Module::default()
         };
         let required = required_max_stack(&module, 0);
@@ -530,7 +530,7 @@ proptest! {
         locals in any::<u16>(),
     ) {
         let module = Module {
-            functions: vec![Function { params, results: 1, locals, max_stack, code }],
+            functions: vec![Function { params, results: 1, locals, max_stack, code, ..Default::default() }],
             constants: vec![Constant::Str("x".into()), Constant::Int(Imm::MAX)],
             ..Module::default()
         };

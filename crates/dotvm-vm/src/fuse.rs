@@ -111,6 +111,7 @@ mod tests {
                 locals,
                 max_stack: 4,
                 code,
+                ..Default::default()
             }],
             ..Module::default()
         };
