@@ -571,6 +571,19 @@ pub const fn is_prefix_byte(byte: u8) -> bool {
     byte >= 0xF0
 }
 
+/// A typed stack effect as documentation text: `i32 i64 → i32`, `–` for nothing.
+pub fn effect_text(pops: &[ValType], pushes: &[ValType]) -> String {
+    let names = |types: &[ValType]| {
+        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+        if names.is_empty() {
+            "–".to_string()
+        } else {
+            names.join(" ")
+        }
+    };
+    format!("{} → {}", names(pops), names(pushes))
+}
+
 /// Renders the instruction table as the Markdown document kept in `docs/isa.md`.
 pub fn markdown_reference() -> String {
     use std::fmt::Write as _;
@@ -600,17 +613,7 @@ pub fn markdown_reference() -> String {
             );
         }
         let effect = match info.effect {
-            StackEffect::Fixed { pops, pushes } => {
-                let names = |types: &[ValType]| {
-                    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
-                    if names.is_empty() {
-                        "–".to_string()
-                    } else {
-                        names.join(" ")
-                    }
-                };
-                format!("{} → {}", names(pops), names(pushes))
-            }
+            StackEffect::Fixed { pops, pushes } => effect_text(pops, pushes),
             StackEffect::Dynamic => "dynamic".to_string(),
         };
         let _ = writeln!(
@@ -624,17 +627,16 @@ pub fn markdown_reference() -> String {
         );
     }
     out.push_str(
-        "\n## System calls\n\n| number | name | stack | description |\n|---|---|---|---|\n",
+        "\n## System calls\n\nThe full table, with capabilities and errno values, is in `docs/syscalls.md`.\n\n| number | name | stack | description |\n|---|---|---|---|\n",
     );
-    for call in crate::syscall::Syscall::ALL {
+    for &call in crate::syscall::Syscall::ALL {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} → {} | {} |",
+            "| {} | `{}` | {} | {} |",
             call.number(),
             call.name(),
-            call.pops(),
-            call.pushes(),
-            call.doc()
+            effect_text(call.params(), call.results()),
+            call.doc().replace('|', "\\|")
         );
     }
     out

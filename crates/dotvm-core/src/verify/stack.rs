@@ -168,8 +168,8 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
             pushes: 1,
         },
         (Opcode::Syscall, &Operand::Syscall(n)) => {
-            let call = Syscall::from_number(n)?;
-            Effect::fixed(call.pops().into(), call.pushes().into())
+            let (pops, pushes) = Syscall::from_number(n)?.slots(module.arch);
+            Effect::fixed(pops.into(), pushes.into())
         }
         (Opcode::Ret, _) => Effect {
             needs: site.function.results.into(),

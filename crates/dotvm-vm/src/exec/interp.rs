@@ -450,6 +450,10 @@ pub(super) fn execute<W: Word, M: Mode>(
                     let addr = pop!();
                     push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
                 }
+                other => fault!(TrapKind::Host(format!(
+                    "system call `{}` has no host implementation yet",
+                    other.name()
+                ))),
             },
             Op::JmpTable(k) => {
                 let index = pop!().low_u64() as u32 as usize;
