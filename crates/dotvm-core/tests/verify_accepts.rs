@@ -47,6 +47,7 @@ fn function(params: u16, results: u16, locals: u16, code: &[Instruction]) -> Fun
         locals,
         max_stack: 0,
         code: encode(code),
+        ..Default::default()
     }
 }
 
@@ -552,8 +553,7 @@ proptest! {
                 results,
                 locals: 0,
                 max_stack: declared,
-                code: encode(&code),
-            }],
+                code: encode(&code), ..Default::default() }],
             ..Module::default()
         };
         let required = required_max_stack(&module, 0);
@@ -576,11 +576,72 @@ proptest! {
         locals in any::<u16>(),
     ) {
         let module = Module {
-            functions: vec![Function { params, results: 1, locals, max_stack, code }],
+            functions: vec![Function { params, results: 1, locals, max_stack, code, ..Default::default() }],
             constants: vec![Constant::Str("x".into()), Constant::Int(Imm::MAX)],
             ..Module::default()
         };
         let _ = required_max_stack(&module, 0);
         let _ = verify(&module);
+    }
+}
+
+#[test]
+fn typed_values_take_two_slots_on_arch32_and_one_elsewhere() {
+    // Two i64 operands, I64_ADD, then I64_EQZ leaves one i32; the i64 pushes are two words
+    // each on Arch32 (low, then high) and one word elsewhere.
+    for arch in Arch::ALL {
+        let slots = if arch == Arch::Arch32 { 2 } else { 1 };
+        let mut code = Vec::new();
+        for _ in 0..2 * slots {
+            code.push(push(1));
+        }
+        code.extend([op(Opcode::I64Add), op(Opcode::I64Eqz), op(Opcode::Ret)]);
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 1, 0, &code)],
+            ..Module::default()
+        };
+        fill_max_stack(&mut module);
+        assert_eq!(module.functions[0].max_stack, 2 * slots, "{arch}");
+        assert_eq!(verify(&module), Ok(()), "{arch}");
+        // One slot too few for the second operand is an underflow on every architecture.
+        let short = [&code[..2 * slots as usize - 1], &code[2 * slots as usize..]].concat();
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 1, 0, &short)],
+            ..Module::default()
+        };
+        module.functions[0].max_stack = 4;
+        let err = verify(&module).unwrap_err();
+        assert!(
+            err.to_string().contains("stack underflow: I64_ADD"),
+            "{arch}: {err}"
+        );
+    }
+}
+
+#[test]
+fn select64_and_typed_stores_follow_the_slot_widths() {
+    for arch in Arch::ALL {
+        let slots = if arch == Arch::Arch32 { 2 } else { 1 };
+        let mut code = vec![push(16)];
+        // Two i64/f64 values and an i32 condition, then store the selected one.
+        for _ in 0..2 * slots + 1 {
+            code.push(push(0));
+        }
+        code.extend([
+            op(Opcode::Select64),
+            with(Opcode::F64Store, Operand::Offset(0)),
+            op(Opcode::Halt),
+        ]);
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 0, 0, &code)],
+            ..Module::default()
+        };
+        module.memory.initial_pages = 1;
+        fill_max_stack(&mut module);
+        assert_eq!(module.functions[0].max_stack, 2 * slots + 2, "{arch}");
+        assert_eq!(verify(&module), Ok(()), "{arch}");
     }
 }

@@ -196,6 +196,32 @@ pub(crate) enum Op<W> {
     MemoryFill,
     /// `SYSCALL`.
     Syscall(Syscall),
+    /// `JMP_TABLE`: the index of its target list in the function's jump tables.
+    JmpTable(u32),
+    /// `CALL_INDIRECT` with the canonical type id and the table.
+    CallIndirect(u32, u32),
+    /// `DROP_KEEP` (drop, keep).
+    DropKeep(u32, u32),
+    /// `TABLE_GET`.
+    TableGet(u32),
+    /// `TABLE_SET`.
+    TableSet(u32),
+    /// `TABLE_SIZE`.
+    TableSize(u32),
+    /// `TABLE_GROW`.
+    TableGrow(u32),
+    /// `TABLE_FILL`.
+    TableFill(u32),
+    /// `TABLE_COPY` (dst, src).
+    TableCopy(u32, u32),
+    /// `TABLE_INIT` (table, elem).
+    TableInit(u32, u32),
+    /// `ELEM_DROP`.
+    ElemDrop(u32),
+    /// `MEMORY_INIT`.
+    MemoryInit(u32),
+    /// `DATA_DROP`.
+    DataDrop(u32),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

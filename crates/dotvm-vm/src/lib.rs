@@ -7,6 +7,7 @@ mod exec;
 mod fuse;
 mod host;
 mod inspect;
+mod instance;
 mod io;
 mod limits;
 mod load;
@@ -21,6 +22,7 @@ pub use host::{
     Preopen, RandomSource,
 };
 pub use inspect::{Control, Inspector, MachineView, Slots};
+pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};

@@ -38,6 +38,14 @@ pub enum TrapKind {
         /// The capability's name.
         capability: &'static str,
     },
+    /// A table access (or a table range of a bulk table operation) outside the table.
+    TableOutOfBounds,
+    /// `CALL_INDIRECT` with an element index outside the table.
+    UndefinedElement,
+    /// `CALL_INDIRECT` through a null table element.
+    UninitializedElement,
+    /// `CALL_INDIRECT` of a function whose type differs from the expected one.
+    IndirectCallTypeMismatch,
 }
 
 impl fmt::Display for TrapKind {
@@ -61,6 +69,10 @@ impl fmt::Display for TrapKind {
                 f,
                 "denied: {call} (the `{capability}` capability is not granted)"
             ),
+            TrapKind::TableOutOfBounds => f.write_str("out of bounds table access"),
+            TrapKind::UndefinedElement => f.write_str("undefined element"),
+            TrapKind::UninitializedElement => f.write_str("uninitialized element"),
+            TrapKind::IndirectCallTypeMismatch => f.write_str("indirect call type mismatch"),
         }
     }
 }

@@ -199,6 +199,50 @@ pub(super) fn execute<W: Word, M: Mode>(
         }};
     }
 
+    // Calls function `$callee_index` (after its parameters were left on the stack).
+    macro_rules! call {
+        ($callee_index:expr) => {{
+            let callee_index: u32 = $callee_index;
+            // SAFETY: function indices are checked by the loader.
+            let callee = unsafe { program.functions.get_unchecked(callee_index as usize) };
+            if m.frames.len() + 1 >= m.limits.call_depth {
+                fault!(TrapKind::CallDepthExceeded);
+            }
+            // SAFETY: the verifier proved the caller's height covers the callee's params.
+            let callee_fp = unsafe { sp.sub(callee.params as usize) };
+            // SAFETY: `callee_fp` is within the stack allocation starting at `base`.
+            let callee_base = unsafe { callee_fp.offset_from(base) } as usize;
+            let need = callee_base + callee.frame_slots;
+            if need > m.stack.len() {
+                if need > m.limits.stack_slots {
+                    fault!(TrapKind::StackOverflow);
+                }
+                save!(ip - 1);
+                m.grow_stack(need);
+                base = m.stack.as_mut_ptr();
+                // SAFETY: the saved `fp` is below the (grown) stack length.
+                fp = unsafe { base.add(m.fp) };
+            }
+            m.frames.push(Frame {
+                func,
+                ret_ip: ip as u32,
+                // SAFETY: `fp` is within the stack allocation starting at `base`.
+                fp: unsafe { fp.offset_from(base) } as usize,
+            });
+            // SAFETY: the stack holds `need` slots from `base`, which covers the
+            // callee's params, locals and max_stack from `callee_base`.
+            unsafe {
+                fp = base.add(callee_base);
+                sp = fp.add(callee.params as usize);
+                for _ in 0..callee.locals {
+                    *sp = W::ZERO;
+                    sp = sp.add(1);
+                }
+            }
+            enter!(callee_index, 0);
+        }};
+    }
+
     loop {
         if M::PRECISE {
             if fuel == 0 {
@@ -232,45 +276,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                     ip = target as usize;
                 }
             }
-            Op::Call(callee_index) => {
-                // SAFETY: function indices are checked by the loader.
-                let callee = unsafe { program.functions.get_unchecked(callee_index as usize) };
-                if m.frames.len() + 1 >= m.limits.call_depth {
-                    fault!(TrapKind::CallDepthExceeded);
-                }
-                // SAFETY: the verifier proved the caller's height covers the callee's params.
-                let callee_fp = unsafe { sp.sub(callee.params as usize) };
-                // SAFETY: `callee_fp` is within the stack allocation starting at `base`.
-                let callee_base = unsafe { callee_fp.offset_from(base) } as usize;
-                let need = callee_base + callee.frame_slots;
-                if need > m.stack.len() {
-                    if need > m.limits.stack_slots {
-                        fault!(TrapKind::StackOverflow);
-                    }
-                    save!(ip - 1);
-                    m.grow_stack(need);
-                    base = m.stack.as_mut_ptr();
-                    // SAFETY: the saved `fp` is below the (grown) stack length.
-                    fp = unsafe { base.add(m.fp) };
-                }
-                m.frames.push(Frame {
-                    func,
-                    ret_ip: ip as u32,
-                    // SAFETY: `fp` is within the stack allocation starting at `base`.
-                    fp: unsafe { fp.offset_from(base) } as usize,
-                });
-                // SAFETY: the stack holds `need` slots from `base`, which covers the
-                // callee's params, locals and max_stack from `callee_base`.
-                unsafe {
-                    fp = base.add(callee_base);
-                    sp = fp.add(callee.params as usize);
-                    for _ in 0..callee.locals {
-                        *sp = W::ZERO;
-                        sp = sp.add(1);
-                    }
-                }
-                enter!(callee_index, 0);
-            }
+            Op::Call(callee_index) => call!(callee_index),
             Op::Ret => {
                 let results = function.results as usize;
                 // SAFETY: the verifier proved the height is at least `results`; the
@@ -444,6 +450,65 @@ pub(super) fn execute<W: Word, M: Mode>(
                     }
                 }
             }
+            Op::JmpTable(k) => {
+                let index = pop!().low_u64() as u32 as usize;
+                // SAFETY: the loader made `k` index this function's jump tables.
+                let targets = unsafe { M::jump_tables(function).get_unchecked(k as usize) };
+                // The verifier rejects empty jump tables, so the default exists.
+                ip = targets[index.min(targets.len() - 1)] as usize;
+            }
+            Op::CallIndirect(ty, table) => {
+                let index = pop!();
+                let (callee, _) = check!(m.refs.indirect_callee(program, table, index, ty));
+                call!(callee)
+            }
+            Op::DropKeep(drop, keep) => {
+                let (drop, keep) = (drop as usize, keep as usize);
+                // SAFETY: the verifier proved the height covers `drop + keep` slots; the
+                // kept slots move down, overlapping allowed.
+                unsafe {
+                    ptr::copy(sp.sub(keep), sp.sub(keep + drop), keep);
+                    sp = sp.sub(drop);
+                }
+            }
+            Op::TableGet(t) => set_top!(check!(m.refs.get(t, peek!(0)))),
+            Op::TableSet(t) => {
+                let value = pop!();
+                let index = pop!();
+                check!(m.refs.set(t, index, value));
+            }
+            Op::TableSize(t) => push!(m.refs.size(t)),
+            Op::TableGrow(t) => {
+                let delta = pop!();
+                let init = peek!(0);
+                set_top!(m.refs.grow(t, init, delta));
+            }
+            Op::TableFill(t) => {
+                let len = pop!();
+                let value = pop!();
+                let start = pop!();
+                check!(m.refs.fill(t, start, value, len));
+            }
+            Op::TableCopy(dst, src) => {
+                let len = pop!();
+                let s = pop!();
+                let d = pop!();
+                check!(m.refs.copy(dst, src, d, s, len));
+            }
+            Op::TableInit(t, e) => {
+                let len = pop!();
+                let s = pop!();
+                let d = pop!();
+                check!(m.refs.init(t, e, d, s, len));
+            }
+            Op::ElemDrop(e) => m.refs.elem_drop(e),
+            Op::MemoryInit(d) => {
+                let len = pop!();
+                let src = pop!();
+                let dst = pop!();
+                check!(m.refs.memory_init(program, &mut m.memory, d, dst, src, len));
+            }
+            Op::DataDrop(d) => m.refs.data_drop(d),
             Op::Charge(count) => {
                 let count = u64::from(count);
                 if count > fuel {

@@ -7,7 +7,9 @@
 //! the start and call the inspector before every instruction.
 
 mod interp;
+pub(crate) mod session;
 mod syscall;
+mod table;
 mod wasi;
 
 use crate::allocator::{Allocator, heap_base};
@@ -22,6 +24,7 @@ use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use crate::{Outcome, code::Op};
 use dotvm_core::Module;
+use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +62,8 @@ struct Machine<'a, W> {
     globals: Vec<W>,
     memory: LinearMemory,
     allocator: Allocator,
+    /// Tables and segments.
+    refs: RefState<W>,
     /// Instructions still allowed before the limit.
     fuel: u64,
     /// True once the position and return addresses index plain code.
@@ -93,6 +98,8 @@ trait Mode {
     const PRECISE: bool;
     /// The code this mode runs.
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>];
+    /// The `JMP_TABLE` target lists of that code.
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>];
     /// Called before each instruction in precise mode, with the machine's position saved.
     fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control;
 }
@@ -105,6 +112,10 @@ impl Mode for Fast {
 
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
         &function.fast
+    }
+
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
+        &function.fast_jump_tables
     }
 
     fn inspect<W: Word>(&mut self, _: &Machine<'_, W>) -> Control {
@@ -122,6 +133,10 @@ impl Mode for Precise<'_> {
 
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
         &function.plain
+    }
+
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
+        &function.jump_tables
     }
 
     fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control {
@@ -161,6 +176,7 @@ pub(crate) fn run_program<W: Word>(
         globals: program.globals.clone(),
         memory,
         allocator,
+        refs: RefState::new(program),
         fuel: limits.instructions,
         plain: inspector.is_some(),
         func: program.entry,
