@@ -456,7 +456,9 @@ fn build_module(raw: RawModule) -> Module {
                 OperandKind::Depth => Operand::Depth(seed as u8),
                 OperandKind::Syscall => Operand::Syscall((seed % 8) as u16),
                 OperandKind::Targets => Operand::Targets(
-                    (0..seed % 3 + 1).map(|i| (seed >> (8 * i)) as u32).collect(),
+                    (0..seed % 3 + 1)
+                        .map(|i| (seed >> (8 * i)) as u32)
+                        .collect(),
                 ),
                 OperandKind::Pair => Operand::Pair((seed % 5) as u32, (seed >> 8) as u32 % 5),
                 OperandKind::Table | OperandKind::Elem | OperandKind::Data => {

@@ -43,7 +43,12 @@ pub(crate) fn translate_module(
     let mut functions = Vec::with_capacity(info.funcs.len() + 1);
     for (f, how) in info.imported_funcs.iter().enumerate() {
         let ty = info.funcs[f];
-        functions.push(function(stub(&types[ty as usize], *how, arch), ty, arch, options)?);
+        functions.push(function(
+            stub(&types[ty as usize], *how, arch),
+            ty,
+            arch,
+            options,
+        )?);
     }
     let cx = Context {
         arch,
@@ -132,7 +137,8 @@ pub(crate) fn translate_module(
         exports: info
             .exports
             .iter()
-            .filter(|e| e.kind == ExportKind::Func)
+            // DotVM export names are non-empty; wasm's empty name stays in `exports`.
+            .filter(|e| e.kind == ExportKind::Func && !e.name.is_empty())
             .map(|e| Export {
                 name: e.name.clone(),
                 func: e.index,
@@ -217,17 +223,16 @@ fn globals(info: &ModuleInfo<'_>, arch: Arch) -> (Vec<Global>, Vec<u32>) {
     (globals, base)
 }
 
-/// The body of an imported function: the system call, or dropping the arguments.
+/// The body of an imported function: the system call on its parameters, or nothing (the
+/// parameters are locals and leave with the frame).
 fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
     let params = ty.param_slots(arch);
     let mut code = Code::default();
-    match how {
-        FuncImport::Syscall(call) => code.op(Opcode::Syscall, Operand::Syscall(call.number())),
-        FuncImport::Discard => {
-            for _ in 0..params {
-                code.simple(Opcode::Pop);
-            }
+    if let FuncImport::Syscall(call) = how {
+        for slot in 0..params {
+            code.op(Opcode::LocalGet, Operand::Index(slot));
         }
+        code.op(Opcode::Syscall, Operand::Syscall(call.number()));
     }
     code.simple(Opcode::Ret);
     Lowered {

@@ -10,7 +10,11 @@ use dotvm_core::isa::Opcode;
 /// The initializer's code. `static_data` says whether the active data segments were placed
 /// in the module's static memory image instead (then they only need dropping, which their
 /// empty DotVM segments already are).
-pub(crate) fn initializer(info: &ModuleInfo<'_>, static_data: bool, call_last: Option<u32>) -> Code {
+pub(crate) fn initializer(
+    info: &ModuleInfo<'_>,
+    static_data: bool,
+    call_last: Option<u32>,
+) -> Code {
     let mut code = Code::default();
     for (i, elem) in info.elements.iter().enumerate() {
         let i = i as u32;

@@ -132,6 +132,17 @@ pub(crate) fn lower_function(
     while !reader.eof() {
         let offset = reader.original_position();
         let op = reader.read()?;
+        if matches!(
+            op,
+            Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
+        ) && reader.original_position() - offset != 2
+        {
+            // Without multi-memory the memory index is a single zero byte.
+            return Err(TranslateError::Invalid {
+                message: "zero byte expected".into(),
+                offset: offset + 1,
+            });
+        }
         validator.op(offset, &op)?;
         lowering.operator(&op, offset)?;
     }
@@ -616,13 +627,15 @@ impl Lowering<'_, '_, '_> {
             }
             Operator::TableInit { elem_index, table } => {
                 self.pop_n(3);
-                self.code.op(Opcode::TableInit, Operand::Pair(table, elem_index));
+                self.code
+                    .op(Opcode::TableInit, Operand::Pair(table, elem_index));
             }
             Operator::ElemDrop { elem_index } => {
                 self.code.op(Opcode::ElemDrop, Operand::Index(elem_index));
             }
             Operator::RefNull { hty } => {
-                let ty = wasmparser::RefType::new(true, hty).unwrap_or(wasmparser::RefType::FUNCREF);
+                let ty =
+                    wasmparser::RefType::new(true, hty).unwrap_or(wasmparser::RefType::FUNCREF);
                 self.push(ValType::Ref(ty));
                 self.code.push(0);
             }
@@ -633,7 +646,8 @@ impl Lowering<'_, '_, '_> {
             }
             Operator::RefFunc { function_index } => {
                 self.push(ValType::Ref(wasmparser::RefType::FUNCREF));
-                self.code.op(Opcode::RefFunc, Operand::Index(function_index));
+                self.code
+                    .op(Opcode::RefFunc, Operand::Index(function_index));
             }
             _ => return Err(self.unsupported(offset, &format!("the instruction {op:?}"))),
         }

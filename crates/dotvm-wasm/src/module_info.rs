@@ -5,9 +5,9 @@
 use crate::TranslateOptions;
 use crate::error::TranslateError;
 use crate::imports::{HostImport, ImportResolver};
+use dotvm_core::isa::ValType as SlotType;
 use dotvm_core::module::{RefKind, SigType};
 use dotvm_core::syscall::Syscall;
-use dotvm_core::isa::ValType as SlotType;
 use wasmparser::{
     ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FuncType,
     FunctionBody, Name, Operator, Parser, Payload, RefType, TypeRef, ValType, Validator,
@@ -362,7 +362,8 @@ fn read_import(
                     FuncImport::Discard
                 }
                 Some(HostImport::Syscall(call)) => {
-                    let params: Vec<SlotType> = sig.params().iter().map(|&t| slot_type(t)).collect();
+                    let params: Vec<SlotType> =
+                        sig.params().iter().map(|&t| slot_type(t)).collect();
                     let results: Vec<SlotType> =
                         sig.results().iter().map(|&t| slot_type(t)).collect();
                     if params != call.params() || results != call.results() {
@@ -375,7 +376,11 @@ fn read_import(
                 }
                 Some(HostImport::Discard { params })
                     if sig.results().is_empty()
-                        && sig.params().iter().map(|&p| sig_type(p)).eq(params.iter().copied()) =>
+                        && sig
+                            .params()
+                            .iter()
+                            .map(|&p| sig_type(p))
+                            .eq(params.iter().copied()) =>
                 {
                     FuncImport::Discard
                 }
@@ -441,12 +446,7 @@ fn read_import(
 
 /// Import matching of limits: the provided minimum covers the declared one, and when a
 /// maximum is declared the provided maximum exists and is within it.
-fn limits_match(
-    initial: u64,
-    max: Option<u64>,
-    want_initial: u64,
-    want_max: Option<u64>,
-) -> bool {
+fn limits_match(initial: u64, max: Option<u64>, want_initial: u64, want_max: Option<u64>) -> bool {
     initial >= want_initial
         && match want_max {
             None => true,

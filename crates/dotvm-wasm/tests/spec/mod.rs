@@ -6,7 +6,7 @@ mod values;
 
 use dotvm_core::module::SigType;
 use dotvm_core::{Arch, Verified};
-use dotvm_vm::{BufferIo, CallOutcome, Instance, LoadError, Limits, RunError, TrapKind};
+use dotvm_vm::{BufferIo, CallOutcome, Instance, Limits, RunError, TrapKind};
 use dotvm_wasm::{ExportKind, HostImport, TranslateError, TranslateOptions, Translation};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -49,11 +49,17 @@ pub(crate) fn main() -> i32 {
     let filter = std::env::var("DOTVM_SPEC_FILTER").unwrap_or_default();
     let verbose = std::env::var_os("DOTVM_SPEC_VERBOSE").is_some();
     let archs: Vec<Arch> = match std::env::var("DOTVM_SPEC_ARCHS") {
-        Ok(list) => list.split(',').filter_map(|a| a.trim().parse().ok()).collect(),
+        Ok(list) => list
+            .split(',')
+            .filter_map(|a| a.trim().parse().ok())
+            .collect(),
         Err(_) => Arch::ALL.to_vec(),
     };
     let levels: Vec<u8> = match std::env::var("DOTVM_SPEC_LEVELS") {
-        Ok(list) => list.split(',').filter_map(|l| l.trim().parse().ok()).collect(),
+        Ok(list) => list
+            .split(',')
+            .filter_map(|l| l.trim().parse().ok())
+            .collect(),
         Err(_) => vec![0, 1, 2, 3],
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -67,7 +73,10 @@ pub(crate) fn main() -> i32 {
     files.sort();
     let mut totals: HashMap<(Arch, u8), Tally> = HashMap::new();
     for path in &files {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if !name.contains(&filter) {
             continue;
         }
@@ -147,7 +156,9 @@ fn run_file(
 ) -> Vec<((Arch, u8), Tally)> {
     let mut lexer = Lexer::new(text);
     lexer.allow_confusing_unicode(true);
-    let configs = archs.iter().flat_map(|&a| levels.iter().map(move |&l| (a, l)));
+    let configs = archs
+        .iter()
+        .flat_map(|&a| levels.iter().map(move |&l| (a, l)));
     let buffer = match ParseBuffer::new_with_lexer(lexer) {
         Ok(buffer) => buffer,
         Err(e) => {
@@ -187,11 +198,8 @@ fn run_file(
             })
             .collect();
     }
-    let binaries: Vec<Option<Result<Vec<u8>, String>>> = wast
-        .directives
-        .iter_mut()
-        .map(encode_directive)
-        .collect();
+    let binaries: Vec<Option<Result<Vec<u8>, String>>> =
+        wast.directives.iter_mut().map(encode_directive).collect();
     let mut results = Vec::new();
     for (arch, level) in configs {
         let mut script = Script::new(arch, level);
@@ -319,10 +327,8 @@ impl Script {
             .map_err(Failure::Translate)?;
         let verified = Verified::new(translation.module.clone())
             .map_err(|e| Failure::Other(format!("verification failed: {e}")))?;
-        let mut instance = Instance::new(&verified, &Self::limits()).map_err(|e| match e {
-            LoadError::UnsupportedArch(_) => Failure::Other("unsupported arch".into()),
-            other => Failure::Other(other.to_string()),
-        })?;
+        let mut instance =
+            Instance::new(&verified, &Self::limits()).map_err(|e| Failure::Other(e.to_string()))?;
         let entry = translation.module.entry;
         let mut io = BufferIo::default();
         match instance.call(entry, &[], &mut io) {
@@ -403,11 +409,7 @@ impl Script {
     }
 
     /// Runs an action (invoke, get, or instantiating the module encoded as `binary`).
-    fn execute(
-        &mut self,
-        exec: &WastExecute<'_>,
-        binary: Option<&Result<Vec<u8>, String>>,
-    ) -> Run {
+    fn execute(&mut self, exec: &WastExecute<'_>, binary: Option<&Result<Vec<u8>, String>>) -> Run {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(invoke),
             WastExecute::Get { module, global, .. } => self.get(*module, global),
