@@ -16,6 +16,7 @@
 //! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
 //! block, the run switches to the plain code and counts one instruction at a time.
 
+use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
 /// A comparison, as used by the fused compare-and-branch ops.
@@ -85,8 +86,8 @@ pub(crate) enum Op<W> {
     Ret,
     /// `PUSH`, and `PUSH_CONST` of a number.
     Push(W),
-    /// `PUSH_CONST` of a string or bytes: pushes the constant's (address, length) pair from
-    /// the program's pair table.
+    /// `PUSH_CONST` of a constant that takes two slots (a string or bytes, or an f64 on
+    /// Arch32): pushes its pair from the program's pair table.
     PushPair(u32),
     /// `POP`.
     Pop,
@@ -126,6 +127,20 @@ pub(crate) enum Op<W> {
     ModS,
     /// `NEG`.
     Neg,
+    /// `ADDMOD`.
+    AddMod,
+    /// `MULMOD`.
+    MulMod,
+    /// `EXP`.
+    Exp,
+    /// `SIGNEXTEND`.
+    SignExtend,
+    /// `BYTE`.
+    Byte,
+    /// `MULHI_U`.
+    MulHiU,
+    /// `MULHI_S`.
+    MulHiS,
     /// `EQ`, `NE`, `LT_U`, ... `GE_S`.
     Cmp(Cond),
     /// `EQZ`.
@@ -222,6 +237,8 @@ pub(crate) enum Op<W> {
     MemoryInit(u32),
     /// `DATA_DROP`.
     DataDrop(u32),
+    /// A typed instruction (i32, i64, f32, f64, conversion, typed memory, select).
+    Typed(TypedInst),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

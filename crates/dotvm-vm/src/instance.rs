@@ -10,6 +10,7 @@ use crate::load::{Program, load};
 use crate::memory::LinearMemory;
 use crate::word::Word;
 use dotvm_core::{Arch, Imm, Verified};
+use ruint::aliases::{U256, U512};
 
 /// How a call on an [`Instance`] ended without a trap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,24 @@ pub struct Instance {
 /// The word-specific part.
 #[derive(Debug)]
 enum Inner {
+    A32(Box<Parts<u32>>),
     A64(Box<Parts<u64>>),
+    A128(Box<Parts<u128>>),
+    A256(Box<Parts<U256>>),
+    A512(Box<Parts<U512>>),
+}
+
+/// Runs `$body` with `$parts` bound to the word-specific part of `$inner`.
+macro_rules! with_parts {
+    ($inner:expr, $parts:ident => $body:expr) => {
+        match $inner {
+            Inner::A32($parts) => $body,
+            Inner::A64($parts) => $body,
+            Inner::A128($parts) => $body,
+            Inner::A256($parts) => $body,
+            Inner::A512($parts) => $body,
+        }
+    };
 }
 
 /// A program and its state (absent only after a call lost it, which cannot happen).
@@ -93,8 +111,11 @@ impl Instance {
     /// Loads `module` and sets up its memory, globals and tables.
     pub fn new(module: &Verified, limits: &Limits) -> Result<Instance, LoadError> {
         let inner = match module.module().arch {
+            Arch::Arch32 => Inner::A32(Box::new(Parts::new(module, limits)?)),
             Arch::Arch64 => Inner::A64(Box::new(Parts::new(module, limits)?)),
-            arch => return Err(LoadError::UnsupportedArch(arch)),
+            Arch::Arch128 => Inner::A128(Box::new(Parts::new(module, limits)?)),
+            Arch::Arch256 => Inner::A256(Box::new(Parts::new(module, limits)?)),
+            Arch::Arch512 => Inner::A512(Box::new(Parts::new(module, limits)?)),
         };
         Ok(Instance {
             inner,
@@ -110,26 +131,20 @@ impl Instance {
         args: &[Imm],
         io: &mut dyn Io,
     ) -> Result<CallOutcome, RunError> {
-        match &mut self.inner {
-            Inner::A64(parts) => parts.call(&self.limits, io, func, args),
-        }
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, func, args))
     }
 
     /// The linear memory as it is between calls.
     pub fn memory(&self) -> Option<&LinearMemory> {
-        match &self.inner {
-            Inner::A64(parts) => parts.saved.as_ref().map(Saved::memory),
-        }
+        with_parts!(&self.inner, parts => parts.saved.as_ref().map(Saved::memory))
     }
 
     /// The current value of global `index`.
     pub fn global(&self, index: u32) -> Option<Imm> {
-        match &self.inner {
-            Inner::A64(parts) => parts
-                .saved
-                .as_ref()
-                .and_then(|s| s.globals().get(index as usize))
-                .map(|w| w.to_imm()),
-        }
+        with_parts!(&self.inner, parts => parts
+            .saved
+            .as_ref()
+            .and_then(|s| s.globals().get(index as usize))
+            .map(|w| w.to_imm()))
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// Prints the description as text or JSON.
 pub fn execute(args: &InspectArgs) -> Result<()> {
-    let module = load_module(&args.file)?;
+    let module = load_module(&args.file, None)?;
     let bytes = if is_assembly(&args.file) {
         write_module(&module)
     } else {

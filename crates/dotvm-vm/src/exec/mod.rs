@@ -6,10 +6,12 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+mod float;
 mod interp;
 pub(crate) mod session;
 mod syscall;
 mod table;
+mod typed;
 mod wasi;
 
 use crate::allocator::{Allocator, heap_base};
