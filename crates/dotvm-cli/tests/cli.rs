@@ -130,7 +130,7 @@ fn verbose_prints_statistics_on_stderr() {
     for field in [
         "load time",
         "architecture     arch64",
-        "sections         3 functions",
+        "sections         4 functions",
         "instructions     ",
         "run time",
         "million instructions/s",
@@ -224,7 +224,7 @@ fn inspect_reports_header_sections_and_functions() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["main", "factorial", "product"]);
+    assert_eq!(names, ["main", "factorial", "product", "print_u64"]);
     let sections: Vec<&str> = report["sections"]
         .as_array()
         .unwrap()

@@ -462,35 +462,29 @@ fn files_inside_a_granted_directory_work_and_escapes_are_refused() {
 }
 
 #[test]
-fn without_a_directory_there_are_no_preopens_and_no_files() {
-    // The first call (fd_prestat_get of 3) fails with EBADF, as wasi-libc expects when it
-    // scans for preopens; it is not a denial.
+fn without_a_directory_every_file_call_is_denied_and_recorded() {
+    // Descriptor 3 is a stand-in preopen named "/" (so wasi-libc asks the host instead of
+    // failing on its own); opening anything below it is refused for want of `files`.
     let out = run(FILES, Capabilities::default(), b"");
-    assert_eq!(out.exit_code(), 1008);
-    assert!(out.host.denials().is_empty());
-    let open = r#"
-.data name "x"
-.data fd u32 0
+    assert_eq!(out.io.output_text(), "/");
+    assert_eq!(out.exit_code(), 1076);
+    let denials = out.host.denials();
+    assert_eq!(denials.len(), 1);
+    assert_eq!(denials[0].call, Syscall::PathOpen);
+    assert_eq!(denials[0].reason, DenialReason::Missing(Capability::Files));
+    // Descriptor 4 does not exist: the end of the preopen list, not a denial.
+    let source = r#"
+.data prestat zero 8
 .func main results=1
-    PUSH 3
-    PUSH 1
-    PUSH name
-    PUSH name.len
-    PUSH 0
-    PUSH 2
-    PUSH 0
-    PUSH 0
-    PUSH fd
-    SYSCALL path_open
+    PUSH 4
+    PUSH prestat
+    SYSCALL fd_prestat_get
     RET
 .end
 "#;
-    let out = run(open, Capabilities::default(), b"");
-    assert_eq!(out.exit_code(), 76);
-    assert_eq!(
-        out.host.denials()[0].reason,
-        DenialReason::Missing(Capability::Files)
-    );
+    let out = run(source, Capabilities::default(), b"");
+    assert_eq!(out.exit_code(), 8);
+    assert!(out.host.denials().is_empty());
 }
 
 #[test]

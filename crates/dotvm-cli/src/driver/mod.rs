@@ -5,6 +5,9 @@
 
 mod rust;
 pub mod target;
+mod translate;
+
+pub use translate::{module_of, translate_wasm};
 
 use anyhow::{Context, Result, anyhow, bail};
 use dotvm_core::Arch;
@@ -57,15 +60,15 @@ impl InputKind {
         )
     }
 
-    /// How `--verbose` describes the input.
+    /// What the input is, for `--verbose`.
     pub fn describe(self) -> &'static str {
         match self {
             InputKind::Bytecode => "bytecode",
-            InputKind::Assembly => "assembled in memory",
-            InputKind::Wasm => "WebAssembly, translated in memory",
-            InputKind::Wat => "WebAssembly text, translated in memory",
-            InputKind::RustFile => "Rust, compiled and translated in memory",
-            InputKind::CargoProject => "Cargo project, built and translated in memory",
+            InputKind::Assembly => "assembly",
+            InputKind::Wasm => "WebAssembly",
+            InputKind::Wat => "WebAssembly text",
+            InputKind::RustFile => "Rust file",
+            InputKind::CargoProject => "Cargo project",
         }
     }
 }

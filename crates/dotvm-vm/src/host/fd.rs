@@ -43,7 +43,15 @@ pub(crate) enum Descriptor {
     Dir(DirHandle),
     /// A regular file.
     File(FileHandle),
+    /// The stand-in preopen `/` of a run granted no directory: every use of it needs the
+    /// `files` capability, so a program that tries to open a file gets `ENOTCAPABLE` and
+    /// the attempt is recorded as a denial (instead of wasi-libc failing with `ENOENT`
+    /// before asking the host).
+    NoFiles,
 }
+
+/// The guest name of [`Descriptor::NoFiles`].
+pub(crate) const NO_FILES_NAME: &str = "/";
 
 /// WASI file types (`filetype`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +195,7 @@ pub(crate) struct FdTable {
 
 impl FdTable {
     /// The standard streams alone.
-    pub(crate) fn stdio() -> FdTable {
+    fn stdio() -> FdTable {
         FdTable {
             slots: vec![
                 Some(Descriptor::Stdin),
@@ -197,8 +205,19 @@ impl FdTable {
         }
     }
 
-    /// The standard streams and the preopened directories, from descriptor 3 in order.
+    /// The standard streams and the stand-in preopen of a run without files.
+    pub(crate) fn without_files() -> FdTable {
+        let mut table = FdTable::stdio();
+        table.slots.push(Some(Descriptor::NoFiles));
+        table
+    }
+
+    /// The standard streams and the preopened directories, from descriptor 3 in order
+    /// (the stand-in preopen when there are none).
     pub(crate) fn new(dirs: &[Preopen]) -> Result<FdTable, HostError> {
+        if dirs.is_empty() {
+            return Ok(FdTable::without_files());
+        }
         let mut table = FdTable::stdio();
         for dir in dirs {
             let error = |source| HostError::Dir {

@@ -1,7 +1,7 @@
 //! Descriptor and path operations on host values: the standard streams through [`Io`],
 //! files and directories inside preopened directories through `std::fs`.
 
-use super::fd::{DirHandle, FileHandle};
+use super::fd::{DirHandle, FileHandle, NO_FILES_NAME};
 use super::sandbox::{Refusal, resolve};
 use super::{DenialReason, Descriptor, DirEntry, Errno, FileStat, FileType, Host};
 use crate::io::Io;
@@ -32,6 +32,14 @@ const DIR_RIGHTS: u64 = 0x07BF_FE98;
 /// The rights of a standard stream besides reading or writing: `fd_filestat_get` and
 /// `poll_fd_readwrite`.
 const STREAM_RIGHTS: u64 = 0x0820_0000;
+
+/// The `fdstat` of a directory.
+const DIR_STAT: FdStat = FdStat {
+    filetype: FileType::Directory,
+    flags: 0,
+    rights_base: DIR_RIGHTS,
+    rights_inheriting: DIR_RIGHTS | FILE_RIGHTS,
+};
 
 /// What `fd_fdstat_get` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,16 +189,17 @@ impl Host {
     }
 
     /// The `fdstat` of `fd`.
+    ///
+    /// The stand-in preopen answers without a capability (wasi-libc reads a directory's
+    /// rights before it opens a path below it; the open is what gets refused).
     pub(crate) fn fdstat(&mut self, call: Syscall, fd: u32) -> Result<FdStat, Errno> {
+        if matches!(self.fds().get(fd)?, Descriptor::NoFiles) {
+            return Ok(DIR_STAT);
+        }
         Ok(match self.descriptor(call, fd)? {
             Descriptor::Stdin => stream_stat(RIGHT_FD_READ),
             Descriptor::Stdout | Descriptor::Stderr => stream_stat(RIGHT_FD_WRITE),
-            Descriptor::Dir(_) => FdStat {
-                filetype: FileType::Directory,
-                flags: 0,
-                rights_base: DIR_RIGHTS,
-                rights_inheriting: DIR_RIGHTS | FILE_RIGHTS,
-            },
+            Descriptor::Dir(_) | Descriptor::NoFiles => DIR_STAT,
             Descriptor::File(file) => {
                 let mut rights = FILE_RIGHTS & !(RIGHT_FD_READ | RIGHT_FD_WRITE);
                 if file.read {
@@ -223,6 +232,7 @@ impl Host {
     pub(crate) fn fd_filestat(&mut self, call: Syscall, fd: u32) -> Result<FileStat, Errno> {
         Ok(match self.descriptor(call, fd)? {
             Descriptor::Stdin | Descriptor::Stdout | Descriptor::Stderr => FileStat::stream(),
+            Descriptor::NoFiles => return Err(Errno::NotCapable),
             Descriptor::Dir(dir) => FileStat::of(&dir.path.metadata()?),
             Descriptor::File(file) => FileStat::of(&file.file.metadata()?),
         })
@@ -238,18 +248,22 @@ impl Host {
     }
 
     /// The guest name of the preopened directory `fd`; `EBADF` for any other descriptor.
-    pub(crate) fn prestat_name(&mut self, call: Syscall, fd: u32) -> Result<String, Errno> {
-        match self.descriptor(call, fd)? {
+    /// (Naming the stand-in preopen needs no capability: wasi-libc lists the preopens at
+    /// start-up and stops the program on any error but `EBADF`.)
+    pub(crate) fn prestat_name(&mut self, fd: u32) -> Result<String, Errno> {
+        match self.fds().get(fd)? {
             Descriptor::Dir(DirHandle {
                 preopen: Some(name),
                 ..
             }) => Ok(name.clone()),
+            Descriptor::NoFiles => Ok(NO_FILES_NAME.to_string()),
             _ => Err(Errno::BadF),
         }
     }
 
     /// The entries of the directory `fd`: `.` and `..`, then the rest sorted by name.
-    pub(crate) fn read_dir(&mut self, fd: u32) -> Result<Vec<DirEntry>, Errno> {
+    pub(crate) fn read_dir(&mut self, call: Syscall, fd: u32) -> Result<Vec<DirEntry>, Errno> {
+        self.descriptor(call, fd)?;
         let dir = self.fds().dir(fd)?;
         let dot = |name: &str| DirEntry {
             name: name.as_bytes().to_vec(),

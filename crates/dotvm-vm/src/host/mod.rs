@@ -169,7 +169,7 @@ impl fmt::Debug for Host {
 impl Default for Host {
     /// A host granting [`Capabilities::default`].
     fn default() -> Host {
-        Host::with_fds(Capabilities::default(), FdTable::stdio())
+        Host::with_fds(Capabilities::default(), FdTable::without_files())
     }
 }
 
@@ -236,6 +236,7 @@ impl Host {
             Descriptor::Stdin => Some(Capability::Stdin),
             Descriptor::Stdout => Some(Capability::Stdout),
             Descriptor::Stderr => Some(Capability::Stderr),
+            Descriptor::NoFiles => Some(Capability::Files),
             Descriptor::Dir(_) | Descriptor::File(_) => None,
         };
         if let Some(capability) = capability {

@@ -95,21 +95,21 @@ pub(super) fn dispatch(
         }
         Syscall::FdFilestatSetSize => host.set_size(call, fd, args[1]),
         Syscall::FdPrestatGet => {
-            let name = host.prestat_name(call, fd)?;
+            let name = host.prestat_name(fd)?;
             let mut bytes = [0u8; 8];
             let len = u32::try_from(name.len()).map_err(|_| Errno::Overflow)?;
             bytes[4..8].copy_from_slice(&len.to_le_bytes());
             guest.write(args[1], &bytes)
         }
         Syscall::FdPrestatDirName => {
-            let name = host.prestat_name(call, fd)?;
+            let name = host.prestat_name(fd)?;
             if (name.len() as u64) > args[2] {
                 return Err(Errno::NameTooLong);
             }
             guest.write(args[1], name.as_bytes())
         }
         Syscall::FdReaddir => {
-            let entries = host.read_dir(fd)?;
+            let entries = host.read_dir(call, fd)?;
             let (buf, buf_len, cookie, bufused_ptr) = (args[1], args[2], args[3], args[4]);
             guest.bytes_mut(buf, buf_len)?;
             guest.bytes_mut(bufused_ptr, 4)?;
