@@ -19,13 +19,14 @@ fn fib_iterative(n: u32) -> u64 {
 
 /// The largest n whose Fibonacci number fits a u128, and that number.
 fn largest_u128() -> (u32, u128) {
+    // Invariant: a = fib(n), b = fib(n + 1); stop when fib(n + 2) overflows.
     let (mut a, mut b) = (0u128, 1u128);
     let mut n = 0;
     while let Some(next) = a.checked_add(b) {
         (a, b) = (b, next);
         n += 1;
     }
-    (n, a)
+    (n + 1, b)
 }
 
 fn main() {
