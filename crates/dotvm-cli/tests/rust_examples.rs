@@ -292,3 +292,33 @@ fn wat_text_runs_and_missing_imports_are_all_listed() {
     assert!(!stderr.contains("fd_write"), "{stderr}");
     assert!(!out_file.exists());
 }
+
+#[test]
+fn rust_programs_print_the_same_on_every_architecture() {
+    let dir = probe_dir();
+    let reference = dotvm_in(
+        dir.path(),
+        &["run", "probe.rs", "--deterministic", "--", "a"],
+        "",
+    );
+    assert_eq!(reference.status.code(), Some(1));
+    let reference = text(&reference.stdout);
+    assert!(reference.contains("args [\"a\"]"), "{reference}");
+    for arch in ["arch32", "arch128", "arch256", "arch512"] {
+        let out = dotvm_in(
+            dir.path(),
+            &[
+                "run",
+                "probe.rs",
+                "--arch",
+                arch,
+                "--deterministic",
+                "--",
+                "a",
+            ],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(1), "{arch}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), reference, "{arch}");
+    }
+}

@@ -28,6 +28,10 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(wasm: &[u8]) -> Result<Prepared> {
     let mut config = Config::default();
     config.compilation_mode(CompilationMode::Eager);
+    // Deep recursion (the recursion workload nests about 4000 calls), as DotVM's default
+    // call-depth limit (10 000) allows.
+    config.set_max_recursion_depth(10_000);
+    config.set_max_stack_height(64 << 20);
     let engine = Engine::new(&config);
     let module = Module::new(&engine, wasm).map_err(|e| anyhow!("wasmi: {e}"))?;
     Ok(Prepared { engine, module })

@@ -10,10 +10,13 @@ pub(crate) fn run() -> String {
         if !composite[i] {
             count += 1;
             last = i;
-            let mut j = i * i;
-            while j <= LIMIT {
-                composite[j] = true;
-                j += i;
+            // i * i would overflow a 32-bit usize (wasm32) for large i: test i <= LIMIT / i.
+            if i <= LIMIT / i {
+                let mut j = i * i;
+                while j <= LIMIT {
+                    composite[j] = true;
+                    j += i;
+                }
             }
         }
     }

@@ -29,6 +29,10 @@ pub(super) fn compile_file(
         .arg(source);
     if options.debug {
         command.arg("-g");
+    } else {
+        // The standard library's DWARF is most of an unstripped module; the name section
+        // stays.
+        command.args(["-C", "strip=debuginfo"]);
     }
     run_compiler(command, options, "rustc")?;
     Ok(output)
