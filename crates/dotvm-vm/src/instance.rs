@@ -3,6 +3,7 @@
 
 use crate::error::{LoadError, RunError};
 use crate::exec::session::{self, Completion, Saved};
+use crate::host::Host;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{Program, load};
@@ -72,6 +73,7 @@ impl<W: Word> Parts<W> {
         &mut self,
         limits: &Limits,
         io: &mut dyn Io,
+        host: &mut dyn Host,
         func: u32,
         args: &[Imm],
     ) -> Result<CallOutcome, RunError> {
@@ -85,7 +87,15 @@ impl<W: Word> Parts<W> {
                 })
             })
             .collect::<Result<Vec<W>, LoadError>>()?;
-        let completion = session::call(&self.program, limits, io, &mut self.saved, func, &args)?;
+        let completion = session::call(
+            &self.program,
+            limits,
+            io,
+            host,
+            &mut self.saved,
+            func,
+            &args,
+        )?;
         Ok(match completion {
             Completion::Returned(results) => {
                 CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())
@@ -111,20 +121,27 @@ impl Instance {
         })
     }
 
-    /// Calls function `func` with one word per parameter slot. Memory, globals and tables
-    /// keep every change, also when the call traps.
+    /// Calls function `func` with one word per parameter slot; `host` answers the
+    /// module's `CALL_HOST`s. Memory, globals and tables keep every change, also when the
+    /// call traps.
     pub fn call(
         &mut self,
         func: u32,
         args: &[Imm],
         io: &mut dyn Io,
+        host: &mut dyn Host,
     ) -> Result<CallOutcome, RunError> {
-        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, func, args))
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, host, func, args))
     }
 
     /// The linear memory as it is between calls.
     pub fn memory(&self) -> Option<&LinearMemory> {
         with_parts!(&self.inner, parts => parts.saved.as_ref().map(Saved::memory))
+    }
+
+    /// The current element count of table `table`.
+    pub fn table_len(&self, table: u32) -> Option<u32> {
+        with_parts!(&self.inner, parts => parts.saved.as_ref().and_then(|s| s.table_len(table)))
     }
 
     /// The current value of global `index`.

@@ -5,6 +5,7 @@ mod code;
 mod error;
 mod exec;
 mod fuse;
+mod host;
 mod inspect;
 mod instance;
 mod io;
@@ -17,6 +18,7 @@ mod word;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+pub use host::{Host, NoHost};
 pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};

@@ -686,6 +686,9 @@ impl Lowering<'_, '_, '_> {
             Some(FuncImport::Syscall(call)) => self
                 .code
                 .op(Opcode::Syscall, Operand::Syscall(call.number())),
+            Some(FuncImport::Host(import)) => {
+                self.code.op(Opcode::CallHost, Operand::Index(*import))
+            }
             Some(FuncImport::Discard) => {
                 for _ in 0..param_slots {
                     self.code.simple(Opcode::Pop);

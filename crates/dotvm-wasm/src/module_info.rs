@@ -43,6 +43,8 @@ pub struct WasmExport {
 pub(crate) enum FuncImport {
     Syscall(Syscall),
     Discard,
+    /// Host import number `n` of the DotVM module.
+    Host(u32),
 }
 
 /// A table of the module (defined or imported).
@@ -104,6 +106,8 @@ pub(crate) struct ModuleInfo<'a> {
     /// Type index of every function, imports first.
     pub(crate) funcs: Vec<u32>,
     pub(crate) imported_funcs: Vec<FuncImport>,
+    /// `(module, name, type)` of each function left to the embedder.
+    pub(crate) host_imports: Vec<(String, String, u32)>,
     pub(crate) tables: Vec<TableDef>,
     pub(crate) memory: Option<MemoryDef>,
     pub(crate) globals: Vec<GlobalDef>,
@@ -158,6 +162,7 @@ pub(crate) fn read<'a>(
         types: Vec::new(),
         funcs: Vec::new(),
         imported_funcs: Vec::new(),
+        host_imports: Vec::new(),
         tables: Vec::new(),
         memory: None,
         globals: Vec::new(),
@@ -373,6 +378,25 @@ fn read_import(
                         )));
                     }
                     FuncImport::Syscall(call)
+                }
+                Some(HostImport::Function { params, results })
+                    if sig
+                        .params()
+                        .iter()
+                        .map(|&p| sig_type(p))
+                        .eq(params.iter().copied())
+                        && sig
+                            .results()
+                            .iter()
+                            .map(|&r| sig_type(r))
+                            .eq(results.iter().copied()) =>
+                {
+                    info.host_imports.push((
+                        import.module.to_string(),
+                        import.name.to_string(),
+                        ty,
+                    ));
+                    FuncImport::Host(info.host_imports.len() as u32 - 1)
                 }
                 Some(HostImport::Discard { params })
                     if sig.results().is_empty()

@@ -459,7 +459,10 @@ impl<'a> Builder<'a> {
                 }
                 (OperandKind::Syscall, OperandSrc::Syscall(n)) => Operand::Syscall(*n),
                 (
-                    OperandKind::Table | OperandKind::Elem | OperandKind::Data,
+                    OperandKind::Table
+                    | OperandKind::Elem
+                    | OperandKind::Data
+                    | OperandKind::Import,
                     OperandSrc::Value(v),
                 ) => Operand::Index(self.unsigned(v, u32::MAX.into(), "an index")? as u32),
                 (OperandKind::Pair, OperandSrc::Pair(a, b)) => Operand::Pair(

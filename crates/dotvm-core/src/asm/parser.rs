@@ -212,6 +212,7 @@ impl Parser {
             OperandKind::Table => "a table index",
             OperandKind::Elem => "an element-segment index",
             OperandKind::Data => "a data-segment index",
+            OperandKind::Import => "an import index",
             OperandKind::None => unreachable!("handled above"),
         };
         if kind == OperandKind::Offset && cursor.peek().is_none() {
@@ -230,7 +231,8 @@ impl Parser {
             | OperandKind::Depth
             | OperandKind::Table
             | OperandKind::Elem
-            | OperandKind::Data => OperandSrc::Value(value(cursor, &token)?),
+            | OperandKind::Data
+            | OperandKind::Import => OperandSrc::Value(value(cursor, &token)?),
             OperandKind::Pair => {
                 let first = value(cursor, &token)?;
                 let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;

@@ -15,6 +15,7 @@ mod typed;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
+use crate::host::{Host, NoHost};
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -54,6 +55,8 @@ struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
+    /// The embedder's functions for `CALL_HOST`.
+    host: &'a mut dyn Host,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -168,6 +171,7 @@ pub(crate) fn run_program<W: Word>(
         program,
         limits,
         io,
+        host: &mut NoHost,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),

@@ -6,6 +6,7 @@ use super::{At, Exit, Fault, Machine};
 use crate::allocator::{Allocator, heap_base};
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
+use crate::host::Host;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::Program;
@@ -63,6 +64,11 @@ impl<W: Word> Saved<W> {
         &self.memory
     }
 
+    /// The current size of table `table`.
+    pub(crate) fn table_len(&self, table: u32) -> Option<u32> {
+        self.refs.table_len(table)
+    }
+
     /// The current global values.
     pub(crate) fn globals(&self) -> &[W] {
         &self.globals
@@ -75,6 +81,7 @@ pub(crate) fn call<W: Word>(
     program: &Program<W>,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut dyn Host,
     saved: &mut Option<Saved<W>>,
     func: u32,
     args: &[W],
@@ -91,6 +98,7 @@ pub(crate) fn call<W: Word>(
         program,
         limits,
         io,
+        host,
         stack: state.stack,
         frames: Vec::with_capacity(64),
         globals: state.globals,

@@ -4,12 +4,16 @@
 mod host;
 mod values;
 
+use dotvm_core::Imm;
 use dotvm_core::module::SigType;
 use dotvm_core::{Arch, Verified};
+use dotvm_vm::Host;
 use dotvm_vm::{BufferIo, CallOutcome, Instance, Limits, RunError, TrapKind};
 use dotvm_wasm::{ExportKind, HostImport, TranslateError, TranslateOptions, Translation};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use values::Value;
 use wast::core::WastRetCore;
 use wast::lexer::Lexer;
@@ -257,16 +261,58 @@ enum Outcome {
 struct Inst {
     instance: Instance,
     translation: Translation,
+    /// For each host import of the module: the instance and function it calls.
+    links: Vec<(usize, u32)>,
+}
+
+/// Calls across instances: answers a module's host imports by calling the exporting
+/// instance.
+struct Linker<'s> {
+    instances: &'s [Rc<RefCell<Inst>>],
+    links: &'s [(usize, u32)],
+    depth: usize,
+}
+
+/// Nested cross-instance calls allowed before the call counts as exhausted.
+const MAX_LINK_DEPTH: usize = 64;
+
+impl Host for Linker<'_> {
+    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+        let (index, func) = self.links[import as usize];
+        if self.depth >= MAX_LINK_DEPTH {
+            return Err(TrapKind::CallDepthExceeded);
+        }
+        let mut target = self.instances[index]
+            .try_borrow_mut()
+            .map_err(|_| TrapKind::Host("re-entrant call into an instance".into()))?;
+        let links = target.links.clone();
+        let mut host = Linker {
+            instances: self.instances,
+            links: &links,
+            depth: self.depth + 1,
+        };
+        match target
+            .instance
+            .call(func, args, &mut BufferIo::default(), &mut host)
+        {
+            Ok(CallOutcome::Returned(results)) => Ok(results),
+            Ok(CallOutcome::Exited(code)) => Err(TrapKind::Host(format!("exited with {code}"))),
+            Err(RunError::Trap(trap)) => Err(trap.kind),
+            Err(e) => Err(TrapKind::Host(e.to_string())),
+        }
+    }
 }
 
 /// The state of one script run in one configuration.
 struct Script {
     arch: Arch,
     level: u8,
-    instances: Vec<Inst>,
+    instances: Vec<Rc<RefCell<Inst>>>,
     named: HashMap<String, usize>,
     last: Option<usize>,
     registered: HashMap<(String, String), HostImport>,
+    /// Registered functions: `(module, name)` → (instance, function).
+    functions: HashMap<(String, String), (usize, u32)>,
 }
 
 /// What running a module's initializer or a function produced.
@@ -298,6 +344,7 @@ impl Script {
             named: HashMap::new(),
             last: None,
             registered: HashMap::new(),
+            functions: HashMap::new(),
         }
     }
 
@@ -329,12 +376,24 @@ impl Script {
             .map_err(|e| Failure::Other(format!("verification failed: {e}")))?;
         let mut instance =
             Instance::new(&verified, &Self::limits()).map_err(|e| Failure::Other(e.to_string()))?;
+        let links: Vec<(usize, u32)> = translation
+            .module
+            .imports
+            .iter()
+            .map(|i| self.functions[&(i.module.clone(), i.name.clone())])
+            .collect();
         let entry = translation.module.entry;
         let mut io = BufferIo::default();
-        match instance.call(entry, &[], &mut io) {
+        let mut host = Linker {
+            instances: &self.instances,
+            links: &links,
+            depth: 0,
+        };
+        match instance.call(entry, &[], &mut io, &mut host) {
             Ok(_) => Ok(Inst {
                 instance,
                 translation,
+                links,
             }),
             Err(RunError::Trap(trap)) => Err(Failure::Trap(trap.kind)),
             Err(e) => Err(Failure::Other(e.to_string())),
@@ -354,7 +413,7 @@ impl Script {
         let index = self
             .instance_index(invoke.module)
             .ok_or_else(|| Failure::Other("no such instance".into()))?;
-        let inst = &mut self.instances[index];
+        let mut inst = self.instances[index].borrow_mut();
         let func = inst
             .translation
             .exports
@@ -374,10 +433,15 @@ impl Script {
         }
         let result_types: Vec<SigType> = inst.translation.signatures[func as usize].1.clone();
         let mut io = BufferIo::default();
-        match inst
-            .instance
-            .call(func, &values::to_slots(&args, arch), &mut io)
-        {
+        let Inst {
+            instance, links, ..
+        } = &mut *inst;
+        let mut host = Linker {
+            instances: &self.instances,
+            links,
+            depth: 0,
+        };
+        match instance.call(func, &values::to_slots(&args, arch), &mut io, &mut host) {
             Ok(CallOutcome::Returned(slots)) => values::from_slots(&slots, &result_types, arch)
                 .ok_or_else(|| Failure::Other(format!("{} result slots", slots.len()))),
             Ok(CallOutcome::Exited(code)) => Err(Failure::Other(format!("exited with {code}"))),
@@ -391,7 +455,7 @@ impl Script {
         let index = self
             .instance_index(module)
             .ok_or_else(|| Failure::Other("no such instance".into()))?;
-        let inst = &self.instances[index];
+        let inst = self.instances[index].borrow();
         let g = inst
             .translation
             .exports
@@ -422,7 +486,7 @@ impl Script {
 
     /// Makes the exports of instance `index` importable under `name`.
     fn register(&mut self, name: &str, index: usize) {
-        let inst = &self.instances[index];
+        let inst = self.instances[index].borrow();
         let module = &inst.translation.module;
         for export in &inst.translation.exports {
             let provided = match export.kind {
@@ -444,18 +508,29 @@ impl Script {
                     }
                 }
                 ExportKind::Memory => HostImport::Memory {
-                    initial: module.memory.initial_pages,
+                    initial: inst
+                        .instance
+                        .memory()
+                        .map_or(module.memory.initial_pages, |m| m.size_pages() as u32),
                     max: module.memory.max_pages,
                 },
                 ExportKind::Table => {
                     let t = &module.tables[export.index as usize];
                     HostImport::Table {
                         kind: t.kind,
-                        initial: t.initial,
+                        initial: inst.instance.table_len(export.index).unwrap_or(t.initial),
                         max: t.max,
                     }
                 }
-                ExportKind::Func => continue,
+                ExportKind::Func => {
+                    let (params, results) =
+                        inst.translation.signatures[export.index as usize].clone();
+                    self.functions.insert(
+                        (name.to_string(), export.name.clone()),
+                        (index, export.index),
+                    );
+                    HostImport::Function { params, results }
+                }
             };
             self.registered
                 .insert((name.to_string(), export.name.clone()), provided);
@@ -475,7 +550,7 @@ impl Script {
                 };
                 match self.instantiate(binary) {
                     Ok(inst) => {
-                        self.instances.push(inst);
+                        self.instances.push(Rc::new(RefCell::new(inst)));
                         let index = self.instances.len() - 1;
                         self.last = Some(index);
                         if let Some(id) = module.name() {
