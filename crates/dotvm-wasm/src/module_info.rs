@@ -220,6 +220,11 @@ pub(crate) fn read<'a>(
                 }
             }
             Payload::MemorySection(reader) => {
+                let range = reader.range();
+                let bytes = wasm
+                    .get(range.start as usize..range.end as usize)
+                    .unwrap_or_default();
+                check_memory_limits(bytes, range.start)?;
                 for memory in reader {
                     let memory = memory?;
                     info.memory = Some(MemoryDef {
@@ -329,6 +334,44 @@ pub(crate) fn read<'a>(
         return Err(TranslateError::UnresolvedImports(missing));
     }
     Ok(info)
+}
+
+/// Rejects 32-bit memory limits encoded in more than five LEB128 bytes, which `wasmparser`
+/// (reading them as 64-bit numbers) lets through.
+fn check_memory_limits(section: &[u8], start: u64) -> Result<(), TranslateError> {
+    let mut pos = 0usize;
+    // Reads one LEB128 number and returns its encoded length.
+    let leb = |pos: &mut usize| -> Option<usize> {
+        let begin = *pos;
+        loop {
+            let byte = *section.get(*pos)?;
+            *pos += 1;
+            if byte & 0x80 == 0 {
+                return Some(*pos - begin);
+            }
+        }
+    };
+    let Some(_) = leb(&mut pos) else {
+        return Ok(());
+    };
+    while pos < section.len() {
+        let flags = section[pos];
+        pos += 1;
+        let fields = if flags & 1 != 0 { 2 } else { 1 };
+        for _ in 0..fields {
+            let at = pos;
+            let Some(len) = leb(&mut pos) else {
+                return Ok(());
+            };
+            if flags & 0x04 == 0 && len > 5 {
+                return Err(TranslateError::Invalid {
+                    message: "integer representation too long".into(),
+                    offset: start + at as u64,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The error for a wasm feature DotVM does not implement.

@@ -311,6 +311,8 @@ struct Script {
     named: HashMap<String, usize>,
     last: Option<usize>,
     registered: HashMap<(String, String), HostImport>,
+    /// Every `register`: the name and the instance, in order.
+    registrations: Vec<(String, usize)>,
     /// Registered functions: `(module, name)` → (instance, function).
     functions: HashMap<(String, String), (usize, u32)>,
 }
@@ -345,6 +347,7 @@ impl Script {
             last: None,
             registered: HashMap::new(),
             functions: HashMap::new(),
+            registrations: Vec::new(),
         }
     }
 
@@ -366,7 +369,8 @@ impl Script {
     }
 
     /// Translates and instantiates `binary`, running its initializer.
-    fn instantiate(&self, binary: &[u8]) -> Result<Inst, Failure> {
+    fn instantiate(&mut self, binary: &[u8]) -> Result<Inst, Failure> {
+        self.refresh_registrations();
         let imports = host::Imports {
             registered: &self.registered,
         };
@@ -484,6 +488,14 @@ impl Script {
         }
     }
 
+    /// Recomputes what registered instances provide (memory and table sizes and global
+    /// values change as they run).
+    fn refresh_registrations(&mut self) {
+        for (name, index) in self.registrations.clone() {
+            self.register(&name, index);
+        }
+    }
+
     /// Makes the exports of instance `index` importable under `name`.
     fn register(&mut self, name: &str, index: usize) {
         let inst = self.instances[index].borrow();
@@ -563,6 +575,7 @@ impl Script {
             }
             WastDirective::Register { name, module, .. } => match self.instance_index(*module) {
                 Some(index) => {
+                    self.registrations.push((name.to_string(), index));
                     self.register(name, index);
                     Outcome::Pass
                 }
