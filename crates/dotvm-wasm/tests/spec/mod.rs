@@ -86,7 +86,18 @@ pub(crate) fn main() -> i32 {
         }
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let skip = skip_reason(&skips, name);
-        let results = run_file(name, &text, &archs, &levels, skip.as_deref(), verbose);
+        let prefix = format!("{name}:");
+        let skipped_lines: Vec<usize> = skips
+            .iter()
+            .filter_map(|(pattern, _)| pattern.strip_prefix(&prefix)?.parse().ok())
+            .collect();
+        let file = File {
+            name,
+            text: &text,
+            skip: skip.as_deref(),
+            skipped_lines: &skipped_lines,
+        };
+        let results = run_file(&file, &archs, &levels, verbose);
         for (config, tally) in results {
             totals.entry(config).or_default().add(tally);
         }
@@ -123,7 +134,8 @@ fn suite_dir() -> Option<PathBuf> {
     .find(|d| d.is_dir())
 }
 
-/// `(pattern, reason)` pairs from `spec_skips.txt`; a pattern ending in `*` is a prefix.
+/// `(pattern, reason)` pairs from `spec_skips.txt`: a file name, a prefix ending in `*`,
+/// or `file.wast:LINE` for the one directive starting on that line.
 fn read_skips() -> Vec<(String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec_skips.txt");
     std::fs::read_to_string(path)
@@ -149,15 +161,24 @@ fn skip_reason(skips: &[(String, String)], file: &str) -> Option<String> {
         .map(|(_, reason)| reason.clone())
 }
 
+/// A script file and what of it is skipped.
+struct File<'f> {
+    name: &'f str,
+    text: &'f str,
+    /// Why the whole file is skipped, if it is.
+    skip: Option<&'f str>,
+    /// 1-based lines of single directives that are skipped.
+    skipped_lines: &'f [usize],
+}
+
 /// Runs one file in every configuration.
 fn run_file(
-    name: &str,
-    text: &str,
+    file: &File<'_>,
     archs: &[Arch],
     levels: &[u8],
-    skip: Option<&str>,
     verbose: bool,
 ) -> Vec<((Arch, u8), Tally)> {
+    let (name, text, skip) = (file.name, file.text, file.skip);
     let mut lexer = Lexer::new(text);
     lexer.allow_confusing_unicode(true);
     let configs = archs
@@ -210,13 +231,18 @@ fn run_file(
         let mut tally = Tally::default();
         let mut shown = 0;
         for (directive, binary) in wast.directives.iter().zip(&binaries) {
-            match script.run(directive, binary.as_ref()) {
+            let (line, _) = directive.span().linecol_in(text);
+            let outcome = if file.skipped_lines.contains(&(line + 1)) {
+                Outcome::Skip
+            } else {
+                script.run(directive, binary.as_ref())
+            };
+            match outcome {
                 Outcome::Pass => tally.passed += 1,
-                Outcome::Skip(_) => tally.skipped += 1,
+                Outcome::Skip => tally.skipped += 1,
                 Outcome::Fail(why) => {
                     tally.failed += 1;
                     if verbose || shown < FAILURES_SHOWN {
-                        let (line, _) = directive.span().linecol_in(text);
                         println!("{name}:{} [{arch} -O{level}]: {why}", line + 1);
                         shown += 1;
                     }
@@ -253,8 +279,8 @@ fn encode_directive(directive: &mut WastDirective<'_>) -> Option<Result<Vec<u8>,
 enum Outcome {
     Pass,
     Fail(String),
-    #[allow(dead_code)]
-    Skip(String),
+    /// Listed in `spec_skips.txt`.
+    Skip,
 }
 
 /// An instantiated module of the script.
