@@ -237,12 +237,7 @@ fn linking_sections_round_trip() {
     let bytes = write_module(&module);
     assert_eq!(read_module(&bytes), Ok(module.clone()));
     // Each linking section is present only when it has content.
-    for (strip, sections) in [
-        (0usize, 6u32),
-        (1, 5),
-        (2, 4),
-        (3, 3),
-    ] {
+    for (strip, sections) in [(0usize, 6u32), (1, 5), (2, 4), (3, 3)] {
         let mut m = module.clone();
         if strip >= 1 {
             m.imports.clear();
@@ -255,7 +250,10 @@ fn linking_sections_round_trip() {
             m.elements.clear();
         }
         let bytes = write_module(&m);
-        assert_eq!(u32::from_le_bytes(bytes[16..20].try_into().unwrap()), sections);
+        assert_eq!(
+            u32::from_le_bytes(bytes[16..20].try_into().unwrap()),
+            sections
+        );
         assert_eq!(read_module(&bytes), Ok(m));
     }
 }
@@ -273,6 +271,9 @@ fn malformed_linking_sections_are_rejected() {
     let mut bad = bytes.clone();
     bad[offset + 4] = 7;
     let err = read_module(&bad).unwrap_err();
-    assert!(err.to_string().contains("unknown reference kind 0x07"), "{err}");
+    assert!(
+        err.to_string().contains("unknown reference kind 0x07"),
+        "{err}"
+    );
     assert!(err.to_string().contains("tables[0].kind"), "{err}");
 }

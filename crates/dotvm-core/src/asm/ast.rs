@@ -98,7 +98,7 @@ pub(super) enum OperandSrc {
     /// The targets of a jump table, the default last.
     Targets(Vec<TargetSrc>),
     /// Two numbers (the opcode says what they mean).
-    Pair(ValueAt, ValueAt),
+    Pair(Box<(ValueAt, ValueAt)>),
 }
 
 /// One target of a jump table.

@@ -465,9 +465,9 @@ impl<'a> Builder<'a> {
                     | OperandKind::Import,
                     OperandSrc::Value(v),
                 ) => Operand::Index(self.unsigned(v, u32::MAX.into(), "an index")? as u32),
-                (OperandKind::Pair, OperandSrc::Pair(a, b)) => Operand::Pair(
-                    self.unsigned(a, u32::MAX.into(), "an index or count")? as u32,
-                    self.unsigned(b, u32::MAX.into(), "an index or count")? as u32,
+                (OperandKind::Pair, OperandSrc::Pair(pair)) => Operand::Pair(
+                    self.unsigned(&pair.0, u32::MAX.into(), "an index or count")? as u32,
+                    self.unsigned(&pair.1, u32::MAX.into(), "an index or count")? as u32,
                 ),
                 (OperandKind::Targets, OperandSrc::Targets(targets)) => {
                     // Operand bytes: the u32 count, then one u32 per target.

@@ -236,7 +236,7 @@ impl Parser {
             OperandKind::Pair => {
                 let first = value(cursor, &token)?;
                 let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;
-                OperandSrc::Pair(first, value(cursor, &second)?)
+                OperandSrc::Pair(Box::new((first, value(cursor, &second)?)))
             }
             OperandKind::Targets => {
                 let mut targets = vec![target(cursor, &token)?];

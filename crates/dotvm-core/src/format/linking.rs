@@ -253,7 +253,11 @@ pub(super) fn read_imports(cur: &mut Cursor<'_>) -> Result<Vec<Import>, FormatEr
 }
 
 /// Reads the count of a list section the writer omits when empty.
-fn non_empty(cur: &mut Cursor<'_>, id: SectionId, min_item_len: usize) -> Result<usize, FormatError> {
+fn non_empty(
+    cur: &mut Cursor<'_>,
+    id: SectionId,
+    min_item_len: usize,
+) -> Result<usize, FormatError> {
     let at = cur.pos();
     let field = Field::new(id.name()).leaf("count");
     let count = cur.count(field, min_item_len)?;

@@ -4,8 +4,8 @@
 use super::cursor::Cursor;
 use super::error::{Field, FormatError};
 use super::section::SectionId;
-use super::{linking, sections};
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
+use super::{linking, sections};
 use crate::arch::Arch;
 use crate::module::{Memory, Module};
 use std::ops::Range;
