@@ -264,7 +264,7 @@ fn read_section_table(cur: &mut Cursor<'_>, file_len: usize) -> Result<SectionTa
             FormatError::new(
                 at,
                 f.leaf("id"),
-                format!("unknown section id 0x{byte:02X} (expected 0x01..0x07)"),
+                format!("unknown section id 0x{byte:02X} (expected 0x01..0x0B)"),
             )
         })?;
         if let Some((j, prev, _)) = &previous
