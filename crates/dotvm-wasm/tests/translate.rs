@@ -236,3 +236,53 @@ fn indirect_calls_check_the_type_and_the_element() {
         TrapKind::UndefinedElement
     );
 }
+
+/// A host resolver that keeps every `env` function as a host import.
+struct EnvImports;
+
+impl dotvm_wasm::ImportResolver for EnvImports {
+    fn resolve(&self, module: &str, _name: &str) -> Option<dotvm_wasm::HostImport> {
+        (module == "env").then(|| dotvm_wasm::HostImport::Function {
+            params: vec![dotvm_core::module::SigType::I32],
+            results: Vec::new(),
+        })
+    }
+}
+
+#[test]
+fn translated_modules_survive_disassembly_and_reassembly() {
+    let text = r#"
+    (module
+      (import "env" "log" (func $log (param i32)))
+      (type $t (func (param i64 funcref) (result externref)))
+      (table 4 8 funcref)
+      (table 1 externref)
+      (memory 1)
+      (elem (i32.const 1) func $a $b)
+      (elem funcref (ref.null func) (ref.func $a))
+      (data "passive bytes")
+      (data (i32.const 16) "active")
+      (global $g (mut i64) (i64.const -5))
+      (func $a (param i32) (call $log (local.get 0)))
+      (func $b (export "b") (param i32) (result i32)
+        (block $out (result i32)
+          (br_table 0 $out (i32.const 3) (local.get 0)))
+        (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 4))
+        (data.drop 0)
+        (table.init 0 1 (i32.const 0) (i32.const 0) (i32.const 1))
+        (elem.drop 1)
+        (call_indirect (param i32) (i32.const 7) (i32.const 1))))
+    "#;
+    for arch in [Arch::Arch32, Arch::Arch64, Arch::Arch256] {
+        for level in [0, 2] {
+            let module = translate_with(&wasm(text), &options(arch, level), &EnvImports)
+                .expect("translates")
+                .module;
+            assert_eq!(module.imports.len(), 1);
+            let text = dotvm_core::disasm::disassemble(&module);
+            let back = dotvm_core::asm::assemble(&text, "t.dasm", &Default::default())
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(back, module, "{arch} -O{level}\n{text}");
+        }
+    }
+}

@@ -48,7 +48,11 @@ pub(super) fn build(program: &Program, file: &str, line_table: bool) -> Result<M
         memory,
         exports,
         debug,
-        ..Module::default()
+        types: program.types.clone(),
+        tables: program.tables.clone(),
+        elements: program.elements.clone(),
+        data: program.passive.clone(),
+        imports: program.imports.clone(),
     };
     for (index, decl) in program.functions.iter().enumerate() {
         if decl.max_stack.is_none() {
@@ -519,7 +523,7 @@ impl<'a> Builder<'a> {
             locals,
             max_stack: decl.max_stack.unwrap_or(0),
             code,
-            ty: None,
+            ty: decl.ty,
         })
     }
 
