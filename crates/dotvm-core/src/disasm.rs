@@ -331,9 +331,12 @@ fn render_linking(m: &Module, out: &mut String) {
         RefKind::Func => "funcref",
         RefKind::Extern => "externref",
     };
-    if !(m.types.is_empty() && m.tables.is_empty() && m.elements.is_empty())
-        || !(m.data.is_empty() && m.imports.is_empty())
-    {
+    let empty = m.types.is_empty()
+        && m.tables.is_empty()
+        && m.elements.is_empty()
+        && m.data.is_empty()
+        && m.imports.is_empty();
+    if !empty {
         out.push('\n');
     }
     for ty in &m.types {
