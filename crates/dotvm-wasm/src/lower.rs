@@ -14,6 +14,7 @@ use crate::numeric::{memory_access, numeric};
 use dotvm_core::Arch;
 use dotvm_core::instruction::Operand;
 use dotvm_core::isa::{Opcode, StackEffect, ValType as SlotType};
+use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidatorAllocations, Operator, ValType};
 
 /// What opened a control frame.
@@ -320,25 +321,26 @@ impl Lowering<'_, '_, '_> {
             self.code.items.push(Item::Table(labels));
             return;
         }
-        let mut trampolines: Vec<(u32, Label)> = Vec::new();
+        // One trampoline per distinct target that needs values dropped, in first-use order.
+        let mut trampolines: Vec<(Label, Option<(Label, u32, u32)>)> = Vec::new();
+        let mut by_depth: HashMap<u32, Label> = HashMap::new();
         let mut labels = Vec::with_capacity(depths.len());
-        for (&depth, plan) in depths.iter().zip(&plans) {
+        for (&depth, &plan) in depths.iter().zip(&plans) {
             match plan {
-                Some((label, 0, _)) => labels.push(*label),
-                _ => match trampolines.iter().find(|(d, _)| *d == depth) {
-                    Some((_, t)) => labels.push(*t),
-                    None => {
+                Some((label, 0, _)) => labels.push(label),
+                _ => {
+                    let t = *by_depth.entry(depth).or_insert_with(|| {
                         let t = self.code.label();
-                        trampolines.push((depth, t));
-                        labels.push(t);
-                    }
-                },
+                        trampolines.push((t, plan));
+                        t
+                    });
+                    labels.push(t);
+                }
             }
         }
         self.code.items.push(Item::Table(labels));
-        for (depth, t) in trampolines {
+        for (t, plan) in trampolines {
             self.code.place(t);
-            let plan = plans[depths.iter().position(|&d| d == depth).unwrap_or(0)];
             match plan {
                 None => self.code.simple(Opcode::Ret),
                 Some((label, drop, keep)) => {
