@@ -343,7 +343,7 @@ instruction_table! {
     0x5B Store32     "STORE32"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 32 bits of v at addr+offset";
     0x5C Store64     "STORE64"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 64 bits of v at addr+offset";
     0x5D Store       "STORE"       Offset fx(&[W, W], &[]), Memory "addr v -- store the whole word v at addr+offset";
-    0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory is exhausted";
+    0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory (or the live-block allowance: one per 64 bytes of maximum memory) is exhausted";
     0x61 Free        "FREE"        None   fx(&[W], &[]), Memory "addr -- release a block from ALLOC; traps on any other address";
     0x62 MemorySize  "MEMORY_SIZE" None   fx(&[], &[W]), Memory "-- memory size in 64 KiB pages";
     0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";

@@ -101,7 +101,15 @@ fn render_text(report: &Value) -> String {
         "entry           {}",
         name_or_index(&entry["name"], &entry["index"])
     );
-    let _ = writeln!(out, "debug info      {}", report["debug_info"]);
+    let _ = writeln!(
+        out,
+        "debug info      {}",
+        if report["debug_info"] == true {
+            "yes"
+        } else {
+            "no"
+        }
+    );
     let _ = writeln!(out, "file size       {} bytes", report["file_bytes"]);
     let _ = writeln!(out, "\nsections:");
     for s in report["sections"].as_array().into_iter().flatten() {

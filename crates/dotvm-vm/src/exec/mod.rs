@@ -158,10 +158,12 @@ pub(crate) fn run_program<W: Word>(
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
+    // Every address must fit the word: on Arch32 memory stops at 4 GiB.
+    let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
     let memory = LinearMemory::with_contents(
         module.memory.initial_pages,
         module.memory.max_pages,
-        limits.memory_bytes,
+        limits.memory_bytes.min(address_space),
         &program.ro,
         segments,
     )
