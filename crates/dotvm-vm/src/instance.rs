@@ -4,6 +4,7 @@
 use crate::error::{LoadError, RunError};
 use crate::exec::session::{self, Completion, Saved};
 use crate::host::Host;
+use crate::imports::HostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{Program, load};
@@ -57,6 +58,8 @@ macro_rules! with_parts {
 struct Parts<W> {
     program: Program<W>,
     saved: Option<Saved<W>>,
+    /// The host of every call (default capabilities).
+    host: Host,
 }
 
 impl<W: Word> Parts<W> {
@@ -66,6 +69,7 @@ impl<W: Word> Parts<W> {
         Ok(Parts {
             program,
             saved: Some(saved),
+            host: Host::default(),
         })
     }
 
@@ -73,7 +77,7 @@ impl<W: Word> Parts<W> {
         &mut self,
         limits: &Limits,
         io: &mut dyn Io,
-        host: &mut dyn Host,
+        imports: &mut dyn HostFunctions,
         func: u32,
         args: &[Imm],
     ) -> Result<CallOutcome, RunError> {
@@ -91,7 +95,8 @@ impl<W: Word> Parts<W> {
             &self.program,
             limits,
             io,
-            host,
+            &mut self.host,
+            imports,
             &mut self.saved,
             func,
             &args,
@@ -121,7 +126,7 @@ impl Instance {
         })
     }
 
-    /// Calls function `func` with one word per parameter slot; `host` answers the
+    /// Calls function `func` with one word per parameter slot; `imports` answers the
     /// module's `CALL_HOST`s. Memory, globals and tables keep every change, also when the
     /// call traps.
     pub fn call(
@@ -129,9 +134,9 @@ impl Instance {
         func: u32,
         args: &[Imm],
         io: &mut dyn Io,
-        host: &mut dyn Host,
+        imports: &mut dyn HostFunctions,
     ) -> Result<CallOutcome, RunError> {
-        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, host, func, args))
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, imports, func, args))
     }
 
     /// The linear memory as it is between calls.

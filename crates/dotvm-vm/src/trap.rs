@@ -34,6 +34,13 @@ pub enum TrapKind {
     },
     /// A system call failed on the host side (I/O error).
     Host(String),
+    /// A system call without an error result needs a capability the run was not granted.
+    Denied {
+        /// The system call's name.
+        call: &'static str,
+        /// The capability's name.
+        capability: &'static str,
+    },
     /// A table access (or a table range of a bulk table operation) outside the table.
     TableOutOfBounds,
     /// `CALL_INDIRECT` with an element index outside the table.
@@ -62,6 +69,10 @@ impl fmt::Display for TrapKind {
             TrapKind::Unreachable => f.write_str("unreachable executed"),
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
+            TrapKind::Denied { call, capability } => write!(
+                f,
+                "denied: {call} (the `{capability}` capability is not granted)"
+            ),
             TrapKind::TableOutOfBounds => f.write_str("out of bounds table access"),
             TrapKind::UndefinedElement => f.write_str("undefined element"),
             TrapKind::UninitializedElement => f.write_str("uninitialized element"),

@@ -3,7 +3,10 @@
 
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
-use dotvm_vm::{BufferIo, CallOutcome, Host, Instance, Limits, NoHost, RunError, TrapKind, run};
+use dotvm_vm::{
+    BufferIo, CallOutcome, HostFunctions, Instance, Limits, NoHostFunctions, RunError, TrapKind,
+    run,
+};
 
 /// Assembles `source` for `arch` and verifies it.
 fn program(source: &str, arch: Arch) -> Verified {
@@ -198,7 +201,7 @@ fn passive_data_copies_until_dropped() {
 /// Adds its two argument slots.
 struct Adder;
 
-impl Host for Adder {
+impl HostFunctions for Adder {
     fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
         assert_eq!(import, 0);
         Ok(vec![args[0] + args[1]])
@@ -226,7 +229,7 @@ fn host_imports_call_the_embedder() {
             .expect("runs");
         assert_eq!(outcome, CallOutcome::Returned(vec![Imm::from(42u64)]));
         let err = instance
-            .call(entry, &[], &mut BufferIo::default(), &mut NoHost)
+            .call(entry, &[], &mut BufferIo::default(), &mut NoHostFunctions)
             .unwrap_err();
         assert!(matches!(
             err.trap().map(|t| &t.kind),

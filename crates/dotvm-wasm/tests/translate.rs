@@ -4,7 +4,7 @@
 use dotvm_core::instruction::{Instruction, Operand};
 use dotvm_core::isa::Opcode;
 use dotvm_core::{Arch, Imm, Verified};
-use dotvm_vm::{BufferIo, CallOutcome, Instance, Limits, NoHost, RunError, TrapKind};
+use dotvm_vm::{BufferIo, CallOutcome, Instance, Limits, NoHostFunctions, RunError, TrapKind};
 use dotvm_wasm::{
     ExportKind, TranslateError, TranslateOptions, Translation, translate, translate_with,
 };
@@ -36,7 +36,7 @@ fn instantiate(text: &str, arch: Arch, level: u8) -> (Instance, Translation) {
             translation.module.entry,
             &[],
             &mut BufferIo::default(),
-            &mut NoHost,
+            &mut NoHostFunctions,
         )
         .expect("initializes");
     (instance, translation)
@@ -56,7 +56,7 @@ fn call(
         .expect("export exists")
         .index;
     let args: Vec<Imm> = args.iter().map(|&a| Imm::from(a)).collect();
-    match instance.call(func, &args, &mut BufferIo::default(), &mut NoHost)? {
+    match instance.call(func, &args, &mut BufferIo::default(), &mut NoHostFunctions)? {
         CallOutcome::Returned(slots) => Ok(slots.iter().map(|s| s.as_limbs()[0]).collect()),
         CallOutcome::Exited(code) => panic!("exited with {code}"),
     }

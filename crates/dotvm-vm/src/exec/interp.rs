@@ -20,13 +20,13 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
+use super::syscall::{self, Flow, HostAccess};
+use super::typed;
 use super::{Exit, Frame, Machine, Mode};
-use super::{syscall, typed};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
-use dotvm_core::syscall::Syscall;
 use std::ptr;
 
 /// Evaluates a comparison.
@@ -447,30 +447,26 @@ pub(super) fn execute<W: Word, M: Mode>(
                 let dst = check!(address(dst, len));
                 check!(m.memory.fill(dst, byte.low_u64() as u8, len));
             }
-            Op::Syscall(call) => match call {
-                Syscall::Exit => {
-                    let code = pop!();
-                    save!(ip - 1);
-                    return Ok(Exit::Finished(code.low_u64() as u32 as i32));
+            Op::Syscall(call) => {
+                let count = syscall::param_slots::<W>(call);
+                let mut slots = [W::ZERO; syscall::MAX_PARAM_SLOTS];
+                for slot in slots[..count].iter_mut().rev() {
+                    *slot = pop!();
                 }
-                Syscall::PrintInt => check!(syscall::print_int(m.io, pop!())),
-                Syscall::PrintUint => check!(syscall::print_uint(m.io, pop!())),
-                Syscall::PrintChar => check!(syscall::print_char(m.io, pop!())),
-                Syscall::PrintBytes => {
-                    let len = pop!();
-                    let addr = pop!();
-                    check!(syscall::print_bytes(&m.memory, m.io, addr, len));
+                let mut access = HostAccess {
+                    host: &mut *m.host,
+                    io: &mut *m.io,
+                    memory: &mut m.memory,
+                };
+                match check!(syscall::dispatch(&mut access, call, &slots[..count])) {
+                    Flow::Continue => {}
+                    Flow::Push(value) => push!(value),
+                    Flow::Exit(code) => {
+                        save!(ip - 1);
+                        return Ok(Exit::Finished(code));
+                    }
                 }
-                Syscall::ReadStdin => {
-                    let cap = pop!();
-                    let addr = pop!();
-                    push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
-                }
-                other => fault!(TrapKind::Host(format!(
-                    "system call `{}` has no host implementation yet",
-                    other.name()
-                ))),
-            },
+            }
             Op::JmpTable(k) => {
                 let index = pop!().low_u64() as u32 as usize;
                 // SAFETY: the loader made `k` index this function's jump tables.
@@ -493,7 +489,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 for _ in 0..params {
                     let _ = pop!();
                 }
-                let values = check!(m.host.call_import(import, &args));
+                let values = check!(m.imports.call_import(import, &args));
                 if values.len() != results as usize {
                     fault!(TrapKind::Host(format!(
                         "import {import} returned {} slots, its type has {results}",

@@ -12,10 +12,12 @@ pub(crate) mod session;
 mod syscall;
 mod table;
 mod typed;
+mod wasi;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
-use crate::host::{Host, NoHost};
+use crate::host::Host;
+use crate::imports::{HostFunctions, NoHostFunctions};
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -55,8 +57,9 @@ struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
+    host: &'a mut Host,
     /// The embedder's functions for `CALL_HOST`.
-    host: &'a mut dyn Host,
+    imports: &'a mut dyn HostFunctions,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -155,6 +158,7 @@ pub(crate) fn run_program<W: Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
@@ -173,7 +177,8 @@ pub(crate) fn run_program<W: Word>(
         program,
         limits,
         io,
-        host: &mut NoHost,
+        host,
+        imports: &mut NoHostFunctions,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),

@@ -7,6 +7,7 @@ use crate::allocator::{Allocator, heap_base};
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
 use crate::host::Host;
+use crate::imports::HostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::Program;
@@ -81,7 +82,8 @@ pub(crate) fn call<W: Word>(
     program: &Program<W>,
     limits: &Limits,
     io: &mut dyn Io,
-    host: &mut dyn Host,
+    host: &mut Host,
+    imports: &mut dyn HostFunctions,
     saved: &mut Option<Saved<W>>,
     func: u32,
     args: &[W],
@@ -99,6 +101,7 @@ pub(crate) fn call<W: Word>(
         limits,
         io,
         host,
+        imports,
         stack: state.stack,
         frames: Vec::with_capacity(64),
         globals: state.globals,

@@ -7,7 +7,7 @@ mod values;
 use dotvm_core::Imm;
 use dotvm_core::module::SigType;
 use dotvm_core::{Arch, Verified};
-use dotvm_vm::Host;
+use dotvm_vm::HostFunctions;
 use dotvm_vm::{BufferIo, CallOutcome, Instance, Limits, RunError, TrapKind};
 use dotvm_wasm::{ExportKind, HostImport, TranslateError, TranslateOptions, Translation};
 use std::cell::RefCell;
@@ -302,7 +302,7 @@ struct Linker<'s> {
 /// Nested cross-instance calls allowed before the call counts as exhausted.
 const MAX_LINK_DEPTH: usize = 64;
 
-impl Host for Linker<'_> {
+impl HostFunctions for Linker<'_> {
     fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
         let (index, func) = self.links[import as usize];
         if self.depth >= MAX_LINK_DEPTH {
