@@ -17,6 +17,10 @@ use dotvm_core::isa::{Opcode, StackEffect, ValType as SlotType};
 use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidatorAllocations, Operator, ValType};
 
+/// How to branch to a block: `None` returns from the function, otherwise the label to jump
+/// to and the slots to drop from under the `keep` slots of the branch's values.
+type Plan = Option<(Label, u32, u32)>;
+
 /// What opened a control frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -260,7 +264,7 @@ impl Lowering<'_, '_, '_> {
 
     /// How to branch to the frame `depth` levels out: `None` for a return, else the label
     /// and the (drop, keep) slot counts.
-    fn branch_plan(&mut self, depth: u32) -> Option<(Label, u32, u32)> {
+    fn branch_plan(&mut self, depth: u32) -> Plan {
         let index = self.frames.len() - 1 - depth as usize;
         let frame = &self.frames[index];
         if frame.kind == Kind::Function {
@@ -322,7 +326,7 @@ impl Lowering<'_, '_, '_> {
             return;
         }
         // One trampoline per distinct target that needs values dropped, in first-use order.
-        let mut trampolines: Vec<(Label, Option<(Label, u32, u32)>)> = Vec::new();
+        let mut trampolines: Vec<(Label, Plan)> = Vec::new();
         let mut by_depth: HashMap<u32, Label> = HashMap::new();
         let mut labels = Vec::with_capacity(depths.len());
         for (&depth, &plan) in depths.iter().zip(&plans) {
