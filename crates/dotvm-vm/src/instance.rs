@@ -2,7 +2,7 @@
 //! for embedders that call a module's functions one by one (the WebAssembly spec runner).
 
 use crate::error::{LoadError, RunError};
-use crate::exec::session::{self, Completion, Saved};
+use crate::exec::session::{self, CallEnv, Completion, Saved};
 use crate::host::Host;
 use crate::imports::HostFunctions;
 use crate::io::Io;
@@ -91,16 +91,13 @@ impl<W: Word> Parts<W> {
                 })
             })
             .collect::<Result<Vec<W>, LoadError>>()?;
-        let completion = session::call(
-            &self.program,
+        let env = CallEnv {
             limits,
             io,
-            &mut self.host,
+            host: &mut self.host,
             imports,
-            &mut self.saved,
-            func,
-            &args,
-        )?;
+        };
+        let completion = session::call(&self.program, env, &mut self.saved, func, &args)?;
         Ok(match completion {
             Completion::Returned(results) => {
                 CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())

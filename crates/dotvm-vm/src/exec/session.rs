@@ -76,18 +76,33 @@ impl<W: Word> Saved<W> {
     }
 }
 
+/// What a call runs with besides the program and its state.
+pub(crate) struct CallEnv<'e> {
+    /// The run's limits (fuel is per call).
+    pub(crate) limits: &'e Limits,
+    /// Standard streams.
+    pub(crate) io: &'e mut dyn Io,
+    /// The WASI host state and capabilities.
+    pub(crate) host: &'e mut Host,
+    /// The embedder's functions for `CALL_HOST`.
+    pub(crate) imports: &'e mut dyn HostFunctions,
+}
+
 /// Calls `func` with `args` (one word per parameter slot) on the saved state, which is
 /// updated whether the call returns or traps.
 pub(crate) fn call<W: Word>(
     program: &Program<W>,
-    limits: &Limits,
-    io: &mut dyn Io,
-    host: &mut Host,
-    imports: &mut dyn HostFunctions,
+    env: CallEnv<'_>,
     saved: &mut Option<Saved<W>>,
     func: u32,
     args: &[W],
 ) -> Result<Completion<W>, RunError> {
+    let CallEnv {
+        limits,
+        io,
+        host,
+        imports,
+    } = env;
     let Some(state) = saved.take() else {
         return Err(LoadError::Inconsistent {
             func: Some(func),
