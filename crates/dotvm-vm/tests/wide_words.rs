@@ -311,3 +311,21 @@ fn exp_and_signextend_examples() {
         assert_eq!(output_of(&code, arch), "3486784401-12852", "{arch}");
     }
 }
+
+#[test]
+fn arch32_memory_stops_at_four_gibibytes() {
+    // Growing from 1 page to 65537 pages (4 GiB + 64 KiB) is refused on Arch32 even when the
+    // run's limit is higher, so every address fits a 32-bit word; the request is refused
+    // before any memory is allocated.
+    let code = Code::new()
+        .push(65536)
+        .op(Opcode::MemoryGrow)
+        .sys(Syscall::PrintInt);
+    let limits = dotvm_vm::Limits {
+        memory_bytes: u64::MAX,
+        ..dotvm_vm::Limits::default()
+    };
+    let (result, io) = run_with(on_arch(&code, Arch::Arch32), &limits, b"");
+    result.unwrap();
+    assert_eq!(io.output_text(), "-1");
+}

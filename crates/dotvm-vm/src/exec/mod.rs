@@ -17,6 +17,7 @@ mod wasi;
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
 use crate::host::Host;
+use crate::imports::{HostFunctions, NoHostFunctions};
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -57,6 +58,8 @@ struct Machine<'a, W> {
     limits: &'a Limits,
     io: &'a mut dyn Io,
     host: &'a mut Host,
+    /// The embedder's functions for `CALL_HOST`.
+    imports: &'a mut dyn HostFunctions,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -159,10 +162,12 @@ pub(crate) fn run_program<W: Word>(
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
+    // Every address must fit the word: on Arch32 memory stops at 4 GiB.
+    let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
     let memory = LinearMemory::with_contents(
         module.memory.initial_pages,
         module.memory.max_pages,
-        limits.memory_bytes,
+        limits.memory_bytes.min(address_space),
         &program.ro,
         segments,
     )
@@ -173,6 +178,7 @@ pub(crate) fn run_program<W: Word>(
         limits,
         io,
         host,
+        imports: &mut NoHostFunctions,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),

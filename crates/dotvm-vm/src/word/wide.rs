@@ -47,7 +47,7 @@ macro_rules! wide_word {
                 if rhs.is_zero() {
                     return Err(DivError::DivideByZero);
                 }
-                if self == min_signed::<$u>() && rhs == Self::ALL_ONES {
+                if self == min_signed() && rhs == Self::ALL_ONES {
                     return Err(DivError::Overflow);
                 }
                 let quotient = magnitude(self) / magnitude(rhs);
@@ -86,7 +86,7 @@ macro_rules! wide_word {
 
             #[inline]
             fn lt_s(self, rhs: Self) -> bool {
-                let flip = min_signed::<$u>();
+                let flip = min_signed();
                 (self ^ flip) < (rhs ^ flip)
             }
 
@@ -196,8 +196,10 @@ wide_word!(U256, U512);
 wide_word!(U512, Uint<1024, 16>);
 
 /// The most negative signed value: only the sign bit set.
-fn min_signed<W: Word>() -> W {
-    W::ONE.shl(W::from_u64(u64::from(W::BITS) - 1))
+const fn min_signed<const BITS: usize, const LIMBS: usize>() -> Uint<BITS, LIMBS> {
+    let mut limbs = [0u64; LIMBS];
+    limbs[LIMBS - 1] = 1 << ((BITS - 1) % 64);
+    Uint::from_limbs(limbs)
 }
 
 /// The absolute value of a two's-complement word, as an unsigned word (`|MIN| = MIN`).
