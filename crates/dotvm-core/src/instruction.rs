@@ -15,8 +15,9 @@ pub enum Operand {
     None,
     /// For [`OperandKind::Imm`].
     Imm(Imm),
-    /// For [`OperandKind::Const`], [`OperandKind::Local`], [`OperandKind::Global`] and
-    /// [`OperandKind::Func`].
+    /// For [`OperandKind::Const`], [`OperandKind::Local`], [`OperandKind::Global`],
+    /// [`OperandKind::Func`], [`OperandKind::Table`], [`OperandKind::Elem`],
+    /// [`OperandKind::Data`] and [`OperandKind::Import`].
     Index(u32),
     /// For [`OperandKind::Target`]: byte offset from the start of the function.
     Target(u32),
@@ -26,6 +27,11 @@ pub enum Operand {
     Depth(u8),
     /// For [`OperandKind::Syscall`].
     Syscall(u16),
+    /// For [`OperandKind::Targets`]: byte offsets from the start of the function, the
+    /// default target last (never empty).
+    Targets(Vec<u32>),
+    /// For [`OperandKind::Pair`].
+    Pair(u32, u32),
 }
 
 /// One instruction: an opcode and its operand.
@@ -62,6 +68,12 @@ pub enum DecodeError {
     ImmediateTooLong {
         /// Declared length.
         len: u8,
+        /// Where the instruction starts.
+        pc: u32,
+    },
+    /// A jump table with no targets (it needs at least the default).
+    #[error("jump table at pc {pc} has no targets (it needs at least the default)")]
+    EmptyJumpTable {
         /// Where the instruction starts.
         pc: u32,
     },
@@ -103,6 +115,16 @@ impl Instruction {
             }
             Operand::Depth(d) => out.push(*d),
             Operand::Syscall(n) => out.extend_from_slice(&n.to_le_bytes()),
+            Operand::Targets(targets) => {
+                out.extend_from_slice(&(targets.len() as u32).to_le_bytes());
+                for t in targets {
+                    out.extend_from_slice(&t.to_le_bytes());
+                }
+            }
+            Operand::Pair(a, b) => {
+                out.extend_from_slice(&a.to_le_bytes());
+                out.extend_from_slice(&b.to_le_bytes());
+            }
         }
     }
 
@@ -118,8 +140,9 @@ impl Instruction {
         let start = pc as usize;
         let mut cursor = start;
         let mut take = |n: usize, what: &'static str| -> Result<&[u8], DecodeError> {
-            let bytes = code
-                .get(cursor..cursor + n)
+            let bytes = cursor
+                .checked_add(n)
+                .and_then(|end| code.get(cursor..end))
                 .ok_or(DecodeError::Truncated { what, pc })?;
             cursor += n;
             Ok(bytes)
@@ -148,15 +171,35 @@ impl Instruction {
                 full[..bytes.len()].copy_from_slice(bytes);
                 Operand::Imm(Imm::from_le_bytes(full))
             }
-            OperandKind::Const | OperandKind::Local | OperandKind::Global | OperandKind::Func => {
-                Operand::Index(u32_operand(take(4, "operand")?))
-            }
+            OperandKind::Const
+            | OperandKind::Local
+            | OperandKind::Global
+            | OperandKind::Func
+            | OperandKind::Table
+            | OperandKind::Elem
+            | OperandKind::Data
+            | OperandKind::Import => Operand::Index(u32_operand(take(4, "operand")?)),
             OperandKind::Target => Operand::Target(u32_operand(take(4, "operand")?)),
             OperandKind::Offset => Operand::Offset(u32_operand(take(4, "operand")?)),
             OperandKind::Depth => Operand::Depth(take(1, "operand")?[0]),
             OperandKind::Syscall => {
                 let b = take(2, "operand")?;
                 Operand::Syscall(u16::from_le_bytes([b[0], b[1]]))
+            }
+            OperandKind::Targets => {
+                let count = u32_operand(take(4, "operand")?);
+                if count == 0 {
+                    return Err(DecodeError::EmptyJumpTable { pc });
+                }
+                // Each target takes 4 bytes, so a count beyond the code left is truncated
+                // before anything is allocated for it.
+                let bytes = take((count as usize).saturating_mul(4), "operand")?;
+                Operand::Targets(bytes.chunks_exact(4).map(u32_operand).collect())
+            }
+            OperandKind::Pair => {
+                let a = u32_operand(take(4, "operand")?);
+                let b = u32_operand(take(4, "operand")?);
+                Operand::Pair(a, b)
             }
         };
         Ok((Instruction { opcode, operand }, cursor - start))
@@ -190,6 +233,13 @@ impl fmt::Display for Instruction {
                 Some(call) => write!(f, " {}", call.name()),
                 None => write!(f, " {n}"),
             },
+            Operand::Targets(targets) => {
+                for t in targets {
+                    write!(f, " @{t}")?;
+                }
+                Ok(())
+            }
+            Operand::Pair(a, b) => write!(f, " {a} {b}"),
         }
     }
 }
@@ -207,7 +257,13 @@ mod tests {
                 OperandKind::Const
                 | OperandKind::Local
                 | OperandKind::Global
-                | OperandKind::Func => Operand::Index(7),
+                | OperandKind::Func
+                | OperandKind::Table
+                | OperandKind::Elem
+                | OperandKind::Data
+                | OperandKind::Import => Operand::Index(7),
+                OperandKind::Targets => Operand::Targets(vec![8, 16, 0]),
+                OperandKind::Pair => Operand::Pair(2, 9),
                 OperandKind::Target => Operand::Target(40),
                 OperandKind::Offset => Operand::Offset(16),
                 OperandKind::Depth => Operand::Depth(3),
@@ -263,6 +319,17 @@ mod tests {
         assert_eq!(
             Instruction::decode(&[0x10, 2, 1, 0], 0),
             Err(DecodeError::NonCanonicalImmediate { pc: 0 })
+        );
+        assert_eq!(
+            Instruction::decode(&[0x08, 0, 0, 0, 0], 0),
+            Err(DecodeError::EmptyJumpTable { pc: 0 })
+        );
+        assert_eq!(
+            Instruction::decode(&[0x08, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4], 0),
+            Err(DecodeError::Truncated {
+                what: "operand",
+                pc: 0
+            })
         );
         assert_eq!(
             Instruction::decode(&[0xF3], 0),

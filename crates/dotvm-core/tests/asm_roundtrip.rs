@@ -455,6 +455,16 @@ fn build_module(raw: RawModule) -> Module {
                 OperandKind::Offset => Operand::Offset((seed >> 8) as u32 * (seed & 1) as u32),
                 OperandKind::Depth => Operand::Depth(seed as u8),
                 OperandKind::Syscall => Operand::Syscall((seed % 8) as u16),
+                OperandKind::Targets => Operand::Targets(
+                    (0..seed % 3 + 1)
+                        .map(|i| (seed >> (8 * i)) as u32)
+                        .collect(),
+                ),
+                OperandKind::Pair => Operand::Pair((seed % 5) as u32, (seed >> 8) as u32 % 5),
+                OperandKind::Table
+                | OperandKind::Elem
+                | OperandKind::Data
+                | OperandKind::Import => Operand::Index((seed % 4) as u32),
             };
             decoded.push(Instruction { opcode, operand });
         }
@@ -471,6 +481,11 @@ fn build_module(raw: RawModule) -> Module {
             if let Operand::Target(seed) = inst.operand {
                 inst.operand = Operand::Target(pcs[seed as usize % pcs.len()]);
             }
+            if let Operand::Targets(seeds) = &mut inst.operand {
+                for seed in seeds {
+                    *seed = pcs[*seed as usize % pcs.len()];
+                }
+            }
             inst.encode(&mut code);
         }
         functions.push((
@@ -480,6 +495,7 @@ fn build_module(raw: RawModule) -> Module {
                 locals: *locals,
                 max_stack: *max_stack,
                 code,
+                ..Default::default()
             },
             pcs,
         ));
@@ -562,6 +578,7 @@ fn build_module(raw: RawModule) -> Module {
         },
         exports,
         debug,
+        ..Default::default()
     }
 }
 

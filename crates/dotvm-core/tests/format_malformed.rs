@@ -230,10 +230,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "unknown section id",
-            file(0, &[base()[0].clone(), base()[1].clone(), (9, vec![])]),
+            file(0, &[base()[0].clone(), base()[1].clone(), (12, vec![])]),
             "section_table[2].id",
             44,
-            "unknown section id 0x09 (expected 0x01..0x07)",
+            "unknown section id 0x0C (expected 0x01..0x0B)",
         ),
         case(
             "section id zero",
@@ -703,6 +703,7 @@ fn full_module() -> Module {
                 locals: 1,
                 max_stack: 3,
                 code: vec![0x18, 0, 0, 0, 0, 0x07],
+                ..Default::default()
             },
             Function {
                 code: vec![0x10, 1, 42, 0x07],
@@ -741,6 +742,7 @@ fn full_module() -> Module {
                 line: 3,
             }],
         }),
+        ..Default::default()
     }
 }
 

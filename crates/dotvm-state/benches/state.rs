@@ -84,6 +84,7 @@ fn timed_run(store: &mut dyn StateStore, verified: &Verified) -> Duration {
         verified,
         &Limits::default(),
         &mut BufferIo::default(),
+        &mut dotvm_vm::Host::default(),
         store,
         None,
     )

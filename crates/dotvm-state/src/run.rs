@@ -2,7 +2,7 @@
 //! when it ends with exit code 0.
 
 use dotvm_core::{Module, Opcode, Verified, instruction::Instruction, isa::Category};
-use dotvm_vm::{Inspector, Io, Limits, Outcome, RunError, StateError, StateStore};
+use dotvm_vm::{Host, Inspector, Io, Limits, Outcome, RunError, StateError, StateStore};
 
 /// Why [`run_transaction`] produced no committed outcome.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,20 +17,18 @@ pub enum TransactionError {
     Commit(StateError),
 }
 
-/// Runs `module` with `store` behind the database opcodes, in the store's open transaction:
-/// commits when the program finishes with exit code 0, aborts when it exits with another
-/// code, traps, exceeds a limit or is stopped by the inspector.
+/// Runs `module` with the capabilities of `host` and `store` behind the database opcodes, in
+/// the store's open transaction: commits when the program finishes with exit code 0, aborts
+/// when it exits with another code, traps, exceeds a limit or is stopped by the inspector.
 pub fn run_transaction(
     module: &Verified,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     store: &mut dyn StateStore,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, TransactionError> {
-    let result = match inspector {
-        Some(inspector) => dotvm_vm::run_inspected_with_state(module, limits, io, store, inspector),
-        None => dotvm_vm::run_with_state(module, limits, io, store),
-    };
+    let result = dotvm_vm::run_hosted(module, limits, io, host, Some(store), inspector);
     match result {
         Ok(outcome) if outcome.exit_code == 0 => {
             store.commit().map_err(TransactionError::Commit)?;

@@ -6,6 +6,10 @@ use std::io::{Read, Write};
 pub trait Io {
     /// Writes program output.
     fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Writes program error output (by default to the process's standard error).
+    fn write_stderr(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        std::io::stderr().lock().write_all(bytes)
+    }
     /// Reads program input into `buf`, returning the count (0 at end of input).
     fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize>;
     /// Flushes buffered output.
@@ -28,7 +32,8 @@ impl Io for StdIo {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stdout().lock().flush()
+        std::io::stdout().lock().flush()?;
+        std::io::stderr().lock().flush()
     }
 }
 
@@ -37,8 +42,10 @@ impl Io for StdIo {
 pub struct BufferIo {
     /// Bytes still to be read by the program.
     pub input: std::collections::VecDeque<u8>,
-    /// Everything the program wrote.
+    /// Everything the program wrote to standard output.
     pub output: Vec<u8>,
+    /// Everything the program wrote to standard error.
+    pub errors: Vec<u8>,
 }
 
 impl BufferIo {
@@ -47,6 +54,7 @@ impl BufferIo {
         BufferIo {
             input: input.iter().copied().collect(),
             output: Vec::new(),
+            errors: Vec::new(),
         }
     }
 
@@ -59,6 +67,11 @@ impl BufferIo {
 impl Io for BufferIo {
     fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.output.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn write_stderr(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.errors.extend_from_slice(bytes);
         Ok(())
     }
 

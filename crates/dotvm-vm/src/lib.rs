@@ -5,7 +5,10 @@ mod code;
 mod error;
 mod exec;
 mod fuse;
+mod host;
+mod imports;
 mod inspect;
+mod instance;
 mod io;
 mod limits;
 mod load;
@@ -17,7 +20,13 @@ mod word;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+pub use host::{
+    Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
+    Preopen, RandomSource,
+};
+pub use imports::{HostFunctions, NoHostFunctions};
 pub use inspect::{Control, Inspector, MachineView, Slots};
+pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};
@@ -45,8 +54,18 @@ pub struct Outcome {
 /// Fails with [`RunError::Load`] when the module cannot start (initial memory above the
 /// memory limit) and with
 /// [`RunError::Trap`] when the program traps.
+///
+/// The run gets the default host ([`Capabilities::default`]: standard streams and exit,
+/// no clock, randomness or files); [`run_hosted`] grants more.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, None, None)
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        None,
+        None,
+    )
 }
 
 /// Like [`run`], with `state` as the store behind the database opcodes. The run's reads and
@@ -58,7 +77,14 @@ pub fn run_with_state(
     io: &mut dyn Io,
     state: &mut dyn StateStore,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, Some(state), None)
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        Some(state),
+        None,
+    )
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -72,19 +98,29 @@ pub fn run_inspected(
     io: &mut dyn Io,
     inspector: &mut dyn Inspector,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, None, Some(inspector))
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        None,
+        Some(inspector),
+    )
 }
 
-/// Like [`run_inspected`], with `state` as the store behind the database opcodes (see
-/// [`run_with_state`]).
-pub fn run_inspected_with_state(
+/// Runs the entry function of `module` with the capabilities of `host`, the store behind
+/// the database opcodes when `state` is given (see [`run_with_state`]), and an inspector
+/// when one is given (see [`run_inspected`]). After the run, [`Host::denials`] lists the
+/// system calls the host refused.
+pub fn run_hosted(
     module: &Verified,
     limits: &Limits,
     io: &mut dyn Io,
-    state: &mut dyn StateStore,
-    inspector: &mut dyn Inspector,
+    host: &mut Host,
+    state: Option<&mut dyn StateStore>,
+    inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, Some(state), Some(inspector))
+    run_module(module.module(), limits, io, host, state, inspector)
 }
 
 /// Loads and runs a module that has passed verification, with the instance for its word.
@@ -92,15 +128,16 @@ fn run_module(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
-        Arch::Arch32 => run_with::<u32>(module, limits, io, state, inspector),
-        Arch::Arch64 => run_with::<u64>(module, limits, io, state, inspector),
-        Arch::Arch128 => run_with::<u128>(module, limits, io, state, inspector),
-        Arch::Arch256 => run_with::<U256>(module, limits, io, state, inspector),
-        Arch::Arch512 => run_with::<U512>(module, limits, io, state, inspector),
+        Arch::Arch32 => run_with::<u32>(module, limits, io, host, state, inspector),
+        Arch::Arch64 => run_with::<u64>(module, limits, io, host, state, inspector),
+        Arch::Arch128 => run_with::<u128>(module, limits, io, host, state, inspector),
+        Arch::Arch256 => run_with::<U256>(module, limits, io, host, state, inspector),
+        Arch::Arch512 => run_with::<U512>(module, limits, io, host, state, inspector),
     }
 }
 
@@ -109,9 +146,10 @@ fn run_with<W: word::Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let program = load::load::<W>(module)?;
-    exec::run_program(&program, module, limits, io, state, inspector)
+    exec::run_program(&program, module, limits, io, host, state, inspector)
 }

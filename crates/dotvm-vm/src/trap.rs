@@ -36,6 +36,21 @@ pub enum TrapKind {
     Host(String),
     /// A database opcode ran without a state store, or the store failed.
     State(String),
+    /// A system call without an error result needs a capability the run was not granted.
+    Denied {
+        /// The system call's name.
+        call: &'static str,
+        /// The capability's name.
+        capability: &'static str,
+    },
+    /// A table access (or a table range of a bulk table operation) outside the table.
+    TableOutOfBounds,
+    /// `CALL_INDIRECT` with an element index outside the table.
+    UndefinedElement,
+    /// `CALL_INDIRECT` through a null table element.
+    UninitializedElement,
+    /// `CALL_INDIRECT` of a function whose type differs from the expected one.
+    IndirectCallTypeMismatch,
 }
 
 impl fmt::Display for TrapKind {
@@ -57,6 +72,14 @@ impl fmt::Display for TrapKind {
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
             TrapKind::State(msg) => write!(f, "state error: {msg}"),
+            TrapKind::Denied { call, capability } => write!(
+                f,
+                "denied: {call} (the `{capability}` capability is not granted)"
+            ),
+            TrapKind::TableOutOfBounds => f.write_str("out of bounds table access"),
+            TrapKind::UndefinedElement => f.write_str("undefined element"),
+            TrapKind::UninitializedElement => f.write_str("uninitialized element"),
+            TrapKind::IndirectCallTypeMismatch => f.write_str("indirect call type mismatch"),
         }
     }
 }

@@ -5,4 +5,5 @@ pub mod db;
 pub mod disasm;
 pub mod inspect;
 pub mod run;
+pub mod transpile;
 pub mod verify;

@@ -1,13 +1,18 @@
 //! `dotvm run`: load, verify and execute a program.
 
-use crate::cli::RunArgs;
-use crate::program::{is_assembly, load_verified};
+use crate::cli::{DenyCapability, RunArgs};
+use crate::driver::{BuildOptions, InputKind};
+use crate::program::load_verified_input;
 use crate::state::Location;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
+use dotvm_core::syscall::Capability;
 use dotvm_state::{TransactionError, run_transaction};
-use dotvm_vm::{Inspector, Io, Limits, Outcome, RunError, StdIo, Stopped, Trap};
+use dotvm_vm::{
+    Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
+    RandomSource, RunError, StdIo, Stopped, Trap,
+};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -24,7 +29,8 @@ pub enum RunEnd {
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
-    let verified = load_verified(&args.file, args.arch)?;
+    let kind = InputKind::of(&args.file)?;
+    let verified = load_verified_input(&args.file, args.arch, &build_options(args))?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
     let location = Location::resolve(args.state.as_deref())?;
@@ -34,6 +40,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     } else {
         None
     };
+    let mut host = Host::new(capabilities_from(args)).map_err(|e| anyhow!("{e}"))?;
     let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) = if args.step {
         let input: Box<dyn Read> = match &args.input {
             Some(path) => Box::new(
@@ -50,6 +57,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     } else {
         (Box::new(StdIo), None)
     };
+    let inspector = inspector.as_deref_mut().map(|i| i as &mut dyn Inspector);
     let run_start = Instant::now();
     let (result, state_report) = match &mut store {
         Some(store) => {
@@ -57,8 +65,9 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                 &verified,
                 &limits,
                 io.as_mut(),
+                &mut host,
                 store.as_state(),
-                inspector.as_deref_mut().map(|i| i as &mut dyn Inspector),
+                inspector,
             );
             let report = match &result {
                 Ok(outcome) if outcome.exit_code == 0 => format!("{location}, committed"),
@@ -76,21 +85,19 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             };
             (result, report)
         }
-        None => {
-            let result = match inspector.as_deref_mut() {
-                Some(inspector) => {
-                    dotvm_vm::run_inspected(&verified, &limits, io.as_mut(), inspector)
-                }
-                None => dotvm_vm::run(&verified, &limits, io.as_mut()),
-            };
-            (
-                result,
-                format!("{location}, not opened (no database opcodes)"),
-            )
-        }
+        None => (
+            dotvm_vm::run_hosted(&verified, &limits, io.as_mut(), &mut host, None, inspector),
+            format!("{location}, not opened (no database opcodes)"),
+        ),
     };
     let run_time = run_start.elapsed();
     let _ = io.flush();
+    let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
+    if failed || args.verbose {
+        for denial in host.denials() {
+            eprintln!("dotvm: {}", explain_denial(denial));
+        }
+    }
     if args.verbose {
         let executed = match &result {
             Ok(outcome) => Some(outcome.instructions),
@@ -100,6 +107,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         };
         let mut report = verbose_report(
             args,
+            kind,
             verified.module(),
             load_time,
             run_time,
@@ -135,6 +143,72 @@ impl Io for SteppedIo {
     }
 }
 
+/// The build settings for Rust and WebAssembly inputs (function names are always kept,
+/// so traps name the function).
+fn build_options(args: &RunArgs) -> BuildOptions {
+    BuildOptions {
+        arch: args.arch.unwrap_or_default(),
+        opt_level: args.build.opt_level,
+        debug: true,
+        verbose: args.verbose,
+        keep_intermediate: args.build.keep_intermediate,
+        target_dir: args.build.target_dir.clone(),
+    }
+}
+
+/// Realtime clock start under `--deterministic`: 2000-01-01T00:00:00Z.
+const DETERMINISTIC_EPOCH_NANOS: u64 = 946_684_800_000_000_000;
+
+/// What the program may do: everything but files, unless `--dir` grants directories and
+/// `--deny` withholds capabilities; `--deterministic` swaps the clock and random source.
+fn capabilities_from(args: &RunArgs) -> Capabilities {
+    let mut argv = vec![args.file.display().to_string()];
+    argv.extend(args.args.iter().cloned());
+    let denied = |cap| args.deny.contains(&cap);
+    let (clock, random) = if args.deterministic {
+        (
+            ClockSource::Virtual {
+                start_nanos: DETERMINISTIC_EPOCH_NANOS,
+            },
+            RandomSource::Seeded(args.seed),
+        )
+    } else {
+        (ClockSource::Real, RandomSource::Os)
+    };
+    Capabilities {
+        stdin: !denied(DenyCapability::Stdin),
+        stdout: !denied(DenyCapability::Stdout),
+        stderr: !denied(DenyCapability::Stderr),
+        exit: !denied(DenyCapability::Exit),
+        args: (!denied(DenyCapability::Args)).then_some(argv),
+        env: (!denied(DenyCapability::Env)).then(|| args.env.clone()),
+        clock: (!denied(DenyCapability::Clock)).then_some(clock),
+        random: (!denied(DenyCapability::Random)).then_some(random),
+        dirs: args.dirs.iter().map(|dir| preopen(dir)).collect(),
+    }
+}
+
+/// `HOST_DIR` or `HOST_DIR::GUEST`.
+fn preopen(spec: &str) -> Preopen {
+    let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+    Preopen {
+        host: host.into(),
+        guest: guest.to_string(),
+    }
+}
+
+/// A refused system call in the terms of this command's flags.
+fn explain_denial(denial: &Denial) -> String {
+    let why = match &denial.reason {
+        DenialReason::Missing(Capability::Files) => "no --dir granted".to_string(),
+        DenialReason::Missing(capability) => {
+            format!("`{}` withheld with --deny", capability.name())
+        }
+        DenialReason::Escape(path) => format!("`{path}` is outside the --dir directories"),
+    };
+    format!("denied: {} ({why})", denial.call.name())
+}
+
 /// The limits the flags ask for, defaults elsewhere.
 fn limits_from(args: &RunArgs) -> Limits {
     let defaults = Limits::default();
@@ -149,6 +223,7 @@ fn limits_from(args: &RunArgs) -> Limits {
 /// The `--verbose` statistics block.
 fn verbose_report(
     args: &RunArgs,
+    kind: InputKind,
     module: &dotvm_core::Module,
     load_time: Duration,
     run_time: Duration,
@@ -159,16 +234,17 @@ fn verbose_report(
     let mut lines = vec![
         "--- dotvm statistics ---".to_string(),
         format!(
-            "input            {} ({})",
+            "input            {} ({}{})",
             args.file.display(),
-            if is_assembly(&args.file) {
-                "assembled in memory"
-            } else {
-                "bytecode"
+            kind.describe(),
+            match kind {
+                InputKind::Bytecode => "",
+                InputKind::Assembly => ", assembled in memory",
+                _ => ", transpiled in memory",
             }
         ),
         format!(
-            "load time        {:.3} ms (read, decode, verify)",
+            "load time        {:.3} ms (read, build, decode, verify)",
             load_time.as_secs_f64() * 1e3
         ),
         format!(

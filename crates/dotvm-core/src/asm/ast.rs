@@ -95,6 +95,19 @@ pub(super) enum OperandSrc {
     RawTarget(u32),
     /// A system-call number.
     Syscall(u16),
+    /// The targets of a jump table, the default last.
+    Targets(Vec<TargetSrc>),
+    /// Two numbers (the opcode says what they mean).
+    Pair(Box<(ValueAt, ValueAt)>),
+}
+
+/// One target of a jump table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum TargetSrc {
+    /// A label of the current function.
+    Label(String, Pos),
+    /// A raw byte offset (`@12`).
+    Raw(u32),
 }
 
 /// One element of a function body.
@@ -143,6 +156,8 @@ pub(super) struct FuncDecl {
     pub(super) max_stack: Option<u32>,
     /// `debugname=` if written (the name recorded in the debug section).
     pub(super) debug_name: Option<String>,
+    /// `type=` if written.
+    pub(super) ty: Option<u32>,
     /// `.param` and `.local` names.
     pub(super) local_names: HashMap<String, LocalName>,
     /// Count of `.param` directives.
@@ -281,4 +296,14 @@ pub(super) struct Program {
     pub(super) function_names: HashMap<String, u32>,
     /// Position of the first `.line`, `.lineat` or `.source` (they need debug info).
     pub(super) first_debug_use: Option<Pos>,
+    /// `.type`s in index order.
+    pub(super) types: Vec<crate::module::FuncType>,
+    /// `.table`s in index order.
+    pub(super) tables: Vec<crate::module::Table>,
+    /// `.elem`s in index order.
+    pub(super) elements: Vec<crate::module::ElemSegment>,
+    /// `.passive` data segments in index order.
+    pub(super) passive: Vec<Vec<u8>>,
+    /// `.import`s in index order.
+    pub(super) imports: Vec<crate::module::Import>,
 }

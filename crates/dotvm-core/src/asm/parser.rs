@@ -2,8 +2,8 @@
 //! need names defined further down (the builder resolves those).
 
 use super::ast::{
-    ExportDecl, FuncDecl, Item, OperandSrc, Pos, Program, RawLine, Ref, Result, Symbol, Value,
-    ValueAt, diag,
+    ExportDecl, FuncDecl, Item, OperandSrc, Pos, Program, RawLine, Ref, Result, Symbol, TargetSrc,
+    Value, ValueAt, diag,
 };
 use super::cursor::{Cursor, any_name, number_token, reference, small_number, value};
 use super::lexer::{Tok, Token, is_bare_name, tokenize};
@@ -17,15 +17,21 @@ use crate::syscall::Syscall;
 /// Directives allowed only outside functions.
 const MODULE_DIRECTIVES: &[&str] = &[
     ".arch", ".pool", ".data", ".global", ".memory", ".export", ".entry", ".func", ".debug",
-    ".source", ".lineat",
+    ".source", ".lineat", ".type", ".table", ".elem", ".passive", ".import",
 ];
 /// Directives allowed only inside functions.
 const FUNCTION_DIRECTIVES: &[&str] = &[".end", ".param", ".local", ".line", ".raw"];
 /// Directives allowed anywhere.
 const ANYWHERE_DIRECTIVES: &[&str] = &[".const"];
 /// `.func` attributes.
-pub(super) const FUNC_ATTRIBUTES: &[&str] =
-    &["params", "results", "locals", "max_stack", "debugname"];
+pub(super) const FUNC_ATTRIBUTES: &[&str] = &[
+    "params",
+    "results",
+    "locals",
+    "max_stack",
+    "debugname",
+    "type",
+];
 
 /// Parses `source` for `arch_override` (which wins over `.arch`).
 pub(super) fn parse(source: &str, arch_override: Option<Arch>) -> Result<Program> {
@@ -207,6 +213,12 @@ impl Parser {
             OperandKind::Offset => "an offset",
             OperandKind::Depth => "a depth",
             OperandKind::Syscall => "a system call",
+            OperandKind::Targets => "one or more labels",
+            OperandKind::Pair => "two numbers",
+            OperandKind::Table => "a table index",
+            OperandKind::Elem => "an element-segment index",
+            OperandKind::Data => "a data-segment index",
+            OperandKind::Import => "an import index",
             OperandKind::None => unreachable!("handled above"),
         };
         if kind == OperandKind::Offset && cursor.peek().is_none() {
@@ -220,9 +232,25 @@ impl Parser {
             }));
         }
         let token = cursor.expect(pos, &format!("operand of `{mnemonic}`: {expected}"))?;
-        let at = cursor.pos(&token);
         Ok(match kind {
-            OperandKind::Imm | OperandKind::Depth => OperandSrc::Value(value(cursor, &token)?),
+            OperandKind::Imm
+            | OperandKind::Depth
+            | OperandKind::Table
+            | OperandKind::Elem
+            | OperandKind::Data
+            | OperandKind::Import => OperandSrc::Value(value(cursor, &token)?),
+            OperandKind::Pair => {
+                let first = value(cursor, &token)?;
+                let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;
+                OperandSrc::Pair(Box::new((first, value(cursor, &second)?)))
+            }
+            OperandKind::Targets => {
+                let mut targets = vec![target(cursor, &token)?];
+                while let Some(next) = cursor.take() {
+                    targets.push(target(cursor, &next)?);
+                }
+                OperandSrc::Targets(targets)
+            }
             OperandKind::Offset => {
                 let token = match &token.tok {
                     Tok::Word(w) if w.len() > 1 && w.starts_with('+') => Token {
@@ -242,24 +270,9 @@ impl Parser {
                 };
                 OperandSrc::Ref(reference(cursor, &token, what)?)
             }
-            OperandKind::Target => match &token.tok {
-                Tok::Word(w) if w.starts_with('@') => OperandSrc::RawTarget(small_number(
-                    at,
-                    &w[1..],
-                    "a raw jump target",
-                    u32::MAX.into(),
-                )?
-                    as u32),
-                Tok::Word(w) if is_bare_name(w) => OperandSrc::Label(w.clone(), at),
-                _ => {
-                    return diag(
-                        at,
-                        format!(
-                            "expected a label (or `@OFFSET` for a raw byte offset), found {}",
-                            token.describe()
-                        ),
-                    );
-                }
+            OperandKind::Target => match target(cursor, &token)? {
+                TargetSrc::Raw(t) => OperandSrc::RawTarget(t),
+                TargetSrc::Label(name, at) => OperandSrc::Label(name, at),
             },
             OperandKind::Syscall => OperandSrc::Syscall(self.syscall(cursor, &token)?),
             OperandKind::None => unreachable!("handled above"),
@@ -367,6 +380,11 @@ impl Parser {
                 self.program.entry = Some(reference(cursor, &token, "function")?);
             }
             ".func" => self.func(pos, cursor)?,
+            ".type" => self.type_decl(pos, cursor)?,
+            ".table" => self.table_decl(pos, cursor)?,
+            ".elem" => self.elem_decl(pos, cursor)?,
+            ".passive" => self.passive_decl(pos, cursor)?,
+            ".import" => self.import_decl(pos, cursor)?,
             ".debug" => self.debug(pos, cursor)?,
             ".source" => {
                 let token = cursor.expect(pos, "source file name")?;
@@ -431,5 +449,25 @@ impl Parser {
             _ => unreachable!("every known directive is handled"),
         }
         cursor.finish(&format!("`{name}`"))
+    }
+}
+
+/// A jump target: a label or `@OFFSET`.
+fn target(cursor: &Cursor, token: &Token) -> Result<TargetSrc> {
+    let at = cursor.pos(token);
+    match &token.tok {
+        Tok::Word(w) if w.starts_with('@') => {
+            Ok(TargetSrc::Raw(
+                small_number(at, &w[1..], "a raw jump target", u32::MAX.into())? as u32,
+            ))
+        }
+        Tok::Word(w) if is_bare_name(w) => Ok(TargetSrc::Label(w.clone(), at)),
+        _ => diag(
+            at,
+            format!(
+                "expected a label (or `@OFFSET` for a raw byte offset), found {}",
+                token.describe()
+            ),
+        ),
     }
 }

@@ -29,6 +29,13 @@ pub(crate) fn run_with_limits(
     limits: &Limits,
 ) -> (Result<Outcome, TransactionError>, String) {
     let mut io = BufferIo::default();
-    let result = run_transaction(&program(source), limits, &mut io, store, None);
+    let result = run_transaction(
+        &program(source),
+        limits,
+        &mut io,
+        &mut dotvm_vm::Host::default(),
+        store,
+        None,
+    );
     (result, io.output_text())
 }

@@ -9,13 +9,18 @@
 mod db;
 mod float;
 mod interp;
+pub(crate) mod session;
 mod syscall;
+mod table;
 mod typed;
+mod wasi;
 
 pub(crate) use db::DbOp;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
+use crate::host::Host;
+use crate::imports::{HostFunctions, NoHostFunctions};
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -26,6 +31,7 @@ use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use crate::{Outcome, code::Op};
 use dotvm_core::Module;
+use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +63,9 @@ struct Machine<'a, W> {
     io: &'a mut dyn Io,
     /// The store the database opcodes use, when the embedder granted one.
     state: Option<&'a mut dyn StateStore>,
+    host: &'a mut Host,
+    /// The embedder's functions for `CALL_HOST`.
+    imports: &'a mut dyn HostFunctions,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -64,6 +73,8 @@ struct Machine<'a, W> {
     globals: Vec<W>,
     memory: LinearMemory,
     allocator: Allocator,
+    /// Tables and segments.
+    refs: RefState<W>,
     /// Instructions still allowed before the limit.
     fuel: u64,
     /// True once the position and return addresses index plain code.
@@ -98,6 +109,8 @@ trait Mode {
     const PRECISE: bool;
     /// The code this mode runs.
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>];
+    /// The `JMP_TABLE` target lists of that code.
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>];
     /// Called before each instruction in precise mode, with the machine's position saved.
     fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control;
 }
@@ -110,6 +123,10 @@ impl Mode for Fast {
 
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
         &function.fast
+    }
+
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
+        &function.fast_jump_tables
     }
 
     fn inspect<W: Word>(&mut self, _: &Machine<'_, W>) -> Control {
@@ -129,6 +146,10 @@ impl Mode for Precise<'_> {
         &function.plain
     }
 
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
+        &function.jump_tables
+    }
+
     fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control {
         match self.inspector.as_deref_mut() {
             Some(inspector) => machine.with_view(|view| inspector.before_instruction(view)),
@@ -143,6 +164,7 @@ pub(crate) fn run_program<W: Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
@@ -163,11 +185,14 @@ pub(crate) fn run_program<W: Word>(
         limits,
         io,
         state: state.map(|s| s as &mut dyn StateStore),
+        host,
+        imports: &mut NoHostFunctions,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),
         memory,
         allocator,
+        refs: RefState::new(program),
         fuel: limits.instructions,
         plain: inspector.is_some(),
         func: program.entry,
