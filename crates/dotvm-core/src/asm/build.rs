@@ -456,6 +456,7 @@ impl<'a> Builder<'a> {
                     Operand::Target(0)
                 }
                 (OperandKind::Syscall, OperandSrc::Syscall(n)) => Operand::Syscall(*n),
+                (OperandKind::Selector(_), OperandSrc::Selector(s)) => Operand::Selector(*s),
                 _ => unreachable!("the parser reads operands by the opcode's kind"),
             };
             Instruction { opcode, operand }.encode(&mut code);

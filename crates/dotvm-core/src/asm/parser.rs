@@ -12,6 +12,7 @@ use super::suggest::closest;
 use crate::arch::Arch;
 use crate::instruction::Imm;
 use crate::isa::{Opcode, OperandKind};
+use crate::selector::{Selector, SelectorFamily};
 use crate::syscall::Syscall;
 
 /// Directives allowed only outside functions.
@@ -207,6 +208,7 @@ impl Parser {
             OperandKind::Offset => "an offset",
             OperandKind::Depth => "a depth",
             OperandKind::Syscall => "a system call",
+            OperandKind::Selector(family) => family.name(),
             OperandKind::None => unreachable!("handled above"),
         };
         if kind == OperandKind::Offset && cursor.peek().is_none() {
@@ -262,6 +264,9 @@ impl Parser {
                 }
             },
             OperandKind::Syscall => OperandSrc::Syscall(self.syscall(cursor, &token)?),
+            OperandKind::Selector(family) => {
+                OperandSrc::Selector(selector(cursor, &token, family, mnemonic)?)
+            }
             OperandKind::None => unreachable!("handled above"),
         })
     }
@@ -431,5 +436,43 @@ impl Parser {
             _ => unreachable!("every known directive is handled"),
         }
         cursor.finish(&format!("`{name}`"))
+    }
+}
+
+/// A selector name of `family` (the operand of `mnemonic`).
+fn selector(
+    cursor: &Cursor,
+    token: &Token,
+    family: SelectorFamily,
+    mnemonic: &str,
+) -> Result<Selector> {
+    let pos = cursor.pos(token);
+    let names: Vec<&str> = family.members().map(Selector::name).collect();
+    match &token.tok {
+        Tok::Word(w) => match Selector::from_name(w) {
+            Some(s) if family.accepts(s) => Ok(s),
+            _ => {
+                let hint = closest(w, names.iter().copied())
+                    .map(|m| format!("did you mean `{m}`? "))
+                    .unwrap_or_default();
+                diag(
+                    pos,
+                    format!(
+                        "`{w}` is not a {} of `{mnemonic}` ({hint}known: {})",
+                        family.name(),
+                        names.join(", ")
+                    ),
+                )
+            }
+        },
+        _ => diag(
+            pos,
+            format!(
+                "expected a {} ({}), found {}",
+                family.name(),
+                names.join(", "),
+                token.describe()
+            ),
+        ),
     }
 }
