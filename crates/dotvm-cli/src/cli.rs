@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Make host inputs reproducible: randomness (`RANDOM`, sealed boxes) comes from a
+    /// ChaCha20 stream with a fixed seed instead of the operating system.
+    #[arg(long)]
+    pub deterministic: bool,
 }
 
 /// `dotvm asm`.

@@ -10,12 +10,15 @@
 //!   op indices (always a block's `Charge`).
 //!
 //! Instruction counting rule (fast code): a basic block is charged in full when it is entered.
-//! Blocks end after every branch, `CALL`, `RET`, `HALT`, `UNREACHABLE` and `SYSCALL`, and start
+//! Blocks end after every branch, `CALL`, `RET`, `HALT`, `UNREACHABLE`, `SYSCALL` and crypto and
+//! BigInt instruction (which charge extra fuel by their work, see `exec::slow_path`), and start
 //! at every jump target, so a charged block always runs to its end unless an instruction in it
 //! traps; a trap subtracts the block's instructions from the faulting one on, which keeps
 //! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
 //! block, the run switches to the plain code and counts one instruction at a time.
 
+use crate::exec::bigint::BigOp;
+use crate::exec::crypto::CryptoOp;
 use dotvm_core::syscall::Syscall;
 
 /// A comparison, as used by the fused compare-and-branch ops.
@@ -196,6 +199,10 @@ pub(crate) enum Op<W> {
     MemoryFill,
     /// `SYSCALL`.
     Syscall(Syscall),
+    /// A crypto instruction (`HASH` … `RANDOM`); ends its basic block.
+    Crypto(CryptoOp),
+    /// A BigInt instruction; ends its basic block.
+    BigInt(BigOp),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

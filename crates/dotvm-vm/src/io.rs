@@ -1,8 +1,10 @@
-//! The host's standard streams as seen by system calls.
+//! The host services a run reaches through the embedder: standard streams (system calls)
+//! and randomness (`RANDOM`, sealed boxes).
 
+use dotvm_crypto::random::{SeededRandom, fill_from_os};
 use std::io::{Read, Write};
 
-/// Standard input and output for a run.
+/// Standard input and output for a run, and the randomness the embedder grants it.
 pub trait Io {
     /// Writes program output.
     fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()>;
@@ -11,6 +13,12 @@ pub trait Io {
     /// Flushes buffered output.
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+    /// Fills `buf` with random bytes and returns `true`, or returns `false` (leaving `buf`
+    /// alone) when the embedder grants the run no randomness, which is the default.
+    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
+        let _ = buf;
+        Ok(false)
     }
 }
 
@@ -29,6 +37,69 @@ impl Io for StdIo {
 
     fn flush(&mut self) -> std::io::Result<()> {
         std::io::stdout().lock().flush()
+    }
+
+    /// The operating system's secure generator.
+    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
+        fill_from_os(buf)?;
+        Ok(true)
+    }
+}
+
+impl<T: Io + ?Sized> Io for &mut T {
+    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        (**self).write_stdout(bytes)
+    }
+
+    fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        (**self).read_stdin(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (**self).flush()
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
+        (**self).fill_random(buf)
+    }
+}
+
+/// Another [`Io`] whose randomness is replaced by a seeded ChaCha20 stream, for
+/// reproducible runs (`dotvm run --deterministic`) and tests: the same seed gives the same
+/// bytes every run. Streams pass through to the inner `Io`.
+#[derive(Debug)]
+pub struct SeededIo<I> {
+    /// The streams.
+    pub inner: I,
+    random: SeededRandom,
+}
+
+impl<I: Io> SeededIo<I> {
+    /// `inner`'s streams with randomness from `seed`.
+    pub fn new(inner: I, seed: [u8; 32]) -> SeededIo<I> {
+        SeededIo {
+            inner,
+            random: SeededRandom::new(seed),
+        }
+    }
+}
+
+impl<I: Io> Io for SeededIo<I> {
+    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.inner.write_stdout(bytes)
+    }
+
+    fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read_stdin(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
+        self.random.fill(buf);
+        Ok(true)
     }
 }
 

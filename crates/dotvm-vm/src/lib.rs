@@ -16,7 +16,7 @@ mod word;
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
 pub use inspect::{Control, Inspector, MachineView, Slots};
-pub use io::{BufferIo, Io, StdIo};
+pub use io::{BufferIo, Io, SeededIo, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};
 pub use trap::{Trap, TrapKind};

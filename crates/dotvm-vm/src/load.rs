@@ -8,6 +8,7 @@
 
 use crate::code::{Cond, Op};
 use crate::error::LoadError;
+use crate::exec::{bigint, crypto};
 use crate::fuse::{FastCode, build_fast};
 use crate::word::Word;
 use dotvm_core::instruction::Operand;
@@ -171,6 +172,8 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::Call(_)
             | Op::Ret
             | Op::Syscall(_)
+            | Op::Crypto(_)
+            | Op::BigInt(_)
     )
 }
 
@@ -332,6 +335,50 @@ impl Resolver<'_> {
                 ),
                 _ => return Err(self.bad(pc, "missing system call number".into())),
             },
+            Opcode::Hash
+            | Opcode::Keygen
+            | Opcode::Sign
+            | Opcode::Verify
+            | Opcode::Recover
+            | Opcode::Encrypt
+            | Opcode::Decrypt
+            | Opcode::Seal
+            | Opcode::Open
+            | Opcode::Random => Op::Crypto(
+                crypto::resolve(inst).ok_or_else(|| self.bad(pc, "bad crypto selector".into()))?,
+            ),
+            Opcode::BigFromWord
+            | Opcode::BigFromWordS
+            | Opcode::BigToWord
+            | Opcode::BigFromBytes
+            | Opcode::BigToBytes
+            | Opcode::BigFromDec
+            | Opcode::BigToDec
+            | Opcode::BigAdd
+            | Opcode::BigSub
+            | Opcode::BigMul
+            | Opcode::BigDiv
+            | Opcode::BigRem
+            | Opcode::BigDivFloor
+            | Opcode::BigModFloor
+            | Opcode::BigNeg
+            | Opcode::BigAbs
+            | Opcode::BigPow
+            | Opcode::BigModPow
+            | Opcode::BigModInv
+            | Opcode::BigGcd
+            | Opcode::BigCmp
+            | Opcode::BigShl
+            | Opcode::BigShr
+            | Opcode::BigAnd
+            | Opcode::BigOr
+            | Opcode::BigXor
+            | Opcode::BigNot
+            | Opcode::BigFree
+            | Opcode::BigCount
+            | Opcode::BigCollect => Op::BigInt(
+                bigint::resolve(inst).ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
+            ),
         })
     }
 

@@ -5,7 +5,7 @@ use crate::program::{is_assembly, load_verified};
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
-use dotvm_vm::{Io, Limits, Outcome, RunError, StdIo, Stopped, Trap};
+use dotvm_vm::{Io, Limits, Outcome, RunError, SeededIo, StdIo, Stopped, Trap};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,9 @@ pub enum RunEnd {
     Stopped(Stopped),
 }
 
+/// The seed of `--deterministic` randomness.
+const DETERMINISTIC_SEED: [u8; 32] = [0; 32];
+
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
@@ -26,7 +29,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
     let run_start = Instant::now();
-    let result = if args.step {
+    let mut streams: Box<dyn Io> = if args.step {
         let input: Box<dyn Read> = match &args.input {
             Some(path) => Box::new(
                 std::fs::File::open(path)
@@ -34,14 +37,25 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             ),
             None => Box::new(std::io::empty()),
         };
-        let mut io = SteppedIo { input };
+        Box::new(SteppedIo { input })
+    } else {
+        Box::new(StdIo)
+    };
+    let mut seeded;
+    let io: &mut dyn Io = if args.deterministic {
+        seeded = SeededIo::new(&mut *streams, DETERMINISTIC_SEED);
+        &mut seeded
+    } else {
+        &mut *streams
+    };
+    let result = if args.step {
         let mut stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
-        dotvm_vm::run_inspected(&verified, &limits, &mut io, &mut stepper)
+        dotvm_vm::run_inspected(&verified, &limits, io, &mut stepper)
     } else if args.debug {
         let mut tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
-        dotvm_vm::run_inspected(&verified, &limits, &mut StdIo, &mut tracer)
+        dotvm_vm::run_inspected(&verified, &limits, io, &mut tracer)
     } else {
-        dotvm_vm::run(&verified, &limits, &mut StdIo)
+        dotvm_vm::run(&verified, &limits, io)
     };
     let run_time = run_start.elapsed();
     let _ = StdIo.flush();
@@ -87,6 +101,10 @@ impl Io for SteppedIo {
 
     fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.input.read(buf)
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
+        StdIo.fill_random(buf)
     }
 }
 

@@ -20,8 +20,8 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
-use super::syscall;
 use super::{Exit, Frame, Machine, Mode};
+use super::{bigint, crypto, syscall};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
 use crate::trap::TrapKind;
@@ -175,6 +175,27 @@ pub(super) fn execute<W: Word, M: Mode>(
             function = unsafe { program.functions.get_unchecked(func as usize) };
             code = M::code(function).as_ptr();
             ip = $ip as usize;
+        }};
+    }
+    // Runs a handler outside the loop on the saved state (see `slow_path`), then reloads
+    // the stack pointer and fuel. A fuel shortfall leaves the instruction unpaid in precise
+    // mode, as the loop's own instruction-limit check does.
+    macro_rules! slow_path {
+        ($handler:expr) => {{
+            save!(ip - 1);
+            match $handler {
+                Ok(()) => {
+                    fuel = m.fuel;
+                    // SAFETY: the handler kept `m.sp` within the frame's reserved slots.
+                    sp = unsafe { base.add(m.sp) };
+                }
+                Err(kind) => {
+                    if M::PRECISE && kind == TrapKind::InstructionLimit {
+                        m.fuel += 1;
+                    }
+                    return Err(kind);
+                }
+            }
         }};
     }
     // Loads `$n` bytes at the popped address plus offset and converts them with `$conv`.
@@ -445,6 +466,8 @@ pub(super) fn execute<W: Word, M: Mode>(
                     push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
                 }
             },
+            Op::Crypto(op) => slow_path!(crypto::execute(m, op)),
+            Op::BigInt(op) => slow_path!(bigint::execute(m, op)),
             Op::Charge(count) => {
                 let count = u64::from(count);
                 if count > fuel {

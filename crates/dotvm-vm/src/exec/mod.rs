@@ -6,7 +6,10 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+pub(crate) mod bigint;
+pub(crate) mod crypto;
 mod interp;
+mod slow_path;
 mod syscall;
 
 use crate::allocator::{Allocator, heap_base};
@@ -20,6 +23,7 @@ use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use crate::{Outcome, code::Op};
 use dotvm_core::Module;
+use dotvm_crypto::bigint::BigIntHeap;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +60,10 @@ struct Machine<'a, W> {
     globals: Vec<W>,
     memory: LinearMemory,
     allocator: Allocator,
-    /// Instructions still allowed before the limit.
+    /// BigInt objects; their bytes count against the memory limit with `memory`.
+    bigints: BigIntHeap,
+    /// Fuel still allowed before the instruction limit: one unit per instruction, plus
+    /// the extra cost of crypto and BigInt instructions.
     fuel: u64,
     /// True once the position and return addresses index plain code.
     plain: bool,
@@ -156,6 +163,7 @@ pub(crate) fn run_program<W: Word>(
         globals: program.globals.clone(),
         memory,
         allocator,
+        bigints: BigIntHeap::new(),
         fuel: limits.instructions,
         plain: inspector.is_some(),
         func: program.entry,

@@ -1,0 +1,245 @@
+//! The BigInt heap: a per-run table of immutable objects addressed by handles, released
+//! explicitly (`BIGINT_FREE`) or by a conservative mark-and-sweep collector.
+//!
+//! **Handles** are 64-bit words `0xB16E << 48 | generation << 32 | index`: the tag makes
+//! stray integers unlikely to look like handles, and the 16-bit generation, bumped each time
+//! a slot is released, makes a stale handle fail ([`BadHandle`]) instead of reaching the
+//! slot's next object (until the generation wraps after 65,536 reuses of one slot). Handle 0
+//! ([`NO_VALUE`]) is never issued; instructions push it for "no result".
+//!
+//! **Collection** is conservative: the VM passes every word that may hold a handle (its
+//! value stack, globals and each aligned 8-byte word of linear memory) to
+//! [`BigIntHeap::collect`]; objects no such word names are released. A word that merely
+//! looks like a live handle keeps its object alive, which is safe. The VM runs a collection
+//! when [`BigIntHeap::collection_due`] says so, before an allocation that would pass the
+//! memory limit, and on `BIGINT_COLLECT`.
+//!
+//! **Accounting**: each live object counts [`object_bytes`] (its limbs plus a fixed slot
+//! overhead) toward [`BigIntHeap::bytes`], which the VM adds to linear memory when it
+//! enforces the run's memory limit.
+
+use num_bigint::BigInt;
+
+/// The handle pushed for "no value" (a failed parse, a missing inverse).
+pub const NO_VALUE: u64 = 0;
+
+/// The tag in the top 16 bits of every handle.
+const TAG: u64 = 0xB16E;
+
+/// Bytes charged per object beyond its limbs (the slot and the number's header).
+const SLOT_BYTES: u64 = 32;
+
+/// The heap does not start a collection before this many bytes were allocated since the
+/// last one.
+const MIN_COLLECTION_BYTES: u64 = 1 << 20;
+
+/// Bytes an object of `limbs` 64-bit limbs counts against the memory limit.
+pub const fn object_bytes(limbs: u64) -> u64 {
+    SLOT_BYTES.saturating_add(limbs.saturating_mul(8))
+}
+
+/// A word that is not the handle of a live object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0:#x} is not a live BigInt handle")]
+pub struct BadHandle(pub u64);
+
+/// One table entry.
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u16,
+    value: Option<BigInt>,
+    bytes: u64,
+    marked: bool,
+}
+
+/// The objects of one run.
+#[derive(Debug, Default)]
+pub struct BigIntHeap {
+    slots: Vec<Slot>,
+    /// Indices of empty slots, reused last-freed first.
+    free: Vec<u32>,
+    live: usize,
+    bytes: u64,
+    allocated_since_collection: u64,
+}
+
+impl BigIntHeap {
+    /// An empty heap.
+    pub fn new() -> BigIntHeap {
+        BigIntHeap::default()
+    }
+
+    /// The object `handle` names.
+    pub fn get(&self, handle: u64) -> Result<&BigInt, BadHandle> {
+        self.slot(handle)
+            .and_then(|slot| slot.value.as_ref())
+            .ok_or(BadHandle(handle))
+    }
+
+    /// Stores `value` and returns its handle, or `None` when the table is full (2^32
+    /// objects, far beyond any memory limit).
+    pub fn insert(&mut self, value: BigInt) -> Option<u64> {
+        let bytes = object_bytes(limbs(&value));
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                let index = u32::try_from(self.slots.len()).ok()?;
+                self.slots.push(Slot::default());
+                index
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.value = Some(value);
+        slot.bytes = bytes;
+        self.live += 1;
+        self.bytes += bytes;
+        self.allocated_since_collection = self.allocated_since_collection.saturating_add(bytes);
+        Some(handle(index, slot.generation))
+    }
+
+    /// Releases the object `handle` names; the handle (and every copy) becomes invalid.
+    pub fn free(&mut self, handle: u64) -> Result<(), BadHandle> {
+        let index = self
+            .slot(handle)
+            .filter(|slot| slot.value.is_some())
+            .map(|_| (handle & 0xFFFF_FFFF) as usize)
+            .ok_or(BadHandle(handle))?;
+        self.release(index);
+        Ok(())
+    }
+
+    /// Number of live objects.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Bytes the live objects count against the memory limit.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Number of table slots (live or empty): the work of a sweep.
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when enough was allocated since the last collection that one should run:
+    /// at least 1 MiB, the live bytes, and a quarter of the `memory_bytes` of linear memory
+    /// a collection scans (so scanning costs at most four times the allocation it follows).
+    pub fn collection_due(&self, memory_bytes: u64) -> bool {
+        let threshold = MIN_COLLECTION_BYTES.max(self.bytes).max(memory_bytes / 4);
+        self.allocated_since_collection >= threshold
+    }
+
+    /// Releases every object that none of the `roots` words names; returns how many were
+    /// released.
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = u64>) -> usize {
+        for word in roots {
+            if let Some(index) = self.locate(word) {
+                self.slots[index].marked = true;
+            }
+        }
+        let mut released = 0;
+        for index in 0..self.slots.len() {
+            let slot = &mut self.slots[index];
+            if std::mem::take(&mut slot.marked) {
+                continue;
+            }
+            if slot.value.is_some() {
+                self.release(index);
+                released += 1;
+            }
+        }
+        self.allocated_since_collection = 0;
+        released
+    }
+
+    /// The index of the live object `word` names, if it names one.
+    fn locate(&self, word: u64) -> Option<usize> {
+        self.slot(word)
+            .filter(|slot| slot.value.is_some())
+            .map(|_| (word & 0xFFFF_FFFF) as usize)
+    }
+
+    /// The slot `handle` names when its tag and generation match (live or not).
+    fn slot(&self, handle: u64) -> Option<&Slot> {
+        if handle >> 48 != TAG {
+            return None;
+        }
+        let slot = self.slots.get((handle & 0xFFFF_FFFF) as usize)?;
+        (u64::from(slot.generation) == (handle >> 32) & 0xFFFF).then_some(slot)
+    }
+
+    /// Empties a live slot.
+    fn release(&mut self, index: usize) {
+        let slot = &mut self.slots[index];
+        slot.value = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.bytes -= slot.bytes;
+        slot.bytes = 0;
+        self.live -= 1;
+        self.free.push(index as u32);
+    }
+}
+
+/// The handle of slot `index` at `generation`.
+fn handle(index: u32, generation: u16) -> u64 {
+    TAG << 48 | u64::from(generation) << 32 | u64::from(index)
+}
+
+/// 64-bit limbs of `|value|`, at least 1.
+pub(crate) fn limbs(value: &BigInt) -> u64 {
+    value.bits().div_ceil(64).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_name_their_objects_until_freed() {
+        let mut heap = BigIntHeap::new();
+        let a = heap.insert(BigInt::from(5)).unwrap();
+        let b = heap.insert(BigInt::from(-7)).unwrap();
+        assert_ne!(a, NO_VALUE);
+        assert_eq!(heap.get(a), Ok(&BigInt::from(5)));
+        assert_eq!(heap.get(b), Ok(&BigInt::from(-7)));
+        assert_eq!((heap.live(), heap.bytes()), (2, 2 * object_bytes(1)));
+        heap.free(a).unwrap();
+        assert_eq!(heap.get(a), Err(BadHandle(a)));
+        assert_eq!(heap.free(a), Err(BadHandle(a)));
+        let c = heap.insert(BigInt::from(9)).unwrap();
+        assert_ne!(c, a, "a reused slot gets a new generation");
+        assert_eq!(heap.get(a), Err(BadHandle(a)));
+        assert_eq!(heap.get(NO_VALUE), Err(BadHandle(0)));
+        assert_eq!(heap.get(c & 0xFFFF_FFFF), Err(BadHandle(c & 0xFFFF_FFFF)));
+        assert_eq!(heap.live(), 2);
+    }
+
+    #[test]
+    fn collection_keeps_exactly_the_named_objects() {
+        let mut heap = BigIntHeap::new();
+        let handles: Vec<u64> = (0..10)
+            .map(|i| heap.insert(BigInt::from(i) << 200).unwrap())
+            .collect();
+        let released = heap.collect([handles[2], handles[7], 12345, handles[7]]);
+        assert_eq!(released, 8);
+        assert_eq!(heap.live(), 2);
+        assert_eq!(heap.bytes(), 2 * object_bytes(4));
+        assert!(heap.get(handles[2]).is_ok() && heap.get(handles[7]).is_ok());
+        assert!(heap.get(handles[0]).is_err());
+        assert_eq!(heap.collect([]), 2);
+        assert_eq!((heap.live(), heap.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn collections_become_due_after_enough_allocation() {
+        let mut heap = BigIntHeap::new();
+        assert!(!heap.collection_due(0));
+        let h = heap.insert(BigInt::from(1) << (8 * (1 << 20))).unwrap();
+        assert!(heap.collection_due(0));
+        assert!(!heap.collection_due(64 << 20));
+        heap.collect([h]);
+        assert!(!heap.collection_due(0));
+    }
+}
