@@ -249,15 +249,17 @@ pub fn markdown_table() -> String {
         "| `RANDOM` | {RANDOM_BASE} + {RANDOM_PER_BLOCK} · blocks(len) |"
     );
     out.push_str(&format!(
-        "| `BIGINT_FROM_WORD`, `_FROM_WORD_S`, `_TO_WORD`, `_FREE`, `_COUNT` | 0 |\n\
+        "| `BIGINT_FREE`, `BIGINT_COUNT` | 0 |\n\
+         | `BIGINT_FROM_WORD`, `_FROM_WORD_S` | {BIGINT_BASE} + linear(word bytes / 8 + 1) |\n\
+         | `BIGINT_TO_WORD` | linear(a) |\n\
          | `BIGINT_CMP` | linear(a + b) |\n\
          | `BIGINT_ADD`, `_SUB`, `_NEG`, `_ABS`, `_NOT`, `_AND`, `_OR`, `_XOR`, `_SHL`, `_SHR` | {BIGINT_BASE} + linear(inputs + result) |\n\
          | `BIGINT_MUL` | {BIGINT_BASE} + mul(a, b) + linear(a + b) |\n\
          | `BIGINT_DIV`, `_REM`, `_DIV_FLOOR`, `_MOD_FLOOR` | {BIGINT_BASE} + div(a, b) |\n\
          | `BIGINT_POW` | {BIGINT_BASE} + pow(result bound) |\n\
-         | `BIGINT_MODPOW` | {BIGINT_BASE} + modpow(a, bits(e), m) |\n\
+         | `BIGINT_MODPOW` | {BIGINT_BASE} + modpow(a, bits(e), m), + euclid(a, m) when e < 0 |\n\
          | `BIGINT_MODINV`, `_GCD` | {BIGINT_BASE} + euclid(a, b) |\n\
-         | `BIGINT_FROM_BYTES` | {BIGINT_BASE} + linear(len / 8) |\n\
+         | `BIGINT_FROM_BYTES` | {BIGINT_BASE} + linear(len / 8 + 1) |\n\
          | `BIGINT_TO_BYTES` | linear(a) |\n\
          | `BIGINT_FROM_DEC` | {BIGINT_BASE} + from_decimal(len) |\n\
          | `BIGINT_TO_DEC` | to_decimal(a) |\n\

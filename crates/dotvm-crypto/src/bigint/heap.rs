@@ -29,8 +29,7 @@ const TAG: u64 = 0xB16E;
 /// Bytes charged per object beyond its limbs (the slot and the number's header).
 const SLOT_BYTES: u64 = 32;
 
-/// The heap does not start a collection before this many bytes were allocated since the
-/// last one.
+/// The heap does not start a collection while its live objects take less than this.
 const MIN_COLLECTION_BYTES: u64 = 1 << 20;
 
 /// Bytes an object of `limbs` 64-bit limbs counts against the memory limit.
@@ -60,7 +59,8 @@ pub struct BigIntHeap {
     free: Vec<u32>,
     live: usize,
     bytes: u64,
-    allocated_since_collection: u64,
+    /// Live bytes right after the last collection.
+    bytes_after_collection: u64,
 }
 
 impl BigIntHeap {
@@ -93,7 +93,6 @@ impl BigIntHeap {
         slot.bytes = bytes;
         self.live += 1;
         self.bytes += bytes;
-        self.allocated_since_collection = self.allocated_since_collection.saturating_add(bytes);
         Some(handle(index, slot.generation))
     }
 
@@ -123,12 +122,15 @@ impl BigIntHeap {
         self.slots.len()
     }
 
-    /// True when enough was allocated since the last collection that one should run:
-    /// at least 1 MiB, the live bytes, and a quarter of the `memory_bytes` of linear memory
-    /// a collection scans (so scanning costs at most four times the allocation it follows).
+    /// True when the live objects have grown enough that a collection should run: they
+    /// take at least 1 MiB, twice what survived the last collection, and a quarter of the
+    /// `memory_bytes` of linear memory a collection scans. A program that frees its objects
+    /// never triggers one; one that does not pays scans in proportion to its garbage.
     pub fn collection_due(&self, memory_bytes: u64) -> bool {
-        let threshold = MIN_COLLECTION_BYTES.max(self.bytes).max(memory_bytes / 4);
-        self.allocated_since_collection >= threshold
+        let threshold = MIN_COLLECTION_BYTES
+            .max(self.bytes_after_collection.saturating_mul(2))
+            .max(memory_bytes / 4);
+        self.bytes >= threshold
     }
 
     /// Releases every object that none of the `roots` words names; returns how many were
@@ -150,7 +152,7 @@ impl BigIntHeap {
                 released += 1;
             }
         }
-        self.allocated_since_collection = 0;
+        self.bytes_after_collection = self.bytes;
         released
     }
 
@@ -233,13 +235,18 @@ mod tests {
     }
 
     #[test]
-    fn collections_become_due_after_enough_allocation() {
+    fn collections_become_due_as_live_objects_grow() {
         let mut heap = BigIntHeap::new();
         assert!(!heap.collection_due(0));
-        let h = heap.insert(BigInt::from(1) << (8 * (1 << 20))).unwrap();
+        let big = || BigInt::from(1) << (8 * (1 << 20));
+        let h = heap.insert(big()).unwrap();
         assert!(heap.collection_due(0));
-        assert!(!heap.collection_due(64 << 20));
+        assert!(!heap.collection_due(64 << 20), "a large memory raises the threshold");
         heap.collect([h]);
-        assert!(!heap.collection_due(0));
+        assert!(!heap.collection_due(0), "1 MiB survived: due again at 2 MiB");
+        let g = heap.insert(big()).unwrap();
+        assert!(heap.collection_due(0));
+        heap.free(g).unwrap();
+        assert!(!heap.collection_due(0), "freeing explicitly keeps collections away");
     }
 }

@@ -99,17 +99,8 @@ pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: BigOp) -> Result<(), 
     match op {
         BigOp::FromWord { signed } => {
             let [w] = operands(m);
-            let mut bytes = [0u8; 64];
-            w.write_le_slice(&mut bytes[..W::BYTES]);
-            let format = if signed {
-                ByteFormat::LeSigned
-            } else {
-                ByteFormat::Le
-            };
             let cost = ops::from_bytes_cost(W::BYTES as u64);
-            create(m, cost, 1, |_| {
-                Ok(Some(ops::from_bytes(format, &bytes[..W::BYTES])))
-            })
+            create(m, cost, 1, |_| Ok(Some(from_word(w, signed))))
         }
         BigOp::ToWord => {
             let [h] = operands(m);
@@ -230,6 +221,27 @@ fn get<W: Word>(heap: &BigIntHeap, word: W) -> Result<&BigInt, TrapKind> {
 fn count<W: Word>(word: W) -> u64 {
     word.to_address()
         .unwrap_or(u64::MAX - 1 + (word.low_u64() & 1))
+}
+
+/// The word as a BigInt, unsigned or two's complement.
+fn from_word<W: Word>(w: W, signed: bool) -> BigInt {
+    if W::BYTES <= 8 {
+        let bits = w.low_u64();
+        let shift = 64 - W::BITS;
+        return if signed {
+            BigInt::from(((bits << shift) as i64) >> shift)
+        } else {
+            BigInt::from(bits)
+        };
+    }
+    let mut bytes = [0u8; 64];
+    w.write_le_slice(&mut bytes[..W::BYTES]);
+    let format = if signed {
+        ByteFormat::LeSigned
+    } else {
+        ByteFormat::Le
+    };
+    ops::from_bytes(format, &bytes[..W::BYTES])
 }
 
 /// The low word of `value` in two's complement.

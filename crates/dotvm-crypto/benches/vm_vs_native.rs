@@ -1,0 +1,205 @@
+//! DotVM bytecode against the same crates called directly from Rust, side by side in one
+//! run: SHA-256 and BLAKE3 throughput, Ed25519 verification rate, and 1000! with BigInts.
+//!
+//! `cargo bench -p dotvm-crypto --bench vm_vs_native [-- --quick]`
+//!
+//! Each figure is the median of several timed runs. A DotVM run is a whole `dotvm_vm::run`
+//! of a program whose loop repeats the instruction (load and memory set-up included); the
+//! native side repeats the same crate call on the same bytes. "fuel/µs" is the fuel the
+//! run charged per microsecond of wall time: the calibration of the fuel table (one unit is
+//! meant to be about a nanosecond of work, so about 1000).
+
+use dotvm_core::Verified;
+use dotvm_core::asm::{AsmOptions, assemble};
+use dotvm_vm::{BufferIo, Limits};
+use ed25519_dalek::Signer as _;
+use num_bigint::BigInt;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Timed runs per figure.
+const RUNS: usize = 5;
+
+/// Assembles and verifies a benchmark program.
+fn program(source: &str) -> Verified {
+    let module = assemble(source, "bench.dasm", &AsmOptions::default())
+        .unwrap_or_else(|e| panic!("{e}\n{source}"));
+    Verified::new(module).expect("benchmark program verifies")
+}
+
+/// Median wall time of a DotVM run of `program`, and the fuel it charged.
+fn time_vm(program: &Verified) -> (Duration, u64) {
+    let limits = Limits::default();
+    let mut fuel = 0;
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let mut io = BufferIo::default();
+            let start = Instant::now();
+            let outcome = dotvm_vm::run(program, &limits, &mut io).expect("benchmark runs");
+            let elapsed = start.elapsed();
+            fuel = outcome.instructions;
+            elapsed
+        })
+        .collect();
+    times.sort();
+    (times[RUNS / 2], fuel)
+}
+
+/// Median wall time of `f`.
+fn time_native(mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[RUNS / 2]
+}
+
+/// A loop that runs `body` `count` times (local 0 counts).
+fn looped(setup: &str, body: &str, count: u64) -> String {
+    format!(
+        ".arch arch64\n.memory 40\n{setup}\n.func main\n    .local i\nloop:\n{body}\n    \
+         LOCAL_GET i\n    PUSH 1\n    ADD\n    LOCAL_TEE i\n    PUSH {count}\n    LT_U\n    \
+         JNZ loop\n    HALT\n.end\n"
+    )
+}
+
+/// Prints one comparison row.
+fn row(name: &str, unit: &str, per_run: f64, vm: (Duration, u64), native: Duration) {
+    let (vm_time, fuel) = vm;
+    let vm_rate = per_run / vm_time.as_secs_f64();
+    let native_rate = per_run / native.as_secs_f64();
+    println!(
+        "{name:<34} {vm_rate:>12.1} {unit:<9} {native_rate:>12.1} {unit:<9} {:>7.1}%  {:>7.0}",
+        (vm_rate / native_rate) * 100.0,
+        fuel as f64 / vm_time.as_secs_f64() / 1e6
+    );
+}
+
+/// SHA-256 or BLAKE3 throughput for `size`-byte inputs.
+fn hash_row(algorithm: &str, size: u64, total: u64) {
+    let count = (total / size).max(1);
+    let body = format!(
+        "    PUSH 65536\n    PUSH {size}\n    PUSH 1024\n    HASH {algorithm}"
+    );
+    let vm = time_vm(&program(&looped("", &body, count)));
+    let buffer = vec![0u8; size as usize];
+    let native = time_native(|| {
+        for _ in 0..count {
+            match algorithm {
+                "sha256" => {
+                    use sha2::Digest as _;
+                    black_box(sha2::Sha256::digest(black_box(&buffer)));
+                }
+                _ => {
+                    black_box(blake3::hash(black_box(&buffer)));
+                }
+            }
+        }
+    });
+    let megabytes = (count * size) as f64 / 1e6;
+    row(
+        &format!("HASH {algorithm}, {size} B inputs"),
+        "MB/s",
+        megabytes,
+        vm,
+        native,
+    );
+}
+
+/// Ed25519 strict verifications per second of a `len`-byte message.
+fn verify_row(len: usize, count: u64) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let message = vec![0x5Au8; len];
+    let signature = key.sign(&message);
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let setup = format!(
+        ".data pk x\"{}\"\n.data sig x\"{}\"\n.data msg x\"{}\"",
+        hex(key.verifying_key().as_bytes()),
+        hex(&signature.to_bytes()),
+        hex(&message)
+    );
+    let body = format!(
+        "    PUSH pk\n    PUSH 32\n    PUSH msg\n    PUSH {len}\n    PUSH sig\n    PUSH 64\n    \
+         VERIFY ed25519\n    JZ bad"
+    );
+    let source = looped(&setup, &body, count).replace(
+        "    HALT\n.end\n",
+        "    HALT\nbad:\n    UNREACHABLE\n.end\n",
+    );
+    let vm = time_vm(&program(&source));
+    // Like VERIFY, the native side starts from the key's bytes each time (decompressing
+    // the point is part of the work).
+    let public = key.verifying_key().to_bytes();
+    let native = time_native(|| {
+        for _ in 0..count {
+            let verifying =
+                ed25519_dalek::VerifyingKey::from_bytes(black_box(&public)).expect("valid key");
+            assert!(
+                verifying
+                    .verify_strict(black_box(&message), &signature)
+                    .is_ok()
+            );
+        }
+    });
+    row(
+        &format!("VERIFY ed25519, {len} B message"),
+        "verify/s",
+        count as f64,
+        vm,
+        native,
+    );
+}
+
+/// 1000! computed `repeat` times: BIGINT_FROM_WORD + BIGINT_MUL + two BIGINT_FREEs per
+/// factor in bytecode, `&acc * BigInt::from(i)` natively.
+fn factorial_row(repeat: u64) {
+    let body = "    PUSH 1\n    BIGINT_FROM_WORD\n    LOCAL_SET acc\n    PUSH 2\n    LOCAL_SET k\n\
+         step:\n    LOCAL_GET acc\n    LOCAL_GET k\n    BIGINT_FROM_WORD\n    LOCAL_TEE f\n    \
+         BIGINT_MUL\n    LOCAL_GET acc\n    BIGINT_FREE\n    LOCAL_GET f\n    BIGINT_FREE\n    \
+         LOCAL_SET acc\n    LOCAL_GET k\n    PUSH 1\n    ADD\n    LOCAL_TEE k\n    PUSH 1001\n    \
+         LT_U\n    JNZ step\n    LOCAL_GET acc\n    BIGINT_FREE";
+    let source = looped("", body, repeat).replace(
+        "    .local i\n",
+        "    .local i\n    .local acc\n    .local k\n    .local f\n",
+    );
+    let vm = time_vm(&program(&source));
+    let native = time_native(|| {
+        for _ in 0..repeat {
+            let mut acc = BigInt::from(1u32);
+            for k in 2..=1000u32 {
+                acc = &acc * BigInt::from(black_box(k));
+            }
+            black_box(acc);
+        }
+    });
+    let (vm_time, fuel) = vm;
+    println!(
+        "{:<34} {:>12.1} µs/1000! {:>11.1} µs/1000! {:>7.1}%  {:>7.0}",
+        "BigInt 1000!",
+        vm_time.as_secs_f64() * 1e6 / repeat as f64,
+        native.as_secs_f64() * 1e6 / repeat as f64,
+        native.as_secs_f64() / vm_time.as_secs_f64() * 100.0,
+        fuel as f64 / vm_time.as_secs_f64() / 1e6
+    );
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let scale = if quick { 1 } else { 8 };
+    println!(
+        "{:<34} {:>22} {:>22} {:>8}  {:>7}",
+        "benchmark (median of 5 runs)", "DotVM bytecode", "native Rust", "DotVM/nat", "fuel/µs"
+    );
+    for algorithm in ["sha256", "blake3"] {
+        for size in [64u64, 4096, 65536, 1 << 20] {
+            hash_row(algorithm, size, scale * (16 << 20));
+        }
+    }
+    verify_row(64, scale * 250);
+    verify_row(4096, scale * 250);
+    factorial_row(scale * 5);
+}
