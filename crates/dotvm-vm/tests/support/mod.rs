@@ -67,18 +67,19 @@ pub fn run(source: &str) -> Run {
     run_module(module(source), &Limits::default(), true)
 }
 
-/// `template` with data segments at the given addresses and globals set, in order, to
-/// the given values.
+/// `template` with more data segments at the given addresses (after its own) and its
+/// globals set, in order, to the given values.
 pub fn patched(template: &Module, segments: &[(u64, &[u8])], globals: &[u64]) -> Module {
     let mut module = template.clone();
-    module.memory.segments = segments
-        .iter()
-        .filter(|(_, bytes)| !bytes.is_empty())
-        .map(|&(offset, bytes)| DataSegment {
-            offset,
-            bytes: bytes.to_vec(),
-        })
-        .collect();
+    module.memory.segments.extend(
+        segments
+            .iter()
+            .filter(|(_, bytes)| !bytes.is_empty())
+            .map(|&(offset, bytes)| DataSegment {
+                offset,
+                bytes: bytes.to_vec(),
+            }),
+    );
     for (global, &value) in module.globals.iter_mut().zip(globals) {
         global.init = Imm::from(value);
     }
