@@ -48,7 +48,7 @@ pub const fn blocks(len: u64) -> u64 {
 
 /// `HASH` of `len` bytes.
 pub const fn hash(algorithm: HashAlgorithm, len: u64) -> u64 {
-    HASH_BASE + blocks(len).saturating_mul(hash_per_block(algorithm))
+    HASH_BASE.saturating_add(blocks(len).saturating_mul(hash_per_block(algorithm)))
 }
 
 /// `KEYGEN`.
@@ -82,40 +82,40 @@ const fn message_cost(algorithm: SignatureAlgorithm, len: u64, passes: u64) -> u
 
 /// `SIGN` of an `len`-byte message.
 pub const fn sign(algorithm: SignatureAlgorithm, len: u64) -> u64 {
-    let base = match algorithm {
+    let base: u64 = match algorithm {
         SignatureAlgorithm::Ed25519 => 25_000,
         _ => 60_000,
     };
-    base + message_cost(algorithm, len, 2)
+    base.saturating_add(message_cost(algorithm, len, 2))
 }
 
 /// `VERIFY` of an `len`-byte message.
 pub const fn verify(algorithm: SignatureAlgorithm, len: u64) -> u64 {
-    let base = match algorithm {
+    let base: u64 = match algorithm {
         SignatureAlgorithm::Ed25519 => 50_000,
         _ => 90_000,
     };
-    base + message_cost(algorithm, len, 1)
+    base.saturating_add(message_cost(algorithm, len, 1))
 }
 
 /// `RECOVER` of an `len`-byte message.
 pub const fn recover(algorithm: SignatureAlgorithm, len: u64) -> u64 {
-    RECOVER_BASE + message_cost(algorithm, len, 1)
+    RECOVER_BASE.saturating_add(message_cost(algorithm, len, 1))
 }
 
 /// `ENCRYPT` or `DECRYPT` of `len` bytes with `ad_len` bytes of associated data.
 pub const fn aead(_algorithm: AeadAlgorithm, ad_len: u64, len: u64) -> u64 {
-    AEAD_BASE + blocks(ad_len.saturating_add(len)).saturating_mul(AEAD_PER_BLOCK)
+    AEAD_BASE.saturating_add(blocks(ad_len.saturating_add(len)).saturating_mul(AEAD_PER_BLOCK))
 }
 
 /// `SEAL` or `OPEN` of an `len`-byte message.
 pub const fn sealed_box(len: u64) -> u64 {
-    SEALED_BOX_BASE + blocks(len).saturating_mul(AEAD_PER_BLOCK)
+    SEALED_BOX_BASE.saturating_add(blocks(len).saturating_mul(AEAD_PER_BLOCK))
 }
 
 /// `RANDOM` of `len` bytes.
 pub const fn random(len: u64) -> u64 {
-    RANDOM_BASE + blocks(len).saturating_mul(RANDOM_PER_BLOCK)
+    RANDOM_BASE.saturating_add(blocks(len).saturating_mul(RANDOM_PER_BLOCK))
 }
 
 // ---- BigInt ----
@@ -147,22 +147,31 @@ pub fn mul(a: u64, b: u64) -> u64 {
 
 /// Dividing an `a`-limb by a `b`-limb number (schoolbook long division).
 pub fn div(a: u64, b: u64) -> u64 {
-    let quotient = a.saturating_sub(b) + 1;
-    quotient.saturating_mul(b.max(1)).div_ceil(8) + linear(a)
+    let quotient = a.saturating_sub(b).saturating_add(1);
+    quotient
+        .saturating_mul(b.max(1))
+        .div_ceil(8)
+        .saturating_add(linear(a))
 }
 
 /// Raising an `a`-limb number to a power whose result has at most `result` limbs: the
 /// squarings form a geometric series dominated by the last one.
 pub fn pow(result: u64) -> u64 {
     let half = result.div_ceil(2);
-    mul(half, half).saturating_mul(2) + linear(result)
+    mul(half, half)
+        .saturating_mul(2)
+        .saturating_add(linear(result))
 }
 
 /// Modular exponentiation with an `e_bits`-bit exponent and an `m`-limb modulus: at most a
 /// squaring, a multiplication and two reductions per exponent bit.
 pub fn modpow(base: u64, e_bits: u64, m: u64) -> u64 {
-    let step = mul(m, m).saturating_add(div(2 * m, m));
-    e_bits.max(1).saturating_mul(step).saturating_mul(2) + div(base, m)
+    let step = mul(m, m).saturating_add(div(m.saturating_mul(2), m));
+    e_bits
+        .max(1)
+        .saturating_mul(step)
+        .saturating_mul(2)
+        .saturating_add(div(base, m))
 }
 
 /// GCD or modular inverse of an `a`-limb and a `b`-limb number (Euclid: quadratic).
@@ -174,18 +183,21 @@ pub fn euclid(a: u64, b: u64) -> u64 {
 /// Parsing `digits` decimal digits (quadratic: each 19-digit chunk multiplies the whole).
 pub fn from_decimal(digits: u64) -> u64 {
     let limbs = digits / 19 + 1;
-    limbs.saturating_mul(limbs).div_ceil(8) + digits.div_ceil(8)
+    limbs
+        .saturating_mul(limbs)
+        .div_ceil(8)
+        .saturating_add(digits.div_ceil(8))
 }
 
 /// Printing an `n`-limb number in decimal (quadratic: repeated division by 10^19).
 pub fn to_decimal(limbs: u64) -> u64 {
-    limbs.saturating_mul(limbs).div_ceil(4) + limbs
+    limbs.saturating_mul(limbs).div_ceil(4).saturating_add(limbs)
 }
 
 /// A collection that scans `words` root words (stack, globals, memory) and `objects` heap
 /// slots.
 pub const fn collect(words: u64, objects: u64) -> u64 {
-    words.div_ceil(16) + objects
+    words.div_ceil(16).saturating_add(objects)
 }
 
 /// The fuel table as Markdown, embedded in `docs/crypto.md` (a test keeps them equal).
@@ -296,6 +308,20 @@ mod tests {
         assert!(mul(64, 64) < 64 * 64 / 8);
         assert_eq!(mul(64, 640), 10 * 384);
         assert!(mul(u64::MAX, u64::MAX) == u64::MAX);
+    }
+
+    #[test]
+    fn extreme_sizes_saturate_instead_of_overflowing() {
+        for n in [u64::MAX, u64::MAX / 2, 1 << 40] {
+            assert_eq!(pow(n), u64::MAX);
+            assert!(div(n, 1) >= n / 8);
+            assert!(modpow(n, n, n) >= modpow(1, 1, 1));
+            assert!(euclid(n, n) >= n / 8);
+            assert!(from_decimal(n) > 0 && to_decimal(n) > 0);
+            assert!(collect(n, n) >= n / 16);
+            assert!(hash(HashAlgorithm::Sha512, n) > 0);
+            assert!(sign(SignatureAlgorithm::Ed25519, n) > 0);
+        }
     }
 
     #[test]
