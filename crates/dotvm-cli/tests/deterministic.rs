@@ -49,7 +49,12 @@ fn run(flags: &[&str]) -> String {
         .args(flags)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -58,7 +63,11 @@ fn deterministic_runs_repeat_their_random_bytes() {
     let first = run(&["--deterministic"]);
     assert_eq!(first.len(), 16);
     assert_eq!(first, run(&["--deterministic"]));
-    assert_eq!(first, run(&["--deterministic", "--debug"]), "the tracer sees the same stream");
+    assert_eq!(
+        first,
+        run(&["--deterministic", "--debug"]),
+        "the tracer sees the same stream"
+    );
 }
 
 #[test]

@@ -40,7 +40,9 @@ impl SelectorFamily {
     pub const fn accepts(self, selector: Selector) -> bool {
         use Selector::*;
         match self {
-            SelectorFamily::Hash => matches!(selector, Sha256 | Sha512 | Sha3_256 | Keccak256 | Blake3),
+            SelectorFamily::Hash => {
+                matches!(selector, Sha256 | Sha512 | Sha3_256 | Keccak256 | Blake3)
+            }
             SelectorFamily::Signature => matches!(
                 selector,
                 Ed25519 | Secp256k1 | P256 | Secp256k1Prehash | P256Prehash

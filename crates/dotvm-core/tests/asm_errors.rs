@@ -413,7 +413,12 @@ fn selectors_must_belong_to_the_instruction() {
         8,
         "`x25519` is not a signature algorithm of `SIGN`",
     );
-    fails(&in_main("  RECOVER p256"), 2, 11, "not a recoverable signature algorithm");
+    fails(
+        &in_main("  RECOVER p256"),
+        2,
+        11,
+        "not a recoverable signature algorithm",
+    );
     fails(&in_main("  BIGINT_TO_BYTES 3"), 2, 19, "not a byte format");
     fails(&in_main("  HASH"), 2, 3, "hash algorithm");
     fails(&in_main("  SEAL x25519"), 2, 8, "it takes no operand");

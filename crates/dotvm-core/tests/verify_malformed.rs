@@ -755,5 +755,10 @@ fn selector_outside_the_opcodes_family() {
         "selector 0x20 is not a hash algorithm of HASH",
     );
     module.functions[0].code = vec![0xFA, 0x03, 0x99, 0x02];
-    rejects(&module, Some(0), Some(0), "is not a byte format of BIGINT_FROM_BYTES");
+    rejects(
+        &module,
+        Some(0),
+        Some(0),
+        "is not a byte format of BIGINT_FROM_BYTES",
+    );
 }

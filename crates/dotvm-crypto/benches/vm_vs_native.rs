@@ -1,7 +1,7 @@
 //! DotVM bytecode against the same crates called directly from Rust, side by side in one
 //! run: SHA-256 and BLAKE3 throughput, Ed25519 verification rate, and 1000! with BigInts.
 //!
-//! `cargo bench -p dotvm-crypto --bench vm_vs_native [-- --quick]`
+//! `cargo bench -p dotvm-crypto --bench vm_vs_native [-- --quick] [--calibrate]`
 //!
 //! Each figure is the median of several timed runs. A DotVM run is a whole `dotvm_vm::run`
 //! of a program whose loop repeats the instruction (load and memory set-up included); the
@@ -82,9 +82,7 @@ fn row(name: &str, unit: &str, per_run: f64, vm: (Duration, u64), native: Durati
 /// SHA-256 or BLAKE3 throughput for `size`-byte inputs.
 fn hash_row(algorithm: &str, size: u64, total: u64) {
     let count = (total / size).max(1);
-    let body = format!(
-        "    PUSH 65536\n    PUSH {size}\n    PUSH 1024\n    HASH {algorithm}"
-    );
+    let body = format!("    PUSH 65536\n    PUSH {size}\n    PUSH 1024\n    HASH {algorithm}");
     let vm = time_vm(&program(&looped("", &body, count)));
     let buffer = vec![0u8; size as usize];
     let native = time_native(|| {
@@ -187,6 +185,85 @@ fn factorial_row(repeat: u64) {
     );
 }
 
+/// Fuel calibration: DotVM alone, fuel charged per microsecond for the other instructions.
+fn calibration_row(name: &str, setup: &str, body: &str, count: u64) {
+    let (time, fuel) = time_vm(&program(&looped(setup, body, count)));
+    println!(
+        "{name:<34} {:>12.2} µs/op {:>38.0}",
+        time.as_secs_f64() * 1e6 / count as f64,
+        fuel as f64 / time.as_secs_f64() / 1e6
+    );
+}
+
+/// The calibration section (`--calibrate`).
+fn calibrate(scale: u64) {
+    println!("\nfuel calibration (DotVM only; the table aims at about 1000 fuel/µs)");
+    for alg in ["sha512", "sha3_256", "keccak256"] {
+        let body = format!("    PUSH 65536\n    PUSH 65536\n    PUSH 1024\n    HASH {alg}");
+        calibration_row(&format!("HASH {alg}, 64 KiB"), "", &body, scale * 50);
+    }
+    let keys = ".data sk x\"0000000000000000000000000000000000000000000000000000000000000007\"";
+    for alg in ["ed25519", "secp256k1", "p256", "x25519"] {
+        let body = format!("    PUSH sk\n    PUSH 2048\n    KEYGEN {alg}\n    POP");
+        calibration_row(&format!("KEYGEN {alg}"), keys, &body, scale * 100);
+    }
+    for alg in ["ed25519", "secp256k1", "p256"] {
+        let sign = format!(
+            "    PUSH sk\n    PUSH 4096\n    PUSH 64\n    PUSH 3072\n    SIGN {alg}\n    POP"
+        );
+        calibration_row(&format!("SIGN {alg}, 64 B"), keys, &sign, scale * 100);
+        let setup = format!(
+            "{keys}\n.func prepare\n    PUSH sk\n    PUSH 2048\n    KEYGEN {alg}\n    POP\n    PUSH sk\n    PUSH 4096\n    \
+             PUSH 64\n    PUSH 3072\n    SIGN {alg}\n    POP\n    RET\n.end"
+        );
+        let pk_len = if alg == "ed25519" { 32 } else { 65 };
+        let verify = format!(
+            "    LOCAL_GET i\n    JNZ ready\n    CALL prepare\nready:\n    PUSH 2048\n    PUSH {pk_len}\n    PUSH 4096\n    PUSH 64\n    \
+             PUSH 3072\n    PUSH 64\n    VERIFY {alg}\n    POP"
+        );
+        calibration_row(&format!("VERIFY {alg}, 64 B"), &setup, &verify, scale * 100);
+    }
+    let recover =
+        "    PUSH 4096\n    PUSH 64\n    PUSH 3072\n    PUSH 2048\n    RECOVER secp256k1\n    POP";
+    calibration_row(
+        "RECOVER secp256k1 (bad signature)",
+        keys,
+        recover,
+        scale * 100,
+    );
+    for alg in ["aes256gcm", "chacha20poly1305"] {
+        let body = format!(
+            "    PUSH sk\n    PUSH 1024\n    PUSH 0\n    PUSH 0\n    PUSH 65536\n    PUSH 65536\n    PUSH 196608\n    ENCRYPT {alg}\n    POP"
+        );
+        calibration_row(&format!("ENCRYPT {alg}, 64 KiB"), keys, &body, scale * 50);
+    }
+    let seal = "    PUSH 2048\n    PUSH 65536\n    PUSH 64\n    PUSH 196608\n    SEAL\n    POP";
+    let seal_setup = format!(
+        "{keys}\n.data pk x\"8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a\""
+    );
+    calibration_row(
+        "SEAL (denied: no randomness)",
+        &seal_setup,
+        &seal.replace("2048", "pk"),
+        scale * 100,
+    );
+    let open = "    PUSH sk\n    PUSH 65536\n    PUSH 112\n    PUSH 196608\n    OPEN\n    POP";
+    calibration_row("OPEN 64 B (forged)", keys, open, scale * 100);
+    // Dense operands (7^k): num-bigint skips zero limbs, so powers of two would flatter it.
+    let big = "    PUSH 7\n    BIGINT_FROM_WORD\n    DUP\n    PUSH 35000\n    BIGINT_POW\n    SWAP\n    PUSH 21000\n    \
+        BIGINT_POW\n    BIGINT_MUL\n    BIGINT_FREE";
+    calibration_row("BIGINT 7^35000, 7^21000 and MUL", "", big, scale * 20);
+    let dec = "    PUSH 7\n    BIGINT_FROM_WORD\n    PUSH 3000\n    BIGINT_POW\n    DUP\n    PUSH 131072\n    PUSH 65536\n    \
+        BIGINT_TO_DEC\n    POP\n    BIGINT_FREE";
+    calibration_row("BIGINT 7^3000 and TO_DEC", "", dec, scale * 20);
+    calibration_row(
+        "BIGINT_COLLECT, 40 pages of memory",
+        "",
+        "    BIGINT_COLLECT\n    POP",
+        scale * 20,
+    );
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let scale = if quick { 1 } else { 8 };
@@ -202,4 +279,7 @@ fn main() {
     verify_row(64, scale * 250);
     verify_row(4096, scale * 250);
     factorial_row(scale * 5);
+    if std::env::args().any(|a| a == "--calibrate") {
+        calibrate(scale);
+    }
 }

@@ -97,7 +97,11 @@ mod tests {
         for i in [0, 31, 32, sealed.len() - 1] {
             let mut tampered = sealed.clone();
             tampered[i] ^= 1;
-            assert_eq!(open(&recipient, &tampered), Err(Error::AuthFailed), "byte {i}");
+            assert_eq!(
+                open(&recipient, &tampered),
+                Err(Error::AuthFailed),
+                "byte {i}"
+            );
         }
         assert_eq!(open(&recipient, &sealed[..47]), Err(Error::BadLength));
     }
@@ -110,6 +114,9 @@ mod tests {
     #[test]
     fn fresh_ephemeral_keys_give_different_boxes() {
         let to = public([5; 32]);
-        assert_ne!(seal(&to, [1; 32], b"m").unwrap(), seal(&to, [2; 32], b"m").unwrap());
+        assert_ne!(
+            seal(&to, [1; 32], b"m").unwrap(),
+            seal(&to, [2; 32], b"m").unwrap()
+        );
     }
 }

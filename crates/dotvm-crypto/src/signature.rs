@@ -231,10 +231,8 @@ impl SignatureAlgorithm {
 
 /// Strict Ed25519 verification of byte slices of any length.
 fn verify_ed25519(pk: &[u8], msg: &[u8], signature: &[u8]) -> bool {
-    let (Ok(pk), Ok(signature)) = (
-        <&[u8; 32]>::try_from(pk),
-        <&[u8; 64]>::try_from(signature),
-    ) else {
+    let (Ok(pk), Ok(signature)) = (<&[u8; 32]>::try_from(pk), <&[u8; 64]>::try_from(signature))
+    else {
         return false;
     };
     let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(pk) else {

@@ -14,7 +14,9 @@ fn bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut state = seed;
     (0..len)
         .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 56) as u8
         })
         .collect()
@@ -35,10 +37,17 @@ fn huge_operands_match_num_bigint() {
          .func out\n    .param h\n    LOCAL_GET h\n    PUSH 0x50000\n    PUSH 0x30000\n    BIGINT_TO_BYTES le_signed\n    \
          PUSH 0x50000\n    SWAP\n    SYSCALL print_bytes\n    RET\n.end\n",
     );
-    let program = patched(&template, &[(0x10000, &a), (0x30000, &b)], &[a.len() as u64, b.len() as u64]);
+    let program = patched(
+        &template,
+        &[(0x10000, &a), (0x30000, &b)],
+        &[a.len() as u64, b.len() as u64],
+    );
     let run = run_module(program, &Limits::default(), false);
     assert_eq!(run.exit_code(), 0);
-    let (x, y) = (BigInt::from_signed_bytes_le(&a), BigInt::from_signed_bytes_le(&b));
+    let (x, y) = (
+        BigInt::from_signed_bytes_le(&a),
+        BigInt::from_signed_bytes_le(&b),
+    );
     let expected = [
         (&x * &y).to_signed_bytes_le(),
         num_integer::Integer::div_floor(&x, &y).to_signed_bytes_le(),
@@ -51,15 +60,25 @@ fn huge_operands_match_num_bigint() {
 
 #[test]
 fn huge_decimal_text_round_trips() {
-    let digits: String = bytes(3, 20_000).iter().map(|b| char::from(b'0' + b % 10)).collect();
+    let digits: String = bytes(3, 20_000)
+        .iter()
+        .map(|b| char::from(b'0' + b % 10))
+        .collect();
     let text = format!("-9{digits}");
     let template = module(
         ".arch arch64\n.memory 2\n.global len 0\n.func main\n    PUSH 0x1000\n    GLOBAL_GET len\n    \
          BIGINT_FROM_DEC\n    PUSH 0x8000\n    PUSH 0x8000\n    BIGINT_TO_DEC\n    PUSH 0x8000\n    \
          SWAP\n    SYSCALL print_bytes\n    HALT\n.end\n",
     );
-    let program = patched(&template, &[(0x1000, text.as_bytes())], &[text.len() as u64]);
-    assert_eq!(run_module(program, &Limits::default(), false).output, text.as_bytes());
+    let program = patched(
+        &template,
+        &[(0x1000, text.as_bytes())],
+        &[text.len() as u64],
+    );
+    assert_eq!(
+        run_module(program, &Limits::default(), false).output,
+        text.as_bytes()
+    );
 }
 
 /// `2^exponent` with the given instruction limit, fast or inspected.
@@ -151,7 +170,10 @@ fn bigint_memory_counts_against_the_limit_and_garbage_is_collected() {
     // Three live 300 KB values fit in 1 MiB with the 64 KiB memory; four do not.
     let fits = allocate(3, 0, 300_000, MIB);
     assert_eq!(fits.output, b"4", "three values and `one` are alive");
-    assert!(matches!(allocate(4, 0, 300_000, MIB).trap(), TrapKind::MemoryLimit { .. }));
+    assert!(matches!(
+        allocate(4, 0, 300_000, MIB).trap(),
+        TrapKind::MemoryLimit { .. }
+    ));
     // Dropped values are collected: a hundred 300 KB values come and go under 1 MiB.
     let churn = allocate(1, 100, 300_000, MIB);
     assert_eq!(churn.output, b"2");
@@ -220,8 +242,14 @@ fn bad_handles_trap() {
     let cases = [
         ("PUSH 12345\n    BIGINT_NEG", 12345),
         ("PUSH 0\n    BIGINT_TO_WORD", 0),
-        ("PUSH 5\n    BIGINT_FROM_WORD\n    DUP\n    BIGINT_FREE\n    BIGINT_NEG", 0),
-        ("PUSH 5\n    BIGINT_FROM_WORD\n    DUP\n    BIGINT_FREE\n    BIGINT_FREE", 0),
+        (
+            "PUSH 5\n    BIGINT_FROM_WORD\n    DUP\n    BIGINT_FREE\n    BIGINT_NEG",
+            0,
+        ),
+        (
+            "PUSH 5\n    BIGINT_FROM_WORD\n    DUP\n    BIGINT_FREE\n    BIGINT_FREE",
+            0,
+        ),
     ];
     for (code, handle) in cases {
         let source = format!(".arch arch64\n.func main\n    {code}\n    HALT\n.end\n");
@@ -234,7 +262,13 @@ fn bad_handles_trap() {
 
 #[test]
 fn division_by_zero_traps_and_missing_values_are_zero_handles() {
-    for op in ["BIGINT_DIV", "BIGINT_REM", "BIGINT_DIV_FLOOR", "BIGINT_MOD_FLOOR", "BIGINT_MODINV"] {
+    for op in [
+        "BIGINT_DIV",
+        "BIGINT_REM",
+        "BIGINT_DIV_FLOOR",
+        "BIGINT_MOD_FLOOR",
+        "BIGINT_MODINV",
+    ] {
         let source = format!(
             ".arch arch64\n.func main\n    PUSH 7\n    BIGINT_FROM_WORD\n    PUSH 0\n    BIGINT_FROM_WORD\n    {op}\n    HALT\n.end\n"
         );

@@ -235,7 +235,11 @@ fn vm_lines(a: &BigInt, b: &BigInt, m: &BigInt, k: u64, p: u64) -> Vec<String> {
     let (ta, tb, tm) = (a.to_string(), b.to_string(), m.to_string());
     let program = patched(
         &TEMPLATE,
-        &[(0x1000, ta.as_bytes()), (0x2000, tb.as_bytes()), (0x3000, tm.as_bytes())],
+        &[
+            (0x1000, ta.as_bytes()),
+            (0x2000, tb.as_bytes()),
+            (0x3000, tm.as_bytes()),
+        ],
         &[ta.len() as u64, tb.len() as u64, tm.len() as u64, k, p],
     );
     let run = run_module(program, &Limits::default(), false);
@@ -263,7 +267,11 @@ fn model_lines(a: &BigInt, b: &BigInt, m: &BigInt, k: u64, p: u64) -> Vec<String
     };
     let low_word = {
         let bytes = a.to_signed_bytes_le();
-        let fill = if a.sign() == num_bigint::Sign::Minus { 0xFF } else { 0 };
+        let fill = if a.sign() == num_bigint::Sign::Minus {
+            0xFF
+        } else {
+            0
+        };
         let mut word = [fill; 8];
         let n = bytes.len().min(8);
         word[..n].copy_from_slice(&bytes[..n]);
@@ -322,13 +330,26 @@ proptest! {
 
 #[test]
 fn small_and_edge_operands_match_num_bigint() {
-    let values = ["0", "1", "-1", "7", "-7", "18446744073709551615", "-18446744073709551616",
-        "340282366920938463463374607431768211456", "-9223372036854775808"];
+    let values = [
+        "0",
+        "1",
+        "-1",
+        "7",
+        "-7",
+        "18446744073709551615",
+        "-18446744073709551616",
+        "340282366920938463463374607431768211456",
+        "-9223372036854775808",
+    ];
     for a in values {
         for b in values.iter().filter(|b| **b != "0") {
             let (a, b): (BigInt, BigInt) = (a.parse().unwrap(), b.parse().unwrap());
             let m = BigInt::from(1_000_003);
-            assert_eq!(vm_lines(&a, &b, &m, 65, 3), model_lines(&a, &b, &m, 65, 3), "a={a} b={b}");
+            assert_eq!(
+                vm_lines(&a, &b, &m, 65, 3),
+                model_lines(&a, &b, &m, 65, 3),
+                "a={a} b={b}"
+            );
         }
     }
 }
@@ -353,7 +374,10 @@ fn golden_python_results() {
         other => panic!("unknown op {other}"),
     };
     let mut count = 0;
-    for line in golden.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in golden
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let fields: Vec<&str> = line.split(' ').collect();
         let [op, a, b, expected] = fields[..] else {
             panic!("bad golden line {line}");
@@ -366,7 +390,11 @@ fn golden_python_results() {
             ops(op)
         );
         let run = support::run(&source);
-        assert_eq!(String::from_utf8(run.output).unwrap(), expected, "{op} {a} {b}");
+        assert_eq!(
+            String::from_utf8(run.output).unwrap(),
+            expected,
+            "{op} {a} {b}"
+        );
         count += 1;
     }
     assert!(count >= 100, "{count} golden lines");

@@ -42,10 +42,7 @@ fn out_of_bounds_pointers_trap() {
         "    PUSH 0x100\n    PUSH 4\n    PUSH 0x200\n    PUSH 0xFFF0\n    RECOVER secp256k1",
     ];
     for body in cases {
-        assert!(
-            matches!(trap(body), TrapKind::OutOfBounds { .. }),
-            "{body}"
-        );
+        assert!(matches!(trap(body), TrapKind::OutOfBounds { .. }), "{body}");
     }
 }
 
@@ -58,10 +55,22 @@ fn verify_answers_zero_for_bad_lengths_keys_and_signatures() {
         ))
     };
     for (alg, lens) in [
-        ("ed25519", [(32, 64), (31, 64), (33, 64), (32, 63), (32, 65), (0, 0)]),
-        ("secp256k1", [(65, 64), (33, 65), (64, 64), (65, 66), (0, 64), (65, 0)]),
-        ("p256", [(65, 64), (33, 64), (66, 64), (65, 65), (65, 63), (1, 1)]),
-        ("p256_prehash", [(65, 64), (33, 64), (66, 64), (65, 65), (65, 63), (1, 1)]),
+        (
+            "ed25519",
+            [(32, 64), (31, 64), (33, 64), (32, 63), (32, 65), (0, 0)],
+        ),
+        (
+            "secp256k1",
+            [(65, 64), (33, 65), (64, 64), (65, 66), (0, 64), (65, 0)],
+        ),
+        (
+            "p256",
+            [(65, 64), (33, 64), (66, 64), (65, 65), (65, 63), (1, 1)],
+        ),
+        (
+            "p256_prehash",
+            [(65, 64), (33, 64), (66, 64), (65, 65), (65, 63), (1, 1)],
+        ),
     ] {
         for (pk_len, sig_len) in lens {
             assert_eq!(verify(alg, pk_len, sig_len), 0, "{alg} {pk_len} {sig_len}");
@@ -74,16 +83,27 @@ fn invalid_keys_and_lengths_are_statuses() {
     // Secret scalar 0 and 2^256 - 1 (above the group order) for ECDSA.
     for key in ["zeros", "ones"] {
         for alg in ["secp256k1", "p256"] {
-            assert_eq!(status(&format!("    PUSH {key}\n    PUSH 0x400\n    KEYGEN {alg}")), 2);
             assert_eq!(
-                status(&format!("    PUSH {key}\n    PUSH 0x400\n    PUSH 3\n    PUSH 0x500\n    SIGN {alg}")),
+                status(&format!("    PUSH {key}\n    PUSH 0x400\n    KEYGEN {alg}")),
+                2
+            );
+            assert_eq!(
+                status(&format!(
+                    "    PUSH {key}\n    PUSH 0x400\n    PUSH 3\n    PUSH 0x500\n    SIGN {alg}"
+                )),
                 2
             );
         }
     }
     // Any 32 bytes are an Ed25519 or X25519 secret.
-    assert_eq!(status("    PUSH ones\n    PUSH 0x400\n    KEYGEN ed25519"), 0);
-    assert_eq!(status("    PUSH zeros\n    PUSH 0x400\n    KEYGEN x25519"), 0);
+    assert_eq!(
+        status("    PUSH ones\n    PUSH 0x400\n    KEYGEN ed25519"),
+        0
+    );
+    assert_eq!(
+        status("    PUSH zeros\n    PUSH 0x400\n    KEYGEN x25519"),
+        0
+    );
     // A prehash must be 32 bytes (the secret key here is 1).
     for len in [0, 31, 33] {
         let sign = format!(
@@ -91,37 +111,64 @@ fn invalid_keys_and_lengths_are_statuses() {
              PUSH 0x600\n    PUSH zeros\n    PUSH {len}\n    PUSH 0x500\n    SIGN secp256k1_prehash"
         );
         assert_eq!(status(&sign), 3, "prehash of {len} bytes");
-        assert_eq!(status(&sign.replace("secp256k1_prehash", "p256_prehash")), 3);
+        assert_eq!(
+            status(&sign.replace("secp256k1_prehash", "p256_prehash")),
+            3
+        );
         let recover = format!(
             "    PUSH zeros\n    PUSH {len}\n    PUSH ones\n    PUSH 0x500\n    RECOVER secp256k1_prehash"
         );
         assert_eq!(status(&recover), 3, "recover prehash of {len} bytes");
     }
     // A recovery byte outside 0..=3, and a malformed r/s, are bad signatures.
-    assert_eq!(status("    PUSH zeros\n    PUSH 4\n    PUSH ones\n    PUSH 0x500\n    RECOVER secp256k1"), 6);
-    assert_eq!(status("    PUSH zeros\n    PUSH 4\n    PUSH zeros\n    PUSH 0x500\n    RECOVER secp256k1"), 6);
+    assert_eq!(
+        status("    PUSH zeros\n    PUSH 4\n    PUSH ones\n    PUSH 0x500\n    RECOVER secp256k1"),
+        6
+    );
+    assert_eq!(
+        status("    PUSH zeros\n    PUSH 4\n    PUSH zeros\n    PUSH 0x500\n    RECOVER secp256k1"),
+        6
+    );
 }
 
 #[test]
 fn aead_and_sealed_box_length_statuses() {
-    let decrypt = |len: &str| format!(
-        "    PUSH zeros\n    PUSH zeros\n    PUSH 0\n    PUSH 0\n    PUSH 0x200\n    PUSH {len}\n    PUSH 0x400\n    DECRYPT aes256gcm"
-    );
+    let decrypt = |len: &str| {
+        format!(
+            "    PUSH zeros\n    PUSH zeros\n    PUSH 0\n    PUSH 0\n    PUSH 0x200\n    PUSH {len}\n    PUSH 0x400\n    DECRYPT aes256gcm"
+        )
+    };
     assert_eq!(status(&decrypt("15")), 3, "shorter than a tag");
     assert_eq!(status(&decrypt("16")), 1, "a forged empty message");
     // Oversize inputs are refused from their length alone, before any memory access.
     let huge = "0x100000000";
     assert_eq!(status(&decrypt(huge).replace("0x200", "0xFFFFFFFFFFFF")), 4);
     assert_eq!(
-        status(&format!("    PUSH zeros\n    PUSH zeros\n    PUSH 0xFFFFFF\n    PUSH {huge}\n    PUSH 0\n    PUSH 0\n    PUSH 0\n    ENCRYPT chacha20poly1305")),
+        status(&format!(
+            "    PUSH zeros\n    PUSH zeros\n    PUSH 0xFFFFFF\n    PUSH {huge}\n    PUSH 0\n    PUSH 0\n    PUSH 0\n    ENCRYPT chacha20poly1305"
+        )),
         4,
         "oversize associated data"
     );
-    assert_eq!(status(&format!("    PUSH zeros\n    PUSH 0x200\n    PUSH {huge}\n    PUSH 0x400\n    SEAL")), 4);
-    assert_eq!(status("    PUSH zeros\n    PUSH 0x200\n    PUSH 47\n    PUSH 0x400\n    OPEN"), 3);
-    assert_eq!(status("    PUSH zeros\n    PUSH 0x200\n    PUSH 48\n    PUSH 0x400\n    OPEN"), 1);
+    assert_eq!(
+        status(&format!(
+            "    PUSH zeros\n    PUSH 0x200\n    PUSH {huge}\n    PUSH 0x400\n    SEAL"
+        )),
+        4
+    );
+    assert_eq!(
+        status("    PUSH zeros\n    PUSH 0x200\n    PUSH 47\n    PUSH 0x400\n    OPEN"),
+        3
+    );
+    assert_eq!(
+        status("    PUSH zeros\n    PUSH 0x200\n    PUSH 48\n    PUSH 0x400\n    OPEN"),
+        1
+    );
     // A low-order recipient key (all zeros) is refused.
-    assert_eq!(status("    PUSH zeros\n    PUSH 0x200\n    PUSH 4\n    PUSH 0x400\n    SEAL"), 2);
+    assert_eq!(
+        status("    PUSH zeros\n    PUSH 0x200\n    PUSH 4\n    PUSH 0x400\n    SEAL"),
+        2
+    );
 }
 
 #[test]
@@ -129,7 +176,11 @@ fn randomness_is_a_capability() {
     let source = ".arch arch64\n.memory 1\n.data pk x\"8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a\"\n\
         .func main results=1\n    PUSH pk\n    PUSH 0x200\n    PUSH 4\n    PUSH 0x400\n    SEAL\n    RET\n.end\n";
     assert_eq!(run(source).exit_code(), 0, "granted (seeded)");
-    assert_eq!(run_module(module(source), &Limits::default(), false).exit_code(), 5, "denied");
+    assert_eq!(
+        run_module(module(source), &Limits::default(), false).exit_code(),
+        5,
+        "denied"
+    );
 }
 
 #[test]
@@ -149,7 +200,10 @@ fn fuel_runs_out_exactly_at_a_hash() {
             Err(e) => {
                 let trap = e.trap().expect("a trap");
                 assert!(!ok);
-                assert_eq!((trap.kind.clone(), trap.pc, trap.instructions), (TrapKind::InstructionLimit, 9, 3));
+                assert_eq!(
+                    (trap.kind.clone(), trap.pc, trap.instructions),
+                    (TrapKind::InstructionLimit, 9, 3)
+                );
             }
         }
     }

@@ -32,9 +32,18 @@ fn million_a() -> Vec<u8> {
 #[test]
 fn sha256_nist_vectors() {
     let cases: [(&[u8], &str); 3] = [
-        (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        (ABC, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        (NIST_448, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (
+            b"",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ),
+        (
+            ABC,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
+        (
+            NIST_448,
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+        ),
     ];
     for (input, digest) in cases {
         assert_eq!(hash("sha256", 32, input), digest);
@@ -48,9 +57,18 @@ fn sha256_nist_vectors() {
 #[test]
 fn sha512_nist_vectors() {
     let cases: [(&[u8], &str); 3] = [
-        (b"", "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"),
-        (ABC, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
-        (NIST_896, "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"),
+        (
+            b"",
+            "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+        ),
+        (
+            ABC,
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+        ),
+        (
+            NIST_896,
+            "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909",
+        ),
     ];
     for (input, digest) in cases {
         assert_eq!(hash("sha512", 64, input), digest);
@@ -64,9 +82,18 @@ fn sha512_nist_vectors() {
 #[test]
 fn sha3_256_nist_vectors() {
     let cases: [(&[u8], &str); 3] = [
-        (b"", "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a"),
-        (ABC, "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"),
-        (NIST_448, "41c0dba2a9d6240849100376a8235e2c82e1b9998a999e21db32dd97496d3376"),
+        (
+            b"",
+            "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a",
+        ),
+        (
+            ABC,
+            "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532",
+        ),
+        (
+            NIST_448,
+            "41c0dba2a9d6240849100376a8235e2c82e1b9998a999e21db32dd97496d3376",
+        ),
     ];
     for (input, digest) in cases {
         assert_eq!(hash("sha3_256", 32, input), digest);
@@ -80,8 +107,14 @@ fn sha3_256_nist_vectors() {
 #[test]
 fn keccak256_reference_vectors() {
     let cases: [(&[u8], &str); 3] = [
-        (b"", "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"),
-        (ABC, "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"),
+        (
+            b"",
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
+        ),
+        (
+            ABC,
+            "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
+        ),
         (
             b"The quick brown fox jumps over the lazy dog",
             "4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15",
@@ -97,12 +130,25 @@ fn blake3_reference_vectors() {
     // The official test_vectors.json input: byte i is i % 251.
     let input = |len: usize| (0..len).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
     let cases = [
-        (0, "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"),
-        (1, "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213"),
-        (1024, "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7"),
+        (
+            0,
+            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262",
+        ),
+        (
+            1,
+            "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213",
+        ),
+        (
+            1024,
+            "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7",
+        ),
     ];
     for (len, digest) in cases {
-        assert_eq!(hash("blake3", 32, &input(len)), digest, "input length {len}");
+        assert_eq!(
+            hash("blake3", 32, &input(len)),
+            digest,
+            "input length {len}"
+        );
     }
     assert_eq!(
         hash("blake3", 32, ABC),
@@ -111,7 +157,13 @@ fn blake3_reference_vectors() {
 }
 
 /// KEYGEN, SIGN and VERIFY from bytecode: returns (public key, signature, VERIFY result).
-fn keygen_sign_verify(alg: &str, pk_len: usize, sig_len: usize, sk: &[u8], msg: &[u8]) -> (String, String, i32) {
+fn keygen_sign_verify(
+    alg: &str,
+    pk_len: usize,
+    sig_len: usize,
+    sk: &[u8],
+    msg: &[u8],
+) -> (String, String, i32) {
     let template = module(&format!(
         ".arch arch64\n.memory 2\n.global len 0\n.func main results=1\n    \
          PUSH 0x1000\n    PUSH 0x3000\n    KEYGEN {alg}\n    JNZ fail\n    \
@@ -121,7 +173,11 @@ fn keygen_sign_verify(alg: &str, pk_len: usize, sig_len: usize, sk: &[u8], msg: 
          PUSH 0x3000\n    PUSH {pk_len}\n    PUSH 0x2000\n    GLOBAL_GET len\n    PUSH 0x3100\n    PUSH {sig_len}\n    \
          VERIFY {alg}\n    RET\nfail:\n    PUSH 100\n    RET\n.end\n"
     ));
-    let program = patched(&template, &[(0x1000, sk), (0x2000, msg)], &[msg.len() as u64]);
+    let program = patched(
+        &template,
+        &[(0x1000, sk), (0x2000, msg)],
+        &[msg.len() as u64],
+    );
     let run = run_module(program, &Limits::default(), false);
     let code = run.exit_code();
     assert_ne!(code, 100, "KEYGEN or SIGN failed");
@@ -200,7 +256,11 @@ fn secp256k1_rfc6979_vector_with_recovery_byte() {
         &sig[..128],
         "934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d82442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5"
     );
-    assert!(["00", "01"].contains(&&sig[128..]), "recovery byte {}", &sig[128..]);
+    assert!(
+        ["00", "01"].contains(&&sig[128..]),
+        "recovery byte {}",
+        &sig[128..]
+    );
     assert_eq!(valid, 1);
 }
 
@@ -219,7 +279,11 @@ fn sign_and_recover(alg: &str, msg: &[u8], flip_v: bool) -> (Vec<u8>, Vec<u8>, i
          PUSH 0x3000\n    PUSH 65\n    SYSCALL print_bytes\n    PUSH 0x3200\n    PUSH 65\n    SYSCALL print_bytes\n    \
          RET\nfail:\n    PUSH 100\n    RET\n.end\n"
     );
-    let program = patched(&module(&source), &[(0x1000, &[0x17; 32]), (0x2000, msg)], &[msg.len() as u64]);
+    let program = patched(
+        &module(&source),
+        &[(0x1000, &[0x17; 32]), (0x2000, msg)],
+        &[msg.len() as u64],
+    );
     let run = run_module(program, &Limits::default(), false);
     let status = run.exit_code();
     let (key, recovered) = run.output.split_at(65);
@@ -241,7 +305,13 @@ fn recover_returns_the_signer_key() {
 
 /// ENCRYPT with `alg` from bytecode, then DECRYPT the result; returns (ciphertext ‖ tag,
 /// decrypted plaintext, decrypt status).
-fn aead_round_trip(alg: &str, key: &[u8], nonce: &[u8], ad: &[u8], pt: &[u8]) -> (String, Vec<u8>, i32) {
+fn aead_round_trip(
+    alg: &str,
+    key: &[u8],
+    nonce: &[u8],
+    ad: &[u8],
+    pt: &[u8],
+) -> (String, Vec<u8>, i32) {
     let template = module(&format!(
         ".arch arch64\n.memory 4\n.global ad_len 0\n.global len 0\n.func main results=1\n    \
          PUSH 0x1000\n    PUSH 0x1100\n    PUSH 0x2000\n    GLOBAL_GET ad_len\n    PUSH 0x10000\n    GLOBAL_GET len\n    PUSH 0x20000\n    \
@@ -267,15 +337,55 @@ fn aead_round_trip(alg: &str, key: &[u8], nonce: &[u8], ad: &[u8], pt: &[u8]) ->
 fn aes256gcm_nist_cavp_vectors() {
     // NIST CAVP gcmEncryptExtIV256.rsp (96-bit IV, 128-bit tag).
     let cases = [
-        ("92e11dcdaa866f5ce790fd24501f92509aacf4cb8b1339d50c9c1240935dd08b", "ac93a1a6145299bde902f21a", "1e0889016f67601c8ebea4943bc23ad6", "2d71bcfa914e4ac045b2aa60955fad24", "8995ae2e6df3dbf96fac7b7137bae67f", "eca5aa77d51d4a0a14d9c51e1da474ab"),
-        ("7da3bccaffb3464178ca7c722379836db50ce0bfb47640b9572163865332e486", "c04fd2e701c3dc62b68738b3", "fec0311013202e4ffdc4204926ae0ddf", "fd671cab1ee21f0df6bb610bf94f0e69", "6be61b17b7f7d494a7cdf270562f37ba", "5e702a38323fe1160b780d17adad3e96"),
-        ("a359b9584beec189527f8842dda6b6d4c6a5db2f889635715fa3bcd7967c0a71", "8616c4cde11b34a944caba32", "e1796fca20cb3d3ab0ade69b2a18891e", "33a46b7539d64c6e1bdb91ba221e3007", "b0d316e95f3f3390ba10d0274965c62b", "aeaedcf8a012cc32ef25a62790e9334c"),
-        ("31bdadd96698c204aa9ce1448ea94ae1fb4a9a0b3c9d773b51bb1822666b8f22", "0d18e06c7c725ac9e362e1ce", "", "2db5168e932556f8089a0622981d017d", "fa4362189661d163fcd6a56d8bf0405a", "d636ac1bbedd5cc3ee727dc2ab4a9489"),
-        ("b52c505a37d78eda5dd34f20c22540ea1b58963cf8e5bf8ffa85f9f2492505b4", "516c33929df5a3284ff463d7", "", "", "", "bdc1ac884d332457a1d2664f168c76f0"),
+        (
+            "92e11dcdaa866f5ce790fd24501f92509aacf4cb8b1339d50c9c1240935dd08b",
+            "ac93a1a6145299bde902f21a",
+            "1e0889016f67601c8ebea4943bc23ad6",
+            "2d71bcfa914e4ac045b2aa60955fad24",
+            "8995ae2e6df3dbf96fac7b7137bae67f",
+            "eca5aa77d51d4a0a14d9c51e1da474ab",
+        ),
+        (
+            "7da3bccaffb3464178ca7c722379836db50ce0bfb47640b9572163865332e486",
+            "c04fd2e701c3dc62b68738b3",
+            "fec0311013202e4ffdc4204926ae0ddf",
+            "fd671cab1ee21f0df6bb610bf94f0e69",
+            "6be61b17b7f7d494a7cdf270562f37ba",
+            "5e702a38323fe1160b780d17adad3e96",
+        ),
+        (
+            "a359b9584beec189527f8842dda6b6d4c6a5db2f889635715fa3bcd7967c0a71",
+            "8616c4cde11b34a944caba32",
+            "e1796fca20cb3d3ab0ade69b2a18891e",
+            "33a46b7539d64c6e1bdb91ba221e3007",
+            "b0d316e95f3f3390ba10d0274965c62b",
+            "aeaedcf8a012cc32ef25a62790e9334c",
+        ),
+        (
+            "31bdadd96698c204aa9ce1448ea94ae1fb4a9a0b3c9d773b51bb1822666b8f22",
+            "0d18e06c7c725ac9e362e1ce",
+            "",
+            "2db5168e932556f8089a0622981d017d",
+            "fa4362189661d163fcd6a56d8bf0405a",
+            "d636ac1bbedd5cc3ee727dc2ab4a9489",
+        ),
+        (
+            "b52c505a37d78eda5dd34f20c22540ea1b58963cf8e5bf8ffa85f9f2492505b4",
+            "516c33929df5a3284ff463d7",
+            "",
+            "",
+            "",
+            "bdc1ac884d332457a1d2664f168c76f0",
+        ),
     ];
     for (key, nonce, ad, pt, ct, tag) in cases {
-        let (sealed, opened, status) =
-            aead_round_trip("aes256gcm", &unhex(key), &unhex(nonce), &unhex(ad), &unhex(pt));
+        let (sealed, opened, status) = aead_round_trip(
+            "aes256gcm",
+            &unhex(key),
+            &unhex(nonce),
+            &unhex(ad),
+            &unhex(pt),
+        );
         assert_eq!(sealed, format!("{ct}{tag}"), "key {key}");
         assert_eq!((opened, status), (unhex(pt), 0));
     }

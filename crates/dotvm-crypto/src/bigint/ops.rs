@@ -91,7 +91,8 @@ impl Binary {
             Binary::Div | Binary::DivFloor => Cost::new(fuel::div(la, lb), la + 1),
             Binary::Rem | Binary::ModFloor => Cost::new(fuel::div(la, lb), lb),
             Binary::ModInv => Cost::new(fuel::euclid(la, lb), lb),
-            Binary::Gcd => Cost::new(fuel::euclid(la, lb), la.min(lb)),
+            // gcd(0, b) = |b|: only a non-zero operand bounds the result.
+            Binary::Gcd => Cost::new(fuel::euclid(la, lb), la.max(lb)),
         }
     }
 
@@ -286,7 +287,11 @@ pub fn from_decimal(text: &[u8]) -> Option<BigInt> {
         return None;
     }
     let magnitude = BigInt::parse_bytes(digits, 10)?;
-    Some(if text[0] == b'-' { -magnitude } else { magnitude })
+    Some(if text[0] == b'-' {
+        -magnitude
+    } else {
+        magnitude
+    })
 }
 
 /// The fuel of printing `a` in decimal.
@@ -312,10 +317,23 @@ mod tests {
         assert_eq!(from_decimal(b"-120"), Some(BigInt::from(-120)));
         assert_eq!(from_decimal(b"+7"), Some(BigInt::from(7)));
         assert_eq!(from_decimal(b"007"), Some(BigInt::from(7)));
-        for bad in [&b""[..], b"-", b"+", b"1_000", b" 1", b"1 ", b"0x10", b"--1", b"\xff"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b"+",
+            b"1_000",
+            b" 1",
+            b"1 ",
+            b"0x10",
+            b"--1",
+            b"\xff",
+        ] {
             assert_eq!(from_decimal(bad), None, "{bad:?}");
         }
-        assert_eq!(to_decimal(&big("-98765432109876543210")), "-98765432109876543210");
+        assert_eq!(
+            to_decimal(&big("-98765432109876543210")),
+            "-98765432109876543210"
+        );
     }
 
     #[test]
@@ -330,20 +348,38 @@ mod tests {
         assert_eq!(to_bytes(ByteFormat::Be, &BigInt::from(258)), [1, 2]);
         assert_eq!(to_bytes(ByteFormat::LeSigned, &BigInt::from(-1)), [0xFF]);
         assert_eq!(to_bytes(ByteFormat::Be, &BigInt::zero()), [0]);
-        assert_eq!(from_bytes(ByteFormat::BeSigned, &[0x80]), BigInt::from(-128));
+        assert_eq!(
+            from_bytes(ByteFormat::BeSigned, &[0x80]),
+            BigInt::from(-128)
+        );
         assert_eq!(from_bytes(ByteFormat::Be, &[]), BigInt::zero());
     }
 
     #[test]
     fn division_by_zero_is_an_error_and_inverses_may_be_missing() {
         let (a, zero) = (BigInt::from(10), BigInt::zero());
-        for op in [Binary::Div, Binary::Rem, Binary::DivFloor, Binary::ModFloor, Binary::ModInv] {
+        for op in [
+            Binary::Div,
+            Binary::Rem,
+            Binary::DivFloor,
+            Binary::ModFloor,
+            Binary::ModInv,
+        ] {
             assert_eq!(op.apply(&a, &zero), Err(DivideByZero));
         }
         assert_eq!(Binary::ModInv.apply(&a, &BigInt::from(4)), Ok(None));
-        assert_eq!(Binary::ModInv.apply(&BigInt::from(3), &BigInt::from(7)), Ok(Some(BigInt::from(5))));
-        assert_eq!(modpow(&BigInt::from(3), &BigInt::from(-1), &BigInt::from(7)), Ok(Some(BigInt::from(5))));
-        assert_eq!(modpow(&BigInt::from(2), &BigInt::from(-1), &BigInt::from(4)), Ok(None));
+        assert_eq!(
+            Binary::ModInv.apply(&BigInt::from(3), &BigInt::from(7)),
+            Ok(Some(BigInt::from(5)))
+        );
+        assert_eq!(
+            modpow(&BigInt::from(3), &BigInt::from(-1), &BigInt::from(7)),
+            Ok(Some(BigInt::from(5)))
+        );
+        assert_eq!(
+            modpow(&BigInt::from(2), &BigInt::from(-1), &BigInt::from(4)),
+            Ok(None)
+        );
         assert_eq!(modpow(&a, &a, &zero), Err(DivideByZero));
     }
 
@@ -357,28 +393,59 @@ mod tests {
         assert_eq!(apply(Binary::ModFloor), BigInt::from(1));
         assert_eq!(WithWord::Shr.apply(&a, 1), BigInt::from(-4));
         assert_eq!(WithWord::Shr.apply(&a, u64::MAX), BigInt::from(-1));
-        assert_eq!(WithWord::Shr.apply(&BigInt::from(7), u64::MAX), BigInt::zero());
+        assert_eq!(
+            WithWord::Shr.apply(&BigInt::from(7), u64::MAX),
+            BigInt::zero()
+        );
     }
 
     #[test]
     fn result_bounds_cover_the_results() {
-        let values = [big("0"), big("-1"), big("3"), big("-18446744073709551616"), big("340282366920938463463374607431768211455")];
+        let values = [
+            big("0"),
+            big("-1"),
+            big("3"),
+            big("-18446744073709551616"),
+            big("340282366920938463463374607431768211455"),
+        ];
         for a in &values {
             for b in &values {
-                for op in [Binary::Add, Binary::Sub, Binary::Mul, Binary::And, Binary::Or, Binary::Xor, Binary::Gcd, Binary::Div, Binary::Rem, Binary::DivFloor, Binary::ModFloor, Binary::ModInv] {
+                for op in [
+                    Binary::Add,
+                    Binary::Sub,
+                    Binary::Mul,
+                    Binary::And,
+                    Binary::Or,
+                    Binary::Xor,
+                    Binary::Gcd,
+                    Binary::Div,
+                    Binary::Rem,
+                    Binary::DivFloor,
+                    Binary::ModFloor,
+                    Binary::ModInv,
+                ] {
                     if let Ok(Some(r)) = op.apply(a, b) {
-                        assert!(object_bytes(limbs(&r)) <= op.cost(a, b).bytes, "{op:?} {a} {b}");
+                        assert!(
+                            object_bytes(limbs(&r)) <= op.cost(a, b).bytes,
+                            "{op:?} {a} {b}"
+                        );
                     }
                 }
             }
             for n in [0u64, 1, 5, 64, 130] {
                 for op in [WithWord::Pow, WithWord::Shl, WithWord::Shr] {
                     let r = op.apply(a, n);
-                    assert!(object_bytes(limbs(&r)) <= op.cost(a, n).bytes, "{op:?} {a} {n}");
+                    assert!(
+                        object_bytes(limbs(&r)) <= op.cost(a, n).bytes,
+                        "{op:?} {a} {n}"
+                    );
                 }
             }
         }
-        assert_eq!(WithWord::Pow.cost(&big("-1"), u64::MAX).bytes, object_bytes(1));
+        assert_eq!(
+            WithWord::Pow.cost(&big("-1"), u64::MAX).bytes,
+            object_bytes(1)
+        );
         assert!(WithWord::Pow.cost(&big("2"), u64::MAX).bytes > 1 << 60);
     }
 }

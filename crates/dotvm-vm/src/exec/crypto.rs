@@ -5,7 +5,7 @@ use super::Machine;
 use super::slow_path::{at, charge, finish, operands, range, read_array};
 use crate::trap::TrapKind;
 use crate::word::Word;
-use dotvm_core::{Instruction, Operand, Opcode, Selector};
+use dotvm_core::{Instruction, Opcode, Operand, Selector};
 use dotvm_crypto::aead::{self, AeadAlgorithm};
 use dotvm_crypto::hash::HashAlgorithm;
 use dotvm_crypto::sealed_box;
@@ -180,10 +180,7 @@ fn sign<W: Word>(m: &mut Machine<'_, W>, algorithm: SignatureAlgorithm) -> Resul
 }
 
 /// `VERIFY`: `pk pk_len msg len sig sig_len -- ok`.
-fn verify<W: Word>(
-    m: &mut Machine<'_, W>,
-    algorithm: SignatureAlgorithm,
-) -> Result<(), TrapKind> {
+fn verify<W: Word>(m: &mut Machine<'_, W>, algorithm: SignatureAlgorithm) -> Result<(), TrapKind> {
     let [pk, pk_len, msg, len, sig, sig_len] = operands(m);
     let (pk, pk_len) = range(pk, pk_len)?;
     let (msg, len) = range(msg, len)?;
@@ -198,16 +195,12 @@ fn verify<W: Word>(
 }
 
 /// `RECOVER`: `msg len sig pk -- status`.
-fn recover<W: Word>(
-    m: &mut Machine<'_, W>,
-    algorithm: SignatureAlgorithm,
-) -> Result<(), TrapKind> {
+fn recover<W: Word>(m: &mut Machine<'_, W>, algorithm: SignatureAlgorithm) -> Result<(), TrapKind> {
     let [msg, len, sig, pk] = operands(m);
     let (msg, len) = range(msg, len)?;
     let signature: [u8; RECOVERABLE_SIGNATURE_LEN] = read_array(m, sig)?;
     let pk = at(pk, SEC1_UNCOMPRESSED_LEN as u64)?;
-    m.memory
-        .check_writable(pk, SEC1_UNCOMPRESSED_LEN as u64)?;
+    m.memory.check_writable(pk, SEC1_UNCOMPRESSED_LEN as u64)?;
     let message = m.memory.read(msg, len)?;
     charge(&mut m.fuel, fuel::recover(algorithm, len))?;
     let result = algorithm.recover(message, &signature);
@@ -257,7 +250,12 @@ fn aead_args<W: Word>(
 
 /// `ENCRYPT`: `key nonce ad ad_len src len dst -- status`.
 fn encrypt<W: Word>(m: &mut Machine<'_, W>, algorithm: AeadAlgorithm) -> Result<(), TrapKind> {
-    aead_op(m, algorithm, |len| Some(len + aead::TAG_LEN as u64), AeadAlgorithm::encrypt)
+    aead_op(
+        m,
+        algorithm,
+        |len| Some(len + aead::TAG_LEN as u64),
+        AeadAlgorithm::encrypt,
+    )
 }
 
 /// `DECRYPT`: `key nonce ad ad_len src len dst -- status`.

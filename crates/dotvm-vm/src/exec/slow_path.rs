@@ -29,9 +29,7 @@ pub(super) fn finish<W: Word>(m: &mut Machine<'_, W>, pops: usize, push: Option<
 /// Takes `amount` fuel, or traps with the instruction limit (taking nothing) when less is
 /// left.
 pub(super) fn charge(fuel: &mut u64, amount: u64) -> Result<(), TrapKind> {
-    *fuel = fuel
-        .checked_sub(amount)
-        .ok_or(TrapKind::InstructionLimit)?;
+    *fuel = fuel.checked_sub(amount).ok_or(TrapKind::InstructionLimit)?;
     Ok(())
 }
 

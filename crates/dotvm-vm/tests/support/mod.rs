@@ -71,15 +71,18 @@ pub fn run(source: &str) -> Run {
 /// globals set, in order, to the given values.
 pub fn patched(template: &Module, segments: &[(u64, &[u8])], globals: &[u64]) -> Module {
     let mut module = template.clone();
-    module.memory.segments.extend(
-        segments
-            .iter()
-            .filter(|(_, bytes)| !bytes.is_empty())
-            .map(|&(offset, bytes)| DataSegment {
-                offset,
-                bytes: bytes.to_vec(),
-            }),
-    );
+    module
+        .memory
+        .segments
+        .extend(
+            segments
+                .iter()
+                .filter(|(_, bytes)| !bytes.is_empty())
+                .map(|&(offset, bytes)| DataSegment {
+                    offset,
+                    bytes: bytes.to_vec(),
+                }),
+        );
     for (global, &value) in module.globals.iter_mut().zip(globals) {
         global.init = Imm::from(value);
     }
