@@ -303,5 +303,5 @@ fn division_by_zero_traps_and_missing_values_are_zero_handles() {
     HALT
 .end
 ";
-    assert_eq!(String::from_utf8(run(&source).output).unwrap(), "00320");
+    assert_eq!(String::from_utf8(run(source).output).unwrap(), "00320");
 }

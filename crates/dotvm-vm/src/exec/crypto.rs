@@ -268,18 +268,22 @@ fn decrypt<W: Word>(m: &mut Machine<'_, W>, algorithm: AeadAlgorithm) -> Result<
     )
 }
 
+/// [`AeadAlgorithm::encrypt`] or [`AeadAlgorithm::decrypt`]: key, nonce, associated data,
+/// input.
+type AeadFn = fn(
+    AeadAlgorithm,
+    &[u8; aead::KEY_LEN],
+    &[u8; aead::NONCE_LEN],
+    &[u8],
+    &[u8],
+) -> Result<Vec<u8>, Error>;
+
 /// The common body of `ENCRYPT` and `DECRYPT`.
 fn aead_op<W: Word>(
     m: &mut Machine<'_, W>,
     algorithm: AeadAlgorithm,
     output_len: impl Fn(u64) -> Option<u64>,
-    run: fn(
-        AeadAlgorithm,
-        &[u8; aead::KEY_LEN],
-        &[u8; aead::NONCE_LEN],
-        &[u8],
-        &[u8],
-    ) -> Result<Vec<u8>, Error>,
+    run: AeadFn,
 ) -> Result<(), TrapKind> {
     let result = match aead_args(m, output_len)? {
         Err(e) => Err(e),
