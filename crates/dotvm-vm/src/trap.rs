@@ -84,6 +84,7 @@ pub struct Trap {
     pub function: String,
     /// Byte offset of the faulting instruction within the function.
     pub pc: u32,
-    /// Instructions executed before the trap.
+    /// Fuel used before the trap (the instruction count, plus the extra cost of crypto and
+    /// BigInt instructions).
     pub instructions: u64,
 }

@@ -305,3 +305,20 @@ fn division_by_zero_traps_and_missing_values_are_zero_handles() {
 ";
     assert_eq!(String::from_utf8(run(source).output).unwrap(), "00320");
 }
+
+#[test]
+fn a_bad_destination_for_text_traps_after_the_size_is_known() {
+    let source = ".arch arch64\n.memory 1\n.func main\n    PUSH 12345\n    BIGINT_FROM_WORD\n    \
+        PUSH 0xFFFE\n    PUSH 100\n    BIGINT_TO_DEC\n    HALT\n.end\n";
+    let trap = match run(source).result {
+        Err(dotvm_vm::RunError::Trap(trap)) => trap,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(trap.kind, TrapKind::OutOfBounds { len: 5, .. }));
+    let from_word = ops::from_bytes_cost(8).fuel;
+    assert_eq!(
+        trap.instructions,
+        4 + from_word,
+        "the conversion's fuel is given back"
+    );
+}

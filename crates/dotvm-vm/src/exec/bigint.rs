@@ -292,7 +292,11 @@ fn write_out<W: Word>(
     let bytes = encode(get(&m.bigints, h)?);
     let n = bytes.len() as u64;
     if cap.to_address().is_none_or(|cap| n <= cap) {
-        m.memory.write(at(dst, n)?, &bytes)?;
+        // The size is known only now: a bad destination traps with the fuel given back.
+        if let Err(trap) = at(dst, n).and_then(|dst| m.memory.write(dst, &bytes)) {
+            m.fuel += fuel;
+            return Err(trap);
+        }
     }
     finish(m, 3, Some(W::from_u64(n)));
     Ok(())
