@@ -3,7 +3,8 @@
 //!
 //! `cargo bench -p dotvm-crypto --bench vm_vs_native [-- --quick] [--calibrate]`
 //!
-//! Each figure is the median of several timed runs. A DotVM run is a whole `dotvm_vm::run`
+//! Each figure is the median of several timed runs, DotVM and native runs alternating so
+//! both see the same machine load. A DotVM run is a whole `dotvm_vm::run`
 //! of a program whose loop repeats the instruction (load and memory set-up included); the
 //! native side repeats the same crate call on the same bytes. "fuel/µs" is the fuel the
 //! run charged per microsecond of wall time: the calibration of the fuel table (one unit is
@@ -18,7 +19,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// Timed runs per figure.
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 
 /// Assembles and verifies a benchmark program.
 fn program(source: &str) -> Verified {
@@ -27,35 +28,40 @@ fn program(source: &str) -> Verified {
     Verified::new(module).expect("benchmark program verifies")
 }
 
-/// Median wall time of a DotVM run of `program`, and the fuel it charged.
-fn time_vm(program: &Verified) -> (Duration, u64) {
-    let limits = Limits::default();
-    let mut fuel = 0;
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let mut io = BufferIo::default();
-            let start = Instant::now();
-            let outcome = dotvm_vm::run(program, &limits, &mut io).expect("benchmark runs");
-            let elapsed = start.elapsed();
-            fuel = outcome.instructions;
-            elapsed
-        })
-        .collect();
-    times.sort();
-    (times[RUNS / 2], fuel)
+/// One timed DotVM run of `program`: wall time and fuel charged.
+fn run_vm(program: &Verified) -> (Duration, u64) {
+    let mut io = BufferIo::default();
+    let start = Instant::now();
+    let outcome = dotvm_vm::run(program, &Limits::default(), &mut io).expect("benchmark runs");
+    (start.elapsed(), outcome.instructions)
 }
 
-/// Median wall time of `f`.
-fn time_native(mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
+/// The median of some durations.
+fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
-    times[RUNS / 2]
+    times[times.len() / 2]
+}
+
+/// Median wall time of a DotVM run of `program`, and the fuel it charged.
+fn time_vm(program: &Verified) -> (Duration, u64) {
+    let runs: Vec<(Duration, u64)> = (0..RUNS).map(|_| run_vm(program)).collect();
+    let fuel = runs[0].1;
+    (median(runs.into_iter().map(|r| r.0).collect()), fuel)
+}
+
+/// DotVM runs of `program` and native runs of `native`, alternating so that both sides see
+/// the same machine load: the medians, and the fuel of a DotVM run.
+fn time_pair(program: &Verified, mut native: impl FnMut()) -> ((Duration, u64), Duration) {
+    let (mut vm_times, mut native_times, mut fuel) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..RUNS {
+        let (time, used) = run_vm(program);
+        vm_times.push(time);
+        fuel = used;
+        let start = Instant::now();
+        native();
+        native_times.push(start.elapsed());
+    }
+    ((median(vm_times), fuel), median(native_times))
 }
 
 /// A loop that runs `body` `count` times (local 0 counts).
@@ -83,9 +89,8 @@ fn row(name: &str, unit: &str, per_run: f64, vm: (Duration, u64), native: Durati
 fn hash_row(algorithm: &str, size: u64, total: u64) {
     let count = (total / size).max(1);
     let body = format!("    PUSH 65536\n    PUSH {size}\n    PUSH 1024\n    HASH {algorithm}");
-    let vm = time_vm(&program(&looped("", &body, count)));
     let buffer = vec![0u8; size as usize];
-    let native = time_native(|| {
+    let (vm, native) = time_pair(&program(&looped("", &body, count)), || {
         for _ in 0..count {
             match algorithm {
                 "sha256" => {
@@ -128,11 +133,10 @@ fn verify_row(len: usize, count: u64) {
         "    HALT\n.end\n",
         "    HALT\nbad:\n    UNREACHABLE\n.end\n",
     );
-    let vm = time_vm(&program(&source));
     // Like VERIFY, the native side starts from the key's bytes each time (decompressing
     // the point is part of the work).
     let public = key.verifying_key().to_bytes();
-    let native = time_native(|| {
+    let (vm, native) = time_pair(&program(&source), || {
         for _ in 0..count {
             let verifying =
                 ed25519_dalek::VerifyingKey::from_bytes(black_box(&public)).expect("valid key");
@@ -164,8 +168,7 @@ fn factorial_row(repeat: u64) {
         "    .local i\n",
         "    .local i\n    .local acc\n    .local k\n    .local f\n",
     );
-    let vm = time_vm(&program(&source));
-    let native = time_native(|| {
+    let (vm, native) = time_pair(&program(&source), || {
         for _ in 0..repeat {
             let mut acc = BigInt::from(1u32);
             for k in 2..=1000u32 {
@@ -269,7 +272,7 @@ fn main() {
     let scale = if quick { 1 } else { 8 };
     println!(
         "{:<34} {:>22} {:>22} {:>8}  {:>7}",
-        "benchmark (median of 5 runs)", "DotVM bytecode", "native Rust", "DotVM/nat", "fuel/µs"
+        "benchmark (median of 9 runs)", "DotVM bytecode", "native Rust", "DotVM/nat", "fuel/µs"
     );
     for algorithm in ["sha256", "blake3"] {
         for size in [64u64, 4096, 65536, 1 << 20] {

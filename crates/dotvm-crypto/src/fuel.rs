@@ -22,8 +22,8 @@ pub const AEAD_BASE: u64 = 200;
 /// Cost per 64 bytes of message plus associated data.
 pub const fn aead_per_block(algorithm: AeadAlgorithm) -> u64 {
     match algorithm {
-        AeadAlgorithm::Aes256Gcm => 20,
-        AeadAlgorithm::ChaCha20Poly1305 => 60,
+        AeadAlgorithm::Aes256Gcm => 30,
+        AeadAlgorithm::ChaCha20Poly1305 => 100,
     }
 }
 /// Fixed cost of sealing or opening a box (two X25519 operations at most, one derivation).
@@ -40,8 +40,8 @@ pub const fn hash_per_block(algorithm: HashAlgorithm) -> u64 {
     match algorithm {
         HashAlgorithm::Sha256 => 45,
         HashAlgorithm::Sha512 => 120,
-        HashAlgorithm::Sha3_256 => 150,
-        HashAlgorithm::Keccak256 => 150,
+        HashAlgorithm::Sha3_256 => 200,
+        HashAlgorithm::Keccak256 => 200,
         HashAlgorithm::Blake3 => 12,
     }
 }
@@ -59,8 +59,8 @@ pub const fn hash(algorithm: HashAlgorithm, len: u64) -> u64 {
 /// `KEYGEN`.
 pub const fn keygen(algorithm: KeyAlgorithm) -> u64 {
     match algorithm {
-        KeyAlgorithm::Ed25519 | KeyAlgorithm::X25519 => 8_000,
-        KeyAlgorithm::Secp256k1 => 16_000,
+        KeyAlgorithm::Ed25519 | KeyAlgorithm::X25519 => 18_000,
+        KeyAlgorithm::Secp256k1 => 26_000,
         KeyAlgorithm::P256 => 64_000,
     }
 }
@@ -100,7 +100,7 @@ pub const fn verify(algorithm: SignatureAlgorithm, len: u64) -> u64 {
     let base: u64 = match algorithm {
         SignatureAlgorithm::Ed25519 => 50_000,
         SignatureAlgorithm::Secp256k1 | SignatureAlgorithm::Secp256k1Prehash => 70_000,
-        SignatureAlgorithm::P256 | SignatureAlgorithm::P256Prehash => 200_000,
+        SignatureAlgorithm::P256 | SignatureAlgorithm::P256Prehash => 260_000,
     };
     base.saturating_add(message_cost(algorithm, len, 1))
 }
@@ -138,20 +138,20 @@ pub const fn linear(limbs: u64) -> u64 {
     limbs.div_ceil(8)
 }
 
-/// Multiplying an `a`-limb by a `b`-limb number: schoolbook (`a·b/8`) while the shorter
+/// Multiplying an `a`-limb by a `b`-limb number: schoolbook (`a·b/2`) while the shorter
 /// operand has at most 32 limbs, then Karatsuba's `3^k` growth per doubling, computed in
-/// integers: `ceil(long/short) · 128 · 3^ceil(log2(short/32))`.
+/// integers: `ceil(long/short) · 512 · 3^ceil(log2(short/32))`.
 pub fn mul(a: u64, b: u64) -> u64 {
     let (short, long) = (a.min(b).max(1), a.max(b).max(1));
     if short <= 32 {
-        return short.saturating_mul(long).div_ceil(8);
+        return short.saturating_mul(long).div_ceil(2);
     }
     let doublings = short
         .div_ceil(32)
         .checked_next_power_of_two()
         .map_or(64, u64::trailing_zeros);
     long.div_ceil(short)
-        .saturating_mul(128)
+        .saturating_mul(512)
         .saturating_mul(3u64.saturating_pow(doublings))
 }
 
@@ -200,11 +200,11 @@ pub fn from_decimal(digits: u64) -> u64 {
 }
 
 /// Printing an `n`-limb number in decimal (quadratic: repeated division by 10^19, measured
-/// at about two units per limb squared).
+/// at about four units per limb squared).
 pub fn to_decimal(limbs: u64) -> u64 {
     limbs
         .saturating_mul(limbs)
-        .saturating_mul(2)
+        .saturating_mul(4)
         .saturating_add(limbs)
 }
 
@@ -325,11 +325,11 @@ mod tests {
     #[test]
     fn multiplication_cost_is_schoolbook_then_karatsuba() {
         assert_eq!(mul(1, 1), 1);
-        assert_eq!(mul(32, 32), 128);
-        assert_eq!(mul(64, 64), 384);
-        assert_eq!(mul(128, 128), 1152);
-        assert!(mul(64, 64) < 64 * 64 / 8);
-        assert_eq!(mul(64, 640), 10 * 384);
+        assert_eq!(mul(32, 32), 512);
+        assert_eq!(mul(64, 64), 1536);
+        assert_eq!(mul(128, 128), 4608);
+        assert!(mul(64, 64) < 64 * 64 / 2);
+        assert_eq!(mul(64, 640), 10 * 1536);
         assert!(mul(u64::MAX, u64::MAX) == u64::MAX);
     }
 
