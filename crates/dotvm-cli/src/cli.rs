@@ -22,7 +22,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a program (`.dotvm` bytecode or `.dasm` assembly).
     #[command(
-        after_help = "Examples:\n  dotvm run examples/hello.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input)."
+        after_help = "Examples:\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input)."
     )]
     Run(RunArgs),
     /// Assemble `.dasm` text into `.dotvm` bytecode.
@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Arguments passed to the program (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,
+    /// Architecture: assembles `.dasm` input for it (overriding `.arch`); bytecode must
+    /// have been built for it.
+    #[arg(short, long, value_name = "ARCH")]
+    pub arch: Option<dotvm_core::Arch>,
     /// Stop with a trap after this many instructions.
     #[arg(long, value_name = "N")]
     pub max_instructions: Option<u64>,

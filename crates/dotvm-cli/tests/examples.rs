@@ -1,6 +1,7 @@
 //! Every program in `examples/` runs with its expected output (`NAME.out`, with `NAME.in` as
 //! standard input when present), both as assembly and as assembled bytecode, and its
-//! disassembly assembles back to the identical bytecode.
+//! disassembly assembles back to the identical bytecode. The examples written for arch64
+//! are portable: they print the same on all five architectures (`dotvm run --arch`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,18 +34,25 @@ fn dotvm(args: &[&std::ffi::OsStr], stdin: &[u8]) -> Output {
 }
 
 fn check_run(program: &Path, expected: &str, input: &[u8]) {
-    let output = dotvm(&["run".as_ref(), program.as_os_str()], input);
+    check_run_with(program, &[], expected, input);
+}
+
+fn check_run_with(program: &Path, flags: &[&str], expected: &str, input: &[u8]) {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref()];
+    args.extend(flags.iter().map(std::ffi::OsStr::new));
+    args.push(program.as_os_str());
+    let output = dotvm(&args, input);
     assert_eq!(
         output.status.code(),
         Some(0),
-        "{} failed: {}",
+        "{} {flags:?} failed: {}",
         program.display(),
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         expected,
-        "{} printed the wrong output",
+        "{} {flags:?} printed the wrong output",
         program.display()
     );
 }
@@ -109,4 +117,22 @@ fn examples_print_their_expected_output() {
             source.display()
         );
     }
+}
+
+#[test]
+fn arch64_examples_print_the_same_on_every_architecture() {
+    let mut portable = 0;
+    for source in examples() {
+        let text = std::fs::read_to_string(&source).unwrap();
+        if !text.lines().any(|line| line.trim() == ".arch arch64") {
+            continue;
+        }
+        portable += 1;
+        let expected = std::fs::read_to_string(source.with_extension("out")).unwrap();
+        let input = std::fs::read(source.with_extension("in")).unwrap_or_default();
+        for arch in ["arch32", "arch64", "arch128", "arch256", "arch512"] {
+            check_run_with(&source, &["--arch", arch], &expected, &input);
+        }
+    }
+    assert!(portable >= 6, "only {portable} portable examples");
 }

@@ -10,7 +10,7 @@
 
 use crate::arch::Arch;
 use crate::selector::SelectorFamily;
-use ValType::W;
+use ValType::{F32, F64, I32, I64, W};
 
 /// What kind of operand follows an opcode in the bytecode, and how it is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,6 +152,18 @@ pub enum Category {
     Crypto,
     /// Arbitrary-precision integers in the BigInt heap.
     BigInt,
+    /// Typed 32-bit integer operations (wasm `i32`).
+    Int32,
+    /// Typed 64-bit integer operations (wasm `i64`).
+    Int64,
+    /// Typed single-precision float operations (wasm `f32`).
+    Float32,
+    /// Typed double-precision float operations (wasm `f64`).
+    Float64,
+    /// Conversions between the typed values.
+    Conversion,
+    /// Typed loads and stores, and typed select.
+    TypedMemory,
 }
 
 impl Category {
@@ -168,6 +180,12 @@ impl Category {
             Category::System => "System",
             Category::Crypto => "Cryptography",
             Category::BigInt => "BigInt",
+            Category::Int32 => "i32",
+            Category::Int64 => "i64",
+            Category::Float32 => "f32",
+            Category::Float64 => "f64",
+            Category::Conversion => "Conversions",
+            Category::TypedMemory => "Typed memory and select",
         }
     }
 }
@@ -261,6 +279,13 @@ instruction_table! {
     0x25 ModU        "MOD_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a mod b unsigned; traps on b = 0.";
     0x26 ModS        "MOD_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- remainder of signed a/b (sign of a); traps on b = 0.";
     0x27 Neg         "NEG"         None   fx(&[W], &[W]), Arithmetic "a -- -a (wrapping).";
+    0x28 AddMod      "ADDMOD"      None   fx(&[W, W, W], &[W]), Arithmetic "a b m -- (a+b) mod m, computed without overflow; 0 when m = 0.";
+    0x29 MulMod      "MULMOD"      None   fx(&[W, W, W], &[W]), Arithmetic "a b m -- (a*b) mod m, computed without overflow; 0 when m = 0.";
+    0x2A Exp         "EXP"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a to the power b, modulo 2^bits (0^0 = 1).";
+    0x2B SignExtend  "SIGNEXTEND"  None   fx(&[W, W], &[W]), Arithmetic "b x -- x sign-extended from byte b (its bit 8b+7); x unchanged when b >= bytes-1.";
+    0x2C Byte        "BYTE"        None   fx(&[W, W], &[W]), Arithmetic "i x -- byte i of x, 0 = least significant; 0 when i >= bytes.";
+    0x2D MulHiU      "MULHI_U"     None   fx(&[W, W], &[W]), Arithmetic "a b -- high word of the unsigned double-width product a*b.";
+    0x2E MulHiS      "MULHI_S"     None   fx(&[W, W], &[W]), Arithmetic "a b -- high word of the signed (two's complement) double-width product a*b.";
     // ---- Comparison: 0x30..0x3F ----
     0x30 Eq          "EQ"          None   fx(&[W, W], &[W]), Comparison "a b -- a == b";
     0x31 Ne          "NE"          None   fx(&[W, W], &[W]), Comparison "a b -- a != b";
@@ -301,7 +326,7 @@ instruction_table! {
     0x5B Store32     "STORE32"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 32 bits of v at addr+offset";
     0x5C Store64     "STORE64"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 64 bits of v at addr+offset";
     0x5D Store       "STORE"       Offset fx(&[W, W], &[]), Memory "addr v -- store the whole word v at addr+offset";
-    0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory is exhausted";
+    0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory (or the live-block allowance: one per 64 bytes of maximum memory) is exhausted";
     0x61 Free        "FREE"        None   fx(&[W], &[]), Memory "addr -- release a block from ALLOC; traps on any other address";
     0x62 MemorySize  "MEMORY_SIZE" None   fx(&[], &[W]), Memory "-- memory size in 64 KiB pages";
     0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";
@@ -309,6 +334,173 @@ instruction_table! {
     0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
     // ---- System: 0x70..0x7F ----
     0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
+    // ---- I32: 0xF1xx ----
+    0xF100 I32Eqz             "I32_EQZ"              None   fx(&[I32], &[I32]), Int32 "a -- a == 0";
+    0xF101 I32Eq              "I32_EQ"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a == b (i32 1 or 0)";
+    0xF102 I32Ne              "I32_NE"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a != b (i32 1 or 0)";
+    0xF103 I32LtS             "I32_LT_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a < b signed (i32 1 or 0)";
+    0xF104 I32LtU             "I32_LT_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a < b unsigned (i32 1 or 0)";
+    0xF105 I32GtS             "I32_GT_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a > b signed (i32 1 or 0)";
+    0xF106 I32GtU             "I32_GT_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a > b unsigned (i32 1 or 0)";
+    0xF107 I32LeS             "I32_LE_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a <= b signed (i32 1 or 0)";
+    0xF108 I32LeU             "I32_LE_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a <= b unsigned (i32 1 or 0)";
+    0xF109 I32GeS             "I32_GE_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >= b signed (i32 1 or 0)";
+    0xF10A I32GeU             "I32_GE_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >= b unsigned (i32 1 or 0)";
+    0xF10B I32Clz             "I32_CLZ"              None   fx(&[I32], &[I32]), Int32 "a -- number of leading zero bits";
+    0xF10C I32Ctz             "I32_CTZ"              None   fx(&[I32], &[I32]), Int32 "a -- number of trailing zero bits";
+    0xF10D I32Popcnt          "I32_POPCNT"           None   fx(&[I32], &[I32]), Int32 "a -- number of one bits";
+    0xF10E I32Add             "I32_ADD"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a+b (wrapping)";
+    0xF10F I32Sub             "I32_SUB"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a-b (wrapping)";
+    0xF110 I32Mul             "I32_MUL"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a*b (wrapping)";
+    0xF111 I32DivS            "I32_DIV_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a/b signed, toward zero; traps on b = 0 and on MIN/-1";
+    0xF112 I32DivU            "I32_DIV_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a/b unsigned; traps on b = 0";
+    0xF113 I32RemS            "I32_REM_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- remainder of signed a/b (sign of a, MIN rem -1 = 0); traps on b = 0";
+    0xF114 I32RemU            "I32_REM_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a mod b unsigned; traps on b = 0";
+    0xF115 I32And             "I32_AND"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a & b";
+    0xF116 I32Or              "I32_OR"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a | b";
+    0xF117 I32Xor             "I32_XOR"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a ^ b";
+    0xF118 I32Shl             "I32_SHL"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a << (b mod 32)";
+    0xF119 I32ShrS            "I32_SHR_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >> (b mod 32), arithmetic";
+    0xF11A I32ShrU            "I32_SHR_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >> (b mod 32), logical";
+    0xF11B I32Rotl            "I32_ROTL"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a rotated left by b mod 32";
+    0xF11C I32Rotr            "I32_ROTR"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a rotated right by b mod 32";
+    0xF11D I32Extend8S        "I32_EXTEND8_S"        None   fx(&[I32], &[I32]), Int32 "a -- the low 8 bits of a, sign-extended";
+    0xF11E I32Extend16S       "I32_EXTEND16_S"       None   fx(&[I32], &[I32]), Int32 "a -- the low 16 bits of a, sign-extended";
+    // ---- I64: 0xF2xx ----
+    0xF200 I64Eqz             "I64_EQZ"              None   fx(&[I64], &[I32]), Int64 "a -- a == 0";
+    0xF201 I64Eq              "I64_EQ"               None   fx(&[I64, I64], &[I32]), Int64 "a b -- a == b (i32 1 or 0)";
+    0xF202 I64Ne              "I64_NE"               None   fx(&[I64, I64], &[I32]), Int64 "a b -- a != b (i32 1 or 0)";
+    0xF203 I64LtS             "I64_LT_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a < b signed (i32 1 or 0)";
+    0xF204 I64LtU             "I64_LT_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a < b unsigned (i32 1 or 0)";
+    0xF205 I64GtS             "I64_GT_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a > b signed (i32 1 or 0)";
+    0xF206 I64GtU             "I64_GT_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a > b unsigned (i32 1 or 0)";
+    0xF207 I64LeS             "I64_LE_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a <= b signed (i32 1 or 0)";
+    0xF208 I64LeU             "I64_LE_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a <= b unsigned (i32 1 or 0)";
+    0xF209 I64GeS             "I64_GE_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a >= b signed (i32 1 or 0)";
+    0xF20A I64GeU             "I64_GE_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a >= b unsigned (i32 1 or 0)";
+    0xF20B I64Clz             "I64_CLZ"              None   fx(&[I64], &[I64]), Int64 "a -- number of leading zero bits";
+    0xF20C I64Ctz             "I64_CTZ"              None   fx(&[I64], &[I64]), Int64 "a -- number of trailing zero bits";
+    0xF20D I64Popcnt          "I64_POPCNT"           None   fx(&[I64], &[I64]), Int64 "a -- number of one bits";
+    0xF20E I64Add             "I64_ADD"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a+b (wrapping)";
+    0xF20F I64Sub             "I64_SUB"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a-b (wrapping)";
+    0xF210 I64Mul             "I64_MUL"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a*b (wrapping)";
+    0xF211 I64DivS            "I64_DIV_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a/b signed, toward zero; traps on b = 0 and on MIN/-1";
+    0xF212 I64DivU            "I64_DIV_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a/b unsigned; traps on b = 0";
+    0xF213 I64RemS            "I64_REM_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- remainder of signed a/b (sign of a, MIN rem -1 = 0); traps on b = 0";
+    0xF214 I64RemU            "I64_REM_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a mod b unsigned; traps on b = 0";
+    0xF215 I64And             "I64_AND"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a & b";
+    0xF216 I64Or              "I64_OR"               None   fx(&[I64, I64], &[I64]), Int64 "a b -- a | b";
+    0xF217 I64Xor             "I64_XOR"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a ^ b";
+    0xF218 I64Shl             "I64_SHL"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a << (b mod 64)";
+    0xF219 I64ShrS            "I64_SHR_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a >> (b mod 64), arithmetic";
+    0xF21A I64ShrU            "I64_SHR_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a >> (b mod 64), logical";
+    0xF21B I64Rotl            "I64_ROTL"             None   fx(&[I64, I64], &[I64]), Int64 "a b -- a rotated left by b mod 64";
+    0xF21C I64Rotr            "I64_ROTR"             None   fx(&[I64, I64], &[I64]), Int64 "a b -- a rotated right by b mod 64";
+    0xF21D I64Extend8S        "I64_EXTEND8_S"        None   fx(&[I64], &[I64]), Int64 "a -- the low 8 bits of a, sign-extended";
+    0xF21E I64Extend16S       "I64_EXTEND16_S"       None   fx(&[I64], &[I64]), Int64 "a -- the low 16 bits of a, sign-extended";
+    0xF21F I64Extend32S       "I64_EXTEND32_S"       None   fx(&[I64], &[I64]), Int64 "a -- the low 32 bits of a, sign-extended";
+    // ---- F32: 0xF3xx ----
+    0xF300 F32Eq              "F32_EQ"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a == b (i32 1 or 0; false with NaN unless stated)";
+    0xF301 F32Ne              "F32_NE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a != b (true when either is NaN) (i32 1 or 0; false with NaN unless stated)";
+    0xF302 F32Lt              "F32_LT"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a < b (i32 1 or 0; false with NaN unless stated)";
+    0xF303 F32Gt              "F32_GT"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a > b (i32 1 or 0; false with NaN unless stated)";
+    0xF304 F32Le              "F32_LE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a <= b (i32 1 or 0; false with NaN unless stated)";
+    0xF305 F32Ge              "F32_GE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a >= b (i32 1 or 0; false with NaN unless stated)";
+    0xF306 F32Abs             "F32_ABS"              None   fx(&[F32], &[F32]), Float32 "a -- |a| (clears the sign bit, NaN payload kept)";
+    0xF307 F32Neg             "F32_NEG"              None   fx(&[F32], &[F32]), Float32 "a -- -a (flips the sign bit, NaN payload kept)";
+    0xF308 F32Ceil            "F32_CEIL"             None   fx(&[F32], &[F32]), Float32 "a -- a rounded up";
+    0xF309 F32Floor           "F32_FLOOR"            None   fx(&[F32], &[F32]), Float32 "a -- a rounded down";
+    0xF30A F32Trunc           "F32_TRUNC"            None   fx(&[F32], &[F32]), Float32 "a -- a rounded toward zero";
+    0xF30B F32Nearest         "F32_NEAREST"          None   fx(&[F32], &[F32]), Float32 "a -- a rounded to the nearest integer, ties to even";
+    0xF30C F32Sqrt            "F32_SQRT"             None   fx(&[F32], &[F32]), Float32 "a -- square root of a";
+    0xF30D F32Add             "F32_ADD"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a+b";
+    0xF30E F32Sub             "F32_SUB"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a-b";
+    0xF30F F32Mul             "F32_MUL"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a*b";
+    0xF310 F32Div             "F32_DIV"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a/b";
+    0xF311 F32Min             "F32_MIN"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- the smaller; NaN if either is NaN; -0 < +0";
+    0xF312 F32Max             "F32_MAX"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- the larger; NaN if either is NaN; -0 < +0";
+    0xF313 F32Copysign        "F32_COPYSIGN"         None   fx(&[F32, F32], &[F32]), Float32 "a b -- a with the sign bit of b";
+    // ---- F64: 0xF4xx ----
+    0xF400 F64Eq              "F64_EQ"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a == b (i32 1 or 0; false with NaN unless stated)";
+    0xF401 F64Ne              "F64_NE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a != b (true when either is NaN) (i32 1 or 0; false with NaN unless stated)";
+    0xF402 F64Lt              "F64_LT"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a < b (i32 1 or 0; false with NaN unless stated)";
+    0xF403 F64Gt              "F64_GT"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a > b (i32 1 or 0; false with NaN unless stated)";
+    0xF404 F64Le              "F64_LE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a <= b (i32 1 or 0; false with NaN unless stated)";
+    0xF405 F64Ge              "F64_GE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a >= b (i32 1 or 0; false with NaN unless stated)";
+    0xF406 F64Abs             "F64_ABS"              None   fx(&[F64], &[F64]), Float64 "a -- |a| (clears the sign bit, NaN payload kept)";
+    0xF407 F64Neg             "F64_NEG"              None   fx(&[F64], &[F64]), Float64 "a -- -a (flips the sign bit, NaN payload kept)";
+    0xF408 F64Ceil            "F64_CEIL"             None   fx(&[F64], &[F64]), Float64 "a -- a rounded up";
+    0xF409 F64Floor           "F64_FLOOR"            None   fx(&[F64], &[F64]), Float64 "a -- a rounded down";
+    0xF40A F64Trunc           "F64_TRUNC"            None   fx(&[F64], &[F64]), Float64 "a -- a rounded toward zero";
+    0xF40B F64Nearest         "F64_NEAREST"          None   fx(&[F64], &[F64]), Float64 "a -- a rounded to the nearest integer, ties to even";
+    0xF40C F64Sqrt            "F64_SQRT"             None   fx(&[F64], &[F64]), Float64 "a -- square root of a";
+    0xF40D F64Add             "F64_ADD"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a+b";
+    0xF40E F64Sub             "F64_SUB"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a-b";
+    0xF40F F64Mul             "F64_MUL"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a*b";
+    0xF410 F64Div             "F64_DIV"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a/b";
+    0xF411 F64Min             "F64_MIN"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- the smaller; NaN if either is NaN; -0 < +0";
+    0xF412 F64Max             "F64_MAX"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- the larger; NaN if either is NaN; -0 < +0";
+    0xF413 F64Copysign        "F64_COPYSIGN"         None   fx(&[F64, F64], &[F64]), Float64 "a b -- a with the sign bit of b";
+    // ---- Conversions: 0xF5xx ----
+    0xF500 I32WrapI64         "I32_WRAP_I64"         None   fx(&[I64], &[I32]), Conversion "a -- a the low 32 bits";
+    0xF501 I32TruncF32S       "I32_TRUNC_F32_S"      None   fx(&[F32], &[I32]), Conversion "a -- a truncated toward zero to a signed i32; traps on NaN or out of range";
+    0xF502 I32TruncF32U       "I32_TRUNC_F32_U"      None   fx(&[F32], &[I32]), Conversion "a -- a truncated toward zero to an unsigned i32; traps on NaN or out of range";
+    0xF503 I32TruncF64S       "I32_TRUNC_F64_S"      None   fx(&[F64], &[I32]), Conversion "a -- a truncated toward zero to a signed i32; traps on NaN or out of range";
+    0xF504 I32TruncF64U       "I32_TRUNC_F64_U"      None   fx(&[F64], &[I32]), Conversion "a -- a truncated toward zero to an unsigned i32; traps on NaN or out of range";
+    0xF505 I64ExtendI32S      "I64_EXTEND_I32_S"     None   fx(&[I32], &[I64]), Conversion "a -- a sign-extended to 64 bits";
+    0xF506 I64ExtendI32U      "I64_EXTEND_I32_U"     None   fx(&[I32], &[I64]), Conversion "a -- a zero-extended to 64 bits";
+    0xF507 I64TruncF32S       "I64_TRUNC_F32_S"      None   fx(&[F32], &[I64]), Conversion "a -- a truncated toward zero to a signed i64; traps on NaN or out of range";
+    0xF508 I64TruncF32U       "I64_TRUNC_F32_U"      None   fx(&[F32], &[I64]), Conversion "a -- a truncated toward zero to an unsigned i64; traps on NaN or out of range";
+    0xF509 I64TruncF64S       "I64_TRUNC_F64_S"      None   fx(&[F64], &[I64]), Conversion "a -- a truncated toward zero to a signed i64; traps on NaN or out of range";
+    0xF50A I64TruncF64U       "I64_TRUNC_F64_U"      None   fx(&[F64], &[I64]), Conversion "a -- a truncated toward zero to an unsigned i64; traps on NaN or out of range";
+    0xF50B F32ConvertI32S     "F32_CONVERT_I32_S"    None   fx(&[I32], &[F32]), Conversion "a -- a signed integer to the nearest f32";
+    0xF50C F32ConvertI32U     "F32_CONVERT_I32_U"    None   fx(&[I32], &[F32]), Conversion "a -- a unsigned integer to the nearest f32";
+    0xF50D F32ConvertI64S     "F32_CONVERT_I64_S"    None   fx(&[I64], &[F32]), Conversion "a -- a signed integer to the nearest f32";
+    0xF50E F32ConvertI64U     "F32_CONVERT_I64_U"    None   fx(&[I64], &[F32]), Conversion "a -- a unsigned integer to the nearest f32";
+    0xF50F F32DemoteF64       "F32_DEMOTE_F64"       None   fx(&[F64], &[F32]), Conversion "a -- a rounded to the nearest f32";
+    0xF510 F64ConvertI32S     "F64_CONVERT_I32_S"    None   fx(&[I32], &[F64]), Conversion "a -- a signed integer to f64 (exact)";
+    0xF511 F64ConvertI32U     "F64_CONVERT_I32_U"    None   fx(&[I32], &[F64]), Conversion "a -- a unsigned integer to f64 (exact)";
+    0xF512 F64ConvertI64S     "F64_CONVERT_I64_S"    None   fx(&[I64], &[F64]), Conversion "a -- a signed integer to the nearest f64";
+    0xF513 F64ConvertI64U     "F64_CONVERT_I64_U"    None   fx(&[I64], &[F64]), Conversion "a -- a unsigned integer to the nearest f64";
+    0xF514 F64PromoteF32      "F64_PROMOTE_F32"      None   fx(&[F32], &[F64]), Conversion "a -- a widened to f64 (exact)";
+    0xF515 I32ReinterpretF32  "I32_REINTERPRET_F32"  None   fx(&[F32], &[I32]), Conversion "a -- a the same 32 bits as an integer";
+    0xF516 I64ReinterpretF64  "I64_REINTERPRET_F64"  None   fx(&[F64], &[I64]), Conversion "a -- a the same 64 bits as an integer";
+    0xF517 F32ReinterpretI32  "F32_REINTERPRET_I32"  None   fx(&[I32], &[F32]), Conversion "a -- a the same 32 bits as a float";
+    0xF518 F64ReinterpretI64  "F64_REINTERPRET_I64"  None   fx(&[I64], &[F64]), Conversion "a -- a the same 64 bits as a float";
+    0xF519 I32TruncSatF32S    "I32_TRUNC_SAT_F32_S"  None   fx(&[F32], &[I32]), Conversion "a -- a truncated to a signed i32, saturating; NaN gives 0";
+    0xF51A I32TruncSatF32U    "I32_TRUNC_SAT_F32_U"  None   fx(&[F32], &[I32]), Conversion "a -- a truncated to an unsigned i32, saturating; NaN gives 0";
+    0xF51B I32TruncSatF64S    "I32_TRUNC_SAT_F64_S"  None   fx(&[F64], &[I32]), Conversion "a -- a truncated to a signed i32, saturating; NaN gives 0";
+    0xF51C I32TruncSatF64U    "I32_TRUNC_SAT_F64_U"  None   fx(&[F64], &[I32]), Conversion "a -- a truncated to an unsigned i32, saturating; NaN gives 0";
+    0xF51D I64TruncSatF32S    "I64_TRUNC_SAT_F32_S"  None   fx(&[F32], &[I64]), Conversion "a -- a truncated to a signed i64, saturating; NaN gives 0";
+    0xF51E I64TruncSatF32U    "I64_TRUNC_SAT_F32_U"  None   fx(&[F32], &[I64]), Conversion "a -- a truncated to an unsigned i64, saturating; NaN gives 0";
+    0xF51F I64TruncSatF64S    "I64_TRUNC_SAT_F64_S"  None   fx(&[F64], &[I64]), Conversion "a -- a truncated to a signed i64, saturating; NaN gives 0";
+    0xF520 I64TruncSatF64U    "I64_TRUNC_SAT_F64_U"  None   fx(&[F64], &[I64]), Conversion "a -- a truncated to an unsigned i64, saturating; NaN gives 0";
+    // ---- Typed memory and select: 0xF6xx ----
+    0xF600 I32Load            "I32_LOAD"             Offset fx(&[W], &[I32]), TypedMemory "addr -- the 32-bit value (LE) at addr+offset";
+    0xF601 I64Load            "I64_LOAD"             Offset fx(&[W], &[I64]), TypedMemory "addr -- the 64-bit value (LE) at addr+offset";
+    0xF602 F32Load            "F32_LOAD"             Offset fx(&[W], &[F32]), TypedMemory "addr -- the f32 (LE) at addr+offset";
+    0xF603 F64Load            "F64_LOAD"             Offset fx(&[W], &[F64]), TypedMemory "addr -- the f64 (LE) at addr+offset";
+    0xF604 I32Load8S          "I32_LOAD8_S"          Offset fx(&[W], &[I32]), TypedMemory "addr -- the byte, sign-extended to i32 (LE) at addr+offset";
+    0xF605 I32Load8U          "I32_LOAD8_U"          Offset fx(&[W], &[I32]), TypedMemory "addr -- the byte, zero-extended to i32 (LE) at addr+offset";
+    0xF606 I32Load16S         "I32_LOAD16_S"         Offset fx(&[W], &[I32]), TypedMemory "addr -- the 16-bit value, sign-extended to i32 (LE) at addr+offset";
+    0xF607 I32Load16U         "I32_LOAD16_U"         Offset fx(&[W], &[I32]), TypedMemory "addr -- the 16-bit value, zero-extended to i32 (LE) at addr+offset";
+    0xF608 I64Load8S          "I64_LOAD8_S"          Offset fx(&[W], &[I64]), TypedMemory "addr -- the byte, sign-extended to i64 (LE) at addr+offset";
+    0xF609 I64Load8U          "I64_LOAD8_U"          Offset fx(&[W], &[I64]), TypedMemory "addr -- the byte, zero-extended to i64 (LE) at addr+offset";
+    0xF60A I64Load16S         "I64_LOAD16_S"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 16-bit value, sign-extended to i64 (LE) at addr+offset";
+    0xF60B I64Load16U         "I64_LOAD16_U"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 16-bit value, zero-extended to i64 (LE) at addr+offset";
+    0xF60C I64Load32S         "I64_LOAD32_S"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 32-bit value, sign-extended to i64 (LE) at addr+offset";
+    0xF60D I64Load32U         "I64_LOAD32_U"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 32-bit value, zero-extended to i64 (LE) at addr+offset";
+    0xF60E I32Store           "I32_STORE"            Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+    0xF60F I64Store           "I64_STORE"            Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+    0xF610 F32Store           "F32_STORE"            Offset fx(&[W, F32], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+    0xF611 F64Store           "F64_STORE"            Offset fx(&[W, F64], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+    0xF612 I32Store8          "I32_STORE8"           Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store the low byte of v (LE) at addr+offset";
+    0xF613 I32Store16         "I32_STORE16"          Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store the low 16 bits of v (LE) at addr+offset";
+    0xF614 I64Store8          "I64_STORE8"           Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low byte of v (LE) at addr+offset";
+    0xF615 I64Store16         "I64_STORE16"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 16 bits of v (LE) at addr+offset";
+    0xF616 I64Store32         "I64_STORE32"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 32 bits of v (LE) at addr+offset";
+    0xF620 Select             "SELECT"               None   fx(&[W, W, I32], &[W]), TypedMemory "a b c -- a if c is not zero, else b";
+    0xF621 Select64           "SELECT64"             None   fx(&[I64, I64, I32], &[I64]), TypedMemory "a b c -- a if c is not zero, else b (i64 or f64 values)";
     // ---- Cryptography: 0xF900..0xF9FF (status codes and sizes: docs/crypto.md) ----
     0xF900 Hash      "HASH"      Selector:Hash       fx(&[W, W, W], &[]), Crypto "src len dst -- write the digest of the len bytes at src to dst.";
     0xF901 Keygen    "KEYGEN"    Selector:KeyGen     fx(&[W, W], &[W]), Crypto "seed pk -- status: derive the key pair of the 32-byte seed (the seed is the secret key) and write the public key to pk.";
@@ -405,7 +597,13 @@ pub fn markdown_reference() -> String {
          when this file is stale (regenerate with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`).\n\n\
          Stack effects list value types, the top of the stack last: `w w → w` pops two words and pushes one. `w` is a whole word; `i32`/`f32` take one slot; `i64`/`f64` take one slot, or two on Arch32 (see `docs/architectures.md`). `dynamic` effects \
          depend on the operand and are explained in the description. Operand encodings are \
-         described in `docs/bytecode-format.md`.\n",
+         described in `docs/bytecode-format.md`.\n\n\
+         The word operations wrap modulo 2^bits of the architecture's word. The typed \
+         operations (i32, i64, f32, f64, conversions, typed memory) have WebAssembly's \
+         semantics and give the same result on every architecture; a float operation whose \
+         result is NaN produces the canonical quiet NaN (`0x7FC0_0000`, \
+         `0x7FF8_0000_0000_0000`), except ABS, NEG, COPYSIGN, loads, stores and \
+         reinterpretations, which move bits unchanged.\n",
     );
     let mut current: Option<Category> = None;
     for op in Opcode::ALL {

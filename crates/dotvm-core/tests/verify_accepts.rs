@@ -538,3 +538,64 @@ proptest! {
         let _ = verify(&module);
     }
 }
+
+#[test]
+fn typed_values_take_two_slots_on_arch32_and_one_elsewhere() {
+    // Two i64 operands, I64_ADD, then I64_EQZ leaves one i32; the i64 pushes are two words
+    // each on Arch32 (low, then high) and one word elsewhere.
+    for arch in Arch::ALL {
+        let slots = if arch == Arch::Arch32 { 2 } else { 1 };
+        let mut code = Vec::new();
+        for _ in 0..2 * slots {
+            code.push(push(1));
+        }
+        code.extend([op(Opcode::I64Add), op(Opcode::I64Eqz), op(Opcode::Ret)]);
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 1, 0, &code)],
+            ..Module::default()
+        };
+        fill_max_stack(&mut module);
+        assert_eq!(module.functions[0].max_stack, 2 * slots, "{arch}");
+        assert_eq!(verify(&module), Ok(()), "{arch}");
+        // One slot too few for the second operand is an underflow on every architecture.
+        let short = [&code[..2 * slots as usize - 1], &code[2 * slots as usize..]].concat();
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 1, 0, &short)],
+            ..Module::default()
+        };
+        module.functions[0].max_stack = 4;
+        let err = verify(&module).unwrap_err();
+        assert!(
+            err.to_string().contains("stack underflow: I64_ADD"),
+            "{arch}: {err}"
+        );
+    }
+}
+
+#[test]
+fn select64_and_typed_stores_follow_the_slot_widths() {
+    for arch in Arch::ALL {
+        let slots = if arch == Arch::Arch32 { 2 } else { 1 };
+        let mut code = vec![push(16)];
+        // Two i64/f64 values and an i32 condition, then store the selected one.
+        for _ in 0..2 * slots + 1 {
+            code.push(push(0));
+        }
+        code.extend([
+            op(Opcode::Select64),
+            with(Opcode::F64Store, Operand::Offset(0)),
+            op(Opcode::Halt),
+        ]);
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 0, 0, &code)],
+            ..Module::default()
+        };
+        module.memory.initial_pages = 1;
+        fill_max_stack(&mut module);
+        assert_eq!(module.functions[0].max_stack, 2 * slots + 2, "{arch}");
+        assert_eq!(verify(&module), Ok(()), "{arch}");
+    }
+}

@@ -22,6 +22,12 @@ use crate::trap::TrapKind;
 /// Alignment of every block's address and size.
 const ALIGN: u64 = 8;
 
+/// Guest-memory bytes per allowed live block. The bookkeeping of one live block costs the
+/// host a few dozen bytes, so a run may hold at most one live block per this many bytes of
+/// its maximum memory; this keeps the host's memory bounded by the run's memory limit even
+/// for a program that allocates millions of tiny blocks.
+const BYTES_PER_LIVE_BLOCK: u64 = 64;
+
 /// Where the heap starts for a program whose read-only region ends at `ro_end` and whose
 /// data segments are `segments`: 16-byte aligned above both, and never below 16.
 pub fn heap_base(ro_end: u64, segments: &[DataSegment]) -> u64 {
@@ -71,9 +77,14 @@ impl Allocator {
     }
 
     /// Allocates a block of at least `size` bytes and returns its (8-byte-aligned, non-zero)
-    /// address, or 0 when neither the free blocks nor growing `memory` can provide it.
+    /// address, or 0 when neither the free blocks nor growing `memory` can provide it, or
+    /// when the run already holds one live block per [`BYTES_PER_LIVE_BLOCK`] bytes of
+    /// `memory`'s maximum size.
     /// `memory` must be the memory this allocator was created for.
     pub fn alloc(&mut self, memory: &mut LinearMemory, size: u64) -> u64 {
+        if self.live.len() as u64 >= memory.max_bytes() / BYTES_PER_LIVE_BLOCK {
+            return 0;
+        }
         let Some(need) = size.max(1).checked_next_multiple_of(ALIGN) else {
             return 0;
         };

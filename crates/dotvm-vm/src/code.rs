@@ -19,6 +19,7 @@
 
 use crate::exec::bigint::BigOp;
 use crate::exec::crypto::CryptoOp;
+use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
 /// A comparison, as used by the fused compare-and-branch ops.
@@ -88,8 +89,8 @@ pub(crate) enum Op<W> {
     Ret,
     /// `PUSH`, and `PUSH_CONST` of a number.
     Push(W),
-    /// `PUSH_CONST` of a string or bytes: pushes the constant's (address, length) pair from
-    /// the program's pair table.
+    /// `PUSH_CONST` of a constant that takes two slots (a string or bytes, or an f64 on
+    /// Arch32): pushes its pair from the program's pair table.
     PushPair(u32),
     /// `POP`.
     Pop,
@@ -129,6 +130,20 @@ pub(crate) enum Op<W> {
     ModS,
     /// `NEG`.
     Neg,
+    /// `ADDMOD`.
+    AddMod,
+    /// `MULMOD`.
+    MulMod,
+    /// `EXP`.
+    Exp,
+    /// `SIGNEXTEND`.
+    SignExtend,
+    /// `BYTE`.
+    Byte,
+    /// `MULHI_U`.
+    MulHiU,
+    /// `MULHI_S`.
+    MulHiS,
     /// `EQ`, `NE`, `LT_U`, ... `GE_S`.
     Cmp(Cond),
     /// `EQZ`.
@@ -203,6 +218,8 @@ pub(crate) enum Op<W> {
     Crypto(CryptoOp),
     /// A BigInt instruction; ends its basic block.
     BigInt(BigOp),
+    /// A typed instruction (i32, i64, f32, f64, conversion, typed memory, select).
+    Typed(TypedInst),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

@@ -3,14 +3,10 @@
 
 use crate::memory::MemoryError;
 use crate::trap::Trap;
-use dotvm_core::Arch;
 
 /// Why a verified module cannot start running.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
-    /// The interpreter has no instance for the module's word size yet.
-    #[error("{0} modules are not supported yet (this interpreter runs arch64)")]
-    UnsupportedArch(Arch),
     /// The initial memory cannot be set up (for example it exceeds the memory limit).
     #[error(transparent)]
     Memory(#[from] MemoryError),

@@ -11,6 +11,7 @@ mod limits;
 mod load;
 mod memory;
 mod trap;
+mod typed_op;
 mod word;
 
 pub use allocator::{Allocator, heap_base};
@@ -22,6 +23,7 @@ pub use memory::{LinearMemory, MemoryError};
 pub use trap::{Trap, TrapKind};
 
 use dotvm_core::{Arch, Module, Verified};
+use ruint::aliases::{U256, U512};
 
 /// What a finished run reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +40,9 @@ pub struct Outcome {
 /// Runs the entry function of `module` to completion on the fast path (fused code, no
 /// inspector).
 ///
-/// Fails with [`RunError::Load`] when the module cannot start (an architecture this
-/// interpreter has no instance for yet, or initial memory above the memory limit) and with
+/// The module's architecture byte selects the interpreter instance (one per word size).
+/// Fails with [`RunError::Load`] when the module cannot start (initial memory above the
+/// memory limit) and with
 /// [`RunError::Trap`] when the program traps.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
     run_module(module.module(), limits, io, None)
@@ -67,10 +70,21 @@ fn run_module(
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
-        Arch::Arch64 => {
-            let program = load::load::<u64>(module)?;
-            exec::run_program(&program, module, limits, io, inspector)
-        }
-        arch => Err(LoadError::UnsupportedArch(arch).into()),
+        Arch::Arch32 => run_with::<u32>(module, limits, io, inspector),
+        Arch::Arch64 => run_with::<u64>(module, limits, io, inspector),
+        Arch::Arch128 => run_with::<u128>(module, limits, io, inspector),
+        Arch::Arch256 => run_with::<U256>(module, limits, io, inspector),
+        Arch::Arch512 => run_with::<U512>(module, limits, io, inspector),
     }
+}
+
+/// Loads and runs a module with the interpreter instance for word type `W`.
+fn run_with<W: word::Word>(
+    module: &Module,
+    limits: &Limits,
+    io: &mut dyn Io,
+    inspector: Option<&mut dyn Inspector>,
+) -> Result<Outcome, RunError> {
+    let program = load::load::<W>(module)?;
+    exec::run_program(&program, module, limits, io, inspector)
 }

@@ -10,6 +10,7 @@ use crate::code::{Cond, Op};
 use crate::error::LoadError;
 use crate::exec::{bigint, crypto};
 use crate::fuse::{FastCode, build_fast};
+use crate::typed_op::TypedInst;
 use crate::word::Word;
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Constant, Function, Module};
@@ -21,8 +22,9 @@ use dotvm_core::{Imm, Instruction, Opcode};
 pub(crate) struct Program<W> {
     /// Executable functions, by function index.
     pub(crate) functions: Vec<FuncCode<W>>,
-    /// (address, length) of each string or byte constant, by constant index (zero pairs for
-    /// numeric constants, which are pushed as immediates instead).
+    /// The two slots `PUSH_CONST` pushes for each constant that takes two: (address, length)
+    /// of a string or bytes, (low, high) of an f64 on Arch32; by constant index (zero pairs
+    /// for the others, which are pushed as immediates instead).
     pub(crate) pairs: Vec<[W; 2]>,
     /// Initial values of the globals.
     pub(crate) globals: Vec<W>,
@@ -101,18 +103,22 @@ pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
 }
 
 /// Packs the string and byte constants from address 0 in constant-index order and returns
-/// the region's bytes and each constant's (address, length).
+/// the region's bytes and each constant's slot pair: (address, length) for strings and
+/// bytes, (low half, high half) for an f64 on a word narrower than 64 bits.
 fn layout_constants<W: Word>(constants: &[Constant]) -> (Vec<u8>, Vec<[W; 2]>) {
     let mut ro = Vec::new();
     let pairs = constants
         .iter()
-        .map(|constant| match constant.region_bytes() {
-            Some(bytes) => {
+        .map(|constant| match (constant, constant.region_bytes()) {
+            (_, Some(bytes)) => {
                 let address = W::from_u64(ro.len() as u64);
                 ro.extend_from_slice(bytes);
                 [address, W::from_u64(bytes.len() as u64)]
             }
-            None => [W::ZERO; 2],
+            (Constant::F64(bits), None) if W::BITS < 64 => {
+                [W::from_u64(bits & 0xFFFF_FFFF), W::from_u64(bits >> 32)]
+            }
+            _ => [W::ZERO; 2],
         })
         .collect();
     (ro, pairs)
@@ -259,6 +265,7 @@ impl Resolver<'_> {
                 match &self.module.constants[k as usize] {
                     Constant::Int(imm) => Op::Push(self.word(imm, pc)?),
                     Constant::F32(bits) => Op::Push(W::from_u64(u64::from(*bits))),
+                    Constant::F64(_) if W::BITS < 64 => Op::PushPair(k),
                     Constant::F64(bits) => Op::Push(W::from_u64(*bits)),
                     Constant::Str(_) | Constant::Bytes(_) => Op::PushPair(k),
                 }
@@ -285,6 +292,13 @@ impl Resolver<'_> {
             Opcode::ModU => Op::ModU,
             Opcode::ModS => Op::ModS,
             Opcode::Neg => Op::Neg,
+            Opcode::AddMod => Op::AddMod,
+            Opcode::MulMod => Op::MulMod,
+            Opcode::Exp => Op::Exp,
+            Opcode::SignExtend => Op::SignExtend,
+            Opcode::Byte => Op::Byte,
+            Opcode::MulHiU => Op::MulHiU,
+            Opcode::MulHiS => Op::MulHiS,
             Opcode::Eq => Op::Cmp(Cond::Eq),
             Opcode::Ne => Op::Cmp(Cond::Ne),
             Opcode::Eqz => Op::Eqz,
@@ -379,6 +393,18 @@ impl Resolver<'_> {
             | Opcode::BigCollect => Op::BigInt(
                 bigint::resolve(inst).ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
             ),
+            // Typed instructions share one op; their operand is an offset or nothing.
+            opcode => {
+                let offset = match inst.operand {
+                    Operand::Offset(o) => o,
+                    _ => 0,
+                };
+                Op::Typed(
+                    TypedInst::new(opcode, self.module.arch, offset).ok_or_else(|| {
+                        self.bad(pc, format!("no interpreter for {}", opcode.mnemonic()))
+                    })?,
+                )
+            }
         })
     }
 

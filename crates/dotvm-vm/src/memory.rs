@@ -174,6 +174,11 @@ impl LinearMemory {
         self.size_bytes()
     }
 
+    /// The largest size in bytes this memory may grow to (from `max_pages` and the limit).
+    pub fn max_bytes(&self) -> u64 {
+        self.max_pages * PAGE_SIZE
+    }
+
     /// End of the read-only region `[0, ro_end)`.
     pub fn ro_end(&self) -> u64 {
         self.ro_end

@@ -7,8 +7,11 @@ use std::fmt;
 pub enum TrapKind {
     /// DIV/MOD by zero.
     DivideByZero,
-    /// Signed division overflow (MIN / -1).
+    /// Signed division overflow (MIN / -1), or a float-to-integer truncation whose result
+    /// does not fit the integer type.
     IntegerOverflow,
+    /// A float-to-integer truncation of NaN.
+    InvalidConversion,
     /// A load or store outside memory, or a store into the read-only constant region.
     OutOfBounds {
         /// First byte accessed (may be beyond 64 bits when address arithmetic overflowed).
@@ -49,6 +52,7 @@ impl fmt::Display for TrapKind {
         match self {
             TrapKind::DivideByZero => f.write_str("integer divide by zero"),
             TrapKind::IntegerOverflow => f.write_str("integer overflow"),
+            TrapKind::InvalidConversion => f.write_str("invalid conversion to integer"),
             TrapKind::OutOfBounds { address, len } => {
                 write!(
                     f,

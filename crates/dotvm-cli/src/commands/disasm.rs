@@ -8,7 +8,7 @@ use std::io::Write;
 
 /// Disassembles the input to stdout or the output file.
 pub fn execute(args: &DisasmArgs) -> Result<()> {
-    let module = load_module(&args.input)?;
+    let module = load_module(&args.input, None)?;
     let text = disassemble(&module);
     match &args.output {
         Some(path) => std::fs::write(path, text)

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// Prints the description as text or JSON.
 pub fn execute(args: &InspectArgs) -> Result<()> {
-    let module = load_module(&args.file)?;
+    let module = load_module(&args.file, None)?;
     let bytes = if is_assembly(&args.file) {
         write_module(&module)
     } else {
@@ -101,7 +101,15 @@ fn render_text(report: &Value) -> String {
         "entry           {}",
         name_or_index(&entry["name"], &entry["index"])
     );
-    let _ = writeln!(out, "debug info      {}", report["debug_info"]);
+    let _ = writeln!(
+        out,
+        "debug info      {}",
+        if report["debug_info"] == true {
+            "yes"
+        } else {
+            "no"
+        }
+    );
     let _ = writeln!(out, "file size       {} bytes", report["file_bytes"]);
     let _ = writeln!(out, "\nsections:");
     for s in report["sections"].as_array().into_iter().flatten() {

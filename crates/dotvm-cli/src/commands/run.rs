@@ -25,7 +25,7 @@ const DETERMINISTIC_SEED: [u8; 32] = [0; 32];
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
-    let verified = load_verified(&args.file)?;
+    let verified = load_verified(&args.file, args.arch)?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
     let run_start = Instant::now();

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 /// Loads and verifies the file, printing a one-line summary.
 pub fn execute(args: &FileArg) -> Result<()> {
-    let verified = load_verified(&args.file)?;
+    let verified = load_verified(&args.file, None)?;
     let module = verified.module();
     println!(
         "{}: ok ({}, {} function{}, entry {})",

@@ -1,11 +1,13 @@
 //! The BigInt heap: a per-run table of immutable objects addressed by handles, released
 //! explicitly (`BIGINT_FREE`) or by a conservative mark-and-sweep collector.
 //!
-//! **Handles** are 64-bit words `0xB16E << 48 | generation << 32 | index`: the tag makes
-//! stray integers unlikely to look like handles, and the 16-bit generation, bumped each time
-//! a slot is released, makes a stale handle fail ([`BadHandle`]) instead of reaching the
-//! slot's next object (until the generation wraps after 65,536 reuses of one slot). Handle 0
-//! ([`NO_VALUE`]) is never issued; instructions push it for "no result".
+//! **Handles** fit the machine word. With words of 64 bits or more they are
+//! `0xB16E << 48 | generation << 32 | index` (16-bit generation, 2^32 slots); on 32-bit words
+//! `0xB << 28 | generation << 20 | index` (8-bit generation, 2^20 slots). The tag makes stray
+//! integers unlikely to look like handles, and the generation, bumped each time a slot is
+//! released, makes a stale handle fail ([`BadHandle`]) instead of reaching the slot's next
+//! object (until the generation wraps). Handle 0 ([`NO_VALUE`]) is never issued;
+//! instructions push it for "no result".
 //!
 //! **Collection** is conservative: the VM passes every word that may hold a handle (its
 //! value stack, globals and each aligned 8-byte word of linear memory) to
@@ -23,8 +25,55 @@ use num_bigint::BigInt;
 /// The handle pushed for "no value" (a failed parse, a missing inverse).
 pub const NO_VALUE: u64 = 0;
 
-/// The tag in the top 16 bits of every handle.
-const TAG: u64 = 0xB16E;
+/// How handles pack tag, generation and index into a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    tag: u64,
+    tag_shift: u32,
+    generation_bits: u32,
+    index_bits: u32,
+}
+
+impl Layout {
+    /// The layout for words of `word_bits` bits.
+    const fn for_word(word_bits: u32) -> Layout {
+        if word_bits >= 64 {
+            Layout {
+                tag: 0xB16E,
+                tag_shift: 48,
+                generation_bits: 16,
+                index_bits: 32,
+            }
+        } else {
+            Layout {
+                tag: 0xB,
+                tag_shift: 28,
+                generation_bits: 8,
+                index_bits: 20,
+            }
+        }
+    }
+
+    const fn mask(bits: u32) -> u64 {
+        (1 << bits) - 1
+    }
+
+    fn handle(self, index: u32, generation: u16) -> u64 {
+        self.tag << self.tag_shift
+            | (u64::from(generation) & Self::mask(self.generation_bits)) << self.index_bits
+            | u64::from(index)
+    }
+
+    /// `(index, generation)` of a word carrying this layout's tag.
+    fn split(self, word: u64) -> Option<(usize, u64)> {
+        if word >> self.tag_shift != self.tag {
+            return None;
+        }
+        let index = (word & Self::mask(self.index_bits)) as usize;
+        let generation = (word >> self.index_bits) & Self::mask(self.generation_bits);
+        Some((index, generation))
+    }
+}
 
 /// Bytes charged per object beyond its limbs (the slot and the number's header).
 const SLOT_BYTES: u64 = 32;
@@ -52,8 +101,9 @@ struct Slot {
 }
 
 /// The objects of one run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct BigIntHeap {
+    layout: Layout,
     slots: Vec<Slot>,
     /// Indices of empty slots, reused last-freed first.
     free: Vec<u32>,
@@ -64,9 +114,16 @@ pub struct BigIntHeap {
 }
 
 impl BigIntHeap {
-    /// An empty heap.
-    pub fn new() -> BigIntHeap {
-        BigIntHeap::default()
+    /// An empty heap whose handles fit words of `word_bits` bits (32 or more).
+    pub fn new(word_bits: u32) -> BigIntHeap {
+        BigIntHeap {
+            layout: Layout::for_word(word_bits),
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            bytes: 0,
+            bytes_after_collection: 0,
+        }
     }
 
     /// The object `handle` names.
@@ -77,13 +134,15 @@ impl BigIntHeap {
     }
 
     /// Stores `value` and returns its handle, or `None` when the table is full (2^32
-    /// objects, far beyond any memory limit).
+    /// objects, or 2^20 with 32-bit words).
     pub fn insert(&mut self, value: BigInt) -> Option<u64> {
         let bytes = object_bytes(limbs(&value));
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
-                let index = u32::try_from(self.slots.len()).ok()?;
+                let index = u32::try_from(self.slots.len())
+                    .ok()
+                    .filter(|&i| u64::from(i) <= Layout::mask(self.layout.index_bits))?;
                 self.slots.push(Slot::default());
                 index
             }
@@ -93,16 +152,12 @@ impl BigIntHeap {
         slot.bytes = bytes;
         self.live += 1;
         self.bytes += bytes;
-        Some(handle(index, slot.generation))
+        Some(self.layout.handle(index, slot.generation))
     }
 
     /// Releases the object `handle` names; the handle (and every copy) becomes invalid.
     pub fn free(&mut self, handle: u64) -> Result<(), BadHandle> {
-        let index = self
-            .slot(handle)
-            .filter(|slot| slot.value.is_some())
-            .map(|_| (handle & 0xFFFF_FFFF) as usize)
-            .ok_or(BadHandle(handle))?;
+        let index = self.locate(handle).ok_or(BadHandle(handle))?;
         self.release(index);
         Ok(())
     }
@@ -158,18 +213,15 @@ impl BigIntHeap {
 
     /// The index of the live object `word` names, if it names one.
     fn locate(&self, word: u64) -> Option<usize> {
-        self.slot(word)
-            .filter(|slot| slot.value.is_some())
-            .map(|_| (word & 0xFFFF_FFFF) as usize)
+        let (index, generation) = self.layout.split(word)?;
+        let slot = self.slots.get(index)?;
+        let current = u64::from(slot.generation) & Layout::mask(self.layout.generation_bits);
+        (current == generation && slot.value.is_some()).then_some(index)
     }
 
-    /// The slot `handle` names when its tag and generation match (live or not).
+    /// The slot `handle` names when it is live.
     fn slot(&self, handle: u64) -> Option<&Slot> {
-        if handle >> 48 != TAG {
-            return None;
-        }
-        let slot = self.slots.get((handle & 0xFFFF_FFFF) as usize)?;
-        (u64::from(slot.generation) == (handle >> 32) & 0xFFFF).then_some(slot)
+        self.locate(handle).map(|index| &self.slots[index])
     }
 
     /// Empties a live slot.
@@ -184,11 +236,6 @@ impl BigIntHeap {
     }
 }
 
-/// The handle of slot `index` at `generation`.
-fn handle(index: u32, generation: u16) -> u64 {
-    TAG << 48 | u64::from(generation) << 32 | u64::from(index)
-}
-
 /// 64-bit limbs of `|value|`, at least 1.
 pub(crate) fn limbs(value: &BigInt) -> u64 {
     value.bits().div_ceil(64).max(1)
@@ -200,7 +247,7 @@ mod tests {
 
     #[test]
     fn handles_name_their_objects_until_freed() {
-        let mut heap = BigIntHeap::new();
+        let mut heap = BigIntHeap::new(64);
         let a = heap.insert(BigInt::from(5)).unwrap();
         let b = heap.insert(BigInt::from(-7)).unwrap();
         assert_ne!(a, NO_VALUE);
@@ -219,8 +266,25 @@ mod tests {
     }
 
     #[test]
+    fn handles_fit_32_bit_words() {
+        let mut heap = BigIntHeap::new(32);
+        let handles: Vec<u64> = (0..300)
+            .map(|i| {
+                let h = heap.insert(BigInt::from(i)).unwrap();
+                heap.free(h).unwrap();
+                heap.insert(BigInt::from(i)).unwrap()
+            })
+            .collect();
+        for (i, &h) in handles.iter().enumerate() {
+            assert!(h <= u64::from(u32::MAX) && h != NO_VALUE);
+            assert_eq!(heap.get(h), Ok(&BigInt::from(i)));
+        }
+        assert_eq!(heap.collect(handles[..10].iter().copied()), 290);
+    }
+
+    #[test]
     fn collection_keeps_exactly_the_named_objects() {
-        let mut heap = BigIntHeap::new();
+        let mut heap = BigIntHeap::new(64);
         let handles: Vec<u64> = (0..10)
             .map(|i| heap.insert(BigInt::from(i) << 200).unwrap())
             .collect();
@@ -236,7 +300,7 @@ mod tests {
 
     #[test]
     fn collections_become_due_as_live_objects_grow() {
-        let mut heap = BigIntHeap::new();
+        let mut heap = BigIntHeap::new(64);
         assert!(!heap.collection_due(0));
         let big = || BigInt::from(1) << (8 * (1 << 20));
         let h = heap.insert(big()).unwrap();

@@ -186,3 +186,19 @@ fn a_heap_base_beyond_memory_owns_nothing_until_it_grows() {
     assert_eq!(heap.alloc(&mut memory, 8), 2 * PAGE);
     assert_eq!(memory.size_pages(), 3);
 }
+
+#[test]
+fn live_blocks_are_capped_by_the_memory_limit() {
+    // One page of maximum memory allows 65536 / 64 = 1024 live blocks.
+    let (mut memory, mut allocator) = setup(1, Some(1), 16);
+    let cap = PAGE / BYTES_PER_LIVE_BLOCK;
+    let blocks: Vec<u64> = (0..cap).map(|_| allocator.alloc(&mut memory, 0)).collect();
+    assert!(blocks.iter().all(|&b| b != 0), "the first {cap} blocks fit");
+    assert_eq!(allocator.alloc(&mut memory, 0), 0, "one more is refused");
+    allocator.free(blocks[0]).unwrap();
+    assert_ne!(
+        allocator.alloc(&mut memory, 0),
+        0,
+        "freeing makes room again"
+    );
+}

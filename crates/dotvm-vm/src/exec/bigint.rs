@@ -315,16 +315,19 @@ fn reserve<W: Word>(m: &mut Machine<'_, W>, bytes: u64) -> Result<(), TrapKind> 
 }
 
 /// Runs the collector (after paying for it) with every value-stack slot, global and aligned
-/// 8-byte memory word as a possible root.
+/// memory word (4 bytes on Arch32, else 8: a handle's width) as a possible root.
 fn collect<W: Word>(m: &mut Machine<'_, W>) -> Result<(), TrapKind> {
     let memory = m.memory.read(0, m.memory.size_bytes())?;
-    let words = (m.sp + m.globals.len()) as u64 + memory.len() as u64 / 8;
+    let width = if W::BITS == 32 { 4 } else { 8 };
+    let words = (m.sp + m.globals.len()) as u64 + memory.len() as u64 / width as u64;
     charge(&mut m.fuel, fuel::collect(words, m.bigints.slots() as u64))?;
     let stack = m.stack[..m.sp].iter().chain(&m.globals);
     let roots = stack.filter_map(|w| w.to_address()).chain(
-        memory
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes(c.try_into().expect("8-byte chunk"))),
+        memory.chunks_exact(width).map(|chunk| {
+            let mut word = [0u8; 8];
+            word[..width].copy_from_slice(chunk);
+            u64::from_le_bytes(word)
+        }),
     );
     m.bigints.collect(roots);
     m.memory.set_external_bytes(m.bigints.bytes());

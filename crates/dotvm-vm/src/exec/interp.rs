@@ -21,7 +21,7 @@
 //! instruction (precise mode), and ALLOC/FREE.
 
 use super::{Exit, Frame, Machine, Mode};
-use super::{bigint, crypto, syscall};
+use super::{bigint, crypto, syscall, typed};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
 use crate::trap::TrapKind;
@@ -48,7 +48,7 @@ fn compare<W: Word>(cond: Cond, a: W, b: W) -> bool {
 
 /// The trap kind for a failed division.
 #[cold]
-fn div_trap(error: DivError) -> TrapKind {
+pub(super) fn div_trap(error: DivError) -> TrapKind {
     match error {
         DivError::DivideByZero => TrapKind::DivideByZero,
         DivError::Overflow => TrapKind::IntegerOverflow,
@@ -152,6 +152,15 @@ pub(super) fn execute<W: Word, M: Mode>(
     // Pops b, replaces a with `f(a, b)`.
     macro_rules! binary {
         (|$a:ident, $b:ident| $e:expr) => {{
+            let $b = pop!();
+            let $a = peek!(0);
+            set_top!($e);
+        }};
+    }
+    // Pops c and b, replaces a with `f(a, b, c)`.
+    macro_rules! ternary {
+        (|$a:ident, $b:ident, $c:ident| $e:expr) => {{
+            let $c = pop!();
             let $b = pop!();
             let $a = peek!(0);
             set_top!($e);
@@ -367,6 +376,13 @@ pub(super) fn execute<W: Word, M: Mode>(
             Op::ModU => binary!(|a, b| check!(a.rem_u(b).map_err(div_trap))),
             Op::ModS => binary!(|a, b| check!(a.rem_s(b).map_err(div_trap))),
             Op::Neg => unary!(|a| a.wrapping_neg()),
+            Op::AddMod => ternary!(|a, b, m| a.add_mod(b, m)),
+            Op::MulMod => ternary!(|a, b, m| a.mul_mod(b, m)),
+            Op::Exp => binary!(|a, b| a.wrapping_pow(b)),
+            Op::SignExtend => binary!(|b, x| x.sign_extend_from_byte(b)),
+            Op::Byte => binary!(|i, x| x.byte(i)),
+            Op::MulHiU => binary!(|a, b| a.mul_hi_u(b)),
+            Op::MulHiS => binary!(|a, b| a.mul_hi_s(b)),
             Op::Cmp(cond) => binary!(|a, b| W::from_bool(compare(cond, a, b))),
             Op::Eqz => unary!(|a| W::from_bool(a.is_zero())),
             Op::And => binary!(|a, b| a.and(b)),
@@ -468,6 +484,22 @@ pub(super) fn execute<W: Word, M: Mode>(
             },
             Op::Crypto(op) => slow_path!(crypto::execute(m, op)),
             Op::BigInt(op) => slow_path!(bigint::execute(m, op)),
+            Op::Typed(inst) => {
+                let pops = usize::from(inst.pops);
+                // SAFETY: the verifier proved the height covers the instruction's pops and
+                // stays within `max_stack` after its pushes, and the frame reserved
+                // `max_stack` operand slots; so the `room` (= max(pops, pushes)) slots from
+                // `sp - pops` lie inside the stack, and nothing else refers to them.
+                let (start, slots) = unsafe {
+                    let start = sp.sub(pops);
+                    let slots = std::slice::from_raw_parts_mut(start, usize::from(inst.room));
+                    (start, slots)
+                };
+                let mut operands = typed::Operands::new(slots, pops);
+                check!(typed::execute(inst, &mut operands, &mut m.memory));
+                // SAFETY: the operands' length is at most `room`, so this stays in bounds.
+                sp = unsafe { start.add(operands.len()) };
+            }
             Op::Charge(count) => {
                 let count = u64::from(count);
                 if count > fuel {

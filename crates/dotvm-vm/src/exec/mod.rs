@@ -8,9 +8,11 @@
 
 pub(crate) mod bigint;
 pub(crate) mod crypto;
+mod float;
 mod interp;
 mod slow_path;
 mod syscall;
+mod typed;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
@@ -145,10 +147,12 @@ pub(crate) fn run_program<W: Word>(
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
+    // Every address must fit the word: on Arch32 memory stops at 4 GiB.
+    let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
     let memory = LinearMemory::with_contents(
         module.memory.initial_pages,
         module.memory.max_pages,
-        limits.memory_bytes,
+        limits.memory_bytes.min(address_space),
         &program.ro,
         segments,
     )
@@ -163,7 +167,7 @@ pub(crate) fn run_program<W: Word>(
         globals: program.globals.clone(),
         memory,
         allocator,
-        bigints: BigIntHeap::new(),
+        bigints: BigIntHeap::new(W::BITS),
         fuel: limits.instructions,
         plain: inspector.is_some(),
         func: program.entry,

@@ -42,6 +42,11 @@ impl Code {
         self.emit(Opcode::Push, Operand::Imm(Imm::from(value)))
     }
 
+    /// `PUSH` of an immediate of any width.
+    pub fn push_imm(self, value: Imm) -> Code {
+        self.emit(Opcode::Push, Operand::Imm(value))
+    }
+
     /// `PUSH` of a negative number (two's complement in 64 bits).
     pub fn push_i(self, value: i64) -> Code {
         self.push(value as u64)

@@ -1,8 +1,15 @@
 //! The machine word: the operations the instruction set needs, generic over the architecture.
 //!
 //! The interpreter is generic over [`Word`] and monomorphised per architecture, so the hot
-//! loop never branches on the architecture. Arch64 (`u64`) is implemented here; the other
-//! widths implement the same trait (`u32`, `u128`, ruint `U256`/`U512`).
+//! loop never branches on the architecture: `u32` (Arch32), `u64` (Arch64) and `u128`
+//! (Arch128) are native integers ([`native`]), 256 and 512 bits are ruint `U256`/`U512`
+//! ([`wide`]).
+
+mod native;
+mod wide;
+
+#[cfg(test)]
+mod model_tests;
 
 use dotvm_core::Imm;
 use std::fmt::Debug;
@@ -46,6 +53,15 @@ pub(crate) trait Word: Copy + Eq + Ord + Default + Debug + Send + Sync + 'static
     fn rem_u(self, rhs: Self) -> Result<Self, DivError>;
     /// Signed remainder (sign of the dividend); `MIN % -1` is 0.
     fn rem_s(self, rhs: Self) -> Result<Self, DivError>;
+    /// `(self + rhs) mod modulus` computed without overflow; 0 when `modulus` is 0.
+    fn add_mod(self, rhs: Self, modulus: Self) -> Self;
+    /// `(self * rhs) mod modulus` computed without overflow; 0 when `modulus` is 0.
+    fn mul_mod(self, rhs: Self, modulus: Self) -> Self;
+    /// `self` to the power `exp` modulo `2^BITS` (`0^0 = 1`), by square-and-multiply: at
+    /// most `BITS` squarings and multiplications.
+    fn wrapping_pow(self, exp: Self) -> Self;
+    /// The high word of the unsigned double-width product.
+    fn mul_hi_u(self, rhs: Self) -> Self;
 
     /// Signed `self < rhs` (unsigned comparisons use [`Ord`]).
     fn lt_s(self, rhs: Self) -> bool;
@@ -83,7 +99,7 @@ pub(crate) trait Word: Copy + Eq + Ord + Default + Debug + Send + Sync + 'static
     fn to_imm(self) -> Imm;
     /// The word for a 64-bit value, zero-extended (truncated when the word is narrower).
     fn from_u64(value: u64) -> Self;
-    /// The low 64 bits of the word.
+    /// The low 64 bits of the word (zero-extended when the word is narrower).
     fn low_u64(self) -> u64;
     /// The word as a memory address, or `None` when it does not fit 64 bits.
     fn to_address(self) -> Option<u64>;
@@ -106,171 +122,41 @@ pub(crate) trait Word: Copy + Eq + Ord + Default + Debug + Send + Sync + 'static
     fn is_zero(self) -> bool {
         self == Self::ZERO
     }
-}
 
-impl Word for u64 {
-    const BITS: u32 = 64;
-    const BYTES: usize = 8;
-    const ZERO: Self = 0;
-    const ONE: Self = 1;
-    const ALL_ONES: Self = u64::MAX;
-
-    #[inline(always)]
-    fn wrapping_add(self, rhs: Self) -> Self {
-        u64::wrapping_add(self, rhs)
+    /// The high word of the signed (two's complement) double-width product: the unsigned
+    /// high word minus `rhs` when `self` is negative and minus `self` when `rhs` is.
+    fn mul_hi_s(self, rhs: Self) -> Self {
+        let mut high = self.mul_hi_u(rhs);
+        if self.is_negative() {
+            high = high.wrapping_sub(rhs);
+        }
+        if rhs.is_negative() {
+            high = high.wrapping_sub(self);
+        }
+        high
     }
 
-    #[inline(always)]
-    fn wrapping_sub(self, rhs: Self) -> Self {
-        u64::wrapping_sub(self, rhs)
-    }
-
-    #[inline(always)]
-    fn wrapping_mul(self, rhs: Self) -> Self {
-        u64::wrapping_mul(self, rhs)
-    }
-
-    #[inline(always)]
-    fn wrapping_neg(self) -> Self {
-        u64::wrapping_neg(self)
-    }
-
-    #[inline(always)]
-    fn div_u(self, rhs: Self) -> Result<Self, DivError> {
-        self.checked_div(rhs).ok_or(DivError::DivideByZero)
-    }
-
-    #[inline(always)]
-    fn div_s(self, rhs: Self) -> Result<Self, DivError> {
-        match (self as i64).checked_div(rhs as i64) {
-            Some(q) => Ok(q as u64),
-            None if rhs == 0 => Err(DivError::DivideByZero),
-            None => Err(DivError::Overflow),
+    /// `SIGNEXTEND`: `self` sign-extended from byte `byte` (its bit `8 * byte + 7`);
+    /// unchanged when `byte >= BYTES - 1` (EVM semantics).
+    fn sign_extend_from_byte(self, byte: Self) -> Self {
+        match byte.to_address() {
+            Some(b) if b < Self::BYTES as u64 - 1 => {
+                let unused = Self::from_u64(u64::from(Self::BITS) - 8 * (b + 1));
+                self.shl(unused).sar(unused)
+            }
+            _ => self,
         }
     }
 
-    #[inline(always)]
-    fn rem_u(self, rhs: Self) -> Result<Self, DivError> {
-        self.checked_rem(rhs).ok_or(DivError::DivideByZero)
-    }
-
-    #[inline(always)]
-    fn rem_s(self, rhs: Self) -> Result<Self, DivError> {
-        if rhs == 0 {
-            return Err(DivError::DivideByZero);
+    /// `BYTE`: byte `index` of `self`, 0 being the least significant; 0 when
+    /// `index >= BYTES`.
+    fn byte(self, index: Self) -> Self {
+        match index.to_address() {
+            Some(i) if i < Self::BYTES as u64 => {
+                self.shr(Self::from_u64(8 * i)).and(Self::from_u64(0xFF))
+            }
+            _ => Self::ZERO,
         }
-        Ok((self as i64).wrapping_rem(rhs as i64) as u64)
-    }
-
-    #[inline(always)]
-    fn lt_s(self, rhs: Self) -> bool {
-        (self as i64) < (rhs as i64)
-    }
-
-    #[inline(always)]
-    fn is_negative(self) -> bool {
-        (self as i64) < 0
-    }
-
-    #[inline(always)]
-    fn and(self, rhs: Self) -> Self {
-        self & rhs
-    }
-
-    #[inline(always)]
-    fn or(self, rhs: Self) -> Self {
-        self | rhs
-    }
-
-    #[inline(always)]
-    fn xor(self, rhs: Self) -> Self {
-        self ^ rhs
-    }
-
-    #[inline(always)]
-    fn not(self) -> Self {
-        !self
-    }
-
-    #[inline(always)]
-    fn shl(self, count: Self) -> Self {
-        self.wrapping_shl(count as u32)
-    }
-
-    #[inline(always)]
-    fn shr(self, count: Self) -> Self {
-        self.wrapping_shr(count as u32)
-    }
-
-    #[inline(always)]
-    fn sar(self, count: Self) -> Self {
-        (self as i64).wrapping_shr(count as u32) as u64
-    }
-
-    #[inline(always)]
-    fn rotl(self, count: Self) -> Self {
-        self.rotate_left((count % 64) as u32)
-    }
-
-    #[inline(always)]
-    fn rotr(self, count: Self) -> Self {
-        self.rotate_right((count % 64) as u32)
-    }
-
-    #[inline(always)]
-    fn clz(self) -> Self {
-        u64::from(self.leading_zeros())
-    }
-
-    #[inline(always)]
-    fn ctz(self) -> Self {
-        u64::from(self.trailing_zeros())
-    }
-
-    #[inline(always)]
-    fn popcnt(self) -> Self {
-        u64::from(self.count_ones())
-    }
-
-    fn from_imm_checked(imm: &Imm) -> Option<Self> {
-        u64::try_from(*imm).ok()
-    }
-
-    fn to_imm(self) -> Imm {
-        Imm::from(self)
-    }
-
-    #[inline(always)]
-    fn from_u64(value: u64) -> Self {
-        value
-    }
-
-    #[inline(always)]
-    fn low_u64(self) -> u64 {
-        self
-    }
-
-    #[inline(always)]
-    fn to_address(self) -> Option<u64> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn sign_extend(value: u64, from_bits: u32) -> Self {
-        let unused = 64 - from_bits;
-        (((value << unused) as i64) >> unused) as u64
-    }
-
-    #[inline(always)]
-    fn from_le_slice(bytes: &[u8]) -> Self {
-        let mut buf = [0u8; 8];
-        buf.copy_from_slice(bytes);
-        u64::from_le_bytes(buf)
-    }
-
-    #[inline(always)]
-    fn write_le_slice(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
     }
 }
 

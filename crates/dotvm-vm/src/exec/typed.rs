@@ -1,0 +1,317 @@
+//! The typed instructions: i32, i64, f32 and f64 operations, conversions, typed loads and
+//! stores, and SELECT/SELECT64, with WebAssembly's semantics on every architecture.
+//!
+//! Slot layout (see `docs/architectures.md`): an i32 or f32 is zero-extended in one slot;
+//! an i64 or f64 is zero-extended in one slot when the word has at least 64 bits, and on
+//! Arch32 takes two slots, the low half deeper and the high half on top. Operations read
+//! only the bits of their type and always write canonical (zero-extended) slots. The integer
+//! operations reuse the `u32`/`u64` [`Word`] implementations, so an i32 on any architecture
+//! behaves exactly like an Arch32 word and an i64 like an Arch64 word.
+
+use super::float::{IntRange, WasmFloat, trunc_checked};
+use super::interp::{address, div_trap};
+use crate::memory::LinearMemory;
+use crate::trap::TrapKind;
+use crate::typed_op::{TypedInst, TypedOp};
+use crate::word::Word;
+
+/// The stack slots one typed instruction works on: its operands, deepest first, and room
+/// for its results. Values are popped from and pushed to the end, like the real stack.
+pub(super) struct Operands<'a, W> {
+    slots: &'a mut [W],
+    len: usize,
+}
+
+impl<'a, W: Word> Operands<'a, W> {
+    /// The first `len` of `slots` are the operands; the rest is room for results.
+    pub(super) fn new(slots: &'a mut [W], len: usize) -> Self {
+        Operands { slots, len }
+    }
+
+    /// Slots in use: after the instruction, the height of its results.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when an i64 or f64 takes two slots (words narrower than 64 bits).
+    const SPLIT: bool = W::BITS < 64;
+
+    fn pop(&mut self) -> W {
+        self.len -= 1;
+        self.slots[self.len]
+    }
+
+    fn push(&mut self, value: W) {
+        self.slots[self.len] = value;
+        self.len += 1;
+    }
+
+    fn i32(&mut self) -> u32 {
+        self.pop().low_u64() as u32
+    }
+
+    fn i64(&mut self) -> u64 {
+        if Self::SPLIT {
+            let high = self.i32();
+            let low = self.i32();
+            u64::from(high) << 32 | u64::from(low)
+        } else {
+            self.pop().low_u64()
+        }
+    }
+
+    fn f32(&mut self) -> f32 {
+        f32::from_bits(self.i32())
+    }
+
+    fn f64(&mut self) -> f64 {
+        f64::from_bits(self.i64())
+    }
+
+    fn push_i32(&mut self, value: u32) {
+        self.push(W::from_u64(u64::from(value)));
+    }
+
+    fn push_i64(&mut self, value: u64) {
+        if Self::SPLIT {
+            self.push_i32(value as u32);
+            self.push_i32((value >> 32) as u32);
+        } else {
+            self.push(W::from_u64(value));
+        }
+    }
+
+    fn push_f32(&mut self, value: f32) {
+        self.push_i32(value.to_bits());
+    }
+
+    fn push_f64(&mut self, value: f64) {
+        self.push_i64(value.to_bits());
+    }
+
+    fn push_bool(&mut self, value: bool) {
+        self.push_i32(u32::from(value));
+    }
+}
+
+/// Runs one typed instruction on `s`; loads and stores use `memory`.
+pub(super) fn execute<W: Word>(
+    inst: TypedInst,
+    s: &mut Operands<'_, W>,
+    memory: &mut LinearMemory,
+) -> Result<(), TrapKind> {
+    use TypedOp::*;
+    // `$pop -> $push`: pop one or two operands with `s.$pop()` (the top one is the last
+    // parameter), push `$e` with `s.$push`.
+    macro_rules! un {
+        ($pop:ident -> $push:ident, |$a:ident| $e:expr) => {{
+            let $a = s.$pop();
+            let result = $e;
+            s.$push(result);
+        }};
+    }
+    macro_rules! bin {
+        ($pop:ident -> $push:ident, |$a:ident, $b:ident| $e:expr) => {{
+            let $b = s.$pop();
+            let $a = s.$pop();
+            let result = $e;
+            s.$push(result);
+        }};
+    }
+    // A load of `$n` bytes at the popped address plus the offset, converted by `$conv`.
+    macro_rules! load {
+        ($n:literal, $push:ident, |$raw:ident| $conv:expr) => {{
+            let addr = address(s.pop(), $n)?;
+            let $raw = memory.load::<$n>(addr, inst.offset)?;
+            s.$push($conv);
+        }};
+    }
+    // A store of the low `$n` bytes of the popped value (`s.$pop()`, as little-endian bytes
+    // with `to_le_bytes`) at the popped address plus the offset.
+    macro_rules! store {
+        ($n:literal, $pop:ident) => {{
+            let value = s.$pop().to_le_bytes();
+            let addr = address(s.pop(), $n)?;
+            let mut bytes = [0u8; $n];
+            bytes.copy_from_slice(&value[..$n]);
+            memory.store::<$n>(addr, inst.offset, bytes)?;
+        }};
+    }
+    match inst.op {
+        // ---- i32 ----
+        I32Eqz => un!(i32 -> push_bool, |a| a == 0),
+        I32Eq => bin!(i32 -> push_bool, |a, b| a == b),
+        I32Ne => bin!(i32 -> push_bool, |a, b| a != b),
+        I32LtS => bin!(i32 -> push_bool, |a, b| a.lt_s(b)),
+        I32LtU => bin!(i32 -> push_bool, |a, b| a < b),
+        I32GtS => bin!(i32 -> push_bool, |a, b| b.lt_s(a)),
+        I32GtU => bin!(i32 -> push_bool, |a, b| a > b),
+        I32LeS => bin!(i32 -> push_bool, |a, b| !b.lt_s(a)),
+        I32LeU => bin!(i32 -> push_bool, |a, b| a <= b),
+        I32GeS => bin!(i32 -> push_bool, |a, b| !a.lt_s(b)),
+        I32GeU => bin!(i32 -> push_bool, |a, b| a >= b),
+        I32Clz => un!(i32 -> push_i32, |a| Word::clz(a)),
+        I32Ctz => un!(i32 -> push_i32, |a| Word::ctz(a)),
+        I32Popcnt => un!(i32 -> push_i32, |a| Word::popcnt(a)),
+        I32Add => bin!(i32 -> push_i32, |a, b| Word::wrapping_add(a, b)),
+        I32Sub => bin!(i32 -> push_i32, |a, b| Word::wrapping_sub(a, b)),
+        I32Mul => bin!(i32 -> push_i32, |a, b| Word::wrapping_mul(a, b)),
+        I32DivS => bin!(i32 -> push_i32, |a, b| a.div_s(b).map_err(div_trap)?),
+        I32DivU => bin!(i32 -> push_i32, |a, b| a.div_u(b).map_err(div_trap)?),
+        I32RemS => bin!(i32 -> push_i32, |a, b| a.rem_s(b).map_err(div_trap)?),
+        I32RemU => bin!(i32 -> push_i32, |a, b| a.rem_u(b).map_err(div_trap)?),
+        I32And => bin!(i32 -> push_i32, |a, b| a & b),
+        I32Or => bin!(i32 -> push_i32, |a, b| a | b),
+        I32Xor => bin!(i32 -> push_i32, |a, b| a ^ b),
+        I32Shl => bin!(i32 -> push_i32, |a, b| Word::shl(a, b)),
+        I32ShrS => bin!(i32 -> push_i32, |a, b| Word::sar(a, b)),
+        I32ShrU => bin!(i32 -> push_i32, |a, b| Word::shr(a, b)),
+        I32Rotl => bin!(i32 -> push_i32, |a, b| Word::rotl(a, b)),
+        I32Rotr => bin!(i32 -> push_i32, |a, b| Word::rotr(a, b)),
+        I32Extend8S => un!(i32 -> push_i32, |a| a as i8 as u32),
+        I32Extend16S => un!(i32 -> push_i32, |a| a as i16 as u32),
+        // ---- i64 ----
+        I64Eqz => un!(i64 -> push_bool, |a| a == 0),
+        I64Eq => bin!(i64 -> push_bool, |a, b| a == b),
+        I64Ne => bin!(i64 -> push_bool, |a, b| a != b),
+        I64LtS => bin!(i64 -> push_bool, |a, b| a.lt_s(b)),
+        I64LtU => bin!(i64 -> push_bool, |a, b| a < b),
+        I64GtS => bin!(i64 -> push_bool, |a, b| b.lt_s(a)),
+        I64GtU => bin!(i64 -> push_bool, |a, b| a > b),
+        I64LeS => bin!(i64 -> push_bool, |a, b| !b.lt_s(a)),
+        I64LeU => bin!(i64 -> push_bool, |a, b| a <= b),
+        I64GeS => bin!(i64 -> push_bool, |a, b| !a.lt_s(b)),
+        I64GeU => bin!(i64 -> push_bool, |a, b| a >= b),
+        I64Clz => un!(i64 -> push_i64, |a| Word::clz(a)),
+        I64Ctz => un!(i64 -> push_i64, |a| Word::ctz(a)),
+        I64Popcnt => un!(i64 -> push_i64, |a| Word::popcnt(a)),
+        I64Add => bin!(i64 -> push_i64, |a, b| Word::wrapping_add(a, b)),
+        I64Sub => bin!(i64 -> push_i64, |a, b| Word::wrapping_sub(a, b)),
+        I64Mul => bin!(i64 -> push_i64, |a, b| Word::wrapping_mul(a, b)),
+        I64DivS => bin!(i64 -> push_i64, |a, b| a.div_s(b).map_err(div_trap)?),
+        I64DivU => bin!(i64 -> push_i64, |a, b| a.div_u(b).map_err(div_trap)?),
+        I64RemS => bin!(i64 -> push_i64, |a, b| a.rem_s(b).map_err(div_trap)?),
+        I64RemU => bin!(i64 -> push_i64, |a, b| a.rem_u(b).map_err(div_trap)?),
+        I64And => bin!(i64 -> push_i64, |a, b| a & b),
+        I64Or => bin!(i64 -> push_i64, |a, b| a | b),
+        I64Xor => bin!(i64 -> push_i64, |a, b| a ^ b),
+        I64Shl => bin!(i64 -> push_i64, |a, b| Word::shl(a, b)),
+        I64ShrS => bin!(i64 -> push_i64, |a, b| Word::sar(a, b)),
+        I64ShrU => bin!(i64 -> push_i64, |a, b| Word::shr(a, b)),
+        I64Rotl => bin!(i64 -> push_i64, |a, b| Word::rotl(a, b)),
+        I64Rotr => bin!(i64 -> push_i64, |a, b| Word::rotr(a, b)),
+        I64Extend8S => un!(i64 -> push_i64, |a| a as i8 as u64),
+        I64Extend16S => un!(i64 -> push_i64, |a| a as i16 as u64),
+        I64Extend32S => un!(i64 -> push_i64, |a| a as i32 as u64),
+        // ---- f32 ----
+        F32Eq => bin!(f32 -> push_bool, |a, b| a == b),
+        F32Ne => bin!(f32 -> push_bool, |a, b| a != b),
+        F32Lt => bin!(f32 -> push_bool, |a, b| a < b),
+        F32Gt => bin!(f32 -> push_bool, |a, b| a > b),
+        F32Le => bin!(f32 -> push_bool, |a, b| a <= b),
+        F32Ge => bin!(f32 -> push_bool, |a, b| a >= b),
+        F32Abs => un!(f32 -> push_f32, |a| a.wasm_abs()),
+        F32Neg => un!(f32 -> push_f32, |a| a.wasm_neg()),
+        F32Ceil => un!(f32 -> push_f32, |a| a.ceil().canonical()),
+        F32Floor => un!(f32 -> push_f32, |a| a.floor().canonical()),
+        F32Trunc => un!(f32 -> push_f32, |a| a.trunc().canonical()),
+        F32Nearest => un!(f32 -> push_f32, |a| a.round_ties_even().canonical()),
+        F32Sqrt => un!(f32 -> push_f32, |a| a.sqrt().canonical()),
+        F32Add => bin!(f32 -> push_f32, |a, b| (a + b).canonical()),
+        F32Sub => bin!(f32 -> push_f32, |a, b| (a - b).canonical()),
+        F32Mul => bin!(f32 -> push_f32, |a, b| (a * b).canonical()),
+        F32Div => bin!(f32 -> push_f32, |a, b| (a / b).canonical()),
+        F32Min => bin!(f32 -> push_f32, |a, b| a.wasm_min(b)),
+        F32Max => bin!(f32 -> push_f32, |a, b| a.wasm_max(b)),
+        F32Copysign => bin!(f32 -> push_f32, |a, b| a.wasm_copysign(b)),
+        // ---- f64 ----
+        F64Eq => bin!(f64 -> push_bool, |a, b| a == b),
+        F64Ne => bin!(f64 -> push_bool, |a, b| a != b),
+        F64Lt => bin!(f64 -> push_bool, |a, b| a < b),
+        F64Gt => bin!(f64 -> push_bool, |a, b| a > b),
+        F64Le => bin!(f64 -> push_bool, |a, b| a <= b),
+        F64Ge => bin!(f64 -> push_bool, |a, b| a >= b),
+        F64Abs => un!(f64 -> push_f64, |a| a.wasm_abs()),
+        F64Neg => un!(f64 -> push_f64, |a| a.wasm_neg()),
+        F64Ceil => un!(f64 -> push_f64, |a| a.ceil().canonical()),
+        F64Floor => un!(f64 -> push_f64, |a| a.floor().canonical()),
+        F64Trunc => un!(f64 -> push_f64, |a| a.trunc().canonical()),
+        F64Nearest => un!(f64 -> push_f64, |a| a.round_ties_even().canonical()),
+        F64Sqrt => un!(f64 -> push_f64, |a| a.sqrt().canonical()),
+        F64Add => bin!(f64 -> push_f64, |a, b| (a + b).canonical()),
+        F64Sub => bin!(f64 -> push_f64, |a, b| (a - b).canonical()),
+        F64Mul => bin!(f64 -> push_f64, |a, b| (a * b).canonical()),
+        F64Div => bin!(f64 -> push_f64, |a, b| (a / b).canonical()),
+        F64Min => bin!(f64 -> push_f64, |a, b| a.wasm_min(b)),
+        F64Max => bin!(f64 -> push_f64, |a, b| a.wasm_max(b)),
+        F64Copysign => bin!(f64 -> push_f64, |a, b| a.wasm_copysign(b)),
+        // ---- conversions ----
+        I32WrapI64 => un!(i64 -> push_i32, |a| a as u32),
+        I32TruncF32S => un!(f32 -> push_i32, |a| trunc_checked(a, IntRange::I32)? as i32 as u32),
+        I32TruncF32U => un!(f32 -> push_i32, |a| trunc_checked(a, IntRange::U32)? as u32),
+        I32TruncF64S => un!(f64 -> push_i32, |a| trunc_checked(a, IntRange::I32)? as i32 as u32),
+        I32TruncF64U => un!(f64 -> push_i32, |a| trunc_checked(a, IntRange::U32)? as u32),
+        I64ExtendI32S => un!(i32 -> push_i64, |a| a as i32 as u64),
+        I64ExtendI32U => un!(i32 -> push_i64, |a| u64::from(a)),
+        I64TruncF32S => un!(f32 -> push_i64, |a| trunc_checked(a, IntRange::I64)? as i64 as u64),
+        I64TruncF32U => un!(f32 -> push_i64, |a| trunc_checked(a, IntRange::U64)? as u64),
+        I64TruncF64S => un!(f64 -> push_i64, |a| trunc_checked(a, IntRange::I64)? as i64 as u64),
+        I64TruncF64U => un!(f64 -> push_i64, |a| trunc_checked(a, IntRange::U64)? as u64),
+        // Integer-to-float `as` casts round to nearest, ties to even, as wasm requires.
+        F32ConvertI32S => un!(i32 -> push_f32, |a| a as i32 as f32),
+        F32ConvertI32U => un!(i32 -> push_f32, |a| a as f32),
+        F32ConvertI64S => un!(i64 -> push_f32, |a| a as i64 as f32),
+        F32ConvertI64U => un!(i64 -> push_f32, |a| a as f32),
+        F32DemoteF64 => un!(f64 -> push_f32, |a| (a as f32).canonical()),
+        F64ConvertI32S => un!(i32 -> push_f64, |a| f64::from(a as i32)),
+        F64ConvertI32U => un!(i32 -> push_f64, |a| f64::from(a)),
+        F64ConvertI64S => un!(i64 -> push_f64, |a| a as i64 as f64),
+        F64ConvertI64U => un!(i64 -> push_f64, |a| a as f64),
+        F64PromoteF32 => un!(f32 -> push_f64, |a| f64::from(a).canonical()),
+        I32ReinterpretF32 | F32ReinterpretI32 => un!(i32 -> push_i32, |a| a),
+        I64ReinterpretF64 | F64ReinterpretI64 => un!(i64 -> push_i64, |a| a),
+        // Float-to-integer `as` casts saturate and map NaN to 0: wasm's trunc_sat.
+        I32TruncSatF32S => un!(f32 -> push_i32, |a| a as i32 as u32),
+        I32TruncSatF32U => un!(f32 -> push_i32, |a| a as u32),
+        I32TruncSatF64S => un!(f64 -> push_i32, |a| a as i32 as u32),
+        I32TruncSatF64U => un!(f64 -> push_i32, |a| a as u32),
+        I64TruncSatF32S => un!(f32 -> push_i64, |a| a as i64 as u64),
+        I64TruncSatF32U => un!(f32 -> push_i64, |a| a as u64),
+        I64TruncSatF64S => un!(f64 -> push_i64, |a| a as i64 as u64),
+        I64TruncSatF64U => un!(f64 -> push_i64, |a| a as u64),
+        // ---- typed memory ----
+        I32Load | F32Load => load!(4, push_i32, |raw| u32::from_le_bytes(raw)),
+        I64Load | F64Load => load!(8, push_i64, |raw| u64::from_le_bytes(raw)),
+        I32Load8S => load!(1, push_i32, |raw| raw[0] as i8 as u32),
+        I32Load8U => load!(1, push_i32, |raw| u32::from(raw[0])),
+        I32Load16S => load!(2, push_i32, |raw| i16::from_le_bytes(raw) as u32),
+        I32Load16U => load!(2, push_i32, |raw| u32::from(u16::from_le_bytes(raw))),
+        I64Load8S => load!(1, push_i64, |raw| raw[0] as i8 as u64),
+        I64Load8U => load!(1, push_i64, |raw| u64::from(raw[0])),
+        I64Load16S => load!(2, push_i64, |raw| i16::from_le_bytes(raw) as u64),
+        I64Load16U => load!(2, push_i64, |raw| u64::from(u16::from_le_bytes(raw))),
+        I64Load32S => load!(4, push_i64, |raw| i32::from_le_bytes(raw) as u64),
+        I64Load32U => load!(4, push_i64, |raw| u64::from(u32::from_le_bytes(raw))),
+        I32Store | F32Store => store!(4, i32),
+        I64Store | F64Store => store!(8, i64),
+        I32Store8 => store!(1, i32),
+        I32Store16 => store!(2, i32),
+        I64Store8 => store!(1, i64),
+        I64Store16 => store!(2, i64),
+        I64Store32 => store!(4, i64),
+        // ---- select ----
+        Select => {
+            let condition = s.i32();
+            let b = s.pop();
+            let a = s.pop();
+            s.push(if condition != 0 { a } else { b });
+        }
+        Select64 => {
+            let condition = s.i32();
+            let b = s.i64();
+            let a = s.i64();
+            s.push_i64(if condition != 0 { a } else { b });
+        }
+    }
+    Ok(())
+}

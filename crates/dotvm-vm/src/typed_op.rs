@@ -1,0 +1,124 @@
+//! The typed instructions (i32, i64, f32, f64, conversions, typed memory, select) in
+//! executable form: one [`TypedOp`] per typed opcode, with the slot counts its stack
+//! effect has on the running architecture.
+
+use dotvm_core::{Arch, Opcode};
+
+/// Declares [`TypedOp`] with one variant per typed opcode of the same name.
+macro_rules! typed_ops {
+    ($($name:ident),* $(,)?) => {
+        /// A typed instruction, named like its opcode (see `exec::typed` for semantics).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum TypedOp {
+            $(
+                #[doc = concat!("`", stringify!($name), "`.")]
+                $name,
+            )*
+        }
+
+        impl TypedOp {
+            /// The typed op for `opcode`, or `None` when `opcode` is not a typed instruction.
+            pub(crate) fn from_opcode(opcode: Opcode) -> Option<TypedOp> {
+                match opcode {
+                    $( Opcode::$name => Some(TypedOp::$name), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+typed_ops! {
+    I32Eqz, I32Eq, I32Ne, I32LtS, I32LtU, I32GtS, I32GtU, I32LeS, I32LeU, I32GeS, I32GeU,
+    I32Clz, I32Ctz, I32Popcnt, I32Add, I32Sub, I32Mul, I32DivS, I32DivU, I32RemS, I32RemU,
+    I32And, I32Or, I32Xor, I32Shl, I32ShrS, I32ShrU, I32Rotl, I32Rotr, I32Extend8S,
+    I32Extend16S, I64Eqz, I64Eq, I64Ne, I64LtS, I64LtU, I64GtS, I64GtU, I64LeS, I64LeU,
+    I64GeS, I64GeU, I64Clz, I64Ctz, I64Popcnt, I64Add, I64Sub, I64Mul, I64DivS, I64DivU,
+    I64RemS, I64RemU, I64And, I64Or, I64Xor, I64Shl, I64ShrS, I64ShrU, I64Rotl, I64Rotr,
+    I64Extend8S, I64Extend16S, I64Extend32S, F32Eq, F32Ne, F32Lt, F32Gt, F32Le, F32Ge,
+    F32Abs, F32Neg, F32Ceil, F32Floor, F32Trunc, F32Nearest, F32Sqrt, F32Add, F32Sub,
+    F32Mul, F32Div, F32Min, F32Max, F32Copysign, F64Eq, F64Ne, F64Lt, F64Gt, F64Le, F64Ge,
+    F64Abs, F64Neg, F64Ceil, F64Floor, F64Trunc, F64Nearest, F64Sqrt, F64Add, F64Sub,
+    F64Mul, F64Div, F64Min, F64Max, F64Copysign, I32WrapI64, I32TruncF32S, I32TruncF32U,
+    I32TruncF64S, I32TruncF64U, I64ExtendI32S, I64ExtendI32U, I64TruncF32S, I64TruncF32U,
+    I64TruncF64S, I64TruncF64U, F32ConvertI32S, F32ConvertI32U, F32ConvertI64S,
+    F32ConvertI64U, F32DemoteF64, F64ConvertI32S, F64ConvertI32U, F64ConvertI64S,
+    F64ConvertI64U, F64PromoteF32, I32ReinterpretF32, I64ReinterpretF64, F32ReinterpretI32,
+    F64ReinterpretI64, I32TruncSatF32S, I32TruncSatF32U, I32TruncSatF64S, I32TruncSatF64U,
+    I64TruncSatF32S, I64TruncSatF32U, I64TruncSatF64S, I64TruncSatF64U, I32Load, I64Load,
+    F32Load, F64Load, I32Load8S, I32Load8U, I32Load16S, I32Load16U, I64Load8S, I64Load8U,
+    I64Load16S, I64Load16U, I64Load32S, I64Load32U, I32Store, I64Store, F32Store, F64Store,
+    I32Store8, I32Store16, I64Store8, I64Store16, I64Store32, Select, Select64,
+}
+
+/// A typed instruction ready to run: the op, its memory offset (0 when it has none) and
+/// the shape of its stack effect in slots on the module's architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TypedInst {
+    /// What to do.
+    pub(crate) op: TypedOp,
+    /// Slots the instruction pops.
+    pub(crate) pops: u8,
+    /// Slots the instruction works in: `max(pops, pushes)`.
+    pub(crate) room: u8,
+    /// The constant offset of a typed load or store.
+    pub(crate) offset: u32,
+}
+
+impl TypedInst {
+    /// The executable form of typed `opcode` on `arch`, or `None` when `opcode` is not
+    /// a typed instruction.
+    pub(crate) fn new(opcode: Opcode, arch: Arch, offset: u32) -> Option<TypedInst> {
+        let op = TypedOp::from_opcode(opcode)?;
+        let (pops, pushes) = opcode.info().effect.slots(arch)?;
+        Some(TypedInst {
+            op,
+            pops: u8::try_from(pops).ok()?,
+            room: u8::try_from(pops.max(pushes)).ok()?,
+            offset,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dotvm_core::isa::Category;
+
+    #[test]
+    fn every_typed_opcode_has_a_typed_op_and_no_other_does() {
+        for &opcode in Opcode::ALL {
+            let typed = matches!(
+                opcode.info().category,
+                Category::Int32
+                    | Category::Int64
+                    | Category::Float32
+                    | Category::Float64
+                    | Category::Conversion
+                    | Category::TypedMemory
+            );
+            assert_eq!(
+                TypedOp::from_opcode(opcode).is_some(),
+                typed,
+                "{}",
+                opcode.mnemonic()
+            );
+        }
+    }
+
+    #[test]
+    fn slot_shapes_follow_the_architecture() {
+        let select64 = |arch| TypedInst::new(Opcode::Select64, arch, 0).unwrap();
+        assert_eq!(
+            (select64(Arch::Arch32).pops, select64(Arch::Arch32).room),
+            (5, 5)
+        );
+        assert_eq!(
+            (select64(Arch::Arch64).pops, select64(Arch::Arch64).room),
+            (3, 3)
+        );
+        let load = TypedInst::new(Opcode::I64Load, Arch::Arch32, 8).unwrap();
+        assert_eq!((load.pops, load.room, load.offset), (1, 2, 8));
+        assert_eq!(TypedInst::new(Opcode::Add, Arch::Arch64, 0), None);
+    }
+}
