@@ -73,6 +73,7 @@ fn counting_loop(iterations: u64) -> Result<Verified, String> {
             locals: 1,
             max_stack: 0,
             code,
+            ..Default::default()
         }],
         memory: Memory::default(),
         ..Module::default()

@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "dotvm",
     version,
     about = "DotVM: a stack-based bytecode virtual machine",
-    after_help = "Examples:\n  dotvm run examples/hello.dasm\n  dotvm asm examples/fib_recursive.dasm -o fib.dotvm\n  dotvm run fib.dotvm --verbose\n  dotvm disasm fib.dotvm\n  dotvm inspect fib.dotvm --json\n\nExit status: the program's own exit code; 1 when the input cannot be read, assembled or\nverified; 2 for command-line mistakes; 70 when the program traps."
+    after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/cargo-project -- alpha beta\n  dotvm transpile -i examples/fibonacci.rs -o fib.dotvm --opt-level 3\n  dotvm run examples/hello.dasm\n  dotvm asm examples/fib_recursive.dasm -o fib.dotvm\n  dotvm run fib.dotvm --verbose\n  dotvm disasm fib.dotvm\n  dotvm inspect fib.dotvm --json\n\nExit status: the program's own exit code; 1 when the input cannot be read, assembled or\nverified; 2 for command-line mistakes; 70 when the program traps."
 )]
 pub struct Cli {
     /// What to do.
@@ -20,11 +20,17 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a program (`.dotvm` bytecode or `.dasm` assembly).
+    /// Run a program: `.dotvm` bytecode, `.dasm` assembly, or a Rust file, Cargo project,
+    /// `.wasm` or `.wat` (transpiled in memory).
     #[command(
-        after_help = "Examples:\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input)."
+        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir. --deterministic replaces the clock and the random\nsource with reproducible ones; --deny CAP withholds a capability. A refused call is\nreported on stderr when the run fails (`denied: path_open (no --dir granted)`)."
     )]
     Run(RunArgs),
+    /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
+    #[command(
+        after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --debug\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
+    )]
+    Transpile(TranspileArgs),
     /// Assemble `.dasm` text into `.dotvm` bytecode.
     #[command(
         after_help = "Examples:\n  dotvm asm examples/hello.dasm -o hello.dotvm\n  dotvm asm prog.dasm -o prog.dotvm --arch arch64 --line-table"
@@ -45,16 +51,101 @@ pub enum Command {
     Inspect(InspectArgs),
 }
 
+/// How Rust and WebAssembly inputs are built (shared by `run` and `transpile`).
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// Optimisation level for rustc/cargo and the translator.
+    #[arg(long, value_name = "0..3", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt_level: u8,
+    /// Keep the intermediate WebAssembly and say where it is.
+    #[arg(long)]
+    pub keep_intermediate: bool,
+    /// Directory for rustc/cargo build output.
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+}
+
+/// `dotvm transpile`.
+#[derive(Debug, Args)]
+pub struct TranspileArgs {
+    /// The input: a `.rs` file, a Cargo project directory, a `.wasm` or a `.wat` file.
+    #[arg(short, long, value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Where to write the bytecode.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: PathBuf,
+    /// Architecture of the produced bytecode.
+    #[arg(short, long, value_name = "ARCH", default_value = "arch64")]
+    pub arch: dotvm_core::Arch,
+    /// Build settings.
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Keep function names (from the wasm name section) in the debug section, so traps
+    /// and `disasm` show them.
+    #[arg(long)]
+    pub debug: bool,
+    /// Print what runs and how long each stage takes.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// A capability `--deny` can withhold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DenyCapability {
+    /// Reading standard input.
+    Stdin,
+    /// Writing standard output.
+    Stdout,
+    /// Writing standard error.
+    Stderr,
+    /// Reading the program arguments.
+    Args,
+    /// Reading the environment.
+    Env,
+    /// Reading the clock.
+    Clock,
+    /// Getting random bytes.
+    Random,
+    /// Exiting with a code.
+    Exit,
+}
+
 /// `dotvm run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The program: a `.dotvm` bytecode file or `.dasm` assembly.
+    /// The program: `.dotvm` bytecode, `.dasm` assembly, a `.rs` file, a Cargo project
+    /// directory, a `.wasm` or a `.wat` file.
     pub file: PathBuf,
+    /// Build settings for Rust and WebAssembly inputs.
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// An environment variable for the program (repeatable); the host's own environment
+    /// is never passed.
+    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// Grant the program a host directory (repeatable), visible to it under the same
+    /// name, or under GUEST with `HOST_DIR::GUEST`.
+    #[arg(long = "dir", value_name = "HOST_DIR")]
+    pub dirs: Vec<String>,
+    /// Replace the clock and the random source with reproducible ones.
+    #[arg(long)]
+    pub deterministic: bool,
+    /// The random seed under --deterministic.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        requires = "deterministic"
+    )]
+    pub seed: u64,
+    /// Withhold a capability (repeatable).
+    #[arg(long, value_name = "CAP")]
+    pub deny: Vec<DenyCapability>,
     /// Arguments passed to the program (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,
-    /// Architecture: assembles `.dasm` input for it (overriding `.arch`); bytecode must
-    /// have been built for it.
+    /// Architecture: assembles `.dasm` input and transpiles Rust/WebAssembly input for it
+    /// (default arch64 for those); bytecode must have been built for it.
     #[arg(short, long, value_name = "ARCH")]
     pub arch: Option<dotvm_core::Arch>,
     /// Stop with a trap after this many instructions.
@@ -81,10 +172,6 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr.
     #[arg(long, short)]
     pub verbose: bool,
-    /// Make host inputs reproducible: randomness (`RANDOM`, sealed boxes) comes from a
-    /// ChaCha20 stream with a fixed seed instead of the operating system.
-    #[arg(long)]
-    pub deterministic: bool,
 }
 
 /// `dotvm asm`.
@@ -130,6 +217,14 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
+/// Parses `K=V`.
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
 /// Parses a byte count with an optional K/M/G suffix (powers of 1024).
 fn parse_bytes(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
@@ -155,6 +250,14 @@ mod tests {
     #[test]
     fn command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn environment_pairs_need_a_key() {
+        assert_eq!(parse_env("A=1=2"), Ok(("A".into(), "1=2".into())));
+        assert_eq!(parse_env("A="), Ok(("A".into(), String::new())));
+        assert!(parse_env("=1").is_err());
+        assert!(parse_env("A").is_err());
     }
 
     #[test]

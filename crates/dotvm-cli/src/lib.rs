@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod driver;
 pub mod program;
 pub mod stepper;
 pub mod trace;
@@ -22,6 +23,7 @@ pub const EXIT_STOPPED: u8 = 130;
 pub fn execute(cli: &Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => commands::run::execute(args),
+        Command::Transpile(args) => commands::transpile::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Asm(args) => commands::asm::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Disasm(args) => commands::disasm::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Verify(args) => commands::verify::execute(args).map(|()| RunEnd::Exited(0)),

@@ -1,16 +1,33 @@
-//! Loading a program from disk: bytecode or assembly, then verification.
+//! Loading a program from disk: bytecode, assembly, or a Rust/WebAssembly input that the
+//! driver transpiles in memory; then verification.
 
+use crate::driver::{self, BuildOptions, InputKind};
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::format::read_module;
 use dotvm_core::{Arch, Module, Verified};
 use std::path::Path;
 
-/// Reads `path` as a module: `.dasm` files are assembled (for `arch` when given, overriding
-/// their `.arch`), anything else is read as bytecode, whose header must then name `arch`.
+/// Reads `path` as a module with the default build settings (see [`load_input`]).
 pub fn load_module(path: &Path, arch: Option<Arch>) -> Result<Module> {
+    load_input(path, arch, &BuildOptions::default())
+}
+
+/// Reads `path` as a module: `.dasm` files are assembled (for `arch` when given,
+/// overriding their `.arch`), Rust and WebAssembly inputs are transpiled with `build` (for
+/// `arch` when given), anything else is read as bytecode, whose header must then name
+/// `arch`.
+pub fn load_input(path: &Path, arch: Option<Arch>, build: &BuildOptions) -> Result<Module> {
+    let kind = InputKind::of(path)?;
+    if kind.is_wasm_based() {
+        let build = BuildOptions {
+            arch: arch.unwrap_or(build.arch),
+            ..build.clone()
+        };
+        return driver::module_of(path, kind, &build);
+    }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if is_assembly(path) {
+    if kind == InputKind::Assembly {
         let text = String::from_utf8(bytes)
             .map_err(|e| anyhow!("{}: not UTF-8 text: {e}", path.display()))?;
         let options = AsmOptions {
@@ -35,11 +52,26 @@ pub fn load_module(path: &Path, arch: Option<Arch>) -> Result<Module> {
 
 /// Reads (see [`load_module`]) and verifies `path`.
 pub fn load_verified(path: &Path, arch: Option<Arch>) -> Result<Verified> {
-    let module = load_module(path, arch)?;
+    load_verified_input(path, arch, &BuildOptions::default())
+}
+
+/// Reads (see [`load_input`]) and verifies `path`.
+pub fn load_verified_input(
+    path: &Path,
+    arch: Option<Arch>,
+    build: &BuildOptions,
+) -> Result<Verified> {
+    let module = load_input(path, arch, build)?;
     Verified::new(module).map_err(|e| anyhow!("{}: verification failed: {e}", path.display()))
 }
 
 /// True for assembly source files (`.dasm`).
 pub fn is_assembly(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext == "dasm")
+}
+
+/// True for inputs that are not bytecode on disk (assembly, Rust, WebAssembly): tools
+/// that describe the file describe the module built in memory.
+pub fn is_built_in_memory(path: &Path) -> bool {
+    InputKind::of(path).is_ok_and(|kind| kind != InputKind::Bytecode)
 }

@@ -35,6 +35,7 @@ fn func(params: u16, results: u16, max_stack: u32, code: &[Instruction]) -> Func
         locals: 0,
         max_stack,
         code: encode(code),
+        ..Default::default()
     }
 }
 
@@ -84,6 +85,7 @@ fn valid_module() -> Module {
             func: 0,
         }],
         debug: None,
+        ..Default::default()
     }
 }
 

@@ -241,10 +241,12 @@ impl<'a> Disassembler<'a> {
         let labels: BTreeSet<u32> = decoded
             .instructions
             .iter()
-            .filter_map(|(_, inst)| match inst.operand {
-                Operand::Target(t) if starts.contains(&t) || t == end => Some(t),
-                _ => None,
+            .flat_map(|(_, inst)| match &inst.operand {
+                Operand::Target(t) => vec![*t],
+                Operand::Targets(targets) => targets.clone(),
+                _ => Vec::new(),
             })
+            .filter(|t| starts.contains(t) || *t == end)
             .collect();
         for (pc, inst) in &decoded.instructions {
             if labels.contains(pc) {
@@ -276,8 +278,20 @@ impl<'a> Disassembler<'a> {
     fn instruction(&self, inst: &Instruction, labels: &BTreeSet<u32>) -> String {
         let m = self.module;
         let mnemonic = inst.opcode.mnemonic();
+        let target = |t: u32| {
+            if labels.contains(&t) {
+                format!("L{t}")
+            } else {
+                format!("@{t}")
+            }
+        };
         let operand = match inst.operand {
             Operand::None | Operand::Offset(0) => return mnemonic.to_string(),
+            Operand::Targets(ref targets) => {
+                let targets: Vec<String> = targets.iter().map(|&t| target(t)).collect();
+                targets.join(" ")
+            }
+            Operand::Pair(a, b) => format!("{a} {b}"),
             Operand::Imm(v) => format_word(v, m.arch),
             Operand::Index(i) => match inst.opcode.operand() {
                 crate::isa::OperandKind::Const if (i as usize) < m.constants.len() => {
@@ -289,8 +303,7 @@ impl<'a> Disassembler<'a> {
                 crate::isa::OperandKind::Func => self.func_ref(i),
                 _ => i.to_string(),
             },
-            Operand::Target(t) if labels.contains(&t) => format!("L{t}"),
-            Operand::Target(t) => format!("@{t}"),
+            Operand::Target(t) => target(t),
             Operand::Offset(o) => format!("+{o}"),
             Operand::Depth(d) => d.to_string(),
             Operand::Syscall(n) => match Syscall::from_number(n) {

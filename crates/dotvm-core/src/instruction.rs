@@ -16,8 +16,9 @@ pub enum Operand {
     None,
     /// For [`OperandKind::Imm`].
     Imm(Imm),
-    /// For [`OperandKind::Const`], [`OperandKind::Local`], [`OperandKind::Global`] and
-    /// [`OperandKind::Func`].
+    /// For [`OperandKind::Const`], [`OperandKind::Local`], [`OperandKind::Global`],
+    /// [`OperandKind::Func`], [`OperandKind::Table`], [`OperandKind::Elem`] and
+    /// [`OperandKind::Data`].
     Index(u32),
     /// For [`OperandKind::Target`]: byte offset from the start of the function.
     Target(u32),
@@ -29,6 +30,11 @@ pub enum Operand {
     Syscall(u16),
     /// For [`OperandKind::Selector`]: always a member of the opcode's family.
     Selector(Selector),
+    /// For [`OperandKind::Targets`]: byte offsets from the start of the function, the
+    /// default target last (never empty).
+    Targets(Vec<u32>),
+    /// For [`OperandKind::Pair`].
+    Pair(u32, u32),
 }
 
 /// One instruction: an opcode and its operand.
@@ -65,6 +71,12 @@ pub enum DecodeError {
     ImmediateTooLong {
         /// Declared length.
         len: u8,
+        /// Where the instruction starts.
+        pc: u32,
+    },
+    /// A jump table with no targets (it needs at least the default).
+    #[error("jump table at pc {pc} has no targets (it needs at least the default)")]
+    EmptyJumpTable {
         /// Where the instruction starts.
         pc: u32,
     },
@@ -119,6 +131,16 @@ impl Instruction {
             Operand::Depth(d) => out.push(*d),
             Operand::Syscall(n) => out.extend_from_slice(&n.to_le_bytes()),
             Operand::Selector(selector) => out.push(selector.code()),
+            Operand::Targets(targets) => {
+                out.extend_from_slice(&(targets.len() as u32).to_le_bytes());
+                for t in targets {
+                    out.extend_from_slice(&t.to_le_bytes());
+                }
+            }
+            Operand::Pair(a, b) => {
+                out.extend_from_slice(&a.to_le_bytes());
+                out.extend_from_slice(&b.to_le_bytes());
+            }
         }
     }
 
@@ -134,8 +156,9 @@ impl Instruction {
         let start = pc as usize;
         let mut cursor = start;
         let mut take = |n: usize, what: &'static str| -> Result<&[u8], DecodeError> {
-            let bytes = code
-                .get(cursor..cursor + n)
+            let bytes = cursor
+                .checked_add(n)
+                .and_then(|end| code.get(cursor..end))
                 .ok_or(DecodeError::Truncated { what, pc })?;
             cursor += n;
             Ok(bytes)
@@ -164,9 +187,13 @@ impl Instruction {
                 full[..bytes.len()].copy_from_slice(bytes);
                 Operand::Imm(Imm::from_le_bytes(full))
             }
-            OperandKind::Const | OperandKind::Local | OperandKind::Global | OperandKind::Func => {
-                Operand::Index(u32_operand(take(4, "operand")?))
-            }
+            OperandKind::Const
+            | OperandKind::Local
+            | OperandKind::Global
+            | OperandKind::Func
+            | OperandKind::Table
+            | OperandKind::Elem
+            | OperandKind::Data => Operand::Index(u32_operand(take(4, "operand")?)),
             OperandKind::Target => Operand::Target(u32_operand(take(4, "operand")?)),
             OperandKind::Offset => Operand::Offset(u32_operand(take(4, "operand")?)),
             OperandKind::Depth => Operand::Depth(take(1, "operand")?[0]),
@@ -187,6 +214,21 @@ impl Instruction {
                         });
                     }
                 }
+            }
+            OperandKind::Targets => {
+                let count = u32_operand(take(4, "operand")?);
+                if count == 0 {
+                    return Err(DecodeError::EmptyJumpTable { pc });
+                }
+                // Each target takes 4 bytes, so a count beyond the code left is truncated
+                // before anything is allocated for it.
+                let bytes = take((count as usize).saturating_mul(4), "operand")?;
+                Operand::Targets(bytes.chunks_exact(4).map(u32_operand).collect())
+            }
+            OperandKind::Pair => {
+                let a = u32_operand(take(4, "operand")?);
+                let b = u32_operand(take(4, "operand")?);
+                Operand::Pair(a, b)
             }
         };
         Ok((Instruction { opcode, operand }, cursor - start))
@@ -221,6 +263,13 @@ impl fmt::Display for Instruction {
                 None => write!(f, " {n}"),
             },
             Operand::Selector(selector) => write!(f, " {}", selector.name()),
+            Operand::Targets(targets) => {
+                for t in targets {
+                    write!(f, " @{t}")?;
+                }
+                Ok(())
+            }
+            Operand::Pair(a, b) => write!(f, " {a} {b}"),
         }
     }
 }
@@ -238,7 +287,12 @@ mod tests {
                 OperandKind::Const
                 | OperandKind::Local
                 | OperandKind::Global
-                | OperandKind::Func => Operand::Index(7),
+                | OperandKind::Func
+                | OperandKind::Table
+                | OperandKind::Elem
+                | OperandKind::Data => Operand::Index(7),
+                OperandKind::Targets => Operand::Targets(vec![8, 16, 0]),
+                OperandKind::Pair => Operand::Pair(2, 9),
                 OperandKind::Target => Operand::Target(40),
                 OperandKind::Offset => Operand::Offset(16),
                 OperandKind::Depth => Operand::Depth(3),
@@ -311,6 +365,17 @@ mod tests {
             Instruction::decode(&[0xF9, 0x00, 0xEE], 0),
             Err(DecodeError::BadSelector { selector: 0xEE, .. })
         ));
+        assert_eq!(
+            Instruction::decode(&[0x08, 0, 0, 0, 0], 0),
+            Err(DecodeError::EmptyJumpTable { pc: 0 })
+        );
+        assert_eq!(
+            Instruction::decode(&[0x08, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4], 0),
+            Err(DecodeError::Truncated {
+                what: "operand",
+                pc: 0
+            })
+        );
         assert_eq!(
             Instruction::decode(&[0xF3], 0),
             Err(DecodeError::Truncated {

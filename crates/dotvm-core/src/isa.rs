@@ -38,6 +38,18 @@ pub enum OperandKind {
     Syscall,
     /// A named selector (u8) of the given family, see [`crate::selector`].
     Selector(SelectorFamily),
+    /// A jump table: a u32 LE count `n` (at least 1) then `n` targets (u32 LE byte offsets
+    /// from the start of the function); the last target is the default.
+    Targets,
+    /// Two u32 LE indices whose meaning depends on the opcode (type and table, drop and
+    /// keep counts, destination and source table, table and element segment).
+    Pair,
+    /// A table index (u32 LE).
+    Table,
+    /// An element-segment index (u32 LE).
+    Elem,
+    /// A passive data-segment index (u32 LE).
+    Data,
 }
 
 impl OperandKind {
@@ -55,6 +67,11 @@ impl OperandKind {
             OperandKind::Depth => "depth",
             OperandKind::Syscall => "syscall",
             OperandKind::Selector(family) => family.name(),
+            OperandKind::Targets => "targets",
+            OperandKind::Pair => "pair",
+            OperandKind::Table => "table",
+            OperandKind::Elem => "elem",
+            OperandKind::Data => "data",
         }
     }
 }
@@ -152,6 +169,8 @@ pub enum Category {
     Crypto,
     /// Arbitrary-precision integers in the BigInt heap.
     BigInt,
+    /// Function tables, references and segment management.
+    Table,
     /// Typed 32-bit integer operations (wasm `i32`).
     Int32,
     /// Typed 64-bit integer operations (wasm `i64`).
@@ -180,6 +199,7 @@ impl Category {
             Category::System => "System",
             Category::Crypto => "Cryptography",
             Category::BigInt => "BigInt",
+            Category::Table => "Tables and references",
             Category::Int32 => "i32",
             Category::Int64 => "i64",
             Category::Float32 => "f32",
@@ -255,6 +275,9 @@ instruction_table! {
     0x05 Jnz         "JNZ"         Target fx(&[W], &[]), Control "Pop c; jump to the target if c is not zero.";
     0x06 Call        "CALL"        Func   StackEffect::Dynamic, Control "Pop the callee's parameters, call it, push its results.";
     0x07 Ret         "RET"         None   StackEffect::Dynamic, Control "Return the top `results` slots to the caller.";
+    0x08 JmpTable    "JMP_TABLE"   Targets fx(&[I32], &[]), Control "Pop an i32 index; jump to that target, or to the last (default) target when the index is past the others.";
+    0x09 CallIndirect "CALL_INDIRECT" Pair StackEffect::Dynamic, Control "Operand (type, table). Pop an i32 element index, then the parameters of the type; call the function in that table element after checking its type; push its results.";
+    0x0A DropKeep    "DROP_KEEP"   Pair   StackEffect::Dynamic, Control "Operand (drop, keep): remove `drop` slots from under the top `keep` slots (branching out of a block).";
     // ---- Stack: 0x10..0x17 ----
     0x10 Push        "PUSH"        Imm    fx(&[], &[W]), Stack "Push a word immediate.";
     0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";
@@ -332,8 +355,20 @@ instruction_table! {
     0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";
     0x64 MemoryCopy  "MEMORY_COPY" None   fx(&[W, W, W], &[]), Memory "dst src len -- copy len bytes (overlap allowed)";
     0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
+    0xF708 MemoryInit "MEMORY_INIT" Data  fx(&[W, I32, I32], &[]), Memory "dst src len -- copy len bytes from offset src of the passive data segment to dst";
+    0xF709 DataDrop  "DATA_DROP"   Data   fx(&[], &[]), Memory "Empty the passive data segment (later MEMORY_INITs see zero bytes).";
     // ---- System: 0x70..0x7F ----
     0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
+    // ---- Tables and references: 0xF700..0xF7FF ----
+    0xF700 TableGet  "TABLE_GET"   Table  fx(&[I32], &[W]), Table "i -- the reference in element i; traps when i is out of bounds.";
+    0xF701 TableSet  "TABLE_SET"   Table  fx(&[I32, W], &[]), Table "i ref -- store ref in element i; traps when i is out of bounds.";
+    0xF702 TableSize "TABLE_SIZE"  Table  fx(&[], &[I32]), Table "-- the table's element count.";
+    0xF703 TableGrow "TABLE_GROW"  Table  fx(&[W, I32], &[I32]), Table "ref n -- append n elements holding ref; the old size, or -1 (as i32) when refused.";
+    0xF704 TableFill "TABLE_FILL"  Table  fx(&[I32, W, I32], &[]), Table "i ref n -- set elements i..i+n to ref; traps when out of bounds.";
+    0xF705 TableCopy "TABLE_COPY"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (dst, src). d s n -- copy n elements of table src from s to table dst at d (overlap allowed).";
+    0xF706 TableInit "TABLE_INIT"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (table, elem). d s n -- copy n references of the element segment from s to the table at d.";
+    0xF707 ElemDrop  "ELEM_DROP"   Elem   fx(&[], &[]), Table "Empty the element segment.";
+    0xF70A RefFunc   "REF_FUNC"    Func   fx(&[], &[W]), Table "Push a reference to the function (its index plus one; 0 is the null reference).";
     // ---- I32: 0xF1xx ----
     0xF100 I32Eqz             "I32_EQZ"              None   fx(&[I32], &[I32]), Int32 "a -- a == 0";
     0xF101 I32Eq              "I32_EQ"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a == b (i32 1 or 0)";
@@ -578,7 +613,7 @@ impl Opcode {
     pub const fn ends_block(self) -> bool {
         matches!(
             self,
-            Opcode::Jmp | Opcode::Ret | Opcode::Halt | Opcode::Unreachable
+            Opcode::Jmp | Opcode::JmpTable | Opcode::Ret | Opcode::Halt | Opcode::Unreachable
         )
     }
 }
@@ -586,6 +621,19 @@ impl Opcode {
 /// First byte of a two-byte opcode (prefix bytes `0xF0..=0xFF`).
 pub const fn is_prefix_byte(byte: u8) -> bool {
     byte >= 0xF0
+}
+
+/// A typed stack effect as documentation text: `i32 i64 → i32`, `–` for nothing.
+pub fn effect_text(pops: &[ValType], pushes: &[ValType]) -> String {
+    let names = |types: &[ValType]| {
+        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+        if names.is_empty() {
+            "–".to_string()
+        } else {
+            names.join(" ")
+        }
+    };
+    format!("{} → {}", names(pops), names(pushes))
 }
 
 /// Renders the instruction table as the Markdown document kept in `docs/isa.md`.
@@ -617,17 +665,7 @@ pub fn markdown_reference() -> String {
             );
         }
         let effect = match info.effect {
-            StackEffect::Fixed { pops, pushes } => {
-                let names = |types: &[ValType]| {
-                    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
-                    if names.is_empty() {
-                        "–".to_string()
-                    } else {
-                        names.join(" ")
-                    }
-                };
-                format!("{} → {}", names(pops), names(pushes))
-            }
+            StackEffect::Fixed { pops, pushes } => effect_text(pops, pushes),
             StackEffect::Dynamic => "dynamic".to_string(),
         };
         let _ = writeln!(
@@ -641,17 +679,16 @@ pub fn markdown_reference() -> String {
         );
     }
     out.push_str(
-        "\n## System calls\n\n| number | name | stack | description |\n|---|---|---|---|\n",
+        "\n## System calls\n\nThe full table, with capabilities and errno values, is in `docs/syscalls.md`.\n\n| number | name | stack | description |\n|---|---|---|---|\n",
     );
-    for call in crate::syscall::Syscall::ALL {
+    for &call in crate::syscall::Syscall::ALL {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} → {} | {} |",
+            "| {} | `{}` | {} | {} |",
             call.number(),
             call.name(),
-            call.pops(),
-            call.pushes(),
-            call.doc()
+            effect_text(call.params(), call.results()),
+            call.doc().replace('|', "\\|")
         );
     }
     out

@@ -2,6 +2,7 @@
 
 use crate::arch::Arch;
 use crate::instruction::Imm;
+use crate::isa::ValType;
 
 /// Size of one linear-memory page (as in WebAssembly).
 pub const PAGE_SIZE: u64 = 65536;
@@ -26,6 +27,121 @@ pub struct Module {
     pub exports: Vec<Export>,
     /// Optional debug information (function names, line table).
     pub debug: Option<DebugInfo>,
+    /// Function types, referred to by [`Function::ty`] and `CALL_INDIRECT`.
+    pub types: Vec<FuncType>,
+    /// Tables of references, indexed by the table instructions and `CALL_INDIRECT`.
+    pub tables: Vec<Table>,
+    /// Element segments (lists of function references) for `TABLE_INIT` and `ELEM_DROP`.
+    pub elements: Vec<ElemSegment>,
+    /// Passive data segments for `MEMORY_INIT` and `DATA_DROP`.
+    pub data: Vec<Vec<u8>>,
+}
+
+/// The type of a value in a function signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SigType {
+    /// A whole word.
+    W,
+    /// A 32-bit integer.
+    I32,
+    /// A 64-bit integer.
+    I64,
+    /// A single-precision float.
+    F32,
+    /// A double-precision float.
+    F64,
+    /// A function reference (one slot: 0 is null, otherwise the function index plus one).
+    FuncRef,
+    /// An opaque host reference (one slot: 0 is null).
+    ExternRef,
+}
+
+impl SigType {
+    /// Every signature type, in encoding order (the byte of each is its position).
+    pub const ALL: [SigType; 7] = [
+        SigType::W,
+        SigType::I32,
+        SigType::I64,
+        SigType::F32,
+        SigType::F64,
+        SigType::FuncRef,
+        SigType::ExternRef,
+    ];
+
+    /// The stack type of a value of this type.
+    pub const fn val_type(self) -> ValType {
+        match self {
+            SigType::I32 => ValType::I32,
+            SigType::I64 => ValType::I64,
+            SigType::F32 => ValType::F32,
+            SigType::F64 => ValType::F64,
+            SigType::W | SigType::FuncRef | SigType::ExternRef => ValType::W,
+        }
+    }
+
+    /// Name used in assembly and documentation.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SigType::W => "w",
+            SigType::I32 => "i32",
+            SigType::I64 => "i64",
+            SigType::F32 => "f32",
+            SigType::F64 => "f64",
+            SigType::FuncRef => "funcref",
+            SigType::ExternRef => "externref",
+        }
+    }
+}
+
+/// A function type: what `CALL_INDIRECT` checks a callee against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct FuncType {
+    /// Parameter types, first parameter first.
+    pub params: Vec<SigType>,
+    /// Result types, first result first (deepest on the stack).
+    pub results: Vec<SigType>,
+}
+
+impl FuncType {
+    /// Slots the parameters take on `arch`.
+    pub fn param_slots(&self, arch: Arch) -> u32 {
+        self.params.iter().map(|t| t.val_type().slots(arch)).sum()
+    }
+
+    /// Slots the results take on `arch`.
+    pub fn result_slots(&self, arch: Arch) -> u32 {
+        self.results.iter().map(|t| t.val_type().slots(arch)).sum()
+    }
+}
+
+/// What a table holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RefKind {
+    /// Function references (`CALL_INDIRECT` calls through them).
+    #[default]
+    Func,
+    /// Host references.
+    Extern,
+}
+
+/// A table of references, all null at start.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    /// What the elements are.
+    pub kind: RefKind,
+    /// Elements present at start.
+    pub initial: u32,
+    /// Elements the table may grow to (`None`: up to `u32::MAX`).
+    pub max: Option<u32>,
+}
+
+/// An element segment: references `TABLE_INIT` copies into a table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ElemSegment {
+    /// What the items are.
+    pub kind: RefKind,
+    /// The references, as slot values: 0 is null, `f + 1` refers to function `f`.
+    pub items: Vec<u32>,
 }
 
 /// One function: its signature, frame layout and code.
@@ -42,6 +158,9 @@ pub struct Function {
     pub max_stack: u32,
     /// Encoded instructions. Jump targets are byte offsets into this.
     pub code: Vec<u8>,
+    /// The function's type in [`Module::types`], for `CALL_INDIRECT` checks (`None`: the
+    /// function cannot be called indirectly).
+    pub ty: Option<u32>,
 }
 
 /// A typed constant in the data section.

@@ -459,6 +459,15 @@ fn build_module(raw: RawModule) -> Module {
                     let members: Vec<_> = family.members().collect();
                     Operand::Selector(members[seed as usize % members.len()])
                 }
+                OperandKind::Targets => Operand::Targets(
+                    (0..seed % 3 + 1)
+                        .map(|i| (seed >> (8 * i)) as u32)
+                        .collect(),
+                ),
+                OperandKind::Pair => Operand::Pair((seed % 5) as u32, (seed >> 8) as u32 % 5),
+                OperandKind::Table | OperandKind::Elem | OperandKind::Data => {
+                    Operand::Index((seed % 4) as u32)
+                }
             };
             decoded.push(Instruction { opcode, operand });
         }
@@ -475,6 +484,11 @@ fn build_module(raw: RawModule) -> Module {
             if let Operand::Target(seed) = inst.operand {
                 inst.operand = Operand::Target(pcs[seed as usize % pcs.len()]);
             }
+            if let Operand::Targets(seeds) = &mut inst.operand {
+                for seed in seeds {
+                    *seed = pcs[*seed as usize % pcs.len()];
+                }
+            }
             inst.encode(&mut code);
         }
         functions.push((
@@ -484,6 +498,7 @@ fn build_module(raw: RawModule) -> Module {
                 locals: *locals,
                 max_stack: *max_stack,
                 code,
+                ..Default::default()
             },
             pcs,
         ));
@@ -566,6 +581,7 @@ fn build_module(raw: RawModule) -> Module {
         },
         exports,
         debug,
+        ..Default::default()
     }
 }
 

@@ -703,6 +703,7 @@ fn full_module() -> Module {
                 locals: 1,
                 max_stack: 3,
                 code: vec![0x18, 0, 0, 0, 0, 0x07],
+                ..Default::default()
             },
             Function {
                 code: vec![0x10, 1, 42, 0x07],
@@ -741,6 +742,7 @@ fn full_module() -> Module {
                 line: 3,
             }],
         }),
+        ..Default::default()
     }
 }
 

@@ -38,6 +38,7 @@ fn function() -> impl Strategy<Value = Function> {
             locals,
             max_stack,
             code,
+            ..Default::default()
         })
 }
 
@@ -107,6 +108,7 @@ fn module() -> impl Strategy<Value = Module> {
                 memory,
                 exports,
                 debug,
+                ..Default::default()
             },
         )
 }

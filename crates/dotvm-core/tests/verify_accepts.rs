@@ -47,6 +47,7 @@ fn function(params: u16, results: u16, locals: u16, code: &[Instruction]) -> Fun
         locals,
         max_stack: 0,
         code: encode(code),
+        ..Default::default()
     }
 }
 
@@ -285,6 +286,52 @@ fn pick_reads_deep_slots_and_syscalls_follow_the_table() {
 }
 
 #[test]
+fn wasi_syscalls_pop_two_slots_per_i64_on_arch32() {
+    // clock_time_get(id: i32, precision: i64, time_ptr: i32) -> errno: i32.
+    let code = [
+        push(0),
+        push(1),
+        push(0),
+        push(64),
+        with(
+            Opcode::Syscall,
+            Operand::Syscall(Syscall::ClockTimeGet.number()),
+        ),
+        op(Opcode::Ret),
+    ];
+    // Arch32 pops all 4 slots; Arch64 pops 3 and RET leaves the extra one below.
+    for arch in [Arch::Arch32, Arch::Arch64] {
+        let mut module = Module {
+            arch,
+            functions: vec![function(0, 1, 0, &code)],
+            ..Module::default()
+        };
+        fill_max_stack(&mut module);
+        assert_eq!(verify(&module), Ok(()), "{arch:?}");
+        assert_eq!(required_max_stack(&module, 0), Ok(4));
+    }
+    // With only the Arch64 slot count pushed, Arch32 underflows.
+    let short = [
+        push(0),
+        push(1),
+        push(64),
+        with(
+            Opcode::Syscall,
+            Operand::Syscall(Syscall::ClockTimeGet.number()),
+        ),
+        op(Opcode::Ret),
+    ];
+    let arch64 = module_of(vec![function(0, 1, 0, &short)]);
+    assert_eq!(verify(&arch64), Ok(()));
+    let arch32 = Module {
+        arch: Arch::Arch32,
+        functions: vec![function(0, 1, 0, &short)],
+        ..Module::default()
+    };
+    assert!(required_max_stack(&arch32, 0).is_err());
+}
+
+#[test]
 fn globals_memory_exports_and_debug_info_are_accepted() {
     let code = [
         with(Opcode::GlobalGet, Operand::Index(0)),
@@ -506,8 +553,7 @@ proptest! {
                 results,
                 locals: 0,
                 max_stack: declared,
-                code: encode(&code),
-            }],
+                code: encode(&code), ..Default::default() }],
             ..Module::default()
         };
         let required = required_max_stack(&module, 0);
@@ -530,7 +576,7 @@ proptest! {
         locals in any::<u16>(),
     ) {
         let module = Module {
-            functions: vec![Function { params, results: 1, locals, max_stack, code }],
+            functions: vec![Function { params, results: 1, locals, max_stack, code, ..Default::default() }],
             constants: vec![Constant::Str("x".into()), Constant::Int(Imm::MAX)],
             ..Module::default()
         };

@@ -43,6 +43,7 @@ fn function(params: u16, results: u16, max_stack: u32, code: &[Instruction]) -> 
         locals: 0,
         max_stack,
         code: encode(code),
+        ..Default::default()
     }
 }
 

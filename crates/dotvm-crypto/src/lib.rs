@@ -12,7 +12,6 @@ pub mod aead;
 pub mod bigint;
 pub mod fuel;
 pub mod hash;
-pub mod random;
 pub mod sealed_box;
 pub mod signature;
 mod status;

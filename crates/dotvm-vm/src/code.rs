@@ -218,6 +218,32 @@ pub(crate) enum Op<W> {
     Crypto(CryptoOp),
     /// A BigInt instruction; ends its basic block.
     BigInt(BigOp),
+    /// `JMP_TABLE`: the index of its target list in the function's jump tables.
+    JmpTable(u32),
+    /// `CALL_INDIRECT` with the canonical type id and the table.
+    CallIndirect(u32, u32),
+    /// `DROP_KEEP` (drop, keep).
+    DropKeep(u32, u32),
+    /// `TABLE_GET`.
+    TableGet(u32),
+    /// `TABLE_SET`.
+    TableSet(u32),
+    /// `TABLE_SIZE`.
+    TableSize(u32),
+    /// `TABLE_GROW`.
+    TableGrow(u32),
+    /// `TABLE_FILL`.
+    TableFill(u32),
+    /// `TABLE_COPY` (dst, src).
+    TableCopy(u32, u32),
+    /// `TABLE_INIT` (table, elem).
+    TableInit(u32, u32),
+    /// `ELEM_DROP`.
+    ElemDrop(u32),
+    /// `MEMORY_INIT`.
+    MemoryInit(u32),
+    /// `DATA_DROP`.
+    DataDrop(u32),
     /// A typed instruction (i32, i64, f32, f64, conversion, typed memory, select).
     Typed(TypedInst),
 

@@ -14,6 +14,8 @@ pub(crate) struct FastCode<W> {
     /// For each op, the index of the first instruction it performs (for a `Charge`, the
     /// block's first instruction).
     pub(crate) origin: Vec<u32>,
+    /// For each instruction index that starts a block, the fast index of its `Charge`.
+    pub(crate) block_start: Vec<u32>,
 }
 
 /// Builds the fast form of `plain`, whose basic blocks are given by `block_end`.
@@ -46,7 +48,11 @@ pub(crate) fn build_fast<W: Word>(plain: &[Op<W>], block_end: &[u32]) -> FastCod
             _ => {}
         }
     }
-    FastCode { ops, origin }
+    FastCode {
+        ops,
+        origin,
+        block_start,
+    }
 }
 
 /// The fast op for the longest fusable sequence at the start of `block` (never empty),
@@ -105,6 +111,7 @@ mod tests {
                 locals,
                 max_stack: 4,
                 code,
+                ..Default::default()
             }],
             ..Module::default()
         };

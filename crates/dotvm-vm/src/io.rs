@@ -1,24 +1,20 @@
-//! The host services a run reaches through the embedder: standard streams (system calls)
-//! and randomness (`RANDOM`, sealed boxes).
+//! The host's standard streams as seen by system calls.
 
-use dotvm_crypto::random::{SeededRandom, fill_from_os};
 use std::io::{Read, Write};
 
-/// Standard input and output for a run, and the randomness the embedder grants it.
+/// Standard input and output for a run.
 pub trait Io {
     /// Writes program output.
     fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Writes program error output (by default to the process's standard error).
+    fn write_stderr(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        std::io::stderr().lock().write_all(bytes)
+    }
     /// Reads program input into `buf`, returning the count (0 at end of input).
     fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize>;
     /// Flushes buffered output.
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-    /// Fills `buf` with random bytes and returns `true`, or returns `false` (leaving `buf`
-    /// alone) when the embedder grants the run no randomness, which is the default.
-    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
-        let _ = buf;
-        Ok(false)
     }
 }
 
@@ -36,70 +32,8 @@ impl Io for StdIo {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stdout().lock().flush()
-    }
-
-    /// The operating system's secure generator.
-    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
-        fill_from_os(buf)?;
-        Ok(true)
-    }
-}
-
-impl<T: Io + ?Sized> Io for &mut T {
-    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        (**self).write_stdout(bytes)
-    }
-
-    fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        (**self).read_stdin(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        (**self).flush()
-    }
-
-    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
-        (**self).fill_random(buf)
-    }
-}
-
-/// Another [`Io`] whose randomness is replaced by a seeded ChaCha20 stream, for
-/// reproducible runs (`dotvm run --deterministic`) and tests: the same seed gives the same
-/// bytes every run. Streams pass through to the inner `Io`.
-#[derive(Debug)]
-pub struct SeededIo<I> {
-    /// The streams.
-    pub inner: I,
-    random: SeededRandom,
-}
-
-impl<I: Io> SeededIo<I> {
-    /// `inner`'s streams with randomness from `seed`.
-    pub fn new(inner: I, seed: [u8; 32]) -> SeededIo<I> {
-        SeededIo {
-            inner,
-            random: SeededRandom::new(seed),
-        }
-    }
-}
-
-impl<I: Io> Io for SeededIo<I> {
-    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.inner.write_stdout(bytes)
-    }
-
-    fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.inner.read_stdin(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-
-    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
-        self.random.fill(buf);
-        Ok(true)
+        std::io::stdout().lock().flush()?;
+        std::io::stderr().lock().flush()
     }
 }
 
@@ -108,8 +42,10 @@ impl<I: Io> Io for SeededIo<I> {
 pub struct BufferIo {
     /// Bytes still to be read by the program.
     pub input: std::collections::VecDeque<u8>,
-    /// Everything the program wrote.
+    /// Everything the program wrote to standard output.
     pub output: Vec<u8>,
+    /// Everything the program wrote to standard error.
+    pub errors: Vec<u8>,
 }
 
 impl BufferIo {
@@ -118,6 +54,7 @@ impl BufferIo {
         BufferIo {
             input: input.iter().copied().collect(),
             output: Vec::new(),
+            errors: Vec::new(),
         }
     }
 
@@ -130,6 +67,11 @@ impl BufferIo {
 impl Io for BufferIo {
     fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.output.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn write_stderr(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.errors.extend_from_slice(bytes);
         Ok(())
     }
 

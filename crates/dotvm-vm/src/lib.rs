@@ -5,7 +5,9 @@ mod code;
 mod error;
 mod exec;
 mod fuse;
+mod host;
 mod inspect;
+mod instance;
 mod io;
 mod limits;
 mod load;
@@ -16,8 +18,13 @@ mod word;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+pub use host::{
+    Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
+    Preopen, RandomSource,
+};
 pub use inspect::{Control, Inspector, MachineView, Slots};
-pub use io::{BufferIo, Io, SeededIo, StdIo};
+pub use instance::{CallOutcome, Instance};
+pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};
 pub use trap::{Trap, TrapKind};
@@ -44,8 +51,11 @@ pub struct Outcome {
 /// Fails with [`RunError::Load`] when the module cannot start (initial memory above the
 /// memory limit) and with
 /// [`RunError::Trap`] when the program traps.
+///
+/// The run gets the default host ([`Capabilities::default`]: standard streams and exit,
+/// no clock, randomness or files); [`run_hosted`] grants more.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, None)
+    run_module(module.module(), limits, io, &mut Host::default(), None)
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -59,7 +69,26 @@ pub fn run_inspected(
     io: &mut dyn Io,
     inspector: &mut dyn Inspector,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, Some(inspector))
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        Some(inspector),
+    )
+}
+
+/// Runs the entry function of `module` with the capabilities and state of `host`, and
+/// with an inspector when one is given (see [`run_inspected`]). After the run,
+/// [`Host::denials`] lists the system calls the host refused.
+pub fn run_hosted(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    host: &mut Host,
+    inspector: Option<&mut dyn Inspector>,
+) -> Result<Outcome, RunError> {
+    run_module(module.module(), limits, io, host, inspector)
 }
 
 /// Loads and runs a module that has passed verification, with the instance for its word.
@@ -67,14 +96,15 @@ fn run_module(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
-        Arch::Arch32 => run_with::<u32>(module, limits, io, inspector),
-        Arch::Arch64 => run_with::<u64>(module, limits, io, inspector),
-        Arch::Arch128 => run_with::<u128>(module, limits, io, inspector),
-        Arch::Arch256 => run_with::<U256>(module, limits, io, inspector),
-        Arch::Arch512 => run_with::<U512>(module, limits, io, inspector),
+        Arch::Arch32 => run_with::<u32>(module, limits, io, host, inspector),
+        Arch::Arch64 => run_with::<u64>(module, limits, io, host, inspector),
+        Arch::Arch128 => run_with::<u128>(module, limits, io, host, inspector),
+        Arch::Arch256 => run_with::<U256>(module, limits, io, host, inspector),
+        Arch::Arch512 => run_with::<U512>(module, limits, io, host, inspector),
     }
 }
 
@@ -83,8 +113,9 @@ fn run_with<W: word::Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let program = load::load::<W>(module)?;
-    exec::run_program(&program, module, limits, io, inspector)
+    exec::run_program(&program, module, limits, io, host, inspector)
 }

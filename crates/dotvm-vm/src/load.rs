@@ -13,9 +13,10 @@ use crate::fuse::{FastCode, build_fast};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
 use dotvm_core::instruction::Operand;
-use dotvm_core::module::{Constant, Function, Module};
+use dotvm_core::module::{Constant, FuncType, Function, Module};
 use dotvm_core::syscall::Syscall;
 use dotvm_core::{Imm, Instruction, Opcode};
+use std::collections::HashMap;
 
 /// A module in executable form.
 #[derive(Debug)]
@@ -34,6 +35,21 @@ pub(crate) struct Program<W> {
     pub(crate) labels: Vec<String>,
     /// The entry function.
     pub(crate) entry: u32,
+    /// Tables at start: their kind-independent limits (all elements start null).
+    pub(crate) tables: Vec<TableLimits>,
+    /// Element segments as slot values (0 = null, `f + 1` = function `f`).
+    pub(crate) elements: Vec<Vec<W>>,
+    /// Passive data segments.
+    pub(crate) data: Vec<Vec<u8>>,
+}
+
+/// A table's size at start and the most elements it may hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TableLimits {
+    /// Elements at start.
+    pub(crate) initial: u32,
+    /// Most elements.
+    pub(crate) max: u32,
 }
 
 /// One function in executable form.
@@ -59,6 +75,13 @@ pub(crate) struct FuncCode<W> {
     pub(crate) fast_origin: Vec<u32>,
     /// The decoded instructions, kept for the inspector.
     pub(crate) instructions: Vec<Instruction>,
+    /// Canonical id of the function's type (equal ids mean equal types), or `u32::MAX`
+    /// when the function has no type and cannot be called indirectly.
+    pub(crate) ty: u32,
+    /// Target lists of the `JMP_TABLE`s in plain code (instruction indices).
+    pub(crate) jump_tables: Vec<Vec<u32>>,
+    /// The same target lists for fast code (fast op indices).
+    pub(crate) fast_jump_tables: Vec<Vec<u32>>,
 }
 
 /// Builds the executable form of `module` with word type `W`.
@@ -76,11 +99,12 @@ pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
             })
         })
         .collect::<Result<Vec<W>, LoadError>>()?;
+    let canonical = canonical_types(module);
     let functions = module
         .functions
         .iter()
         .enumerate()
-        .map(|(index, function)| load_function(module, index as u32, function))
+        .map(|(index, function)| load_function(module, &canonical, index as u32, function))
         .collect::<Result<Vec<_>, LoadError>>()?;
     if module.functions.get(module.entry as usize).is_none() {
         return Err(LoadError::Inconsistent {
@@ -92,6 +116,19 @@ pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
     let labels = (0..module.functions.len() as u32)
         .map(|f| module.function_label(f))
         .collect();
+    let tables = module
+        .tables
+        .iter()
+        .map(|t| TableLimits {
+            initial: t.initial,
+            max: t.max.unwrap_or(u32::MAX),
+        })
+        .collect();
+    let elements = module
+        .elements
+        .iter()
+        .map(|e| e.items.iter().map(|&i| W::from_u64(i.into())).collect())
+        .collect();
     Ok(Program {
         functions,
         pairs,
@@ -99,7 +136,21 @@ pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
         ro,
         labels,
         entry: module.entry,
+        tables,
+        elements,
+        data: module.data.clone(),
     })
+}
+
+/// For each type index, the first index of an equal type (its canonical id).
+pub(crate) fn canonical_types(module: &Module) -> Vec<u32> {
+    let mut first: HashMap<&FuncType, u32> = HashMap::new();
+    module
+        .types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| *first.entry(ty).or_insert(i as u32))
+        .collect()
 }
 
 /// Packs the string and byte constants from address 0 in constant-index order and returns
@@ -127,6 +178,7 @@ fn layout_constants<W: Word>(constants: &[Constant]) -> (Vec<u8>, Vec<[W; 2]>) {
 /// Decodes and resolves one function.
 fn load_function<W: Word>(
     module: &Module,
+    canonical: &[u32],
     func: u32,
     function: &Function,
 ) -> Result<FuncCode<W>, LoadError> {
@@ -137,19 +189,40 @@ fn load_function<W: Word>(
     })?;
     let pcs: Vec<u32> = decoded.iter().map(|(pc, _)| *pc).collect();
     let instructions: Vec<Instruction> = decoded.into_iter().map(|(_, i)| i).collect();
-    let resolver = Resolver {
+    let mut resolver = Resolver {
         module,
+        canonical,
         func,
         function,
         pcs: &pcs,
+        jump_tables: Vec::new(),
     };
     let plain = instructions
         .iter()
         .zip(&pcs)
         .map(|(inst, &pc)| resolver.op::<W>(inst, pc))
         .collect::<Result<Vec<Op<W>>, LoadError>>()?;
-    let block_end = block_ends(&plain);
-    let FastCode { ops, origin } = build_fast(&plain, &block_end);
+    let jump_tables = resolver.jump_tables;
+    let block_end = block_ends(&plain, &jump_tables);
+    let FastCode {
+        ops,
+        origin,
+        block_start,
+    } = build_fast(&plain, &block_end);
+    let fast_jump_tables = jump_tables
+        .iter()
+        .map(|targets| targets.iter().map(|&t| block_start[t as usize]).collect())
+        .collect();
+    let ty = match function.ty {
+        Some(ty) => *canonical
+            .get(ty as usize)
+            .ok_or_else(|| LoadError::Inconsistent {
+                func: Some(func),
+                pc: None,
+                message: format!("type {ty} does not exist"),
+            })?,
+        None => u32::MAX,
+    };
     let params = u32::from(function.params);
     let locals = u32::from(function.locals);
     Ok(FuncCode {
@@ -163,6 +236,9 @@ fn load_function<W: Word>(
         fast: ops,
         fast_origin: origin,
         instructions,
+        ty,
+        jump_tables,
+        fast_jump_tables,
     })
 }
 
@@ -176,6 +252,8 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::Jz(_)
             | Op::Jnz(_)
             | Op::Call(_)
+            | Op::CallIndirect(..)
+            | Op::JmpTable(_)
             | Op::Ret
             | Op::Syscall(_)
             | Op::Crypto(_)
@@ -193,11 +271,14 @@ fn target<W>(op: &Op<W>) -> Option<u32> {
 
 /// For each instruction, the index one past the end of its basic block. Blocks start at
 /// instruction 0, at every jump target and after every block-ending op.
-fn block_ends<W>(plain: &[Op<W>]) -> Vec<u32> {
+fn block_ends<W>(plain: &[Op<W>], jump_tables: &[Vec<u32>]) -> Vec<u32> {
     let len = plain.len();
     let mut leader = vec![false; len + 1];
     leader[0] = true;
     leader[len] = true;
+    for &t in jump_tables.iter().flatten() {
+        leader[t as usize] = true;
+    }
     for (index, op) in plain.iter().enumerate() {
         if let Some(t) = target(op) {
             leader[t as usize] = true;
@@ -220,9 +301,12 @@ fn block_ends<W>(plain: &[Op<W>]) -> Vec<u32> {
 /// Resolves the operands of one function's instructions.
 struct Resolver<'a> {
     module: &'a Module,
+    canonical: &'a [u32],
     func: u32,
     function: &'a Function,
     pcs: &'a [u32],
+    /// Target lists of the `JMP_TABLE`s resolved so far.
+    jump_tables: Vec<Vec<u32>>,
 }
 
 impl Resolver<'_> {
@@ -236,7 +320,7 @@ impl Resolver<'_> {
     }
 
     /// The plain op for `inst` at `pc`.
-    fn op<W: Word>(&self, inst: &Instruction, pc: u32) -> Result<Op<W>, LoadError> {
+    fn op<W: Word>(&mut self, inst: &Instruction, pc: u32) -> Result<Op<W>, LoadError> {
         let index = |limit: usize, what: &str| match inst.operand {
             Operand::Index(i) if (i as usize) < limit => Ok(i),
             _ => Err(self.bad(pc, format!("{what} operand out of range"))),
@@ -247,6 +331,11 @@ impl Resolver<'_> {
         };
         let locals = usize::from(self.function.params) + usize::from(self.function.locals);
         let globals = self.module.globals.len();
+        let tables = self.module.tables.len();
+        let pair = |limits: (usize, usize), what: &str| match inst.operand {
+            Operand::Pair(a, b) if (a as usize) < limits.0 && (b as usize) < limits.1 => Ok((a, b)),
+            _ => Err(self.bad(pc, format!("{what} operand out of range"))),
+        };
         Ok(match inst.opcode {
             Opcode::Nop => Op::Nop,
             Opcode::Unreachable => Op::Unreachable,
@@ -393,6 +482,45 @@ impl Resolver<'_> {
             | Opcode::BigCollect => Op::BigInt(
                 bigint::resolve(inst).ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
             ),
+            Opcode::JmpTable => match &inst.operand {
+                Operand::Targets(targets) => {
+                    let resolved = targets
+                        .iter()
+                        .map(|&t| self.resolve_target(t, pc))
+                        .collect::<Result<Vec<u32>, LoadError>>()?;
+                    self.jump_tables.push(resolved);
+                    Op::JmpTable(self.jump_tables.len() as u32 - 1)
+                }
+                _ => return Err(self.bad(pc, "missing jump table".into())),
+            },
+            Opcode::CallIndirect => {
+                let (ty, table) = pair((self.canonical.len(), tables), "type or table")?;
+                Op::CallIndirect(self.canonical[ty as usize], table)
+            }
+            Opcode::DropKeep => match inst.operand {
+                Operand::Pair(drop, keep) => Op::DropKeep(drop, keep),
+                _ => return Err(self.bad(pc, "missing drop and keep counts".into())),
+            },
+            Opcode::TableGet => Op::TableGet(index(tables, "table")?),
+            Opcode::TableSet => Op::TableSet(index(tables, "table")?),
+            Opcode::TableSize => Op::TableSize(index(tables, "table")?),
+            Opcode::TableGrow => Op::TableGrow(index(tables, "table")?),
+            Opcode::TableFill => Op::TableFill(index(tables, "table")?),
+            Opcode::TableCopy => {
+                let (dst, src) = pair((tables, tables), "table")?;
+                Op::TableCopy(dst, src)
+            }
+            Opcode::TableInit => {
+                let (table, elem) = pair((tables, self.module.elements.len()), "table or element")?;
+                Op::TableInit(table, elem)
+            }
+            Opcode::ElemDrop => Op::ElemDrop(index(self.module.elements.len(), "element segment")?),
+            Opcode::MemoryInit => Op::MemoryInit(index(self.module.data.len(), "data segment")?),
+            Opcode::DataDrop => Op::DataDrop(index(self.module.data.len(), "data segment")?),
+            Opcode::RefFunc => {
+                let f = index(self.module.functions.len(), "function")?;
+                Op::Push(W::from_u64(u64::from(f) + 1))
+            }
             // Typed instructions share one op; their operand is an offset or nothing.
             opcode => {
                 let offset = match inst.operand {
@@ -411,13 +539,17 @@ impl Resolver<'_> {
     /// The instruction index a jump at `pc` goes to.
     fn target(&self, inst: &Instruction, pc: u32) -> Result<u32, LoadError> {
         match inst.operand {
-            Operand::Target(t) => self
-                .pcs
-                .binary_search(&t)
-                .map(|i| i as u32)
-                .map_err(|_| self.bad(pc, format!("jump target {t} is not an instruction"))),
+            Operand::Target(t) => self.resolve_target(t, pc),
             _ => Err(self.bad(pc, "missing jump target".into())),
         }
+    }
+
+    /// The instruction index of byte offset `t`, a jump target of the instruction at `pc`.
+    fn resolve_target(&self, t: u32, pc: u32) -> Result<u32, LoadError> {
+        self.pcs
+            .binary_search(&t)
+            .map(|i| i as u32)
+            .map_err(|_| self.bad(pc, format!("jump target {t} is not an instruction")))
     }
 
     /// An immediate as a word.

@@ -45,6 +45,21 @@ pub enum TrapKind {
     },
     /// A system call failed on the host side (I/O error).
     Host(String),
+    /// A system call without an error result needs a capability the run was not granted.
+    Denied {
+        /// The system call's name.
+        call: &'static str,
+        /// The capability's name.
+        capability: &'static str,
+    },
+    /// A table access (or a table range of a bulk table operation) outside the table.
+    TableOutOfBounds,
+    /// `CALL_INDIRECT` with an element index outside the table.
+    UndefinedElement,
+    /// `CALL_INDIRECT` through a null table element.
+    UninitializedElement,
+    /// `CALL_INDIRECT` of a function whose type differs from the expected one.
+    IndirectCallTypeMismatch,
 }
 
 impl fmt::Display for TrapKind {
@@ -72,6 +87,14 @@ impl fmt::Display for TrapKind {
                 "memory limit reached (a BigInt result may need {requested} bytes)"
             ),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
+            TrapKind::Denied { call, capability } => write!(
+                f,
+                "denied: {call} (the `{capability}` capability is not granted)"
+            ),
+            TrapKind::TableOutOfBounds => f.write_str("out of bounds table access"),
+            TrapKind::UndefinedElement => f.write_str("undefined element"),
+            TrapKind::UninitializedElement => f.write_str("uninitialized element"),
+            TrapKind::IndirectCallTypeMismatch => f.write_str("indirect call type mismatch"),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `dotvm inspect`: describe a bytecode file.
 
 use crate::cli::InspectArgs;
-use crate::program::{is_assembly, load_module};
+use crate::program::{is_built_in_memory, load_module};
 use anyhow::Result;
 use dotvm_core::Module;
 use dotvm_core::format::{VERSION, write_module};
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// Prints the description as text or JSON.
 pub fn execute(args: &InspectArgs) -> Result<()> {
     let module = load_module(&args.file, None)?;
-    let bytes = if is_assembly(&args.file) {
+    let bytes = if is_built_in_memory(&args.file) {
         write_module(&module)
     } else {
         std::fs::read(&args.file)?

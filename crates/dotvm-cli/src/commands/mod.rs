@@ -4,4 +4,5 @@ pub mod asm;
 pub mod disasm;
 pub mod inspect;
 pub mod run;
+pub mod transpile;
 pub mod verify;

@@ -1,11 +1,16 @@
 //! `dotvm run`: load, verify and execute a program.
 
-use crate::cli::RunArgs;
-use crate::program::{is_assembly, load_verified};
+use crate::cli::{DenyCapability, RunArgs};
+use crate::driver::{BuildOptions, InputKind};
+use crate::program::load_verified_input;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
-use dotvm_vm::{Io, Limits, Outcome, RunError, SeededIo, StdIo, Stopped, Trap};
+use dotvm_core::syscall::Capability;
+use dotvm_vm::{
+    Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
+    RandomSource, RunError, StdIo, Stopped, Trap,
+};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -19,17 +24,16 @@ pub enum RunEnd {
     Stopped(Stopped),
 }
 
-/// The seed of `--deterministic` randomness.
-const DETERMINISTIC_SEED: [u8; 32] = [0; 32];
-
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
-    let verified = load_verified(&args.file, args.arch)?;
+    let kind = InputKind::of(&args.file)?;
+    let verified = load_verified_input(&args.file, args.arch, &build_options(args))?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
+    let mut host = Host::new(capabilities_from(args)).map_err(|e| anyhow!("{e}"))?;
     let run_start = Instant::now();
-    let mut streams: Box<dyn Io> = if args.step {
+    let result = if args.step {
         let input: Box<dyn Read> = match &args.input {
             Some(path) => Box::new(
                 std::fs::File::open(path)
@@ -37,28 +41,25 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             ),
             None => Box::new(std::io::empty()),
         };
-        Box::new(SteppedIo { input })
-    } else {
-        Box::new(StdIo)
-    };
-    let mut seeded;
-    let io: &mut dyn Io = if args.deterministic {
-        seeded = SeededIo::new(&mut *streams, DETERMINISTIC_SEED);
-        &mut seeded
-    } else {
-        &mut *streams
-    };
-    let result = if args.step {
+        let mut io = SteppedIo { input };
         let mut stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
-        dotvm_vm::run_inspected(&verified, &limits, io, &mut stepper)
+        let inspector: &mut dyn Inspector = &mut stepper;
+        dotvm_vm::run_hosted(&verified, &limits, &mut io, &mut host, Some(inspector))
     } else if args.debug {
         let mut tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
-        dotvm_vm::run_inspected(&verified, &limits, io, &mut tracer)
+        let inspector: &mut dyn Inspector = &mut tracer;
+        dotvm_vm::run_hosted(&verified, &limits, &mut StdIo, &mut host, Some(inspector))
     } else {
-        dotvm_vm::run(&verified, &limits, io)
+        dotvm_vm::run_hosted(&verified, &limits, &mut StdIo, &mut host, None)
     };
     let run_time = run_start.elapsed();
     let _ = StdIo.flush();
+    let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
+    if failed || args.verbose {
+        for denial in host.denials() {
+            eprintln!("dotvm: {}", explain_denial(denial));
+        }
+    }
     if args.verbose {
         let executed = match &result {
             Ok(outcome) => Some(outcome.instructions),
@@ -70,6 +71,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             "{}",
             verbose_report(
                 args,
+                kind,
                 verified.module(),
                 load_time,
                 run_time,
@@ -102,10 +104,72 @@ impl Io for SteppedIo {
     fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.input.read(buf)
     }
+}
 
-    fn fill_random(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
-        StdIo.fill_random(buf)
+/// The build settings for Rust and WebAssembly inputs (function names are always kept,
+/// so traps name the function).
+fn build_options(args: &RunArgs) -> BuildOptions {
+    BuildOptions {
+        arch: args.arch.unwrap_or_default(),
+        opt_level: args.build.opt_level,
+        debug: true,
+        verbose: args.verbose,
+        keep_intermediate: args.build.keep_intermediate,
+        target_dir: args.build.target_dir.clone(),
     }
+}
+
+/// Realtime clock start under `--deterministic`: 2000-01-01T00:00:00Z.
+const DETERMINISTIC_EPOCH_NANOS: u64 = 946_684_800_000_000_000;
+
+/// What the program may do: everything but files, unless `--dir` grants directories and
+/// `--deny` withholds capabilities; `--deterministic` swaps the clock and random source.
+fn capabilities_from(args: &RunArgs) -> Capabilities {
+    let mut argv = vec![args.file.display().to_string()];
+    argv.extend(args.args.iter().cloned());
+    let denied = |cap| args.deny.contains(&cap);
+    let (clock, random) = if args.deterministic {
+        (
+            ClockSource::Virtual {
+                start_nanos: DETERMINISTIC_EPOCH_NANOS,
+            },
+            RandomSource::Seeded(args.seed),
+        )
+    } else {
+        (ClockSource::Real, RandomSource::Os)
+    };
+    Capabilities {
+        stdin: !denied(DenyCapability::Stdin),
+        stdout: !denied(DenyCapability::Stdout),
+        stderr: !denied(DenyCapability::Stderr),
+        exit: !denied(DenyCapability::Exit),
+        args: (!denied(DenyCapability::Args)).then_some(argv),
+        env: (!denied(DenyCapability::Env)).then(|| args.env.clone()),
+        clock: (!denied(DenyCapability::Clock)).then_some(clock),
+        random: (!denied(DenyCapability::Random)).then_some(random),
+        dirs: args.dirs.iter().map(|dir| preopen(dir)).collect(),
+    }
+}
+
+/// `HOST_DIR` or `HOST_DIR::GUEST`.
+fn preopen(spec: &str) -> Preopen {
+    let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+    Preopen {
+        host: host.into(),
+        guest: guest.to_string(),
+    }
+}
+
+/// A refused system call in the terms of this command's flags.
+fn explain_denial(denial: &Denial) -> String {
+    let why = match &denial.reason {
+        DenialReason::Missing(Capability::Files) => "no --dir granted".to_string(),
+        DenialReason::Missing(capability) => {
+            format!("`{}` withheld with --deny", capability.name())
+        }
+        DenialReason::Escape(path) => format!("`{path}` is outside the --dir directories"),
+    };
+    format!("denied: {} ({why})", denial.call.name())
 }
 
 /// The limits the flags ask for, defaults elsewhere.
@@ -122,6 +186,7 @@ fn limits_from(args: &RunArgs) -> Limits {
 /// The `--verbose` statistics block.
 fn verbose_report(
     args: &RunArgs,
+    kind: InputKind,
     module: &dotvm_core::Module,
     load_time: Duration,
     run_time: Duration,
@@ -132,16 +197,17 @@ fn verbose_report(
     let mut lines = vec![
         "--- dotvm statistics ---".to_string(),
         format!(
-            "input            {} ({})",
+            "input            {} ({}{})",
             args.file.display(),
-            if is_assembly(&args.file) {
-                "assembled in memory"
-            } else {
-                "bytecode"
+            kind.describe(),
+            match kind {
+                InputKind::Bytecode => "",
+                InputKind::Assembly => ", assembled in memory",
+                _ => ", transpiled in memory",
             }
         ),
         format!(
-            "load time        {:.3} ms (read, decode, verify)",
+            "load time        {:.3} ms (read, build, decode, verify)",
             load_time.as_secs_f64() * 1e3
         ),
         format!(

@@ -98,6 +98,19 @@ pub(super) enum OperandSrc {
     Syscall(u16),
     /// A selector the opcode accepts.
     Selector(Selector),
+    /// The targets of a jump table, the default last.
+    Targets(Vec<TargetSrc>),
+    /// Two numbers (the opcode says what they mean).
+    Pair(ValueAt, ValueAt),
+}
+
+/// One target of a jump table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum TargetSrc {
+    /// A label of the current function.
+    Label(String, Pos),
+    /// A raw byte offset (`@12`).
+    Raw(u32),
 }
 
 /// One element of a function body.

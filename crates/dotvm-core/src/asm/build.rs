@@ -3,7 +3,7 @@
 
 use super::ast::{
     DataItem, Diag, FuncDecl, Item, LocalName, OperandSrc, Pos, Program, Ref, RefAt, Result,
-    Symbol, Value, ValueAt, diag,
+    Symbol, TargetSrc, Value, ValueAt, diag,
 };
 use super::number::{fit_word, too_wide};
 use super::suggest::closest;
@@ -48,6 +48,7 @@ pub(super) fn build(program: &Program, file: &str, line_table: bool) -> Result<M
         memory,
         exports,
         debug,
+        ..Module::default()
     };
     for (index, decl) in program.functions.iter().enumerate() {
         if decl.max_stack.is_none() {
@@ -401,6 +402,7 @@ impl<'a> Builder<'a> {
         let mut code = Vec::new();
         let mut labels: HashMap<&str, u32> = HashMap::new();
         let mut patches: Vec<(usize, &str, Pos)> = Vec::new();
+        let mut table_patches: Vec<(usize, &str, Pos)> = Vec::new();
         for item in &decl.body {
             let pc = u32::try_from(code.len()).or_else(|_| {
                 diag(
@@ -457,6 +459,29 @@ impl<'a> Builder<'a> {
                 }
                 (OperandKind::Syscall, OperandSrc::Syscall(n)) => Operand::Syscall(*n),
                 (OperandKind::Selector(_), OperandSrc::Selector(s)) => Operand::Selector(*s),
+                (
+                    OperandKind::Table | OperandKind::Elem | OperandKind::Data,
+                    OperandSrc::Value(v),
+                ) => Operand::Index(self.unsigned(v, u32::MAX.into(), "an index")? as u32),
+                (OperandKind::Pair, OperandSrc::Pair(a, b)) => Operand::Pair(
+                    self.unsigned(a, u32::MAX.into(), "an index or count")? as u32,
+                    self.unsigned(b, u32::MAX.into(), "an index or count")? as u32,
+                ),
+                (OperandKind::Targets, OperandSrc::Targets(targets)) => {
+                    // Operand bytes: the u32 count, then one u32 per target.
+                    let operand_start = code.len() + opcode_len(opcode) + 4;
+                    let mut raw = Vec::with_capacity(targets.len());
+                    for (i, target) in targets.iter().enumerate() {
+                        match target {
+                            TargetSrc::Raw(t) => raw.push(*t),
+                            TargetSrc::Label(name, at) => {
+                                table_patches.push((operand_start + 4 * i, name.as_str(), *at));
+                                raw.push(0);
+                            }
+                        }
+                    }
+                    Operand::Targets(raw)
+                }
                 _ => unreachable!("the parser reads operands by the opcode's kind"),
             };
             Instruction { opcode, operand }.encode(&mut code);
@@ -471,6 +496,7 @@ impl<'a> Builder<'a> {
                 });
             }
         }
+        patches.extend(table_patches);
         for (start, name, at) in patches {
             let Some(&target) = labels.get(name) else {
                 let known: Vec<String> = labels.keys().map(|k| k.to_string()).collect();
@@ -491,6 +517,7 @@ impl<'a> Builder<'a> {
             locals,
             max_stack: decl.max_stack.unwrap_or(0),
             code,
+            ty: None,
         })
     }
 
@@ -560,4 +587,9 @@ impl<'a> Builder<'a> {
             lines,
         }))
     }
+}
+
+/// Encoded length of an opcode (one byte, or a prefix byte and a second byte).
+fn opcode_len(opcode: crate::isa::Opcode) -> usize {
+    if opcode.is_prefixed() { 2 } else { 1 }
 }

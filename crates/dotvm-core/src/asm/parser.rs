@@ -2,8 +2,8 @@
 //! need names defined further down (the builder resolves those).
 
 use super::ast::{
-    ExportDecl, FuncDecl, Item, OperandSrc, Pos, Program, RawLine, Ref, Result, Symbol, Value,
-    ValueAt, diag,
+    ExportDecl, FuncDecl, Item, OperandSrc, Pos, Program, RawLine, Ref, Result, Symbol, TargetSrc,
+    Value, ValueAt, diag,
 };
 use super::cursor::{Cursor, any_name, number_token, reference, small_number, value};
 use super::lexer::{Tok, Token, is_bare_name, tokenize};
@@ -209,6 +209,11 @@ impl Parser {
             OperandKind::Depth => "a depth",
             OperandKind::Syscall => "a system call",
             OperandKind::Selector(family) => family.name(),
+            OperandKind::Targets => "one or more labels",
+            OperandKind::Pair => "two numbers",
+            OperandKind::Table => "a table index",
+            OperandKind::Elem => "an element-segment index",
+            OperandKind::Data => "a data-segment index",
             OperandKind::None => unreachable!("handled above"),
         };
         if kind == OperandKind::Offset && cursor.peek().is_none() {
@@ -222,9 +227,24 @@ impl Parser {
             }));
         }
         let token = cursor.expect(pos, &format!("operand of `{mnemonic}`: {expected}"))?;
-        let at = cursor.pos(&token);
         Ok(match kind {
-            OperandKind::Imm | OperandKind::Depth => OperandSrc::Value(value(cursor, &token)?),
+            OperandKind::Imm
+            | OperandKind::Depth
+            | OperandKind::Table
+            | OperandKind::Elem
+            | OperandKind::Data => OperandSrc::Value(value(cursor, &token)?),
+            OperandKind::Pair => {
+                let first = value(cursor, &token)?;
+                let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;
+                OperandSrc::Pair(first, value(cursor, &second)?)
+            }
+            OperandKind::Targets => {
+                let mut targets = vec![target(cursor, &token)?];
+                while let Some(next) = cursor.take() {
+                    targets.push(target(cursor, &next)?);
+                }
+                OperandSrc::Targets(targets)
+            }
             OperandKind::Offset => {
                 let token = match &token.tok {
                     Tok::Word(w) if w.len() > 1 && w.starts_with('+') => Token {
@@ -244,24 +264,9 @@ impl Parser {
                 };
                 OperandSrc::Ref(reference(cursor, &token, what)?)
             }
-            OperandKind::Target => match &token.tok {
-                Tok::Word(w) if w.starts_with('@') => OperandSrc::RawTarget(small_number(
-                    at,
-                    &w[1..],
-                    "a raw jump target",
-                    u32::MAX.into(),
-                )?
-                    as u32),
-                Tok::Word(w) if is_bare_name(w) => OperandSrc::Label(w.clone(), at),
-                _ => {
-                    return diag(
-                        at,
-                        format!(
-                            "expected a label (or `@OFFSET` for a raw byte offset), found {}",
-                            token.describe()
-                        ),
-                    );
-                }
+            OperandKind::Target => match target(cursor, &token)? {
+                TargetSrc::Raw(t) => OperandSrc::RawTarget(t),
+                TargetSrc::Label(name, at) => OperandSrc::Label(name, at),
             },
             OperandKind::Syscall => OperandSrc::Syscall(self.syscall(cursor, &token)?),
             OperandKind::Selector(family) => {
@@ -471,6 +476,26 @@ fn selector(
                 "expected a {} ({}), found {}",
                 family.name(),
                 names.join(", "),
+                token.describe()
+            ),
+        ),
+    }
+}
+
+/// A jump target: a label or `@OFFSET`.
+fn target(cursor: &Cursor, token: &Token) -> Result<TargetSrc> {
+    let at = cursor.pos(token);
+    match &token.tok {
+        Tok::Word(w) if w.starts_with('@') => {
+            Ok(TargetSrc::Raw(
+                small_number(at, &w[1..], "a raw jump target", u32::MAX.into())? as u32,
+            ))
+        }
+        Tok::Word(w) if is_bare_name(w) => Ok(TargetSrc::Label(w.clone(), at)),
+        _ => diag(
+            at,
+            format!(
+                "expected a label (or `@OFFSET` for a raw byte offset), found {}",
                 token.describe()
             ),
         ),

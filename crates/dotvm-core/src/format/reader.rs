@@ -70,6 +70,7 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
         memory,
         exports,
         debug,
+        ..Module::default()
     })
 }
 

@@ -94,6 +94,7 @@ pub(crate) fn read_functions(
             locals,
             max_stack,
             code: code[offset..end].to_vec(),
+            ty: None,
         });
         next = end;
     }

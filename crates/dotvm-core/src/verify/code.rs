@@ -2,8 +2,8 @@
 
 use super::error::{VerifyError, count, fits_word, grouped_hex, word_misfit};
 use crate::instruction::{DecodeError, Instruction, Operand};
-use crate::isa::Opcode;
-use crate::module::{Function, Module};
+use crate::isa::{Opcode, OperandKind};
+use crate::module::{Function, Module, RefKind};
 use crate::syscall::Syscall;
 
 /// Marks a byte offset that does not start an instruction.
@@ -103,6 +103,7 @@ impl Code {
         let module = site.module;
         let opcode = instruction.opcode;
         let fail = |message: String| Err(site.at(pc, message));
+        let located = |message: String| site.at(pc, message);
         match (opcode, &instruction.operand) {
             (_, Operand::Imm(value)) if !fits_word(value, module.arch) => fail(format!(
                 "immediate {} {}",
@@ -147,6 +148,52 @@ impl Code {
                 ))
             }
             (_, &Operand::Target(target)) => self.check_target(site, pc, opcode, target),
+            (_, Operand::Targets(targets)) => targets
+                .iter()
+                .try_for_each(|&target| self.check_target(site, pc, opcode, target)),
+            (Opcode::RefFunc, &Operand::Index(f)) if f as usize >= module.functions.len() => {
+                fail(format!(
+                    "REF_FUNC of function {f}, which does not exist ({})",
+                    count(module.functions.len() as u64, "function")
+                ))
+            }
+            (Opcode::CallIndirect, &Operand::Pair(ty, table)) => {
+                if ty as usize >= module.types.len() {
+                    return fail(format!(
+                        "type {ty} does not exist ({})",
+                        count(module.types.len() as u64, "type")
+                    ));
+                }
+                check_table(module, table, Some(RefKind::Func))
+                    .map(drop)
+                    .map_err(located)
+            }
+            (Opcode::TableCopy, &Operand::Pair(dst, src)) => {
+                let kind = check_table(module, dst, None).map_err(located)?;
+                check_table(module, src, Some(kind))
+                    .map(drop)
+                    .map_err(located)
+            }
+            (Opcode::TableInit, &Operand::Pair(table, elem)) => {
+                let kind = check_table(module, table, None).map_err(located)?;
+                check_elem(module, elem, Some(kind)).map_err(located)
+            }
+            (_, &Operand::Index(t)) if opcode.operand() == OperandKind::Table => {
+                check_table(module, t, None).map(drop).map_err(located)
+            }
+            (_, &Operand::Index(e)) if opcode.operand() == OperandKind::Elem => {
+                check_elem(module, e, None).map_err(located)
+            }
+            (_, &Operand::Index(d)) if opcode.operand() == OperandKind::Data => {
+                if d as usize >= module.data.len() {
+                    fail(format!(
+                        "data segment {d} does not exist ({})",
+                        count(module.data.len() as u64, "passive data segment")
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
             (_, &Operand::Syscall(n)) if Syscall::from_number(n).is_none() => {
                 fail(format!("unknown system call {n}"))
             }
@@ -207,6 +254,10 @@ fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
             pc,
             format!("immediate of {len} bytes is wider than the widest word (64 bytes)"),
         ),
+        DecodeError::EmptyJumpTable { pc } => site.at(
+            pc,
+            "jump table has no targets (it needs at least the default)",
+        ),
         DecodeError::NonCanonicalImmediate { pc } => site.at(
             pc,
             "immediate is not minimally encoded (trailing zero byte)",
@@ -220,5 +271,37 @@ fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
             pc,
             format!("selector 0x{selector:02X} is not a {expected} of {mnemonic}"),
         ),
+    }
+}
+
+/// The kind of table `table`, if it exists (and holds `want` when given).
+fn check_table(module: &Module, table: u32, want: Option<RefKind>) -> Result<RefKind, String> {
+    match module.tables.get(table as usize) {
+        None => Err(format!(
+            "table {table} does not exist ({})",
+            count(module.tables.len() as u64, "table")
+        )),
+        Some(t) if want.is_some_and(|want| want != t.kind) => Err(format!(
+            "table {table} holds {:?} references, {:?} references are needed",
+            t.kind,
+            want.unwrap_or_default()
+        )),
+        Some(t) => Ok(t.kind),
+    }
+}
+
+/// Checks that element segment `elem` exists (and holds `want` when given).
+fn check_elem(module: &Module, elem: u32, want: Option<RefKind>) -> Result<(), String> {
+    match module.elements.get(elem as usize) {
+        None => Err(format!(
+            "element segment {elem} does not exist ({})",
+            count(module.elements.len() as u64, "element segment")
+        )),
+        Some(e) if want.is_some_and(|want| want != e.kind) => Err(format!(
+            "element segment {elem} holds {:?} references, the table holds {:?} references",
+            e.kind,
+            want.unwrap_or_default()
+        )),
+        Some(_) => Ok(()),
     }
 }

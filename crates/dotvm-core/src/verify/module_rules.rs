@@ -3,7 +3,7 @@
 
 use super::error::{VerifyError, count, fits_word, grouped_hex, word_misfit};
 use crate::arch::Arch;
-use crate::module::{Constant, Module, PAGE_SIZE};
+use crate::module::{Constant, Module, PAGE_SIZE, RefKind};
 use std::collections::HashSet;
 
 /// Pages an Arch32 memory can hold (its 32-bit addresses reach 4 GiB).
@@ -17,7 +17,69 @@ pub(super) fn check(module: &Module) -> Result<(), VerifyError> {
     check_constants(module)?;
     check_globals(module)?;
     check_memory(module)?;
+    check_references(module)?;
     check_debug(module)
+}
+
+/// Function types match their functions' frames, tables have consistent limits, element
+/// items refer to existing functions (extern segments hold only nulls).
+fn check_references(module: &Module) -> Result<(), VerifyError> {
+    for (f, function) in module.functions.iter().enumerate() {
+        let Some(ty) = function.ty else { continue };
+        let Some(sig) = module.types.get(ty as usize) else {
+            return Err(VerifyError::in_function(
+                module,
+                f as u32,
+                None,
+                format!(
+                    "type {ty} does not exist ({})",
+                    count(module.types.len() as u64, "type")
+                ),
+            ));
+        };
+        let (params, results) = (sig.param_slots(module.arch), sig.result_slots(module.arch));
+        if params != u32::from(function.params) || results != u32::from(function.results) {
+            return Err(VerifyError::in_function(
+                module,
+                f as u32,
+                None,
+                format!(
+                    "type {ty} takes {params} and returns {results} slots, the function \
+                     takes {} and returns {}",
+                    function.params, function.results
+                ),
+            ));
+        }
+    }
+    for (t, table) in module.tables.iter().enumerate() {
+        if let Some(max) = table.max
+            && max < table.initial
+        {
+            return Err(VerifyError::module(format!(
+                "table {t}: max {max} is below initial {}",
+                table.initial
+            )));
+        }
+    }
+    let functions = module.functions.len() as u64;
+    for (e, segment) in module.elements.iter().enumerate() {
+        let limit = match segment.kind {
+            RefKind::Func => functions,
+            RefKind::Extern => 0,
+        };
+        if let Some((i, item)) = segment
+            .items
+            .iter()
+            .enumerate()
+            .find(|(_, item)| u64::from(**item) > limit)
+        {
+            return Err(VerifyError::module(format!(
+                "element segment {e} item {i}: reference {item} names no function ({})",
+                count(functions, "function")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Function indices are u32, so the table must be addressable by them.

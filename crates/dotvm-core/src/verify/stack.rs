@@ -103,7 +103,12 @@ pub(super) fn analyse(site: &Site<'_>, code: &Code, limit: Limit) -> Result<u32,
             }
             flow(site, code, &mut heights, &mut worklist, pc, index + 1, out)?;
         }
-        if let Operand::Target(target) = instruction.operand {
+        let targets = match &instruction.operand {
+            Operand::Target(target) => std::slice::from_ref(target),
+            Operand::Targets(targets) => targets.as_slice(),
+            _ => &[],
+        };
+        for &target in targets {
             let successor = code.index_at(target).ok_or_else(|| {
                 site.at(pc, format!("jump target {target} is not an instruction"))
             })?;
@@ -163,8 +168,8 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
             pushes: 1,
         },
         (Opcode::Syscall, &Operand::Syscall(n)) => {
-            let call = Syscall::from_number(n)?;
-            Effect::fixed(call.pops().into(), call.pushes().into())
+            let (pops, pushes) = Syscall::from_number(n)?.slots(module.arch);
+            Effect::fixed(pops.into(), pushes.into())
         }
         (Opcode::Ret, _) => Effect {
             needs: site.function.results.into(),
@@ -172,6 +177,15 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
             pushes: 0,
         },
         (Opcode::Halt, _) => Effect::fixed(0, 0),
+        (Opcode::CallIndirect, &Operand::Pair(ty, _)) => {
+            let ty = module.types.get(ty as usize)?;
+            let params = u64::from(ty.param_slots(module.arch));
+            Effect::fixed(params + 1, ty.result_slots(module.arch).into())
+        }
+        (Opcode::DropKeep, &Operand::Pair(drop, keep)) => {
+            let (drop, keep) = (u64::from(drop), u64::from(keep));
+            Effect::fixed(drop + keep, keep)
+        }
         (opcode, _) => {
             let (pops, pushes) = opcode.info().effect.slots(module.arch)?;
             Effect::fixed(pops.into(), pushes.into())

@@ -322,13 +322,13 @@ fn collect<W: Word>(m: &mut Machine<'_, W>) -> Result<(), TrapKind> {
     let words = (m.sp + m.globals.len()) as u64 + memory.len() as u64 / width as u64;
     charge(&mut m.fuel, fuel::collect(words, m.bigints.slots() as u64))?;
     let stack = m.stack[..m.sp].iter().chain(&m.globals);
-    let roots = stack.filter_map(|w| w.to_address()).chain(
-        memory.chunks_exact(width).map(|chunk| {
+    let roots = stack
+        .filter_map(|w| w.to_address())
+        .chain(memory.chunks_exact(width).map(|chunk| {
             let mut word = [0u8; 8];
             word[..width].copy_from_slice(chunk);
             u64::from_le_bytes(word)
-        }),
-    );
+        }));
     m.bigints.collect(roots);
     m.memory.set_external_bytes(m.bigints.bytes());
     Ok(())

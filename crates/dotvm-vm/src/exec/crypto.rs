@@ -3,6 +3,7 @@
 
 use super::Machine;
 use super::slow_path::{at, charge, finish, operands, range, read_array};
+use crate::host::{Errno, Host};
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::{Instruction, Opcode, Operand, Selector};
@@ -126,7 +127,7 @@ pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: CryptoOp) -> Result<(
         CryptoOp::Decrypt(algorithm) => decrypt(m, algorithm),
         CryptoOp::Seal => seal(m),
         CryptoOp::Open => open(m),
-        CryptoOp::Random => random(m),
+        CryptoOp::Random => random_bytes(m),
     }
 }
 
@@ -316,15 +317,16 @@ fn seal<W: Word>(m: &mut Machine<'_, W>) -> Result<(), TrapKind> {
         m.memory.read(src, len)?;
         charge(&mut m.fuel, fuel::sealed_box(len))?;
         let mut ephemeral = [0u8; 32];
-        if m.io.fill_random(&mut ephemeral).map_err(host)? {
-            let message = m.memory.read(src, len)?;
-            let result = sealed_box::seal(&recipient, ephemeral, message);
-            if let Ok(sealed) = &result {
-                m.memory.write(dst, sealed)?;
+        match random(m.host, &mut ephemeral)? {
+            Ok(()) => {
+                let message = m.memory.read(src, len)?;
+                let result = sealed_box::seal(&recipient, ephemeral, message);
+                if let Ok(sealed) = &result {
+                    m.memory.write(dst, sealed)?;
+                }
+                result.map(|_| ())
             }
-            result.map(|_| ())
-        } else {
-            Err(Error::Denied)
+            Err(denied) => Err(denied),
         }
     };
     finish(m, 4, Some(status(&result)));
@@ -356,23 +358,22 @@ fn open<W: Word>(m: &mut Machine<'_, W>) -> Result<(), TrapKind> {
 }
 
 /// `RANDOM`: `dst len -- status`.
-fn random<W: Word>(m: &mut Machine<'_, W>) -> Result<(), TrapKind> {
+fn random_bytes<W: Word>(m: &mut Machine<'_, W>) -> Result<(), TrapKind> {
     let [dst, len] = operands(m);
     let (dst, len) = range(dst, len)?;
     m.memory.check_writable(dst, len)?;
     charge(&mut m.fuel, fuel::random(len))?;
-    let buf = m.memory.read_mut(dst, len)?;
-    let result = if m.io.fill_random(buf).map_err(host)? {
-        Ok(())
-    } else {
-        Err(Error::Denied)
-    };
+    let result = random(m.host, m.memory.read_mut(dst, len)?)?;
     finish(m, 2, Some(status(&result)));
     Ok(())
 }
 
-/// The trap for a failed host randomness source.
-#[cold]
-fn host(error: std::io::Error) -> TrapKind {
-    TrapKind::Host(format!("randomness: {error}"))
+/// Fills `buf` from the run's random source (the host's `random` capability):
+/// `Ok(Err(Denied))` when it is not granted, a trap when the source itself fails.
+fn random(host: &mut Host, buf: &mut [u8]) -> Result<Result<(), Error>, TrapKind> {
+    match host.fill_random(buf) {
+        Ok(()) => Ok(Ok(())),
+        Err(Errno::NotCapable) => Ok(Err(Error::Denied)),
+        Err(errno) => Err(TrapKind::Host(format!("random source failed: {errno:?}"))),
+    }
 }

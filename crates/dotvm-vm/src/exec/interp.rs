@@ -20,13 +20,14 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
+use super::syscall::{self, Flow, HostAccess};
+use super::typed;
 use super::{Exit, Frame, Machine, Mode};
-use super::{bigint, crypto, syscall, typed};
+use super::{bigint, crypto};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
-use dotvm_core::syscall::Syscall;
 use std::ptr;
 
 /// Evaluates a comparison.
@@ -230,6 +231,50 @@ pub(super) fn execute<W: Word, M: Mode>(
         }};
     }
 
+    // Calls function `$callee_index` (after its parameters were left on the stack).
+    macro_rules! call {
+        ($callee_index:expr) => {{
+            let callee_index: u32 = $callee_index;
+            // SAFETY: function indices are checked by the loader.
+            let callee = unsafe { program.functions.get_unchecked(callee_index as usize) };
+            if m.frames.len() + 1 >= m.limits.call_depth {
+                fault!(TrapKind::CallDepthExceeded);
+            }
+            // SAFETY: the verifier proved the caller's height covers the callee's params.
+            let callee_fp = unsafe { sp.sub(callee.params as usize) };
+            // SAFETY: `callee_fp` is within the stack allocation starting at `base`.
+            let callee_base = unsafe { callee_fp.offset_from(base) } as usize;
+            let need = callee_base + callee.frame_slots;
+            if need > m.stack.len() {
+                if need > m.limits.stack_slots {
+                    fault!(TrapKind::StackOverflow);
+                }
+                save!(ip - 1);
+                m.grow_stack(need);
+                base = m.stack.as_mut_ptr();
+                // SAFETY: the saved `fp` is below the (grown) stack length.
+                fp = unsafe { base.add(m.fp) };
+            }
+            m.frames.push(Frame {
+                func,
+                ret_ip: ip as u32,
+                // SAFETY: `fp` is within the stack allocation starting at `base`.
+                fp: unsafe { fp.offset_from(base) } as usize,
+            });
+            // SAFETY: the stack holds `need` slots from `base`, which covers the
+            // callee's params, locals and max_stack from `callee_base`.
+            unsafe {
+                fp = base.add(callee_base);
+                sp = fp.add(callee.params as usize);
+                for _ in 0..callee.locals {
+                    *sp = W::ZERO;
+                    sp = sp.add(1);
+                }
+            }
+            enter!(callee_index, 0);
+        }};
+    }
+
     loop {
         if M::PRECISE {
             if fuel == 0 {
@@ -263,45 +308,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                     ip = target as usize;
                 }
             }
-            Op::Call(callee_index) => {
-                // SAFETY: function indices are checked by the loader.
-                let callee = unsafe { program.functions.get_unchecked(callee_index as usize) };
-                if m.frames.len() + 1 >= m.limits.call_depth {
-                    fault!(TrapKind::CallDepthExceeded);
-                }
-                // SAFETY: the verifier proved the caller's height covers the callee's params.
-                let callee_fp = unsafe { sp.sub(callee.params as usize) };
-                // SAFETY: `callee_fp` is within the stack allocation starting at `base`.
-                let callee_base = unsafe { callee_fp.offset_from(base) } as usize;
-                let need = callee_base + callee.frame_slots;
-                if need > m.stack.len() {
-                    if need > m.limits.stack_slots {
-                        fault!(TrapKind::StackOverflow);
-                    }
-                    save!(ip - 1);
-                    m.grow_stack(need);
-                    base = m.stack.as_mut_ptr();
-                    // SAFETY: the saved `fp` is below the (grown) stack length.
-                    fp = unsafe { base.add(m.fp) };
-                }
-                m.frames.push(Frame {
-                    func,
-                    ret_ip: ip as u32,
-                    // SAFETY: `fp` is within the stack allocation starting at `base`.
-                    fp: unsafe { fp.offset_from(base) } as usize,
-                });
-                // SAFETY: the stack holds `need` slots from `base`, which covers the
-                // callee's params, locals and max_stack from `callee_base`.
-                unsafe {
-                    fp = base.add(callee_base);
-                    sp = fp.add(callee.params as usize);
-                    for _ in 0..callee.locals {
-                        *sp = W::ZERO;
-                        sp = sp.add(1);
-                    }
-                }
-                enter!(callee_index, 0);
-            }
+            Op::Call(callee_index) => call!(callee_index),
             Op::Ret => {
                 let results = function.results as usize;
                 // SAFETY: the verifier proved the height is at least `results`; the
@@ -462,26 +469,85 @@ pub(super) fn execute<W: Word, M: Mode>(
                 let dst = check!(address(dst, len));
                 check!(m.memory.fill(dst, byte.low_u64() as u8, len));
             }
-            Op::Syscall(call) => match call {
-                Syscall::Exit => {
-                    let code = pop!();
-                    save!(ip - 1);
-                    return Ok(Exit::Finished(code.low_u64() as u32 as i32));
+            Op::Syscall(call) => {
+                let count = syscall::param_slots::<W>(call);
+                let mut slots = [W::ZERO; syscall::MAX_PARAM_SLOTS];
+                for slot in slots[..count].iter_mut().rev() {
+                    *slot = pop!();
                 }
-                Syscall::PrintInt => check!(syscall::print_int(m.io, pop!())),
-                Syscall::PrintUint => check!(syscall::print_uint(m.io, pop!())),
-                Syscall::PrintChar => check!(syscall::print_char(m.io, pop!())),
-                Syscall::PrintBytes => {
-                    let len = pop!();
-                    let addr = pop!();
-                    check!(syscall::print_bytes(&m.memory, m.io, addr, len));
+                let mut access = HostAccess {
+                    host: &mut *m.host,
+                    io: &mut *m.io,
+                    memory: &mut m.memory,
+                };
+                match check!(syscall::dispatch(&mut access, call, &slots[..count])) {
+                    Flow::Continue => {}
+                    Flow::Push(value) => push!(value),
+                    Flow::Exit(code) => {
+                        save!(ip - 1);
+                        return Ok(Exit::Finished(code));
+                    }
                 }
-                Syscall::ReadStdin => {
-                    let cap = pop!();
-                    let addr = pop!();
-                    push!(check!(syscall::read_stdin(&mut m.memory, m.io, addr, cap)));
+            }
+            Op::JmpTable(k) => {
+                let index = pop!().low_u64() as u32 as usize;
+                // SAFETY: the loader made `k` index this function's jump tables.
+                let targets = unsafe { M::jump_tables(function).get_unchecked(k as usize) };
+                // The verifier rejects empty jump tables, so the default exists.
+                ip = targets[index.min(targets.len() - 1)] as usize;
+            }
+            Op::CallIndirect(ty, table) => {
+                let index = pop!();
+                let (callee, _) = check!(m.refs.indirect_callee(program, table, index, ty));
+                call!(callee)
+            }
+            Op::DropKeep(drop, keep) => {
+                let (drop, keep) = (drop as usize, keep as usize);
+                // SAFETY: the verifier proved the height covers `drop + keep` slots; the
+                // kept slots move down, overlapping allowed.
+                unsafe {
+                    ptr::copy(sp.sub(keep), sp.sub(keep + drop), keep);
+                    sp = sp.sub(drop);
                 }
-            },
+            }
+            Op::TableGet(t) => set_top!(check!(m.refs.get(t, peek!(0)))),
+            Op::TableSet(t) => {
+                let value = pop!();
+                let index = pop!();
+                check!(m.refs.set(t, index, value));
+            }
+            Op::TableSize(t) => push!(m.refs.size(t)),
+            Op::TableGrow(t) => {
+                let delta = pop!();
+                let init = peek!(0);
+                set_top!(m.refs.grow(t, init, delta));
+            }
+            Op::TableFill(t) => {
+                let len = pop!();
+                let value = pop!();
+                let start = pop!();
+                check!(m.refs.fill(t, start, value, len));
+            }
+            Op::TableCopy(dst, src) => {
+                let len = pop!();
+                let s = pop!();
+                let d = pop!();
+                check!(m.refs.copy(dst, src, d, s, len));
+            }
+            Op::TableInit(t, e) => {
+                let len = pop!();
+                let s = pop!();
+                let d = pop!();
+                check!(m.refs.init(t, e, d, s, len));
+            }
+            Op::ElemDrop(e) => m.refs.elem_drop(e),
+            Op::MemoryInit(d) => {
+                let len = pop!();
+                let src = pop!();
+                let dst = pop!();
+                check!(m.refs.memory_init(program, &mut m.memory, d, dst, src, len));
+            }
+            Op::DataDrop(d) => m.refs.data_drop(d),
             Op::Crypto(op) => slow_path!(crypto::execute(m, op)),
             Op::BigInt(op) => slow_path!(bigint::execute(m, op)),
             Op::Typed(inst) => {

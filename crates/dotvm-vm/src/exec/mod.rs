@@ -10,12 +10,16 @@ pub(crate) mod bigint;
 pub(crate) mod crypto;
 mod float;
 mod interp;
+pub(crate) mod session;
 mod slow_path;
 mod syscall;
+mod table;
 mod typed;
+mod wasi;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
+use crate::host::Host;
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -26,6 +30,7 @@ use crate::word::Word;
 use crate::{Outcome, code::Op};
 use dotvm_core::Module;
 use dotvm_crypto::bigint::BigIntHeap;
+use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +60,7 @@ struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
+    host: &'a mut Host,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -66,6 +72,9 @@ struct Machine<'a, W> {
     bigints: BigIntHeap,
     /// Fuel still allowed before the instruction limit: one unit per instruction, plus
     /// the extra cost of crypto and BigInt instructions.
+    /// Tables and segments.
+    refs: RefState<W>,
+    /// Instructions still allowed before the limit.
     fuel: u64,
     /// True once the position and return addresses index plain code.
     plain: bool,
@@ -99,6 +108,8 @@ trait Mode {
     const PRECISE: bool;
     /// The code this mode runs.
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>];
+    /// The `JMP_TABLE` target lists of that code.
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>];
     /// Called before each instruction in precise mode, with the machine's position saved.
     fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control;
 }
@@ -111,6 +122,10 @@ impl Mode for Fast {
 
     fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
         &function.fast
+    }
+
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
+        &function.fast_jump_tables
     }
 
     fn inspect<W: Word>(&mut self, _: &Machine<'_, W>) -> Control {
@@ -130,6 +145,10 @@ impl Mode for Precise<'_> {
         &function.plain
     }
 
+    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
+        &function.jump_tables
+    }
+
     fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control {
         match self.inspector.as_deref_mut() {
             Some(inspector) => machine.with_view(|view| inspector.before_instruction(view)),
@@ -144,6 +163,7 @@ pub(crate) fn run_program<W: Word>(
     module: &Module,
     limits: &Limits,
     io: &mut dyn Io,
+    host: &mut Host,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
@@ -162,12 +182,14 @@ pub(crate) fn run_program<W: Word>(
         program,
         limits,
         io,
+        host,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),
         memory,
         allocator,
         bigints: BigIntHeap::new(W::BITS),
+        refs: RefState::new(program),
         fuel: limits.instructions,
         plain: inspector.is_some(),
         func: program.entry,

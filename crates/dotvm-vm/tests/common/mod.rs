@@ -126,6 +126,7 @@ pub fn func(params: u16, results: u16, locals: u16, code: &Code) -> Function {
         locals,
         max_stack: 0,
         code: code.bytes(),
+        ..Default::default()
     }
 }
 

@@ -6,10 +6,10 @@
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::module::DataSegment;
 use dotvm_core::{Imm, Module, Verified};
-use dotvm_vm::{BufferIo, Limits, Outcome, RunError, SeededIo};
+use dotvm_vm::{BufferIo, Capabilities, Host, Limits, Outcome, RandomSource, RunError};
 
-/// A seed for runs that need randomness.
-pub const SEED: [u8; 32] = [42; 32];
+/// The seed of runs that are granted randomness.
+pub const SEED: u64 = 42;
 
 /// Assembles `source` (panicking with the assembler's message when it is wrong).
 pub fn module(source: &str) -> Module {
@@ -42,23 +42,20 @@ impl Run {
     }
 }
 
-/// Verifies and runs `module` with seeded randomness (`random`) or none.
+/// Verifies and runs `module`, granting seeded randomness when `random` is true (the
+/// default host grants none).
 pub fn run_module(module: Module, limits: &Limits, random: bool) -> Run {
     let verified = Verified::new(module).unwrap_or_else(|e| panic!("{e}"));
-    if random {
-        let mut io = SeededIo::new(BufferIo::default(), SEED);
-        let result = dotvm_vm::run(&verified, limits, &mut io);
-        Run {
-            result,
-            output: io.inner.output,
-        }
-    } else {
-        let mut io = BufferIo::default();
-        let result = dotvm_vm::run(&verified, limits, &mut io);
-        Run {
-            result,
-            output: io.output,
-        }
+    let capabilities = Capabilities {
+        random: random.then_some(RandomSource::Seeded(SEED)),
+        ..Capabilities::default()
+    };
+    let mut host = Host::new(capabilities).expect("no directories to open");
+    let mut io = BufferIo::default();
+    let result = dotvm_vm::run_hosted(&verified, limits, &mut io, &mut host, None);
+    Run {
+        result,
+        output: io.output,
     }
 }
 

@@ -1,0 +1,43 @@
+//! WebAssembly to DotVM: the translator with the WASI system-call mapping, run on the
+//! WebAssembly the driver built or read.
+
+use super::{BuildOptions, InputKind, wasm_of};
+use anyhow::{Result, anyhow};
+use dotvm_core::Module;
+use dotvm_wasm::{TranslateError, TranslateOptions, translate};
+use std::path::Path;
+
+/// The export a WASI command starts at.
+const WASI_START: &str = "_start";
+
+/// Builds (when needed) and translates a WebAssembly-based input.
+pub fn module_of(path: &Path, kind: InputKind, options: &BuildOptions) -> Result<Module> {
+    let wasm = wasm_of(path, kind, options)?;
+    translate_wasm(&wasm, options).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// Translates `wasm`; a module exporting `_start` (a WASI command) runs it from the entry.
+pub fn translate_wasm(wasm: &[u8], options: &BuildOptions) -> Result<Module, TranslateError> {
+    let translate_options = TranslateOptions {
+        arch: options.arch,
+        opt_level: options.opt_level,
+        debug_names: options.debug,
+        entry_export: exports_function(wasm, WASI_START).then(|| WASI_START.to_string()),
+    };
+    translate(wasm, &translate_options)
+}
+
+/// True when `wasm` exports a function named `name` (false for bytes that do not parse;
+/// the translator reports those).
+fn exports_function(wasm: &[u8], name: &str) -> bool {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Ok(wasmparser::Payload::ExportSection(exports)) = payload else {
+            continue;
+        };
+        return exports
+            .into_iter()
+            .flatten()
+            .any(|export| export.name == name && export.kind == wasmparser::ExternalKind::Func);
+    }
+    false
+}

@@ -1,0 +1,193 @@
+//! Persistent runs: a machine whose memory, globals and tables outlive one call, so that an
+//! embedder can instantiate a module once and then call its functions many times.
+
+use super::table::RefState;
+use super::{At, Exit, Fault, Machine};
+use crate::allocator::{Allocator, heap_base};
+use crate::code::Op;
+use crate::error::{LoadError, RunError};
+use crate::host::Host;
+use crate::io::Io;
+use crate::limits::Limits;
+use crate::load::Program;
+use crate::memory::LinearMemory;
+use crate::trap::TrapKind;
+use crate::word::Word;
+use dotvm_core::Module;
+use dotvm_crypto::bigint::BigIntHeap;
+
+/// What survives between calls.
+#[derive(Debug)]
+pub(crate) struct Saved<W> {
+    stack: Vec<W>,
+    globals: Vec<W>,
+    memory: LinearMemory,
+    allocator: Allocator,
+    bigints: BigIntHeap,
+    refs: RefState<W>,
+}
+
+/// How a call ended without a trap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Completion<W> {
+    /// The function returned these result slots (deepest first).
+    Returned(Vec<W>),
+    /// The program stopped the machine (`HALT` or the exit system call) with this code.
+    Exited(i32),
+}
+
+impl<W: Word> Saved<W> {
+    /// The state `program` (loaded from `module`) starts with; nothing runs yet.
+    pub(crate) fn new(
+        program: &Program<W>,
+        module: &Module,
+        limits: &Limits,
+    ) -> Result<Saved<W>, LoadError> {
+        let segments = &module.memory.segments;
+        let memory = LinearMemory::with_contents(
+            module.memory.initial_pages,
+            module.memory.max_pages,
+            limits.memory_bytes,
+            &program.ro,
+            segments,
+        )?;
+        let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
+        Ok(Saved {
+            stack: Vec::new(),
+            globals: program.globals.clone(),
+            memory,
+            allocator,
+            bigints: BigIntHeap::new(W::BITS),
+            refs: RefState::new(program),
+        })
+    }
+
+    /// The linear memory.
+    pub(crate) fn memory(&self) -> &LinearMemory {
+        &self.memory
+    }
+
+    /// The current global values.
+    pub(crate) fn globals(&self) -> &[W] {
+        &self.globals
+    }
+}
+
+/// Calls `func` with `args` (one word per parameter slot) on the saved state, which is
+/// updated whether the call returns or traps.
+pub(crate) fn call<W: Word>(
+    program: &Program<W>,
+    limits: &Limits,
+    io: &mut dyn Io,
+    host: &mut Host,
+    saved: &mut Option<Saved<W>>,
+    func: u32,
+    args: &[W],
+) -> Result<Completion<W>, RunError> {
+    let Some(state) = saved.take() else {
+        return Err(LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: "the instance was lost by an earlier failed call".into(),
+        }
+        .into());
+    };
+    let mut machine = Machine {
+        program,
+        limits,
+        io,
+        host,
+        stack: state.stack,
+        frames: Vec::with_capacity(64),
+        globals: state.globals,
+        memory: state.memory,
+        allocator: state.allocator,
+        bigints: state.bigints,
+        refs: state.refs,
+        fuel: limits.instructions,
+        plain: false,
+        func,
+        ip: 0,
+        fp: 0,
+        sp: 0,
+    };
+    let end = machine.enter(func, args).and_then(|()| machine.run_fast());
+    let result = match end {
+        Ok(Exit::Finished(code)) => {
+            let _ = machine.io.flush();
+            Ok(machine.completion(code))
+        }
+        Ok(Exit::Stopped | Exit::OutOfFuel) => Err(RunError::Stopped(machine.stopped())),
+        Err((kind, at)) => {
+            let _ = machine.io.flush();
+            Err(machine.trap(kind, at).into())
+        }
+    };
+    *saved = Some(Saved {
+        stack: machine.stack,
+        globals: machine.globals,
+        memory: machine.memory,
+        allocator: machine.allocator,
+        bigints: machine.bigints,
+        refs: machine.refs,
+    });
+    result
+}
+
+impl<W: Word> Machine<'_, W> {
+    /// Sets up a frame for `func` with `args` as its parameter slots, checking the call
+    /// depth and stack limits.
+    fn enter(&mut self, func: u32, args: &[W]) -> Result<(), Fault> {
+        let Some(function) = self.program.functions.get(func as usize) else {
+            return Err((
+                TrapKind::Host(format!("function {func} does not exist")),
+                At::PlainUnpaid,
+            ));
+        };
+        if args.len() != function.params as usize {
+            return Err((
+                TrapKind::Host(format!(
+                    "function {func} takes {} parameter slots, {} given",
+                    function.params,
+                    args.len()
+                )),
+                At::PlainUnpaid,
+            ));
+        }
+        if self.limits.call_depth == 0 {
+            return Err((TrapKind::CallDepthExceeded, At::PlainUnpaid));
+        }
+        if function.frame_slots > self.limits.stack_slots {
+            return Err((TrapKind::StackOverflow, At::PlainUnpaid));
+        }
+        let initial = function
+            .frame_slots
+            .max(self.limits.stack_slots.min(4096))
+            .max(1);
+        if self.stack.len() < initial {
+            self.stack.resize(initial, W::ZERO);
+        }
+        self.stack[..args.len()].copy_from_slice(args);
+        let locals_end = (function.params + function.locals) as usize;
+        self.stack[args.len()..locals_end].fill(W::ZERO);
+        self.sp = locals_end;
+        Ok(())
+    }
+
+    /// The completion of a finished call: the results when the outer function returned,
+    /// the exit code when the program stopped the machine.
+    fn completion(&self, code: i32) -> Completion<W> {
+        let function = self.function();
+        let ops = if self.plain {
+            &function.plain
+        } else {
+            &function.fast
+        };
+        if self.frames.is_empty() && matches!(ops.get(self.ip as usize), Some(Op::Ret)) {
+            let results = function.results as usize;
+            Completion::Returned(self.stack[self.fp..self.fp + results].to_vec())
+        } else {
+            Completion::Exited(code)
+        }
+    }
+}

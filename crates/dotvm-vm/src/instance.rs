@@ -1,0 +1,150 @@
+//! Instances: a module loaded once whose memory, globals and tables persist across calls,
+//! for embedders that call a module's functions one by one (the WebAssembly spec runner).
+
+use crate::error::{LoadError, RunError};
+use crate::exec::session::{self, Completion, Saved};
+use crate::host::Host;
+use crate::io::Io;
+use crate::limits::Limits;
+use crate::load::{Program, load};
+use crate::memory::LinearMemory;
+use crate::word::Word;
+use dotvm_core::{Arch, Imm, Verified};
+use ruint::aliases::{U256, U512};
+
+/// How a call on an [`Instance`] ended without a trap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The function returned these result slots (deepest first).
+    Returned(Vec<Imm>),
+    /// The program stopped the machine (`HALT` or the exit system call) with this code.
+    Exited(i32),
+}
+
+/// A loaded module with persistent state. Creating one runs no code; call the entry
+/// function (or any other) with [`Instance::call`].
+#[derive(Debug)]
+pub struct Instance {
+    inner: Inner,
+    limits: Limits,
+}
+
+/// The word-specific part.
+#[derive(Debug)]
+enum Inner {
+    A32(Box<Parts<u32>>),
+    A64(Box<Parts<u64>>),
+    A128(Box<Parts<u128>>),
+    A256(Box<Parts<U256>>),
+    A512(Box<Parts<U512>>),
+}
+
+/// Runs `$body` with `$parts` bound to the word-specific part of `$inner`.
+macro_rules! with_parts {
+    ($inner:expr, $parts:ident => $body:expr) => {
+        match $inner {
+            Inner::A32($parts) => $body,
+            Inner::A64($parts) => $body,
+            Inner::A128($parts) => $body,
+            Inner::A256($parts) => $body,
+            Inner::A512($parts) => $body,
+        }
+    };
+}
+
+/// A program and its state (absent only after a call lost it, which cannot happen).
+#[derive(Debug)]
+struct Parts<W> {
+    program: Program<W>,
+    saved: Option<Saved<W>>,
+    /// The host of every call (default capabilities).
+    host: Host,
+}
+
+impl<W: Word> Parts<W> {
+    fn new(module: &Verified, limits: &Limits) -> Result<Self, LoadError> {
+        let program = load::<W>(module.module())?;
+        let saved = Saved::new(&program, module.module(), limits)?;
+        Ok(Parts {
+            program,
+            saved: Some(saved),
+            host: Host::default(),
+        })
+    }
+
+    fn call(
+        &mut self,
+        limits: &Limits,
+        io: &mut dyn Io,
+        func: u32,
+        args: &[Imm],
+    ) -> Result<CallOutcome, RunError> {
+        let args = args
+            .iter()
+            .map(|a| {
+                W::from_imm_checked(a).ok_or_else(|| LoadError::Inconsistent {
+                    func: Some(func),
+                    pc: None,
+                    message: format!("argument {a:#x} does not fit a {}-bit word", W::BITS),
+                })
+            })
+            .collect::<Result<Vec<W>, LoadError>>()?;
+        let completion = session::call(
+            &self.program,
+            limits,
+            io,
+            &mut self.host,
+            &mut self.saved,
+            func,
+            &args,
+        )?;
+        Ok(match completion {
+            Completion::Returned(results) => {
+                CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())
+            }
+            Completion::Exited(code) => CallOutcome::Exited(code),
+        })
+    }
+}
+
+impl Instance {
+    /// Loads `module` and sets up its memory, globals and tables.
+    pub fn new(module: &Verified, limits: &Limits) -> Result<Instance, LoadError> {
+        let inner = match module.module().arch {
+            Arch::Arch32 => Inner::A32(Box::new(Parts::new(module, limits)?)),
+            Arch::Arch64 => Inner::A64(Box::new(Parts::new(module, limits)?)),
+            Arch::Arch128 => Inner::A128(Box::new(Parts::new(module, limits)?)),
+            Arch::Arch256 => Inner::A256(Box::new(Parts::new(module, limits)?)),
+            Arch::Arch512 => Inner::A512(Box::new(Parts::new(module, limits)?)),
+        };
+        Ok(Instance {
+            inner,
+            limits: limits.clone(),
+        })
+    }
+
+    /// Calls function `func` with one word per parameter slot. Memory, globals and tables
+    /// keep every change, also when the call traps.
+    pub fn call(
+        &mut self,
+        func: u32,
+        args: &[Imm],
+        io: &mut dyn Io,
+    ) -> Result<CallOutcome, RunError> {
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, func, args))
+    }
+
+    /// The linear memory as it is between calls.
+    pub fn memory(&self) -> Option<&LinearMemory> {
+        with_parts!(&self.inner, parts => parts.saved.as_ref().map(Saved::memory))
+    }
+
+    /// The current value of global `index`.
+    pub fn global(&self, index: u32) -> Option<Imm> {
+        with_parts!(&self.inner, parts => parts
+            .saved
+            .as_ref()
+            .and_then(|s| s.globals().get(index as usize))
+            .map(|w| w.to_imm()))
+    }
+}

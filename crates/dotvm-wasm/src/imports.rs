@@ -1,0 +1,85 @@
+//! What a wasm module's imports become: system calls, host-provided globals, fresh memories
+//! and tables. WASI preview1 imports map to the WASI-shaped system calls.
+
+use dotvm_core::module::{RefKind, SigType};
+use dotvm_core::syscall::Syscall;
+
+/// The module name of WASI preview1 imports.
+pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
+
+/// How one import is provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostImport {
+    /// A function import answered by this system call (its parameters and results must
+    /// match the import's type).
+    Syscall(Syscall),
+    /// A function import with these parameters and no results that consumes its
+    /// arguments and does nothing (for example a print function whose output nobody
+    /// checks).
+    Discard {
+        /// The parameter types the import must declare.
+        params: &'static [SigType],
+    },
+    /// An immutable global of this type with these bits (zero-extended).
+    Global {
+        /// The value's type.
+        ty: SigType,
+        /// The value's bits.
+        bits: u64,
+    },
+    /// A memory of this size, created for the module (zero-filled).
+    Memory {
+        /// Pages at start.
+        initial: u32,
+        /// Most pages.
+        max: Option<u32>,
+    },
+    /// A table of this size, created for the module (null-filled).
+    Table {
+        /// What the table holds.
+        kind: RefKind,
+        /// Elements at start.
+        initial: u32,
+        /// Most elements.
+        max: Option<u32>,
+    },
+}
+
+/// Decides how imports are provided.
+pub trait ImportResolver {
+    /// How `module.name` is provided, or `None` when it is not.
+    fn resolve(&self, module: &str, name: &str) -> Option<HostImport>;
+}
+
+/// The default resolver: WASI preview1 functions become their system calls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WasiImports;
+
+impl ImportResolver for WasiImports {
+    fn resolve(&self, module: &str, name: &str) -> Option<HostImport> {
+        host_import(module, name)
+    }
+}
+
+/// The system call behind a WASI preview1 import (`wasi_snapshot_preview1.fd_write`).
+pub fn host_import(module: &str, name: &str) -> Option<HostImport> {
+    if module != WASI_MODULE {
+        return None;
+    }
+    Syscall::from_wasi_name(name).map(HostImport::Syscall)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wasi_functions_map_to_system_calls() {
+        let Some(HostImport::Syscall(call)) = host_import(WASI_MODULE, "fd_write") else {
+            panic!("fd_write is not mapped");
+        };
+        assert_eq!(call.wasi_name(), Some("fd_write"));
+        assert_eq!(host_import("env", "fd_write"), None);
+        assert_eq!(host_import(WASI_MODULE, "no_such_call"), None);
+    }
+}

@@ -1,0 +1,84 @@
+//! WebAssembly → DotVM: validates a wasm module with `wasmparser` and translates every
+//! function to verified DotVM bytecode.
+//!
+//! The translated module keeps wasm's index spaces: DotVM function `i` is wasm function `i`
+//! (imported functions become small stubs), wasm type `t` is DotVM type `t`, tables, element
+//! and data segments keep their indices. One extra function, the *initializer*, is appended
+//! and made the entry point: it fills the tables from the active element segments, copies
+//! the active data segments that could not be placed statically, runs the start function
+//! and finally (when [`TranslateOptions::entry_export`] names one) calls an exported
+//! function such as WASI's `_start`.
+//!
+//! Values live in word slots as the ISA's typed instructions expect: i32/f32 bits
+//! zero-extended in one slot, i64/f64 in one slot (two on Arch32, low half deeper),
+//! references as 0 (null) or function index + 1.
+
+mod assemble;
+mod error;
+mod imports;
+mod init;
+mod ir;
+mod lower;
+mod module_info;
+mod numeric;
+mod optimize;
+
+pub use error::TranslateError;
+pub use imports::{HostImport, ImportResolver, WASI_MODULE, WasiImports, host_import};
+pub use module_info::{ExportKind, WasmExport};
+
+use dotvm_core::Arch;
+use dotvm_core::module::{Module, SigType};
+
+/// How to translate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslateOptions {
+    /// The word size of the produced module.
+    pub arch: Arch,
+    /// 0: translate only; 1..=3: constant folding, dead-code removal and peephole fusion
+    /// (higher levels repeat the passes until nothing changes).
+    pub opt_level: u8,
+    /// Keep function names from the wasm name section in the debug section.
+    pub debug_names: bool,
+    /// An exported function the initializer calls last (for WASI commands: `_start`).
+    pub entry_export: Option<String>,
+}
+
+impl Default for TranslateOptions {
+    fn default() -> Self {
+        TranslateOptions {
+            arch: Arch::Arch64,
+            opt_level: 0,
+            debug_names: false,
+            entry_export: None,
+        }
+    }
+}
+
+/// A translated module and what an embedder needs to use it like the wasm module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    /// The DotVM module; its entry function is the initializer.
+    pub module: Module,
+    /// Every wasm export, with what it refers to in the DotVM module.
+    pub exports: Vec<WasmExport>,
+    /// For each wasm global: the DotVM global holding its low (or only) slot, and its type.
+    pub globals: Vec<(u32, SigType)>,
+    /// For each wasm function: its parameter and result types.
+    pub signatures: Vec<(Vec<SigType>, Vec<SigType>)>,
+}
+
+/// Translates `wasm` (binary) with the WASI imports of [`WasiImports`].
+pub fn translate(wasm: &[u8], options: &TranslateOptions) -> Result<Module, TranslateError> {
+    translate_with(wasm, options, &WasiImports).map(|t| t.module)
+}
+
+/// Translates `wasm` (binary), resolving imports with `imports`.
+pub fn translate_with(
+    wasm: &[u8],
+    options: &TranslateOptions,
+    imports: &dyn ImportResolver,
+) -> Result<Translation, TranslateError> {
+    let info = module_info::read(wasm, options, imports)?;
+    assemble::translate_module(info, options)
+}
