@@ -4,7 +4,7 @@
 use crate::asm::lexer::{bytes_literal_text, name_literal, quote_str};
 use crate::asm::number::format_word;
 use crate::instruction::{Instruction, Operand};
-use crate::module::{Constant, Module};
+use crate::module::{Constant, Module, RefKind, SigType};
 use crate::syscall::Syscall;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -166,6 +166,7 @@ impl<'a> Disassembler<'a> {
             };
             let _ = writeln!(out, ".data d{i} at {} {contents}", segment.offset);
         }
+        render_linking(m, &mut out);
         if !m.exports.is_empty() {
             out.push('\n');
         }
@@ -225,6 +226,9 @@ impl<'a> Disassembler<'a> {
             func.locals,
             func.max_stack
         );
+        if let Some(ty) = func.ty {
+            let _ = write!(out, " type={ty}");
+        }
         if let Some(recorded) = self
             .module
             .debug
@@ -313,6 +317,67 @@ impl<'a> Disassembler<'a> {
             Operand::Selector(selector) => selector.name().to_string(),
         };
         format!("{mnemonic} {operand}")
+    }
+}
+
+/// The `.type`, `.table`, `.elem`, `.passive` and `.import` directives of `m`.
+fn render_linking(m: &Module, out: &mut String) {
+    let names = |types: &[SigType]| {
+        types
+            .iter()
+            .map(|t| format!(" {}", t.name()))
+            .collect::<String>()
+    };
+    let kind = |k: RefKind| match k {
+        RefKind::Func => "funcref",
+        RefKind::Extern => "externref",
+    };
+    let empty = m.types.is_empty()
+        && m.tables.is_empty()
+        && m.elements.is_empty()
+        && m.data.is_empty()
+        && m.imports.is_empty();
+    if !empty {
+        out.push('\n');
+    }
+    for ty in &m.types {
+        let _ = writeln!(
+            out,
+            ".type params{} results{}",
+            names(&ty.params),
+            names(&ty.results)
+        );
+    }
+    for table in &m.tables {
+        let _ = write!(out, ".table {} {}", kind(table.kind), table.initial);
+        if let Some(max) = table.max {
+            let _ = write!(out, " {max}");
+        }
+        out.push('\n');
+    }
+    for segment in &m.elements {
+        let _ = write!(out, ".elem {}", kind(segment.kind));
+        for &item in &segment.items {
+            match item.checked_sub(1) {
+                None => out.push_str(" null"),
+                Some(f) => {
+                    let _ = write!(out, " {f}");
+                }
+            }
+        }
+        out.push('\n');
+    }
+    for bytes in &m.data {
+        let _ = writeln!(out, ".passive {}", bytes_literal_text(bytes));
+    }
+    for import in &m.imports {
+        let _ = writeln!(
+            out,
+            ".import {} {} {}",
+            quote_str(&import.module),
+            quote_str(&import.name),
+            import.ty
+        );
     }
 }
 

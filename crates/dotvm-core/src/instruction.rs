@@ -17,8 +17,8 @@ pub enum Operand {
     /// For [`OperandKind::Imm`].
     Imm(Imm),
     /// For [`OperandKind::Const`], [`OperandKind::Local`], [`OperandKind::Global`],
-    /// [`OperandKind::Func`], [`OperandKind::Table`], [`OperandKind::Elem`] and
-    /// [`OperandKind::Data`].
+    /// [`OperandKind::Func`], [`OperandKind::Table`], [`OperandKind::Elem`],
+    /// [`OperandKind::Data`] and [`OperandKind::Import`].
     Index(u32),
     /// For [`OperandKind::Target`]: byte offset from the start of the function.
     Target(u32),
@@ -193,7 +193,8 @@ impl Instruction {
             | OperandKind::Func
             | OperandKind::Table
             | OperandKind::Elem
-            | OperandKind::Data => Operand::Index(u32_operand(take(4, "operand")?)),
+            | OperandKind::Data
+            | OperandKind::Import => Operand::Index(u32_operand(take(4, "operand")?)),
             OperandKind::Target => Operand::Target(u32_operand(take(4, "operand")?)),
             OperandKind::Offset => Operand::Offset(u32_operand(take(4, "operand")?)),
             OperandKind::Depth => Operand::Depth(take(1, "operand")?[0]),
@@ -290,7 +291,8 @@ mod tests {
                 | OperandKind::Func
                 | OperandKind::Table
                 | OperandKind::Elem
-                | OperandKind::Data => Operand::Index(7),
+                | OperandKind::Data
+                | OperandKind::Import => Operand::Index(7),
                 OperandKind::Targets => Operand::Targets(vec![8, 16, 0]),
                 OperandKind::Pair => Operand::Pair(2, 9),
                 OperandKind::Target => Operand::Target(40),

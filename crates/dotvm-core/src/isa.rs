@@ -50,6 +50,8 @@ pub enum OperandKind {
     Elem,
     /// A passive data-segment index (u32 LE).
     Data,
+    /// A host-import index (u32 LE), see [`crate::module::Import`].
+    Import,
 }
 
 impl OperandKind {
@@ -72,6 +74,7 @@ impl OperandKind {
             OperandKind::Table => "table",
             OperandKind::Elem => "elem",
             OperandKind::Data => "data",
+            OperandKind::Import => "import",
         }
     }
 }
@@ -278,6 +281,7 @@ instruction_table! {
     0x08 JmpTable    "JMP_TABLE"   Targets fx(&[I32], &[]), Control "Pop an i32 index; jump to that target, or to the last (default) target when the index is past the others.";
     0x09 CallIndirect "CALL_INDIRECT" Pair StackEffect::Dynamic, Control "Operand (type, table). Pop an i32 element index, then the parameters of the type; call the function in that table element after checking its type; push its results.";
     0x0A DropKeep    "DROP_KEEP"   Pair   StackEffect::Dynamic, Control "Operand (drop, keep): remove `drop` slots from under the top `keep` slots (branching out of a block).";
+    0x0B CallHost    "CALL_HOST"   Import StackEffect::Dynamic, Control "Pop the parameters of the host import's type, call the embedder's function for it, push its results.";
     // ---- Stack: 0x10..0x17 ----
     0x10 Push        "PUSH"        Imm    fx(&[], &[W]), Stack "Push a word immediate.";
     0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";

@@ -35,6 +35,19 @@ pub struct Module {
     pub elements: Vec<ElemSegment>,
     /// Passive data segments for `MEMORY_INIT` and `DATA_DROP`.
     pub data: Vec<Vec<u8>>,
+    /// Functions the embedder provides, called with `CALL_HOST`.
+    pub imports: Vec<Import>,
+}
+
+/// A function the embedder provides (for example an export of another module).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Import {
+    /// The providing module's name.
+    pub module: String,
+    /// The function's name in it.
+    pub name: String,
+    /// Its type in [`Module::types`].
+    pub ty: u32,
 }
 
 /// The type of a value in a function signature.

@@ -465,9 +465,10 @@ fn build_module(raw: RawModule) -> Module {
                         .collect(),
                 ),
                 OperandKind::Pair => Operand::Pair((seed % 5) as u32, (seed >> 8) as u32 % 5),
-                OperandKind::Table | OperandKind::Elem | OperandKind::Data => {
-                    Operand::Index((seed % 4) as u32)
-                }
+                OperandKind::Table
+                | OperandKind::Elem
+                | OperandKind::Data
+                | OperandKind::Import => Operand::Index((seed % 4) as u32),
             };
             decoded.push(Instruction { opcode, operand });
         }

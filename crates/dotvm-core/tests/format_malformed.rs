@@ -230,10 +230,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "unknown section id",
-            file(0, &[base()[0].clone(), base()[1].clone(), (9, vec![])]),
+            file(0, &[base()[0].clone(), base()[1].clone(), (12, vec![])]),
             "section_table[2].id",
             44,
-            "unknown section id 0x09 (expected 0x01..0x07)",
+            "unknown section id 0x0C (expected 0x01..0x0B)",
         ),
         case(
             "section id zero",

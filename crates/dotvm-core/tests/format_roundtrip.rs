@@ -181,3 +181,99 @@ fn optional_sections_are_omitted_and_debug_sets_the_flag() {
     assert_eq!(u32::from_le_bytes(bytes[16..20].try_into().unwrap()), 3);
     assert_eq!(read_module(&bytes), Ok(with_debug));
 }
+
+/// A module using every linking section: types, function types, tables, element and
+/// passive data segments, host imports.
+fn linked_module() -> Module {
+    use dotvm_core::module::{ElemSegment, FuncType, Import, RefKind, SigType, Table};
+    Module {
+        functions: vec![
+            Function {
+                code: vec![0x07],
+                ty: Some(1),
+                ..Function::default()
+            },
+            Function {
+                code: vec![0x07],
+                ..Function::default()
+            },
+        ],
+        types: vec![
+            FuncType::default(),
+            FuncType {
+                params: vec![SigType::I64, SigType::FuncRef],
+                results: vec![SigType::ExternRef],
+            },
+        ],
+        tables: vec![
+            Table {
+                kind: RefKind::Func,
+                initial: 3,
+                max: Some(10),
+            },
+            Table {
+                kind: RefKind::Extern,
+                initial: 0,
+                max: None,
+            },
+        ],
+        elements: vec![ElemSegment {
+            kind: RefKind::Func,
+            items: vec![0, 1, 2],
+        }],
+        data: vec![b"passive".to_vec(), Vec::new()],
+        imports: vec![Import {
+            module: "env".into(),
+            name: "f".into(),
+            ty: 0,
+        }],
+        ..Module::default()
+    }
+}
+
+#[test]
+fn linking_sections_round_trip() {
+    let module = linked_module();
+    let bytes = write_module(&module);
+    assert_eq!(read_module(&bytes), Ok(module.clone()));
+    // Each linking section is present only when it has content.
+    for (strip, sections) in [(0usize, 6u32), (1, 5), (2, 4), (3, 3)] {
+        let mut m = module.clone();
+        if strip >= 1 {
+            m.imports.clear();
+        }
+        if strip >= 2 {
+            m.data.clear();
+        }
+        if strip >= 3 {
+            m.tables.clear();
+            m.elements.clear();
+        }
+        let bytes = write_module(&m);
+        assert_eq!(
+            u32::from_le_bytes(bytes[16..20].try_into().unwrap()),
+            sections
+        );
+        assert_eq!(read_module(&bytes), Ok(m));
+    }
+}
+
+#[test]
+fn malformed_linking_sections_are_rejected() {
+    let bytes = write_module(&linked_module());
+    // Flip the first table's kind byte to an unknown kind: find it through the section table.
+    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let entry = (0..count)
+        .map(|i| 20 + 12 * i)
+        .find(|&at| bytes[at] == 9)
+        .expect("tables section");
+    let offset = u32::from_le_bytes(bytes[entry + 4..entry + 8].try_into().unwrap()) as usize;
+    let mut bad = bytes.clone();
+    bad[offset + 4] = 7;
+    let err = read_module(&bad).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown reference kind 0x07"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("tables[0].kind"), "{err}");
+}

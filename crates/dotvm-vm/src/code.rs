@@ -222,6 +222,8 @@ pub(crate) enum Op<W> {
     JmpTable(u32),
     /// `CALL_INDIRECT` with the canonical type id and the table.
     CallIndirect(u32, u32),
+    /// `CALL_HOST` of an import.
+    CallHost(u32),
     /// `DROP_KEEP` (drop, keep).
     DropKeep(u32, u32),
     /// `TABLE_GET`.

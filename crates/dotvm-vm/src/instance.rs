@@ -2,8 +2,9 @@
 //! for embedders that call a module's functions one by one (the WebAssembly spec runner).
 
 use crate::error::{LoadError, RunError};
-use crate::exec::session::{self, Completion, Saved};
+use crate::exec::session::{self, CallEnv, Completion, Saved};
 use crate::host::Host;
+use crate::imports::HostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{Program, load};
@@ -76,6 +77,7 @@ impl<W: Word> Parts<W> {
         &mut self,
         limits: &Limits,
         io: &mut dyn Io,
+        imports: &mut dyn HostFunctions,
         func: u32,
         args: &[Imm],
     ) -> Result<CallOutcome, RunError> {
@@ -89,15 +91,13 @@ impl<W: Word> Parts<W> {
                 })
             })
             .collect::<Result<Vec<W>, LoadError>>()?;
-        let completion = session::call(
-            &self.program,
+        let env = CallEnv {
             limits,
             io,
-            &mut self.host,
-            &mut self.saved,
-            func,
-            &args,
-        )?;
+            host: &mut self.host,
+            imports,
+        };
+        let completion = session::call(&self.program, env, &mut self.saved, func, &args)?;
         Ok(match completion {
             Completion::Returned(results) => {
                 CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())
@@ -123,20 +123,27 @@ impl Instance {
         })
     }
 
-    /// Calls function `func` with one word per parameter slot. Memory, globals and tables
-    /// keep every change, also when the call traps.
+    /// Calls function `func` with one word per parameter slot; `imports` answers the
+    /// module's `CALL_HOST`s. Memory, globals and tables keep every change, also when the
+    /// call traps.
     pub fn call(
         &mut self,
         func: u32,
         args: &[Imm],
         io: &mut dyn Io,
+        imports: &mut dyn HostFunctions,
     ) -> Result<CallOutcome, RunError> {
-        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, func, args))
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, imports, func, args))
     }
 
     /// The linear memory as it is between calls.
     pub fn memory(&self) -> Option<&LinearMemory> {
         with_parts!(&self.inner, parts => parts.saved.as_ref().map(Saved::memory))
+    }
+
+    /// The current element count of table `table`.
+    pub fn table_len(&self, table: u32) -> Option<u32> {
+        with_parts!(&self.inner, parts => parts.saved.as_ref().and_then(|s| s.table_len(table)))
     }
 
     /// The current value of global `index`.

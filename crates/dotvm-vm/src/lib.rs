@@ -6,6 +6,7 @@ mod error;
 mod exec;
 mod fuse;
 mod host;
+mod imports;
 mod inspect;
 mod instance;
 mod io;
@@ -22,6 +23,7 @@ pub use host::{
     Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
     Preopen, RandomSource,
 };
+pub use imports::{HostFunctions, NoHostFunctions};
 pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};

@@ -41,6 +41,8 @@ pub(crate) struct Program<W> {
     pub(crate) elements: Vec<Vec<W>>,
     /// Passive data segments.
     pub(crate) data: Vec<Vec<u8>>,
+    /// (parameter slots, result slots) of each host import.
+    pub(crate) imports: Vec<(u32, u32)>,
 }
 
 /// A table's size at start and the most elements it may hold.
@@ -139,6 +141,15 @@ pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
         tables,
         elements,
         data: module.data.clone(),
+        imports: module
+            .imports
+            .iter()
+            .map(|i| {
+                module.types.get(i.ty as usize).map_or((0, 0), |t| {
+                    (t.param_slots(module.arch), t.result_slots(module.arch))
+                })
+            })
+            .collect(),
     })
 }
 
@@ -253,6 +264,7 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::Jnz(_)
             | Op::Call(_)
             | Op::CallIndirect(..)
+            | Op::CallHost(_)
             | Op::JmpTable(_)
             | Op::Ret
             | Op::Syscall(_)
@@ -517,6 +529,7 @@ impl Resolver<'_> {
             Opcode::ElemDrop => Op::ElemDrop(index(self.module.elements.len(), "element segment")?),
             Opcode::MemoryInit => Op::MemoryInit(index(self.module.data.len(), "data segment")?),
             Opcode::DataDrop => Op::DataDrop(index(self.module.data.len(), "data segment")?),
+            Opcode::CallHost => Op::CallHost(index(self.module.imports.len(), "import")?),
             Opcode::RefFunc => {
                 let f = index(self.module.functions.len(), "function")?;
                 Op::Push(W::from_u64(u64::from(f) + 1))

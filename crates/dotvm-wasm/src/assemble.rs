@@ -11,8 +11,8 @@ use crate::{TranslateOptions, Translation, optimize};
 use dotvm_core::instruction::Operand;
 use dotvm_core::isa::Opcode;
 use dotvm_core::module::{
-    DataSegment, DebugInfo, ElemSegment, Export, FuncType, Function, Global, Memory, Module,
-    PAGE_SIZE, Table,
+    DataSegment, DebugInfo, ElemSegment, Export, FuncType, Function, Global, Import, Memory,
+    Module, PAGE_SIZE, Table,
 };
 use dotvm_core::verify::{required_max_stack, verify};
 use dotvm_core::{Arch, Imm};
@@ -168,6 +168,15 @@ pub(crate) fn translate_module(
             })
             .collect(),
         data,
+        imports: info
+            .host_imports
+            .iter()
+            .map(|(module, name, ty)| Import {
+                module: module.clone(),
+                name: name.clone(),
+                ty: *ty,
+            })
+            .collect(),
         ..Module::default()
     };
     for f in 0..module.functions.len() {
@@ -228,11 +237,16 @@ fn globals(info: &ModuleInfo<'_>, arch: Arch) -> (Vec<Global>, Vec<u32>) {
 fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
     let params = ty.param_slots(arch);
     let mut code = Code::default();
-    if let FuncImport::Syscall(call) = how {
+    let call = match how {
+        FuncImport::Syscall(call) => Some((Opcode::Syscall, Operand::Syscall(call.number()))),
+        FuncImport::Host(import) => Some((Opcode::CallHost, Operand::Index(import))),
+        FuncImport::Discard => None,
+    };
+    if let Some((opcode, operand)) = call {
         for slot in 0..params {
             code.op(Opcode::LocalGet, Operand::Index(slot));
         }
-        code.op(Opcode::Syscall, Operand::Syscall(call.number()));
+        code.op(opcode, operand);
     }
     code.simple(Opcode::Ret);
     Lowered {

@@ -39,7 +39,7 @@ impl TranslateError {
     pub(crate) fn invalid(error: &wasmparser::BinaryReaderError) -> TranslateError {
         TranslateError::Invalid {
             message: error.message().to_string(),
-            offset: error.offset() as u64,
+            offset: error.offset(),
         }
     }
 }

@@ -8,7 +8,7 @@ use dotvm_core::syscall::Syscall;
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
 /// How one import is provided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostImport {
     /// A function import answered by this system call (its parameters and results must
     /// match the import's type).
@@ -19,6 +19,14 @@ pub enum HostImport {
     Discard {
         /// The parameter types the import must declare.
         params: &'static [SigType],
+    },
+    /// A function of this type that stays an import of the DotVM module: calls go to
+    /// the embedder's [`Host`](https://docs.rs/dotvm-vm) through `CALL_HOST`.
+    Function {
+        /// Parameter types.
+        params: Vec<SigType>,
+        /// Result types.
+        results: Vec<SigType>,
     },
     /// An immutable global of this type with these bits (zero-extended).
     Global {

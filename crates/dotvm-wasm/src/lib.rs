@@ -35,8 +35,9 @@ use dotvm_core::module::{Module, SigType};
 pub struct TranslateOptions {
     /// The word size of the produced module.
     pub arch: Arch,
-    /// 0: translate only; 1..=3: constant folding, dead-code removal and peephole fusion
-    /// (higher levels repeat the passes until nothing changes).
+    /// 0: translate only; 1: dead-code removal, jump threading, constant folding and
+    /// peephole fusion; 2: also generic word operations where they are exact; 3: the passes
+    /// repeated until nothing changes.
     pub opt_level: u8,
     /// Keep function names from the wasm name section in the debug section.
     pub debug_names: bool,

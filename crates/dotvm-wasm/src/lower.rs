@@ -14,7 +14,12 @@ use crate::numeric::{memory_access, numeric};
 use dotvm_core::Arch;
 use dotvm_core::instruction::Operand;
 use dotvm_core::isa::{Opcode, StackEffect, ValType as SlotType};
+use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidatorAllocations, Operator, ValType};
+
+/// How to branch to a block: `None` returns from the function, otherwise the label to jump
+/// to and the slots to drop from under the `keep` slots of the branch's values.
+type Plan = Option<(Label, u32, u32)>;
 
 /// What opened a control frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,7 +264,7 @@ impl Lowering<'_, '_, '_> {
 
     /// How to branch to the frame `depth` levels out: `None` for a return, else the label
     /// and the (drop, keep) slot counts.
-    fn branch_plan(&mut self, depth: u32) -> Option<(Label, u32, u32)> {
+    fn branch_plan(&mut self, depth: u32) -> Plan {
         let index = self.frames.len() - 1 - depth as usize;
         let frame = &self.frames[index];
         if frame.kind == Kind::Function {
@@ -320,25 +325,26 @@ impl Lowering<'_, '_, '_> {
             self.code.items.push(Item::Table(labels));
             return;
         }
-        let mut trampolines: Vec<(u32, Label)> = Vec::new();
+        // One trampoline per distinct target that needs values dropped, in first-use order.
+        let mut trampolines: Vec<(Label, Plan)> = Vec::new();
+        let mut by_depth: HashMap<u32, Label> = HashMap::new();
         let mut labels = Vec::with_capacity(depths.len());
-        for (&depth, plan) in depths.iter().zip(&plans) {
+        for (&depth, &plan) in depths.iter().zip(&plans) {
             match plan {
-                Some((label, 0, _)) => labels.push(*label),
-                _ => match trampolines.iter().find(|(d, _)| *d == depth) {
-                    Some((_, t)) => labels.push(*t),
-                    None => {
+                Some((label, 0, _)) => labels.push(label),
+                _ => {
+                    let t = *by_depth.entry(depth).or_insert_with(|| {
                         let t = self.code.label();
-                        trampolines.push((depth, t));
-                        labels.push(t);
-                    }
-                },
+                        trampolines.push((t, plan));
+                        t
+                    });
+                    labels.push(t);
+                }
             }
         }
         self.code.items.push(Item::Table(labels));
-        for (depth, t) in trampolines {
+        for (t, plan) in trampolines {
             self.code.place(t);
-            let plan = plans[depths.iter().position(|&d| d == depth).unwrap_or(0)];
             match plan {
                 None => self.code.simple(Opcode::Ret),
                 Some((label, drop, keep)) => {
@@ -686,6 +692,9 @@ impl Lowering<'_, '_, '_> {
             Some(FuncImport::Syscall(call)) => self
                 .code
                 .op(Opcode::Syscall, Operand::Syscall(call.number())),
+            Some(FuncImport::Host(import)) => {
+                self.code.op(Opcode::CallHost, Operand::Index(*import))
+            }
             Some(FuncImport::Discard) => {
                 for _ in 0..param_slots {
                     self.code.simple(Opcode::Pop);

@@ -43,6 +43,8 @@ pub struct WasmExport {
 pub(crate) enum FuncImport {
     Syscall(Syscall),
     Discard,
+    /// Host import number `n` of the DotVM module.
+    Host(u32),
 }
 
 /// A table of the module (defined or imported).
@@ -104,6 +106,8 @@ pub(crate) struct ModuleInfo<'a> {
     /// Type index of every function, imports first.
     pub(crate) funcs: Vec<u32>,
     pub(crate) imported_funcs: Vec<FuncImport>,
+    /// `(module, name, type)` of each function left to the embedder.
+    pub(crate) host_imports: Vec<(String, String, u32)>,
     pub(crate) tables: Vec<TableDef>,
     pub(crate) memory: Option<MemoryDef>,
     pub(crate) globals: Vec<GlobalDef>,
@@ -158,6 +162,7 @@ pub(crate) fn read<'a>(
         types: Vec::new(),
         funcs: Vec::new(),
         imported_funcs: Vec::new(),
+        host_imports: Vec::new(),
         tables: Vec::new(),
         memory: None,
         globals: Vec::new(),
@@ -215,6 +220,11 @@ pub(crate) fn read<'a>(
                 }
             }
             Payload::MemorySection(reader) => {
+                let range = reader.range();
+                let bytes = wasm
+                    .get(range.start as usize..range.end as usize)
+                    .unwrap_or_default();
+                check_memory_limits(bytes, range.start)?;
                 for memory in reader {
                     let memory = memory?;
                     info.memory = Some(MemoryDef {
@@ -326,6 +336,44 @@ pub(crate) fn read<'a>(
     Ok(info)
 }
 
+/// Rejects 32-bit memory limits encoded in more than five LEB128 bytes, which `wasmparser`
+/// (reading them as 64-bit numbers) lets through.
+fn check_memory_limits(section: &[u8], start: u64) -> Result<(), TranslateError> {
+    let mut pos = 0usize;
+    // Reads one LEB128 number and returns its encoded length.
+    let leb = |pos: &mut usize| -> Option<usize> {
+        let begin = *pos;
+        loop {
+            let byte = *section.get(*pos)?;
+            *pos += 1;
+            if byte & 0x80 == 0 {
+                return Some(*pos - begin);
+            }
+        }
+    };
+    let Some(_) = leb(&mut pos) else {
+        return Ok(());
+    };
+    while pos < section.len() {
+        let flags = section[pos];
+        pos += 1;
+        let fields = if flags & 1 != 0 { 2 } else { 1 };
+        for _ in 0..fields {
+            let at = pos;
+            let Some(len) = leb(&mut pos) else {
+                return Ok(());
+            };
+            if flags & 0x04 == 0 && len > 5 {
+                return Err(TranslateError::Invalid {
+                    message: "integer representation too long".into(),
+                    offset: start + at as u64,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The error for a wasm feature DotVM does not implement.
 fn unsupported(offset: u64, what: &str) -> TranslateError {
     TranslateError::Unsupported {
@@ -373,6 +421,25 @@ fn read_import(
                         )));
                     }
                     FuncImport::Syscall(call)
+                }
+                Some(HostImport::Function { params, results })
+                    if sig
+                        .params()
+                        .iter()
+                        .map(|&p| sig_type(p))
+                        .eq(params.iter().copied())
+                        && sig
+                            .results()
+                            .iter()
+                            .map(|&r| sig_type(r))
+                            .eq(results.iter().copied()) =>
+                {
+                    info.host_imports.push((
+                        import.module.to_string(),
+                        import.name.to_string(),
+                        ty,
+                    ));
+                    FuncImport::Host(info.host_imports.len() as u32 - 1)
                 }
                 Some(HostImport::Discard { params })
                     if sig.results().is_empty()

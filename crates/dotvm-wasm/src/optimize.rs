@@ -1,25 +1,40 @@
 //! The optimizer (opt levels 1..=3), on a function's labelled code before layout.
 //!
-//! Level 0 does nothing. From level 1: dead code after unconditional control transfers is
-//! removed, and jumps to the very next instruction disappear. Higher levels run the passes
-//! again until nothing changes.
+//! Level 0 does nothing. Level 1 removes dead code after unconditional transfers and jumps
+//! to the next instruction, threads jumps to jumps, folds constant i32 (and, where an i64
+//! is one slot, i64) arithmetic, and fuses common sequences (`LOCAL_SET x; LOCAL_GET x` →
+//! `LOCAL_TEE x`, a pushed value dropped at once, `EQZ` before a branch). Level 2 also
+//! replaces typed operations by the generic word operation with the same result on
+//! canonical (zero-extended) values, which the interpreter fuses further (compare and
+//! branch, add immediate). Level 3 repeats the passes until nothing changes.
+//!
+//! Folding never touches an instruction that can trap, and no pass moves code across a
+//! label, so every trap happens at the same instruction as before.
 
-use crate::ir::{Code, Item};
+mod fold;
+
+use crate::ir::{Code, Item, Label};
 use dotvm_core::Arch;
+use dotvm_core::instruction::{Instruction, Operand};
 use dotvm_core::isa::Opcode;
+use std::collections::HashMap;
 
 /// Optimizes `code` at `level` for `arch`.
 pub(crate) fn optimize(code: &mut Code, level: u8, arch: Arch) {
-    let _ = arch;
     if level == 0 {
         return;
     }
-    let rounds = if level >= 2 { 4 } else { 1 };
+    let rounds = if level >= 3 { 8 } else { 1 };
     for _ in 0..rounds {
-        let before = code.items.len();
+        let before = code.items.clone();
+        peephole(code, arch);
+        if level >= 2 {
+            generic_ops(code, arch);
+        }
+        thread_jumps(code);
         remove_dead_code(code);
         remove_jumps_to_next(code);
-        if code.items.len() == before {
+        if code.items == before {
             break;
         }
     }
@@ -72,4 +87,220 @@ fn remove_jumps_to_next(code: &mut Code) {
         index += 1;
         !remove[index - 1]
     });
+}
+
+/// Sends jumps to a label that is followed by `JMP L2` straight to `L2`.
+fn thread_jumps(code: &mut Code) {
+    let mut forward: HashMap<Label, Label> = HashMap::new();
+    for (i, item) in code.items.iter().enumerate() {
+        if let Item::Label(label) = item {
+            let mut j = i + 1;
+            while let Some(Item::Label(_)) = code.items.get(j) {
+                j += 1;
+            }
+            if let Some(Item::Jump(Opcode::Jmp, next)) = code.items.get(j) {
+                forward.insert(*label, *next);
+            }
+        }
+    }
+    // Follow chains, stopping at cycles (an empty infinite loop stays as it is).
+    let resolve = |mut label: Label| {
+        for _ in 0..8 {
+            match forward.get(&label) {
+                Some(&next) if next != label => label = next,
+                _ => break,
+            }
+        }
+        label
+    };
+    for item in &mut code.items {
+        match item {
+            Item::Jump(_, target) => *target = resolve(*target),
+            Item::Table(targets) => targets.iter_mut().for_each(|t| *t = resolve(*t)),
+            _ => {}
+        }
+    }
+}
+
+/// Replaces typed operations by generic word operations that give the same slot on
+/// canonical values: comparisons and bitwise logic of i32 on every architecture (they
+/// cannot leave the low 32 bits), and every one-slot i64 operation on Arch64, where the
+/// word is exactly 64 bits.
+fn generic_ops(code: &mut Code, arch: Arch) {
+    for item in &mut code.items {
+        if let Item::Inst(inst) = item
+            && inst.operand == Operand::None
+            && let Some(generic) = generic_for(inst.opcode, arch)
+        {
+            inst.opcode = generic;
+        }
+    }
+}
+
+/// The generic equivalent of a typed opcode on `arch`, if there is one.
+fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
+    use Opcode::*;
+    let i32_op = match opcode {
+        I32Eqz => Some(Eqz),
+        I32Eq => Some(Eq),
+        I32Ne => Some(Ne),
+        I32LtU => Some(LtU),
+        I32GtU => Some(GtU),
+        I32LeU => Some(LeU),
+        I32GeU => Some(GeU),
+        I32And => Some(And),
+        I32Or => Some(Or),
+        I32Xor => Some(Xor),
+        _ => None,
+    };
+    if i32_op.is_some() || arch != Arch::Arch64 {
+        return i32_op;
+    }
+    Some(match opcode {
+        I64Eqz => Eqz,
+        I64Eq => Eq,
+        I64Ne => Ne,
+        I64LtS => LtS,
+        I64LtU => LtU,
+        I64GtS => GtS,
+        I64GtU => GtU,
+        I64LeS => LeS,
+        I64LeU => LeU,
+        I64GeS => GeS,
+        I64GeU => GeU,
+        I64Add => Add,
+        I64Sub => Sub,
+        I64Mul => Mul,
+        I64DivS => DivS,
+        I64DivU => DivU,
+        I64RemS => ModS,
+        I64RemU => ModU,
+        I64And => And,
+        I64Or => Or,
+        I64Xor => Xor,
+        I64Shl => Shl,
+        I64ShrS => Sar,
+        I64ShrU => Shr,
+        I64Rotl => Rotl,
+        I64Rotr => Rotr,
+        I64Clz => Clz,
+        I64Ctz => Ctz,
+        I64Popcnt => Popcnt,
+        _ => return None,
+    })
+}
+
+/// Local rewrites on the tail of the code as it is rebuilt, so that results of one rewrite
+/// feed the next (`PUSH 1; PUSH 2; I32_ADD; PUSH 3; I32_MUL` folds to one `PUSH`).
+fn peephole(code: &mut Code, arch: Arch) {
+    let items = std::mem::take(&mut code.items);
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(item);
+        while rewrite(&mut out, arch) {}
+    }
+    code.items = out;
+}
+
+/// The instruction at `back` items from the end (0 = last), if it is a plain instruction.
+fn inst_at(out: &[Item], back: usize) -> Option<&Instruction> {
+    match out.len().checked_sub(back + 1).map(|i| &out[i]) {
+        Some(Item::Inst(inst)) => Some(inst),
+        _ => None,
+    }
+}
+
+/// The value of a `PUSH` at `back`, if that is what is there.
+fn pushed(out: &[Item], back: usize) -> Option<u64> {
+    match inst_at(out, back) {
+        Some(Instruction {
+            opcode: Opcode::Push,
+            operand: Operand::Imm(v),
+        }) if v.bit_len() <= 64 => Some(v.as_limbs()[0]),
+        _ => None,
+    }
+}
+
+/// `PUSH value`.
+fn push_item(value: u64) -> Item {
+    Item::Inst(Instruction {
+        opcode: Opcode::Push,
+        operand: Operand::Imm(dotvm_core::Imm::from(value)),
+    })
+}
+
+/// Applies one rewrite to the end of `out`; false when none applies.
+fn rewrite(out: &mut Vec<Item>, arch: Arch) -> bool {
+    let n = out.len();
+    // Branch on EQZ: test the value directly.
+    if let Some(Item::Jump(op @ (Opcode::Jz | Opcode::Jnz), label)) = out.last()
+        && matches!(
+            inst_at(out, 1).map(|i| i.opcode),
+            Some(Opcode::Eqz | Opcode::I32Eqz)
+        )
+    {
+        let flipped = if *op == Opcode::Jz {
+            Opcode::Jnz
+        } else {
+            Opcode::Jz
+        };
+        let label = *label;
+        out.truncate(n - 2);
+        out.push(Item::Jump(flipped, label));
+        return true;
+    }
+    let Some(last) = inst_at(out, 0) else {
+        return false;
+    };
+    match (last.opcode, &last.operand) {
+        // A value pushed and dropped at once.
+        (Opcode::Pop, _) => {
+            if let Some(prev) = inst_at(out, 1)
+                && matches!(
+                    prev.opcode,
+                    Opcode::Push | Opcode::LocalGet | Opcode::GlobalGet | Opcode::Dup
+                )
+            {
+                out.truncate(n - 2);
+                return true;
+            }
+            false
+        }
+        // `LOCAL_SET x; LOCAL_GET x` is `LOCAL_TEE x`.
+        (Opcode::LocalGet, Operand::Index(x)) => {
+            let x = *x;
+            if let Some(Instruction {
+                opcode: Opcode::LocalSet,
+                operand: Operand::Index(y),
+            }) = inst_at(out, 1)
+                && *y == x
+            {
+                out.truncate(n - 2);
+                out.push(Item::Inst(Instruction {
+                    opcode: Opcode::LocalTee,
+                    operand: Operand::Index(x),
+                }));
+                return true;
+            }
+            false
+        }
+        (opcode, Operand::None) => {
+            if let Some(a) = pushed(out, 1)
+                && let Some(value) = fold::unary(opcode, a, arch)
+            {
+                out.truncate(n - 2);
+                out.push(push_item(value));
+                return true;
+            }
+            if let (Some(a), Some(b)) = (pushed(out, 2), pushed(out, 1))
+                && let Some(value) = fold::binary(opcode, a, b, arch)
+            {
+                out.truncate(n - 3);
+                out.push(push_item(value));
+                return true;
+            }
+            false
+        }
+        _ => false,
+    }
 }

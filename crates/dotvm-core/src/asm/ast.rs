@@ -101,7 +101,7 @@ pub(super) enum OperandSrc {
     /// The targets of a jump table, the default last.
     Targets(Vec<TargetSrc>),
     /// Two numbers (the opcode says what they mean).
-    Pair(ValueAt, ValueAt),
+    Pair(Box<(ValueAt, ValueAt)>),
 }
 
 /// One target of a jump table.
@@ -159,6 +159,8 @@ pub(super) struct FuncDecl {
     pub(super) max_stack: Option<u32>,
     /// `debugname=` if written (the name recorded in the debug section).
     pub(super) debug_name: Option<String>,
+    /// `type=` if written.
+    pub(super) ty: Option<u32>,
     /// `.param` and `.local` names.
     pub(super) local_names: HashMap<String, LocalName>,
     /// Count of `.param` directives.
@@ -297,4 +299,14 @@ pub(super) struct Program {
     pub(super) function_names: HashMap<String, u32>,
     /// Position of the first `.line`, `.lineat` or `.source` (they need debug info).
     pub(super) first_debug_use: Option<Pos>,
+    /// `.type`s in index order.
+    pub(super) types: Vec<crate::module::FuncType>,
+    /// `.table`s in index order.
+    pub(super) tables: Vec<crate::module::Table>,
+    /// `.elem`s in index order.
+    pub(super) elements: Vec<crate::module::ElemSegment>,
+    /// `.passive` data segments in index order.
+    pub(super) passive: Vec<Vec<u8>>,
+    /// `.import`s in index order.
+    pub(super) imports: Vec<crate::module::Import>,
 }

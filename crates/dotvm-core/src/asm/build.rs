@@ -48,7 +48,11 @@ pub(super) fn build(program: &Program, file: &str, line_table: bool) -> Result<M
         memory,
         exports,
         debug,
-        ..Module::default()
+        types: program.types.clone(),
+        tables: program.tables.clone(),
+        elements: program.elements.clone(),
+        data: program.passive.clone(),
+        imports: program.imports.clone(),
     };
     for (index, decl) in program.functions.iter().enumerate() {
         if decl.max_stack.is_none() {
@@ -460,12 +464,15 @@ impl<'a> Builder<'a> {
                 (OperandKind::Syscall, OperandSrc::Syscall(n)) => Operand::Syscall(*n),
                 (OperandKind::Selector(_), OperandSrc::Selector(s)) => Operand::Selector(*s),
                 (
-                    OperandKind::Table | OperandKind::Elem | OperandKind::Data,
+                    OperandKind::Table
+                    | OperandKind::Elem
+                    | OperandKind::Data
+                    | OperandKind::Import,
                     OperandSrc::Value(v),
                 ) => Operand::Index(self.unsigned(v, u32::MAX.into(), "an index")? as u32),
-                (OperandKind::Pair, OperandSrc::Pair(a, b)) => Operand::Pair(
-                    self.unsigned(a, u32::MAX.into(), "an index or count")? as u32,
-                    self.unsigned(b, u32::MAX.into(), "an index or count")? as u32,
+                (OperandKind::Pair, OperandSrc::Pair(pair)) => Operand::Pair(
+                    self.unsigned(&pair.0, u32::MAX.into(), "an index or count")? as u32,
+                    self.unsigned(&pair.1, u32::MAX.into(), "an index or count")? as u32,
                 ),
                 (OperandKind::Targets, OperandSrc::Targets(targets)) => {
                     // Operand bytes: the u32 count, then one u32 per target.
@@ -517,7 +524,7 @@ impl<'a> Builder<'a> {
             locals,
             max_stack: decl.max_stack.unwrap_or(0),
             code,
-            ty: None,
+            ty: decl.ty,
         })
     }
 

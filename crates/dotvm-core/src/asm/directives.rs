@@ -367,6 +367,9 @@ impl Parser {
                     decl.max_stack =
                         Some(number_token(cursor, &value, &what, u32::MAX.into())? as u32)
                 }
+                "type" => {
+                    decl.ty = Some(number_token(cursor, &value, &what, u32::MAX.into())? as u32)
+                }
                 _ => decl.debug_name = Some(any_name(cursor, &value, "a debug name")?),
             }
         }

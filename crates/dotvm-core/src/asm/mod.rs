@@ -6,6 +6,7 @@ mod build;
 mod cursor;
 mod directives;
 pub(crate) mod lexer;
+mod linking;
 pub(crate) mod number;
 mod parser;
 mod suggest;

@@ -18,15 +18,21 @@ use crate::syscall::Syscall;
 /// Directives allowed only outside functions.
 const MODULE_DIRECTIVES: &[&str] = &[
     ".arch", ".pool", ".data", ".global", ".memory", ".export", ".entry", ".func", ".debug",
-    ".source", ".lineat",
+    ".source", ".lineat", ".type", ".table", ".elem", ".passive", ".import",
 ];
 /// Directives allowed only inside functions.
 const FUNCTION_DIRECTIVES: &[&str] = &[".end", ".param", ".local", ".line", ".raw"];
 /// Directives allowed anywhere.
 const ANYWHERE_DIRECTIVES: &[&str] = &[".const"];
 /// `.func` attributes.
-pub(super) const FUNC_ATTRIBUTES: &[&str] =
-    &["params", "results", "locals", "max_stack", "debugname"];
+pub(super) const FUNC_ATTRIBUTES: &[&str] = &[
+    "params",
+    "results",
+    "locals",
+    "max_stack",
+    "debugname",
+    "type",
+];
 
 /// Parses `source` for `arch_override` (which wins over `.arch`).
 pub(super) fn parse(source: &str, arch_override: Option<Arch>) -> Result<Program> {
@@ -214,6 +220,7 @@ impl Parser {
             OperandKind::Table => "a table index",
             OperandKind::Elem => "an element-segment index",
             OperandKind::Data => "a data-segment index",
+            OperandKind::Import => "an import index",
             OperandKind::None => unreachable!("handled above"),
         };
         if kind == OperandKind::Offset && cursor.peek().is_none() {
@@ -232,11 +239,12 @@ impl Parser {
             | OperandKind::Depth
             | OperandKind::Table
             | OperandKind::Elem
-            | OperandKind::Data => OperandSrc::Value(value(cursor, &token)?),
+            | OperandKind::Data
+            | OperandKind::Import => OperandSrc::Value(value(cursor, &token)?),
             OperandKind::Pair => {
                 let first = value(cursor, &token)?;
                 let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;
-                OperandSrc::Pair(first, value(cursor, &second)?)
+                OperandSrc::Pair(Box::new((first, value(cursor, &second)?)))
             }
             OperandKind::Targets => {
                 let mut targets = vec![target(cursor, &token)?];
@@ -377,6 +385,11 @@ impl Parser {
                 self.program.entry = Some(reference(cursor, &token, "function")?);
             }
             ".func" => self.func(pos, cursor)?,
+            ".type" => self.type_decl(pos, cursor)?,
+            ".table" => self.table_decl(pos, cursor)?,
+            ".elem" => self.elem_decl(pos, cursor)?,
+            ".passive" => self.passive_decl(pos, cursor)?,
+            ".import" => self.import_decl(pos, cursor)?,
             ".debug" => self.debug(pos, cursor)?,
             ".source" => {
                 let token = cursor.expect(pos, "source file name")?;

@@ -8,6 +8,7 @@
 
 mod cursor;
 mod error;
+mod linking;
 mod reader;
 mod section;
 mod sections;

@@ -4,8 +4,8 @@
 use super::cursor::Cursor;
 use super::error::{Field, FormatError};
 use super::section::SectionId;
-use super::sections;
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
+use super::{linking, sections};
 use crate::arch::Arch;
 use crate::module::{Memory, Module};
 use std::ops::Range;
@@ -61,6 +61,23 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
         Some(mut cur) => Some(sections::read_debug(&mut cur)?),
         None => None,
     };
+    let mut functions = functions;
+    let types = match body(SectionId::Types) {
+        Some(mut cur) => linking::read_types(&mut cur, &mut functions)?,
+        None => Vec::new(),
+    };
+    let (tables, elements) = match body(SectionId::Tables) {
+        Some(mut cur) => linking::read_tables(&mut cur)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let data = match body(SectionId::PassiveData) {
+        Some(mut cur) => linking::read_passive_data(&mut cur)?,
+        None => Vec::new(),
+    };
+    let imports = match body(SectionId::Imports) {
+        Some(mut cur) => linking::read_imports(&mut cur)?,
+        None => Vec::new(),
+    };
     Ok(Module {
         arch: header.arch,
         entry: header.entry,
@@ -70,7 +87,11 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
         memory,
         exports,
         debug,
-        ..Module::default()
+        types,
+        tables,
+        elements,
+        data,
+        imports,
     })
 }
 
@@ -243,7 +264,7 @@ fn read_section_table(cur: &mut Cursor<'_>, file_len: usize) -> Result<SectionTa
             FormatError::new(
                 at,
                 f.leaf("id"),
-                format!("unknown section id 0x{byte:02X} (expected 0x01..0x07)"),
+                format!("unknown section id 0x{byte:02X} (expected 0x01..0x0B)"),
             )
         })?;
         if let Some((j, prev, _)) = &previous

@@ -20,11 +20,19 @@ pub enum SectionId {
     Exports,
     /// Names and line table (present exactly when the DEBUG flag is set).
     Debug,
+    /// Function types and the type of each function (omitted when there are none).
+    Types,
+    /// Tables and element segments (omitted when there are none).
+    Tables,
+    /// Passive data segments (omitted when there are none).
+    PassiveData,
+    /// Host imports (omitted when there are none).
+    Imports,
 }
 
 impl SectionId {
     /// Every section, in id order.
-    pub const ALL: [SectionId; 7] = [
+    pub const ALL: [SectionId; 11] = [
         SectionId::Functions,
         SectionId::Code,
         SectionId::Constants,
@@ -32,6 +40,10 @@ impl SectionId {
         SectionId::Memory,
         SectionId::Exports,
         SectionId::Debug,
+        SectionId::Types,
+        SectionId::Tables,
+        SectionId::PassiveData,
+        SectionId::Imports,
     ];
 
     /// The id byte stored in the section table.
@@ -44,6 +56,10 @@ impl SectionId {
             SectionId::Memory => 5,
             SectionId::Exports => 6,
             SectionId::Debug => 7,
+            SectionId::Types => 8,
+            SectionId::Tables => 9,
+            SectionId::PassiveData => 10,
+            SectionId::Imports => 11,
         }
     }
 
@@ -57,6 +73,10 @@ impl SectionId {
             5 => Some(SectionId::Memory),
             6 => Some(SectionId::Exports),
             7 => Some(SectionId::Debug),
+            8 => Some(SectionId::Types),
+            9 => Some(SectionId::Tables),
+            10 => Some(SectionId::PassiveData),
+            11 => Some(SectionId::Imports),
             _ => None,
         }
     }
@@ -71,6 +91,10 @@ impl SectionId {
             SectionId::Memory => "memory",
             SectionId::Exports => "exports",
             SectionId::Debug => "debug",
+            SectionId::Types => "types",
+            SectionId::Tables => "tables",
+            SectionId::PassiveData => "passive_data",
+            SectionId::Imports => "imports",
         }
     }
 
@@ -97,6 +121,6 @@ mod tests {
             assert_eq!(usize::from(id.to_byte()), i + 1);
         }
         assert_eq!(SectionId::from_byte(0), None);
-        assert_eq!(SectionId::from_byte(8), None);
+        assert_eq!(SectionId::from_byte(12), None);
     }
 }

@@ -1,5 +1,6 @@
 //! Writes a [`Module`] as a bytecode file, in the one canonical encoding the reader accepts.
 
+use super::linking;
 use super::section::SectionId;
 use super::sections::{GLOBAL_MUTABLE, tag};
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
@@ -76,6 +77,18 @@ fn encode_sections(module: &Module) -> Vec<(SectionId, Vec<u8>)> {
     }
     if let Some(debug) = &module.debug {
         sections.push((SectionId::Debug, encode_debug(debug)));
+    }
+    if !module.types.is_empty() || module.functions.iter().any(|f| f.ty.is_some()) {
+        sections.push((SectionId::Types, linking::encode_types(module)));
+    }
+    if !module.tables.is_empty() || !module.elements.is_empty() {
+        sections.push((SectionId::Tables, linking::encode_tables(module)));
+    }
+    if !module.data.is_empty() {
+        sections.push((SectionId::PassiveData, linking::encode_passive_data(module)));
+    }
+    if !module.imports.is_empty() {
+        sections.push((SectionId::Imports, linking::encode_imports(module)));
     }
     sections
 }
@@ -171,13 +184,13 @@ fn encode_debug(debug: &DebugInfo) -> Vec<u8> {
 }
 
 /// Appends a length, count or offset as a u32.
-fn put_len(out: &mut Vec<u8>, len: usize) {
+pub(super) fn put_len(out: &mut Vec<u8>, len: usize) {
     let len = u32::try_from(len).expect("bytecode lengths and offsets are below 4 GiB");
     out.extend_from_slice(&len.to_le_bytes());
 }
 
 /// Appends a u32 length and the bytes.
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_len(out, bytes.len());
     out.extend_from_slice(bytes);
 }

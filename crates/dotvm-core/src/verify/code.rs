@@ -184,6 +184,18 @@ impl Code {
             (_, &Operand::Index(e)) if opcode.operand() == OperandKind::Elem => {
                 check_elem(module, e, None).map_err(located)
             }
+            (Opcode::CallHost, &Operand::Index(i)) => match module.imports.get(i as usize) {
+                None => fail(format!(
+                    "import {i} does not exist ({})",
+                    count(module.imports.len() as u64, "import")
+                )),
+                Some(import) if import.ty as usize >= module.types.len() => fail(format!(
+                    "import {i} has type {}, which does not exist ({})",
+                    import.ty,
+                    count(module.types.len() as u64, "type")
+                )),
+                Some(_) => Ok(()),
+            },
             (_, &Operand::Index(d)) if opcode.operand() == OperandKind::Data => {
                 if d as usize >= module.data.len() {
                     fail(format!(

@@ -182,6 +182,15 @@ fn effect(site: &Site<'_>, instruction: &Instruction) -> Option<Effect> {
             let params = u64::from(ty.param_slots(module.arch));
             Effect::fixed(params + 1, ty.result_slots(module.arch).into())
         }
+        (Opcode::CallHost, &Operand::Index(i)) => {
+            let ty = module
+                .types
+                .get(module.imports.get(i as usize)?.ty as usize)?;
+            Effect::fixed(
+                ty.param_slots(module.arch).into(),
+                ty.result_slots(module.arch).into(),
+            )
+        }
         (Opcode::DropKeep, &Operand::Pair(drop, keep)) => {
             let (drop, keep) = (u64::from(drop), u64::from(keep));
             Effect::fixed(drop + keep, keep)

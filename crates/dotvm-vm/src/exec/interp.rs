@@ -501,6 +501,32 @@ pub(super) fn execute<W: Word, M: Mode>(
                 let (callee, _) = check!(m.refs.indirect_callee(program, table, index, ty));
                 call!(callee)
             }
+            Op::CallHost(import) => {
+                // SAFETY: import indices are checked by the loader.
+                let (params, results) = *unsafe { program.imports.get_unchecked(import as usize) };
+                let mut args = Vec::with_capacity(params as usize);
+                for i in (0..params as usize).rev() {
+                    args.push(peek!(i).to_imm());
+                }
+                for _ in 0..params {
+                    let _ = pop!();
+                }
+                let values = check!(m.imports.call_import(import, &args));
+                if values.len() != results as usize {
+                    fault!(TrapKind::Host(format!(
+                        "import {import} returned {} slots, its type has {results}",
+                        values.len()
+                    )));
+                }
+                for value in values {
+                    match W::from_imm_checked(&value) {
+                        Some(w) => push!(w),
+                        None => fault!(TrapKind::Host(format!(
+                            "import {import} returned a value wider than the word"
+                        ))),
+                    }
+                }
+            }
             Op::DropKeep(drop, keep) => {
                 let (drop, keep) = (drop as usize, keep as usize);
                 // SAFETY: the verifier proved the height covers `drop + keep` slots; the

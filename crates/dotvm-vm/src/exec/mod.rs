@@ -20,6 +20,7 @@ mod wasi;
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
 use crate::host::Host;
+use crate::imports::{HostFunctions, NoHostFunctions};
 use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
@@ -61,6 +62,8 @@ struct Machine<'a, W> {
     limits: &'a Limits,
     io: &'a mut dyn Io,
     host: &'a mut Host,
+    /// The embedder's functions for `CALL_HOST`.
+    imports: &'a mut dyn HostFunctions,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
     stack: Vec<W>,
     /// Saved callers, innermost last (the running function is not in here).
@@ -183,6 +186,7 @@ pub(crate) fn run_program<W: Word>(
         limits,
         io,
         host,
+        imports: &mut NoHostFunctions,
         stack: Vec::new(),
         frames: Vec::with_capacity(64),
         globals: program.globals.clone(),

@@ -7,6 +7,7 @@ use crate::allocator::{Allocator, heap_base};
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
 use crate::host::Host;
+use crate::imports::HostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::Program;
@@ -67,23 +68,44 @@ impl<W: Word> Saved<W> {
         &self.memory
     }
 
+    /// The current size of table `table`.
+    pub(crate) fn table_len(&self, table: u32) -> Option<u32> {
+        self.refs.table_len(table)
+    }
+
     /// The current global values.
     pub(crate) fn globals(&self) -> &[W] {
         &self.globals
     }
 }
 
+/// What a call runs with besides the program and its state.
+pub(crate) struct CallEnv<'e> {
+    /// The run's limits (fuel is per call).
+    pub(crate) limits: &'e Limits,
+    /// Standard streams.
+    pub(crate) io: &'e mut dyn Io,
+    /// The WASI host state and capabilities.
+    pub(crate) host: &'e mut Host,
+    /// The embedder's functions for `CALL_HOST`.
+    pub(crate) imports: &'e mut dyn HostFunctions,
+}
+
 /// Calls `func` with `args` (one word per parameter slot) on the saved state, which is
 /// updated whether the call returns or traps.
 pub(crate) fn call<W: Word>(
     program: &Program<W>,
-    limits: &Limits,
-    io: &mut dyn Io,
-    host: &mut Host,
+    env: CallEnv<'_>,
     saved: &mut Option<Saved<W>>,
     func: u32,
     args: &[W],
 ) -> Result<Completion<W>, RunError> {
+    let CallEnv {
+        limits,
+        io,
+        host,
+        imports,
+    } = env;
     let Some(state) = saved.take() else {
         return Err(LoadError::Inconsistent {
             func: Some(func),
@@ -97,6 +119,7 @@ pub(crate) fn call<W: Word>(
         limits,
         io,
         host,
+        imports,
         stack: state.stack,
         frames: Vec::with_capacity(64),
         globals: state.globals,

@@ -55,6 +55,13 @@ impl<W: Word> RefState<W> {
         }
     }
 
+    /// The number of elements of `table`, if it exists.
+    pub(crate) fn table_len(&self, table: u32) -> Option<u32> {
+        self.tables
+            .get(table as usize)
+            .map(|t| t.elements.len() as u32)
+    }
+
     /// `TABLE_GET`.
     pub(crate) fn get(&self, table: u32, index: W) -> Result<W, TrapKind> {
         self.tables[table as usize]

@@ -29,7 +29,7 @@ impl ImportResolver for Imports<'_> {
         }
         self.registered
             .get(&(module.to_string(), name.to_string()))
-            .copied()
+            .cloned()
     }
 }
 

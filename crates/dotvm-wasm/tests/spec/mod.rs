@@ -4,12 +4,16 @@
 mod host;
 mod values;
 
+use dotvm_core::Imm;
 use dotvm_core::module::SigType;
 use dotvm_core::{Arch, Verified};
+use dotvm_vm::HostFunctions;
 use dotvm_vm::{BufferIo, CallOutcome, Instance, Limits, RunError, TrapKind};
 use dotvm_wasm::{ExportKind, HostImport, TranslateError, TranslateOptions, Translation};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use values::Value;
 use wast::core::WastRetCore;
 use wast::lexer::Lexer;
@@ -82,7 +86,18 @@ pub(crate) fn main() -> i32 {
         }
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let skip = skip_reason(&skips, name);
-        let results = run_file(name, &text, &archs, &levels, skip.as_deref(), verbose);
+        let prefix = format!("{name}:");
+        let skipped_lines: Vec<usize> = skips
+            .iter()
+            .filter_map(|(pattern, _)| pattern.strip_prefix(&prefix)?.parse().ok())
+            .collect();
+        let file = File {
+            name,
+            text: &text,
+            skip: skip.as_deref(),
+            skipped_lines: &skipped_lines,
+        };
+        let results = run_file(&file, &archs, &levels, verbose);
         for (config, tally) in results {
             totals.entry(config).or_default().add(tally);
         }
@@ -119,7 +134,8 @@ fn suite_dir() -> Option<PathBuf> {
     .find(|d| d.is_dir())
 }
 
-/// `(pattern, reason)` pairs from `spec_skips.txt`; a pattern ending in `*` is a prefix.
+/// `(pattern, reason)` pairs from `spec_skips.txt`: a file name, a prefix ending in `*`,
+/// or `file.wast:LINE` for the one directive starting on that line.
 fn read_skips() -> Vec<(String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec_skips.txt");
     std::fs::read_to_string(path)
@@ -145,15 +161,24 @@ fn skip_reason(skips: &[(String, String)], file: &str) -> Option<String> {
         .map(|(_, reason)| reason.clone())
 }
 
+/// A script file and what of it is skipped.
+struct File<'f> {
+    name: &'f str,
+    text: &'f str,
+    /// Why the whole file is skipped, if it is.
+    skip: Option<&'f str>,
+    /// 1-based lines of single directives that are skipped.
+    skipped_lines: &'f [usize],
+}
+
 /// Runs one file in every configuration.
 fn run_file(
-    name: &str,
-    text: &str,
+    file: &File<'_>,
     archs: &[Arch],
     levels: &[u8],
-    skip: Option<&str>,
     verbose: bool,
 ) -> Vec<((Arch, u8), Tally)> {
+    let (name, text, skip) = (file.name, file.text, file.skip);
     let mut lexer = Lexer::new(text);
     lexer.allow_confusing_unicode(true);
     let configs = archs
@@ -206,13 +231,18 @@ fn run_file(
         let mut tally = Tally::default();
         let mut shown = 0;
         for (directive, binary) in wast.directives.iter().zip(&binaries) {
-            match script.run(directive, binary.as_ref()) {
+            let (line, _) = directive.span().linecol_in(text);
+            let outcome = if file.skipped_lines.contains(&(line + 1)) {
+                Outcome::Skip
+            } else {
+                script.run(directive, binary.as_ref())
+            };
+            match outcome {
                 Outcome::Pass => tally.passed += 1,
-                Outcome::Skip(_) => tally.skipped += 1,
+                Outcome::Skip => tally.skipped += 1,
                 Outcome::Fail(why) => {
                     tally.failed += 1;
                     if verbose || shown < FAILURES_SHOWN {
-                        let (line, _) = directive.span().linecol_in(text);
                         println!("{name}:{} [{arch} -O{level}]: {why}", line + 1);
                         shown += 1;
                     }
@@ -249,24 +279,68 @@ fn encode_directive(directive: &mut WastDirective<'_>) -> Option<Result<Vec<u8>,
 enum Outcome {
     Pass,
     Fail(String),
-    #[allow(dead_code)]
-    Skip(String),
+    /// Listed in `spec_skips.txt`.
+    Skip,
 }
 
 /// An instantiated module of the script.
 struct Inst {
     instance: Instance,
     translation: Translation,
+    /// For each host import of the module: the instance and function it calls.
+    links: Vec<(usize, u32)>,
+}
+
+/// Calls across instances: answers a module's host imports by calling the exporting
+/// instance.
+struct Linker<'s> {
+    instances: &'s [Rc<RefCell<Inst>>],
+    links: &'s [(usize, u32)],
+    depth: usize,
+}
+
+/// Nested cross-instance calls allowed before the call counts as exhausted.
+const MAX_LINK_DEPTH: usize = 64;
+
+impl HostFunctions for Linker<'_> {
+    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+        let (index, func) = self.links[import as usize];
+        if self.depth >= MAX_LINK_DEPTH {
+            return Err(TrapKind::CallDepthExceeded);
+        }
+        let mut target = self.instances[index]
+            .try_borrow_mut()
+            .map_err(|_| TrapKind::Host("re-entrant call into an instance".into()))?;
+        let links = target.links.clone();
+        let mut host = Linker {
+            instances: self.instances,
+            links: &links,
+            depth: self.depth + 1,
+        };
+        match target
+            .instance
+            .call(func, args, &mut BufferIo::default(), &mut host)
+        {
+            Ok(CallOutcome::Returned(results)) => Ok(results),
+            Ok(CallOutcome::Exited(code)) => Err(TrapKind::Host(format!("exited with {code}"))),
+            Err(RunError::Trap(trap)) => Err(trap.kind),
+            Err(e) => Err(TrapKind::Host(e.to_string())),
+        }
+    }
 }
 
 /// The state of one script run in one configuration.
 struct Script {
     arch: Arch,
     level: u8,
-    instances: Vec<Inst>,
+    instances: Vec<Rc<RefCell<Inst>>>,
     named: HashMap<String, usize>,
     last: Option<usize>,
     registered: HashMap<(String, String), HostImport>,
+    /// Every `register`: the name and the instance, in order.
+    registrations: Vec<(String, usize)>,
+    /// Registered functions: `(module, name)` → (instance, function).
+    functions: HashMap<(String, String), (usize, u32)>,
 }
 
 /// What running a module's initializer or a function produced.
@@ -298,6 +372,8 @@ impl Script {
             named: HashMap::new(),
             last: None,
             registered: HashMap::new(),
+            functions: HashMap::new(),
+            registrations: Vec::new(),
         }
     }
 
@@ -319,7 +395,8 @@ impl Script {
     }
 
     /// Translates and instantiates `binary`, running its initializer.
-    fn instantiate(&self, binary: &[u8]) -> Result<Inst, Failure> {
+    fn instantiate(&mut self, binary: &[u8]) -> Result<Inst, Failure> {
+        self.refresh_registrations();
         let imports = host::Imports {
             registered: &self.registered,
         };
@@ -329,12 +406,24 @@ impl Script {
             .map_err(|e| Failure::Other(format!("verification failed: {e}")))?;
         let mut instance =
             Instance::new(&verified, &Self::limits()).map_err(|e| Failure::Other(e.to_string()))?;
+        let links: Vec<(usize, u32)> = translation
+            .module
+            .imports
+            .iter()
+            .map(|i| self.functions[&(i.module.clone(), i.name.clone())])
+            .collect();
         let entry = translation.module.entry;
         let mut io = BufferIo::default();
-        match instance.call(entry, &[], &mut io) {
+        let mut host = Linker {
+            instances: &self.instances,
+            links: &links,
+            depth: 0,
+        };
+        match instance.call(entry, &[], &mut io, &mut host) {
             Ok(_) => Ok(Inst {
                 instance,
                 translation,
+                links,
             }),
             Err(RunError::Trap(trap)) => Err(Failure::Trap(trap.kind)),
             Err(e) => Err(Failure::Other(e.to_string())),
@@ -354,7 +443,7 @@ impl Script {
         let index = self
             .instance_index(invoke.module)
             .ok_or_else(|| Failure::Other("no such instance".into()))?;
-        let inst = &mut self.instances[index];
+        let mut inst = self.instances[index].borrow_mut();
         let func = inst
             .translation
             .exports
@@ -374,10 +463,15 @@ impl Script {
         }
         let result_types: Vec<SigType> = inst.translation.signatures[func as usize].1.clone();
         let mut io = BufferIo::default();
-        match inst
-            .instance
-            .call(func, &values::to_slots(&args, arch), &mut io)
-        {
+        let Inst {
+            instance, links, ..
+        } = &mut *inst;
+        let mut host = Linker {
+            instances: &self.instances,
+            links,
+            depth: 0,
+        };
+        match instance.call(func, &values::to_slots(&args, arch), &mut io, &mut host) {
             Ok(CallOutcome::Returned(slots)) => values::from_slots(&slots, &result_types, arch)
                 .ok_or_else(|| Failure::Other(format!("{} result slots", slots.len()))),
             Ok(CallOutcome::Exited(code)) => Err(Failure::Other(format!("exited with {code}"))),
@@ -391,7 +485,7 @@ impl Script {
         let index = self
             .instance_index(module)
             .ok_or_else(|| Failure::Other("no such instance".into()))?;
-        let inst = &self.instances[index];
+        let inst = self.instances[index].borrow();
         let g = inst
             .translation
             .exports
@@ -420,9 +514,17 @@ impl Script {
         }
     }
 
+    /// Recomputes what registered instances provide (memory and table sizes and global
+    /// values change as they run).
+    fn refresh_registrations(&mut self) {
+        for (name, index) in self.registrations.clone() {
+            self.register(&name, index);
+        }
+    }
+
     /// Makes the exports of instance `index` importable under `name`.
     fn register(&mut self, name: &str, index: usize) {
-        let inst = &self.instances[index];
+        let inst = self.instances[index].borrow();
         let module = &inst.translation.module;
         for export in &inst.translation.exports {
             let provided = match export.kind {
@@ -444,18 +546,29 @@ impl Script {
                     }
                 }
                 ExportKind::Memory => HostImport::Memory {
-                    initial: module.memory.initial_pages,
+                    initial: inst
+                        .instance
+                        .memory()
+                        .map_or(module.memory.initial_pages, |m| m.size_pages() as u32),
                     max: module.memory.max_pages,
                 },
                 ExportKind::Table => {
                     let t = &module.tables[export.index as usize];
                     HostImport::Table {
                         kind: t.kind,
-                        initial: t.initial,
+                        initial: inst.instance.table_len(export.index).unwrap_or(t.initial),
                         max: t.max,
                     }
                 }
-                ExportKind::Func => continue,
+                ExportKind::Func => {
+                    let (params, results) =
+                        inst.translation.signatures[export.index as usize].clone();
+                    self.functions.insert(
+                        (name.to_string(), export.name.clone()),
+                        (index, export.index),
+                    );
+                    HostImport::Function { params, results }
+                }
             };
             self.registered
                 .insert((name.to_string(), export.name.clone()), provided);
@@ -475,7 +588,7 @@ impl Script {
                 };
                 match self.instantiate(binary) {
                     Ok(inst) => {
-                        self.instances.push(inst);
+                        self.instances.push(Rc::new(RefCell::new(inst)));
                         let index = self.instances.len() - 1;
                         self.last = Some(index);
                         if let Some(id) = module.name() {
@@ -488,6 +601,7 @@ impl Script {
             }
             WastDirective::Register { name, module, .. } => match self.instance_index(*module) {
                 Some(index) => {
+                    self.registrations.push((name.to_string(), index));
                     self.register(name, index);
                     Outcome::Pass
                 }

@@ -1,0 +1,24 @@
+//! Host functions: what a module's imports (`CALL_HOST`) call into.
+
+use crate::trap::TrapKind;
+use dotvm_core::Imm;
+
+/// Provides a module's imported functions. Arguments and results are word slots (one per
+/// slot of the import's type).
+pub trait HostFunctions {
+    /// Calls import `import` (its index in [`dotvm_core::Module::imports`]) with `args` and
+    /// returns exactly as many result slots as its type has, or a trap.
+    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind>;
+}
+
+/// Provides no functions: every import call traps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHostFunctions;
+
+impl HostFunctions for NoHostFunctions {
+    fn call_import(&mut self, import: u32, _args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+        Err(TrapKind::Host(format!(
+            "import {import} has no host function"
+        )))
+    }
+}
