@@ -314,6 +314,7 @@ impl<'a> Disassembler<'a> {
                 Some(call) => call.name().to_string(),
                 None => n.to_string(),
             },
+            Operand::Selector(selector) => selector.name().to_string(),
         };
         format!("{mnemonic} {operand}")
     }

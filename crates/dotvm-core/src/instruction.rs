@@ -1,6 +1,7 @@
 //! Decoded instructions and their byte encoding (the encoder and the checked decoder).
 
 use crate::isa::{Opcode, OperandKind, is_prefix_byte};
+use crate::selector::Selector;
 use ruint::aliases::U512;
 use std::fmt;
 
@@ -27,6 +28,8 @@ pub enum Operand {
     Depth(u8),
     /// For [`OperandKind::Syscall`].
     Syscall(u16),
+    /// For [`OperandKind::Selector`]: always a member of the opcode's family.
+    Selector(Selector),
     /// For [`OperandKind::Targets`]: byte offsets from the start of the function, the
     /// default target last (never empty).
     Targets(Vec<u32>),
@@ -83,6 +86,18 @@ pub enum DecodeError {
         /// Where the instruction starts.
         pc: u32,
     },
+    /// A selector byte names no selector, or one the opcode does not accept.
+    #[error("selector 0x{selector:02X} at pc {pc} is not a {expected} of {mnemonic}")]
+    BadSelector {
+        /// The byte read.
+        selector: u8,
+        /// The opcode's mnemonic.
+        mnemonic: &'static str,
+        /// The family the opcode accepts.
+        expected: &'static str,
+        /// Where the instruction starts.
+        pc: u32,
+    },
 }
 
 impl Instruction {
@@ -115,6 +130,7 @@ impl Instruction {
             }
             Operand::Depth(d) => out.push(*d),
             Operand::Syscall(n) => out.extend_from_slice(&n.to_le_bytes()),
+            Operand::Selector(selector) => out.push(selector.code()),
             Operand::Targets(targets) => {
                 out.extend_from_slice(&(targets.len() as u32).to_le_bytes());
                 for t in targets {
@@ -186,6 +202,20 @@ impl Instruction {
                 let b = take(2, "operand")?;
                 Operand::Syscall(u16::from_le_bytes([b[0], b[1]]))
             }
+            OperandKind::Selector(family) => {
+                let byte = take(1, "operand")?[0];
+                match Selector::from_code(byte) {
+                    Some(selector) if family.accepts(selector) => Operand::Selector(selector),
+                    _ => {
+                        return Err(DecodeError::BadSelector {
+                            selector: byte,
+                            mnemonic: opcode.mnemonic(),
+                            expected: family.name(),
+                            pc,
+                        });
+                    }
+                }
+            }
             OperandKind::Targets => {
                 let count = u32_operand(take(4, "operand")?);
                 if count == 0 {
@@ -233,6 +263,7 @@ impl fmt::Display for Instruction {
                 Some(call) => write!(f, " {}", call.name()),
                 None => write!(f, " {n}"),
             },
+            Operand::Selector(selector) => write!(f, " {}", selector.name()),
             Operand::Targets(targets) => {
                 for t in targets {
                     write!(f, " @{t}")?;
@@ -268,6 +299,9 @@ mod tests {
                 OperandKind::Offset => Operand::Offset(16),
                 OperandKind::Depth => Operand::Depth(3),
                 OperandKind::Syscall => Operand::Syscall(1),
+                OperandKind::Selector(family) => {
+                    Operand::Selector(family.members().last().expect("non-empty family"))
+                }
             };
             let inst = Instruction { opcode, operand };
             let mut bytes = Vec::new();
@@ -320,6 +354,19 @@ mod tests {
             Instruction::decode(&[0x10, 2, 1, 0], 0),
             Err(DecodeError::NonCanonicalImmediate { pc: 0 })
         );
+        assert_eq!(
+            Instruction::decode(&[0xF9, 0x00, 0x20], 0),
+            Err(DecodeError::BadSelector {
+                selector: 0x20,
+                mnemonic: "HASH",
+                expected: "hash algorithm",
+                pc: 0
+            })
+        );
+        assert!(matches!(
+            Instruction::decode(&[0xF9, 0x00, 0xEE], 0),
+            Err(DecodeError::BadSelector { selector: 0xEE, .. })
+        ));
         assert_eq!(
             Instruction::decode(&[0x08, 0, 0, 0, 0], 0),
             Err(DecodeError::EmptyJumpTable { pc: 0 })

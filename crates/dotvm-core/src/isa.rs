@@ -9,6 +9,7 @@
 //! byte followed by a second byte (the colder families live there).
 
 use crate::arch::Arch;
+use crate::selector::SelectorFamily;
 use ValType::{F32, F64, I32, I64, W};
 
 /// What kind of operand follows an opcode in the bytecode, and how it is encoded.
@@ -35,6 +36,8 @@ pub enum OperandKind {
     Depth,
     /// A system-call number (u16 LE), see [`crate::syscall`].
     Syscall,
+    /// A named selector (u8) of the given family, see [`crate::selector`].
+    Selector(SelectorFamily),
     /// A jump table: a u32 LE count `n` (at least 1) then `n` targets (u32 LE byte offsets
     /// from the start of the function); the last target is the default.
     Targets,
@@ -65,6 +68,7 @@ impl OperandKind {
             OperandKind::Offset => "offset",
             OperandKind::Depth => "depth",
             OperandKind::Syscall => "syscall",
+            OperandKind::Selector(family) => family.name(),
             OperandKind::Targets => "targets",
             OperandKind::Pair => "pair",
             OperandKind::Table => "table",
@@ -164,6 +168,10 @@ pub enum Category {
     Memory,
     /// Calls into the host.
     System,
+    /// Hashes, signatures, authenticated encryption and secure randomness.
+    Crypto,
+    /// Arbitrary-precision integers in the BigInt heap.
+    BigInt,
     /// Function tables, references and segment management.
     Table,
     /// Typed 32-bit integer operations (wasm `i32`).
@@ -194,6 +202,8 @@ impl Category {
             Category::Bitwise => "Bitwise",
             Category::Memory => "Memory",
             Category::System => "System",
+            Category::Crypto => "Cryptography",
+            Category::BigInt => "BigInt",
             Category::Table => "Tables and references",
             Category::Int32 => "i32",
             Category::Int64 => "i64",
@@ -224,7 +234,7 @@ pub struct OpInfo {
 }
 
 macro_rules! instruction_table {
-    ($( $code:literal $variant:ident $mnemonic:literal $operand:ident $effect:expr, $category:ident $doc:literal; )*) => {
+    ($( $code:literal $variant:ident $mnemonic:literal $operand:ident $(: $family:ident)? $effect:expr, $category:ident $doc:literal; )*) => {
         /// A DotVM opcode. The discriminant is the opcode number.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u16)]
@@ -242,7 +252,7 @@ macro_rules! instruction_table {
                     $( Opcode::$variant => const { &OpInfo {
                         code: $code,
                         mnemonic: $mnemonic,
-                        operand: OperandKind::$operand,
+                        operand: OperandKind::$operand $((SelectorFamily::$family))?,
                         effect: $effect,
                         category: Category::$category,
                         doc: $doc,
@@ -542,6 +552,48 @@ instruction_table! {
     0xF805 DbSavepoint "DB_SAVEPOINT" None fx(&[], &[W]), Database "-- id: open a savepoint in the run's transaction.";
     0xF806 DbRollbackTo "DB_ROLLBACK_TO" None fx(&[W], &[W]), Database "id -- status: undo the writes made since the savepoint (which stays open; later ones close).";
     0xF807 DbRelease "DB_RELEASE"  None   fx(&[W], &[W]), Database "id -- status: close the savepoint and later ones, keeping their writes.";
+    // ---- Cryptography: 0xF900..0xF9FF (status codes and sizes: docs/crypto.md) ----
+    0xF900 Hash      "HASH"      Selector:Hash       fx(&[W, W, W], &[]), Crypto "src len dst -- write the digest of the len bytes at src to dst.";
+    0xF901 Keygen    "KEYGEN"    Selector:KeyGen     fx(&[W, W], &[W]), Crypto "seed pk -- status: derive the key pair of the 32-byte seed (the seed is the secret key) and write the public key to pk.";
+    0xF902 Sign      "SIGN"      Selector:Signature  fx(&[W, W, W, W], &[W]), Crypto "sk msg len sig -- status: sign the len bytes at msg with the 32-byte secret key at sk, writing the signature to sig.";
+    0xF903 Verify    "VERIFY"    Selector:Signature  fx(&[W, W, W, W, W, W], &[W]), Crypto "pk pk_len msg len sig sig_len -- ok: 1 for a valid signature, 0 for a bad signature, key or length (never traps on their contents).";
+    0xF904 Recover   "RECOVER"   Selector:Recovery   fx(&[W, W, W, W], &[W]), Crypto "msg len sig pk -- status: recover the signer's public key from a 65-byte recoverable signature and write it to pk.";
+    0xF905 Encrypt   "ENCRYPT"   Selector:Aead       fx(&[W, W, W, W, W, W, W], &[W]), Crypto "key nonce ad ad_len src len dst -- status: encrypt len bytes, writing ciphertext and 16-byte tag (len + 16 bytes) to dst.";
+    0xF906 Decrypt   "DECRYPT"   Selector:Aead       fx(&[W, W, W, W, W, W, W], &[W]), Crypto "key nonce ad ad_len src len dst -- status: authenticate and decrypt len bytes of ciphertext and tag, writing len - 16 bytes to dst only when authentic.";
+    0xF907 Seal      "SEAL"      None                fx(&[W, W, W, W], &[W]), Crypto "pk src len dst -- status: sealed box to an X25519 public key, writing 48 + len bytes to dst (needs randomness).";
+    0xF908 Open      "OPEN"      None                fx(&[W, W, W, W], &[W]), Crypto "sk src len dst -- status: open a sealed box with the X25519 secret key, writing len - 48 bytes to dst only when authentic.";
+    0xF909 Random    "RANDOM"    None                fx(&[W, W], &[W]), Crypto "dst len -- status: fill len bytes with secure (or, when the embedder says so, seeded) random bytes.";
+    // ---- BigInt: 0xFA00..0xFAFF (handles and fuel: docs/crypto.md) ----
+    0xFA00 BigFromWord  "BIGINT_FROM_WORD"   None fx(&[W], &[W]), BigInt "w -- h: the unsigned word as a BigInt.";
+    0xFA01 BigFromWordS "BIGINT_FROM_WORD_S" None fx(&[W], &[W]), BigInt "w -- h: the signed (two's complement) word as a BigInt.";
+    0xFA02 BigToWord    "BIGINT_TO_WORD"     None fx(&[W], &[W]), BigInt "h -- w: the low word of the value in two's complement (wrapping).";
+    0xFA03 BigFromBytes "BIGINT_FROM_BYTES"  Selector:ByteFormat  fx(&[W, W], &[W]), BigInt "src len -- h: the value of len bytes in the given format.";
+    0xFA04 BigToBytes   "BIGINT_TO_BYTES"    Selector:ByteFormat  fx(&[W, W, W], &[W]), BigInt "h dst cap -- n: the value's minimal encoding is n bytes; written to dst only when n <= cap.";
+    0xFA05 BigFromDec   "BIGINT_FROM_DEC"    None fx(&[W, W], &[W]), BigInt "src len -- h: parse an optionally signed decimal string; 0 when it is not one.";
+    0xFA06 BigToDec     "BIGINT_TO_DEC"      None fx(&[W, W, W], &[W]), BigInt "h dst cap -- n: the decimal text is n bytes; written to dst only when n <= cap.";
+    0xFA10 BigAdd       "BIGINT_ADD"         None fx(&[W, W], &[W]), BigInt "a b -- a+b";
+    0xFA11 BigSub       "BIGINT_SUB"         None fx(&[W, W], &[W]), BigInt "a b -- a-b";
+    0xFA12 BigMul       "BIGINT_MUL"         None fx(&[W, W], &[W]), BigInt "a b -- a*b";
+    0xFA13 BigDiv       "BIGINT_DIV"         None fx(&[W, W], &[W]), BigInt "a b -- a/b rounded toward zero; traps on b = 0.";
+    0xFA14 BigRem       "BIGINT_REM"         None fx(&[W, W], &[W]), BigInt "a b -- remainder of BIGINT_DIV (sign of a); traps on b = 0.";
+    0xFA15 BigDivFloor  "BIGINT_DIV_FLOOR"   None fx(&[W, W], &[W]), BigInt "a b -- a/b rounded toward negative infinity; traps on b = 0.";
+    0xFA16 BigModFloor  "BIGINT_MOD_FLOOR"   None fx(&[W, W], &[W]), BigInt "a b -- remainder of BIGINT_DIV_FLOOR (sign of b); traps on b = 0.";
+    0xFA17 BigNeg       "BIGINT_NEG"         None fx(&[W], &[W]), BigInt "a -- -a";
+    0xFA18 BigAbs       "BIGINT_ABS"         None fx(&[W], &[W]), BigInt "a -- |a|";
+    0xFA19 BigPow       "BIGINT_POW"         None fx(&[W, W], &[W]), BigInt "a e -- a to the power of the unsigned word e.";
+    0xFA1A BigModPow    "BIGINT_MODPOW"      None fx(&[W, W, W], &[W]), BigInt "a e m -- a^e mod m (in [0, m) for m > 0); a negative e uses the inverse (0 when none); traps on m = 0.";
+    0xFA1B BigModInv    "BIGINT_MODINV"      None fx(&[W, W], &[W]), BigInt "a m -- the inverse of a modulo m, or 0 when there is none; traps on m = 0.";
+    0xFA1C BigGcd       "BIGINT_GCD"         None fx(&[W, W], &[W]), BigInt "a b -- greatest common divisor (non-negative).";
+    0xFA20 BigCmp       "BIGINT_CMP"         None fx(&[W, W], &[W]), BigInt "a b -- -1, 0 or 1 (as a signed word) as a < b, a = b, a > b.";
+    0xFA28 BigShl       "BIGINT_SHL"         None fx(&[W, W], &[W]), BigInt "a n -- a * 2^n (n an unsigned word).";
+    0xFA29 BigShr       "BIGINT_SHR"         None fx(&[W, W], &[W]), BigInt "a n -- a / 2^n rounded toward negative infinity.";
+    0xFA2A BigAnd       "BIGINT_AND"         None fx(&[W, W], &[W]), BigInt "a b -- a & b (two's complement, infinitely sign-extended).";
+    0xFA2B BigOr        "BIGINT_OR"          None fx(&[W, W], &[W]), BigInt "a b -- a | b (two's complement, infinitely sign-extended).";
+    0xFA2C BigXor       "BIGINT_XOR"         None fx(&[W, W], &[W]), BigInt "a b -- a ^ b (two's complement, infinitely sign-extended).";
+    0xFA2D BigNot       "BIGINT_NOT"         None fx(&[W], &[W]), BigInt "a -- !a = -a-1";
+    0xFA30 BigFree      "BIGINT_FREE"        None fx(&[W], &[]), BigInt "h -- release the object now; later use of h traps.";
+    0xFA31 BigCount     "BIGINT_COUNT"       None fx(&[], &[W]), BigInt "-- the number of live BigInt objects.";
+    0xFA32 BigCollect   "BIGINT_COLLECT"     None fx(&[], &[W]), BigInt "-- run the collector now and push the number of live objects left.";
 }
 
 impl Opcode {

@@ -8,6 +8,7 @@ pub mod format;
 pub mod instruction;
 pub mod isa;
 pub mod module;
+pub mod selector;
 pub mod syscall;
 pub mod verify;
 
@@ -15,4 +16,5 @@ pub use arch::Arch;
 pub use instruction::{Imm, Instruction, Operand};
 pub use isa::Opcode;
 pub use module::Module;
+pub use selector::{Selector, SelectorFamily};
 pub use verify::Verified;

@@ -398,3 +398,28 @@ fn never_panics_on_hostile_text() {
         );
     }
 }
+
+#[test]
+fn selectors_must_belong_to_the_instruction() {
+    fails(
+        &in_main("  HASH sha265"),
+        2,
+        8,
+        "`sha265` is not a hash algorithm of `HASH` (did you mean `sha256`? known: sha256, sha512, sha3_256, keccak256, blake3)",
+    );
+    fails(
+        &in_main("  SIGN x25519"),
+        2,
+        8,
+        "`x25519` is not a signature algorithm of `SIGN`",
+    );
+    fails(
+        &in_main("  RECOVER p256"),
+        2,
+        11,
+        "not a recoverable signature algorithm",
+    );
+    fails(&in_main("  BIGINT_TO_BYTES 3"), 2, 19, "not a byte format");
+    fails(&in_main("  HASH"), 2, 3, "hash algorithm");
+    fails(&in_main("  SEAL x25519"), 2, 8, "it takes no operand");
+}

@@ -455,6 +455,10 @@ fn build_module(raw: RawModule) -> Module {
                 OperandKind::Offset => Operand::Offset((seed >> 8) as u32 * (seed & 1) as u32),
                 OperandKind::Depth => Operand::Depth(seed as u8),
                 OperandKind::Syscall => Operand::Syscall((seed % 8) as u16),
+                OperandKind::Selector(family) => {
+                    let members: Vec<_> = family.members().collect();
+                    Operand::Selector(members[seed as usize % members.len()])
+                }
                 OperandKind::Targets => Operand::Targets(
                     (0..seed % 3 + 1)
                         .map(|i| (seed >> (8 * i)) as u32)

@@ -743,3 +743,23 @@ fn required_max_stack_reports_code_errors() {
     assert_eq!((err.func, err.pc), (Some(0), Some(0)));
     assert!(err.message.contains("ADD needs 2 slots, 0 available"));
 }
+
+#[test]
+fn selector_outside_the_opcodes_family() {
+    // HASH with the AES-256-GCM selector, then HALT.
+    let mut module = valid();
+    module.functions[0].code = vec![0xF9, 0x00, 0x20, 0x02];
+    rejects(
+        &module,
+        Some(0),
+        Some(0),
+        "selector 0x20 is not a hash algorithm of HASH",
+    );
+    module.functions[0].code = vec![0xFA, 0x03, 0x99, 0x02];
+    rejects(
+        &module,
+        Some(0),
+        Some(0),
+        "is not a byte format of BIGINT_FROM_BYTES",
+    );
+}

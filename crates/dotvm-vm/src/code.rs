@@ -10,13 +10,16 @@
 //!   op indices (always a block's `Charge`).
 //!
 //! Instruction counting rule (fast code): a basic block is charged in full when it is entered.
-//! Blocks end after every branch, `CALL`, `RET`, `HALT`, `UNREACHABLE` and `SYSCALL`, and start
+//! Blocks end after every branch, `CALL`, `RET`, `HALT`, `UNREACHABLE`, `SYSCALL` and crypto and
+//! BigInt instruction (which charge extra fuel by their work, see `exec::slow_path`), and start
 //! at every jump target, so a charged block always runs to its end unless an instruction in it
 //! traps; a trap subtracts the block's instructions from the faulting one on, which keeps
 //! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
 //! block, the run switches to the plain code and counts one instruction at a time.
 
 use crate::exec::DbOp;
+use crate::exec::bigint::BigOp;
+use crate::exec::crypto::CryptoOp;
 use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
@@ -212,6 +215,10 @@ pub(crate) enum Op<W> {
     MemoryFill,
     /// `SYSCALL`.
     Syscall(Syscall),
+    /// A crypto instruction (`HASH` … `RANDOM`); ends its basic block.
+    Crypto(CryptoOp),
+    /// A BigInt instruction; ends its basic block.
+    BigInt(BigOp),
     /// `JMP_TABLE`: the index of its target list in the function's jump tables.
     JmpTable(u32),
     /// `CALL_INDIRECT` with the canonical type id and the table.

@@ -41,7 +41,8 @@ use ruint::aliases::{U256, U512};
 pub struct Outcome {
     /// The program's exit code (0 after HALT or a normal return from the entry function).
     pub exit_code: i32,
-    /// Instructions executed.
+    /// Fuel used: instructions executed plus the extra cost of crypto and BigInt
+    /// instructions (equal to the instruction count for programs without them).
     pub instructions: u64,
     /// Highest linear-memory size reached, in bytes.
     pub peak_memory: u64,

@@ -9,7 +9,8 @@ pub struct Limits {
     pub call_depth: usize,
     /// Maximum linear-memory size in bytes.
     pub memory_bytes: u64,
-    /// Maximum instructions executed (`u64::MAX`: unlimited).
+    /// Maximum fuel (`u64::MAX`: unlimited): every instruction costs 1, and crypto and
+    /// BigInt instructions add a cost proportional to their work (`docs/crypto.md`).
     pub instructions: u64,
 }
 

@@ -9,6 +9,7 @@
 use crate::code::{Cond, Op};
 use crate::error::LoadError;
 use crate::exec::DbOp;
+use crate::exec::{bigint, crypto};
 use crate::fuse::{FastCode, build_fast};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
@@ -268,6 +269,8 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::JmpTable(_)
             | Op::Ret
             | Op::Syscall(_)
+            | Op::Crypto(_)
+            | Op::BigInt(_)
     )
 }
 
@@ -456,6 +459,50 @@ impl Resolver<'_> {
             Opcode::DbSavepoint => Op::Db(DbOp::Savepoint),
             Opcode::DbRollbackTo => Op::Db(DbOp::RollbackTo),
             Opcode::DbRelease => Op::Db(DbOp::Release),
+            Opcode::Hash
+            | Opcode::Keygen
+            | Opcode::Sign
+            | Opcode::Verify
+            | Opcode::Recover
+            | Opcode::Encrypt
+            | Opcode::Decrypt
+            | Opcode::Seal
+            | Opcode::Open
+            | Opcode::Random => Op::Crypto(
+                crypto::resolve(inst).ok_or_else(|| self.bad(pc, "bad crypto selector".into()))?,
+            ),
+            Opcode::BigFromWord
+            | Opcode::BigFromWordS
+            | Opcode::BigToWord
+            | Opcode::BigFromBytes
+            | Opcode::BigToBytes
+            | Opcode::BigFromDec
+            | Opcode::BigToDec
+            | Opcode::BigAdd
+            | Opcode::BigSub
+            | Opcode::BigMul
+            | Opcode::BigDiv
+            | Opcode::BigRem
+            | Opcode::BigDivFloor
+            | Opcode::BigModFloor
+            | Opcode::BigNeg
+            | Opcode::BigAbs
+            | Opcode::BigPow
+            | Opcode::BigModPow
+            | Opcode::BigModInv
+            | Opcode::BigGcd
+            | Opcode::BigCmp
+            | Opcode::BigShl
+            | Opcode::BigShr
+            | Opcode::BigAnd
+            | Opcode::BigOr
+            | Opcode::BigXor
+            | Opcode::BigNot
+            | Opcode::BigFree
+            | Opcode::BigCount
+            | Opcode::BigCollect => Op::BigInt(
+                bigint::resolve(inst).ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
+            ),
             Opcode::JmpTable => match &inst.operand {
                 Operand::Targets(targets) => {
                     let resolved = targets

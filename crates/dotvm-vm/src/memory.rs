@@ -78,6 +78,10 @@ pub struct LinearMemory {
     ro_end: u64,
     /// Largest size in pages that `grow` may reach (from `max_pages` and the memory limit).
     max_pages: u64,
+    /// The run's memory limit in bytes.
+    limit_bytes: u64,
+    /// Bytes of other run state that count against the same limit (the BigInt heap).
+    external_bytes: u64,
 }
 
 impl LinearMemory {
@@ -120,6 +124,8 @@ impl LinearMemory {
             bytes: contents,
             ro_end,
             max_pages: max_pages.map_or(limit_pages, |max| u64::from(max).min(limit_pages)),
+            limit_bytes,
+            external_bytes: 0,
         })
     }
 
@@ -178,14 +184,33 @@ impl LinearMemory {
         self.ro_end
     }
 
+    /// Records how many bytes of other run state (the BigInt heap) count against the memory
+    /// limit together with this memory; growth leaves room for them.
+    pub fn set_external_bytes(&mut self, bytes: u64) {
+        self.external_bytes = bytes;
+    }
+
+    /// Bytes still available under the memory limit for this memory and the external state
+    /// together.
+    pub fn headroom(&self) -> u64 {
+        self.limit_bytes
+            .saturating_sub(self.size_bytes())
+            .saturating_sub(self.external_bytes)
+    }
+
     /// Grows memory by `delta_pages` zeroed pages and returns the old size in pages, or
     /// `None` (leaving memory unchanged) when the new size would pass the maximum pages or
-    /// the memory limit, or the host cannot provide it. Growing by 0 returns the size.
+    /// the memory limit (counting the external bytes), or the host cannot provide it.
+    /// Growing by 0 returns the size.
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
         let old_pages = self.size_pages();
         let new_pages = old_pages
             .checked_add(delta_pages)
-            .filter(|&pages| pages <= self.max_pages)?;
+            .filter(|&pages| pages <= self.max_pages)
+            .filter(|&pages| {
+                delta_pages == 0
+                    || (pages * PAGE_SIZE).saturating_add(self.external_bytes) <= self.limit_bytes
+            })?;
         // `max_pages` is at most `limit_bytes / PAGE_SIZE`, so this cannot overflow.
         let new_len = usize::try_from(new_pages * PAGE_SIZE).ok()?;
         self.bytes
@@ -255,6 +280,12 @@ impl LinearMemory {
     pub fn read_mut(&mut self, addr: u64, len: u64) -> Result<&mut [u8], TrapKind> {
         let range = self.span(u128::from(addr), len, self.ro_end)?;
         Ok(&mut self.bytes[range])
+    }
+
+    /// Checks that the `len` bytes at `addr` lie in memory outside the read-only region
+    /// (so a later [`LinearMemory::write`] of that many bytes cannot fail).
+    pub fn check_writable(&self, addr: u64, len: u64) -> Result<(), TrapKind> {
+        self.span(u128::from(addr), len, self.ro_end).map(|_| ())
     }
 
     /// Writes `bytes` at `addr`, outside the read-only region.

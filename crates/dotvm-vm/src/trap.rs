@@ -32,6 +32,17 @@ pub enum TrapKind {
         /// The address passed.
         address: u64,
     },
+    /// A BigInt instruction was given a word that is not the handle of a live object.
+    BadHandle {
+        /// The word passed.
+        handle: u64,
+    },
+    /// A BigInt result would pass the run's memory limit (linear memory and the BigInt
+    /// heap together), even after a collection.
+    MemoryLimit {
+        /// Bytes the result may need.
+        requested: u64,
+    },
     /// A system call failed on the host side (I/O error).
     Host(String),
     /// A database opcode ran without a state store, or the store failed.
@@ -70,6 +81,13 @@ impl fmt::Display for TrapKind {
             TrapKind::InstructionLimit => f.write_str("instruction limit reached"),
             TrapKind::Unreachable => f.write_str("unreachable executed"),
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
+            TrapKind::BadHandle { handle } => {
+                write!(f, "{handle:#x} is not a live BigInt handle")
+            }
+            TrapKind::MemoryLimit { requested } => write!(
+                f,
+                "memory limit reached (a BigInt result may need {requested} bytes)"
+            ),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
             TrapKind::State(msg) => write!(f, "state error: {msg}"),
             TrapKind::Denied { call, capability } => write!(
@@ -96,6 +114,7 @@ pub struct Trap {
     pub function: String,
     /// Byte offset of the faulting instruction within the function.
     pub pc: u32,
-    /// Instructions executed before the trap.
+    /// Fuel used before the trap (the instruction count, plus the extra cost of crypto and
+    /// BigInt instructions).
     pub instructions: u64,
 }

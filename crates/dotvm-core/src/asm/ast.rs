@@ -6,6 +6,7 @@ use crate::arch::Arch;
 use crate::instruction::Imm;
 use crate::isa::Opcode;
 use crate::module::Constant;
+use crate::selector::Selector;
 use std::collections::HashMap;
 
 /// A 1-based source position.
@@ -95,6 +96,8 @@ pub(super) enum OperandSrc {
     RawTarget(u32),
     /// A system-call number.
     Syscall(u16),
+    /// A selector the opcode accepts.
+    Selector(Selector),
     /// The targets of a jump table, the default last.
     Targets(Vec<TargetSrc>),
     /// Two numbers (the opcode says what they mean).

@@ -462,6 +462,7 @@ impl<'a> Builder<'a> {
                     Operand::Target(0)
                 }
                 (OperandKind::Syscall, OperandSrc::Syscall(n)) => Operand::Syscall(*n),
+                (OperandKind::Selector(_), OperandSrc::Selector(s)) => Operand::Selector(*s),
                 (
                     OperandKind::Table
                     | OperandKind::Elem

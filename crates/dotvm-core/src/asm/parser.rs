@@ -12,6 +12,7 @@ use super::suggest::closest;
 use crate::arch::Arch;
 use crate::instruction::Imm;
 use crate::isa::{Opcode, OperandKind};
+use crate::selector::{Selector, SelectorFamily};
 use crate::syscall::Syscall;
 
 /// Directives allowed only outside functions.
@@ -213,6 +214,7 @@ impl Parser {
             OperandKind::Offset => "an offset",
             OperandKind::Depth => "a depth",
             OperandKind::Syscall => "a system call",
+            OperandKind::Selector(family) => family.name(),
             OperandKind::Targets => "one or more labels",
             OperandKind::Pair => "two numbers",
             OperandKind::Table => "a table index",
@@ -275,6 +277,9 @@ impl Parser {
                 TargetSrc::Label(name, at) => OperandSrc::Label(name, at),
             },
             OperandKind::Syscall => OperandSrc::Syscall(self.syscall(cursor, &token)?),
+            OperandKind::Selector(family) => {
+                OperandSrc::Selector(selector(cursor, &token, family, mnemonic)?)
+            }
             OperandKind::None => unreachable!("handled above"),
         })
     }
@@ -449,6 +454,44 @@ impl Parser {
             _ => unreachable!("every known directive is handled"),
         }
         cursor.finish(&format!("`{name}`"))
+    }
+}
+
+/// A selector name of `family` (the operand of `mnemonic`).
+fn selector(
+    cursor: &Cursor,
+    token: &Token,
+    family: SelectorFamily,
+    mnemonic: &str,
+) -> Result<Selector> {
+    let pos = cursor.pos(token);
+    let names: Vec<&str> = family.members().map(Selector::name).collect();
+    match &token.tok {
+        Tok::Word(w) => match Selector::from_name(w) {
+            Some(s) if family.accepts(s) => Ok(s),
+            _ => {
+                let hint = closest(w, names.iter().copied())
+                    .map(|m| format!("did you mean `{m}`? "))
+                    .unwrap_or_default();
+                diag(
+                    pos,
+                    format!(
+                        "`{w}` is not a {} of `{mnemonic}` ({hint}known: {})",
+                        family.name(),
+                        names.join(", ")
+                    ),
+                )
+            }
+        },
+        _ => diag(
+            pos,
+            format!(
+                "expected a {} ({}), found {}",
+                family.name(),
+                names.join(", "),
+                token.describe()
+            ),
+        ),
     }
 }
 

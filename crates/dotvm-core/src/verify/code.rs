@@ -274,6 +274,15 @@ fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
             pc,
             "immediate is not minimally encoded (trailing zero byte)",
         ),
+        DecodeError::BadSelector {
+            selector,
+            mnemonic,
+            expected,
+            pc,
+        } => site.at(
+            pc,
+            format!("selector 0x{selector:02X} is not a {expected} of {mnemonic}"),
+        ),
     }
 }
 

@@ -24,6 +24,7 @@ use super::db;
 use super::syscall::{self, Flow, HostAccess};
 use super::typed;
 use super::{Exit, Frame, Machine, Mode};
+use super::{bigint, crypto};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
 use crate::state::StateStore;
@@ -186,6 +187,27 @@ pub(super) fn execute<W: Word, M: Mode>(
             function = unsafe { program.functions.get_unchecked(func as usize) };
             code = M::code(function).as_ptr();
             ip = $ip as usize;
+        }};
+    }
+    // Runs a handler outside the loop on the saved state (see `slow_path`), then reloads
+    // the stack pointer and fuel. A fuel shortfall leaves the instruction unpaid in precise
+    // mode, as the loop's own instruction-limit check does.
+    macro_rules! slow_path {
+        ($handler:expr) => {{
+            save!(ip - 1);
+            match $handler {
+                Ok(()) => {
+                    fuel = m.fuel;
+                    // SAFETY: the handler kept `m.sp` within the frame's reserved slots.
+                    sp = unsafe { base.add(m.sp) };
+                }
+                Err(kind) => {
+                    if M::PRECISE && kind == TrapKind::InstructionLimit {
+                        m.fuel += 1;
+                    }
+                    return Err(kind);
+                }
+            }
         }};
     }
     // Loads `$n` bytes at the popped address plus offset and converts them with `$conv`.
@@ -554,6 +576,8 @@ pub(super) fn execute<W: Word, M: Mode>(
                 check!(m.refs.memory_init(program, &mut m.memory, d, dst, src, len));
             }
             Op::DataDrop(d) => m.refs.data_drop(d),
+            Op::Crypto(op) => slow_path!(crypto::execute(m, op)),
+            Op::BigInt(op) => slow_path!(bigint::execute(m, op)),
             Op::Typed(inst) => {
                 let pops = usize::from(inst.pops);
                 // SAFETY: the verifier proved the height covers the instruction's pops and

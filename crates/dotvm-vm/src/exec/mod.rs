@@ -6,10 +6,13 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+pub(crate) mod bigint;
+pub(crate) mod crypto;
 mod db;
 mod float;
 mod interp;
 pub(crate) mod session;
+mod slow_path;
 mod syscall;
 mod table;
 mod typed;
@@ -31,6 +34,7 @@ use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use crate::{Outcome, code::Op};
 use dotvm_core::Module;
+use dotvm_crypto::bigint::BigIntHeap;
 use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
@@ -73,6 +77,10 @@ struct Machine<'a, W> {
     globals: Vec<W>,
     memory: LinearMemory,
     allocator: Allocator,
+    /// BigInt objects; their bytes count against the memory limit with `memory`.
+    bigints: BigIntHeap,
+    /// Fuel still allowed before the instruction limit: one unit per instruction, plus
+    /// the extra cost of crypto and BigInt instructions.
     /// Tables and segments.
     refs: RefState<W>,
     /// Instructions still allowed before the limit.
@@ -192,6 +200,7 @@ pub(crate) fn run_program<W: Word>(
         globals: program.globals.clone(),
         memory,
         allocator,
+        bigints: BigIntHeap::new(W::BITS),
         refs: RefState::new(program),
         fuel: limits.instructions,
         plain: inspector.is_some(),

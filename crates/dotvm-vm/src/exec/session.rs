@@ -15,6 +15,7 @@ use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::Module;
+use dotvm_crypto::bigint::BigIntHeap;
 
 /// What survives between calls.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ pub(crate) struct Saved<W> {
     globals: Vec<W>,
     memory: LinearMemory,
     allocator: Allocator,
+    bigints: BigIntHeap,
     refs: RefState<W>,
 }
 
@@ -56,6 +58,7 @@ impl<W: Word> Saved<W> {
             globals: program.globals.clone(),
             memory,
             allocator,
+            bigints: BigIntHeap::new(W::BITS),
             refs: RefState::new(program),
         })
     }
@@ -123,6 +126,7 @@ pub(crate) fn call<W: Word>(
         globals: state.globals,
         memory: state.memory,
         allocator: state.allocator,
+        bigints: state.bigints,
         refs: state.refs,
         fuel: limits.instructions,
         plain: false,
@@ -148,6 +152,7 @@ pub(crate) fn call<W: Word>(
         globals: machine.globals,
         memory: machine.memory,
         allocator: machine.allocator,
+        bigints: machine.bigints,
         refs: machine.refs,
     });
     result
