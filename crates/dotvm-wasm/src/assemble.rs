@@ -5,7 +5,7 @@
 use crate::error::TranslateError;
 use crate::init::initializer;
 use crate::ir::Code;
-use crate::lower::{Context, Lowered, lower_function};
+use crate::lower::{Context, Lowered, function_label, lower_function};
 use crate::module_info::{ExportKind, FuncImport, ModuleInfo, SegmentMode, sig_type, slot_type};
 use crate::{TranslateOptions, Translation, optimize};
 use dotvm_core::instruction::Operand;
@@ -60,7 +60,16 @@ pub(crate) fn translate_module(
     let mut allocations = FuncValidatorAllocations::default();
     for (i, body) in pending.into_iter().enumerate() {
         let f = (imported + i) as u32;
-        let (lowered, reuse) = lower_function(&cx, f, body, allocations)?;
+        let (lowered, reuse) = lower_function(&cx, f, body, allocations).map_err(|e| match e {
+            TranslateError::Invalid {
+                message, offset, ..
+            } => TranslateError::Invalid {
+                message,
+                offset,
+                function: Some(function_label(&info, f)),
+            },
+            other => other,
+        })?;
         allocations = reuse;
         bodies.push((f, lowered));
     }

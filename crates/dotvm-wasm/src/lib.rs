@@ -80,6 +80,6 @@ pub fn translate_with(
     options: &TranslateOptions,
     imports: &dyn ImportResolver,
 ) -> Result<Translation, TranslateError> {
-    let info = module_info::read(wasm, options, imports)?;
+    let info = module_info::read(wasm, imports)?;
     assemble::translate_module(info, options)
 }

@@ -146,6 +146,7 @@ pub(crate) fn lower_function(
             return Err(TranslateError::Invalid {
                 message: "zero byte expected".into(),
                 offset: offset + 1,
+                function: None,
             });
         }
         validator.op(offset, &op)?;
@@ -186,7 +187,7 @@ impl Lowering<'_, '_, '_> {
 
     fn unsupported(&self, offset: u64, what: &str) -> TranslateError {
         TranslateError::Unsupported {
-            location: format!("function {}", self.func),
+            location: function_label(self.cx.info, self.func),
             offset,
             message: format!("{what} is not supported"),
         }
@@ -702,5 +703,13 @@ impl Lowering<'_, '_, '_> {
             }
             None => self.code.op(Opcode::Call, Operand::Index(f)),
         }
+    }
+}
+
+/// `function 3 (name)` or `function 3`, for error messages.
+pub(crate) fn function_label(info: &ModuleInfo<'_>, func: u32) -> String {
+    match info.names.iter().find(|(f, _)| *f == func) {
+        Some((_, name)) => format!("function {func} ({name})"),
+        None => format!("function {func}"),
     }
 }

@@ -2,7 +2,6 @@
 //! resolved and constant expressions evaluated. This is the only module that walks
 //! `wasmparser`'s module-level payloads.
 
-use crate::TranslateOptions;
 use crate::error::TranslateError;
 use crate::imports::{HostImport, ImportResolver};
 use dotvm_core::isa::ValType as SlotType;
@@ -154,7 +153,6 @@ fn ref_kind(ty: RefType) -> RefKind {
 /// Reads and validates `wasm`, resolving imports with `resolver`.
 pub(crate) fn read<'a>(
     wasm: &'a [u8],
-    options: &TranslateOptions,
     resolver: &dyn ImportResolver,
 ) -> Result<ModuleInfo<'a>, TranslateError> {
     let mut validator = Validator::new_with_features(features());
@@ -315,7 +313,7 @@ pub(crate) fn read<'a>(
                     });
                 }
             }
-            Payload::CustomSection(section) if options.debug_names => {
+            Payload::CustomSection(section) => {
                 if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
                     // A malformed name section is ignored, as the spec requires.
                     for name in reader.into_iter().flatten() {
@@ -367,6 +365,7 @@ fn check_memory_limits(section: &[u8], start: u64) -> Result<(), TranslateError>
                 return Err(TranslateError::Invalid {
                     message: "integer representation too long".into(),
                     offset: start + at as u64,
+                    function: None,
                 });
             }
         }

@@ -172,11 +172,13 @@ fn wasi_imports_become_system_calls() {
 #[test]
 fn invalid_modules_report_the_byte_offset() {
     // A function whose body leaves an i64 where an i32 result is declared.
-    let text = r#"(module (func (result i32) (i64.const 1)))"#;
+    let text = r#"(module (func $ok) (func $bad (result i32) (i64.const 1)))"#;
     match translate(&wasm(text), &TranslateOptions::default()) {
         Err(e @ TranslateError::Invalid { offset, .. }) => {
             assert!(offset > 8, "{e}");
-            assert!(e.to_string().contains("type mismatch"), "{e}");
+            let text = e.to_string();
+            assert!(text.contains("in function 1 (bad) at byte"), "{e}");
+            assert!(text.contains("type mismatch"), "{e}");
         }
         other => panic!("expected an invalid module, got {other:?}"),
     }
