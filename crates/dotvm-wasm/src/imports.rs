@@ -42,6 +42,45 @@ pub enum HostImport {
         /// Most pages.
         max: Option<u32>,
     },
+    /// Function `index` of the module the translation is linked into
+    /// ([`crate::translate_linked`]): calls go straight to it.
+    LinkedFunction {
+        /// Its index in the base module.
+        index: u32,
+        /// Parameter types.
+        params: Vec<SigType>,
+        /// Result types.
+        results: Vec<SigType>,
+    },
+    /// A global of the module the translation is linked into: both share it.
+    LinkedGlobal {
+        /// Its first DotVM global in the base module.
+        index: u32,
+        /// The value's type.
+        ty: SigType,
+        /// Whether it is mutable.
+        mutable: bool,
+        /// Its current bits (used by constant expressions).
+        bits: u64,
+    },
+    /// A table of the module the translation is linked into: both share it.
+    LinkedTable {
+        /// Its index in the base module.
+        index: u32,
+        /// What the table holds.
+        kind: RefKind,
+        /// Its current size.
+        initial: u32,
+        /// Its maximum.
+        max: Option<u32>,
+    },
+    /// The memory of the module the translation is linked into: both share it.
+    LinkedMemory {
+        /// Its current size in pages.
+        initial: u32,
+        /// Its maximum.
+        max: Option<u32>,
+    },
     /// A table of this size, created for the module (null-filled).
     Table {
         /// What the table holds.

@@ -54,8 +54,6 @@ struct Frame {
 pub(crate) struct Context<'m, 'a> {
     pub(crate) arch: Arch,
     pub(crate) info: &'m ModuleInfo<'a>,
-    /// First DotVM global of each wasm global.
-    pub(crate) global_base: &'m [u32],
 }
 
 /// A lowered function: its frame layout and code.
@@ -500,8 +498,8 @@ impl Lowering<'_, '_, '_> {
                 for r in results {
                     self.push(r);
                 }
-                self.code
-                    .op(Opcode::CallIndirect, Operand::Pair(type_index, table_index));
+                let (ty, table) = (self.cx.info.ty(type_index), self.cx.info.table(table_index));
+                self.code.op(Opcode::CallIndirect, Operand::Pair(ty, table));
             }
             Operator::Drop => {
                 let ty = self.pop();
@@ -549,7 +547,7 @@ impl Lowering<'_, '_, '_> {
                 }
             }
             Operator::GlobalGet { global_index } => {
-                let base = self.cx.global_base[global_index as usize];
+                let base = self.cx.info.global_map[global_index as usize];
                 let ty = self.cx.info.globals[global_index as usize].ty;
                 self.push(ty);
                 self.code.op(Opcode::GlobalGet, Operand::Index(base));
@@ -558,7 +556,7 @@ impl Lowering<'_, '_, '_> {
                 }
             }
             Operator::GlobalSet { global_index } => {
-                let base = self.cx.global_base[global_index as usize];
+                let base = self.cx.info.global_map[global_index as usize];
                 let ty = self.pop();
                 if self.is_wide(ty) {
                     self.code.op(Opcode::GlobalSet, Operand::Index(base + 1));
@@ -597,48 +595,56 @@ impl Lowering<'_, '_, '_> {
             }
             Operator::MemoryInit { data_index, .. } => {
                 self.pop_n(3);
-                self.code.op(Opcode::MemoryInit, Operand::Index(data_index));
+                let data = self.cx.info.data(data_index);
+                self.code.op(Opcode::MemoryInit, Operand::Index(data));
             }
             Operator::DataDrop { data_index } => {
-                self.code.op(Opcode::DataDrop, Operand::Index(data_index));
+                let data = self.cx.info.data(data_index);
+                self.code.op(Opcode::DataDrop, Operand::Index(data));
             }
             Operator::TableGet { table } => {
                 self.pop();
                 self.push(ValType::Ref(self.table_ref(table)));
-                self.code.op(Opcode::TableGet, Operand::Index(table));
+                self.code
+                    .op(Opcode::TableGet, Operand::Index(self.cx.info.table(table)));
             }
             Operator::TableSet { table } => {
                 self.pop_n(2);
-                self.code.op(Opcode::TableSet, Operand::Index(table));
+                self.code
+                    .op(Opcode::TableSet, Operand::Index(self.cx.info.table(table)));
             }
             Operator::TableSize { table } => {
                 self.push(ValType::I32);
-                self.code.op(Opcode::TableSize, Operand::Index(table));
+                self.code
+                    .op(Opcode::TableSize, Operand::Index(self.cx.info.table(table)));
             }
             Operator::TableGrow { table } => {
                 self.pop_n(2);
                 self.push(ValType::I32);
-                self.code.op(Opcode::TableGrow, Operand::Index(table));
+                self.code
+                    .op(Opcode::TableGrow, Operand::Index(self.cx.info.table(table)));
             }
             Operator::TableFill { table } => {
                 self.pop_n(3);
-                self.code.op(Opcode::TableFill, Operand::Index(table));
+                self.code
+                    .op(Opcode::TableFill, Operand::Index(self.cx.info.table(table)));
             }
             Operator::TableCopy {
                 dst_table,
                 src_table,
             } => {
                 self.pop_n(3);
-                self.code
-                    .op(Opcode::TableCopy, Operand::Pair(dst_table, src_table));
+                let (dst, src) = (self.cx.info.table(dst_table), self.cx.info.table(src_table));
+                self.code.op(Opcode::TableCopy, Operand::Pair(dst, src));
             }
             Operator::TableInit { elem_index, table } => {
                 self.pop_n(3);
-                self.code
-                    .op(Opcode::TableInit, Operand::Pair(table, elem_index));
+                let (table, elem) = (self.cx.info.table(table), self.cx.info.elem(elem_index));
+                self.code.op(Opcode::TableInit, Operand::Pair(table, elem));
             }
             Operator::ElemDrop { elem_index } => {
-                self.code.op(Opcode::ElemDrop, Operand::Index(elem_index));
+                let elem = self.cx.info.elem(elem_index);
+                self.code.op(Opcode::ElemDrop, Operand::Index(elem));
             }
             Operator::RefNull { hty } => {
                 let ty =
@@ -653,8 +659,8 @@ impl Lowering<'_, '_, '_> {
             }
             Operator::RefFunc { function_index } => {
                 self.push(ValType::Ref(wasmparser::RefType::FUNCREF));
-                self.code
-                    .op(Opcode::RefFunc, Operand::Index(function_index));
+                let f = self.cx.info.func(function_index);
+                self.code.op(Opcode::RefFunc, Operand::Index(f));
             }
             _ => return Err(self.unsupported(offset, &format!("the instruction {op:?}"))),
         }
@@ -701,7 +707,11 @@ impl Lowering<'_, '_, '_> {
                     self.code.simple(Opcode::Pop);
                 }
             }
-            None => self.code.op(Opcode::Call, Operand::Index(f)),
+            Some(FuncImport::Linked(index)) => self.code.op(Opcode::Call, Operand::Index(*index)),
+            None => {
+                let f = self.cx.info.func(f);
+                self.code.op(Opcode::Call, Operand::Index(f));
+            }
         }
     }
 }

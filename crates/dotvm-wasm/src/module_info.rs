@@ -4,6 +4,7 @@
 
 use crate::error::TranslateError;
 use crate::imports::{HostImport, ImportResolver};
+use dotvm_core::Arch;
 use dotvm_core::isa::ValType as SlotType;
 use dotvm_core::module::{RefKind, SigType};
 use dotvm_core::syscall::Syscall;
@@ -44,6 +45,22 @@ pub(crate) enum FuncImport {
     Discard,
     /// Host import number `n` of the DotVM module.
     Host(u32),
+    /// Function `n` of the base module the translation is linked into.
+    Linked(u32),
+}
+
+/// Sizes of the index spaces of the module a translation is linked into (all zero for a
+/// translation on its own); the new module's items are appended after them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Base {
+    pub(crate) functions: u32,
+    pub(crate) globals: u32,
+    pub(crate) tables: u32,
+    pub(crate) types: u32,
+    pub(crate) elements: u32,
+    pub(crate) data: u32,
+    pub(crate) imports: u32,
+    pub(crate) has_memory: bool,
 }
 
 /// A table of the module (defined or imported).
@@ -52,6 +69,8 @@ pub(crate) struct TableDef {
     pub(crate) kind: RefKind,
     pub(crate) initial: u32,
     pub(crate) max: Option<u32>,
+    /// A table of the base module (no new DotVM table).
+    pub(crate) linked: bool,
 }
 
 /// The module's memory (defined or imported).
@@ -60,6 +79,8 @@ pub(crate) struct MemoryDef {
     pub(crate) initial: u32,
     pub(crate) max: Option<u32>,
     pub(crate) imported: bool,
+    /// The base module's memory (the module keeps it).
+    pub(crate) linked: bool,
 }
 
 /// A global: its type, mutability and initial bits.
@@ -68,6 +89,8 @@ pub(crate) struct GlobalDef {
     pub(crate) ty: ValType,
     pub(crate) mutable: bool,
     pub(crate) init: u64,
+    /// A global of the base module (no new DotVM global).
+    pub(crate) linked: bool,
 }
 
 /// Where a segment goes at instantiation.
@@ -117,6 +140,81 @@ pub(crate) struct ModuleInfo<'a> {
     pub(crate) data: Vec<DataDef<'a>>,
     pub(crate) names: Vec<(u32, String)>,
     pub(crate) bodies: Vec<Body<'a>>,
+    /// The word size (global slots depend on it).
+    pub(crate) arch: Arch,
+    /// The module this one is linked into.
+    pub(crate) base: Base,
+    /// The DotVM function of each wasm function.
+    pub(crate) func_map: Vec<u32>,
+    /// The first DotVM global of each wasm global.
+    pub(crate) global_map: Vec<u32>,
+    /// The DotVM table of each wasm table.
+    pub(crate) table_map: Vec<u32>,
+    /// DotVM functions, globals and tables created so far.
+    next: (u32, u32, u32),
+}
+
+impl ModuleInfo<'_> {
+    /// Records wasm function `f` (imports first): linked to `linked`, or a new DotVM function.
+    fn add_func(&mut self, ty: u32, linked: Option<u32>) {
+        self.funcs.push(ty);
+        let index = linked.unwrap_or_else(|| {
+            self.next.0 += 1;
+            self.base.functions + self.next.0 - 1
+        });
+        self.func_map.push(index);
+    }
+
+    /// Records a wasm global: linked to `linked`, or new DotVM globals.
+    fn add_global(&mut self, def: GlobalDef, linked: Option<u32>) {
+        let index = linked.unwrap_or_else(|| {
+            let first = self.base.globals + self.next.1;
+            self.next.1 += slot_type(def.ty).slots(self.arch);
+            first
+        });
+        self.global_map.push(index);
+        self.globals.push(def);
+    }
+
+    /// Records a wasm table: linked to `linked`, or a new DotVM table.
+    fn add_table(&mut self, def: TableDef, linked: Option<u32>) {
+        let index = linked.unwrap_or_else(|| {
+            self.next.2 += 1;
+            self.base.tables + self.next.2 - 1
+        });
+        self.table_map.push(index);
+        self.tables.push(def);
+    }
+
+    /// The DotVM type of wasm type `t`.
+    pub(crate) fn ty(&self, t: u32) -> u32 {
+        self.base.types + t
+    }
+
+    /// The DotVM element segment of wasm segment `e`.
+    pub(crate) fn elem(&self, e: u32) -> u32 {
+        self.base.elements + e
+    }
+
+    /// The DotVM passive data segment of wasm segment `d`.
+    pub(crate) fn data(&self, d: u32) -> u32 {
+        self.base.data + d
+    }
+
+    /// The DotVM table of wasm table `t`.
+    pub(crate) fn table(&self, t: u32) -> u32 {
+        self.table_map[t as usize]
+    }
+
+    /// The DotVM function of wasm function `f`.
+    pub(crate) fn func(&self, f: u32) -> u32 {
+        self.func_map[f as usize]
+    }
+
+    /// The DotVM reference to wasm function `f`.
+    fn func_ref(&self, f: u32) -> u64 {
+        u64::from(self.func_map.get(f as usize).copied().unwrap_or(f)) + 1
+    }
 }
 
 /// The wasm features DotVM accepts: WebAssembly 2.0 without SIMD.
@@ -154,6 +252,8 @@ fn ref_kind(ty: RefType) -> RefKind {
 pub(crate) fn read<'a>(
     wasm: &'a [u8],
     resolver: &dyn ImportResolver,
+    arch: Arch,
+    base: Base,
 ) -> Result<ModuleInfo<'a>, TranslateError> {
     let mut validator = Validator::new_with_features(features());
     let mut info = ModuleInfo {
@@ -171,6 +271,12 @@ pub(crate) fn read<'a>(
         data: Vec::new(),
         names: Vec::new(),
         bodies: Vec::new(),
+        arch,
+        base,
+        func_map: Vec::new(),
+        global_map: Vec::new(),
+        table_map: Vec::new(),
+        next: (0, 0, 0),
     };
     let mut missing = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -200,7 +306,7 @@ pub(crate) fn read<'a>(
             }
             Payload::FunctionSection(reader) => {
                 for ty in reader {
-                    info.funcs.push(ty?);
+                    info.add_func(ty?, None);
                 }
             }
             Payload::TableSection(reader) => {
@@ -210,11 +316,13 @@ pub(crate) fn read<'a>(
                         return Err(unsupported(0, "table initializer expressions"));
                     }
                     let ty = table.ty;
-                    info.tables.push(TableDef {
+                    let def = TableDef {
                         kind: ref_kind(ty.element_type),
                         initial: ty.initial as u32,
                         max: ty.maximum.map(|m| m as u32),
-                    });
+                        linked: false,
+                    };
+                    info.add_table(def, None);
                 }
             }
             Payload::MemorySection(reader) => {
@@ -229,6 +337,7 @@ pub(crate) fn read<'a>(
                         initial: memory.initial as u32,
                         max: memory.maximum.map(|m| m as u32),
                         imported: false,
+                        linked: false,
                     });
                 }
             }
@@ -236,11 +345,13 @@ pub(crate) fn read<'a>(
                 for global in reader {
                     let global = global?;
                     let init = eval(&info, &global.init_expr)?;
-                    info.globals.push(GlobalDef {
+                    let def = GlobalDef {
                         ty: global.ty.content_type,
                         mutable: global.ty.mutable,
                         init,
-                    });
+                        linked: false,
+                    };
+                    info.add_global(def, None);
                 }
             }
             Payload::ExportSection(reader) => {
@@ -279,7 +390,7 @@ pub(crate) fn read<'a>(
                         ElementItems::Functions(reader) => {
                             let mut items = Vec::new();
                             for f in reader {
-                                items.push(f? + 1);
+                                items.push(info.func_ref(f?) as u32);
                             }
                             (RefKind::Func, items)
                         }
@@ -398,11 +509,21 @@ fn read_import(
     let provided = resolver.resolve(import.module, import.name);
     match (import.ty, provided) {
         (TypeRef::Func(ty) | TypeRef::FuncExact(ty), provided) => {
-            info.funcs.push(ty);
             let sig = info
                 .types
                 .get(ty as usize)
                 .ok_or_else(|| unsupported(offset, "function imports of unknown type"))?;
+            let same = |params: &[SigType], results: &[SigType]| {
+                sig.params()
+                    .iter()
+                    .map(|&p| sig_type(p))
+                    .eq(params.iter().copied())
+                    && sig
+                        .results()
+                        .iter()
+                        .map(|&r| sig_type(r))
+                        .eq(results.iter().copied())
+            };
             let how = match provided {
                 None => {
                     missing.push(label);
@@ -421,90 +542,110 @@ fn read_import(
                     }
                     FuncImport::Syscall(call)
                 }
-                Some(HostImport::Function { params, results })
-                    if sig
-                        .params()
-                        .iter()
-                        .map(|&p| sig_type(p))
-                        .eq(params.iter().copied())
-                        && sig
-                            .results()
-                            .iter()
-                            .map(|&r| sig_type(r))
-                            .eq(results.iter().copied()) =>
-                {
+                Some(HostImport::Function { params, results }) if same(&params, &results) => {
                     info.host_imports.push((
                         import.module.to_string(),
                         import.name.to_string(),
                         ty,
                     ));
-                    FuncImport::Host(info.host_imports.len() as u32 - 1)
+                    FuncImport::Host(info.base.imports + info.host_imports.len() as u32 - 1)
                 }
-                Some(HostImport::Discard { params })
-                    if sig.results().is_empty()
-                        && sig
-                            .params()
-                            .iter()
-                            .map(|&p| sig_type(p))
-                            .eq(params.iter().copied()) =>
-                {
-                    FuncImport::Discard
-                }
+                Some(HostImport::LinkedFunction {
+                    index,
+                    params,
+                    results,
+                }) if same(&params, &results) => FuncImport::Linked(index),
+                Some(HostImport::Discard { params }) if same(params, &[]) => FuncImport::Discard,
                 Some(_) => return Err(incompatible(format!("not a function of type {sig}"))),
             };
+            let linked = match how {
+                FuncImport::Linked(index) => Some(index),
+                _ => None,
+            };
+            info.add_func(ty, linked);
             info.imported_funcs.push(how);
         }
         (TypeRef::Global(ty), provided) => {
-            let init = match provided {
+            let want = sig_type(ty.content_type);
+            let (init, linked) = match provided {
                 None => {
                     missing.push(label);
-                    0
+                    (0, None)
                 }
-                Some(HostImport::Global { ty: got, bits })
-                    if got == sig_type(ty.content_type) && !ty.mutable =>
-                {
-                    bits
+                Some(HostImport::Global { ty: got, bits }) if got == want && !ty.mutable => {
+                    (bits, None)
                 }
+                Some(HostImport::LinkedGlobal {
+                    index,
+                    ty: got,
+                    mutable,
+                    bits,
+                }) if got == want && mutable == ty.mutable => (bits, Some(index)),
                 Some(_) => {
+                    let mutability = if ty.mutable { "mutable" } else { "immutable" };
                     return Err(incompatible(format!(
-                        "not an immutable global of type {}",
+                        "not an {mutability} global of type {}",
                         ty.content_type
                     )));
                 }
             };
-            info.globals.push(GlobalDef {
+            let def = GlobalDef {
                 ty: ty.content_type,
-                mutable: false,
+                mutable: ty.mutable,
                 init,
-            });
+                linked: linked.is_some(),
+            };
+            info.add_global(def, linked);
             info.imported_globals += 1;
         }
-        (TypeRef::Memory(ty), provided) => match provided {
-            None => missing.push(label),
-            Some(HostImport::Memory { initial, max }) => {
-                if !limits_match(initial.into(), max.map(u64::from), ty.initial, ty.maximum) {
-                    return Err(incompatible("memory limits do not match".into()));
+        (TypeRef::Memory(ty), provided) => {
+            let (initial, max, linked) = match provided {
+                None => {
+                    missing.push(label);
+                    return Ok(());
                 }
-                info.memory = Some(MemoryDef {
+                Some(HostImport::Memory { initial, max }) => (initial, max, false),
+                Some(HostImport::LinkedMemory { initial, max }) => (initial, max, true),
+                Some(_) => return Err(incompatible("not a memory".into())),
+            };
+            if !limits_match(initial.into(), max.map(u64::from), ty.initial, ty.maximum) {
+                return Err(incompatible("memory limits do not match".into()));
+            }
+            info.memory = Some(MemoryDef {
+                initial,
+                max,
+                imported: true,
+                linked,
+            });
+        }
+        (TypeRef::Table(ty), provided) => {
+            let (kind, initial, max, linked) = match provided {
+                None => {
+                    missing.push(label);
+                    return Ok(());
+                }
+                Some(HostImport::Table { kind, initial, max }) => (kind, initial, max, None),
+                Some(HostImport::LinkedTable {
+                    index,
+                    kind,
                     initial,
                     max,
-                    imported: true,
-                });
+                }) => (kind, initial, max, Some(index)),
+                Some(_) => return Err(incompatible("not a table".into())),
+            };
+            if kind != ref_kind(ty.element_type)
+                || !limits_match(initial.into(), max.map(u64::from), ty.initial, ty.maximum)
+            {
+                return Err(incompatible("table type or limits do not match".into()));
             }
-            Some(_) => return Err(incompatible("not a memory".into())),
-        },
-        (TypeRef::Table(ty), provided) => match provided {
-            None => missing.push(label),
-            Some(HostImport::Table { kind, initial, max }) => {
-                if kind != ref_kind(ty.element_type)
-                    || !limits_match(initial.into(), max.map(u64::from), ty.initial, ty.maximum)
-                {
-                    return Err(incompatible("table type or limits do not match".into()));
-                }
-                info.tables.push(TableDef { kind, initial, max });
-            }
-            Some(_) => return Err(incompatible("not a table".into())),
-        },
+            let def = TableDef {
+                kind,
+                initial,
+                max,
+                linked: linked.is_some(),
+            };
+            info.add_table(def, linked);
+        }
         (TypeRef::Tag(_), _) => return Err(unsupported(offset, "tag imports")),
     }
     Ok(())
@@ -531,7 +672,7 @@ fn eval(info: &ModuleInfo<'_>, expr: &ConstExpr<'_>) -> Result<u64, TranslateErr
             Operator::F32Const { value: v } => value = u64::from(v.bits()),
             Operator::F64Const { value: v } => value = v.bits(),
             Operator::RefNull { .. } => value = 0,
-            Operator::RefFunc { function_index } => value = u64::from(function_index) + 1,
+            Operator::RefFunc { function_index } => value = info.func_ref(function_index),
             Operator::GlobalGet { global_index } => {
                 value = info
                     .globals
