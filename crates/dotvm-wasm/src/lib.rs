@@ -25,7 +25,7 @@ mod optimize;
 
 pub use error::TranslateError;
 pub use imports::{HostImport, ImportResolver, WASI_MODULE, WasiImports, host_import};
-pub use module_info::{ExportKind, WasmExport};
+pub use module_info::{ExportKind, WasmExport, import_names};
 
 use module_info::Base;
 

@@ -692,3 +692,18 @@ fn eval(info: &ModuleInfo<'_>, expr: &ConstExpr<'_>) -> Result<u64, TranslateErr
         }
     }
 }
+
+/// The `(module, name)` of every import of `wasm`, in order (the module is not validated
+/// beyond its import section).
+pub fn import_names(wasm: &[u8]) -> Result<Vec<(String, String)>, TranslateError> {
+    let mut names = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::ImportSection(reader) = payload? {
+            for import in reader.into_imports() {
+                let import = import?;
+                names.push((import.module.to_string(), import.name.to_string()));
+            }
+        }
+    }
+    Ok(names)
+}
