@@ -20,8 +20,8 @@ pub enum HostImport {
         /// The parameter types the import must declare.
         params: &'static [SigType],
     },
-    /// A function of this type that stays an import of the DotVM module: calls go to
-    /// the embedder's [`Host`](https://docs.rs/dotvm-vm) through `CALL_HOST`.
+    /// A function of this type that stays an import of the DotVM module: `CALL_HOST` calls
+    /// the embedder's `dotvm_vm::HostFunctions` for it.
     Function {
         /// Parameter types.
         params: Vec<SigType>,
