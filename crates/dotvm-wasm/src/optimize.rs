@@ -128,12 +128,55 @@ fn thread_jumps(code: &mut Code) {
 /// word is exactly 64 bits.
 fn generic_ops(code: &mut Code, arch: Arch) {
     for item in &mut code.items {
-        if let Item::Inst(inst) = item
-            && inst.operand == Operand::None
-            && let Some(generic) = generic_for(inst.opcode, arch)
-        {
-            inst.opcode = generic;
+        if let Item::Inst(inst) = item {
+            let generic = match inst.operand {
+                Operand::None => generic_for(inst.opcode, arch),
+                Operand::Offset(_) => generic_memory_for(inst.opcode, arch),
+                _ => None,
+            };
+            if let Some(generic) = generic {
+                inst.opcode = generic;
+            }
         }
+    }
+}
+
+/// The generic load or store that reads or writes the same bytes and leaves the same
+/// (zero-extended) slot as a typed one on `arch`: zero-extending loads and truncating
+/// stores of one-slot values, and the sign-extending 64-bit loads on Arch64.
+fn generic_memory_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
+    use Opcode::*;
+    let any = match opcode {
+        I32Load | F32Load => Some(Load32U),
+        I32Load8U => Some(Load8U),
+        I32Load16U => Some(Load16U),
+        I32Store | F32Store => Some(Store32),
+        I32Store8 => Some(Store8),
+        I32Store16 => Some(Store16),
+        _ => None,
+    };
+    if any.is_some() || arch == Arch::Arch32 {
+        return any;
+    }
+    let wide = match opcode {
+        I64Load | F64Load => Some(Load64U),
+        I64Load8U => Some(Load8U),
+        I64Load16U => Some(Load16U),
+        I64Load32U => Some(Load32U),
+        I64Store | F64Store => Some(Store64),
+        I64Store8 => Some(Store8),
+        I64Store16 => Some(Store16),
+        I64Store32 => Some(Store32),
+        _ => None,
+    };
+    if wide.is_some() || arch != Arch::Arch64 {
+        return wide;
+    }
+    match opcode {
+        I64Load8S => Some(Load8S),
+        I64Load16S => Some(Load16S),
+        I64Load32S => Some(Load32S),
+        _ => None,
     }
 }
 
