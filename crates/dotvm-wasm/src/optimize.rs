@@ -29,6 +29,7 @@ pub(crate) fn optimize(code: &mut Code, level: u8, arch: Arch) {
         let before = code.items.clone();
         peephole(code, arch);
         if level >= 2 {
+            constant_shifts(code, arch);
             generic_ops(code, arch);
         }
         thread_jumps(code);
@@ -123,9 +124,11 @@ fn thread_jumps(code: &mut Code) {
 }
 
 /// Replaces typed operations by generic word operations that give the same slot on
-/// canonical values: comparisons and bitwise logic of i32 on every architecture (they
-/// cannot leave the low 32 bits), and every one-slot i64 operation on Arch64, where the
-/// word is exactly 64 bits.
+/// canonical (zero-extended) values: equality, unsigned comparisons, bitwise logic,
+/// unsigned division and bit counts of one-slot values on every architecture (they cannot
+/// leave the value's bits), every i32 operation on Arch32 and every i64 operation on
+/// Arch64 (where the word is exactly that wide), and zero-extending loads and truncating
+/// stores.
 fn generic_ops(code: &mut Code, arch: Arch) {
     for item in &mut code.items {
         if let Item::Inst(inst) = item {
@@ -183,54 +186,99 @@ fn generic_memory_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
 /// The generic equivalent of a typed opcode on `arch`, if there is one.
 fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
     use Opcode::*;
-    let i32_op = match opcode {
-        I32Eqz => Some(Eqz),
-        I32Eq => Some(Eq),
-        I32Ne => Some(Ne),
-        I32LtU => Some(LtU),
-        I32GtU => Some(GtU),
-        I32LeU => Some(LeU),
-        I32GeU => Some(GeU),
-        I32And => Some(And),
-        I32Or => Some(Or),
-        I32Xor => Some(Xor),
+    // On zero-extended values these read and write the same bits at any word size.
+    let unsigned = |op: Opcode| match op {
+        I32Eqz | I64Eqz => Some(Eqz),
+        I32Eq | I64Eq => Some(Eq),
+        I32Ne | I64Ne => Some(Ne),
+        I32LtU | I64LtU => Some(LtU),
+        I32GtU | I64GtU => Some(GtU),
+        I32LeU | I64LeU => Some(LeU),
+        I32GeU | I64GeU => Some(GeU),
+        I32And | I64And => Some(And),
+        I32Or | I64Or => Some(Or),
+        I32Xor | I64Xor => Some(Xor),
+        I32DivU | I64DivU => Some(DivU),
+        I32RemU | I64RemU => Some(ModU),
+        I32Popcnt | I64Popcnt => Some(Popcnt),
         _ => None,
     };
-    if i32_op.is_some() || arch != Arch::Arch64 {
-        return i32_op;
+    let is_i64 = opcode.mnemonic().starts_with("I64_");
+    if !is_i64 {
+        if arch != Arch::Arch32 {
+            return unsigned(opcode);
+        }
+        // On Arch32 the word is exactly an i32.
+        return unsigned(opcode).or(match opcode {
+            I32LtS => Some(LtS),
+            I32GtS => Some(GtS),
+            I32LeS => Some(LeS),
+            I32GeS => Some(GeS),
+            I32Add => Some(Add),
+            I32Sub => Some(Sub),
+            I32Mul => Some(Mul),
+            I32DivS => Some(DivS),
+            I32RemS => Some(ModS),
+            I32Shl => Some(Shl),
+            I32ShrS => Some(Sar),
+            I32ShrU => Some(Shr),
+            I32Rotl => Some(Rotl),
+            I32Rotr => Some(Rotr),
+            I32Clz => Some(Clz),
+            I32Ctz => Some(Ctz),
+            _ => None,
+        });
     }
-    Some(match opcode {
-        I64Eqz => Eqz,
-        I64Eq => Eq,
-        I64Ne => Ne,
-        I64LtS => LtS,
-        I64LtU => LtU,
-        I64GtS => GtS,
-        I64GtU => GtU,
-        I64LeS => LeS,
-        I64LeU => LeU,
-        I64GeS => GeS,
-        I64GeU => GeU,
-        I64Add => Add,
-        I64Sub => Sub,
-        I64Mul => Mul,
-        I64DivS => DivS,
-        I64DivU => DivU,
-        I64RemS => ModS,
-        I64RemU => ModU,
-        I64And => And,
-        I64Or => Or,
-        I64Xor => Xor,
-        I64Shl => Shl,
-        I64ShrS => Sar,
-        I64ShrU => Shr,
-        I64Rotl => Rotl,
-        I64Rotr => Rotr,
-        I64Clz => Clz,
-        I64Ctz => Ctz,
-        I64Popcnt => Popcnt,
-        _ => return None,
-    })
+    match arch {
+        // An i64 is two slots on Arch32.
+        Arch::Arch32 => None,
+        // The word is exactly an i64: every wrapping and signed operation matches too.
+        Arch::Arch64 => unsigned(opcode).or(match opcode {
+            I64LtS => Some(LtS),
+            I64GtS => Some(GtS),
+            I64LeS => Some(LeS),
+            I64GeS => Some(GeS),
+            I64Add => Some(Add),
+            I64Sub => Some(Sub),
+            I64Mul => Some(Mul),
+            I64DivS => Some(DivS),
+            I64RemS => Some(ModS),
+            I64Shl => Some(Shl),
+            I64ShrS => Some(Sar),
+            I64ShrU => Some(Shr),
+            I64Rotl => Some(Rotl),
+            I64Rotr => Some(Rotr),
+            I64Clz => Some(Clz),
+            I64Ctz => Some(Ctz),
+            _ => None,
+        }),
+        _ => unsigned(opcode),
+    }
+}
+
+/// A logical right shift by a constant below the value's width gives the same bits as the
+/// generic `SHR` (whose count is taken modulo the word instead): `PUSH k; I32_SHR_U` with
+/// `k < 32` (and `I64_SHR_U` with `k < 64` where an i64 is one slot).
+fn constant_shifts(code: &mut Code, arch: Arch) {
+    for i in 1..code.items.len() {
+        let count = match &code.items[i - 1] {
+            Item::Inst(Instruction {
+                opcode: Opcode::Push,
+                operand: Operand::Imm(k),
+            }) if k.bit_len() <= 8 => k.as_limbs()[0],
+            _ => continue,
+        };
+        if let Item::Inst(inst) = &mut code.items[i] {
+            let exact = match inst.opcode {
+                Opcode::I32ShrU => count < 32,
+                Opcode::I64ShrU => count < 64 && arch != Arch::Arch32,
+                _ => false,
+            };
+            if exact {
+                inst.opcode = Opcode::Shr;
+            }
+        }
+    }
 }
 
 /// Local rewrites on the tail of the code as it is rebuilt, so that results of one rewrite
