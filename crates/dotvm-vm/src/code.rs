@@ -19,6 +19,27 @@
 use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
+/// The i32 instructions the interpreter runs inline (see `exec/fast.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum I32Op {
+    /// `I32_ADD`.
+    Add,
+    /// `I32_SUB`.
+    Sub,
+    /// `I32_MUL`.
+    Mul,
+    /// `I32_SHL`.
+    Shl,
+    /// `I32_SHR_U`.
+    ShrU,
+    /// `I32_SHR_S`.
+    ShrS,
+    /// `I32_ROTL`.
+    Rotl,
+    /// `I32_ROTR`.
+    Rotr,
+}
+
 /// A comparison, as used by the fused compare-and-branch ops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cond {
@@ -241,6 +262,10 @@ pub(crate) enum Op<W> {
     DataDrop(u32),
     /// A typed instruction (i32, i64, f32, f64, conversion, typed memory, select).
     Typed(TypedInst),
+    /// One of the hottest i32 instructions, run inline.
+    I32Binary(I32Op),
+    /// `SELECT`, and `SELECT64` where an i64 is one slot, run inline.
+    Select,
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

@@ -6,7 +6,7 @@
 //! calls) and reports a module it cannot use as [`LoadError::Inconsistent`] rather than
 //! trusting it blindly; for a module that passed the verifier that error cannot occur.
 
-use crate::code::{Cond, Op};
+use crate::code::{Cond, I32Op, Op};
 use crate::error::LoadError;
 use crate::fuse::{FastCode, build_fast};
 use crate::typed_op::TypedInst;
@@ -487,6 +487,16 @@ impl Resolver<'_> {
                 let f = index(self.module.functions.len(), "function")?;
                 Op::Push(W::from_u64(u64::from(f) + 1))
             }
+            Opcode::I32Add => Op::I32Binary(I32Op::Add),
+            Opcode::I32Sub => Op::I32Binary(I32Op::Sub),
+            Opcode::I32Mul => Op::I32Binary(I32Op::Mul),
+            Opcode::I32Shl => Op::I32Binary(I32Op::Shl),
+            Opcode::I32ShrU => Op::I32Binary(I32Op::ShrU),
+            Opcode::I32ShrS => Op::I32Binary(I32Op::ShrS),
+            Opcode::I32Rotl => Op::I32Binary(I32Op::Rotl),
+            Opcode::I32Rotr => Op::I32Binary(I32Op::Rotr),
+            Opcode::Select => Op::Select,
+            Opcode::Select64 if self.module.arch != dotvm_core::Arch::Arch32 => Op::Select,
             // Typed instructions share one op; their operand is an offset or nothing.
             opcode => {
                 let offset = match inst.operand {

@@ -20,6 +20,7 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
+use super::fast;
 use super::syscall::{self, Flow, HostAccess};
 use super::typed;
 use super::{Exit, Frame, Machine, Mode};
@@ -552,6 +553,13 @@ pub(super) fn execute<W: Word, M: Mode>(
                 check!(m.refs.memory_init(program, &mut m.memory, d, dst, src, len));
             }
             Op::DataDrop(d) => m.refs.data_drop(d),
+            Op::I32Binary(op) => binary!(|a, b| fast::i32_binary(op, a, b)),
+            Op::Select => {
+                let c = pop!();
+                let b = pop!();
+                let a = peek!(0);
+                set_top!(fast::select(a, b, c));
+            }
             Op::Typed(inst) => {
                 let pops = usize::from(inst.pops);
                 // SAFETY: the verifier proved the height covers the instruction's pops and

@@ -6,6 +6,7 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+mod fast;
 mod float;
 mod interp;
 pub(crate) mod session;
