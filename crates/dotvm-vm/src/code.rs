@@ -40,6 +40,45 @@ pub(crate) enum I32Op {
     Rotr,
 }
 
+/// The one-operand integer instructions the interpreter runs inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum I32UnOp {
+    /// `I32_EXTEND8_S`.
+    Extend8S,
+    /// `I32_EXTEND16_S`.
+    Extend16S,
+    /// `I32_CLZ`.
+    Clz,
+    /// `I32_CTZ`.
+    Ctz,
+    /// `I32_WRAP_I64` where an i64 is one slot.
+    WrapI64,
+    /// `I64_EXTEND_I32_S` where an i64 is one slot.
+    ExtendI32S,
+}
+
+/// The float arithmetic the interpreter runs inline (NaN results canonical, as the typed
+/// instructions make them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FloatOp {
+    /// `F32_ADD`.
+    F32Add,
+    /// `F32_SUB`.
+    F32Sub,
+    /// `F32_MUL`.
+    F32Mul,
+    /// `F32_DIV`.
+    F32Div,
+    /// `F64_ADD` where an f64 is one slot.
+    F64Add,
+    /// `F64_SUB` where an f64 is one slot.
+    F64Sub,
+    /// `F64_MUL` where an f64 is one slot.
+    F64Mul,
+    /// `F64_DIV` where an f64 is one slot.
+    F64Div,
+}
+
 /// A comparison, as used by the fused compare-and-branch ops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cond {
@@ -266,6 +305,12 @@ pub(crate) enum Op<W> {
     I32Binary(I32Op),
     /// `SELECT`, and `SELECT64` where an i64 is one slot, run inline.
     Select,
+    /// An i32 comparison, run inline.
+    I32Compare(Cond),
+    /// A one-operand i32 (or one-slot i64 → i32/i64) instruction, run inline.
+    I32Unary(I32UnOp),
+    /// An f32 or f64 add, subtract, multiply or divide, run inline.
+    FloatBinary(FloatOp),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.

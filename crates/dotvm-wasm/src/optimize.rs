@@ -31,6 +31,7 @@ pub(crate) fn optimize(code: &mut Code, level: u8, arch: Arch) {
         if level >= 2 {
             constant_shifts(code, arch);
             generic_ops(code, arch);
+            drop_zero_extensions(code, arch);
         }
         thread_jumps(code);
         remove_dead_code(code);
@@ -254,6 +255,15 @@ fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
         }),
         _ => unsigned(opcode),
     }
+}
+
+/// Removes `I64_EXTEND_I32_U` where an i64 is one slot: the i32 is already zero-extended.
+fn drop_zero_extensions(code: &mut Code, arch: Arch) {
+    if arch == Arch::Arch32 {
+        return;
+    }
+    code.items
+        .retain(|item| !matches!(item, Item::Inst(inst) if inst.opcode == Opcode::I64ExtendI32U));
 }
 
 /// A logical right shift by a constant below the value's width gives the same bits as the

@@ -554,6 +554,9 @@ pub(super) fn execute<W: Word, M: Mode>(
             }
             Op::DataDrop(d) => m.refs.data_drop(d),
             Op::I32Binary(op) => binary!(|a, b| fast::i32_binary(op, a, b)),
+            Op::I32Compare(cond) => binary!(|a, b| fast::i32_compare(cond, a, b)),
+            Op::I32Unary(op) => unary!(|a| fast::i32_unary(op, a)),
+            Op::FloatBinary(op) => binary!(|a, b| fast::float_binary(op, a, b)),
             Op::Select => {
                 let c = pop!();
                 let b = pop!();
