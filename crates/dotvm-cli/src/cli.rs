@@ -49,6 +49,11 @@ pub enum Command {
         after_help = "Examples:\n  dotvm inspect hello.dotvm\n  dotvm inspect hello.dotvm --json"
     )]
     Inspect(InspectArgs),
+    /// Inspect and edit the state database that programs use through the DB opcodes.
+    #[command(
+        after_help = "Examples:\n  dotvm db --state /tmp/app.redb collections\n  dotvm db --state /tmp/app.redb put users alice '{\"age\":31}'\n  dotvm db --state /tmp/app.redb scan users --prefix al --limit 10\n  dotvm db --state /tmp/app.redb scan users --where 'age>=30' --json\n  dotvm db --state /tmp/app.redb index create users age\n  dotvm db --state /tmp/app.redb export > backup.jsonl\n  dotvm db --state /tmp/new.redb import backup.jsonl\n  dotvm db --state /tmp/app.redb --hex get 00ff 0102\n\nWithout --state the default state file of `dotvm run` is used. Binary names, keys and values\nprint escaped (\\xNN) in text and as NAME_hex fields in JSON."
+    )]
+    Db(DbArgs),
 }
 
 /// How Rust and WebAssembly inputs are built (shared by `run` and `transpile`).
@@ -169,9 +174,128 @@ pub struct RunArgs {
     /// With --step: the file the program reads as its standard input.
     #[arg(long, value_name = "FILE", requires = "step")]
     pub input: Option<PathBuf>,
-    /// Print load and run statistics to stderr.
+    /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// The state file the database opcodes use (`:memory:` for a throwaway store; default:
+    /// $DOTVM_STATE, else dotvm/state.redb in the user's data directory). Only programs
+    /// with database opcodes open it; a run commits its writes when it exits with code 0.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<String>,
+}
+
+/// `dotvm db`.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The state file (`:memory:` for an empty throwaway store; default: $DOTVM_STATE, else
+    /// dotvm/state.redb in the user's data directory).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub state: Option<String>,
+    /// Print JSON (one object per line) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Collection, key, value and bound arguments are hexadecimal bytes.
+    #[arg(long, global = true)]
+    pub hex: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// The `dotvm db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Print the value of a key.
+    Get {
+        /// The collection.
+        collection: String,
+        /// The key.
+        key: String,
+    },
+    /// Store a value under a key.
+    Put {
+        /// The collection.
+        collection: String,
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// Remove a key.
+    Delete {
+        /// The collection.
+        collection: String,
+        /// The key.
+        key: String,
+    },
+    /// Print the entries of a collection in key order.
+    Scan(Selection),
+    /// Print how many entries a scan would print.
+    Count(Selection),
+    /// List the collections with their sizes.
+    Collections,
+    /// Write every index definition and entry as JSON lines.
+    Export {
+        /// The output file (default: standard output).
+        file: Option<PathBuf>,
+    },
+    /// Read JSON lines written by `export` and store them, all or nothing.
+    Import {
+        /// The input file (default: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Manage secondary indexes on JSON fields.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+/// Which entries of a collection `scan` and `count` select.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// The collection.
+    pub collection: String,
+    /// Only keys starting with these bytes.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub prefix: Option<String>,
+    /// Only keys at or after this one.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only keys before this one.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// At most this many entries.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Decreasing key order.
+    #[arg(long)]
+    pub reverse: bool,
+    /// Only JSON documents whose field compares with a value: `FIELD OP VALUE` with OP one
+    /// of = < <= > >= and VALUE JSON (text that is not JSON is taken as a string), e.g.
+    /// `age>=30`, `user.name=ann`.
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
+}
+
+/// `dotvm db index`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Index a JSON field (dot-separated path) of a collection; queries filtering on it use
+    /// the index from then on.
+    Create {
+        /// The collection.
+        collection: String,
+        /// The field path.
+        field: String,
+    },
+    /// Remove an index.
+    Drop {
+        /// The collection.
+        collection: String,
+        /// The field path.
+        field: String,
+    },
+    /// List the indexes.
+    List,
 }
 
 /// `dotvm asm`.

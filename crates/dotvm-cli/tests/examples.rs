@@ -24,6 +24,8 @@ fn examples() -> Vec<PathBuf> {
 fn dotvm(args: &[&std::ffi::OsStr], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dotvm"))
         .args(args)
+        // Programs with database opcodes (counter.dasm) start from an empty store.
+        .env("DOTVM_STATE", ":memory:")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -178,6 +178,8 @@ pub enum Category {
     Conversion,
     /// Typed loads and stores, and typed select.
     TypedMemory,
+    /// The state database (see `docs/state.md`).
+    Database,
 }
 
 impl Category {
@@ -199,6 +201,7 @@ impl Category {
             Category::Float64 => "f64",
             Category::Conversion => "Conversions",
             Category::TypedMemory => "Typed memory and select",
+            Category::Database => "Database",
         }
     }
 }
@@ -530,6 +533,15 @@ instruction_table! {
     0xF616 I64Store32         "I64_STORE32"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 32 bits of v (LE) at addr+offset";
     0xF620 Select             "SELECT"               None   fx(&[W, W, I32], &[W]), TypedMemory "a b c -- a if c is not zero, else b";
     0xF621 Select64           "SELECT64"             None   fx(&[I64, I64, I32], &[I64]), TypedMemory "a b c -- a if c is not zero, else b (i64 or f64 values)";
+    // ---- Database: 0xF8xx (see docs/state.md; pointers and lengths are words) ----
+    0xF800 DbGet     "DB_GET"      None   fx(&[W, W, W, W, W, W], &[W, W]), Database "coll clen key klen buf cap -- len status: copy the value to buf when it fits (else BUFFER_TOO_SMALL with the length needed; NOT_FOUND with 0).";
+    0xF801 DbPut     "DB_PUT"      None   fx(&[W, W, W, W, W, W], &[W]), Database "coll clen key klen val vlen -- status: store the value under the key.";
+    0xF802 DbDelete  "DB_DELETE"   None   fx(&[W, W, W, W], &[W]), Database "coll clen key klen -- status: remove the key (NOT_FOUND when absent).";
+    0xF803 DbCount   "DB_COUNT"    None   fx(&[W, W, W, W], &[W, W]), Database "coll clen query qlen -- count status: how many entries DB_QUERY would return.";
+    0xF804 DbQuery   "DB_QUERY"    None   fx(&[W, W, W, W, W, W], &[W, W, W]), Database "coll clen query qlen buf cap -- count len status: write the selected entries (u32 key length, key, u32 value length, value each) to buf when they all fit.";
+    0xF805 DbSavepoint "DB_SAVEPOINT" None fx(&[], &[W]), Database "-- id: open a savepoint in the run's transaction.";
+    0xF806 DbRollbackTo "DB_ROLLBACK_TO" None fx(&[W], &[W]), Database "id -- status: undo the writes made since the savepoint (which stays open; later ones close).";
+    0xF807 DbRelease "DB_RELEASE"  None   fx(&[W], &[W]), Database "id -- status: close the savepoint and later ones, keeping their writes.";
 }
 
 impl Opcode {

@@ -16,6 +16,7 @@
 //! `Outcome::instructions` and `Trap::instructions` exact. When the fuel left cannot pay a
 //! block, the run switches to the plain code and counts one instruction at a time.
 
+use crate::exec::DbOp;
 use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
@@ -311,12 +312,16 @@ pub(crate) enum Op<W> {
     I32Unary(I32UnOp),
     /// An f32 or f64 add, subtract, multiply or divide, run inline.
     FloatBinary(FloatOp),
+    /// A database opcode (`DB_GET` ... `DB_RELEASE`).
+    Db(DbOp),
 
     // ---- fast code only ----
     /// Pays for the basic block that starts here: this many bytecode instructions.
     Charge(u32),
     /// `PUSH k; ADD` (also `PUSH k; SUB` with `k` negated).
     AddImm(W),
+    /// `PUSH k; MUL`.
+    MulImm(W),
     /// `PUSH k; <cmp>`.
     CmpImm(Cond, W),
     /// `<cmp>; JNZ t` (and `<cmp>; JZ t` with the condition negated).

@@ -81,6 +81,7 @@ fn fuse<W: Word>(block: &[Op<W>]) -> (Option<Op<W>>, usize) {
         [Eqz, Jnz(t), ..] => (Some(Jz(t)), 2),
         [Eqz, Jz(t), ..] => (Some(Jnz(t)), 2),
         [Push(k), Add, ..] => (Some(AddImm(k)), 2),
+        [Push(k), Mul, ..] => (Some(MulImm(k)), 2),
         [Push(k), Sub, ..] => (Some(AddImm(k.wrapping_neg())), 2),
         [Push(k), Cmp(cond), ..] => (Some(CmpImm(cond, k)), 2),
         [LocalGet(a), LocalGet(b), ..] => (Some(LocalGet2(a, b)), 2),
@@ -182,6 +183,21 @@ mod tests {
                 Op::Charge(1),
                 Op::Halt,
             ]
+        );
+    }
+
+    #[test]
+    fn push_then_mul_becomes_a_multiply_by_constant() {
+        let body = [
+            with(Opcode::LocalGet, Operand::Index(0)),
+            with(Opcode::Push, Operand::Imm(Imm::from(3u64))),
+            Instruction::simple(Opcode::Mul),
+            Instruction::simple(Opcode::Ret),
+        ];
+        let f = loaded(&body, 1);
+        assert_eq!(
+            f.fast,
+            vec![Op::Charge(4), Op::LocalGet(0), Op::MulImm(3), Op::Ret]
         );
     }
 }

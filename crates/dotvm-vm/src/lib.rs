@@ -13,6 +13,7 @@ mod io;
 mod limits;
 mod load;
 mod memory;
+pub mod state;
 mod trap;
 mod typed_op;
 mod word;
@@ -29,6 +30,7 @@ pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::Limits;
 pub use memory::{LinearMemory, MemoryError};
+pub use state::{StateError, StateStore};
 pub use trap::{Trap, TrapKind};
 
 use dotvm_core::{Arch, Module, Verified};
@@ -56,7 +58,33 @@ pub struct Outcome {
 /// The run gets the default host ([`Capabilities::default`]: standard streams and exit,
 /// no clock, randomness or files); [`run_hosted`] grants more.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, &mut Host::default(), None)
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        None,
+        None,
+    )
+}
+
+/// Like [`run`], with `state` as the store behind the database opcodes. The run's reads and
+/// writes go to the store's open transaction; committing or aborting it afterwards is the
+/// caller's decision (commit only when the run finished with exit code 0).
+pub fn run_with_state(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    state: &mut dyn StateStore,
+) -> Result<Outcome, RunError> {
+    run_module(
+        module.module(),
+        limits,
+        io,
+        &mut Host::default(),
+        Some(state),
+        None,
+    )
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -75,21 +103,24 @@ pub fn run_inspected(
         limits,
         io,
         &mut Host::default(),
+        None,
         Some(inspector),
     )
 }
 
-/// Runs the entry function of `module` with the capabilities and state of `host`, and
-/// with an inspector when one is given (see [`run_inspected`]). After the run,
-/// [`Host::denials`] lists the system calls the host refused.
+/// Runs the entry function of `module` with the capabilities of `host`, the store behind
+/// the database opcodes when `state` is given (see [`run_with_state`]), and an inspector
+/// when one is given (see [`run_inspected`]). After the run, [`Host::denials`] lists the
+/// system calls the host refused.
 pub fn run_hosted(
     module: &Verified,
     limits: &Limits,
     io: &mut dyn Io,
     host: &mut Host,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, host, inspector)
+    run_module(module.module(), limits, io, host, state, inspector)
 }
 
 /// Loads and runs a module that has passed verification, with the instance for its word.
@@ -98,14 +129,15 @@ fn run_module(
     limits: &Limits,
     io: &mut dyn Io,
     host: &mut Host,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     match module.arch {
-        Arch::Arch32 => run_with::<u32>(module, limits, io, host, inspector),
-        Arch::Arch64 => run_with::<u64>(module, limits, io, host, inspector),
-        Arch::Arch128 => run_with::<u128>(module, limits, io, host, inspector),
-        Arch::Arch256 => run_with::<U256>(module, limits, io, host, inspector),
-        Arch::Arch512 => run_with::<U512>(module, limits, io, host, inspector),
+        Arch::Arch32 => run_with::<u32>(module, limits, io, host, state, inspector),
+        Arch::Arch64 => run_with::<u64>(module, limits, io, host, state, inspector),
+        Arch::Arch128 => run_with::<u128>(module, limits, io, host, state, inspector),
+        Arch::Arch256 => run_with::<U256>(module, limits, io, host, state, inspector),
+        Arch::Arch512 => run_with::<U512>(module, limits, io, host, state, inspector),
     }
 }
 
@@ -115,8 +147,9 @@ fn run_with<W: word::Word>(
     limits: &Limits,
     io: &mut dyn Io,
     host: &mut Host,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let program = load::load::<W>(module)?;
-    exec::run_program(&program, module, limits, io, host, inspector)
+    exec::run_program(&program, module, limits, io, host, state, inspector)
 }

@@ -8,6 +8,7 @@
 
 use crate::code::{Cond, FloatOp, I32Op, I32UnOp, Op};
 use crate::error::LoadError;
+use crate::exec::DbOp;
 use crate::fuse::{FastCode, build_fast};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
@@ -449,6 +450,14 @@ impl Resolver<'_> {
                 ),
                 _ => return Err(self.bad(pc, "missing system call number".into())),
             },
+            Opcode::DbGet => Op::Db(DbOp::Get),
+            Opcode::DbPut => Op::Db(DbOp::Put),
+            Opcode::DbDelete => Op::Db(DbOp::Delete),
+            Opcode::DbCount => Op::Db(DbOp::Count),
+            Opcode::DbQuery => Op::Db(DbOp::Query),
+            Opcode::DbSavepoint => Op::Db(DbOp::Savepoint),
+            Opcode::DbRollbackTo => Op::Db(DbOp::RollbackTo),
+            Opcode::DbRelease => Op::Db(DbOp::Release),
             Opcode::JmpTable => match &inst.operand {
                 Operand::Targets(targets) => {
                     let resolved = targets

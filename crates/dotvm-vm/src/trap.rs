@@ -34,6 +34,8 @@ pub enum TrapKind {
     },
     /// A system call failed on the host side (I/O error).
     Host(String),
+    /// A database opcode ran without a state store, or the store failed.
+    State(String),
     /// A system call without an error result needs a capability the run was not granted.
     Denied {
         /// The system call's name.
@@ -69,6 +71,7 @@ impl fmt::Display for TrapKind {
             TrapKind::Unreachable => f.write_str("unreachable executed"),
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
             TrapKind::Host(msg) => write!(f, "host error: {msg}"),
+            TrapKind::State(msg) => write!(f, "state error: {msg}"),
             TrapKind::Denied { call, capability } => write!(
                 f,
                 "denied: {call} (the `{capability}` capability is not granted)"

@@ -36,7 +36,7 @@ fn run(source: &str, capabilities: Capabilities, input: &[u8]) -> Run {
     let program = Verified::new(module).unwrap_or_else(|e| panic!("{e}"));
     let mut io = BufferIo::with_input(input);
     let mut host = Host::new(capabilities).unwrap();
-    let result = dotvm_vm::run_hosted(&program, &Limits::default(), &mut io, &mut host, None);
+    let result = dotvm_vm::run_hosted(&program, &Limits::default(), &mut io, &mut host, None, None);
     Run { result, io, host }
 }
 

@@ -55,7 +55,7 @@ fn limits() -> Limits {
 /// Runs the program; returns the exit code and stdout.
 pub(crate) fn run(program: &Verified) -> Result<(i32, Vec<u8>)> {
     let mut io = BufferIo::default();
-    let outcome = dotvm_vm::run_hosted(program, &limits(), &mut io, &mut host()?, None)
+    let outcome = dotvm_vm::run_hosted(program, &limits(), &mut io, &mut host()?, None, None)
         .map_err(|e| anyhow!("DotVM: {e}"))?;
     Ok((outcome.exit_code, io.output))
 }
@@ -63,7 +63,7 @@ pub(crate) fn run(program: &Verified) -> Result<(i32, Vec<u8>)> {
 /// The peak linear-memory size of one run, in bytes.
 pub(crate) fn peak_guest_memory(program: &Verified) -> Result<u64> {
     let mut io = BufferIo::default();
-    let outcome = dotvm_vm::run_hosted(program, &limits(), &mut io, &mut host()?, None)
+    let outcome = dotvm_vm::run_hosted(program, &limits(), &mut io, &mut host()?, None, None)
         .map_err(|e| anyhow!("DotVM: {e}"))?;
     Ok(outcome.peak_memory)
 }

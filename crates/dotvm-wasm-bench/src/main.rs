@@ -190,7 +190,7 @@ fn main() -> Result<()> {
         let (time, translation) = median(options.runs, || dotvm::translate(&wasm))?;
         println!(
             "\nlargest workload: {} ({} wasm bytes -> {} bytecode bytes, {} functions)\n  \
-             transpile (translate + verify + load) {:.1} ms, peak heap during transpile {:.1} MiB\n  \
+             transpile (validate, translate, optimise, verify) {:.1} ms, peak heap during transpile {:.1} MiB\n  \
              peak guest linear memory during its run {:.1} MiB, process peak RSS {:.1} MiB",
             workload.name,
             wasm.len(),

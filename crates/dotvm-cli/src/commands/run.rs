@@ -3,10 +3,12 @@
 use crate::cli::{DenyCapability, RunArgs};
 use crate::driver::{BuildOptions, InputKind};
 use crate::program::load_verified_input;
+use crate::state::Location;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::syscall::Capability;
+use dotvm_state::{TransactionError, run_transaction};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
     RandomSource, RunError, StdIo, Stopped, Trap,
@@ -31,9 +33,15 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let verified = load_verified_input(&args.file, args.arch, &build_options(args))?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
+    let location = Location::resolve(args.state.as_deref())?;
+    // Only programs with database opcodes open (and lock) the state.
+    let mut store = if dotvm_state::uses_state(verified.module()) {
+        Some(location.open()?)
+    } else {
+        None
+    };
     let mut host = Host::new(capabilities_from(args)).map_err(|e| anyhow!("{e}"))?;
-    let run_start = Instant::now();
-    let result = if args.step {
+    let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) = if args.step {
         let input: Box<dyn Read> = match &args.input {
             Some(path) => Box::new(
                 std::fs::File::open(path)
@@ -41,19 +49,49 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             ),
             None => Box::new(std::io::empty()),
         };
-        let mut io = SteppedIo { input };
-        let mut stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
-        let inspector: &mut dyn Inspector = &mut stepper;
-        dotvm_vm::run_hosted(&verified, &limits, &mut io, &mut host, Some(inspector))
+        let stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
+        (Box::new(SteppedIo { input }), Some(Box::new(stepper)))
     } else if args.debug {
-        let mut tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
-        let inspector: &mut dyn Inspector = &mut tracer;
-        dotvm_vm::run_hosted(&verified, &limits, &mut StdIo, &mut host, Some(inspector))
+        let tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
+        (Box::new(StdIo), Some(Box::new(tracer)))
     } else {
-        dotvm_vm::run_hosted(&verified, &limits, &mut StdIo, &mut host, None)
+        (Box::new(StdIo), None)
+    };
+    let inspector = inspector.as_deref_mut().map(|i| i as &mut dyn Inspector);
+    let run_start = Instant::now();
+    let (result, state_report) = match &mut store {
+        Some(store) => {
+            let result = run_transaction(
+                &verified,
+                &limits,
+                io.as_mut(),
+                &mut host,
+                store.as_state(),
+                inspector,
+            );
+            let report = match &result {
+                Ok(outcome) if outcome.exit_code == 0 => format!("{location}, committed"),
+                Err(TransactionError::Commit(_)) => format!("{location}, commit failed"),
+                _ => format!("{location}, writes discarded"),
+            };
+            let result = match result {
+                Ok(outcome) => Ok(outcome),
+                Err(TransactionError::Run(error)) => Err(error),
+                Err(TransactionError::Commit(error)) => {
+                    return Err(anyhow!(
+                        "cannot commit the run's writes to {location}: {error}"
+                    ));
+                }
+            };
+            (result, report)
+        }
+        None => (
+            dotvm_vm::run_hosted(&verified, &limits, io.as_mut(), &mut host, None, inspector),
+            format!("{location}, not opened (no database opcodes)"),
+        ),
     };
     let run_time = run_start.elapsed();
-    let _ = StdIo.flush();
+    let _ = io.flush();
     let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
     if failed || args.verbose {
         for denial in host.denials() {
@@ -67,18 +105,17 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             Err(RunError::Stopped(stopped)) => Some(stopped.instructions),
             Err(RunError::Load(_)) => None,
         };
-        eprintln!(
-            "{}",
-            verbose_report(
-                args,
-                kind,
-                verified.module(),
-                load_time,
-                run_time,
-                executed,
-                result.as_ref().ok()
-            )
+        let mut report = verbose_report(
+            args,
+            kind,
+            verified.module(),
+            load_time,
+            run_time,
+            executed,
+            result.as_ref().ok(),
         );
+        report.push_str(&format!("\nstate            {state_report}"));
+        eprintln!("{report}");
     }
     match result {
         Ok(outcome) => Ok(RunEnd::Exited(outcome.exit_code)),

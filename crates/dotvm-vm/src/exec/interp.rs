@@ -20,12 +20,14 @@
 //! and call depth at each call, the instruction limit at each block (fast mode) or
 //! instruction (precise mode), and ALLOC/FREE.
 
+use super::db;
 use super::fast;
 use super::syscall::{self, Flow, HostAccess};
 use super::typed;
 use super::{Exit, Frame, Machine, Mode};
 use crate::code::{Cond, Op};
 use crate::inspect::Control;
+use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
 use std::ptr;
@@ -579,6 +581,22 @@ pub(super) fn execute<W: Word, M: Mode>(
                 // SAFETY: the operands' length is at most `room`, so this stays in bounds.
                 sp = unsafe { start.add(operands.len()) };
             }
+            Op::Db(op) => {
+                let mut args = [W::ZERO; 6];
+                let pops = op.pops();
+                for slot in args[..pops].iter_mut().rev() {
+                    *slot = pop!();
+                }
+                let pushes = check!(db::execute(
+                    op,
+                    &mut m.memory,
+                    m.state.as_deref_mut().map(|s| s as &mut dyn StateStore),
+                    &args[..pops]
+                ));
+                for &value in &pushes.values[..pushes.len] {
+                    push!(value);
+                }
+            }
             Op::Charge(count) => {
                 let count = u64::from(count);
                 if count > fuel {
@@ -588,6 +606,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 fuel -= count;
             }
             Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
+            Op::MulImm(k) => unary!(|a| a.wrapping_mul(k)),
             Op::CmpImm(cond, k) => unary!(|a| W::from_bool(compare(cond, a, k))),
             Op::BrCmp(cond, target) => {
                 let b = pop!();

@@ -6,6 +6,7 @@
 //! limit traps at exactly the right instruction. Inspected runs use the precise mode from
 //! the start and call the inspector before every instruction.
 
+mod db;
 mod fast;
 mod float;
 mod interp;
@@ -14,6 +15,8 @@ mod syscall;
 mod table;
 mod typed;
 mod wasi;
+
+pub(crate) use db::DbOp;
 
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
@@ -24,6 +27,7 @@ use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
+use crate::state::StateStore;
 use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use crate::{Outcome, code::Op};
@@ -58,6 +62,8 @@ struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
+    /// The store the database opcodes use, when the embedder granted one.
+    state: Option<&'a mut dyn StateStore>,
     host: &'a mut Host,
     /// The embedder's functions for `CALL_HOST`.
     imports: &'a mut dyn HostFunctions,
@@ -160,6 +166,7 @@ pub(crate) fn run_program<W: Word>(
     limits: &Limits,
     io: &mut dyn Io,
     host: &mut Host,
+    state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
     let segments = &module.memory.segments;
@@ -178,6 +185,7 @@ pub(crate) fn run_program<W: Word>(
         program,
         limits,
         io,
+        state: state.map(|s| s as &mut dyn StateStore),
         host,
         imports: &mut NoHostFunctions,
         stack: Vec::new(),

@@ -130,6 +130,7 @@ pub(crate) fn call<W: Word>(
         io,
         host,
         imports,
+        state: None,
         stack: state.stack,
         frames: Vec::with_capacity(64),
         globals: state.globals,
