@@ -405,3 +405,123 @@ fn rewrite(out: &mut Vec<Item>, arch: Arch) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dotvm_core::Imm;
+
+    fn inst(opcode: Opcode, operand: Operand) -> Item {
+        Item::Inst(Instruction { opcode, operand })
+    }
+
+    fn simple(opcode: Opcode) -> Item {
+        inst(opcode, Operand::None)
+    }
+
+    fn push(value: u64) -> Item {
+        inst(Opcode::Push, Operand::Imm(Imm::from(value)))
+    }
+
+    fn optimized(items: Vec<Item>, level: u8, arch: Arch) -> Vec<Item> {
+        let mut code = Code::default();
+        for _ in 0..8 {
+            code.label();
+        }
+        code.items = items;
+        optimize(&mut code, level, arch);
+        code.items
+    }
+
+    #[test]
+    fn dead_code_goes_and_jumps_thread_to_their_final_target() {
+        let items = vec![
+            Item::Jump(Opcode::Jz, 0),
+            Item::Jump(Opcode::Jmp, 1),
+            push(1),
+            simple(Opcode::Pop),
+            Item::Label(0),
+            Item::Jump(Opcode::Jmp, 2),
+            Item::Label(1),
+            simple(Opcode::Ret),
+            Item::Label(2),
+            simple(Opcode::Halt),
+        ];
+        assert_eq!(
+            optimized(items, 1, Arch::Arch64),
+            [
+                Item::Jump(Opcode::Jz, 2),
+                Item::Jump(Opcode::Jmp, 1),
+                Item::Label(0),
+                Item::Jump(Opcode::Jmp, 2),
+                Item::Label(1),
+                simple(Opcode::Ret),
+                Item::Label(2),
+                simple(Opcode::Halt),
+            ]
+        );
+    }
+
+    #[test]
+    fn peephole_fuses_tee_drops_pushes_and_flips_branches_on_eqz() {
+        let items = vec![
+            inst(Opcode::LocalSet, Operand::Index(3)),
+            inst(Opcode::LocalGet, Operand::Index(3)),
+            inst(Opcode::LocalGet, Operand::Index(1)),
+            simple(Opcode::Pop),
+            simple(Opcode::I32Eqz),
+            Item::Jump(Opcode::Jz, 0),
+            Item::Label(0),
+            simple(Opcode::Ret),
+        ];
+        assert_eq!(
+            optimized(items, 1, Arch::Arch64),
+            [
+                inst(Opcode::LocalTee, Operand::Index(3)),
+                Item::Jump(Opcode::Jnz, 0),
+                Item::Label(0),
+                simple(Opcode::Ret),
+            ]
+        );
+    }
+
+    #[test]
+    fn level_two_uses_exact_generic_operations_only() {
+        let items = vec![
+            simple(Opcode::I32LtU),
+            simple(Opcode::I32LtS),
+            simple(Opcode::I32Add),
+            simple(Opcode::I64Add),
+            simple(Opcode::I64ExtendI32U),
+            push(3),
+            simple(Opcode::I32ShrU),
+            push(40),
+            simple(Opcode::I32ShrU),
+            simple(Opcode::Ret),
+        ];
+        let at = |arch| {
+            optimized(items.clone(), 2, arch)
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Inst(inst) if inst.opcode != Opcode::Push => Some(inst.opcode),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        use Opcode::*;
+        assert_eq!(
+            at(Arch::Arch64),
+            [LtU, I32LtS, I32Add, Add, Shr, I32ShrU, Ret]
+        );
+        assert_eq!(
+            at(Arch::Arch32),
+            [LtU, LtS, Add, I64Add, I64ExtendI32U, Shr, Shr, Ret]
+        );
+        assert_eq!(
+            at(Arch::Arch128),
+            [LtU, I32LtS, I32Add, I64Add, Shr, I32ShrU, Ret]
+        );
+        // Level 1 keeps every typed operation.
+        assert!(optimized(items, 1, Arch::Arch64).contains(&simple(I32LtU)));
+    }
+}
