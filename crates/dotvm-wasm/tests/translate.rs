@@ -374,3 +374,31 @@ fn linked_modules_share_globals_and_tables_with_the_running_base() {
         assert_eq!(call(&mut instance, &base, "call0", &[]).unwrap(), [80]);
     }
 }
+
+#[test]
+fn damaged_binaries_are_errors_or_verified_modules_never_panics() {
+    let text = r#"
+    (module
+      (memory 1)
+      (table 2 funcref)
+      (elem (i32.const 0) $f)
+      (data (i32.const 8) "xy")
+      (func $f (param i32) (result i32)
+        (block (result i32)
+          (br_table 0 0 (local.get 0) (local.get 0))))
+      (func (export "g") (result i64)
+        (i64.extend_i32_u (call_indirect (param i32) (result i32) (i32.const 1) (i32.const 0)))))
+    "#;
+    let original = wasm(text);
+    for at in 0..original.len() {
+        for value in [0x00, 0x01, 0x0b, 0x41, 0x7f, 0x80, 0xff] {
+            let mut damaged = original.clone();
+            damaged[at] = value;
+            for arch in [Arch::Arch32, Arch::Arch64] {
+                if let Ok(module) = translate(&damaged, &options(arch, 3)) {
+                    Verified::new(module).expect("whatever translates verifies");
+                }
+            }
+        }
+    }
+}
