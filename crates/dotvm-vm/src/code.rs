@@ -41,6 +41,23 @@ pub(crate) enum I32Op {
     Rotr,
 }
 
+/// The bitwise word operations fused with a pushed constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BitOp {
+    /// `AND`.
+    And,
+    /// `OR`.
+    Or,
+    /// `XOR`.
+    Xor,
+    /// `SHL`.
+    Shl,
+    /// `SHR`.
+    Shr,
+    /// `SAR`.
+    Sar,
+}
+
 /// The one-operand integer instructions the interpreter runs inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum I32UnOp {
@@ -320,6 +337,10 @@ pub(crate) enum Op<W> {
     Charge(u32),
     /// `PUSH k; ADD` (also `PUSH k; SUB` with `k` negated).
     AddImm(W),
+    /// `PUSH k; <i32 op>` for the inline i32 operations.
+    I32BinaryImm(I32Op, W),
+    /// `PUSH k; AND` (and `OR`, `XOR`, `SHL`, `SHR`, `SAR`).
+    BitImm(BitOp, W),
     /// `PUSH k; MUL`.
     MulImm(W),
     /// `PUSH k; <cmp>`.

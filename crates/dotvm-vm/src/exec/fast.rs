@@ -3,7 +3,7 @@
 //! so that translated WebAssembly avoids the general typed-instruction path for them.
 
 use super::float::WasmFloat;
-use crate::code::{Cond, FloatOp, I32Op, I32UnOp};
+use crate::code::{BitOp, Cond, FloatOp, I32Op, I32UnOp};
 use crate::word::Word;
 
 /// The low 32 bits of a slot.
@@ -84,5 +84,18 @@ pub(super) fn float_binary<W: Word>(op: FloatOp, a: W, b: W) -> W {
         FloatOp::F64Sub => double(f64s().0 - f64s().1),
         FloatOp::F64Mul => double(f64s().0 * f64s().1),
         FloatOp::F64Div => double(f64s().0 / f64s().1),
+    }
+}
+
+/// A bitwise word operation with a constant right operand.
+#[inline(always)]
+pub(super) fn bit<W: Word>(op: BitOp, a: W, k: W) -> W {
+    match op {
+        BitOp::And => a.and(k),
+        BitOp::Or => a.or(k),
+        BitOp::Xor => a.xor(k),
+        BitOp::Shl => a.shl(k),
+        BitOp::Shr => a.shr(k),
+        BitOp::Sar => a.sar(k),
     }
 }

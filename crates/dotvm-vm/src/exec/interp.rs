@@ -607,6 +607,8 @@ pub(super) fn execute<W: Word, M: Mode>(
             }
             Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
             Op::MulImm(k) => unary!(|a| a.wrapping_mul(k)),
+            Op::I32BinaryImm(op, k) => unary!(|a| fast::i32_binary(op, a, k)),
+            Op::BitImm(op, k) => unary!(|a| fast::bit(op, a, k)),
             Op::CmpImm(cond, k) => unary!(|a| W::from_bool(compare(cond, a, k))),
             Op::BrCmp(cond, target) => {
                 let b = pop!();
