@@ -23,6 +23,83 @@ use crate::exec::crypto::CryptoOp;
 use crate::typed_op::TypedInst;
 use dotvm_core::syscall::Syscall;
 
+/// The i32 instructions the interpreter runs inline (see `exec/fast.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum I32Op {
+    /// `I32_ADD`.
+    Add,
+    /// `I32_SUB`.
+    Sub,
+    /// `I32_MUL`.
+    Mul,
+    /// `I32_SHL`.
+    Shl,
+    /// `I32_SHR_U`.
+    ShrU,
+    /// `I32_SHR_S`.
+    ShrS,
+    /// `I32_ROTL`.
+    Rotl,
+    /// `I32_ROTR`.
+    Rotr,
+}
+
+/// The bitwise word operations fused with a pushed constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BitOp {
+    /// `AND`.
+    And,
+    /// `OR`.
+    Or,
+    /// `XOR`.
+    Xor,
+    /// `SHL`.
+    Shl,
+    /// `SHR`.
+    Shr,
+    /// `SAR`.
+    Sar,
+}
+
+/// The one-operand integer instructions the interpreter runs inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum I32UnOp {
+    /// `I32_EXTEND8_S`.
+    Extend8S,
+    /// `I32_EXTEND16_S`.
+    Extend16S,
+    /// `I32_CLZ`.
+    Clz,
+    /// `I32_CTZ`.
+    Ctz,
+    /// `I32_WRAP_I64` where an i64 is one slot.
+    WrapI64,
+    /// `I64_EXTEND_I32_S` where an i64 is one slot.
+    ExtendI32S,
+}
+
+/// The float arithmetic the interpreter runs inline (NaN results canonical, as the typed
+/// instructions make them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FloatOp {
+    /// `F32_ADD`.
+    F32Add,
+    /// `F32_SUB`.
+    F32Sub,
+    /// `F32_MUL`.
+    F32Mul,
+    /// `F32_DIV`.
+    F32Div,
+    /// `F64_ADD` where an f64 is one slot.
+    F64Add,
+    /// `F64_SUB` where an f64 is one slot.
+    F64Sub,
+    /// `F64_MUL` where an f64 is one slot.
+    F64Mul,
+    /// `F64_DIV` where an f64 is one slot.
+    F64Div,
+}
+
 /// A comparison, as used by the fused compare-and-branch ops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cond {
@@ -249,6 +326,16 @@ pub(crate) enum Op<W> {
     DataDrop(u32),
     /// A typed instruction (i32, i64, f32, f64, conversion, typed memory, select).
     Typed(TypedInst),
+    /// One of the hottest i32 instructions, run inline.
+    I32Binary(I32Op),
+    /// `SELECT`, and `SELECT64` where an i64 is one slot, run inline.
+    Select,
+    /// An i32 comparison, run inline.
+    I32Compare(Cond),
+    /// A one-operand i32 (or one-slot i64 → i32/i64) instruction, run inline.
+    I32Unary(I32UnOp),
+    /// An f32 or f64 add, subtract, multiply or divide, run inline.
+    FloatBinary(FloatOp),
     /// A database opcode (`DB_GET` ... `DB_RELEASE`).
     Db(DbOp),
 
@@ -257,6 +344,10 @@ pub(crate) enum Op<W> {
     Charge(u32),
     /// `PUSH k; ADD` (also `PUSH k; SUB` with `k` negated).
     AddImm(W),
+    /// `PUSH k; <i32 op>` for the inline i32 operations.
+    I32BinaryImm(I32Op, W),
+    /// `PUSH k; AND` (and `OR`, `XOR`, `SHL`, `SHR`, `SAR`).
+    BitImm(BitOp, W),
     /// `PUSH k; MUL`.
     MulImm(W),
     /// `PUSH k; <cmp>`.

@@ -4,7 +4,7 @@
 //! only fuses instructions that cannot trap, so a trap is always reported at the one
 //! instruction an op stands for.
 
-use crate::code::Op;
+use crate::code::{BitOp, Op};
 use crate::word::Word;
 
 /// Fast code and its map back to instruction indices.
@@ -82,6 +82,13 @@ fn fuse<W: Word>(block: &[Op<W>]) -> (Option<Op<W>>, usize) {
         [Eqz, Jz(t), ..] => (Some(Jnz(t)), 2),
         [Push(k), Add, ..] => (Some(AddImm(k)), 2),
         [Push(k), Mul, ..] => (Some(MulImm(k)), 2),
+        [Push(k), I32Binary(op), ..] => (Some(I32BinaryImm(op, k)), 2),
+        [Push(k), And, ..] => (Some(BitImm(BitOp::And, k)), 2),
+        [Push(k), Or, ..] => (Some(BitImm(BitOp::Or, k)), 2),
+        [Push(k), Xor, ..] => (Some(BitImm(BitOp::Xor, k)), 2),
+        [Push(k), Shl, ..] => (Some(BitImm(BitOp::Shl, k)), 2),
+        [Push(k), Shr, ..] => (Some(BitImm(BitOp::Shr, k)), 2),
+        [Push(k), Sar, ..] => (Some(BitImm(BitOp::Sar, k)), 2),
         [Push(k), Sub, ..] => (Some(AddImm(k.wrapping_neg())), 2),
         [Push(k), Cmp(cond), ..] => (Some(CmpImm(cond, k)), 2),
         [LocalGet(a), LocalGet(b), ..] => (Some(LocalGet2(a, b)), 2),
@@ -121,6 +128,31 @@ mod tests {
 
     fn with(opcode: Opcode, operand: Operand) -> Instruction {
         Instruction { opcode, operand }
+    }
+
+    #[test]
+    fn constants_fuse_with_i32_and_bitwise_operations() {
+        let push = |k: u64| with(Opcode::Push, Operand::Imm(Imm::from(k)));
+        let body = [
+            push(7),
+            push(3),
+            Instruction::simple(Opcode::I32Shl),
+            push(0xFF),
+            Instruction::simple(Opcode::And),
+            Instruction::simple(Opcode::Ret),
+        ];
+        let f = loaded(&body, 0);
+        assert_eq!(
+            f.fast,
+            vec![
+                Op::Charge(6),
+                Op::Push(7),
+                Op::I32BinaryImm(crate::code::I32Op::Shl, 3),
+                Op::BitImm(BitOp::And, 0xFF),
+                Op::Ret,
+            ]
+        );
+        assert_eq!(f.fast_origin, vec![0, 0, 1, 3, 5]);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum CallOutcome {
 pub struct Instance {
     inner: Inner,
     limits: Limits,
+    /// Whether the module declares a memory.
+    has_memory: bool,
 }
 
 /// The word-specific part.
@@ -63,6 +65,17 @@ struct Parts<W> {
 }
 
 impl<W: Word> Parts<W> {
+    /// Takes over `old`'s state; false when either state is missing.
+    fn adopt(&mut self, old: &Parts<W>, memory: bool) -> bool {
+        match (&mut self.saved, &old.saved) {
+            (Some(new), Some(old)) => {
+                new.adopt(old, memory);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn new(module: &Verified, limits: &Limits) -> Result<Self, LoadError> {
         let program = load::<W>(module.module())?;
         let saved = Saved::new(&program, module.module(), limits)?;
@@ -120,6 +133,7 @@ impl Instance {
         Ok(Instance {
             inner,
             limits: limits.clone(),
+            has_memory: module.module().memory != dotvm_core::module::Memory::default(),
         })
     }
 
@@ -139,6 +153,30 @@ impl Instance {
     /// The linear memory as it is between calls.
     pub fn memory(&self) -> Option<&LinearMemory> {
         with_parts!(&self.inner, parts => parts.saved.as_ref().map(Saved::memory))
+    }
+
+    /// Takes over the memory, globals, tables and segment state of `old`, an instance of a
+    /// module this instance's module extends (every item of the old module keeps its index
+    /// in the new one, as `dotvm_wasm::translate_linked` builds them). Nothing runs.
+    pub fn adopt(&mut self, old: &Instance) -> Result<(), LoadError> {
+        let memory = old.has_memory;
+        let adopted = match (&mut self.inner, &old.inner) {
+            (Inner::A32(new), Inner::A32(old)) => new.adopt(old, memory),
+            (Inner::A64(new), Inner::A64(old)) => new.adopt(old, memory),
+            (Inner::A128(new), Inner::A128(old)) => new.adopt(old, memory),
+            (Inner::A256(new), Inner::A256(old)) => new.adopt(old, memory),
+            (Inner::A512(new), Inner::A512(old)) => new.adopt(old, memory),
+            _ => false,
+        };
+        if adopted {
+            Ok(())
+        } else {
+            Err(LoadError::Inconsistent {
+                func: None,
+                pc: None,
+                message: "cannot adopt the state of an instance of another architecture".into(),
+            })
+        }
     }
 
     /// The current element count of table `table`.

@@ -6,7 +6,7 @@
 //! calls) and reports a module it cannot use as [`LoadError::Inconsistent`] rather than
 //! trusting it blindly; for a module that passed the verifier that error cannot occur.
 
-use crate::code::{Cond, Op};
+use crate::code::{Cond, FloatOp, I32Op, I32UnOp, Op};
 use crate::error::LoadError;
 use crate::exec::DbOp;
 use crate::exec::{bigint, crypto};
@@ -345,6 +345,8 @@ impl Resolver<'_> {
         let locals = usize::from(self.function.params) + usize::from(self.function.locals);
         let globals = self.module.globals.len();
         let tables = self.module.tables.len();
+        // Whether an i64 or f64 takes one slot (every architecture but Arch32).
+        let one_slot_64 = self.module.arch != dotvm_core::Arch::Arch32;
         let pair = |limits: (usize, usize), what: &str| match inst.operand {
             Operand::Pair(a, b) if (a as usize) < limits.0 && (b as usize) < limits.1 => Ok((a, b)),
             _ => Err(self.bad(pc, format!("{what} operand out of range"))),
@@ -543,6 +545,34 @@ impl Resolver<'_> {
                 let f = index(self.module.functions.len(), "function")?;
                 Op::Push(W::from_u64(u64::from(f) + 1))
             }
+            Opcode::I32Add => Op::I32Binary(I32Op::Add),
+            Opcode::I32Sub => Op::I32Binary(I32Op::Sub),
+            Opcode::I32Mul => Op::I32Binary(I32Op::Mul),
+            Opcode::I32Shl => Op::I32Binary(I32Op::Shl),
+            Opcode::I32ShrU => Op::I32Binary(I32Op::ShrU),
+            Opcode::I32ShrS => Op::I32Binary(I32Op::ShrS),
+            Opcode::I32Rotl => Op::I32Binary(I32Op::Rotl),
+            Opcode::I32Rotr => Op::I32Binary(I32Op::Rotr),
+            Opcode::Select => Op::Select,
+            Opcode::Select64 if one_slot_64 => Op::Select,
+            Opcode::I32LtS => Op::I32Compare(Cond::LtS),
+            Opcode::I32GtS => Op::I32Compare(Cond::GtS),
+            Opcode::I32LeS => Op::I32Compare(Cond::LeS),
+            Opcode::I32GeS => Op::I32Compare(Cond::GeS),
+            Opcode::I32Extend8S => Op::I32Unary(I32UnOp::Extend8S),
+            Opcode::I32Extend16S => Op::I32Unary(I32UnOp::Extend16S),
+            Opcode::I32Clz => Op::I32Unary(I32UnOp::Clz),
+            Opcode::I32Ctz => Op::I32Unary(I32UnOp::Ctz),
+            Opcode::I32WrapI64 if one_slot_64 => Op::I32Unary(I32UnOp::WrapI64),
+            Opcode::I64ExtendI32S if one_slot_64 => Op::I32Unary(I32UnOp::ExtendI32S),
+            Opcode::F32Add => Op::FloatBinary(FloatOp::F32Add),
+            Opcode::F32Sub => Op::FloatBinary(FloatOp::F32Sub),
+            Opcode::F32Mul => Op::FloatBinary(FloatOp::F32Mul),
+            Opcode::F32Div => Op::FloatBinary(FloatOp::F32Div),
+            Opcode::F64Add if one_slot_64 => Op::FloatBinary(FloatOp::F64Add),
+            Opcode::F64Sub if one_slot_64 => Op::FloatBinary(FloatOp::F64Sub),
+            Opcode::F64Mul if one_slot_64 => Op::FloatBinary(FloatOp::F64Mul),
+            Opcode::F64Div if one_slot_64 => Op::FloatBinary(FloatOp::F64Div),
             // Typed instructions share one op; their operand is an offset or nothing.
             opcode => {
                 let offset = match inst.operand {

@@ -1,11 +1,14 @@
 //! Putting a translated module together: types, globals, import stubs, lowered functions,
 //! the initializer, tables, segments, memory, exports and names; then `max_stack` for every
-//! function and a final verification.
+//! new function and a final verification.
+//!
+//! A translation linked into a base module appends all of this to the base's index spaces
+//! (the base's items keep their indices) and replaces only the entry point.
 
 use crate::error::TranslateError;
 use crate::init::initializer;
 use crate::ir::Code;
-use crate::lower::{Context, Lowered, lower_function};
+use crate::lower::{Context, Lowered, function_label, lower_function};
 use crate::module_info::{ExportKind, FuncImport, ModuleInfo, SegmentMode, sig_type, slot_type};
 use crate::{TranslateOptions, Translation, optimize};
 use dotvm_core::instruction::Operand;
@@ -24,13 +27,26 @@ const WASM_MAX_PAGES: u32 = 65536;
 /// Name of the initializer in the debug section.
 const INIT_NAME: &str = "__dotvm_init";
 
-/// Translates a read module into a DotVM module.
+/// The error for something DotVM cannot express, at module level.
+fn unsupported(message: String) -> TranslateError {
+    TranslateError::Unsupported {
+        location: "module".into(),
+        offset: 0,
+        message,
+    }
+}
+
+/// Translates a read module into a DotVM module, appended to `base` when there is one.
 pub(crate) fn translate_module(
     mut info: ModuleInfo<'_>,
     options: &TranslateOptions,
+    base: Option<&Module>,
 ) -> Result<Translation, TranslateError> {
     let pending = std::mem::take(&mut info.bodies);
     let arch = options.arch;
+    let mut module = base.cloned().unwrap_or_default();
+    module.arch = arch;
+    let first_new = module.functions.len();
     let types: Vec<FuncType> = info
         .types
         .iter()
@@ -39,33 +55,32 @@ pub(crate) fn translate_module(
             results: t.results().iter().map(|&r| sig_type(r)).collect(),
         })
         .collect();
-    let (globals, global_base) = globals(&info, arch);
-    let mut functions = Vec::with_capacity(info.funcs.len() + 1);
     for (f, how) in info.imported_funcs.iter().enumerate() {
+        if matches!(how, FuncImport::Linked(_)) {
+            continue;
+        }
         let ty = info.funcs[f];
-        functions.push(function(
-            stub(&types[ty as usize], *how, arch),
-            ty,
-            arch,
-            options,
-        )?);
+        let stub = stub(&types[ty as usize], *how, arch);
+        module.functions.push(function(stub, info.ty(ty), options)?);
     }
-    let cx = Context {
-        arch,
-        info: &info,
-        global_base: &global_base,
-    };
-    let mut bodies = Vec::new();
+    let cx = Context { arch, info: &info };
     let imported = info.imported_funcs.len();
     let mut allocations = FuncValidatorAllocations::default();
     for (i, body) in pending.into_iter().enumerate() {
         let f = (imported + i) as u32;
-        let (lowered, reuse) = lower_function(&cx, f, body, allocations)?;
+        let (lowered, reuse) = lower_function(&cx, f, body, allocations).map_err(|e| match e {
+            TranslateError::Invalid {
+                message, offset, ..
+            } => TranslateError::Invalid {
+                message,
+                offset,
+                function: Some(function_label(&info, f)),
+            },
+            other => other,
+        })?;
         allocations = reuse;
-        bodies.push((f, lowered));
-    }
-    for (f, lowered) in bodies {
-        functions.push(function(lowered, info.funcs[f as usize], arch, options)?);
+        let ty = info.ty(info.funcs[f as usize]);
+        module.functions.push(function(lowered, ty, options)?);
     }
     let call_last = match &options.entry_export {
         None => None,
@@ -74,112 +89,74 @@ pub(crate) fn translate_module(
                 .iter()
                 .find(|e| e.kind == ExportKind::Func && &e.name == name)
                 .map(|e| e.index)
-                .ok_or_else(|| TranslateError::Unsupported {
-                    location: "module".into(),
-                    offset: 0,
-                    message: format!("the entry export `{name}` is not an exported function"),
+                .ok_or_else(|| {
+                    unsupported(format!(
+                        "the entry export `{name}` is not an exported function"
+                    ))
                 })?,
         ),
     };
-    let memory_def = info.memory;
-    let static_data = memory_def.is_some_and(|m| {
-        !m.imported
-            && info.data.iter().all(|d| match d.mode {
-                SegmentMode::Active { offset, .. } => {
-                    u64::from(offset) + d.bytes.len() as u64 <= u64::from(m.initial) * PAGE_SIZE
-                }
-                _ => true,
-            })
-    });
+    let static_data = base.is_none()
+        && info.memory.is_some_and(|m| {
+            !m.imported
+                && info.data.iter().all(|d| match d.mode {
+                    SegmentMode::Active { offset, .. } => {
+                        u64::from(offset) + d.bytes.len() as u64 <= u64::from(m.initial) * PAGE_SIZE
+                    }
+                    _ => true,
+                })
+        });
     let init = initializer(&info, static_data, call_last);
-    let entry = functions.len() as u32;
-    functions.push(Function {
+    module.entry = module.functions.len() as u32;
+    module.functions.push(Function {
         code: finish(init, options),
         ..Function::default()
     });
-    let memory = match memory_def {
-        None => Memory::default(),
-        Some(m) => Memory {
-            initial_pages: m.initial,
-            max_pages: Some(m.max.unwrap_or(WASM_MAX_PAGES).min(WASM_MAX_PAGES)),
-            segments: if static_data {
-                info.data
-                    .iter()
-                    .filter_map(|d| match d.mode {
-                        SegmentMode::Active { offset, .. } if !d.bytes.is_empty() => {
-                            Some(DataSegment {
-                                offset: offset.into(),
-                                bytes: d.bytes.to_vec(),
-                            })
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            } else {
+    place_memory(&mut module, &info, static_data)?;
+    module.types.extend(types);
+    module.globals.extend(globals(&info, arch));
+    module
+        .tables
+        .extend(info.tables.iter().filter(|t| !t.linked).map(|t| Table {
+            kind: t.kind,
+            initial: t.initial,
+            max: t.max,
+        }));
+    module
+        .elements
+        .extend(info.elements.iter().map(|e| ElemSegment {
+            kind: e.kind,
+            items: if e.mode == SegmentMode::Declared {
                 Vec::new()
+            } else {
+                e.items.clone()
             },
-        },
-    };
-    let data = info
-        .data
-        .iter()
-        .map(|d| match d.mode {
-            SegmentMode::Active { .. } if static_data => Vec::new(),
-            _ => d.bytes.to_vec(),
-        })
-        .collect();
-    let mut module = Module {
-        arch,
-        entry,
-        functions,
-        globals,
-        memory,
-        exports: info
+        }));
+    module.data.extend(info.data.iter().map(|d| match d.mode {
+        SegmentMode::Active { .. } if static_data => Vec::new(),
+        _ => d.bytes.to_vec(),
+    }));
+    module
+        .imports
+        .extend(info.host_imports.iter().map(|(m, name, ty)| Import {
+            module: m.clone(),
+            name: name.clone(),
+            ty: info.ty(*ty),
+        }));
+    if base.is_none() {
+        // DotVM export names are non-empty; wasm's empty name stays in `exports`.
+        module.exports = info
             .exports
             .iter()
-            // DotVM export names are non-empty; wasm's empty name stays in `exports`.
             .filter(|e| e.kind == ExportKind::Func && !e.name.is_empty())
             .map(|e| Export {
                 name: e.name.clone(),
-                func: e.index,
+                func: info.func(e.index),
             })
-            .collect(),
-        debug: debug_info(&info, options, entry),
-        types,
-        tables: info
-            .tables
-            .iter()
-            .map(|t| Table {
-                kind: t.kind,
-                initial: t.initial,
-                max: t.max,
-            })
-            .collect(),
-        elements: info
-            .elements
-            .iter()
-            .map(|e| ElemSegment {
-                kind: e.kind,
-                items: if e.mode == SegmentMode::Declared {
-                    Vec::new()
-                } else {
-                    e.items.clone()
-                },
-            })
-            .collect(),
-        data,
-        imports: info
-            .host_imports
-            .iter()
-            .map(|(module, name, ty)| Import {
-                module: module.clone(),
-                name: name.clone(),
-                ty: *ty,
-            })
-            .collect(),
-        ..Module::default()
-    };
-    for f in 0..module.functions.len() {
+            .collect();
+    }
+    module.debug = debug_info(&module, &info, options);
+    for f in first_new..module.functions.len() {
         let max = required_max_stack(&module, f as u32)
             .map_err(|e| TranslateError::Verify(e.to_string()))?;
         module.functions[f].max_stack = max;
@@ -190,8 +167,8 @@ pub(crate) fn translate_module(
         globals: info
             .globals
             .iter()
-            .zip(&global_base)
-            .map(|(g, &base)| (base, sig_type(g.ty)))
+            .zip(&info.global_map)
+            .map(|(g, &index)| (index, sig_type(g.ty)))
             .collect(),
         signatures: info
             .funcs
@@ -204,17 +181,54 @@ pub(crate) fn translate_module(
                 )
             })
             .collect(),
+        functions: info.func_map.clone(),
+        tables: info.table_map.clone(),
         module,
     })
 }
 
-/// DotVM globals for the wasm globals (two per 64-bit value on Arch32, low half first) and
-/// the first DotVM global of each.
-fn globals(info: &ModuleInfo<'_>, arch: Arch) -> (Vec<Global>, Vec<u32>) {
+/// Sets the module's memory from the wasm module's (a linked memory is the base's).
+fn place_memory(
+    module: &mut Module,
+    info: &ModuleInfo<'_>,
+    static_data: bool,
+) -> Result<(), TranslateError> {
+    let Some(m) = info.memory.filter(|m| !m.linked) else {
+        return Ok(());
+    };
+    if info.base.has_memory {
+        return Err(unsupported(
+            "a second memory in a linked module is not supported".into(),
+        ));
+    }
+    module.memory = Memory {
+        initial_pages: m.initial,
+        max_pages: Some(m.max.unwrap_or(WASM_MAX_PAGES).min(WASM_MAX_PAGES)),
+        segments: if static_data {
+            info.data
+                .iter()
+                .filter_map(|d| match d.mode {
+                    SegmentMode::Active { offset, .. } if !d.bytes.is_empty() => {
+                        Some(DataSegment {
+                            offset: offset.into(),
+                            bytes: d.bytes.to_vec(),
+                        })
+                    }
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+    };
+    Ok(())
+}
+
+/// The new DotVM globals for the wasm globals that are not linked (two per 64-bit value on
+/// Arch32, low half first), in the order of `ModuleInfo::global_map`.
+fn globals(info: &ModuleInfo<'_>, arch: Arch) -> Vec<Global> {
     let mut globals = Vec::new();
-    let mut base = Vec::with_capacity(info.globals.len());
-    for g in &info.globals {
-        base.push(globals.len() as u32);
+    for g in info.globals.iter().filter(|g| !g.linked) {
         if slot_type(g.ty).slots(arch) == 2 {
             for half in [g.init & 0xFFFF_FFFF, g.init >> 32] {
                 globals.push(Global {
@@ -229,18 +243,18 @@ fn globals(info: &ModuleInfo<'_>, arch: Arch) -> (Vec<Global>, Vec<u32>) {
             });
         }
     }
-    (globals, base)
+    globals
 }
 
-/// The body of an imported function: the system call on its parameters, or nothing (the
-/// parameters are locals and leave with the frame).
+/// The body of an imported function: the system call or host call on its parameters, or
+/// nothing (the parameters are locals and leave with the frame).
 fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
     let params = ty.param_slots(arch);
     let mut code = Code::default();
     let call = match how {
         FuncImport::Syscall(call) => Some((Opcode::Syscall, Operand::Syscall(call.number()))),
         FuncImport::Host(import) => Some((Opcode::CallHost, Operand::Index(import))),
-        FuncImport::Discard => None,
+        FuncImport::Discard | FuncImport::Linked(_) => None,
     };
     if let Some((opcode, operand)) = call {
         for slot in 0..params {
@@ -257,18 +271,16 @@ fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
     }
 }
 
-/// A DotVM function from lowered code of wasm type `ty`.
+/// A DotVM function of DotVM type `ty` from lowered code.
 fn function(
     lowered: Lowered,
     ty: u32,
-    arch: Arch,
     options: &TranslateOptions,
 ) -> Result<Function, TranslateError> {
-    let _ = arch;
-    let too_big = |what: &str| TranslateError::Unsupported {
-        location: "module".into(),
-        offset: 0,
-        message: format!("a function with more than 65535 {what} slots is not supported"),
+    let too_big = |what: &str| {
+        unsupported(format!(
+            "a function with more than 65535 {what} slots is not supported"
+        ))
     };
     Ok(Function {
         params: u16::try_from(lowered.params).map_err(|_| too_big("parameter"))?,
@@ -286,20 +298,33 @@ fn finish(mut code: Code, options: &TranslateOptions) -> Vec<u8> {
     code.encode()
 }
 
-/// Function names from the name section, when asked for.
-fn debug_info(info: &ModuleInfo<'_>, options: &TranslateOptions, init: u32) -> Option<DebugInfo> {
+/// Function names: the base's, then those of the name section for the new functions, and
+/// the initializer's.
+fn debug_info(
+    module: &Module,
+    info: &ModuleInfo<'_>,
+    options: &TranslateOptions,
+) -> Option<DebugInfo> {
     if !options.debug_names {
-        return None;
+        return module.debug.clone();
     }
-    let mut names = vec![String::new(); init as usize + 1];
+    let count = module.functions.len();
+    let mut names = module
+        .debug
+        .as_ref()
+        .map(|d| d.function_names.clone())
+        .unwrap_or_default();
+    names.resize(count, String::new());
+    let first_new = info.base.functions;
     for (f, name) in &info.names {
-        if let Some(slot) = names.get_mut(*f as usize)
-            && (*f) < init
+        if let Some(&index) = info.func_map.get(*f as usize)
+            && index >= first_new
+            && let Some(slot) = names.get_mut(index as usize)
         {
             *slot = name.clone();
         }
     }
-    names[init as usize] = INIT_NAME.to_string();
+    names[module.entry as usize] = INIT_NAME.to_string();
     Some(DebugInfo {
         function_names: names,
         ..DebugInfo::default()

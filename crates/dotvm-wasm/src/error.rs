@@ -11,6 +11,8 @@ pub enum TranslateError {
         message: String,
         /// Byte offset in the wasm input.
         offset: u64,
+        /// The function whose body is invalid (`function 3 (name)`), if the problem is in one.
+        function: Option<String>,
     },
     /// Some imports cannot be provided (all of them are listed).
     UnresolvedImports(Vec<String>),
@@ -40,6 +42,7 @@ impl TranslateError {
         TranslateError::Invalid {
             message: error.message().to_string(),
             offset: error.offset(),
+            function: None,
         }
     }
 }
@@ -47,8 +50,16 @@ impl TranslateError {
 impl fmt::Display for TranslateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TranslateError::Invalid { message, offset } => {
-                write!(f, "invalid wasm at byte {offset:#x}: {message}")
+            TranslateError::Invalid {
+                message,
+                offset,
+                function,
+            } => {
+                write!(f, "invalid wasm")?;
+                if let Some(function) = function {
+                    write!(f, " in {function}")?;
+                }
+                write!(f, " at byte {offset:#x}: {message}")
             }
             TranslateError::UnresolvedImports(names) => {
                 write!(f, "unresolved imports: {}", names.join(", "))

@@ -20,8 +20,8 @@ pub enum HostImport {
         /// The parameter types the import must declare.
         params: &'static [SigType],
     },
-    /// A function of this type that stays an import of the DotVM module: calls go to
-    /// the embedder's [`Host`](https://docs.rs/dotvm-vm) through `CALL_HOST`.
+    /// A function of this type that stays an import of the DotVM module: `CALL_HOST` calls
+    /// the embedder's `dotvm_vm::HostFunctions` for it.
     Function {
         /// Parameter types.
         params: Vec<SigType>,
@@ -40,6 +40,45 @@ pub enum HostImport {
         /// Pages at start.
         initial: u32,
         /// Most pages.
+        max: Option<u32>,
+    },
+    /// Function `index` of the module the translation is linked into
+    /// ([`crate::translate_linked`]): calls go straight to it.
+    LinkedFunction {
+        /// Its index in the base module.
+        index: u32,
+        /// Parameter types.
+        params: Vec<SigType>,
+        /// Result types.
+        results: Vec<SigType>,
+    },
+    /// A global of the module the translation is linked into: both share it.
+    LinkedGlobal {
+        /// Its first DotVM global in the base module.
+        index: u32,
+        /// The value's type.
+        ty: SigType,
+        /// Whether it is mutable.
+        mutable: bool,
+        /// Its current bits (used by constant expressions).
+        bits: u64,
+    },
+    /// A table of the module the translation is linked into: both share it.
+    LinkedTable {
+        /// Its index in the base module.
+        index: u32,
+        /// What the table holds.
+        kind: RefKind,
+        /// Its current size.
+        initial: u32,
+        /// Its maximum.
+        max: Option<u32>,
+    },
+    /// The memory of the module the translation is linked into: both share it.
+    LinkedMemory {
+        /// Its current size in pages.
+        initial: u32,
+        /// Its maximum.
         max: Option<u32>,
     },
     /// A table of this size, created for the module (null-filled).

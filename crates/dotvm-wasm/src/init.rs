@@ -23,10 +23,13 @@ pub(crate) fn initializer(
                 code.push(offset.into());
                 code.push(0);
                 code.push(elem.items.len() as u64);
-                code.op(Opcode::TableInit, Operand::Pair(index, i));
-                code.op(Opcode::ElemDrop, Operand::Index(i));
+                code.op(
+                    Opcode::TableInit,
+                    Operand::Pair(info.table(index), info.elem(i)),
+                );
+                code.op(Opcode::ElemDrop, Operand::Index(info.elem(i)));
             }
-            SegmentMode::Declared => code.op(Opcode::ElemDrop, Operand::Index(i)),
+            SegmentMode::Declared => code.op(Opcode::ElemDrop, Operand::Index(info.elem(i))),
             SegmentMode::Passive => {}
         }
     }
@@ -37,16 +40,16 @@ pub(crate) fn initializer(
                 code.push(offset.into());
                 code.push(0);
                 code.push(data.bytes.len() as u64);
-                code.op(Opcode::MemoryInit, Operand::Index(i));
-                code.op(Opcode::DataDrop, Operand::Index(i));
+                code.op(Opcode::MemoryInit, Operand::Index(info.data(i)));
+                code.op(Opcode::DataDrop, Operand::Index(info.data(i)));
             }
         }
     }
     if let Some(start) = info.start {
-        code.op(Opcode::Call, Operand::Index(start));
+        code.op(Opcode::Call, Operand::Index(info.func(start)));
     }
     if let Some(f) = call_last {
-        code.op(Opcode::Call, Operand::Index(f));
+        code.op(Opcode::Call, Operand::Index(info.func(f)));
     }
     code.simple(Opcode::Ret);
     code

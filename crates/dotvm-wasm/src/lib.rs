@@ -25,7 +25,9 @@ mod optimize;
 
 pub use error::TranslateError;
 pub use imports::{HostImport, ImportResolver, WASI_MODULE, WasiImports, host_import};
-pub use module_info::{ExportKind, WasmExport};
+pub use module_info::{ExportKind, WasmExport, import_names};
+
+use module_info::Base;
 
 use dotvm_core::Arch;
 use dotvm_core::module::{Module, SigType};
@@ -67,6 +69,11 @@ pub struct Translation {
     pub globals: Vec<(u32, SigType)>,
     /// For each wasm function: its parameter and result types.
     pub signatures: Vec<(Vec<SigType>, Vec<SigType>)>,
+    /// For each wasm function: its DotVM function (an import stub for imported functions,
+    /// or the base module's function a linked import names).
+    pub functions: Vec<u32>,
+    /// For each wasm table: its DotVM table.
+    pub tables: Vec<u32>,
 }
 
 /// Translates `wasm` (binary) with the WASI imports of [`WasiImports`].
@@ -80,6 +87,41 @@ pub fn translate_with(
     options: &TranslateOptions,
     imports: &dyn ImportResolver,
 ) -> Result<Translation, TranslateError> {
-    let info = module_info::read(wasm, options, imports)?;
-    assemble::translate_module(info, options)
+    let info = module_info::read(wasm, imports, options.arch, Base::default())?;
+    assemble::translate_module(info, options, None)
+}
+
+/// Translates `wasm` into a module that extends `base` (the DotVM module of earlier,
+/// already running wasm modules): every item of `base` keeps its index, the new module's
+/// items are appended, and imports that `imports` resolves as `HostImport::Linked*` refer
+/// to the base's functions, globals, tables and memory directly, so the modules share them.
+/// The result's entry point is the new module's initializer.
+pub fn translate_linked(
+    wasm: &[u8],
+    options: &TranslateOptions,
+    imports: &dyn ImportResolver,
+    base: &Module,
+) -> Result<Translation, TranslateError> {
+    if base.arch != options.arch {
+        return Err(TranslateError::Unsupported {
+            location: "module".into(),
+            offset: 0,
+            message: format!(
+                "linking an {} module into an {} module",
+                options.arch, base.arch
+            ),
+        });
+    }
+    let counts = Base {
+        functions: base.functions.len() as u32,
+        globals: base.globals.len() as u32,
+        tables: base.tables.len() as u32,
+        types: base.types.len() as u32,
+        elements: base.elements.len() as u32,
+        data: base.data.len() as u32,
+        imports: base.imports.len() as u32,
+        has_memory: base.memory != dotvm_core::module::Memory::default(),
+    };
+    let info = module_info::read(wasm, imports, options.arch, counts)?;
+    assemble::translate_module(info, options, Some(base))
 }

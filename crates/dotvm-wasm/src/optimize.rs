@@ -29,7 +29,9 @@ pub(crate) fn optimize(code: &mut Code, level: u8, arch: Arch) {
         let before = code.items.clone();
         peephole(code, arch);
         if level >= 2 {
+            constant_shifts(code, arch);
             generic_ops(code, arch);
+            drop_zero_extensions(code, arch);
         }
         thread_jumps(code);
         remove_dead_code(code);
@@ -123,71 +125,170 @@ fn thread_jumps(code: &mut Code) {
 }
 
 /// Replaces typed operations by generic word operations that give the same slot on
-/// canonical values: comparisons and bitwise logic of i32 on every architecture (they
-/// cannot leave the low 32 bits), and every one-slot i64 operation on Arch64, where the
-/// word is exactly 64 bits.
+/// canonical (zero-extended) values: equality, unsigned comparisons, bitwise logic,
+/// unsigned division and bit counts of one-slot values on every architecture (they cannot
+/// leave the value's bits), every i32 operation on Arch32 and every i64 operation on
+/// Arch64 (where the word is exactly that wide), and zero-extending loads and truncating
+/// stores.
 fn generic_ops(code: &mut Code, arch: Arch) {
     for item in &mut code.items {
-        if let Item::Inst(inst) = item
-            && inst.operand == Operand::None
-            && let Some(generic) = generic_for(inst.opcode, arch)
-        {
-            inst.opcode = generic;
+        if let Item::Inst(inst) = item {
+            let generic = match inst.operand {
+                Operand::None => generic_for(inst.opcode, arch),
+                Operand::Offset(_) => generic_memory_for(inst.opcode, arch),
+                _ => None,
+            };
+            if let Some(generic) = generic {
+                inst.opcode = generic;
+            }
         }
+    }
+}
+
+/// The generic load or store that reads or writes the same bytes and leaves the same
+/// (zero-extended) slot as a typed one on `arch`: zero-extending loads and truncating
+/// stores of one-slot values, and the sign-extending 64-bit loads on Arch64.
+fn generic_memory_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
+    use Opcode::*;
+    let any = match opcode {
+        I32Load | F32Load => Some(Load32U),
+        I32Load8U => Some(Load8U),
+        I32Load16U => Some(Load16U),
+        I32Store | F32Store => Some(Store32),
+        I32Store8 => Some(Store8),
+        I32Store16 => Some(Store16),
+        _ => None,
+    };
+    if any.is_some() || arch == Arch::Arch32 {
+        return any;
+    }
+    let wide = match opcode {
+        I64Load | F64Load => Some(Load64U),
+        I64Load8U => Some(Load8U),
+        I64Load16U => Some(Load16U),
+        I64Load32U => Some(Load32U),
+        I64Store | F64Store => Some(Store64),
+        I64Store8 => Some(Store8),
+        I64Store16 => Some(Store16),
+        I64Store32 => Some(Store32),
+        _ => None,
+    };
+    if wide.is_some() || arch != Arch::Arch64 {
+        return wide;
+    }
+    match opcode {
+        I64Load8S => Some(Load8S),
+        I64Load16S => Some(Load16S),
+        I64Load32S => Some(Load32S),
+        _ => None,
     }
 }
 
 /// The generic equivalent of a typed opcode on `arch`, if there is one.
 fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
     use Opcode::*;
-    let i32_op = match opcode {
-        I32Eqz => Some(Eqz),
-        I32Eq => Some(Eq),
-        I32Ne => Some(Ne),
-        I32LtU => Some(LtU),
-        I32GtU => Some(GtU),
-        I32LeU => Some(LeU),
-        I32GeU => Some(GeU),
-        I32And => Some(And),
-        I32Or => Some(Or),
-        I32Xor => Some(Xor),
+    // On zero-extended values these read and write the same bits at any word size.
+    let unsigned = |op: Opcode| match op {
+        I32Eqz | I64Eqz => Some(Eqz),
+        I32Eq | I64Eq => Some(Eq),
+        I32Ne | I64Ne => Some(Ne),
+        I32LtU | I64LtU => Some(LtU),
+        I32GtU | I64GtU => Some(GtU),
+        I32LeU | I64LeU => Some(LeU),
+        I32GeU | I64GeU => Some(GeU),
+        I32And | I64And => Some(And),
+        I32Or | I64Or => Some(Or),
+        I32Xor | I64Xor => Some(Xor),
+        I32DivU | I64DivU => Some(DivU),
+        I32RemU | I64RemU => Some(ModU),
+        I32Popcnt | I64Popcnt => Some(Popcnt),
         _ => None,
     };
-    if i32_op.is_some() || arch != Arch::Arch64 {
-        return i32_op;
+    let is_i64 = opcode.mnemonic().starts_with("I64_");
+    if !is_i64 {
+        if arch != Arch::Arch32 {
+            return unsigned(opcode);
+        }
+        // On Arch32 the word is exactly an i32.
+        return unsigned(opcode).or(match opcode {
+            I32LtS => Some(LtS),
+            I32GtS => Some(GtS),
+            I32LeS => Some(LeS),
+            I32GeS => Some(GeS),
+            I32Add => Some(Add),
+            I32Sub => Some(Sub),
+            I32Mul => Some(Mul),
+            I32DivS => Some(DivS),
+            I32RemS => Some(ModS),
+            I32Shl => Some(Shl),
+            I32ShrS => Some(Sar),
+            I32ShrU => Some(Shr),
+            I32Rotl => Some(Rotl),
+            I32Rotr => Some(Rotr),
+            I32Clz => Some(Clz),
+            I32Ctz => Some(Ctz),
+            _ => None,
+        });
     }
-    Some(match opcode {
-        I64Eqz => Eqz,
-        I64Eq => Eq,
-        I64Ne => Ne,
-        I64LtS => LtS,
-        I64LtU => LtU,
-        I64GtS => GtS,
-        I64GtU => GtU,
-        I64LeS => LeS,
-        I64LeU => LeU,
-        I64GeS => GeS,
-        I64GeU => GeU,
-        I64Add => Add,
-        I64Sub => Sub,
-        I64Mul => Mul,
-        I64DivS => DivS,
-        I64DivU => DivU,
-        I64RemS => ModS,
-        I64RemU => ModU,
-        I64And => And,
-        I64Or => Or,
-        I64Xor => Xor,
-        I64Shl => Shl,
-        I64ShrS => Sar,
-        I64ShrU => Shr,
-        I64Rotl => Rotl,
-        I64Rotr => Rotr,
-        I64Clz => Clz,
-        I64Ctz => Ctz,
-        I64Popcnt => Popcnt,
-        _ => return None,
-    })
+    match arch {
+        // An i64 is two slots on Arch32.
+        Arch::Arch32 => None,
+        // The word is exactly an i64: every wrapping and signed operation matches too.
+        Arch::Arch64 => unsigned(opcode).or(match opcode {
+            I64LtS => Some(LtS),
+            I64GtS => Some(GtS),
+            I64LeS => Some(LeS),
+            I64GeS => Some(GeS),
+            I64Add => Some(Add),
+            I64Sub => Some(Sub),
+            I64Mul => Some(Mul),
+            I64DivS => Some(DivS),
+            I64RemS => Some(ModS),
+            I64Shl => Some(Shl),
+            I64ShrS => Some(Sar),
+            I64ShrU => Some(Shr),
+            I64Rotl => Some(Rotl),
+            I64Rotr => Some(Rotr),
+            I64Clz => Some(Clz),
+            I64Ctz => Some(Ctz),
+            _ => None,
+        }),
+        _ => unsigned(opcode),
+    }
+}
+
+/// Removes `I64_EXTEND_I32_U` where an i64 is one slot: the i32 is already zero-extended.
+fn drop_zero_extensions(code: &mut Code, arch: Arch) {
+    if arch == Arch::Arch32 {
+        return;
+    }
+    code.items
+        .retain(|item| !matches!(item, Item::Inst(inst) if inst.opcode == Opcode::I64ExtendI32U));
+}
+
+/// A logical right shift by a constant below the value's width gives the same bits as the
+/// generic `SHR` (whose count is taken modulo the word instead): `PUSH k; I32_SHR_U` with
+/// `k < 32` (and `I64_SHR_U` with `k < 64` where an i64 is one slot).
+fn constant_shifts(code: &mut Code, arch: Arch) {
+    for i in 1..code.items.len() {
+        let count = match &code.items[i - 1] {
+            Item::Inst(Instruction {
+                opcode: Opcode::Push,
+                operand: Operand::Imm(k),
+            }) if k.bit_len() <= 8 => k.as_limbs()[0],
+            _ => continue,
+        };
+        if let Item::Inst(inst) = &mut code.items[i] {
+            let exact = match inst.opcode {
+                Opcode::I32ShrU => count < 32,
+                Opcode::I64ShrU => count < 64 && arch != Arch::Arch32,
+                _ => false,
+            };
+            if exact {
+                inst.opcode = Opcode::Shr;
+            }
+        }
+    }
 }
 
 /// Local rewrites on the tail of the code as it is rebuilt, so that results of one rewrite
@@ -302,5 +403,125 @@ fn rewrite(out: &mut Vec<Item>, arch: Arch) -> bool {
             false
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dotvm_core::Imm;
+
+    fn inst(opcode: Opcode, operand: Operand) -> Item {
+        Item::Inst(Instruction { opcode, operand })
+    }
+
+    fn simple(opcode: Opcode) -> Item {
+        inst(opcode, Operand::None)
+    }
+
+    fn push(value: u64) -> Item {
+        inst(Opcode::Push, Operand::Imm(Imm::from(value)))
+    }
+
+    fn optimized(items: Vec<Item>, level: u8, arch: Arch) -> Vec<Item> {
+        let mut code = Code::default();
+        for _ in 0..8 {
+            code.label();
+        }
+        code.items = items;
+        optimize(&mut code, level, arch);
+        code.items
+    }
+
+    #[test]
+    fn dead_code_goes_and_jumps_thread_to_their_final_target() {
+        let items = vec![
+            Item::Jump(Opcode::Jz, 0),
+            Item::Jump(Opcode::Jmp, 1),
+            push(1),
+            simple(Opcode::Pop),
+            Item::Label(0),
+            Item::Jump(Opcode::Jmp, 2),
+            Item::Label(1),
+            simple(Opcode::Ret),
+            Item::Label(2),
+            simple(Opcode::Halt),
+        ];
+        assert_eq!(
+            optimized(items, 1, Arch::Arch64),
+            [
+                Item::Jump(Opcode::Jz, 2),
+                Item::Jump(Opcode::Jmp, 1),
+                Item::Label(0),
+                Item::Jump(Opcode::Jmp, 2),
+                Item::Label(1),
+                simple(Opcode::Ret),
+                Item::Label(2),
+                simple(Opcode::Halt),
+            ]
+        );
+    }
+
+    #[test]
+    fn peephole_fuses_tee_drops_pushes_and_flips_branches_on_eqz() {
+        let items = vec![
+            inst(Opcode::LocalSet, Operand::Index(3)),
+            inst(Opcode::LocalGet, Operand::Index(3)),
+            inst(Opcode::LocalGet, Operand::Index(1)),
+            simple(Opcode::Pop),
+            simple(Opcode::I32Eqz),
+            Item::Jump(Opcode::Jz, 0),
+            Item::Label(0),
+            simple(Opcode::Ret),
+        ];
+        assert_eq!(
+            optimized(items, 1, Arch::Arch64),
+            [
+                inst(Opcode::LocalTee, Operand::Index(3)),
+                Item::Jump(Opcode::Jnz, 0),
+                Item::Label(0),
+                simple(Opcode::Ret),
+            ]
+        );
+    }
+
+    #[test]
+    fn level_two_uses_exact_generic_operations_only() {
+        let items = vec![
+            simple(Opcode::I32LtU),
+            simple(Opcode::I32LtS),
+            simple(Opcode::I32Add),
+            simple(Opcode::I64Add),
+            simple(Opcode::I64ExtendI32U),
+            push(3),
+            simple(Opcode::I32ShrU),
+            push(40),
+            simple(Opcode::I32ShrU),
+            simple(Opcode::Ret),
+        ];
+        let at = |arch| {
+            optimized(items.clone(), 2, arch)
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Inst(inst) if inst.opcode != Opcode::Push => Some(inst.opcode),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        use Opcode::*;
+        assert_eq!(
+            at(Arch::Arch64),
+            [LtU, I32LtS, I32Add, Add, Shr, I32ShrU, Ret]
+        );
+        assert_eq!(
+            at(Arch::Arch32),
+            [LtU, LtS, Add, I64Add, I64ExtendI32U, Shr, Shr, Ret]
+        );
+        assert_eq!(
+            at(Arch::Arch128),
+            [LtU, I32LtS, I32Add, I64Add, Shr, I32ShrU, Ret]
+        );
+        // Level 1 keeps every typed operation.
+        assert!(optimized(items, 1, Arch::Arch64).contains(&simple(I32LtU)));
     }
 }

@@ -49,12 +49,13 @@ fn call(
     name: &str,
     args: &[u64],
 ) -> Result<Vec<u64>, RunError> {
-    let func = translation
+    let export = translation
         .exports
         .iter()
         .find(|e| e.kind == ExportKind::Func && e.name == name)
         .expect("export exists")
         .index;
+    let func = translation.functions[export as usize];
     let args: Vec<Imm> = args.iter().map(|&a| Imm::from(a)).collect();
     match instance.call(func, &args, &mut BufferIo::default(), &mut NoHostFunctions)? {
         CallOutcome::Returned(slots) => Ok(slots.iter().map(|s| s.as_limbs()[0]).collect()),
@@ -172,11 +173,13 @@ fn wasi_imports_become_system_calls() {
 #[test]
 fn invalid_modules_report_the_byte_offset() {
     // A function whose body leaves an i64 where an i32 result is declared.
-    let text = r#"(module (func (result i32) (i64.const 1)))"#;
+    let text = r#"(module (func $ok) (func $bad (result i32) (i64.const 1)))"#;
     match translate(&wasm(text), &TranslateOptions::default()) {
         Err(e @ TranslateError::Invalid { offset, .. }) => {
             assert!(offset > 8, "{e}");
-            assert!(e.to_string().contains("type mismatch"), "{e}");
+            let text = e.to_string();
+            assert!(text.contains("in function 1 (bad) at byte"), "{e}");
+            assert!(text.contains("type mismatch"), "{e}");
         }
         other => panic!("expected an invalid module, got {other:?}"),
     }
@@ -283,6 +286,119 @@ fn translated_modules_survive_disassembly_and_reassembly() {
             let back = dotvm_core::asm::assemble(&text, "t.dasm", &Default::default())
                 .unwrap_or_else(|e| panic!("{e}\n{text}"));
             assert_eq!(back, module, "{arch} -O{level}\n{text}");
+        }
+    }
+}
+
+/// Resolves `base.*` imports as the linked items of the base translation.
+struct LinkedTo<'t>(&'t Translation);
+
+impl dotvm_wasm::ImportResolver for LinkedTo<'_> {
+    fn resolve(&self, module: &str, name: &str) -> Option<dotvm_wasm::HostImport> {
+        use dotvm_wasm::HostImport;
+        let base = self.0;
+        let export = base
+            .exports
+            .iter()
+            .find(|e| module == "base" && e.name == name)?;
+        Some(match export.kind {
+            ExportKind::Global => {
+                let (index, ty) = base.globals[export.index as usize];
+                HostImport::LinkedGlobal {
+                    index,
+                    ty,
+                    mutable: true,
+                    bits: 0,
+                }
+            }
+            ExportKind::Table => HostImport::LinkedTable {
+                index: base.tables[export.index as usize],
+                kind: dotvm_core::module::RefKind::Func,
+                initial: 2,
+                max: None,
+            },
+            ExportKind::Func => {
+                let (params, results) = base.signatures[export.index as usize].clone();
+                HostImport::LinkedFunction {
+                    index: base.functions[export.index as usize],
+                    params,
+                    results,
+                }
+            }
+            ExportKind::Memory => return None,
+        })
+    }
+}
+
+#[test]
+fn linked_modules_share_globals_and_tables_with_the_running_base() {
+    let base_text = r#"
+    (module
+      (type $get (func (result i32)))
+      (global (export "counter") (mut i32) (i32.const 1))
+      (table (export "table") 2 funcref)
+      (func (export "bump") (global.set 0 (i32.add (global.get 0) (i32.const 1))))
+      (func (export "call0") (result i32) (call_indirect (type $get) (i32.const 0))))
+    "#;
+    let extension = r#"
+    (module
+      (type $get (func (result i32)))
+      (import "base" "counter" (global $c (mut i32)))
+      (import "base" "table" (table 2 funcref))
+      (import "base" "bump" (func $bump))
+      (elem (i32.const 0) $read)
+      (func $read (result i32) (call $bump) (i32.mul (global.get $c) (i32.const 10)))
+      (func (export "set") (param i32) (global.set $c (local.get 0))))
+    "#;
+    for arch in [Arch::Arch32, Arch::Arch64] {
+        let (mut old, base) = instantiate(base_text, arch, 1);
+        call(&mut old, &base, "bump", &[]).expect("bumps");
+        let linked = dotvm_wasm::translate_linked(
+            &wasm(extension),
+            &options(arch, 1),
+            &LinkedTo(&base),
+            &base.module,
+        )
+        .expect("links");
+        let verified = Verified::new(linked.module.clone()).expect("verifies");
+        let mut instance = Instance::new(&verified, &Limits::default()).expect("loads");
+        instance.adopt(&old).expect("adopts the running state");
+        let entry = linked.module.entry;
+        instance
+            .call(entry, &[], &mut BufferIo::default(), &mut NoHostFunctions)
+            .expect("initializes");
+        // The base's call_indirect reaches the extension's function, which bumps the
+        // shared counter (2 after the earlier bump) to 3.
+        assert_eq!(call(&mut instance, &base, "call0", &[]).unwrap(), [30]);
+        call(&mut instance, &linked, "set", &[7]).expect("sets");
+        assert_eq!(call(&mut instance, &base, "call0", &[]).unwrap(), [80]);
+    }
+}
+
+#[test]
+fn damaged_binaries_are_errors_or_verified_modules_never_panics() {
+    let text = r#"
+    (module
+      (memory 1)
+      (table 2 funcref)
+      (elem (i32.const 0) $f)
+      (data (i32.const 8) "xy")
+      (func $f (param i32) (result i32)
+        (block (result i32)
+          (br_table 0 0 (local.get 0) (local.get 0))))
+      (func (export "g") (result i64)
+        (i64.extend_i32_u (call_indirect (param i32) (result i32) (i32.const 1) (i32.const 0)))))
+    "#;
+    let original = wasm(text);
+    for at in 0..original.len() {
+        for value in [0x00, 0x01, 0x0b, 0x41, 0x7f, 0x80, 0xff] {
+            let mut damaged = original.clone();
+            damaged[at] = value;
+            for arch in [Arch::Arch32, Arch::Arch64] {
+                if let Ok(module) = translate(&damaged, &options(arch, 3)) {
+                    Verified::new(module).expect("whatever translates verifies");
+                }
+            }
         }
     }
 }

@@ -21,6 +21,7 @@
 //! instruction (precise mode), and ALLOC/FREE.
 
 use super::db;
+use super::fast;
 use super::syscall::{self, Flow, HostAccess};
 use super::typed;
 use super::{Exit, Frame, Machine, Mode};
@@ -578,6 +579,16 @@ pub(super) fn execute<W: Word, M: Mode>(
             Op::DataDrop(d) => m.refs.data_drop(d),
             Op::Crypto(op) => slow_path!(crypto::execute(m, op)),
             Op::BigInt(op) => slow_path!(bigint::execute(m, op)),
+            Op::I32Binary(op) => binary!(|a, b| fast::i32_binary(op, a, b)),
+            Op::I32Compare(cond) => binary!(|a, b| fast::i32_compare(cond, a, b)),
+            Op::I32Unary(op) => unary!(|a| fast::i32_unary(op, a)),
+            Op::FloatBinary(op) => binary!(|a, b| fast::float_binary(op, a, b)),
+            Op::Select => {
+                let c = pop!();
+                let b = pop!();
+                let a = peek!(0);
+                set_top!(fast::select(a, b, c));
+            }
             Op::Typed(inst) => {
                 let pops = usize::from(inst.pops);
                 // SAFETY: the verifier proved the height covers the instruction's pops and
@@ -620,6 +631,8 @@ pub(super) fn execute<W: Word, M: Mode>(
             }
             Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
             Op::MulImm(k) => unary!(|a| a.wrapping_mul(k)),
+            Op::I32BinaryImm(op, k) => unary!(|a| fast::i32_binary(op, a, k)),
+            Op::BitImm(op, k) => unary!(|a| fast::bit(op, a, k)),
             Op::CmpImm(cond, k) => unary!(|a| W::from_bool(compare(cond, a, k))),
             Op::BrCmp(cond, target) => {
                 let b = pop!();

@@ -9,6 +9,7 @@
 pub(crate) mod bigint;
 pub(crate) mod crypto;
 mod db;
+mod fast;
 mod float;
 mod interp;
 pub(crate) mod session;

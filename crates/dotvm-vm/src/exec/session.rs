@@ -68,6 +68,19 @@ impl<W: Word> Saved<W> {
         &self.memory
     }
 
+    /// Takes over the state of `old`, the state of a module this one extends (its globals,
+    /// tables and segments come first here); the memory too when `memory` is set.
+    pub(crate) fn adopt(&mut self, old: &Saved<W>, memory: bool) {
+        if memory {
+            self.memory = old.memory.clone();
+            self.allocator = old.allocator.clone();
+        }
+        for (mine, theirs) in self.globals.iter_mut().zip(&old.globals) {
+            *mine = *theirs;
+        }
+        self.refs.adopt(&old.refs);
+    }
+
     /// The current size of table `table`.
     pub(crate) fn table_len(&self, table: u32) -> Option<u32> {
         self.refs.table_len(table)

@@ -55,6 +55,20 @@ impl<W: Word> RefState<W> {
         }
     }
 
+    /// Takes over the state of `old`, whose tables and segments are the first ones here
+    /// (a module extended by linking).
+    pub(crate) fn adopt(&mut self, old: &RefState<W>) {
+        for (mine, theirs) in self.tables.iter_mut().zip(&old.tables) {
+            mine.clone_from(theirs);
+        }
+        for (mine, theirs) in self.elements.iter_mut().zip(&old.elements) {
+            mine.clone_from(theirs);
+        }
+        for (mine, theirs) in self.data_dropped.iter_mut().zip(&old.data_dropped) {
+            *mine = *theirs;
+        }
+    }
+
     /// The number of elements of `table`, if it exists.
     pub(crate) fn table_len(&self, table: u32) -> Option<u32> {
         self.tables

@@ -1,9 +1,7 @@
-//! The imports a spec script can use: the `spectest` host module and the immutable globals,
-//! memories and tables of registered instances.
+//! The `spectest` host module the spec scripts import from.
 
 use dotvm_core::module::{RefKind, SigType};
-use dotvm_wasm::{HostImport, ImportResolver};
-use std::collections::HashMap;
+use dotvm_wasm::HostImport;
 
 /// Parameters of the `spectest` print functions.
 const PRINTS: &[(&str, &[SigType])] = &[
@@ -16,25 +14,8 @@ const PRINTS: &[(&str, &[SigType])] = &[
     ("print_f64_f64", &[SigType::F64, SigType::F64]),
 ];
 
-/// Resolves imports for the next module of a script.
-pub(super) struct Imports<'r> {
-    /// Exports of registered instances: `(module, name)` → how to provide it.
-    pub(super) registered: &'r HashMap<(String, String), HostImport>,
-}
-
-impl ImportResolver for Imports<'_> {
-    fn resolve(&self, module: &str, name: &str) -> Option<HostImport> {
-        if module == "spectest" {
-            return spectest(name);
-        }
-        self.registered
-            .get(&(module.to_string(), name.to_string()))
-            .cloned()
-    }
-}
-
-/// The `spectest` module's exports.
-fn spectest(name: &str) -> Option<HostImport> {
+/// The `spectest` module's export `name`, if it has one.
+pub(super) fn spectest(name: &str) -> Option<HostImport> {
     if let Some((_, params)) = PRINTS.iter().find(|(n, _)| *n == name) {
         return Some(HostImport::Discard { params });
     }

@@ -2,16 +2,21 @@
 //! resolved and constant expressions evaluated. This is the only module that walks
 //! `wasmparser`'s module-level payloads.
 
-use crate::TranslateOptions;
+mod import;
+
+pub use import::import_names;
+use import::read_import;
+
 use crate::error::TranslateError;
-use crate::imports::{HostImport, ImportResolver};
+use crate::imports::ImportResolver;
+use dotvm_core::Arch;
 use dotvm_core::isa::ValType as SlotType;
 use dotvm_core::module::{RefKind, SigType};
 use dotvm_core::syscall::Syscall;
 use wasmparser::{
     ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FuncType,
-    FunctionBody, Name, Operator, Parser, Payload, RefType, TypeRef, ValType, Validator,
-    ValidatorResources, WasmFeatures,
+    FunctionBody, Name, Operator, Parser, Payload, RefType, ValType, Validator, ValidatorResources,
+    WasmFeatures,
 };
 
 /// What a wasm export refers to.
@@ -45,6 +50,22 @@ pub(crate) enum FuncImport {
     Discard,
     /// Host import number `n` of the DotVM module.
     Host(u32),
+    /// Function `n` of the base module the translation is linked into.
+    Linked(u32),
+}
+
+/// Sizes of the index spaces of the module a translation is linked into (all zero for a
+/// translation on its own); the new module's items are appended after them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Base {
+    pub(crate) functions: u32,
+    pub(crate) globals: u32,
+    pub(crate) tables: u32,
+    pub(crate) types: u32,
+    pub(crate) elements: u32,
+    pub(crate) data: u32,
+    pub(crate) imports: u32,
+    pub(crate) has_memory: bool,
 }
 
 /// A table of the module (defined or imported).
@@ -53,6 +74,8 @@ pub(crate) struct TableDef {
     pub(crate) kind: RefKind,
     pub(crate) initial: u32,
     pub(crate) max: Option<u32>,
+    /// A table of the base module (no new DotVM table).
+    pub(crate) linked: bool,
 }
 
 /// The module's memory (defined or imported).
@@ -61,6 +84,8 @@ pub(crate) struct MemoryDef {
     pub(crate) initial: u32,
     pub(crate) max: Option<u32>,
     pub(crate) imported: bool,
+    /// The base module's memory (the module keeps it).
+    pub(crate) linked: bool,
 }
 
 /// A global: its type, mutability and initial bits.
@@ -69,6 +94,8 @@ pub(crate) struct GlobalDef {
     pub(crate) ty: ValType,
     pub(crate) mutable: bool,
     pub(crate) init: u64,
+    /// A global of the base module (no new DotVM global).
+    pub(crate) linked: bool,
 }
 
 /// Where a segment goes at instantiation.
@@ -118,6 +145,81 @@ pub(crate) struct ModuleInfo<'a> {
     pub(crate) data: Vec<DataDef<'a>>,
     pub(crate) names: Vec<(u32, String)>,
     pub(crate) bodies: Vec<Body<'a>>,
+    /// The word size (global slots depend on it).
+    pub(crate) arch: Arch,
+    /// The module this one is linked into.
+    pub(crate) base: Base,
+    /// The DotVM function of each wasm function.
+    pub(crate) func_map: Vec<u32>,
+    /// The first DotVM global of each wasm global.
+    pub(crate) global_map: Vec<u32>,
+    /// The DotVM table of each wasm table.
+    pub(crate) table_map: Vec<u32>,
+    /// DotVM functions, globals and tables created so far.
+    next: (u32, u32, u32),
+}
+
+impl ModuleInfo<'_> {
+    /// Records wasm function `f` (imports first): linked to `linked`, or a new DotVM function.
+    fn add_func(&mut self, ty: u32, linked: Option<u32>) {
+        self.funcs.push(ty);
+        let index = linked.unwrap_or_else(|| {
+            self.next.0 += 1;
+            self.base.functions + self.next.0 - 1
+        });
+        self.func_map.push(index);
+    }
+
+    /// Records a wasm global: linked to `linked`, or new DotVM globals.
+    fn add_global(&mut self, def: GlobalDef, linked: Option<u32>) {
+        let index = linked.unwrap_or_else(|| {
+            let first = self.base.globals + self.next.1;
+            self.next.1 += slot_type(def.ty).slots(self.arch);
+            first
+        });
+        self.global_map.push(index);
+        self.globals.push(def);
+    }
+
+    /// Records a wasm table: linked to `linked`, or a new DotVM table.
+    fn add_table(&mut self, def: TableDef, linked: Option<u32>) {
+        let index = linked.unwrap_or_else(|| {
+            self.next.2 += 1;
+            self.base.tables + self.next.2 - 1
+        });
+        self.table_map.push(index);
+        self.tables.push(def);
+    }
+
+    /// The DotVM type of wasm type `t`.
+    pub(crate) fn ty(&self, t: u32) -> u32 {
+        self.base.types + t
+    }
+
+    /// The DotVM element segment of wasm segment `e`.
+    pub(crate) fn elem(&self, e: u32) -> u32 {
+        self.base.elements + e
+    }
+
+    /// The DotVM passive data segment of wasm segment `d`.
+    pub(crate) fn data(&self, d: u32) -> u32 {
+        self.base.data + d
+    }
+
+    /// The DotVM table of wasm table `t`.
+    pub(crate) fn table(&self, t: u32) -> u32 {
+        self.table_map[t as usize]
+    }
+
+    /// The DotVM function of wasm function `f`.
+    pub(crate) fn func(&self, f: u32) -> u32 {
+        self.func_map[f as usize]
+    }
+
+    /// The DotVM reference to wasm function `f`.
+    fn func_ref(&self, f: u32) -> u64 {
+        u64::from(self.func_map.get(f as usize).copied().unwrap_or(f)) + 1
+    }
 }
 
 /// The wasm features DotVM accepts: WebAssembly 2.0 without SIMD.
@@ -154,8 +256,9 @@ fn ref_kind(ty: RefType) -> RefKind {
 /// Reads and validates `wasm`, resolving imports with `resolver`.
 pub(crate) fn read<'a>(
     wasm: &'a [u8],
-    options: &TranslateOptions,
     resolver: &dyn ImportResolver,
+    arch: Arch,
+    base: Base,
 ) -> Result<ModuleInfo<'a>, TranslateError> {
     let mut validator = Validator::new_with_features(features());
     let mut info = ModuleInfo {
@@ -173,6 +276,12 @@ pub(crate) fn read<'a>(
         data: Vec::new(),
         names: Vec::new(),
         bodies: Vec::new(),
+        arch,
+        base,
+        func_map: Vec::new(),
+        global_map: Vec::new(),
+        table_map: Vec::new(),
+        next: (0, 0, 0),
     };
     let mut missing = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -202,7 +311,7 @@ pub(crate) fn read<'a>(
             }
             Payload::FunctionSection(reader) => {
                 for ty in reader {
-                    info.funcs.push(ty?);
+                    info.add_func(ty?, None);
                 }
             }
             Payload::TableSection(reader) => {
@@ -212,11 +321,13 @@ pub(crate) fn read<'a>(
                         return Err(unsupported(0, "table initializer expressions"));
                     }
                     let ty = table.ty;
-                    info.tables.push(TableDef {
+                    let def = TableDef {
                         kind: ref_kind(ty.element_type),
                         initial: ty.initial as u32,
                         max: ty.maximum.map(|m| m as u32),
-                    });
+                        linked: false,
+                    };
+                    info.add_table(def, None);
                 }
             }
             Payload::MemorySection(reader) => {
@@ -231,6 +342,7 @@ pub(crate) fn read<'a>(
                         initial: memory.initial as u32,
                         max: memory.maximum.map(|m| m as u32),
                         imported: false,
+                        linked: false,
                     });
                 }
             }
@@ -238,11 +350,13 @@ pub(crate) fn read<'a>(
                 for global in reader {
                     let global = global?;
                     let init = eval(&info, &global.init_expr)?;
-                    info.globals.push(GlobalDef {
+                    let def = GlobalDef {
                         ty: global.ty.content_type,
                         mutable: global.ty.mutable,
                         init,
-                    });
+                        linked: false,
+                    };
+                    info.add_global(def, None);
                 }
             }
             Payload::ExportSection(reader) => {
@@ -281,7 +395,7 @@ pub(crate) fn read<'a>(
                         ElementItems::Functions(reader) => {
                             let mut items = Vec::new();
                             for f in reader {
-                                items.push(f? + 1);
+                                items.push(info.func_ref(f?) as u32);
                             }
                             (RefKind::Func, items)
                         }
@@ -315,7 +429,7 @@ pub(crate) fn read<'a>(
                     });
                 }
             }
-            Payload::CustomSection(section) if options.debug_names => {
+            Payload::CustomSection(section) => {
                 if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
                     // A malformed name section is ignored, as the spec requires.
                     for name in reader.into_iter().flatten() {
@@ -367,6 +481,7 @@ fn check_memory_limits(section: &[u8], start: u64) -> Result<(), TranslateError>
                 return Err(TranslateError::Invalid {
                     message: "integer representation too long".into(),
                     offset: start + at as u64,
+                    function: None,
                 });
             }
         }
@@ -383,144 +498,6 @@ fn unsupported(offset: u64, what: &str) -> TranslateError {
     }
 }
 
-/// Records one import, or notes it as missing.
-fn read_import(
-    info: &mut ModuleInfo<'_>,
-    resolver: &dyn ImportResolver,
-    import: &wasmparser::Import<'_>,
-    offset: u64,
-    missing: &mut Vec<String>,
-) -> Result<(), TranslateError> {
-    let label = format!("{}.{}", import.module, import.name);
-    let incompatible = |message: String| TranslateError::IncompatibleImport {
-        import: label.clone(),
-        message,
-    };
-    let provided = resolver.resolve(import.module, import.name);
-    match (import.ty, provided) {
-        (TypeRef::Func(ty) | TypeRef::FuncExact(ty), provided) => {
-            info.funcs.push(ty);
-            let sig = info
-                .types
-                .get(ty as usize)
-                .ok_or_else(|| unsupported(offset, "function imports of unknown type"))?;
-            let how = match provided {
-                None => {
-                    missing.push(label);
-                    FuncImport::Discard
-                }
-                Some(HostImport::Syscall(call)) => {
-                    let params: Vec<SlotType> =
-                        sig.params().iter().map(|&t| slot_type(t)).collect();
-                    let results: Vec<SlotType> =
-                        sig.results().iter().map(|&t| slot_type(t)).collect();
-                    if params != call.params() || results != call.results() {
-                        return Err(incompatible(format!(
-                            "system call {} has another signature than {sig}",
-                            call.name()
-                        )));
-                    }
-                    FuncImport::Syscall(call)
-                }
-                Some(HostImport::Function { params, results })
-                    if sig
-                        .params()
-                        .iter()
-                        .map(|&p| sig_type(p))
-                        .eq(params.iter().copied())
-                        && sig
-                            .results()
-                            .iter()
-                            .map(|&r| sig_type(r))
-                            .eq(results.iter().copied()) =>
-                {
-                    info.host_imports.push((
-                        import.module.to_string(),
-                        import.name.to_string(),
-                        ty,
-                    ));
-                    FuncImport::Host(info.host_imports.len() as u32 - 1)
-                }
-                Some(HostImport::Discard { params })
-                    if sig.results().is_empty()
-                        && sig
-                            .params()
-                            .iter()
-                            .map(|&p| sig_type(p))
-                            .eq(params.iter().copied()) =>
-                {
-                    FuncImport::Discard
-                }
-                Some(_) => return Err(incompatible(format!("not a function of type {sig}"))),
-            };
-            info.imported_funcs.push(how);
-        }
-        (TypeRef::Global(ty), provided) => {
-            let init = match provided {
-                None => {
-                    missing.push(label);
-                    0
-                }
-                Some(HostImport::Global { ty: got, bits })
-                    if got == sig_type(ty.content_type) && !ty.mutable =>
-                {
-                    bits
-                }
-                Some(_) => {
-                    return Err(incompatible(format!(
-                        "not an immutable global of type {}",
-                        ty.content_type
-                    )));
-                }
-            };
-            info.globals.push(GlobalDef {
-                ty: ty.content_type,
-                mutable: false,
-                init,
-            });
-            info.imported_globals += 1;
-        }
-        (TypeRef::Memory(ty), provided) => match provided {
-            None => missing.push(label),
-            Some(HostImport::Memory { initial, max }) => {
-                if !limits_match(initial.into(), max.map(u64::from), ty.initial, ty.maximum) {
-                    return Err(incompatible("memory limits do not match".into()));
-                }
-                info.memory = Some(MemoryDef {
-                    initial,
-                    max,
-                    imported: true,
-                });
-            }
-            Some(_) => return Err(incompatible("not a memory".into())),
-        },
-        (TypeRef::Table(ty), provided) => match provided {
-            None => missing.push(label),
-            Some(HostImport::Table { kind, initial, max }) => {
-                if kind != ref_kind(ty.element_type)
-                    || !limits_match(initial.into(), max.map(u64::from), ty.initial, ty.maximum)
-                {
-                    return Err(incompatible("table type or limits do not match".into()));
-                }
-                info.tables.push(TableDef { kind, initial, max });
-            }
-            Some(_) => return Err(incompatible("not a table".into())),
-        },
-        (TypeRef::Tag(_), _) => return Err(unsupported(offset, "tag imports")),
-    }
-    Ok(())
-}
-
-/// Import matching of limits: the provided minimum covers the declared one, and when a
-/// maximum is declared the provided maximum exists and is within it.
-fn limits_match(initial: u64, max: Option<u64>, want_initial: u64, want_max: Option<u64>) -> bool {
-    initial >= want_initial
-        && match want_max {
-            None => true,
-            Some(want) => max.is_some_and(|m| m <= want),
-        }
-}
-
 /// Evaluates a constant expression to the bits of its value (references as 0 or f + 1).
 fn eval(info: &ModuleInfo<'_>, expr: &ConstExpr<'_>) -> Result<u64, TranslateError> {
     let mut reader = expr.get_operators_reader();
@@ -532,7 +509,7 @@ fn eval(info: &ModuleInfo<'_>, expr: &ConstExpr<'_>) -> Result<u64, TranslateErr
             Operator::F32Const { value: v } => value = u64::from(v.bits()),
             Operator::F64Const { value: v } => value = v.bits(),
             Operator::RefNull { .. } => value = 0,
-            Operator::RefFunc { function_index } => value = u64::from(function_index) + 1,
+            Operator::RefFunc { function_index } => value = info.func_ref(function_index),
             Operator::GlobalGet { global_index } => {
                 value = info
                     .globals
