@@ -5,6 +5,7 @@
 use super::cursor::Cursor;
 use super::error::{Field, FormatError};
 use super::section::SectionId;
+use super::sections::non_empty_count;
 use super::writer::{put_bytes, put_len};
 use crate::module::{ElemSegment, FuncType, Function, Import, Module, RefKind, SigType, Table};
 
@@ -215,7 +216,7 @@ pub(super) fn encode_passive_data(module: &Module) -> Vec<u8> {
 
 /// Reads the passive data section.
 pub(super) fn read_passive_data(cur: &mut Cursor<'_>) -> Result<Vec<Vec<u8>>, FormatError> {
-    let count = non_empty(cur, SectionId::PassiveData, MIN_BLOB_LEN)?;
+    let count = non_empty_count(cur, SectionId::PassiveData, MIN_BLOB_LEN)?;
     let mut data = Vec::with_capacity(count);
     for i in 0..count {
         let f = Field::item("passive_data", i);
@@ -239,7 +240,7 @@ pub(super) fn encode_imports(module: &Module) -> Vec<u8> {
 
 /// Reads the imports section.
 pub(super) fn read_imports(cur: &mut Cursor<'_>) -> Result<Vec<Import>, FormatError> {
-    let count = non_empty(cur, SectionId::Imports, MIN_IMPORT_LEN)?;
+    let count = non_empty_count(cur, SectionId::Imports, MIN_IMPORT_LEN)?;
     let mut imports = Vec::with_capacity(count);
     for i in 0..count {
         let f = Field::item("imports", i);
@@ -250,23 +251,4 @@ pub(super) fn read_imports(cur: &mut Cursor<'_>) -> Result<Vec<Import>, FormatEr
     }
     cur.finish(Field::new("imports"))?;
     Ok(imports)
-}
-
-/// Reads the count of a list section the writer omits when empty.
-fn non_empty(
-    cur: &mut Cursor<'_>,
-    id: SectionId,
-    min_item_len: usize,
-) -> Result<usize, FormatError> {
-    let at = cur.pos();
-    let field = Field::new(id.name()).leaf("count");
-    let count = cur.count(field, min_item_len)?;
-    if count == 0 {
-        return Err(FormatError::new(
-            at,
-            field,
-            format!("the `{id}` section lists nothing; an empty section must be omitted"),
-        ));
-    }
-    Ok(count)
 }

@@ -253,7 +253,7 @@ pub(crate) fn read_debug(cur: &mut Cursor<'_>) -> Result<DebugInfo, FormatError>
 }
 
 /// Reads the item count of an optional list section, which the writer omits when empty.
-fn non_empty_count(
+pub(super) fn non_empty_count(
     cur: &mut Cursor<'_>,
     id: SectionId,
     min_item_len: usize,
