@@ -9,8 +9,7 @@ use core::fmt;
 
 use crate::sys::{self, addr64};
 
-/// An integer in the BigInt heap.
-#[derive(PartialEq, Eq)]
+/// An integer in the BigInt heap. Comparisons compare values.
 pub struct BigInt(i64);
 
 impl BigInt {
@@ -175,6 +174,14 @@ impl Clone for BigInt {
         BigInt::new(copy)
     }
 }
+
+impl PartialEq for BigInt {
+    fn eq(&self, other: &BigInt) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for BigInt {}
 
 impl PartialOrd for BigInt {
     fn partial_cmp(&self, other: &BigInt) -> Option<Ordering> {
