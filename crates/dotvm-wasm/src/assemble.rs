@@ -246,14 +246,18 @@ fn globals(info: &ModuleInfo<'_>, arch: Arch) -> Vec<Global> {
     globals
 }
 
-/// The body of an imported function: the system call or host call on its parameters, or
-/// nothing (the parameters are locals and leave with the frame).
+/// The body of an imported function: the system call, host call or native instruction on
+/// its parameters, or nothing (the parameters are locals and leave with the frame).
 fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
     let params = ty.param_slots(arch);
     let mut code = Code::default();
     let call = match how {
         FuncImport::Syscall(call) => Some((Opcode::Syscall, Operand::Syscall(call.number()))),
         FuncImport::Host(import) => Some((Opcode::CallHost, Operand::Index(import))),
+        FuncImport::Native(op) => {
+            op.stub(arch, &mut code);
+            None
+        }
         FuncImport::Discard | FuncImport::Linked(_) => None,
     };
     if let Some((opcode, operand)) = call {

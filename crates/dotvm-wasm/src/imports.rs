@@ -1,8 +1,11 @@
 //! What a wasm module's imports become: system calls, host-provided globals, fresh memories
-//! and tables. WASI preview1 imports map to the WASI-shaped system calls.
+//! and tables. WASI preview1 imports map to the WASI-shaped system calls; imports of the
+//! `dotvm` module map to native instructions.
 
 use dotvm_core::module::{RefKind, SigType};
 use dotvm_core::syscall::Syscall;
+
+pub use crate::native::{NATIVE_MODULE, NativeOp};
 
 /// The module name of WASI preview1 imports.
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
@@ -13,6 +16,9 @@ pub enum HostImport {
     /// A function import answered by this system call (its parameters and results must
     /// match the import's type).
     Syscall(Syscall),
+    /// A function import answered by one native instruction (the import's type must be
+    /// [`NativeOp::params`] → [`NativeOp::results`]).
+    Native(NativeOp),
     /// A function import with these parameters and no results that consumes its
     /// arguments and does nothing (for example a print function whose output nobody
     /// checks).
@@ -98,7 +104,8 @@ pub trait ImportResolver {
     fn resolve(&self, module: &str, name: &str) -> Option<HostImport>;
 }
 
-/// The default resolver: WASI preview1 functions become their system calls.
+/// The default resolver: WASI preview1 functions become their system calls, `dotvm`
+/// functions their native instructions.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WasiImports;
 
@@ -108,12 +115,14 @@ impl ImportResolver for WasiImports {
     }
 }
 
-/// The system call behind a WASI preview1 import (`wasi_snapshot_preview1.fd_write`).
+/// The system call behind a WASI preview1 import (`wasi_snapshot_preview1.fd_write`), or
+/// the native instruction behind a `dotvm` import (`dotvm.db_put`).
 pub fn host_import(module: &str, name: &str) -> Option<HostImport> {
-    if module != WASI_MODULE {
-        return None;
+    match module {
+        WASI_MODULE => Syscall::from_wasi_name(name).map(HostImport::Syscall),
+        NATIVE_MODULE => NativeOp::from_name(name).map(HostImport::Native),
+        _ => None,
     }
-    Syscall::from_wasi_name(name).map(HostImport::Syscall)
 }
 
 #[cfg(test)]
@@ -128,5 +137,10 @@ mod tests {
         assert_eq!(call.wasi_name(), Some("fd_write"));
         assert_eq!(host_import("env", "fd_write"), None);
         assert_eq!(host_import(WASI_MODULE, "no_such_call"), None);
+        assert!(matches!(
+            host_import(NATIVE_MODULE, "db_get"),
+            Some(HostImport::Native(_))
+        ));
+        assert_eq!(host_import(NATIVE_MODULE, "fd_write"), None);
     }
 }

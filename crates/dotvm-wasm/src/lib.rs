@@ -20,11 +20,14 @@ mod init;
 mod ir;
 mod lower;
 mod module_info;
+mod native;
 mod numeric;
 mod optimize;
 
 pub use error::TranslateError;
-pub use imports::{HostImport, ImportResolver, WASI_MODULE, WasiImports, host_import};
+pub use imports::{
+    HostImport, ImportResolver, NATIVE_MODULE, NativeOp, WASI_MODULE, WasiImports, host_import,
+};
 pub use module_info::{ExportKind, WasmExport, import_names};
 
 use module_info::Base;

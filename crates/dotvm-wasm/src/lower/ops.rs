@@ -292,7 +292,7 @@ impl Lowering<'_, '_, '_> {
                 }
             }
             Some(FuncImport::Linked(index)) => self.code.op(Opcode::Call, Operand::Index(*index)),
-            None => {
+            Some(FuncImport::Native(_)) | None => {
                 let f = self.cx.info.func(f);
                 self.code.op(Opcode::Call, Operand::Index(f));
             }

@@ -60,6 +60,17 @@ pub(super) fn read_import(
                     }
                     FuncImport::Syscall(call)
                 }
+                Some(HostImport::Native(op)) => {
+                    if !same(&op.params(), &op.results()) {
+                        return Err(incompatible(format!(
+                            "{} takes ({}) and returns ({}), not {sig}",
+                            op.opcode.mnemonic(),
+                            type_list(&op.params()),
+                            type_list(&op.results())
+                        )));
+                    }
+                    FuncImport::Native(op)
+                }
                 Some(HostImport::Function { params, results }) if same(&params, &results) => {
                     info.host_imports.push((
                         import.module.to_string(),
@@ -167,6 +178,18 @@ pub(super) fn read_import(
         (TypeRef::Tag(_), _) => return Err(unsupported(offset, "tag imports")),
     }
     Ok(())
+}
+
+/// Wasm type names, comma-separated.
+fn type_list(types: &[SigType]) -> String {
+    let names: Vec<&str> = types
+        .iter()
+        .map(|t| match t {
+            SigType::I64 => "i64",
+            _ => "i32",
+        })
+        .collect();
+    names.join(", ")
 }
 
 /// Import matching of limits: the provided minimum covers the declared one, and when a

@@ -9,6 +9,7 @@ use import::read_import;
 
 use crate::error::TranslateError;
 use crate::imports::ImportResolver;
+use crate::native::NativeOp;
 use dotvm_core::Arch;
 use dotvm_core::isa::ValType as SlotType;
 use dotvm_core::module::{RefKind, SigType};
@@ -47,6 +48,8 @@ pub struct WasmExport {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum FuncImport {
     Syscall(Syscall),
+    /// A stub running one native instruction.
+    Native(NativeOp),
     Discard,
     /// Host import number `n` of the DotVM module.
     Host(u32),
