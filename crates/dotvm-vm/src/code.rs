@@ -376,4 +376,30 @@ pub(crate) enum Op<W> {
     },
     /// `LOCAL_GET a; LOCAL_GET b`.
     LocalGet2(u32, u32),
+    /// `LOCAL_GET a; LOCAL_SET b`.
+    LocalCopy(u32, u32),
+    /// `LOCAL_GET b; ADD`.
+    AddLocal(u32),
+    /// `LOCAL_GET b; <i32 op>` for the inline i32 operations.
+    I32BinaryLocal(I32Op, u32),
+    /// `LOCAL_GET b; AND` (and `OR`, `XOR`, `SHL`, `SHR`, `SAR`).
+    BitLocal(BitOp, u32),
+    /// `LOCAL_GET a; PUSH k; <i32 op>`.
+    LocalI32BinaryImm {
+        /// The operation.
+        op: I32Op,
+        /// Source local.
+        src: u16,
+        /// The constant right operand.
+        imm: W,
+    },
+    /// `LOCAL_GET a; PUSH k; AND` (and `OR`, `XOR`, `SHL`, `SHR`, `SAR`).
+    LocalBitImm {
+        /// The operation.
+        op: BitOp,
+        /// Source local.
+        src: u16,
+        /// The constant right operand.
+        imm: W,
+    },
 }

@@ -71,9 +71,29 @@ fn fuse<W: Word>(block: &[Op<W>]) -> (Option<Op<W>>, usize) {
                 return (Some(LocalAddImmTee { src, dst, imm }), 4);
             }
         }
+        [LocalGet(src), Push(imm), I32Binary(op), ..] => {
+            if let Some(src) = local16(src) {
+                return (Some(LocalI32BinaryImm { op, src, imm }), 3);
+            }
+        }
+        [LocalGet(src), Push(imm), ref bit, ..] => {
+            if let (Some(src), Some(op)) = (local16(src), bit_op(bit)) {
+                return (Some(LocalBitImm { op, src, imm }), 3);
+            }
+        }
         _ => {}
     }
+    if let [LocalGet(b), ref next, ..] = *block
+        && let Some(op) = with_local(next, b)
+    {
+        return (Some(op), 2);
+    }
     match *block {
+        // Leave the second `LOCAL_GET` to fuse with what follows it.
+        [LocalGet(_), LocalGet(b), ref next, ..] if with_local(next, b).is_some() => {
+            (block.first().copied(), 1)
+        }
+        [LocalGet(a), LocalSet(b), ..] => (Some(LocalCopy(a, b)), 2),
         [Push(k), Cmp(cond), Jnz(t), ..] => (Some(BrCmpImm(cond, k, t)), 3),
         [Push(k), Cmp(cond), Jz(t), ..] => (Some(BrCmpImm(cond.negate(), k, t)), 3),
         [Cmp(cond), Jnz(t), ..] => (Some(BrCmp(cond, t)), 2),
@@ -94,6 +114,29 @@ fn fuse<W: Word>(block: &[Op<W>]) -> (Option<Op<W>>, usize) {
         [LocalGet(a), LocalGet(b), ..] => (Some(LocalGet2(a, b)), 2),
         [Nop, ..] => (None, 1),
         _ => (block.first().copied(), 1),
+    }
+}
+
+/// The bitwise operation of a bitwise word instruction, if `op` is one.
+fn bit_op<W>(op: &Op<W>) -> Option<BitOp> {
+    match op {
+        Op::And => Some(BitOp::And),
+        Op::Or => Some(BitOp::Or),
+        Op::Xor => Some(BitOp::Xor),
+        Op::Shl => Some(BitOp::Shl),
+        Op::Shr => Some(BitOp::Shr),
+        Op::Sar => Some(BitOp::Sar),
+        _ => None,
+    }
+}
+
+/// The op for `LOCAL_GET b; next` with `next`'s right operand read from local `b`, if
+/// `next` is a binary operation that takes one.
+fn with_local<W>(next: &Op<W>, b: u32) -> Option<Op<W>> {
+    match *next {
+        Op::Add => Some(Op::AddLocal(b)),
+        Op::I32Binary(op) => Some(Op::I32BinaryLocal(op, b)),
+        _ => bit_op(next).map(|op| Op::BitLocal(op, b)),
     }
 }
 
@@ -230,6 +273,66 @@ mod tests {
         assert_eq!(
             f.fast,
             vec![Op::Charge(4), Op::LocalGet(0), Op::MulImm(3), Op::Ret]
+        );
+    }
+
+    #[test]
+    fn local_operands_fuse_into_the_operation() {
+        let get = |i: u32| with(Opcode::LocalGet, Operand::Index(i));
+        let set = |i: u32| with(Opcode::LocalSet, Operand::Index(i));
+        let push = |k: u64| with(Opcode::Push, Operand::Imm(Imm::from(k)));
+        let body = [
+            get(0),
+            push(3),
+            Instruction::simple(Opcode::I32Rotl),
+            get(1),
+            get(2),
+            Instruction::simple(Opcode::I32Add),
+            Instruction::simple(Opcode::Xor),
+            get(1),
+            Instruction::simple(Opcode::Xor),
+            get(2),
+            Instruction::simple(Opcode::Add),
+            get(0),
+            push(0xFF),
+            Instruction::simple(Opcode::And),
+            Instruction::simple(Opcode::Add),
+            set(2),
+            get(2),
+            set(1),
+            get(1),
+            Instruction::simple(Opcode::Ret),
+        ];
+        let f = loaded(&body, 3);
+        assert_eq!(
+            f.fast,
+            vec![
+                Op::Charge(20),
+                Op::LocalI32BinaryImm {
+                    op: crate::code::I32Op::Rotl,
+                    src: 0,
+                    imm: 3
+                },
+                Op::LocalGet(1),
+                Op::I32BinaryLocal(crate::code::I32Op::Add, 2),
+                Op::Xor,
+                Op::BitLocal(BitOp::Xor, 1),
+                Op::AddLocal(2),
+                Op::LocalBitImm {
+                    op: BitOp::And,
+                    src: 0,
+                    imm: 0xFF
+                },
+                Op::Add,
+                Op::LocalSet(2),
+                Op::LocalCopy(2, 1),
+                Op::LocalGet(1),
+                Op::Ret,
+            ]
+        );
+        assert_eq!(
+            f.fast_origin,
+            vec![0, 0, 3, 4, 6, 7, 9, 11, 14, 15, 16, 18, 19]
         );
     }
 }

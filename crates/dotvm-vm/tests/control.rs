@@ -50,6 +50,65 @@ fn sum_loop(n: u64) -> Code {
         .op(Ret)
 }
 
+/// A mixing loop whose local operands the fast code fuses into the operations: locals
+/// x, i, acc, copy; returns copy ^ x.
+fn mix_loop(n: u64) -> Code {
+    Code::new()
+        .label("loop")
+        .idx(LocalGet, 0)
+        .push(3)
+        .op(I32Rotl)
+        .idx(LocalGet, 2)
+        .op(I32Add)
+        .idx(LocalGet, 1)
+        .op(Xor)
+        .idx(LocalSet, 0)
+        .idx(LocalGet, 0)
+        .push(0xFF)
+        .op(And)
+        .idx(LocalGet, 2)
+        .op(Add)
+        .idx(LocalSet, 2)
+        .idx(LocalGet, 2)
+        .idx(LocalSet, 3)
+        .idx(LocalGet, 1)
+        .push(1)
+        .op(Add)
+        .idx(LocalTee, 1)
+        .push(n)
+        .op(LtU)
+        .jump(Jnz, "loop")
+        .idx(LocalGet, 3)
+        .idx(LocalGet, 0)
+        .op(Xor)
+        .op(Ret)
+}
+
+/// What `mix_loop(n)` returns, computed directly.
+fn mix_model(n: u64) -> u64 {
+    let (mut x, mut i, mut acc) = (0u64, 0u64, 0u64);
+    loop {
+        let a = (x as u32).rotate_left(3).wrapping_add(acc as u32);
+        x = u64::from(a) ^ i;
+        acc = (x & 0xFF).wrapping_add(acc);
+        let copy = acc;
+        i += 1;
+        if i >= n {
+            return copy ^ x;
+        }
+    }
+}
+
+#[test]
+fn fused_local_operands_compute_and_count_exactly() {
+    let n = 500;
+    let (result, _) = run(module(vec![func(0, 1, 4, &mix_loop(n))]));
+    let outcome = result.unwrap();
+    assert_eq!(outcome.exit_code, mix_model(n) as u32 as i32);
+    // 23 instructions per iteration, then LOCAL_GET, LOCAL_GET, XOR, RET.
+    assert_eq!(outcome.instructions, 23 * n + 4);
+}
+
 #[test]
 fn recursive_fib() {
     assert_eq!(exit_code(fib_module(20)), 6765);
@@ -186,6 +245,7 @@ fn instruction_limit_is_exact_at_the_boundary() {
     for (n, m) in [
         (10, module(vec![func(0, 1, 2, &sum_loop(10))])),
         (0, fib_module(6)),
+        (7, module(vec![func(0, 1, 4, &mix_loop(7))])),
     ] {
         let total = run(m.clone()).0.unwrap().instructions;
         assert!(total > 20, "loop {n}: {total}");

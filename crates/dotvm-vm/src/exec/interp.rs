@@ -658,6 +658,14 @@ pub(super) fn execute<W: Word, M: Mode>(
                 push!(*local!(a));
                 push!(*local!(b));
             }
+            Op::LocalCopy(a, b) => *local!(b) = *local!(a),
+            Op::AddLocal(b) => unary!(|a| a.wrapping_add(*local!(b))),
+            Op::I32BinaryLocal(op, b) => unary!(|a| fast::i32_binary(op, a, *local!(b))),
+            Op::BitLocal(op, b) => unary!(|a| fast::bit(op, a, *local!(b))),
+            Op::LocalI32BinaryImm { op, src, imm } => {
+                push!(fast::i32_binary(op, *local!(src), imm))
+            }
+            Op::LocalBitImm { op, src, imm } => push!(fast::bit(op, *local!(src), imm)),
         }
     }
 }
