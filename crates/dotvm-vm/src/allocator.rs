@@ -78,7 +78,7 @@ impl Allocator {
 
     /// Allocates a block of at least `size` bytes and returns its (8-byte-aligned, non-zero)
     /// address, or 0 when neither the free blocks nor growing `memory` can provide it, or
-    /// when the run already holds one live block per [`BYTES_PER_LIVE_BLOCK`] bytes of
+    /// when the run already holds one live block per 64 bytes (`BYTES_PER_LIVE_BLOCK`) of
     /// `memory`'s maximum size.
     /// `memory` must be the memory this allocator was created for.
     pub fn alloc(&mut self, memory: &mut LinearMemory, size: u64) -> u64 {

@@ -59,33 +59,7 @@ pub struct Outcome {
 /// The run gets the default host ([`Capabilities::default`]: standard streams and exit,
 /// no clock, randomness or files); [`run_hosted`] grants more.
 pub fn run(module: &Verified, limits: &Limits, io: &mut dyn Io) -> Result<Outcome, RunError> {
-    run_module(
-        module.module(),
-        limits,
-        io,
-        &mut Host::default(),
-        None,
-        None,
-    )
-}
-
-/// Like [`run`], with `state` as the store behind the database opcodes. The run's reads and
-/// writes go to the store's open transaction; committing or aborting it afterwards is the
-/// caller's decision (commit only when the run finished with exit code 0).
-pub fn run_with_state(
-    module: &Verified,
-    limits: &Limits,
-    io: &mut dyn Io,
-    state: &mut dyn StateStore,
-) -> Result<Outcome, RunError> {
-    run_module(
-        module.module(),
-        limits,
-        io,
-        &mut Host::default(),
-        Some(state),
-        None,
-    )
+    run_hosted(module, limits, io, &mut Host::default(), None, None)
 }
 
 /// Runs the entry function of `module`, calling `inspector` before every instruction
@@ -99,8 +73,8 @@ pub fn run_inspected(
     io: &mut dyn Io,
     inspector: &mut dyn Inspector,
 ) -> Result<Outcome, RunError> {
-    run_module(
-        module.module(),
+    run_hosted(
+        module,
         limits,
         io,
         &mut Host::default(),
@@ -109,8 +83,9 @@ pub fn run_inspected(
     )
 }
 
-/// Runs the entry function of `module` with the capabilities of `host`, the store behind
-/// the database opcodes when `state` is given (see [`run_with_state`]), and an inspector
+/// Runs the entry function of `module` with the capabilities of `host`, `state` as the store
+/// behind the database opcodes when given (the run's reads and writes go to its open
+/// transaction; committing or aborting afterwards is the caller's decision), and an inspector
 /// when one is given (see [`run_inspected`]). After the run, [`Host::denials`] lists the
 /// system calls the host refused.
 pub fn run_hosted(
@@ -121,18 +96,7 @@ pub fn run_hosted(
     state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
-    run_module(module.module(), limits, io, host, state, inspector)
-}
-
-/// Loads and runs a module that has passed verification, with the instance for its word.
-fn run_module(
-    module: &Module,
-    limits: &Limits,
-    io: &mut dyn Io,
-    host: &mut Host,
-    state: Option<&mut dyn StateStore>,
-    inspector: Option<&mut dyn Inspector>,
-) -> Result<Outcome, RunError> {
+    let module = module.module();
     match module.arch {
         Arch::Arch32 => run_with::<u32>(module, limits, io, host, state, inspector),
         Arch::Arch64 => run_with::<u64>(module, limits, io, host, state, inspector),
