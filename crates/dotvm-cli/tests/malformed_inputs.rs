@@ -8,14 +8,6 @@ use dotvm_core::{Arch, Opcode};
 use std::path::Path;
 use std::process::Command;
 
-fn encode(instructions: &[Instruction]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for instruction in instructions {
-        instruction.encode(&mut out);
-    }
-    out
-}
-
 fn op(opcode: Opcode) -> Instruction {
     Instruction::simple(opcode)
 }
@@ -34,7 +26,7 @@ fn func(params: u16, results: u16, max_stack: u32, code: &[Instruction]) -> Func
         results,
         locals: 0,
         max_stack,
-        code: encode(code),
+        code: Instruction::encode_all(code),
         ..Default::default()
     }
 }

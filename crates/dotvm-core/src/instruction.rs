@@ -144,6 +144,15 @@ impl Instruction {
         }
     }
 
+    /// Encodes a sequence of instructions, one after another (a function body).
+    pub fn encode_all(instructions: &[Instruction]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for instruction in instructions {
+            instruction.encode(&mut out);
+        }
+        out
+    }
+
     /// The encoded length in bytes.
     pub fn encoded_len(&self) -> usize {
         let mut buf = Vec::with_capacity(16);

@@ -7,15 +7,6 @@ use dotvm_core::verify::{Verified, required_max_stack, verify};
 use dotvm_core::{Arch, Opcode};
 use proptest::prelude::*;
 
-/// Encodes a list of instructions.
-fn encode(instructions: &[Instruction]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for instruction in instructions {
-        instruction.encode(&mut out);
-    }
-    out
-}
-
 /// Byte offset of instruction `index` in `instructions`.
 fn pc_of(instructions: &[Instruction], index: usize) -> u32 {
     instructions[..index]
@@ -46,7 +37,7 @@ fn function(params: u16, results: u16, locals: u16, code: &[Instruction]) -> Fun
         results,
         locals,
         max_stack: 0,
-        code: encode(code),
+        code: Instruction::encode_all(code),
         ..Default::default()
     }
 }
@@ -553,7 +544,7 @@ proptest! {
                 results,
                 locals: 0,
                 max_stack: declared,
-                code: encode(&code), ..Default::default() }],
+                code: Instruction::encode_all(&code), ..Default::default() }],
             ..Module::default()
         };
         let required = required_max_stack(&module, 0);

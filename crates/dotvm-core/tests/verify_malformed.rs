@@ -7,18 +7,9 @@ use dotvm_core::module::{
 use dotvm_core::verify::{VerifyError, required_max_stack, verify};
 use dotvm_core::{Arch, Opcode};
 
-/// Encodes a list of instructions.
-fn encode(instructions: &[Instruction]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for instruction in instructions {
-        instruction.encode(&mut out);
-    }
-    out
-}
-
 /// Byte offset of instruction `index` in `instructions`.
 fn pc_of(instructions: &[Instruction], index: usize) -> u32 {
-    encode(&instructions[..index]).len() as u32
+    Instruction::encode_all(&instructions[..index]).len() as u32
 }
 
 fn op(opcode: Opcode) -> Instruction {
@@ -42,7 +33,7 @@ fn function(params: u16, results: u16, max_stack: u32, code: &[Instruction]) -> 
         results,
         locals: 0,
         max_stack,
-        code: encode(code),
+        code: Instruction::encode_all(code),
         ..Default::default()
     }
 }

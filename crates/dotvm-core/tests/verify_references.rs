@@ -7,14 +7,6 @@ use dotvm_core::module::{
 use dotvm_core::verify::{required_max_stack, verify};
 use dotvm_core::{Arch, Opcode};
 
-fn encode(instructions: &[Instruction]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for instruction in instructions {
-        instruction.encode(&mut out);
-    }
-    out
-}
-
 fn op(opcode: Opcode) -> Instruction {
     Instruction::simple(opcode)
 }
@@ -33,14 +25,17 @@ fn module(code: &[Instruction]) -> Module {
         functions: vec![
             Function {
                 max_stack: 8,
-                code: encode(code),
+                code: Instruction::encode_all(code),
                 ..Function::default()
             },
             Function {
                 params: 1,
                 results: 1,
                 max_stack: 1,
-                code: encode(&[with(Opcode::LocalGet, Operand::Index(0)), op(Opcode::Ret)]),
+                code: Instruction::encode_all(&[
+                    with(Opcode::LocalGet, Operand::Index(0)),
+                    op(Opcode::Ret),
+                ]),
                 ty: Some(0),
                 ..Function::default()
             },
@@ -79,7 +74,8 @@ fn indirect_calls_take_the_type_parameters_and_the_index() {
     verify(&m).expect("valid");
     assert_eq!(required_max_stack(&m, 0), Ok(2));
     let mut bad = module(&code);
-    bad.functions[0].code = encode(&[push(0), with(Opcode::CallIndirect, Operand::Pair(0, 0))]);
+    bad.functions[0].code =
+        Instruction::encode_all(&[push(0), with(Opcode::CallIndirect, Operand::Pair(0, 0))]);
     assert!(error(&bad).contains("stack underflow"), "{}", error(&bad));
     let missing_type = module(&[
         with(Opcode::CallIndirect, Operand::Pair(3, 0)),
