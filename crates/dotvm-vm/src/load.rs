@@ -1,21 +1,24 @@
 //! Loading: turns a verified module into the internal executable form for one word type.
 //!
 //! Every function is decoded once into plain code (one op per instruction, targets resolved
-//! to instruction indices, constants converted to words) and then into fast code (see
-//! [`crate::fuse`]). The loader resolves what it must index (targets, constants, system
+//! to instruction indices, constants converted to words), then lowered to the register form
+//! ([`crate::reg`]) and encoded for the threaded engine. The loader resolves what it must index (targets, constants, system
 //! calls) and reports a module it cannot use as [`LoadError::Inconsistent`] rather than
 //! trusting it blindly; for a module that passed the verifier that error cannot occur.
 
-use crate::code::{Cond, FloatOp, I32Op, I32UnOp, Op};
+use crate::code::Op;
 use crate::error::LoadError;
 use crate::exec::DbOp;
+use crate::exec::threaded::{self, Inst};
 use crate::exec::{bigint, crypto};
-use crate::fuse::{FastCode, build_fast};
+use crate::reg::{RegCode, lower};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
+use crate::word_op::{WordBinary, WordTernary, WordUnary};
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Constant, FuncType, Function, Module};
 use dotvm_core::syscall::Syscall;
+use dotvm_core::verify::stack_shape;
 use dotvm_core::{Imm, Instruction, Opcode};
 use std::collections::HashMap;
 
@@ -72,10 +75,10 @@ pub(crate) struct FuncCode<W> {
     pub(crate) pcs: Vec<u32>,
     /// For each instruction, the index one past the last instruction of its basic block.
     pub(crate) block_end: Vec<u32>,
-    /// Fused code with block charges.
-    pub(crate) fast: Vec<Op<W>>,
-    /// For each fast op, the index of the first instruction it performs.
-    pub(crate) fast_origin: Vec<u32>,
+    /// The register form.
+    pub(crate) reg: RegCode<W>,
+    /// The register form ready for the threaded engine (one op per register op).
+    pub(crate) threaded: Vec<Inst<W>>,
     /// The decoded instructions, kept for the inspector.
     pub(crate) instructions: Vec<Instruction>,
     /// Canonical id of the function's type (equal ids mean equal types), or `u32::MAX`
@@ -83,8 +86,6 @@ pub(crate) struct FuncCode<W> {
     pub(crate) ty: u32,
     /// Target lists of the `JMP_TABLE`s in plain code (instruction indices).
     pub(crate) jump_tables: Vec<Vec<u32>>,
-    /// The same target lists for fast code (fast op indices).
-    pub(crate) fast_jump_tables: Vec<Vec<u32>>,
 }
 
 /// Builds the executable form of `module` with word type `W`.
@@ -107,7 +108,7 @@ pub(crate) fn load<W: Word>(module: &Module) -> Result<Program<W>, LoadError> {
         .functions
         .iter()
         .enumerate()
-        .map(|(index, function)| load_function(module, &canonical, index as u32, function))
+        .map(|(index, function)| load_function(module, &canonical, &pairs, index as u32, function))
         .collect::<Result<Vec<_>, LoadError>>()?;
     if module.functions.get(module.entry as usize).is_none() {
         return Err(LoadError::Inconsistent {
@@ -191,6 +192,7 @@ fn layout_constants<W: Word>(constants: &[Constant]) -> (Vec<u8>, Vec<[W; 2]>) {
 fn load_function<W: Word>(
     module: &Module,
     canonical: &[u32],
+    pairs: &[[W; 2]],
     func: u32,
     function: &Function,
 ) -> Result<FuncCode<W>, LoadError> {
@@ -216,15 +218,21 @@ fn load_function<W: Word>(
         .collect::<Result<Vec<Op<W>>, LoadError>>()?;
     let jump_tables = resolver.jump_tables;
     let block_end = block_ends(&plain, &jump_tables);
-    let FastCode {
-        ops,
-        origin,
-        block_start,
-    } = build_fast(&plain, &block_end);
-    let fast_jump_tables = jump_tables
-        .iter()
-        .map(|targets| targets.iter().map(|&t| block_start[t as usize]).collect())
-        .collect();
+    let shape = stack_shape(module, func).map_err(|e| LoadError::Inconsistent {
+        func: Some(func),
+        pc: e.pc,
+        message: e.message,
+    })?;
+    let reg = lower::lower(&lower::Input {
+        plain: &plain,
+        shape: &shape,
+        block_end: &block_end,
+        jump_tables: &jump_tables,
+        pairs,
+        locals: u32::from(function.params) + u32::from(function.locals),
+        results: u32::from(function.results),
+    });
+    let threaded = threaded::encode(&reg);
     let ty = match function.ty {
         Some(ty) => *canonical
             .get(ty as usize)
@@ -245,12 +253,11 @@ fn load_function<W: Word>(
         plain,
         pcs,
         block_end,
-        fast: ops,
-        fast_origin: origin,
+        reg,
+        threaded,
         instructions,
         ty,
         jump_tables,
-        fast_jump_tables,
     })
 }
 
@@ -345,8 +352,6 @@ impl Resolver<'_> {
         let locals = usize::from(self.function.params) + usize::from(self.function.locals);
         let globals = self.module.globals.len();
         let tables = self.module.tables.len();
-        // Whether an i64 or f64 takes one slot (every architecture but Arch32).
-        let one_slot_64 = self.module.arch != dotvm_core::Arch::Arch32;
         let pair = |limits: (usize, usize), what: &str| match inst.operand {
             Operand::Pair(a, b) if (a as usize) < limits.0 && (b as usize) < limits.1 => Ok((a, b)),
             _ => Err(self.bad(pc, format!("{what} operand out of range"))),
@@ -388,44 +393,6 @@ impl Resolver<'_> {
             Opcode::LocalTee => Op::LocalTee(index(locals, "local")?),
             Opcode::GlobalGet => Op::GlobalGet(index(globals, "global")?),
             Opcode::GlobalSet => Op::GlobalSet(index(globals, "global")?),
-            Opcode::Add => Op::Add,
-            Opcode::Sub => Op::Sub,
-            Opcode::Mul => Op::Mul,
-            Opcode::DivU => Op::DivU,
-            Opcode::DivS => Op::DivS,
-            Opcode::ModU => Op::ModU,
-            Opcode::ModS => Op::ModS,
-            Opcode::Neg => Op::Neg,
-            Opcode::AddMod => Op::AddMod,
-            Opcode::MulMod => Op::MulMod,
-            Opcode::Exp => Op::Exp,
-            Opcode::SignExtend => Op::SignExtend,
-            Opcode::Byte => Op::Byte,
-            Opcode::MulHiU => Op::MulHiU,
-            Opcode::MulHiS => Op::MulHiS,
-            Opcode::Eq => Op::Cmp(Cond::Eq),
-            Opcode::Ne => Op::Cmp(Cond::Ne),
-            Opcode::Eqz => Op::Eqz,
-            Opcode::LtU => Op::Cmp(Cond::LtU),
-            Opcode::LtS => Op::Cmp(Cond::LtS),
-            Opcode::GtU => Op::Cmp(Cond::GtU),
-            Opcode::GtS => Op::Cmp(Cond::GtS),
-            Opcode::LeU => Op::Cmp(Cond::LeU),
-            Opcode::LeS => Op::Cmp(Cond::LeS),
-            Opcode::GeU => Op::Cmp(Cond::GeU),
-            Opcode::GeS => Op::Cmp(Cond::GeS),
-            Opcode::And => Op::And,
-            Opcode::Or => Op::Or,
-            Opcode::Xor => Op::Xor,
-            Opcode::Not => Op::Not,
-            Opcode::Shl => Op::Shl,
-            Opcode::Shr => Op::Shr,
-            Opcode::Sar => Op::Sar,
-            Opcode::Rotl => Op::Rotl,
-            Opcode::Rotr => Op::Rotr,
-            Opcode::Clz => Op::Clz,
-            Opcode::Ctz => Op::Ctz,
-            Opcode::Popcnt => Op::Popcnt,
             Opcode::Load8U => Op::Load8U(offset()?),
             Opcode::Load8S => Op::Load8S(offset()?),
             Opcode::Load16U => Op::Load16U(offset()?),
@@ -545,36 +512,17 @@ impl Resolver<'_> {
                 let f = index(self.module.functions.len(), "function")?;
                 Op::Push(W::from_u64(u64::from(f) + 1))
             }
-            Opcode::I32Add => Op::I32Binary(I32Op::Add),
-            Opcode::I32Sub => Op::I32Binary(I32Op::Sub),
-            Opcode::I32Mul => Op::I32Binary(I32Op::Mul),
-            Opcode::I32Shl => Op::I32Binary(I32Op::Shl),
-            Opcode::I32ShrU => Op::I32Binary(I32Op::ShrU),
-            Opcode::I32ShrS => Op::I32Binary(I32Op::ShrS),
-            Opcode::I32Rotl => Op::I32Binary(I32Op::Rotl),
-            Opcode::I32Rotr => Op::I32Binary(I32Op::Rotr),
-            Opcode::Select => Op::Select,
-            Opcode::Select64 if one_slot_64 => Op::Select,
-            Opcode::I32LtS => Op::I32Compare(Cond::LtS),
-            Opcode::I32GtS => Op::I32Compare(Cond::GtS),
-            Opcode::I32LeS => Op::I32Compare(Cond::LeS),
-            Opcode::I32GeS => Op::I32Compare(Cond::GeS),
-            Opcode::I32Extend8S => Op::I32Unary(I32UnOp::Extend8S),
-            Opcode::I32Extend16S => Op::I32Unary(I32UnOp::Extend16S),
-            Opcode::I32Clz => Op::I32Unary(I32UnOp::Clz),
-            Opcode::I32Ctz => Op::I32Unary(I32UnOp::Ctz),
-            Opcode::I32WrapI64 if one_slot_64 => Op::I32Unary(I32UnOp::WrapI64),
-            Opcode::I64ExtendI32S if one_slot_64 => Op::I32Unary(I32UnOp::ExtendI32S),
-            Opcode::F32Add => Op::FloatBinary(FloatOp::F32Add),
-            Opcode::F32Sub => Op::FloatBinary(FloatOp::F32Sub),
-            Opcode::F32Mul => Op::FloatBinary(FloatOp::F32Mul),
-            Opcode::F32Div => Op::FloatBinary(FloatOp::F32Div),
-            Opcode::F64Add if one_slot_64 => Op::FloatBinary(FloatOp::F64Add),
-            Opcode::F64Sub if one_slot_64 => Op::FloatBinary(FloatOp::F64Sub),
-            Opcode::F64Mul if one_slot_64 => Op::FloatBinary(FloatOp::F64Mul),
-            Opcode::F64Div if one_slot_64 => Op::FloatBinary(FloatOp::F64Div),
-            // Typed instructions share one op; their operand is an offset or nothing.
             opcode => {
+                if let Some(op) = WordBinary::from_opcode(opcode) {
+                    return Ok(Op::WordBinary(op));
+                }
+                if let Some(op) = WordUnary::from_opcode(opcode) {
+                    return Ok(Op::WordUnary(op));
+                }
+                if let Some(op) = WordTernary::from_opcode(opcode) {
+                    return Ok(Op::WordTernary(op));
+                }
+                // Typed instructions share one op; their operand is an offset or nothing.
                 let offset = match inst.operand {
                     Operand::Offset(o) => o,
                     _ => 0,

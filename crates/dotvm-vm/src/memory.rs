@@ -337,9 +337,10 @@ impl fmt::Debug for LinearMemory {
     }
 }
 
-/// The trap for an access of `len` bytes at `address`, kept off the hot path.
-#[cold]
-#[inline(never)]
+/// The trap for an access of `len` bytes at `address`. Inlined so that the optimiser sees
+/// which trap it is: an opaque call here would keep the threaded engine's memory handlers
+/// from dispatching with a jump.
+#[inline(always)]
 fn out_of_bounds(address: u128, len: u64) -> TrapKind {
     TrapKind::OutOfBounds { address, len }
 }

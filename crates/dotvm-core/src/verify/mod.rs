@@ -53,13 +53,45 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
     Ok(())
 }
 
+/// The stack shape of one function of a verified module, as the verifier proved it: for
+/// each instruction (in code order) the operand-stack height before it (`None` where it is
+/// unreachable) and the slots it pops and pushes. Engines use it to give every operand a
+/// fixed frame slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackShape {
+    /// Height before each instruction.
+    pub heights: Vec<Option<u32>>,
+    /// (pops, pushes) of each instruction; RET and HALT end the function and count (0, 0).
+    pub effects: Vec<(u32, u32)>,
+}
+
+/// The [`StackShape`] of function `func`. Fails like [`verify`] on code that is not well
+/// formed.
+pub fn stack_shape(module: &Module, func: u32) -> Result<StackShape, VerifyError> {
+    let site = Site::new(module, func)?;
+    let code = Code::decode(&site)?;
+    let heights = stack::analyse(&site, &code, Limit::Declared(site.function.max_stack))?;
+    let effects = code
+        .instructions
+        .iter()
+        .map(|(pc, instruction)| {
+            stack::pops_and_pushes(&site, instruction)
+                .ok_or_else(|| site.at(*pc, "no stack effect is known for this operand"))
+        })
+        .collect::<Result<Vec<_>, VerifyError>>()?;
+    Ok(StackShape {
+        heights: heights.before,
+        effects,
+    })
+}
+
 /// The highest operand-stack height the code of function `func` can reach (the assembler
 /// uses this to fill in `max_stack`). Fails like [`verify`] on code that is not well formed;
 /// the declared `max_stack` is ignored.
 pub fn required_max_stack(module: &Module, func: u32) -> Result<u32, VerifyError> {
     let site = Site::new(module, func)?;
     let code = Code::decode(&site)?;
-    stack::analyse(&site, &code, Limit::Representable)
+    Ok(stack::analyse(&site, &code, Limit::Representable)?.highest)
 }
 
 /// The frame (`params + locals + max_stack` slots) must be countable in a u32.

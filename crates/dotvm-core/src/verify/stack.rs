@@ -35,10 +35,18 @@ impl Effect {
     }
 }
 
-/// Runs the dataflow from pc 0 and returns the highest height reached. The operands in
-/// `code` must already be checked (callees, constants and system calls exist; targets are
-/// instruction boundaries).
-pub(super) fn analyse(site: &Site<'_>, code: &Code, limit: Limit) -> Result<u32, VerifyError> {
+/// What the dataflow found: the highest height reached and the height before each
+/// instruction (`None` where no path from pc 0 reaches it).
+pub(super) struct Heights {
+    /// The highest height reached.
+    pub(super) highest: u32,
+    /// The height before each instruction, in instruction order.
+    pub(super) before: Vec<Option<u32>>,
+}
+
+/// Runs the dataflow from pc 0. The operands in `code` must already be checked (callees,
+/// constants and system calls exist; targets are instruction boundaries).
+pub(super) fn analyse(site: &Site<'_>, code: &Code, limit: Limit) -> Result<Heights, VerifyError> {
     let max_allowed = match limit {
         Limit::Declared(max) => u64::from(max),
         Limit::Representable => u64::from(u32::MAX),
@@ -115,8 +123,22 @@ pub(super) fn analyse(site: &Site<'_>, code: &Code, limit: Limit) -> Result<u32,
             flow(site, code, &mut heights, &mut worklist, pc, successor, out)?;
         }
     }
-    // `highest` never exceeds `max_allowed`, which is at most u32::MAX.
-    Ok(u32::try_from(highest).unwrap_or(u32::MAX))
+    // Every height is at most `max_allowed`, which is at most u32::MAX.
+    let narrow = |h: u64| u32::try_from(h).unwrap_or(u32::MAX);
+    Ok(Heights {
+        highest: narrow(highest),
+        before: heights.into_iter().map(|h| h.map(narrow)).collect(),
+    })
+}
+
+/// The slots `instruction` pops and pushes in function `site.func` (RET and HALT pop and
+/// push nothing: they end the function), or `None` when its operand does not resolve.
+pub(super) fn pops_and_pushes(site: &Site<'_>, instruction: &Instruction) -> Option<(u32, u32)> {
+    let effect = effect(site, instruction)?;
+    Some((
+        u32::try_from(effect.pops).ok()?,
+        u32::try_from(effect.pushes).ok()?,
+    ))
 }
 
 /// Records that instruction `to` is reached from `from_pc` at `height`, queueing it the

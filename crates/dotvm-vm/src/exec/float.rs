@@ -37,11 +37,12 @@ macro_rules! wasm_float {
 
             #[inline]
             fn canonical(self) -> Self {
-                if self.is_nan() {
-                    Self::CANONICAL_NAN
-                } else {
-                    self
-                }
+                // Decided on the bits: LLVM treats all NaNs as interchangeable, so a float
+                // `if is_nan { NAN } else { x }` may be folded to `x` when optimising.
+                let bits = self.to_bits();
+                let magnitude = bits & !$sign;
+                let infinity = <$f>::INFINITY.to_bits();
+                <$f>::from_bits(if magnitude > infinity { $nan } else { bits })
             }
 
             #[inline]

@@ -1,5 +1,8 @@
-//! The interpreter loop: one `match` over pre-decoded ops, generic over the word and the
-//! execution mode.
+//! The precise interpreter: one `match` over the plain ops (one per bytecode instruction),
+//! generic over the word and the [`Mode`]. It counts every instruction and calls the
+//! inspector before each one; the debugger, traces, the last few instructions before the
+//! instruction limit and the register engine's rare instructions (one step at a time) run
+//! here. The register engine (`exec/threaded`) runs everything else.
 //!
 //! The loop keeps the position in locals: `code` (the running function's ops), `ip` (the
 //! next op), `sp` (one past the top slot) and `fp` (local 0), the last two as raw pointers
@@ -17,51 +20,60 @@
 //!   again when it resolves them).
 //!
 //! What the verifier cannot prove is checked here: memory bounds, division, the stack limit
-//! and call depth at each call, the instruction limit at each block (fast mode) or
-//! instruction (precise mode), and ALLOC/FREE.
+//! and call depth at each call, the instruction limit at each instruction, and ALLOC/FREE.
 
 use super::db;
-use super::fast;
 use super::syscall::{self, Flow, HostAccess};
 use super::typed;
-use super::{Exit, Frame, Machine, Mode};
+use super::{Exit, Frame, Machine};
 use super::{bigint, crypto};
-use crate::code::{Cond, Op};
-use crate::inspect::Control;
+use crate::code::Op;
+use crate::inspect::{Control, Inspector};
 use crate::state::StateStore;
 use crate::trap::TrapKind;
-use crate::word::{DivError, Word};
+use crate::word::Word;
+use crate::word_op;
 use std::ptr;
 
-/// Evaluates a comparison.
-#[inline(always)]
-fn compare<W: Word>(cond: Cond, a: W, b: W) -> bool {
-    match cond {
-        Cond::Eq => a == b,
-        Cond::Ne => a != b,
-        Cond::LtU => a < b,
-        Cond::LtS => a.lt_s(b),
-        Cond::GtU => a > b,
-        Cond::GtS => b.lt_s(a),
-        Cond::LeU => a <= b,
-        Cond::LeS => !b.lt_s(a),
-        Cond::GeU => a >= b,
-        Cond::GeS => !a.lt_s(b),
+/// How the precise interpreter is driven; the loop is monomorphised for each mode.
+pub(super) trait Mode {
+    /// Stop after one instruction (the register engine's single steps).
+    const ONE_STEP: bool;
+    /// Called before each instruction, with the machine's position saved.
+    fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control;
+}
+
+/// Runs until the end, calling an optional inspector before every instruction.
+pub(super) struct Inspected<'i> {
+    /// The inspector, if any.
+    pub(super) inspector: Option<&'i mut dyn Inspector>,
+}
+
+impl Mode for Inspected<'_> {
+    const ONE_STEP: bool = false;
+
+    fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control {
+        match self.inspector.as_deref_mut() {
+            Some(inspector) => machine.with_view(|view| inspector.before_instruction(view)),
+            None => Control::Continue,
+        }
     }
 }
 
-/// The trap kind for a failed division.
-#[cold]
-pub(super) fn div_trap(error: DivError) -> TrapKind {
-    match error {
-        DivError::DivideByZero => TrapKind::DivideByZero,
-        DivError::Overflow => TrapKind::IntegerOverflow,
+/// Runs exactly one instruction and stops before the next ([`Exit::Stopped`]).
+pub(super) struct OneStep;
+
+impl Mode for OneStep {
+    const ONE_STEP: bool = true;
+
+    fn inspect<W: Word>(&mut self, _: &Machine<'_, W>) -> Control {
+        Control::Continue
     }
 }
 
-/// Runs from the machine's saved position until the program finishes, traps, runs out of
-/// fuel for a block (fast mode) or is stopped by the inspector (precise mode). On return
-/// the machine's position is the op that ended the loop.
+/// Runs plain code from the machine's saved position until the program finishes, traps,
+/// is stopped by the inspector or (one-step mode) has run one instruction. On return the
+/// machine's position is the instruction that ended the loop (the next one after a step).
 pub(super) fn execute<W: Word, M: Mode>(
     m: &mut Machine<'_, W>,
     mode: &mut M,
@@ -70,7 +82,7 @@ pub(super) fn execute<W: Word, M: Mode>(
     let mut func = m.func;
     // SAFETY: `func` is the entry function (checked by the loader) or a saved position.
     let mut function = unsafe { program.functions.get_unchecked(func as usize) };
-    let mut code: *const Op<W> = M::code(function).as_ptr();
+    let mut code: *const Op<W> = function.plain.as_ptr();
     let mut ip = m.ip as usize;
     let mut fuel = m.fuel;
     let mut base: *mut W = m.stack.as_mut_ptr();
@@ -186,13 +198,13 @@ pub(super) fn execute<W: Word, M: Mode>(
             func = $func;
             // SAFETY: function indices are checked by the loader; frames save valid ones.
             function = unsafe { program.functions.get_unchecked(func as usize) };
-            code = M::code(function).as_ptr();
+            code = function.plain.as_ptr();
             ip = $ip as usize;
         }};
     }
     // Runs a handler outside the loop on the saved state (see `slow_path`), then reloads
-    // the stack pointer and fuel. A fuel shortfall leaves the instruction unpaid in precise
-    // mode, as the loop's own instruction-limit check does.
+    // the stack pointer and fuel. A fuel shortfall leaves the instruction unpaid, as the
+    // loop's own instruction-limit check does.
     macro_rules! slow_path {
         ($handler:expr) => {{
             save!(ip - 1);
@@ -203,7 +215,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                     sp = unsafe { base.add(m.sp) };
                 }
                 Err(kind) => {
-                    if M::PRECISE && kind == TrapKind::InstructionLimit {
+                    if kind == TrapKind::InstructionLimit {
                         m.fuel += 1;
                     }
                     return Err(kind);
@@ -278,18 +290,22 @@ pub(super) fn execute<W: Word, M: Mode>(
         }};
     }
 
+    let mut stepped = false;
     loop {
-        if M::PRECISE {
-            if fuel == 0 {
-                save!(ip);
-                return Err(TrapKind::InstructionLimit);
-            }
+        if M::ONE_STEP && stepped {
             save!(ip);
-            if mode.inspect(m) == Control::Stop {
-                return Ok(Exit::Stopped);
-            }
-            fuel -= 1;
+            return Ok(Exit::Stopped);
         }
+        stepped = true;
+        if fuel == 0 {
+            save!(ip);
+            return Err(TrapKind::InstructionLimit);
+        }
+        save!(ip);
+        if mode.inspect(m) == Control::Stop {
+            return Ok(Exit::Stopped);
+        }
+        fuel -= 1;
         // SAFETY: `ip` indexes the running function's code (see the module docs).
         let op = unsafe { *code.add(ip) };
         ip += 1;
@@ -378,35 +394,9 @@ pub(super) fn execute<W: Word, M: Mode>(
                 // SAFETY: global indices are checked by the loader.
                 *unsafe { m.globals.get_unchecked_mut(index as usize) } = value;
             }
-            Op::Add => binary!(|a, b| a.wrapping_add(b)),
-            Op::Sub => binary!(|a, b| a.wrapping_sub(b)),
-            Op::Mul => binary!(|a, b| a.wrapping_mul(b)),
-            Op::DivU => binary!(|a, b| check!(a.div_u(b).map_err(div_trap))),
-            Op::DivS => binary!(|a, b| check!(a.div_s(b).map_err(div_trap))),
-            Op::ModU => binary!(|a, b| check!(a.rem_u(b).map_err(div_trap))),
-            Op::ModS => binary!(|a, b| check!(a.rem_s(b).map_err(div_trap))),
-            Op::Neg => unary!(|a| a.wrapping_neg()),
-            Op::AddMod => ternary!(|a, b, m| a.add_mod(b, m)),
-            Op::MulMod => ternary!(|a, b, m| a.mul_mod(b, m)),
-            Op::Exp => binary!(|a, b| a.wrapping_pow(b)),
-            Op::SignExtend => binary!(|b, x| x.sign_extend_from_byte(b)),
-            Op::Byte => binary!(|i, x| x.byte(i)),
-            Op::MulHiU => binary!(|a, b| a.mul_hi_u(b)),
-            Op::MulHiS => binary!(|a, b| a.mul_hi_s(b)),
-            Op::Cmp(cond) => binary!(|a, b| W::from_bool(compare(cond, a, b))),
-            Op::Eqz => unary!(|a| W::from_bool(a.is_zero())),
-            Op::And => binary!(|a, b| a.and(b)),
-            Op::Or => binary!(|a, b| a.or(b)),
-            Op::Xor => binary!(|a, b| a.xor(b)),
-            Op::Not => unary!(|a| a.not()),
-            Op::Shl => binary!(|a, b| a.shl(b)),
-            Op::Shr => binary!(|a, b| a.shr(b)),
-            Op::Sar => binary!(|a, b| a.sar(b)),
-            Op::Rotl => binary!(|a, b| a.rotl(b)),
-            Op::Rotr => binary!(|a, b| a.rotr(b)),
-            Op::Clz => unary!(|a| a.clz()),
-            Op::Ctz => unary!(|a| a.ctz()),
-            Op::Popcnt => unary!(|a| a.popcnt()),
+            Op::WordBinary(op) => binary!(|a, b| check!(word_op::binary(op, a, b))),
+            Op::WordUnary(op) => unary!(|a| word_op::unary(op, a)),
+            Op::WordTernary(op) => ternary!(|a, b, c| word_op::ternary(op, a, b, c)),
             Op::Load8U(offset) => load!(1, offset, |raw| W::from_u64(raw)),
             Op::Load8S(offset) => load!(1, offset, |raw| W::sign_extend(raw, 8)),
             Op::Load16U(offset) => load!(2, offset, |raw| W::from_u64(raw)),
@@ -495,7 +485,7 @@ pub(super) fn execute<W: Word, M: Mode>(
             Op::JmpTable(k) => {
                 let index = pop!().low_u64() as u32 as usize;
                 // SAFETY: the loader made `k` index this function's jump tables.
-                let targets = unsafe { M::jump_tables(function).get_unchecked(k as usize) };
+                let targets = unsafe { function.jump_tables.get_unchecked(k as usize) };
                 // The verifier rejects empty jump tables, so the default exists.
                 ip = targets[index.min(targets.len() - 1)] as usize;
             }
@@ -579,16 +569,6 @@ pub(super) fn execute<W: Word, M: Mode>(
             Op::DataDrop(d) => m.refs.data_drop(d),
             Op::Crypto(op) => slow_path!(crypto::execute(m, op)),
             Op::BigInt(op) => slow_path!(bigint::execute(m, op)),
-            Op::I32Binary(op) => binary!(|a, b| fast::i32_binary(op, a, b)),
-            Op::I32Compare(cond) => binary!(|a, b| fast::i32_compare(cond, a, b)),
-            Op::I32Unary(op) => unary!(|a| fast::i32_unary(op, a)),
-            Op::FloatBinary(op) => binary!(|a, b| fast::float_binary(op, a, b)),
-            Op::Select => {
-                let c = pop!();
-                let b = pop!();
-                let a = peek!(0);
-                set_top!(fast::select(a, b, c));
-            }
             Op::Typed(inst) => {
                 let pops = usize::from(inst.pops);
                 // SAFETY: the verifier proved the height covers the instruction's pops and
@@ -621,51 +601,6 @@ pub(super) fn execute<W: Word, M: Mode>(
                     push!(value);
                 }
             }
-            Op::Charge(count) => {
-                let count = u64::from(count);
-                if count > fuel {
-                    save!(ip - 1);
-                    return Ok(Exit::OutOfFuel);
-                }
-                fuel -= count;
-            }
-            Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
-            Op::MulImm(k) => unary!(|a| a.wrapping_mul(k)),
-            Op::I32BinaryImm(op, k) => unary!(|a| fast::i32_binary(op, a, k)),
-            Op::BitImm(op, k) => unary!(|a| fast::bit(op, a, k)),
-            Op::CmpImm(cond, k) => unary!(|a| W::from_bool(compare(cond, a, k))),
-            Op::BrCmp(cond, target) => {
-                let b = pop!();
-                let a = pop!();
-                if compare(cond, a, b) {
-                    ip = target as usize;
-                }
-            }
-            Op::BrCmpImm(cond, k, target) => {
-                if compare(cond, pop!(), k) {
-                    ip = target as usize;
-                }
-            }
-            Op::LocalAddImmSet { src, dst, imm } => {
-                *local!(dst) = local!(src).wrapping_add(imm);
-            }
-            Op::LocalAddImmTee { src, dst, imm } => {
-                let value = local!(src).wrapping_add(imm);
-                *local!(dst) = value;
-                push!(value);
-            }
-            Op::LocalGet2(a, b) => {
-                push!(*local!(a));
-                push!(*local!(b));
-            }
-            Op::LocalCopy(a, b) => *local!(b) = *local!(a),
-            Op::AddLocal(b) => unary!(|a| a.wrapping_add(*local!(b))),
-            Op::I32BinaryLocal(op, b) => unary!(|a| fast::i32_binary(op, a, *local!(b))),
-            Op::BitLocal(op, b) => unary!(|a| fast::bit(op, a, *local!(b))),
-            Op::LocalI32BinaryImm { op, src, imm } => {
-                push!(fast::i32_binary(op, *local!(src), imm))
-            }
-            Op::LocalBitImm { op, src, imm } => push!(fast::bit(op, *local!(src), imm)),
         }
     }
 }

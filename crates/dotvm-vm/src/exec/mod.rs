@@ -1,31 +1,33 @@
-//! The executor: machine state, the two execution modes and the run driver.
+//! The executor: machine state, the two engines and the run driver.
 //!
-//! A run starts in the fast mode (fused code, one fuel charge per basic block). When a
-//! block's charge exceeds the fuel left, the machine switches to the precise mode (plain
-//! code, one charge per instruction) for the remaining few instructions, so the instruction
-//! limit traps at exactly the right instruction. Inspected runs use the precise mode from
-//! the start and call the inspector before every instruction.
+//! A run starts in the threaded register engine (`threaded`: register form, one fuel
+//! charge per basic block). When a block's charge exceeds the fuel left, the machine
+//! switches to the precise interpreter (`interp`: plain code, one charge per instruction)
+//! for the remaining few instructions, so the instruction limit traps at exactly the right
+//! instruction. Inspected runs use the precise interpreter from the start and call the
+//! inspector before every instruction.
 
 pub(crate) mod bigint;
 pub(crate) mod crypto;
 mod db;
-mod fast;
 mod float;
 mod interp;
 pub(crate) mod session;
 mod slow_path;
 mod syscall;
 mod table;
+pub(crate) mod threaded;
 mod typed;
 mod wasi;
 
 pub(crate) use db::DbOp;
 
+use crate::Outcome;
 use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
 use crate::host::Host;
 use crate::imports::{HostFunctions, NoHostFunctions};
-use crate::inspect::{Control, Inspector, MachineView, Slots, Words};
+use crate::inspect::{Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{FuncCode, Program};
@@ -33,14 +35,13 @@ use crate::memory::LinearMemory;
 use crate::state::StateStore;
 use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
-use crate::{Outcome, code::Op};
 use dotvm_core::Module;
 use dotvm_crypto::bigint::BigIntHeap;
 use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
 #[derive(Debug, Clone, Copy)]
-struct Frame {
+pub(crate) struct Frame {
     /// The caller's function index.
     func: u32,
     /// Op index to continue at in the caller.
@@ -49,20 +50,21 @@ struct Frame {
     fp: usize,
 }
 
-/// How a call to the interpreter loop ended without a trap.
+/// How a call to an engine ended without a trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Exit {
+pub(crate) enum Exit {
     /// The program finished with this exit code.
     Finished(i32),
-    /// Fast mode only: the block at the saved position costs more than the fuel left.
+    /// Threaded engine only: the block at the saved position costs more than the fuel left.
     OutOfFuel,
-    /// Precise mode only: the inspector stopped the run before the saved position.
+    /// Precise interpreter only: the inspector stopped the run before the saved position,
+    /// or (one-step mode) the instruction ran.
     Stopped,
 }
 
 /// The state of a run. While the interpreter loop runs, the position fields are stale (the
 /// loop keeps them in registers); they are written back whenever the loop returns.
-struct Machine<'a, W> {
+pub(crate) struct Machine<'a, W> {
     program: &'a Program<W>,
     limits: &'a Limits,
     io: &'a mut dyn Io,
@@ -101,7 +103,7 @@ struct Machine<'a, W> {
 /// What the saved position of a stopped loop refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum At {
-    /// A fast op; its block has been paid for.
+    /// A register op; its block has been paid for.
     Fast,
     /// A plain instruction that has been paid for.
     Plain,
@@ -111,61 +113,6 @@ enum At {
 
 /// A trap and what its position refers to.
 type Fault = (TrapKind, At);
-
-/// Fast or precise execution; the interpreter loop is monomorphised for each.
-trait Mode {
-    /// Charge every instruction separately (plain code) and call the inspector.
-    const PRECISE: bool;
-    /// The code this mode runs.
-    fn code<W>(function: &FuncCode<W>) -> &[Op<W>];
-    /// The `JMP_TABLE` target lists of that code.
-    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>];
-    /// Called before each instruction in precise mode, with the machine's position saved.
-    fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control;
-}
-
-/// Fused code, block charges, no inspector.
-struct Fast;
-
-impl Mode for Fast {
-    const PRECISE: bool = false;
-
-    fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
-        &function.fast
-    }
-
-    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
-        &function.fast_jump_tables
-    }
-
-    fn inspect<W: Word>(&mut self, _: &Machine<'_, W>) -> Control {
-        Control::Continue
-    }
-}
-
-/// Plain code, one charge per instruction, an optional inspector.
-struct Precise<'i> {
-    inspector: Option<&'i mut dyn Inspector>,
-}
-
-impl Mode for Precise<'_> {
-    const PRECISE: bool = true;
-
-    fn code<W>(function: &FuncCode<W>) -> &[Op<W>] {
-        &function.plain
-    }
-
-    fn jump_tables<W>(function: &FuncCode<W>) -> &[Vec<u32>] {
-        &function.jump_tables
-    }
-
-    fn inspect<W: Word>(&mut self, machine: &Machine<'_, W>) -> Control {
-        match self.inspector.as_deref_mut() {
-            Some(inspector) => machine.with_view(|view| inspector.before_instruction(view)),
-            None => Control::Continue,
-        }
-    }
-}
 
 /// Runs `program` (loaded from `module`) to completion.
 pub(crate) fn run_program<W: Word>(
@@ -259,9 +206,10 @@ impl<W: Word> Machine<'_, W> {
         Ok(())
     }
 
-    /// Runs in fast mode, switching to precise mode when the fuel runs short.
+    /// Runs in the threaded engine, switching to the precise interpreter when the fuel
+    /// runs short.
     fn run_fast(&mut self) -> Result<Exit, Fault> {
-        match interp::execute(self, &mut Fast) {
+        match threaded::run(self) {
             Ok(Exit::OutOfFuel) => {
                 self.enter_plain_code();
                 self.run_precise(None)
@@ -272,7 +220,7 @@ impl<W: Word> Machine<'_, W> {
 
     /// Runs in precise mode.
     fn run_precise(&mut self, inspector: Option<&mut dyn Inspector>) -> Result<Exit, Fault> {
-        interp::execute(self, &mut Precise { inspector }).map_err(|kind| {
+        interp::execute(self, &mut interp::Inspected { inspector }).map_err(|kind| {
             // The instruction limit traps before the instruction is paid for.
             let at = if kind == TrapKind::InstructionLimit {
                 At::PlainUnpaid
@@ -283,12 +231,12 @@ impl<W: Word> Machine<'_, W> {
         })
     }
 
-    /// Moves the saved position and every return address from fast to plain code. The
-    /// position is a block's `Charge` and return addresses follow a `CALL`, which ends a
-    /// block, so each maps to the first instruction of a block.
+    /// Moves the saved position and every return address from the register form to plain
+    /// code. The position is a block's `Charge` and return addresses follow a call, which
+    /// ends a block, so each maps to the first instruction of a block.
     fn enter_plain_code(&mut self) {
         let origin =
-            |func: u32, ip: u32| self.program.functions[func as usize].fast_origin[ip as usize];
+            |func: u32, ip: u32| self.program.functions[func as usize].reg.origin[ip as usize];
         self.plain = true;
         self.ip = origin(self.func, self.ip);
         for i in 0..self.frames.len() {
@@ -324,7 +272,7 @@ impl<W: Word> Machine<'_, W> {
             At::PlainUnpaid => (self.ip as usize, executed),
             At::Fast => {
                 // The whole block was paid for on entry; take back the part not yet run.
-                let index = function.fast_origin[self.ip as usize];
+                let index = function.reg.origin[self.ip as usize];
                 let unrun = function.block_end[index as usize] - index;
                 (index as usize, executed - u64::from(unrun))
             }

@@ -12,6 +12,7 @@ use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::Program;
 use crate::memory::LinearMemory;
+use crate::reg::Kind;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::Module;
@@ -215,12 +216,12 @@ impl<W: Word> Machine<'_, W> {
     /// the exit code when the program stopped the machine.
     fn completion(&self, code: i32) -> Completion<W> {
         let function = self.function();
-        let ops = if self.plain {
-            &function.plain
+        let at_ret = if self.plain {
+            matches!(function.plain.get(self.ip as usize), Some(Op::Ret))
         } else {
-            &function.fast
+            matches!(function.reg.ops.get(self.ip as usize), Some(op) if op.kind == Kind::Ret)
         };
-        if self.frames.is_empty() && matches!(ops.get(self.ip as usize), Some(Op::Ret)) {
+        if self.frames.is_empty() && at_ret {
             let results = function.results as usize;
             Completion::Returned(self.stack[self.fp..self.fp + results].to_vec())
         } else {

@@ -9,11 +9,12 @@
 //! behaves exactly like an Arch32 word and an i64 like an Arch64 word.
 
 use super::float::{IntRange, WasmFloat, trunc_checked};
-use super::interp::{address, div_trap};
+use super::interp::address;
 use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
 use crate::typed_op::{TypedInst, TypedOp};
 use crate::word::Word;
+use crate::word_op::div_trap;
 
 /// The stack slots one typed instruction works on: its operands, deepest first, and room
 /// for its results. Values are popped from and pushed to the end, like the real stack.
@@ -24,11 +25,13 @@ pub(super) struct Operands<'a, W> {
 
 impl<'a, W: Word> Operands<'a, W> {
     /// The first `len` of `slots` are the operands; the rest is room for results.
+    #[inline(always)]
     pub(super) fn new(slots: &'a mut [W], len: usize) -> Self {
         Operands { slots, len }
     }
 
     /// Slots in use: after the instruction, the height of its results.
+    #[inline(always)]
     pub(super) fn len(&self) -> usize {
         self.len
     }
@@ -36,20 +39,24 @@ impl<'a, W: Word> Operands<'a, W> {
     /// True when an i64 or f64 takes two slots (words narrower than 64 bits).
     const SPLIT: bool = W::BITS < 64;
 
+    #[inline(always)]
     fn pop(&mut self) -> W {
         self.len -= 1;
         self.slots[self.len]
     }
 
+    #[inline(always)]
     fn push(&mut self, value: W) {
         self.slots[self.len] = value;
         self.len += 1;
     }
 
+    #[inline(always)]
     fn i32(&mut self) -> u32 {
         self.pop().low_u64() as u32
     }
 
+    #[inline(always)]
     fn i64(&mut self) -> u64 {
         if Self::SPLIT {
             let high = self.i32();
@@ -60,18 +67,22 @@ impl<'a, W: Word> Operands<'a, W> {
         }
     }
 
+    #[inline(always)]
     fn f32(&mut self) -> f32 {
         f32::from_bits(self.i32())
     }
 
+    #[inline(always)]
     fn f64(&mut self) -> f64 {
         f64::from_bits(self.i64())
     }
 
+    #[inline(always)]
     fn push_i32(&mut self, value: u32) {
         self.push(W::from_u64(u64::from(value)));
     }
 
+    #[inline(always)]
     fn push_i64(&mut self, value: u64) {
         if Self::SPLIT {
             self.push_i32(value as u32);
@@ -81,20 +92,25 @@ impl<'a, W: Word> Operands<'a, W> {
         }
     }
 
+    #[inline(always)]
     fn push_f32(&mut self, value: f32) {
         self.push_i32(value.to_bits());
     }
 
+    #[inline(always)]
     fn push_f64(&mut self, value: f64) {
         self.push_i64(value.to_bits());
     }
 
+    #[inline(always)]
     fn push_bool(&mut self, value: bool) {
         self.push_i32(u32::from(value));
     }
 }
 
-/// Runs one typed instruction on `s`; loads and stores use `memory`.
+/// Runs one typed instruction on `s`; loads and stores use `memory`. Always inlined: the
+/// threaded engine calls it with a constant op, which folds it to that op's code.
+#[inline(always)]
 pub(super) fn execute<W: Word>(
     inst: TypedInst,
     s: &mut Operands<'_, W>,
@@ -132,8 +148,7 @@ pub(super) fn execute<W: Word>(
         ($n:literal, $pop:ident) => {{
             let value = s.$pop().to_le_bytes();
             let addr = address(s.pop(), $n)?;
-            let mut bytes = [0u8; $n];
-            bytes.copy_from_slice(&value[..$n]);
+            let bytes: [u8; $n] = std::array::from_fn(|k| value[k]);
             memory.store::<$n>(addr, inst.offset, bytes)?;
         }};
     }

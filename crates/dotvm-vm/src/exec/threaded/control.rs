@@ -1,0 +1,395 @@
+//! Control handlers: block charges, jumps and fused compare-and-branch, calls and
+//! returns, and the single steps through the precise interpreter.
+
+use super::ops::{get, typed_eval};
+use super::{Cx, Inst, Next, finish, next, stop};
+use crate::exec::interp::{self, OneStep};
+use crate::exec::{Exit, Frame};
+use crate::trap::TrapKind;
+use crate::typed_op::TypedOp;
+use crate::word::Word;
+use crate::word_op::{self, WordBinary};
+
+/// Native stack the engine may use before it unwinds to its loop (see [`charge`]).
+#[cfg(dotvm_tail_calls)]
+pub(super) const NATIVE_STACK_BUDGET: usize = 256 * 1024;
+
+/// Times the engine unwound its native stack to its loop (stays zero when every handler's
+/// dispatch became a jump); counted in test builds.
+#[cfg(all(test, dotvm_tail_calls))]
+pub(super) static NATIVE_UNWINDS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+
+/// The native stack pointer.
+#[cfg(dotvm_tail_calls)]
+#[inline(always)]
+pub(super) fn native_stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: reads the stack pointer register into a general register; touches no memory.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    // SAFETY: as above.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    sp
+}
+
+/// Pays for the block that starts here (`imm` instructions). When the fuel cannot pay,
+/// stops with [`Exit::OutOfFuel`] so the run finishes in the precise interpreter. With tail
+/// calls it also bounds the native stack: should some handler not have become a jump, the
+/// frames it left are unwound by returning to the loop in `run` once they pass
+/// [`NATIVE_STACK_BUDGET`].
+pub(super) unsafe fn charge<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function.
+    let i = unsafe { &*ip };
+    if i.imm > cx.fuel {
+        return out_of_fuel(ip, fp, cx);
+    }
+    cx.fuel -= i.imm;
+    // SAFETY: a block's `Charge` is followed by the block's ops.
+    let after = unsafe { ip.add(1) };
+    #[cfg(dotvm_tail_calls)]
+    if native_stack_pointer() < cx.native_floor {
+        #[cfg(test)]
+        NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Next::at(after, fp);
+    }
+    next!(after, fp, cx)
+}
+
+/// Stops before the block at `ip`, which the fuel left cannot pay for.
+#[cold]
+#[inline(never)]
+fn out_of_fuel<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+    cx.save(ip, fp);
+    // SAFETY: `ip` is an op of the running function.
+    let stack_end = unsafe { (*ip).a };
+    cx.m.sp = cx.m.fp + stack_end as usize;
+    cx.end = Ok(Exit::OutOfFuel);
+    Next::stop()
+}
+
+/// Jumps to op `dst`.
+pub(super) unsafe fn jmp<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `dst` is an op index of the running function.
+    next!(unsafe { cx.code.add((*ip).dst as usize) }, fp, cx)
+}
+
+/// Continues at op `dst` when `taken`, else with the next op.
+#[inline(always)]
+unsafe fn branch<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    taken: bool,
+) -> Next<W> {
+    // SAFETY: `dst` is an op index of the running function; a conditional branch is
+    // followed by the next block's `Charge`.
+    let next = unsafe {
+        if taken {
+            cx.code.add((*ip).dst as usize)
+        } else {
+            ip.add(1)
+        }
+    };
+    next!(next, fp, cx)
+}
+
+/// Defines conditional branches: `$condition` (inside one `unsafe` block, with the op
+/// `i`, the frame `fp` and the context `cx`) is compared with `WHEN`.
+macro_rules! branches {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident<$($param:ident: $kind:ty),*>(|$i:ident, $fp:ident, $cx:ident| $condition:expr);
+    )*) => {$(
+        $(#[$doc])*
+        pub(super) unsafe fn $name<W: Word, $(const $param: $kind,)* const WHEN: bool>(
+            ip: *const Inst<W>,
+            $fp: *mut W,
+            $cx: &mut Cx<'_, '_, W>,
+        ) -> Next<W> {
+            // SAFETY: `ip` is an op of the running function and its slot operands lie in
+            // the frame.
+            let holds: bool = unsafe {
+                let $i = &*ip;
+                $condition
+            };
+            // SAFETY: as above.
+            unsafe { branch(ip, $fp, $cx, holds == WHEN) }
+        }
+    )*};
+}
+
+branches! {
+    /// Branches on slot `a` being non-zero.
+    fn br_if<>(|i, fp, _cx| !get(fp, i.a).is_zero());
+    /// Branches on a word comparison of two slots.
+    fn br_word<OP: u16>(|i, fp, _cx| {
+        let (a, b) = (get(fp, i.a), get(fp, i.b));
+        word_op::binary(WordBinary::ALL[OP as usize], a, b).is_ok_and(|r| !r.is_zero())
+    });
+    /// Branches on a word comparison of a slot and an immediate.
+    fn br_word_imm<OP: u16>(|i, fp, _cx| {
+        let (a, b) = (get(fp, i.a), W::from_u64(i.imm));
+        word_op::binary(WordBinary::ALL[OP as usize], a, b).is_ok_and(|r| !r.is_zero())
+    });
+    /// Branches on a typed test (`eqz`) of a slot.
+    fn br_test<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), W::ZERO, W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 1, &mut cx.m.memory)
+            .is_ok_and(|r| !r.is_zero())
+    });
+    /// Branches on a typed comparison of two slots.
+    fn br_compare<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), get(fp, i.b), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory)
+            .is_ok_and(|r| !r.is_zero())
+    });
+    /// Branches on a typed comparison of a slot and an immediate.
+    fn br_compare_imm<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), W::from_u64(i.imm), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory)
+            .is_ok_and(|r| !r.is_zero())
+    });
+}
+
+/// Jumps through jump table `b` by the index in slot `a` (the last entry is the default).
+pub(super) unsafe fn jmp_table<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function, `a` a slot of its frame and `b` one
+    // of its jump tables, which are never empty and hold op indices of its code.
+    let next = unsafe {
+        let i = &*ip;
+        let index = get(fp, i.a).low_u64() as u32 as usize;
+        let function = cx.m.program.functions.get_unchecked(cx.func as usize);
+        let targets = function.reg.jump_tables.get_unchecked(i.b as usize);
+        cx.code.add(targets[index.min(targets.len() - 1)] as usize)
+    };
+    next!(next, fp, cx)
+}
+
+/// Calls function `a` with its frame at slot `b`.
+pub(super) unsafe fn call<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function.
+    let (callee, base) = unsafe { ((*ip).a, (*ip).b) };
+    // SAFETY: the callee index was checked by the loader; `base` is where the caller's
+    // operand stack holds the parameters.
+    unsafe { enter(ip, fp, cx, callee, base) }
+}
+
+/// Calls through table `imm` the function of canonical type `a` at the index in slot
+/// `dst`, with its frame at slot `b`.
+pub(super) unsafe fn call_indirect<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `dst` is a slot of its frame.
+    let (ty, base, table, index) = unsafe {
+        let i = &*ip;
+        (i.a, i.b, i.imm as u32, get(fp, i.dst))
+    };
+    match cx.m.refs.indirect_callee(cx.m.program, table, index, ty) {
+        // SAFETY: `indirect_callee` returns existing functions only.
+        Ok((callee, _)) => unsafe { enter(ip, fp, cx, callee, base) },
+        Err(kind) => {
+            cx.end = Err(kind);
+            stop(ip, fp, cx)
+        }
+    }
+}
+
+/// Enters `callee` with its frame at slot `base` of the caller's frame `fp`.
+///
+/// # Safety
+/// `callee` must exist and the caller's slots from `base` must hold its parameters.
+#[inline(always)]
+unsafe fn enter<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    callee: u32,
+    base: u32,
+) -> Next<W> {
+    // SAFETY: the caller guarantees the callee exists.
+    let function = unsafe { cx.m.program.functions.get_unchecked(callee as usize) };
+    if cx.m.frames.len() + 1 >= cx.m.limits.call_depth {
+        cx.end = Err(TrapKind::CallDepthExceeded);
+        return stop(ip, fp, cx);
+    }
+    let fp_index = cx.frame_index(fp);
+    let callee_index = fp_index + base as usize;
+    let need = callee_index + function.frame_slots;
+    if need > cx.m.stack.len() {
+        return grow_and_enter(ip, fp, cx, callee, base);
+    }
+    let ret_ip = cx.index(ip) + 1;
+    cx.m.frames.push(Frame {
+        func: cx.func,
+        ret_ip,
+        fp: fp_index,
+    });
+    let (params, locals) = (function.params as usize, function.locals as usize);
+    // SAFETY: the stack holds `need` slots, which covers the callee's frame.
+    let callee_fp = unsafe {
+        let callee_fp = fp.add(base as usize);
+        for k in params..params + locals {
+            *callee_fp.add(k) = W::ZERO;
+        }
+        callee_fp
+    };
+    cx.switch_to(callee);
+    next!(cx.code, callee_fp, cx)
+}
+
+/// Grows the value stack for a call (or traps at the stack limit), then enters.
+#[cold]
+#[inline(never)]
+fn grow_and_enter<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    callee: u32,
+    base: u32,
+) -> Next<W> {
+    let function = &cx.m.program.functions[callee as usize];
+    let fp_index = cx.frame_index(fp);
+    let need = fp_index + base as usize + function.frame_slots;
+    if need > cx.m.limits.stack_slots {
+        cx.end = Err(TrapKind::StackOverflow);
+        return stop(ip, fp, cx);
+    }
+    cx.m.grow_stack(need);
+    cx.base = cx.m.stack.as_mut_ptr();
+    // SAFETY: the frame index is below the old length, so within the grown stack.
+    let fp = unsafe { cx.base.add(fp_index) };
+    // SAFETY: the stack now holds `need` slots.
+    unsafe { enter(ip, fp, cx, callee, base) }
+}
+
+/// Returns the `b` slots from slot `a` to the caller (or ends the run).
+pub(super) unsafe fn ret<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; slots `a..a + b` lie in its frame
+    // and the results move down to local 0 (overlap allowed).
+    let results = unsafe {
+        let i = &*ip;
+        if i.b == 1 {
+            *fp = get(fp, i.a);
+        } else {
+            std::ptr::copy(fp.add(i.a as usize), fp, i.b as usize);
+        }
+        i.b
+    };
+    match cx.m.frames.pop() {
+        Some(frame) => {
+            cx.switch_to(frame.func);
+            // SAFETY: frames hold valid stack indices and return addresses.
+            let (next, caller_fp) =
+                unsafe { (cx.code.add(frame.ret_ip as usize), cx.base.add(frame.fp)) };
+            next!(next, caller_fp, cx)
+        }
+        None => {
+            // SAFETY: one result was just stored at `fp`.
+            let exit_code = if results == 1 {
+                unsafe { *fp }.low_u64() as u32 as i32
+            } else {
+                0
+            };
+            finish(ip, fp, cx, exit_code)
+        }
+    }
+}
+
+/// `HALT`.
+pub(super) unsafe fn halt<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    finish(ip, fp, cx, 0)
+}
+
+/// `UNREACHABLE`.
+pub(super) unsafe fn unreachable<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    cx.end = Err(TrapKind::Unreachable);
+    stop(ip, fp, cx)
+}
+
+/// Runs plain instruction `imm` in the precise interpreter, with the operand stack ending
+/// before slot `a`.
+pub(super) unsafe fn step<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    match single_step(ip, fp, cx) {
+        // SAFETY: a stepped instruction never ends a function's code: its block goes on
+        // or the next block starts after it.
+        Ok(()) => next!(unsafe { ip.add(1) }, fp, cx),
+        Err(stop) => stop,
+    }
+}
+
+/// The work of [`step`], out of line.
+#[inline(never)]
+fn single_step<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Result<(), Next<W>> {
+    // SAFETY: `ip` is an op of the running function.
+    let i = unsafe { &*ip };
+    let fp_index = cx.frame_index(fp);
+    let m = &mut *cx.m;
+    m.func = cx.func;
+    m.ip = i.imm as u32;
+    m.fp = fp_index;
+    m.sp = fp_index + i.a as usize;
+    // The block paid for this instruction; the precise interpreter charges it again.
+    m.fuel = cx.fuel + 1;
+    let end = interp::execute(m, &mut OneStep);
+    cx.fuel = m.fuel;
+    match end {
+        Ok(Exit::Stopped) => Ok(()),
+        Ok(Exit::Finished(code)) => Err(finish(ip, fp, cx, code)),
+        Ok(Exit::OutOfFuel) => {
+            cx.end = Err(TrapKind::InstructionLimit);
+            Err(stop(ip, fp, cx))
+        }
+        Err(kind) => {
+            if kind == TrapKind::InstructionLimit {
+                // The precise interpreter leaves the instruction unpaid; it was paid.
+                cx.fuel -= 1;
+            }
+            cx.end = Err(kind);
+            Err(stop(ip, fp, cx))
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Encoding: each register op becomes an [`Inst`] with its handler. The `match` over
+//! [`Kind`] and the per-family `instantiate` matches are exhaustive, so an op kind or an
+//! operation without a handler does not compile.
+
+use super::{Handler, Inst, control, ops};
+use crate::per_op::PerOp;
+use crate::reg::{Kind, RegCode, WordLoad, WordStore};
+use crate::typed_op::TypedInst;
+use crate::word::Word;
+use std::marker::PhantomData;
+
+/// Declares a [`PerOp`] family: `$name<W>` builds `$handler::<W, OP>`, with `$when` as an
+/// extra const parameter for branch families.
+macro_rules! families {
+    ($($name:ident => $module:ident::$handler:ident $(, when $when:ident)?;)*) => {$(
+        #[doc = concat!("Builds `", stringify!($module), "::", stringify!($handler), "` per operation.")]
+        struct $name<W $(, const $when: bool)?>(PhantomData<W>);
+
+        impl<W: Word $(, const $when: bool)?> PerOp for $name<W $(, $when)?> {
+            type Output = Handler<W>;
+
+            fn make<const OP: u16>() -> Handler<W> {
+                $module::$handler::<W, OP $(, $when)?>
+            }
+        }
+    )*};
+}
+
+families! {
+    WordBinaryFamily => ops::word_binary;
+    WordBinaryImmFamily => ops::word_binary_imm;
+    WordUnaryFamily => ops::word_unary;
+    WordTernaryFamily => ops::word_ternary;
+    TypedUnaryFamily => ops::typed_unary;
+    TypedBinaryFamily => ops::typed_binary;
+    TypedBinaryImmFamily => ops::typed_binary_imm;
+    TypedLoadFamily => ops::typed_load;
+    TypedStoreFamily => ops::typed_store;
+    TypedSelectFamily => ops::typed_select;
+    BrWordFamily => control::br_word, when WHEN;
+    BrWordImmFamily => control::br_word_imm, when WHEN;
+    BrTestFamily => control::br_test, when WHEN;
+    BrCompareFamily => control::br_compare, when WHEN;
+    BrCompareImmFamily => control::br_compare_imm, when WHEN;
+}
+
+/// `$family<W, true>` or `$family<W, false>` by `when`, for `op`.
+macro_rules! by_when {
+    ($op:expr, $family:ident, $when:expr) => {
+        if $when {
+            $op.instantiate::<$family<W, true>>()
+        } else {
+            $op.instantiate::<$family<W, false>>()
+        }
+    };
+}
+
+/// The handler of an op of kind `kind`.
+fn handler<W: Word>(kind: Kind) -> Handler<W> {
+    match kind {
+        Kind::Charge => control::charge::<W>,
+        Kind::Copy => ops::copy::<W>,
+        Kind::Imm => ops::imm::<W>,
+        Kind::Const => ops::konst::<W>,
+        Kind::WordBinary(op) => op.instantiate::<WordBinaryFamily<W>>(),
+        Kind::WordBinaryImm(op) => op.instantiate::<WordBinaryImmFamily<W>>(),
+        Kind::WordUnary(op) => op.instantiate::<WordUnaryFamily<W>>(),
+        Kind::WordTernary(op) => op.instantiate::<WordTernaryFamily<W>>(),
+        Kind::Load(load) => match load {
+            WordLoad::U8 => ops::load::<W, 1, false>,
+            WordLoad::S8 => ops::load::<W, 1, true>,
+            WordLoad::U16 => ops::load::<W, 2, false>,
+            WordLoad::S16 => ops::load::<W, 2, true>,
+            WordLoad::U32 => ops::load::<W, 4, false>,
+            WordLoad::S32 => ops::load::<W, 4, true>,
+            WordLoad::U64 => ops::load::<W, 8, false>,
+            WordLoad::S64 => ops::load::<W, 8, true>,
+        },
+        Kind::LoadWord => ops::load_word::<W>,
+        Kind::Store(store) => match store {
+            WordStore::B8 => ops::store::<W, 1>,
+            WordStore::B16 => ops::store::<W, 2>,
+            WordStore::B32 => ops::store::<W, 4>,
+            WordStore::B64 => ops::store::<W, 8>,
+        },
+        Kind::StoreWord => ops::store_word::<W>,
+        Kind::TypedUnary(op) => op.instantiate::<TypedUnaryFamily<W>>(),
+        // A test is a one-operand op with an i32 result: the unary handler runs it.
+        Kind::TypedTest(op) => op.instantiate::<TypedUnaryFamily<W>>(),
+        Kind::TypedBinary(op) => op.instantiate::<TypedBinaryFamily<W>>(),
+        Kind::TypedBinaryImm(op) => op.instantiate::<TypedBinaryImmFamily<W>>(),
+        Kind::TypedCompare(op) => op.instantiate::<TypedBinaryFamily<W>>(),
+        Kind::TypedCompareImm(op) => op.instantiate::<TypedBinaryImmFamily<W>>(),
+        Kind::TypedLoad(op) => op.instantiate::<TypedLoadFamily<W>>(),
+        Kind::TypedStore(op) => op.instantiate::<TypedStoreFamily<W>>(),
+        Kind::TypedSelect(op) => op.instantiate::<TypedSelectFamily<W>>(),
+        Kind::TypedSlots(_) => ops::typed_slots::<W>,
+        Kind::GlobalGet => ops::global_get::<W>,
+        Kind::GlobalSet => ops::global_set::<W>,
+        Kind::Jmp => control::jmp::<W>,
+        Kind::BrIf { when: true } => control::br_if::<W, true>,
+        Kind::BrIf { when: false } => control::br_if::<W, false>,
+        Kind::BrWord { op, when } => by_when!(op, BrWordFamily, when),
+        Kind::BrWordImm { op, when } => by_when!(op, BrWordImmFamily, when),
+        Kind::BrTest { op, when } => by_when!(op, BrTestFamily, when),
+        Kind::BrCompare { op, when } => by_when!(op, BrCompareFamily, when),
+        Kind::BrCompareImm { op, when } => by_when!(op, BrCompareImmFamily, when),
+        Kind::JmpTable => control::jmp_table::<W>,
+        Kind::Call => control::call::<W>,
+        Kind::CallIndirect => control::call_indirect::<W>,
+        Kind::Ret => control::ret::<W>,
+        Kind::Halt => control::halt::<W>,
+        Kind::Unreachable => control::unreachable::<W>,
+        Kind::Step => control::step::<W>,
+    }
+}
+
+/// The executable ops of `code`.
+pub(crate) fn encode<W: Word>(code: &RegCode<W>) -> Vec<Inst<W>> {
+    code.ops
+        .iter()
+        .map(|op| {
+            let (b, imm) = match op.kind {
+                // The stack-shaped typed op carries its op and shape in `b` and `imm`.
+                Kind::TypedSlots(TypedInst {
+                    op: typed,
+                    pops,
+                    room,
+                    offset,
+                }) => (
+                    typed as u32,
+                    u64::from(offset) | u64::from(pops) << 32 | u64::from(room) << 40,
+                ),
+                _ => (op.b, op.imm),
+            };
+            Inst {
+                handler: handler::<W>(op.kind),
+                imm,
+                dst: op.dst,
+                a: op.a,
+                b,
+            }
+        })
+        .collect()
+}

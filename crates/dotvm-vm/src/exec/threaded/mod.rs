@@ -1,0 +1,292 @@
+//! The threaded register engine: runs a function's register form ([`crate::reg`]) with one
+//! handler per op, each ending by calling the next op's handler in tail position.
+//!
+//! **Dispatch.** A handler has the signature [`Handler`]: the op pointer, the frame pointer
+//! (local 0) and the engine context. Built with optimisation (`cfg(dotvm_tail_calls)`, set
+//! by `build.rs` from the profile's opt-level), a handler returns
+//! `next_handler(next_ip, fp, cx)`: LLVM turns the call into a jump (a sibling call), so
+//! each op's dispatch is its own indirect branch, which the CPU predicts per op. Without
+//! optimisation sibling calls are not made and the native stack would grow with every op,
+//! so unoptimised builds return the next position to a loop in [`run`] instead. The
+//! `tail_calls_do_not_grow_the_native_stack` test runs a long loop on a small thread
+//! stack to check that optimised builds really got jumps.
+//!
+//! **Soundness.** The loader built the register form from a verified function: every slot
+//! operand is below the function's `frame_slots`, every target indexes its code, and a
+//! call reserves the callee's whole frame before entering it; so handlers read and write
+//! slots and follow targets without checks. Memory, division, the call depth, the stack
+//! limit and the fuel are checked at run time.
+
+mod control;
+mod encode;
+mod ops;
+
+pub(crate) use encode::encode;
+
+use super::{Exit, Machine};
+use crate::trap::TrapKind;
+use crate::word::Word;
+
+/// An op's handler.
+pub(crate) type Handler<W> =
+    for<'c, 'm, 'a> unsafe fn(*const Inst<W>, *mut W, &'c mut Cx<'m, 'a, W>) -> Next<W>;
+
+/// One op ready to run: its handler and operands (see [`crate::reg::Kind`] for their use).
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) struct Inst<W> {
+    /// The handler.
+    pub(crate) handler: Handler<W>,
+    /// Immediate.
+    pub(crate) imm: u64,
+    /// Destination slot or target op.
+    pub(crate) dst: u32,
+    /// First operand.
+    pub(crate) a: u32,
+    /// Second operand.
+    pub(crate) b: u32,
+}
+
+impl<W> std::fmt::Debug for Inst<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inst")
+            .field("dst", &self.dst)
+            .field("a", &self.a)
+            .field("b", &self.b)
+            .field("imm", &self.imm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where to continue: the next op and frame, or a null `ip` when the run stopped (the
+/// reason is in [`Cx::end`]).
+#[repr(C)]
+pub(crate) struct Next<W> {
+    ip: *const Inst<W>,
+    fp: *mut W,
+}
+
+/// The engine's state besides the op and frame pointers.
+pub(crate) struct Cx<'m, 'a, W> {
+    /// The machine (memory, frames, globals, limits, host).
+    m: &'m mut Machine<'a, W>,
+    /// Start of the value stack allocation.
+    base: *mut W,
+    /// The running function's code.
+    code: *const Inst<W>,
+    /// The running function's constant pool.
+    pool: *const W,
+    /// The running function.
+    func: u32,
+    /// Fuel left (the machine's copy is stale while the engine runs).
+    fuel: u64,
+    /// Lowest native stack address handlers may reach before unwinding to the loop.
+    #[cfg(dotvm_tail_calls)]
+    native_floor: usize,
+    /// How the run stopped.
+    end: Result<Exit, TrapKind>,
+}
+
+/// Continues with op `$ip` in frame `$fp`: a tail call of its handler where sibling calls
+/// are made, a return to the loop in [`run`] elsewhere.
+macro_rules! next {
+    ($ip:expr, $fp:expr, $cx:expr) => {{
+        let ip: *const $crate::exec::threaded::Inst<_> = $ip;
+        #[cfg(dotvm_tail_calls)]
+        {
+            // SAFETY: `ip` is an op of the running function (see the module docs), whose
+            // handler takes exactly these arguments.
+            return unsafe { ((*ip).handler)(ip, $fp, $cx) };
+        }
+        #[cfg(not(dotvm_tail_calls))]
+        {
+            return $crate::exec::threaded::Next::at(ip, $fp);
+        }
+    }};
+}
+pub(crate) use next;
+
+impl<W> Next<W> {
+    /// Continue at `ip` in frame `fp`.
+    #[cfg_attr(dotvm_tail_calls, allow(dead_code))]
+    pub(crate) fn at(ip: *const Inst<W>, fp: *mut W) -> Next<W> {
+        Next { ip, fp }
+    }
+
+    /// Stop the run.
+    fn stop() -> Next<W> {
+        Next {
+            ip: std::ptr::null(),
+            fp: std::ptr::null_mut(),
+        }
+    }
+}
+
+impl<W: Word> Cx<'_, '_, W> {
+    /// The index of op `ip` in the running function.
+    fn index(&self, ip: *const Inst<W>) -> u32 {
+        // SAFETY: `ip` points into the running function's code, which starts at `code`.
+        (unsafe { ip.offset_from(self.code) }) as u32
+    }
+
+    /// The stack index of frame pointer `fp`.
+    fn frame_index(&self, fp: *mut W) -> usize {
+        // SAFETY: `fp` points into the value stack, which starts at `base`.
+        (unsafe { fp.offset_from(self.base) }) as usize
+    }
+
+    /// Writes the position (op `ip` in frame `fp`) and the fuel back to the machine.
+    fn save(&mut self, ip: *const Inst<W>, fp: *mut W) {
+        self.m.func = self.func;
+        self.m.ip = self.index(ip);
+        self.m.fp = self.frame_index(fp);
+        self.m.sp = self.m.fp;
+        self.m.fuel = self.fuel;
+    }
+
+    /// Makes `func` the running function.
+    fn switch_to(&mut self, func: u32) {
+        // SAFETY: function indices in ops and frames were checked by the loader.
+        let function = unsafe { self.m.program.functions.get_unchecked(func as usize) };
+        self.func = func;
+        self.code = function.threaded.as_ptr();
+        self.pool = function.reg.pool.as_ptr();
+    }
+}
+
+/// Stops the run at op `ip` for the reason already in `cx.end` (a trap). Handlers store
+/// the trap in the context and call this with scalars only, so that no trap value is
+/// passed by reference from their frame: that keeps their dispatch a sibling call.
+#[cold]
+#[inline(never)]
+fn stop<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+    cx.save(ip, fp);
+    Next::stop()
+}
+
+/// Stops the run: the program finished at op `ip` with `exit_code`.
+#[cold]
+#[inline(never)]
+fn finish<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    exit_code: i32,
+) -> Next<W> {
+    cx.save(ip, fp);
+    cx.end = Ok(Exit::Finished(exit_code));
+    Next::stop()
+}
+
+/// Runs the register form from the machine's saved position (a `Charge` op, or the start
+/// of the entry function) until the program finishes, traps, or cannot pay for a block
+/// ([`Exit::OutOfFuel`], with the position at that block's `Charge` and the operand stack
+/// ending at `m.sp`). On return the machine's position and fuel are up to date.
+pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
+    let func = m.func;
+    let (ip, fp_index, fuel) = (m.ip as usize, m.fp, m.fuel);
+    let base = m.stack.as_mut_ptr();
+    let mut cx = Cx {
+        m,
+        base,
+        code: std::ptr::null(),
+        pool: std::ptr::null(),
+        func,
+        fuel,
+        #[cfg(dotvm_tail_calls)]
+        native_floor: control::native_stack_pointer().saturating_sub(control::NATIVE_STACK_BUDGET),
+        end: Ok(Exit::Stopped),
+    };
+    cx.switch_to(func);
+    // SAFETY: the saved position indexes the function's code and the saved frame index
+    // lies within the stack.
+    let mut next = unsafe {
+        Next::<W> {
+            ip: cx.code.add(ip),
+            fp: base.add(fp_index),
+        }
+    };
+    while !next.ip.is_null() {
+        // SAFETY: `next.ip` is an op of the running function and `next.fp` its frame.
+        next = unsafe { ((*next.ip).handler)(next.ip, next.fp, &mut cx) };
+    }
+    cx.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruint::aliases::U512;
+
+    /// A loop through most handler kinds: typed and word arithmetic with locals and
+    /// immediates, loads and stores, select, globals, a call and compare-and-branch.
+    #[cfg(dotvm_tail_calls)]
+    const LOOP: &str = r#"
+.arch arch64
+.data buf "0123456789abcdef0123456789abcdef"
+.global g 0 mut
+.func main
+    .local i
+    .local acc
+loop:
+    LOCAL_GET acc
+    LOCAL_GET i
+    I32_ADD
+    PUSH 3
+    I32_MUL
+    LOCAL_SET acc
+    PUSH buf
+    LOCAL_GET acc
+    I32_STORE +4
+    PUSH buf
+    I64_LOAD +8
+    LOCAL_GET i
+    I64_XOR
+    GLOBAL_SET g
+    LOCAL_GET acc
+    LOCAL_GET i
+    LOCAL_GET acc
+    PUSH 1
+    I32_AND
+    SELECT
+    CALL twice
+    LOCAL_SET acc
+    LOCAL_GET i
+    PUSH 1
+    ADD
+    LOCAL_TEE i
+    PUSH 3000000
+    LT_U
+    JNZ loop
+    HALT
+.end
+.func twice results=1
+    .param x
+    LOCAL_GET x
+    LOCAL_GET x
+    ADD
+    RET
+.end
+"#;
+
+    #[cfg(dotvm_tail_calls)]
+    #[test]
+    fn tail_calls_do_not_grow_the_native_stack() {
+        use std::sync::atomic::Ordering;
+        let module = dotvm_core::asm::assemble(LOOP, "loop.dasm", &Default::default()).unwrap();
+        let module = dotvm_core::Verified::new(module).unwrap();
+        let before = control::NATIVE_UNWINDS.load(Ordering::Relaxed);
+        let mut io = crate::BufferIo::with_input(b"");
+        let outcome = crate::run(&module, &crate::Limits::default(), &mut io).unwrap();
+        assert!(outcome.instructions > 90_000_000, "{outcome:?}");
+        assert_eq!(control::NATIVE_UNWINDS.load(Ordering::Relaxed), before);
+    }
+
+    #[test]
+    fn ops_are_32_bytes_on_every_word() {
+        assert_eq!(std::mem::size_of::<Inst<u32>>(), 32);
+        assert_eq!(std::mem::size_of::<Inst<u64>>(), 32);
+        assert_eq!(std::mem::size_of::<Inst<U512>>(), 32);
+        assert_eq!(std::mem::size_of::<Next<U512>>(), 16);
+    }
+}

@@ -1,0 +1,205 @@
+//! Data handlers: copies and constants, word and typed arithmetic, loads and stores,
+//! globals. Each reads its operand slots, writes its result slot and continues with the
+//! next op; the operation itself is the one shared with the precise interpreter
+//! (`word_op`, `exec::typed`), fixed at compile time by the handler's `OP` parameter.
+
+use super::{Cx, Inst, Next, next, stop};
+use crate::exec::interp::address;
+use crate::exec::typed::{self, Operands};
+use crate::memory::LinearMemory;
+use crate::trap::TrapKind;
+use crate::typed_op::{TypedInst, TypedOp};
+use crate::word::Word;
+use crate::word_op::{self, WordBinary, WordTernary, WordUnary};
+
+/// Reads slot `slot` of frame `fp`.
+///
+/// # Safety
+/// `slot` must be below the running function's `frame_slots` (the lowering guarantees it
+/// for every slot operand).
+#[inline(always)]
+pub(super) unsafe fn get<W: Copy>(fp: *mut W, slot: u32) -> W {
+    // SAFETY: the caller guarantees the slot lies in the frame.
+    unsafe { *fp.add(slot as usize) }
+}
+
+/// Writes slot `slot` of frame `fp`.
+///
+/// # Safety
+/// As for [`get`].
+#[inline(always)]
+pub(super) unsafe fn set<W>(fp: *mut W, slot: u32, value: W) {
+    // SAFETY: the caller guarantees the slot lies in the frame.
+    unsafe { *fp.add(slot as usize) = value }
+}
+
+/// Runs typed op `op` on `n` one-slot operands and returns the first result slot.
+#[inline(always)]
+pub(super) fn typed_eval<W: Word>(
+    op: TypedOp,
+    offset: u32,
+    operands: [W; 3],
+    n: usize,
+    memory: &mut LinearMemory,
+) -> Result<W, TrapKind> {
+    let mut slots = operands;
+    let mut s = Operands::new(&mut slots, n);
+    let inst = TypedInst {
+        op,
+        pops: n as u8,
+        room: n as u8,
+        offset,
+    };
+    typed::execute(inst, &mut s, memory)?;
+    Ok(slots[0])
+}
+
+/// Defines data handlers: `$body` computes a `Result<Option<W>, TrapKind>` from the op `i`,
+/// the frame `fp` and the context `cx` (inside one `unsafe` block); `Some(value)` is
+/// written to slot `i.dst`.
+macro_rules! handlers {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident<$($param:ident: $kind:ty),*>(|$i:ident, $fp:ident, $cx:ident| $body:expr);
+    )*) => {$(
+        $(#[$doc])*
+        pub(super) unsafe fn $name<W: Word, $(const $param: $kind),*>(
+            ip: *const Inst<W>,
+            $fp: *mut W,
+            $cx: &mut Cx<'_, '_, W>,
+        ) -> Next<W> {
+            /// The operation: the value for `dst`, if any, or the trap.
+            #[inline(always)]
+            #[allow(unused_variables, unused_unsafe)]
+            fn compute<W: Word, $(const $param: $kind),*>(
+                $i: &Inst<W>,
+                $fp: *mut W,
+                $cx: &mut Cx<'_, '_, W>,
+            ) -> Result<Option<W>, TrapKind> {
+                // SAFETY: `i` is an op of the running function and its slot operands lie
+                // in the frame at `fp` (see the module docs of `exec::threaded`).
+                unsafe { $body }
+            }
+            // The result (whose type has drop glue) must be gone before the dispatch, or
+            // the dispatch would not be the handler's last act and could not be a jump.
+            // SAFETY: `ip` is an op of the running function.
+            match compute::<W, $($param),*>(unsafe { &*ip }, $fp, $cx) {
+                // SAFETY: `dst` is a slot of the frame.
+                Ok(Some(value)) => unsafe { set($fp, (*ip).dst, value) },
+                Ok(None) => {}
+                Err(kind) => {
+                    $cx.end = Err(kind);
+                    return stop(ip, $fp, $cx);
+                }
+            }
+            // SAFETY: a data op is never last: its block ends with a jump, return or trap.
+            next!(unsafe { ip.add(1) }, $fp, $cx)
+        }
+    )*};
+}
+
+handlers! {
+    /// `dst = a`.
+    fn copy<>(|i, fp, _cx| Ok(Some(get(fp, i.a))));
+    /// `dst = imm`.
+    fn imm<>(|i, _fp, _cx| Ok(Some(W::from_u64(i.imm))));
+    /// `dst = pool[a]`.
+    fn konst<>(|i, _fp, cx| Ok(Some(*cx.pool.add(i.a as usize))));
+    /// `dst = globals[a]`.
+    fn global_get<>(|i, _fp, cx| Ok(Some(*cx.m.globals.get_unchecked(i.a as usize))));
+    /// `globals[a] = b`.
+    fn global_set<>(|i, fp, cx| {
+        *cx.m.globals.get_unchecked_mut(i.a as usize) = get(fp, i.b);
+        Ok(None)
+    });
+    /// `dst = a op b`.
+    fn word_binary<OP: u16>(|i, fp, _cx| {
+        word_op::binary(WordBinary::ALL[OP as usize], get(fp, i.a), get(fp, i.b)).map(Some)
+    });
+    /// `dst = a op imm`.
+    fn word_binary_imm<OP: u16>(|i, fp, _cx| {
+        word_op::binary(WordBinary::ALL[OP as usize], get(fp, i.a), W::from_u64(i.imm)).map(Some)
+    });
+    /// `dst = op a`.
+    fn word_unary<OP: u16>(|i, fp, _cx| {
+        Ok(Some(word_op::unary(WordUnary::ALL[OP as usize], get(fp, i.a))))
+    });
+    /// `dst = op(a, b, slot imm)`.
+    fn word_ternary<OP: u16>(|i, fp, _cx| {
+        let c = get(fp, i.imm as u32);
+        Ok(Some(word_op::ternary(WordTernary::ALL[OP as usize], get(fp, i.a), get(fp, i.b), c)))
+    });
+    /// `dst = op a` (typed, one slot each).
+    fn typed_unary<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), W::ZERO, W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 1, &mut cx.m.memory).map(Some)
+    });
+    /// `dst = a op b` (typed, one slot each).
+    fn typed_binary<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), get(fp, i.b), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
+    });
+    /// `dst = a op imm` (typed, one slot each).
+    fn typed_binary_imm<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), W::from_u64(i.imm), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
+    });
+    /// `dst = load(a + imm)` (typed).
+    fn typed_load<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), W::ZERO, W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], i.imm as u32, operands, 1, &mut cx.m.memory)
+            .map(Some)
+    });
+    /// `store(a + imm, b)` (typed).
+    fn typed_store<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), get(fp, i.b), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], i.imm as u32, operands, 2, &mut cx.m.memory)
+            .map(|_| None)
+    });
+    /// `dst = if slot imm != 0 { a } else { b }` (typed).
+    fn typed_select<OP: u16>(|i, fp, cx| {
+        let operands = [get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32)];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
+    });
+    /// A typed op on several-slot values, in place on the operand-stack slots from `a`:
+    /// `b` is the op, `imm` the offset, pops and room (bits 0-31, 32-39, 40-47).
+    fn typed_slots<>(|i, fp, cx| {
+        let inst = TypedInst {
+            op: TypedOp::ALL[i.b as usize],
+            offset: i.imm as u32,
+            pops: (i.imm >> 32) as u8,
+            room: (i.imm >> 40) as u8,
+        };
+        // The verified stack has room for max(pops, pushes) slots from `a`.
+        let slots = std::slice::from_raw_parts_mut(fp.add(i.a as usize), usize::from(inst.room));
+        let mut operands = Operands::new(slots, usize::from(inst.pops));
+        typed::execute(inst, &mut operands, &mut cx.m.memory).map(|()| None)
+    });
+    /// `dst = load(a + imm)` of `N` bytes, sign-extended when `SIGNED`.
+    fn load<N: usize, SIGNED: bool>(|i, fp, cx| {
+        let addr = address(get(fp, i.a), N as u64)?;
+        let bytes = cx.m.memory.load::<N>(addr, i.imm as u32)?;
+        // Byte by byte rather than through a buffer: no stack array in the handler.
+        let raw = (0..N).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k));
+        Ok(Some(if SIGNED { W::sign_extend(raw, N as u32 * 8) } else { W::from_u64(raw) }))
+    });
+    /// `dst = load(a + imm)` of a whole word.
+    fn load_word<>(|i, fp, cx| {
+        let addr = address(get(fp, i.a), W::BYTES as u64)?;
+        Ok(Some(W::from_le_slice(cx.m.memory.load_bytes(addr, i.imm as u32, W::BYTES)?)))
+    });
+    /// `store(a + imm, b)` of the low `N` bytes.
+    fn store<N: usize>(|i, fp, cx| {
+        let addr = address(get(fp, i.a), N as u64)?;
+        let value = get(fp, i.b).low_u64();
+        let narrow: [u8; N] = std::array::from_fn(|k| (value >> (8 * k)) as u8);
+        cx.m.memory.store::<N>(addr, i.imm as u32, narrow).map(|()| None)
+    });
+    /// `store(a + imm, b)` of a whole word.
+    fn store_word<>(|i, fp, cx| {
+        let addr = address(get(fp, i.a), W::BYTES as u64)?;
+        let mut bytes = [0u8; 64];
+        get(fp, i.b).write_le_slice(&mut bytes[..W::BYTES]);
+        cx.m.memory.store_bytes(addr, i.imm as u32, &bytes[..W::BYTES]).map(|()| None)
+    });
+}

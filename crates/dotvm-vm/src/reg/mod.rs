@@ -1,0 +1,268 @@
+//! The register form: the VM's private execution form, lowered at load time from the plain
+//! ops of a verified function (see [`lower`]) and run by the threaded engine
+//! (`exec/threaded`).
+//!
+//! Operands address **frame slots** relative to the running function's local 0: the
+//! locals first, then one slot per operand-stack position (the position the verifier proved
+//! for every instruction), so `LOCAL_GET a; LOCAL_GET b; I32_ADD; LOCAL_SET c` becomes the
+//! one op `c = a + b`. Small constants are immediates; wider ones live in the function's
+//! constant pool, so an op has the same size on every architecture.
+//!
+//! Fuel: every basic block of the plain code starts with a [`Kind::Charge`] of its
+//! instruction count, exactly as in the plain code's block structure; see `docs/engine.md`.
+
+pub(crate) mod lower;
+
+use crate::typed_op::{TypedBinary, TypedCompare, TypedInst, TypedLoad, TypedSelect, TypedStore};
+use crate::typed_op::{TypedTest, TypedUnary};
+use crate::word_op::{WordBinary, WordTernary, WordUnary};
+
+/// A word load: bytes read and extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordLoad {
+    /// `LOAD8_U`.
+    U8,
+    /// `LOAD8_S`.
+    S8,
+    /// `LOAD16_U`.
+    U16,
+    /// `LOAD16_S`.
+    S16,
+    /// `LOAD32_U`.
+    U32,
+    /// `LOAD32_S`.
+    S32,
+    /// `LOAD64_U`.
+    U64,
+    /// `LOAD64_S`.
+    S64,
+}
+
+/// A narrow word store: bytes written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordStore {
+    /// `STORE8`.
+    B8,
+    /// `STORE16`.
+    B16,
+    /// `STORE32`.
+    B32,
+    /// `STORE64`.
+    B64,
+}
+
+/// What a register op does; [`RegOp`] holds its operands. Field use is given per kind:
+/// `dst`, `a`, `b` are frame slots unless said otherwise, `imm` an immediate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Pays for the basic block that starts here: `imm` instructions; `a` is the slot
+    /// where the block's operand stack ends (to resume in plain code when the fuel runs
+    /// short).
+    Charge,
+    /// `dst = a`.
+    Copy,
+    /// `dst = imm` (zero-extended to the word).
+    Imm,
+    /// `dst = pool[a]`.
+    Const,
+    /// `dst = a op b`.
+    WordBinary(WordBinary),
+    /// `dst = a op imm` (the immediate zero-extended to the word).
+    WordBinaryImm(WordBinary),
+    /// `dst = op a`.
+    WordUnary(WordUnary),
+    /// `dst = op(a, b, imm as slot)`.
+    WordTernary(WordTernary),
+    /// `dst = load(a + imm)`, extended to the word.
+    Load(WordLoad),
+    /// `dst = load(a + imm)` of a whole word.
+    LoadWord,
+    /// `store(a + imm, b)` of the low bytes.
+    Store(WordStore),
+    /// `store(a + imm, b)` of a whole word.
+    StoreWord,
+    /// `dst = op a` (one-slot values).
+    TypedUnary(TypedUnary),
+    /// `dst = op a` (an i32 truth value).
+    TypedTest(TypedTest),
+    /// `dst = a op b` (one-slot values).
+    TypedBinary(TypedBinary),
+    /// `dst = a op imm` (one-slot values).
+    TypedBinaryImm(TypedBinary),
+    /// `dst = a cmp b`.
+    TypedCompare(TypedCompare),
+    /// `dst = a cmp imm`.
+    TypedCompareImm(TypedCompare),
+    /// `dst = load(a + imm)`.
+    TypedLoad(TypedLoad),
+    /// `store(a + imm, b)`.
+    TypedStore(TypedStore),
+    /// `dst = if slot imm != 0 { a } else { b }`.
+    TypedSelect(TypedSelect),
+    /// A typed op whose values take several slots (i64 and f64 on Arch32): its operands
+    /// are the operand-stack slots from `a` on, as in the plain code.
+    TypedSlots(TypedInst),
+    /// `dst = globals[a]`.
+    GlobalGet,
+    /// `globals[a] = b`.
+    GlobalSet,
+    /// Jump to op `dst`.
+    Jmp,
+    /// Jump to op `dst` when `(a != 0) == when`.
+    BrIf {
+        /// Jump when the slot is not zero.
+        when: bool,
+    },
+    /// Jump to op `dst` when `(a op b != 0) == when`.
+    BrWord {
+        /// The comparison.
+        op: WordBinary,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// Jump to op `dst` when `(a op imm != 0) == when`.
+    BrWordImm {
+        /// The comparison.
+        op: WordBinary,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// Jump to op `dst` when `(test a) == when`.
+    BrTest {
+        /// The test.
+        op: TypedTest,
+        /// Jump when the test holds.
+        when: bool,
+    },
+    /// Jump to op `dst` when `(a cmp b) == when`.
+    BrCompare {
+        /// The comparison.
+        op: TypedCompare,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// Jump to op `dst` when `(a cmp imm) == when`.
+    BrCompareImm {
+        /// The comparison.
+        op: TypedCompare,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// Jump through jump table `b` (op indices) by the index in slot `a`.
+    JmpTable,
+    /// Call function `a`; its frame starts at slot `b` (where its parameters are).
+    Call,
+    /// Call through table `imm` the function of canonical type `a` at the index in slot
+    /// `dst`; the callee's frame starts at slot `b`.
+    CallIndirect,
+    /// Return the `b` slots from slot `a` on.
+    Ret,
+    /// `HALT`.
+    Halt,
+    /// `UNREACHABLE` (also stands for unreachable code).
+    Unreachable,
+    /// Runs plain instruction `imm` in the precise interpreter, with the operand stack
+    /// ending before slot `a` (every operand materialised).
+    Step,
+}
+
+/// One register op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RegOp {
+    /// What it does.
+    pub(crate) kind: Kind,
+    /// Destination slot, or branch target.
+    pub(crate) dst: u32,
+    /// First operand.
+    pub(crate) a: u32,
+    /// Second operand.
+    pub(crate) b: u32,
+    /// Immediate.
+    pub(crate) imm: u64,
+}
+
+impl RegOp {
+    /// An op with every field given.
+    pub(crate) const fn new(kind: Kind, dst: u32, a: u32, b: u32, imm: u64) -> RegOp {
+        RegOp {
+            kind,
+            dst,
+            a,
+            b,
+            imm,
+        }
+    }
+
+    /// True when the op writes slot `dst` as its only effect on the frame (a producer
+    /// whose destination the lowering may retarget to a local).
+    pub(crate) fn writes_dst(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Copy
+                | Kind::Imm
+                | Kind::Const
+                | Kind::WordBinary(_)
+                | Kind::WordBinaryImm(_)
+                | Kind::WordUnary(_)
+                | Kind::WordTernary(_)
+                | Kind::Load(_)
+                | Kind::LoadWord
+                | Kind::TypedUnary(_)
+                | Kind::TypedTest(_)
+                | Kind::TypedBinary(_)
+                | Kind::TypedBinaryImm(_)
+                | Kind::TypedCompare(_)
+                | Kind::TypedCompareImm(_)
+                | Kind::TypedLoad(_)
+                | Kind::TypedSelect(_)
+                | Kind::GlobalGet
+        )
+    }
+
+    /// The jump targets of the op (op indices once lowered).
+    pub(crate) fn target(&self) -> Option<u32> {
+        match self.kind {
+            Kind::Jmp
+            | Kind::BrIf { .. }
+            | Kind::BrWord { .. }
+            | Kind::BrWordImm { .. }
+            | Kind::BrTest { .. }
+            | Kind::BrCompare { .. }
+            | Kind::BrCompareImm { .. } => Some(self.dst),
+            _ => None,
+        }
+    }
+}
+
+/// A function in register form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegCode<W> {
+    /// The ops; every reachable path ends in a jump, return, halt or trap.
+    pub(crate) ops: Vec<RegOp>,
+    /// For each op, the index of the plain instruction it stands for: the instruction that
+    /// may trap, or the first instruction of its block for a `Charge`.
+    pub(crate) origin: Vec<u32>,
+    /// Target lists of the `JmpTable`s (op indices).
+    pub(crate) jump_tables: Vec<Vec<u32>>,
+    /// Constants too wide for an immediate.
+    pub(crate) pool: Vec<W>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::Op;
+    use crate::trap::TrapKind;
+    use ruint::aliases::U512;
+
+    #[test]
+    fn hot_types_stay_small() {
+        // The register op does not depend on the word: wide constants live in the pool.
+        assert_eq!(std::mem::size_of::<RegOp>(), 32);
+        // Plain ops hold a word inline (the precise interpreter only).
+        assert_eq!(std::mem::size_of::<Op<u64>>(), 16);
+        assert_eq!(std::mem::size_of::<Op<U512>>(), 72);
+        // A trap is moved, not allocated: the common kinds carry no string.
+        assert_eq!(std::mem::size_of::<TrapKind>(), 48);
+    }
+}
