@@ -177,19 +177,23 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
-    /// The state file the database opcodes use (`:memory:` for a throwaway store; default:
-    /// $DOTVM_STATE, else dotvm/state.redb in the user's data directory). Only programs
-    /// with database opcodes open it; a run commits its writes when it exits with code 0.
-    #[arg(long, value_name = "PATH")]
+    /// The state the database opcodes use: a redb file, `:memory:` for a throwaway store,
+    /// or a PostgreSQL URL `postgres://user@host:port/db` (default: $DOTVM_STATE, else
+    /// dotvm/state.redb in the user's data directory). Only programs with database opcodes
+    /// open it; a run commits its writes when it exits with code 0. On PostgreSQL a run
+    /// that conflicts with a concurrent one is run again, and its output is printed once,
+    /// after the commit decision.
+    #[arg(long, value_name = "PATH|URL")]
     pub state: Option<String>,
 }
 
 /// `dotvm db`.
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// The state file (`:memory:` for an empty throwaway store; default: $DOTVM_STATE, else
-    /// dotvm/state.redb in the user's data directory).
-    #[arg(long, value_name = "PATH", global = true)]
+    /// The state: a redb file, `:memory:` for an empty throwaway store, or a PostgreSQL URL
+    /// `postgres://user@host:port/db` (default: $DOTVM_STATE, else dotvm/state.redb in the
+    /// user's data directory).
+    #[arg(long, value_name = "PATH|URL", global = true)]
     pub state: Option<String>,
     /// Print JSON (one object per line) instead of text.
     #[arg(long, global = true)]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod driver;
 pub mod program;
+pub mod replay;
 pub mod state;
 pub mod stepper;
 pub mod trace;

@@ -20,7 +20,10 @@ mod store;
 pub use admin::RawEntry;
 pub use backend::FORMAT_VERSION;
 pub use backend::{Backend, Entries, MemoryBackend, OpenError, RedbBackend, Tree, Write};
-pub use backend::{PostgresBackend, PostgresError, PostgresPool, SCHEMA_VERSION, is_postgres_url};
+pub use backend::{
+    PostgresBackend, PostgresError, PostgresPool, SCHEMA_VERSION, describe_postgres_url,
+    is_postgres_url,
+};
 pub use retry::{Attempt, RetryPolicy, with_retries};
 pub use run::{TransactionError, run_transaction, uses_state};
 pub use store::{MemoryStore, PostgresStore, RedbStore, Store};

@@ -9,7 +9,8 @@ mod redb;
 
 pub use self::memory::MemoryBackend;
 pub use self::postgres::{
-    PostgresBackend, PostgresError, PostgresPool, SCHEMA_VERSION, is_postgres_url,
+    PostgresBackend, PostgresError, PostgresPool, SCHEMA_VERSION, describe_postgres_url,
+    is_postgres_url,
 };
 pub use self::redb::{FORMAT_VERSION, OpenError, RedbBackend};
 

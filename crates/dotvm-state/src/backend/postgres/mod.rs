@@ -14,7 +14,7 @@ mod target;
 
 pub use self::error::PostgresError;
 pub use self::schema::SCHEMA_VERSION;
-pub use self::target::is_postgres_url;
+pub use self::target::{describe_postgres_url, is_postgres_url};
 
 use self::error::{is_retryable, state_error};
 use self::schema::table;

@@ -22,6 +22,12 @@ pub fn is_postgres_url(text: &str) -> bool {
     text.starts_with("postgres://") || text.starts_with("postgresql://")
 }
 
+/// `postgres://user@host:port/database` for `url`, without the password: how messages
+/// name a server. Fails when `url` is not a valid PostgreSQL URL.
+pub fn describe_postgres_url(url: &str) -> Result<String, PostgresError> {
+    Target::parse(url).map(|target| target.name)
+}
+
 /// A parsed connection string and its description without secrets.
 #[derive(Clone)]
 pub(crate) struct Target {
