@@ -82,8 +82,15 @@ pub(super) fn parse_request(body: &[u8]) -> Result<RunRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(RunRequest::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("malformed run request: {e}")))
+    let malformed =
+        |e: serde_json::Error| ApiError::bad_request(format!("malformed run request: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "malformed run request: expected a JSON object {\"args\":[],\"env\":{},\"stdin\":\"\"}",
+        ));
+    }
+    serde_json::from_value(value).map_err(malformed)
 }
 
 /// Runs dot `id` for `request` (blocking).
