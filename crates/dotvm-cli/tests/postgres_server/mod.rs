@@ -12,7 +12,11 @@ pub(crate) fn url(test: &str) -> Option<String> {
             panic!("{test}: DOTVM_TEST_POSTGRES_URL is not set, and CI=true requires PostgreSQL")
         }
         _ => {
-            eprintln!(
+            // Straight to the process's stderr: the test harness does not capture it, so
+            // the skip is visible even when the test passes.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipping {test}: DOTVM_TEST_POSTGRES_URL is not set (run ./scripts/test, \
                  which starts a private PostgreSQL server)"
             );
