@@ -10,7 +10,7 @@ use dotvm_core::Verified;
 use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
 use dotvm_vm::{
     BufferIo, Capabilities, ClockSource, Control, Host, Inspector, Limits, MachineView,
-    RandomSource, RunError,
+    RandomSource, RunError, TrapKind,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -133,7 +133,7 @@ pub(super) fn run(
         Ok(response) if response.committed => (RunResult::Committed, response.instructions),
         Ok(response) if response.exit.is_some() => (RunResult::Exited, response.instructions),
         Ok(response) => (RunResult::Trapped, response.instructions),
-        Err(error) if error.status.as_u16() == 503 => (RunResult::Conflict, 0),
+        Err(_) if conflicted => (RunResult::Conflict, 0),
         Err(_) => (RunResult::Error, 0),
     };
     metrics.run(kind, attempts, instructions, started.elapsed());
@@ -198,10 +198,20 @@ fn respond(
             response.instructions = outcome.instructions;
             response.committed = outcome.exit_code == 0;
         }
+        Err(TransactionError::Run(RunError::Trap(_))) if conflicted => {
+            return Err(conflict(attempts));
+        }
+        Err(TransactionError::Run(RunError::Trap(trap)))
+            if matches!(trap.kind, TrapKind::State(_)) =>
+        {
+            // The store failed under the run (the program cannot cause this: its bad
+            // arguments are statuses); nothing was committed.
+            return Err(ApiError::unavailable(format!(
+                "state store failed during the run, nothing was committed: {}",
+                trap.kind
+            )));
+        }
         Err(TransactionError::Run(RunError::Trap(trap))) => {
-            if conflicted {
-                return Err(conflict(attempts));
-            }
             response.instructions = trap.instructions;
             response.error = Some(format!("trap: {trap}"));
         }
