@@ -1,6 +1,8 @@
 //! `dotvm run` and `dotvm db` on PostgreSQL: 8 processes × 50 increments of one counter give
-//! exactly 400 with every run's output printed once; a run killed at any moment leaves
-//! nothing of its writes; connection failures and foreign databases are clear errors.
+//! exactly 400 with every run's output printed once; a run that loses a serialization
+//! conflict is run again with the same input and its output shown once; a run killed at any
+//! moment leaves nothing of its writes; connection failures and foreign databases are clear
+//! errors.
 
 mod postgres_server;
 
@@ -42,6 +44,55 @@ const INCREMENT: &str = r#"
     DB_PUT
     JNZ fail
     PUSH_CONST done
+    SYSCALL print_bytes
+    HALT
+fail:
+    UNREACHABLE
+.end
+"#;
+
+/// Reads the counter, prints "start", waits for one byte of input, then stores the counter
+/// plus one and prints "done" and the byte.
+const SLOW_INCREMENT: &str = r#"
+.pool coll str "counter"
+.pool key str "n"
+.pool start str "start\n"
+.pool done str "done "
+.data value zero 8
+.data byte zero 1
+.func main
+    PUSH_CONST coll
+    PUSH_CONST key
+    PUSH value
+    PUSH 8
+    DB_GET
+    PUSH 1
+    GT_U
+    SWAP
+    POP
+    JNZ fail
+    PUSH_CONST start
+    SYSCALL print_bytes
+    PUSH byte
+    PUSH 1
+    SYSCALL read_stdin
+    POP
+    PUSH value
+    PUSH value
+    LOAD64_U
+    PUSH 1
+    ADD
+    STORE64
+    PUSH_CONST coll
+    PUSH_CONST key
+    PUSH value
+    PUSH 8
+    DB_PUT
+    JNZ fail
+    PUSH_CONST done
+    SYSCALL print_bytes
+    PUSH byte
+    PUSH 1
     SYSCALL print_bytes
     HALT
 fail:
@@ -140,6 +191,59 @@ fn eight_processes_times_fifty_increments_make_four_hundred() {
     let mut store = connect(&url);
     let value = store.get(b"counter", b"n").unwrap().expect("the counter");
     assert_eq!(u64::from_le_bytes(value.try_into().unwrap()), 400);
+}
+
+#[test]
+fn a_conflicting_run_is_retried_with_the_same_input_and_its_output_shown_once() {
+    let Some(url) = postgres_server::fresh("a_conflicting_run_is_retried") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (slow, quick) = (dir.path().join("slow.dasm"), dir.path().join("quick.dasm"));
+    std::fs::write(&slow, SLOW_INCREMENT).unwrap();
+    std::fs::write(&quick, INCREMENT).unwrap();
+    // The slow run reads the counter and waits for its input...
+    let mut child = dotvm()
+        .args(["run", "--verbose"])
+        .arg(&slow)
+        .args(["--state", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let started = Instant::now();
+    while client
+        .query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'dotvm' \
+             AND state LIKE 'idle in transaction%'",
+            &[],
+        )
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the slow run never read"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ...while another run increments it and commits...
+    let output = run(&quick, &url);
+    assert!(output.status.success());
+    // ...so the slow run's commit conflicts, and its second attempt replays the input.
+    stdin.write_all(b"X").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "start\ndone X");
+    assert!(stderr.contains("committed (2 attempts)"), "{stderr}");
+    let mut store = connect(&url);
+    let value = store.get(b"counter", b"n").unwrap().expect("the counter");
+    assert_eq!(u64::from_le_bytes(value.try_into().unwrap()), 2);
 }
 
 #[test]
