@@ -110,6 +110,31 @@ fn tokens_and_scopes_guard_every_endpoint() {
 }
 
 #[test]
+fn sighup_reloads_the_token_file_and_a_bad_file_keeps_the_old_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(&dir, &[]);
+    let tokens = dir.path().join("tokens");
+    let status = |token| server.request("GET", "/v1/dots", Some(token), b"").0;
+    assert_eq!(status("new-token-1"), 401);
+    std::fs::write(&tokens, "new-token-1 run\n").unwrap();
+    server.signal("-HUP");
+    let started = std::time::Instant::now();
+    while status("new-token-1") != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the tokens were not reloaded"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(status("runner-token"), 401);
+    // A broken file is refused and the tokens in force stay.
+    std::fs::write(&tokens, "new-token-1 superuser\n").unwrap();
+    server.signal("-HUP");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(status("new-token-1"), 200);
+}
+
+#[test]
 fn bad_requests_get_precise_client_errors() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir, &["--max-body", "4096"]);
