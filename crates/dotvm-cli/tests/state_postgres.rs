@@ -203,10 +203,11 @@ fn a_conflicting_run_is_retried_with_the_same_input_and_its_output_shown_once() 
     std::fs::write(&slow, SLOW_INCREMENT).unwrap();
     std::fs::write(&quick, INCREMENT).unwrap();
     // The slow run reads the counter and waits for its input...
+    let slow_url = format!("{url}&application_name=dotvm-slow-run");
     let mut child = dotvm()
         .args(["run", "--verbose"])
         .arg(&slow)
-        .args(["--state", &url])
+        .args(["--state", &slow_url])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -217,7 +218,7 @@ fn a_conflicting_run_is_retried_with_the_same_input_and_its_output_shown_once() 
     let started = Instant::now();
     while client
         .query(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'dotvm' \
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'dotvm-slow-run' \
              AND state LIKE 'idle in transaction%'",
             &[],
         )

@@ -183,6 +183,8 @@ fn a_dropped_connection_fails_the_transaction_and_commits_nothing() {
     let Some(url) = server("a_dropped_connection_fails_the_transaction_and_commits_nothing") else {
         return;
     };
+    // A name of its own, so that only this test's connection is terminated.
+    let url = format!("{url}&application_name=dotvm-dropped-test");
     let mut store = connect(&url);
     store.put(b"c", b"before", b"1").unwrap();
     store.commit().unwrap();
@@ -192,7 +194,8 @@ fn a_dropped_connection_fails_the_transaction_and_commits_nothing() {
     sql(
         &url,
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE application_name = 'dotvm' AND state LIKE 'idle in transaction%'",
+         WHERE application_name = 'dotvm-dropped-test' \
+         AND state LIKE 'idle in transaction%'",
     );
     std::thread::sleep(Duration::from_millis(100));
     let error = store.commit().unwrap_err().to_string();

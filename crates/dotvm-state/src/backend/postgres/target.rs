@@ -49,7 +49,9 @@ impl Target {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        config.application_name("dotvm");
+        if config.get_application_name().is_none() {
+            config.application_name("dotvm");
+        }
         let name = describe_target(&config);
         Ok(Target { config, name })
     }
