@@ -239,3 +239,55 @@ fn a_pool_hands_out_independent_transactions() {
     }
     assert_eq!(counter(&mut connect(&url)), 40);
 }
+
+#[test]
+fn range_reads_cross_page_boundaries_in_both_directions() {
+    let Some(url) = server("range_reads_cross_page_boundaries_in_both_directions") else {
+        return;
+    };
+    use dotvm_vm::state::{Direction, KeyRange, Query};
+    let mut store = connect(&url);
+    let keys: Vec<Vec<u8>> = (0u16..1500).map(|i| i.to_be_bytes().to_vec()).collect();
+    for key in &keys {
+        store.put(b"pages", key, key).unwrap();
+    }
+    store.put(b"pagez", b"", b"other collection").unwrap();
+    store.commit().unwrap();
+    let mut store = connect(&url);
+    let all = |direction| Query {
+        direction,
+        ..Query::default()
+    };
+    let ascending: Vec<Vec<u8>> = store
+        .query(b"pages", &all(Direction::Ascending))
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(ascending, keys);
+    let descending: Vec<Vec<u8>> = store
+        .query(b"pages", &all(Direction::Descending))
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(descending, keys.iter().rev().cloned().collect::<Vec<_>>());
+    let between = Query {
+        range: KeyRange::Between {
+            start: 100u16.to_be_bytes().to_vec(),
+            end: Some(1200u16.to_be_bytes().to_vec()),
+        },
+        direction: Direction::Descending,
+        limit: Some(700),
+        filter: None,
+    };
+    let got = store.query(b"pages", &between).unwrap();
+    assert_eq!(got.len(), 700);
+    assert_eq!(got[0].0, 1199u16.to_be_bytes());
+    assert_eq!(got[699].0, 500u16.to_be_bytes());
+    assert_eq!(store.count(b"pages", &Query::default()).unwrap(), 1500);
+    assert_eq!(
+        store.collections().unwrap(),
+        vec![(b"pages".to_vec(), 1500), (b"pagez".to_vec(), 1)]
+    );
+}
