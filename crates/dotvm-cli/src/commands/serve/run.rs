@@ -112,7 +112,14 @@ pub(super) fn run(
             match deploy::info(store, id) {
                 Ok(Some(_)) => {}
                 Ok(None) => return Attempt::Done(Err(ApiError::unknown_dot(id))),
-                Err(error) => return Attempt::Done(Err(error)),
+                Err(error) => {
+                    store.abort();
+                    return if store.retryable() && number < policy.max_attempts {
+                        Attempt::Conflict(Err(error))
+                    } else {
+                        Attempt::Done(Err(error))
+                    };
+                }
             }
             let result = match attempt(&module, limits, id, request, store.as_state()) {
                 Ok(result) => result,
