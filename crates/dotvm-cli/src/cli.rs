@@ -54,6 +54,43 @@ pub enum Command {
         after_help = "Examples:\n  dotvm db --state /tmp/app.redb collections\n  dotvm db --state /tmp/app.redb put users alice '{\"age\":31}'\n  dotvm db --state /tmp/app.redb scan users --prefix al --limit 10\n  dotvm db --state /tmp/app.redb scan users --where 'age>=30' --json\n  dotvm db --state /tmp/app.redb index create users age\n  dotvm db --state /tmp/app.redb export > backup.jsonl\n  dotvm db --state /tmp/new.redb import backup.jsonl\n  dotvm db --state /tmp/app.redb --hex get 00ff 0102\n\nWithout --state the default state file of `dotvm run` is used. Binary names, keys and values\nprint escaped (\\xNN) in text and as NAME_hex fields in JSON."
     )]
     Db(DbArgs),
+    /// Serve dots over HTTP: deploy modules, run them against shared state (docs/distributed.md).
+    #[command(
+        after_help = "Examples:\n  dotvm serve --state /tmp/app.redb\n  dotvm serve --state postgres://dotvm@db:5432/app --listen 0.0.0.0:8080 --tokens tokens.txt\n\nEndpoints: POST /v1/dots (module as the body), GET /v1/dots, GET|DELETE /v1/dots/ID,\nPOST /v1/dots/ID/run ({\"args\":[],\"env\":{},\"stdin\":\"\"}), GET /healthz, GET /metrics.\nThe token file has one `TOKEN SCOPE[,SCOPE]` per line (scopes: deploy, run, admin; `#` comments)\nand is re-read on SIGHUP. Without --tokens only loopback addresses may be listened on."
+    )]
+    Serve(ServeArgs),
+}
+
+/// `dotvm serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The state: a redb file, `:memory:`, or a PostgreSQL URL `postgres://user@host:port/db`
+    /// (default: $DOTVM_STATE, else dotvm/state.redb in the user's data directory). Several
+    /// servers may share one PostgreSQL database; a redb file belongs to one server.
+    #[arg(long, value_name = "PATH|URL")]
+    pub state: Option<String>,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The token file (`TOKEN SCOPE[,SCOPE]` lines); without it no token is asked for and
+    /// only a loopback --listen address is accepted.
+    #[arg(long, value_name = "PATH")]
+    pub tokens: Option<PathBuf>,
+    /// Fuel of each run (instructions plus crypto costs).
+    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
+    pub max_instructions: u64,
+    /// Linear memory of each run, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub memory_limit: u64,
+    /// Wall-clock limit of each run attempt, in milliseconds (0: none).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Largest request body (a module or a run request), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
+    pub max_body: usize,
+    /// Runs at once; further run requests get 503 until one ends.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_concurrent: u32,
 }
 
 /// How Rust and WebAssembly inputs are built (shared by `run` and `transpile`).
@@ -177,19 +214,23 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
-    /// The state file the database opcodes use (`:memory:` for a throwaway store; default:
-    /// $DOTVM_STATE, else dotvm/state.redb in the user's data directory). Only programs
-    /// with database opcodes open it; a run commits its writes when it exits with code 0.
-    #[arg(long, value_name = "PATH")]
+    /// The state the database opcodes use: a redb file, `:memory:` for a throwaway store,
+    /// or a PostgreSQL URL `postgres://user@host:port/db` (default: $DOTVM_STATE, else
+    /// dotvm/state.redb in the user's data directory). Only programs with database opcodes
+    /// open it; a run commits its writes when it exits with code 0. On PostgreSQL a run
+    /// that conflicts with a concurrent one is run again, and its output is printed once,
+    /// after the commit decision.
+    #[arg(long, value_name = "PATH|URL")]
     pub state: Option<String>,
 }
 
 /// `dotvm db`.
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// The state file (`:memory:` for an empty throwaway store; default: $DOTVM_STATE, else
-    /// dotvm/state.redb in the user's data directory).
-    #[arg(long, value_name = "PATH", global = true)]
+    /// The state: a redb file, `:memory:` for an empty throwaway store, or a PostgreSQL URL
+    /// `postgres://user@host:port/db` (default: $DOTVM_STATE, else dotvm/state.redb in the
+    /// user's data directory).
+    #[arg(long, value_name = "PATH|URL", global = true)]
     pub state: Option<String>,
     /// Print JSON (one object per line) instead of text.
     #[arg(long, global = true)]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod driver;
 pub mod program;
+pub mod replay;
 pub mod state;
 pub mod stepper;
 pub mod trace;
@@ -30,6 +31,7 @@ pub fn execute(cli: &Cli) -> ExitCode {
         Command::Verify(args) => commands::verify::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Inspect(args) => commands::inspect::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Db(args) => commands::db::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Serve(args) => commands::serve::execute(args).map(|()| RunEnd::Exited(0)),
     };
     match result {
         // Like a native process, only the low 8 bits of the exit code reach the shell.

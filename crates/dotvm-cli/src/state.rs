@@ -1,8 +1,9 @@
 //! Where `dotvm run` and `dotvm db` keep state: the `--state` argument (or `DOTVM_STATE`),
-//! the default file in the user's data directory, `:memory:`, and opening the store.
+//! the default file in the user's data directory, `:memory:`, a `postgres://` URL, and
+//! opening the store.
 
 use anyhow::{Context, Result, anyhow};
-use dotvm_state::{MemoryStore, RedbStore};
+use dotvm_state::{Backend, MemoryStore, PostgresStore, RedbStore};
 use dotvm_vm::StateStore;
 use std::fmt;
 use std::path::PathBuf;
@@ -24,6 +25,13 @@ pub enum Location {
     },
     /// An in-memory store, discarded when the command ends.
     Memory,
+    /// A PostgreSQL database (`postgres://` or `postgresql://` URL).
+    Postgres {
+        /// The URL, as given (it may hold a password: never print it).
+        url: String,
+        /// The server and database without the password, for messages.
+        name: String,
+    },
 }
 
 impl Location {
@@ -34,6 +42,10 @@ impl Location {
             .or_else(|| std::env::var(STATE_ENV).ok().filter(|v| !v.is_empty()));
         Ok(match chosen.as_deref() {
             Some(MEMORY) => Location::Memory,
+            Some(url) if dotvm_state::is_postgres_url(url) => Location::Postgres {
+                url: url.to_string(),
+                name: dotvm_state::describe_postgres_url(url)?,
+            },
             Some(path) => Location::File {
                 path: PathBuf::from(path),
                 default: false,
@@ -46,10 +58,14 @@ impl Location {
     }
 
     /// Opens the store, creating the default directory when needed; waits while another
-    /// process has the file open.
+    /// process has the file open. A PostgreSQL database is connected to and its schema
+    /// checked (created when the database is empty).
     pub fn open(&self) -> Result<OpenStore> {
         match self {
             Location::Memory => Ok(OpenStore::Memory(Box::new(MemoryStore::in_memory()))),
+            Location::Postgres { url, .. } => {
+                Ok(OpenStore::Postgres(Box::new(PostgresStore::connect(url)?)))
+            }
             Location::File { path, default } => {
                 if *default && let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)
@@ -65,6 +81,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Memory => f.write_str("in memory (:memory:, discarded at exit)"),
+            Location::Postgres { name, .. } => f.write_str(name),
             Location::File {
                 path,
                 default: true,
@@ -89,6 +106,8 @@ pub enum OpenStore {
     File(Box<RedbStore>),
     /// Memory.
     Memory(Box<MemoryStore>),
+    /// A PostgreSQL database.
+    Postgres(Box<PostgresStore>),
 }
 
 impl OpenStore {
@@ -97,6 +116,21 @@ impl OpenStore {
         match self {
             OpenStore::File(store) => store.as_mut(),
             OpenStore::Memory(store) => store.as_mut(),
+            OpenStore::Postgres(store) => store.as_mut(),
+        }
+    }
+
+    /// True for a store shared with other processes, whose transactions can conflict and
+    /// be run again (so a run's output is held until its commit decision).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, OpenStore::Postgres(_))
+    }
+
+    /// True when the last transaction failed only by conflicting with a concurrent one.
+    pub fn retryable(&self) -> bool {
+        match self {
+            OpenStore::Postgres(store) => store.backend().retryable(),
+            OpenStore::File(_) | OpenStore::Memory(_) => false,
         }
     }
 }
@@ -115,6 +149,14 @@ mod tests {
                 default: false
             }
         );
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres_and_hide_the_password() {
+        let location = Location::resolve(Some("postgres://ann:pw@db:5433/app")).unwrap();
+        assert!(matches!(location, Location::Postgres { .. }));
+        assert_eq!(location.to_string(), "postgres://ann@db:5433/app");
+        assert!(Location::resolve(Some("postgres://db:xx/app")).is_err());
     }
 
     #[test]

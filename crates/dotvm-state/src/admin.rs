@@ -1,12 +1,13 @@
-//! Administration of a store, for tools (`dotvm db`) and tests: listing collections,
-//! creating and dropping secondary indexes, and dumping every stored byte. Like the guest's
+//! Administration of a store, for tools (`dotvm db`, `dotvm serve`) and tests: listing
+//! collections, creating and dropping secondary indexes, tools' records (kept where
+//! programs cannot reach them), and dumping every stored byte. Like the guest's
 //! operations, these work inside the open transaction (commit to keep their effect).
 
 use crate::backend::{Backend, Tree};
 use crate::json;
 use crate::layout;
 use crate::store::Store;
-use dotvm_vm::state::{MAX_FIELD_LEN, Query, StateError, check_collection};
+use dotvm_vm::state::{Entry, MAX_FIELD_LEN, Query, StateError, check_collection};
 
 /// One stored entry of any tree: the tree, the key, the value.
 pub type RawEntry = (Tree, Vec<u8>, Vec<u8>);
@@ -106,6 +107,43 @@ impl<B: Backend> Store<B> {
         self.overlay.write(Tree::Meta, definition, None);
         self.forget_index_defs();
         Ok(true)
+    }
+
+    /// The tool record `name` (e.g. a deployment of `dotvm serve`), kept in the meta tree,
+    /// which the database opcodes cannot reach.
+    pub fn record(&mut self, name: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        let key = layout::record_key(name);
+        Ok(self
+            .overlay
+            .get(&self.backend, Tree::Meta, &key)?
+            .map(<[u8]>::to_vec))
+    }
+
+    /// Stores the tool record `name`, replacing any previous one.
+    pub fn put_record(&mut self, name: &[u8], value: &[u8]) {
+        self.overlay
+            .write(Tree::Meta, layout::record_key(name), Some(value.to_vec()));
+    }
+
+    /// Removes the tool record `name`; returns whether it existed.
+    pub fn delete_record(&mut self, name: &[u8]) -> Result<bool, StateError> {
+        if self.record(name)?.is_none() {
+            return Ok(false);
+        }
+        self.overlay
+            .write(Tree::Meta, layout::record_key(name), None);
+        Ok(true)
+    }
+
+    /// Every tool record whose name starts with `prefix`, as (name, value), in name order.
+    pub fn records(&mut self, prefix: &[u8]) -> Result<Vec<Entry>, StateError> {
+        let start = layout::record_key(prefix);
+        let end = layout::prefix_end(&start);
+        let skip = layout::RECORD_PREFIX.len();
+        self.overlay
+            .range(&self.backend, Tree::Meta, &start, end.as_deref(), false)?
+            .map(|entry| entry.map(|(key, value)| (key[skip..].to_vec(), value)))
+            .collect()
     }
 
     /// Every entry of every tree as the open transaction sees it, in tree and key order:

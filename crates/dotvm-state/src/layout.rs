@@ -6,7 +6,8 @@
 //! * index tree: `[len(collection)] collection [len(field)] field encoded-value key` → empty
 //!   (the encoded value is self-delimiting, see [`crate::json`]);
 //! * meta tree: `format` → the format marker, `index\0 [len(collection)] collection field` →
-//!   empty for each secondary index.
+//!   empty for each secondary index, `record\0 name` → a tool's record (`dotvm serve`'s
+//!   deployments), out of reach of the database opcodes.
 
 use dotvm_vm::state::KeyRange;
 
@@ -14,6 +15,15 @@ use dotvm_vm::state::KeyRange;
 pub(crate) const FORMAT_KEY: &[u8] = b"format";
 /// Prefix of index definitions in the meta tree.
 pub(crate) const INDEX_DEF_PREFIX: &[u8] = b"index\0";
+/// Prefix of tools' records in the meta tree.
+pub(crate) const RECORD_PREFIX: &[u8] = b"record\0";
+
+/// The meta-tree key of record `name`.
+pub(crate) fn record_key(name: &[u8]) -> Vec<u8> {
+    let mut out = RECORD_PREFIX.to_vec();
+    out.extend_from_slice(name);
+    out
+}
 
 /// `[len] bytes`, for names of at most 255 bytes (checked by the caller).
 fn push_name(out: &mut Vec<u8>, name: &[u8]) {

@@ -3,7 +3,9 @@
 //! commit; point reads are cached for the rest of the transaction; secondary indexes are
 //! updated with every write.
 
-use crate::backend::{Backend, MemoryBackend, OpenError, RedbBackend, Tree};
+use crate::backend::{
+    Backend, MemoryBackend, OpenError, PostgresBackend, PostgresError, RedbBackend, Tree,
+};
 use crate::json;
 use crate::layout::{self, INDEX_DEF_PREFIX};
 use crate::overlay::Overlay;
@@ -32,12 +34,22 @@ pub struct Store<B> {
 pub type RedbStore = Store<RedbBackend>;
 /// A store in memory, gone when dropped.
 pub type MemoryStore = Store<MemoryBackend>;
+/// A store in a PostgreSQL database, shared with other processes and hosts.
+pub type PostgresStore = Store<PostgresBackend>;
 
 impl Store<RedbBackend> {
     /// Opens (creating when missing) the state file at `path`; waits while another process
     /// has it open.
     pub fn open(path: &Path) -> Result<RedbStore, OpenError> {
         RedbBackend::open(path).map(Store::new)
+    }
+}
+
+impl Store<PostgresBackend> {
+    /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/db`),
+    /// creating DotVM's tables in an empty database.
+    pub fn connect(url: &str) -> Result<PostgresStore, PostgresError> {
+        PostgresBackend::connect(url).map(Store::new)
     }
 }
 
@@ -203,6 +215,7 @@ impl<B: Backend> StateStore for Store<B> {
     }
 
     fn abort(&mut self) {
+        self.backend.abort();
         self.overlay.clear();
         self.forget_index_defs();
     }

@@ -1,9 +1,12 @@
 //! Model-based property test: random sequences of put, delete, get, query, count, savepoint,
 //! rollback, release, commit, abort (and, for redb, reopening the file) give the same
-//! results on the in-memory store, the redb store, and the redb store with secondary
-//! indexes as on a plain `BTreeMap` model of committed and pending state.
+//! results on the in-memory store, the redb store, the redb store with secondary indexes
+//! and the PostgreSQL store (with and without indexes) as on a plain `BTreeMap` model of
+//! committed and pending state.
 
-use dotvm_state::{RedbStore, Store};
+mod common;
+
+use dotvm_state::{PostgresStore, RedbStore, Store};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{Compare, Direction, Filter, KeyRange, Query, StateError};
 use proptest::prelude::*;
@@ -323,5 +326,39 @@ proptest! {
         }
         let trees: Vec<_> = store.dump().unwrap().into_iter().map(|(tree, _, _)| tree).collect();
         prop_assert!(!trees.contains(&dotvm_state::Tree::Index));
+    }
+}
+
+/// A PostgreSQL store on `url`, with indexes on `n` and `s` of both collections when
+/// `indexed`.
+fn connect(url: &str, indexed: bool) -> PostgresStore {
+    let mut store = Store::connect(url).unwrap();
+    if indexed {
+        for name in COLLECTIONS {
+            store.create_index(name, "n").unwrap();
+            store.create_index(name, "s").unwrap();
+        }
+        store.commit().unwrap();
+    }
+    store
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn postgres_store_matches_the_model(
+        ops in prop::collection::vec(op(), 1..60),
+        indexed in any::<bool>(),
+    ) {
+        let Some(server) = common::postgres_url("postgres_store_matches_the_model") else {
+            return Ok(());
+        };
+        let url = common::fresh_schema(&server);
+        let mut store = check(connect(&url, indexed), &ops, &|store| {
+            drop(store);
+            connect(&url, false)
+        })?;
+        prop_assert_eq!(store.indexes().unwrap().len(), if indexed { 4 } else { 0 });
     }
 }

@@ -275,3 +275,30 @@ fn indexes_follow_writes_and_drop_cleanly() {
         [(b"users".to_vec(), "city".to_string())]
     );
 }
+
+#[test]
+fn tool_records_persist_apart_from_collections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let mut store = open(&path);
+    store.put_record(b"dot/1", b"one");
+    store.put_record(b"dot/2", b"two");
+    store.put_record(b"other", b"x");
+    store.commit().unwrap();
+    drop(store);
+    let mut store = open(&path);
+    assert_eq!(store.record(b"dot/1").unwrap(), Some(b"one".to_vec()));
+    assert_eq!(
+        store.records(b"dot/").unwrap(),
+        vec![
+            (b"dot/1".to_vec(), b"one".to_vec()),
+            (b"dot/2".to_vec(), b"two".to_vec())
+        ]
+    );
+    // Records are not collections: programs and `dotvm db` scans never see them.
+    assert!(store.collections().unwrap().is_empty());
+    assert!(store.delete_record(b"dot/1").unwrap());
+    assert!(!store.delete_record(b"dot/1").unwrap());
+    store.commit().unwrap();
+    assert_eq!(store.records(b"dot/").unwrap().len(), 1);
+}

@@ -3,12 +3,14 @@
 use crate::cli::{DenyCapability, RunArgs};
 use crate::driver::{BuildOptions, InputKind};
 use crate::program::load_verified_input;
-use crate::state::Location;
+use crate::replay::ReplayInput;
+use crate::state::{Location, OpenStore};
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
+use dotvm_core::Verified;
 use dotvm_core::syscall::Capability;
-use dotvm_state::{TransactionError, run_transaction};
+use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
     RandomSource, RunError, StdIo, Stopped, Trap,
@@ -61,25 +63,44 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let run_start = Instant::now();
     let (result, state_report) = match &mut store {
         Some(store) => {
-            let result = run_transaction(
-                &verified,
-                &limits,
-                io.as_mut(),
-                &mut host,
-                store.as_state(),
-                inspector,
-            );
-            let report = match &result {
+            let (result, attempts) = if store.is_shared() {
+                let (result, last_host, attempts) =
+                    run_shared(&verified, &limits, args, io.as_mut(), inspector, store)?;
+                host = last_host;
+                (result, attempts)
+            } else {
+                let result = run_transaction(
+                    &verified,
+                    &limits,
+                    io.as_mut(),
+                    &mut host,
+                    store.as_state(),
+                    inspector,
+                );
+                (result, 1)
+            };
+            let mut report = match &result {
                 Ok(outcome) if outcome.exit_code == 0 => format!("{location}, committed"),
                 Err(TransactionError::Commit(_)) => format!("{location}, commit failed"),
                 _ => format!("{location}, writes discarded"),
             };
+            if store.is_shared() {
+                report.push_str(&format!(" ({attempts} attempt{})", plural(attempts)));
+            }
             let result = match result {
                 Ok(outcome) => Ok(outcome),
                 Err(TransactionError::Run(error)) => Err(error),
                 Err(TransactionError::Commit(error)) => {
+                    let retried = if store.retryable() {
+                        format!(
+                            " (it conflicted with concurrent runs {attempts} time{}; run it again)",
+                            plural(attempts)
+                        )
+                    } else {
+                        String::new()
+                    };
                     return Err(anyhow!(
-                        "cannot commit the run's writes to {location}: {error}"
+                        "cannot commit the run's writes to {location}: {error}{retried}"
                     ));
                 }
             };
@@ -123,6 +144,57 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
     }
+}
+
+/// What [`run_shared`] returns: the last attempt's result, its host (for the denials), and
+/// the number of attempts.
+type SharedRun = (Result<Outcome, TransactionError>, Host, u32);
+
+/// Runs the program as a transaction on a shared store: a run that conflicts with a
+/// concurrent one is run again from the start (fresh transaction, fresh host, the same
+/// input), up to [`RetryPolicy::default`]'s bound, and only the output of the attempt
+/// whose result stands is written to `io`.
+fn run_shared(
+    verified: &Verified,
+    limits: &Limits,
+    args: &RunArgs,
+    io: &mut dyn Io,
+    mut inspector: Option<&mut dyn Inspector>,
+    store: &mut OpenStore,
+) -> Result<SharedRun> {
+    let policy = RetryPolicy::default();
+    let mut input = ReplayInput::new(io);
+    let (result, attempts) = with_retries(&policy, |number| {
+        let mut host = match Host::new(capabilities_from(args)) {
+            Ok(host) => host,
+            Err(error) => return Attempt::Done(Err(anyhow!("{error}"))),
+        };
+        let mut attempt = input.attempt();
+        let result = run_transaction(
+            verified,
+            limits,
+            &mut attempt,
+            &mut host,
+            store.as_state(),
+            inspector.as_mut().map(|i| &mut **i as &mut dyn Inspector),
+        );
+        if store.retryable() && number < policy.max_attempts {
+            return Attempt::Conflict(Ok((result, host)));
+        }
+        Attempt::Done(
+            attempt
+                .release()
+                .map(|()| (result, host))
+                .context("cannot write the program's output"),
+        )
+    });
+    let (result, host) = result?;
+    Ok((result, host, attempts))
+}
+
+/// "s" unless `count` is 1.
+fn plural(count: u32) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
 
 /// Program I/O under `--step`: stdout as usual, stdin from `--input` (stdin carries the

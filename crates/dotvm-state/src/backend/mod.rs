@@ -4,9 +4,14 @@
 //! backends.
 
 mod memory;
+mod postgres;
 mod redb;
 
 pub use self::memory::MemoryBackend;
+pub use self::postgres::{
+    PostgresBackend, PostgresError, PostgresPool, SCHEMA_VERSION, describe_postgres_url,
+    is_postgres_url,
+};
 pub use self::redb::{FORMAT_VERSION, OpenError, RedbBackend};
 
 use dotvm_vm::StateError;
@@ -73,6 +78,14 @@ pub trait Backend {
     /// Applies `writes` atomically and durably (all or none), then moves the snapshot to
     /// the new state.
     fn apply(&mut self, writes: &[Write<'_>]) -> Result<(), StateError>;
+    /// Ends the current snapshot without writing: the next read sees the latest committed
+    /// state (backends whose snapshot is a server transaction roll it back).
+    fn abort(&mut self) {}
+    /// True when the last transaction failed only because it conflicted with a concurrent
+    /// one, so running it again from the start may succeed (see [`crate::with_retries`]).
+    fn retryable(&self) -> bool {
+        false
+    }
 }
 
 /// A backend error as a [`StateError`] (the run traps).

@@ -39,3 +39,47 @@ pub(crate) fn run_with_limits(
     );
     (result, io.output_text())
 }
+
+/// The PostgreSQL server for tests: `DOTVM_TEST_POSTGRES_URL` (set by
+/// `scripts/with-postgres`, which `./scripts/test` uses). Without it the caller skips with a
+/// message, except under `CI=true`, where a missing server fails the test.
+pub(crate) fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("DOTVM_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("{test}: DOTVM_TEST_POSTGRES_URL is not set, and CI=true requires PostgreSQL")
+        }
+        _ => {
+            // Straight to the process's stderr: the test harness does not capture it, so
+            // the skip is visible even when the test passes.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipping {test}: DOTVM_TEST_POSTGRES_URL is not set (run ./scripts/test, \
+                 which starts a private PostgreSQL server)"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh, empty schema on the server at `url`; returns a URL whose connections use it.
+pub(crate) fn fresh_schema(url: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    client
+        .batch_execute(&format!("CREATE SCHEMA {name}"))
+        .expect("create schema");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{name}")
+}

@@ -20,6 +20,7 @@ pub fn execute(args: &DbArgs) -> Result<()> {
     match location.open()? {
         OpenStore::File(mut store) => run(&mut store, args, &mut out),
         OpenStore::Memory(mut store) => run(&mut store, args, &mut out),
+        OpenStore::Postgres(mut store) => run(&mut store, args, &mut out),
     }
     .with_context(|| format!("state {location}"))
 }
