@@ -24,6 +24,7 @@ pub use backend::{
     PostgresBackend, PostgresError, PostgresPool, SCHEMA_VERSION, describe_postgres_url,
     is_postgres_url,
 };
+pub use query::Matcher;
 pub use retry::{Attempt, RetryPolicy, with_retries};
 pub use run::{TransactionError, run_transaction, uses_state};
 pub use store::{MemoryStore, PostgresStore, RedbStore, Store};

@@ -22,19 +22,8 @@ impl<B: Backend> Store<B> {
         collection: &[u8],
         query: &Query,
     ) -> Result<Vec<Entry>, StateError> {
-        check_collection(collection)?;
-        match &query.range {
-            KeyRange::All => {}
-            KeyRange::Prefix(prefix) => check_key(prefix)?,
-            KeyRange::Between { start, end } => {
-                check_key(start)?;
-                check_key(end.as_deref().unwrap_or_default())?;
-            }
-        }
-        let filter = match &query.filter {
-            Some(filter) => Some((filter, parse_filter(filter)?)),
-            None => None,
-        };
+        let matcher = Matcher::new(collection, query)?;
+        let filter = query.filter.as_ref().zip(matcher.want.as_ref());
         let limit = query.limit.unwrap_or(u64::MAX);
         if limit == 0 {
             return Ok(Vec::new());
@@ -57,9 +46,7 @@ impl<B: Backend> Store<B> {
                 .range(&self.backend, Tree::Data, &start, end.as_deref(), reverse)?
         {
             let (raw, value) = entry?;
-            if let Some((filter, want)) = &filter
-                && !json::field(&value, &filter.field).is_some_and(|s| s.satisfies(filter.op, want))
-            {
+            if !matcher.keeps(&value) {
                 continue;
             }
             out.push((raw[header..].to_vec(), value));
@@ -109,6 +96,53 @@ impl<B: Backend> Store<B> {
             out.push((key, value));
         }
         Ok(out)
+    }
+}
+
+/// A query checked against the limits, with its filter parsed: the selection rules of
+/// `DB_QUERY` and `DB_COUNT` for stores that keep documents elsewhere (e.g. the
+/// multi-version memory of a parallel batch).
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    /// The filter's field and comparison with the parsed value, when the query filters.
+    filter: Option<(String, Compare)>,
+    /// The parsed filter value.
+    want: Option<Scalar>,
+}
+
+impl Matcher {
+    /// Checks `collection` and `query` exactly as [`StateStore::query`] does (the same
+    /// errors in the same order).
+    pub fn new(collection: &[u8], query: &Query) -> Result<Matcher, StateError> {
+        check_collection(collection)?;
+        match &query.range {
+            KeyRange::All => {}
+            KeyRange::Prefix(prefix) => check_key(prefix)?,
+            KeyRange::Between { start, end } => {
+                check_key(start)?;
+                check_key(end.as_deref().unwrap_or_default())?;
+            }
+        }
+        Ok(match &query.filter {
+            Some(filter) => Matcher {
+                want: Some(parse_filter(filter)?),
+                filter: Some((filter.field.clone(), filter.op)),
+            },
+            None => Matcher {
+                filter: None,
+                want: None,
+            },
+        })
+    }
+
+    /// True when the query's filter keeps `document` (always, without a filter).
+    pub fn keeps(&self, document: &[u8]) -> bool {
+        match (&self.filter, &self.want) {
+            (Some((field, op)), Some(want)) => {
+                json::field(document, field).is_some_and(|s| s.satisfies(*op, want))
+            }
+            _ => true,
+        }
     }
 }
 

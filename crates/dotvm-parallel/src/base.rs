@@ -1,0 +1,84 @@
+//! The state before the batch, shared by the worker threads: the caller's store behind a
+//! lock, with caches of the values and ranges already read (the store does not change until
+//! the batch commits).
+
+use crate::mvmemory::Value;
+use dotvm_vm::StateStore;
+use dotvm_vm::state::{KeyRange, Query, StateError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// A range's entries in key order.
+pub(crate) type Entries = Arc<Vec<(Vec<u8>, Arc<[u8]>)>>;
+
+/// The caller's store and what has been read from it.
+struct Cached<'s> {
+    /// The store.
+    store: &'s mut (dyn StateStore + Send),
+    /// Point reads: (collection, key) → value.
+    points: HashMap<(Vec<u8>, Vec<u8>), Value>,
+    /// Range reads: (collection, range) → entries.
+    ranges: HashMap<(Vec<u8>, KeyRange), Entries>,
+}
+
+/// The base store, readable from many threads.
+pub(crate) struct Base<'s> {
+    /// The store and its caches.
+    inner: Mutex<Cached<'s>>,
+}
+
+impl<'s> Base<'s> {
+    /// Wraps `store`, whose open transaction is the state before the batch.
+    pub(crate) fn new(store: &'s mut (dyn StateStore + Send)) -> Base<'s> {
+        Base {
+            inner: Mutex::new(Cached {
+                store,
+                points: HashMap::new(),
+                ranges: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The value of `key` in `collection` before the batch.
+    pub(crate) fn get(&self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = (collection.to_vec(), key.to_vec());
+        if let Some(value) = inner.points.get(&id) {
+            return Ok(value.clone());
+        }
+        let value = inner.store.get(collection, key)?.map(Arc::from);
+        inner.points.insert(id, value.clone());
+        Ok(value)
+    }
+
+    /// The entries of `range` in `collection` before the batch, in increasing key order.
+    pub(crate) fn range(&self, collection: &[u8], range: &KeyRange) -> Result<Entries, StateError> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = (collection.to_vec(), range.clone());
+        if let Some(entries) = inner.ranges.get(&id) {
+            return Ok(Arc::clone(entries));
+        }
+        let query = Query {
+            range: range.clone(),
+            ..Query::default()
+        };
+        let entries: Entries = Arc::new(
+            inner
+                .store
+                .query(collection, &query)?
+                .into_iter()
+                .map(|(key, value)| (key, Arc::from(value)))
+                .collect(),
+        );
+        inner.ranges.insert(id, Arc::clone(&entries));
+        Ok(entries)
+    }
+
+    /// The store, for the final commit.
+    pub(crate) fn into_store(self) -> &'s mut (dyn StateStore + Send) {
+        self.inner
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .store
+    }
+}

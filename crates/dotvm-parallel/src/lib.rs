@@ -1,0 +1,339 @@
+//! ParaDots: runs a batch of DotVM jobs (programs with their arguments, environment, input
+//! and limits) over one state store on many threads, with exactly the result of running them
+//! one after another in batch order: the final state, and every job's output and exit
+//! status. The algorithm is Block-STM (Gelashvili et al., PPoPP 2023): jobs run
+//! optimistically over a multi-version memory, their reads are validated, and conflicting
+//! jobs run again. The batch's writes commit in one transaction at the end. See
+//! `docs/parallel.md`.
+
+mod base;
+mod mvmemory;
+mod scheduler;
+mod serial;
+mod view;
+
+pub use serial::{FreshIds, run_serial};
+
+use base::Base;
+use dotvm_core::Verified;
+use dotvm_vm::{
+    BufferIo, Capabilities, ClockSource, Host, Limits, Outcome, RandomSource, RunError, StateError,
+    StateStore,
+};
+use mvmemory::MvMemory;
+use scheduler::{Scheduler, Task};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use view::{Interrupt, JobView};
+
+/// One dot invocation of a batch.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The verified program (share one `Arc` between the jobs that run the same program).
+    pub program: Arc<Verified>,
+    /// The arguments, the first being the program name.
+    pub argv: Vec<String>,
+    /// The environment as (key, value) pairs.
+    pub env: Vec<(String, String)>,
+    /// Standard input.
+    pub stdin: Vec<u8>,
+    /// The limits of each run.
+    pub limits: Limits,
+}
+
+/// How a batch runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Worker threads; 1 runs the plain serial runner.
+    pub threads: usize,
+    /// The batch seed: job `i` gets the virtual clock and the random stream of
+    /// `dotvm run --deterministic --seed job_seed(seed, i)`.
+    pub seed: u64,
+    /// Give jobs the host's real clock and random source instead (the result then equals
+    /// a serial run only for jobs whose behaviour does not depend on them).
+    pub real_time: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threads: 1,
+            seed: 0,
+            real_time: false,
+        }
+    }
+}
+
+/// What one job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    /// How the run that counts ended.
+    pub result: Result<Outcome, RunError>,
+    /// Its standard output.
+    pub stdout: Vec<u8>,
+    /// Its standard error.
+    pub stderr: Vec<u8>,
+    /// How many times the job was run (1 when it never had to run again).
+    pub executions: u32,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Per job, in batch order.
+    pub jobs: Vec<JobReport>,
+    /// Runs of jobs in all, counting the discarded ones.
+    pub executions: u64,
+    /// Validations of read sets.
+    pub validations: u64,
+    /// Time spent running the jobs.
+    pub executed: Duration,
+    /// Time spent committing.
+    pub committed: Duration,
+}
+
+/// Why a batch failed as a whole (nothing of it was committed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The store failed while the batch read it.
+    #[error("the state store failed during the batch: {0}")]
+    Store(StateError),
+    /// The batch's writes could not be committed.
+    #[error("cannot commit the batch's writes: {0}")]
+    Commit(StateError),
+}
+
+/// Realtime clock start of a job's virtual clock: 2000-01-01T00:00:00Z (as `dotvm run
+/// --deterministic`).
+pub const VIRTUAL_EPOCH_NANOS: u64 = 946_684_800_000_000_000;
+
+/// The random seed of job `index` in a batch seeded with `seed` (SplitMix64 of both).
+pub fn job_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed.wrapping_add(
+        (index as u64)
+            .wrapping_add(1)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The host of job `index`: standard streams, exit, arguments, environment, clock and
+/// randomness (virtual unless `options.real_time`), no files.
+fn host_for(job: &Job, index: usize, options: &Options) -> Host {
+    let (clock, random) = if options.real_time {
+        (ClockSource::Real, RandomSource::Os)
+    } else {
+        (
+            ClockSource::Virtual {
+                start_nanos: VIRTUAL_EPOCH_NANOS,
+            },
+            RandomSource::Seeded(job_seed(options.seed, index)),
+        )
+    };
+    let capabilities = Capabilities {
+        args: Some(job.argv.clone()),
+        env: Some(job.env.clone()),
+        clock: Some(clock),
+        random: Some(random),
+        ..Capabilities::default()
+    };
+    // Without preopened directories there is nothing that can fail.
+    Host::new(capabilities).unwrap_or_default()
+}
+
+/// Runs `jobs` over `store`'s open transaction with the result of running them in order,
+/// and commits their writes in one transaction: serially when `options.threads` is 1, else
+/// with [`run_parallel`].
+pub fn run_batch(
+    jobs: &[Job],
+    store: &mut (dyn StateStore + Send),
+    options: &Options,
+) -> Result<BatchReport, BatchError> {
+    if options.threads <= 1 {
+        run_serial(jobs, store, options)
+    } else {
+        run_parallel(jobs, store, options)
+    }
+}
+
+/// The shared state of a parallel batch.
+struct Batch<'a, 's> {
+    /// The jobs.
+    jobs: &'a [Job],
+    /// The options.
+    options: &'a Options,
+    /// The state before the batch.
+    base: Base<'s>,
+    /// The jobs' writes.
+    memory: MvMemory,
+    /// The tasks.
+    scheduler: Scheduler,
+    /// Per job: the report of its last recorded execution.
+    reports: Vec<Mutex<Option<JobReport>>>,
+    /// Per job: executions started.
+    executions: Vec<AtomicU64>,
+    /// Validations done.
+    validations: AtomicU64,
+    /// The first store failure.
+    failure: Mutex<Option<StateError>>,
+}
+
+/// Runs `jobs` with Block-STM on `options.threads` threads (at least 1) over `store`'s open
+/// transaction, then applies the surviving writes to `store` and commits them at once.
+/// Nothing is committed when the batch fails.
+pub fn run_parallel(
+    jobs: &[Job],
+    store: &mut (dyn StateStore + Send),
+    options: &Options,
+) -> Result<BatchReport, BatchError> {
+    let started = Instant::now();
+    let batch = Batch {
+        jobs,
+        options,
+        base: Base::new(store),
+        memory: MvMemory::new(jobs.len()),
+        scheduler: Scheduler::new(jobs.len()),
+        reports: (0..jobs.len()).map(|_| Mutex::new(None)).collect(),
+        executions: (0..jobs.len()).map(|_| AtomicU64::new(0)).collect(),
+        validations: AtomicU64::new(0),
+        failure: Mutex::new(None),
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..options.threads.max(1) {
+            scope.spawn(|| batch.work());
+        }
+        batch.work();
+    });
+    let executed = started.elapsed();
+    let Batch {
+        base,
+        memory,
+        reports,
+        executions,
+        validations,
+        failure,
+        ..
+    } = batch;
+    let store = base.into_store();
+    if let Some(error) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        store.abort();
+        return Err(BatchError::Store(error));
+    }
+    for (collection, key, value) in memory.final_writes() {
+        let written = match value {
+            Some(value) => store.put(&collection, &key, &value),
+            None => store.delete(&collection, &key).map(drop),
+        };
+        if let Err(error) = written {
+            store.abort();
+            return Err(BatchError::Commit(error));
+        }
+    }
+    store.commit().map_err(BatchError::Commit)?;
+    let reports: Vec<JobReport> = reports
+        .into_iter()
+        .zip(&executions)
+        .map(|(report, count)| {
+            let mut report = report
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .expect("every job of a finished batch has a recorded execution");
+            report.executions = u32::try_from(count.load(Relaxed)).unwrap_or(u32::MAX);
+            report
+        })
+        .collect();
+    Ok(BatchReport {
+        executions: executions.iter().map(|count| count.load(Relaxed)).sum(),
+        jobs: reports,
+        validations: validations.load(Relaxed),
+        executed,
+        committed: started.elapsed() - executed,
+    })
+}
+
+impl Batch<'_, '_> {
+    /// A worker thread: takes tasks until the batch is done.
+    fn work(&self) {
+        let mut task = None;
+        while !self.scheduler.done() {
+            task = match task {
+                Some(Task::Execute(job, incarnation)) => self.execute(job, incarnation),
+                Some(Task::Validate(job, incarnation)) => self.validate(job, incarnation),
+                None => {
+                    let next = self.scheduler.next_task();
+                    if next.is_none() {
+                        std::thread::yield_now();
+                    }
+                    next
+                }
+            };
+        }
+    }
+
+    /// Runs incarnation `incarnation` of job `index` and records what it did.
+    fn execute(&self, index: usize, incarnation: u32) -> Option<Task> {
+        let job = &self.jobs[index];
+        loop {
+            self.executions[index].fetch_add(1, Relaxed);
+            let mut io = BufferIo::with_input(&job.stdin);
+            let mut host = host_for(job, index, self.options);
+            let mut view = JobView::new(index, &self.memory, &self.base);
+            let result = dotvm_vm::run_hosted(
+                &job.program,
+                &job.limits,
+                &mut io,
+                &mut host,
+                Some(&mut view),
+                None,
+            );
+            match view.interrupt() {
+                Some(Interrupt::Blocked(blocking)) => {
+                    if self.scheduler.add_dependency(index, *blocking) {
+                        return None;
+                    }
+                    // The blocking job finished meanwhile: run again at once.
+                    continue;
+                }
+                Some(Interrupt::Failed(error)) => {
+                    let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+                    failure.get_or_insert_with(|| error.clone());
+                    self.scheduler.cancel();
+                    return None;
+                }
+                None => {}
+            }
+            let succeeded = matches!(&result, Ok(outcome) if outcome.exit_code == 0);
+            let (reads, mut writes) = view.finish();
+            if !succeeded {
+                // A failed job contributes no writes, exactly as a failed `dotvm run`.
+                writes.clear();
+            }
+            *self.reports[index]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(JobReport {
+                result,
+                stdout: io.output,
+                stderr: io.errors,
+                executions: 0,
+            });
+            let wrote_new = self.memory.record((index, incarnation), reads, writes);
+            return self
+                .scheduler
+                .finish_execution(index, incarnation, wrote_new);
+        }
+    }
+
+    /// Validates incarnation `incarnation` of job `index`, aborting it when a read changed.
+    fn validate(&self, index: usize, incarnation: u32) -> Option<Task> {
+        self.validations.fetch_add(1, Relaxed);
+        let valid = self.memory.validate(index);
+        let aborted = !valid && self.scheduler.try_validation_abort(index, incarnation);
+        if aborted {
+            self.memory.convert_to_estimates(index);
+        }
+        self.scheduler.finish_validation(index, aborted)
+    }
+}

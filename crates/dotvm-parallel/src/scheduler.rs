@@ -1,0 +1,276 @@
+//! The collaborative scheduler of Block-STM (Gelashvili et al., PPoPP 2023): hands out
+//! execution and validation tasks, lowest job index first, tracks each job's status and the
+//! jobs waiting for another job's writes, and detects when the batch is done.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// An execution or validation of one incarnation of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Task {
+    /// Run incarnation `.1` of job `.0`.
+    Execute(usize, u32),
+    /// Validate the reads of incarnation `.1` of job `.0`.
+    Validate(usize, u32),
+}
+
+/// Where a job is in its life: each state carries the current incarnation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Waiting to be executed.
+    Ready(u32),
+    /// Being executed.
+    Executing(u32),
+    /// Executed, its writes recorded.
+    Executed(u32),
+    /// Aborted (by validation or a dependency); will be made ready again.
+    Aborting(u32),
+}
+
+/// The scheduler's shared state.
+#[derive(Debug)]
+pub(crate) struct Scheduler {
+    /// Number of jobs.
+    jobs: usize,
+    /// Next job to execute (may be lowered).
+    execution_idx: AtomicUsize,
+    /// Next job to validate (may be lowered).
+    validation_idx: AtomicUsize,
+    /// Counts decreases of either index, for the completion check.
+    decrease_cnt: AtomicUsize,
+    /// Tasks handed out and not yet finished.
+    active_tasks: AtomicUsize,
+    /// Set once every job is executed and validated, or the batch is cancelled.
+    done: AtomicBool,
+    /// Per job: its status.
+    status: Vec<Mutex<Status>>,
+    /// Per job: the jobs waiting for it to finish executing.
+    dependents: Vec<Mutex<Vec<usize>>>,
+}
+
+/// Locks even when another thread panicked holding the lock (the batch then fails).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Scheduler {
+    /// A scheduler for `jobs` jobs, all ready for their first incarnation.
+    pub(crate) fn new(jobs: usize) -> Scheduler {
+        Scheduler {
+            jobs,
+            execution_idx: AtomicUsize::new(0),
+            validation_idx: AtomicUsize::new(0),
+            decrease_cnt: AtomicUsize::new(0),
+            active_tasks: AtomicUsize::new(0),
+            done: AtomicBool::new(jobs == 0),
+            status: (0..jobs).map(|_| Mutex::new(Status::Ready(0))).collect(),
+            dependents: (0..jobs).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// True once the batch is finished (or cancelled).
+    pub(crate) fn done(&self) -> bool {
+        self.done.load(SeqCst)
+    }
+
+    /// Stops every worker (after a fatal error).
+    pub(crate) fn cancel(&self) {
+        self.done.store(true, SeqCst);
+    }
+
+    /// The next task, preferring validation of lower jobs; `None` when there is nothing
+    /// to do right now.
+    pub(crate) fn next_task(&self) -> Option<Task> {
+        if self.validation_idx.load(SeqCst) < self.execution_idx.load(SeqCst) {
+            self.next_validation()
+        } else {
+            self.next_execution()
+        }
+    }
+
+    /// Declares the batch done when both indexes are past the end, no task is active and
+    /// no index was lowered meanwhile.
+    fn check_done(&self) {
+        let observed = self.decrease_cnt.load(SeqCst);
+        if self
+            .execution_idx
+            .load(SeqCst)
+            .min(self.validation_idx.load(SeqCst))
+            >= self.jobs
+            && self.active_tasks.load(SeqCst) == 0
+            && observed == self.decrease_cnt.load(SeqCst)
+        {
+            self.done.store(true, SeqCst);
+        }
+    }
+
+    /// Starts incarnating `job` when it is ready; otherwise ends the task just counted.
+    fn try_incarnate(&self, job: usize) -> Option<Task> {
+        if job < self.jobs {
+            let mut status = lock(&self.status[job]);
+            if let Status::Ready(incarnation) = *status {
+                *status = Status::Executing(incarnation);
+                return Some(Task::Execute(job, incarnation));
+            }
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+
+    /// The next job to execute.
+    fn next_execution(&self) -> Option<Task> {
+        if self.execution_idx.load(SeqCst) >= self.jobs {
+            self.check_done();
+            return None;
+        }
+        self.active_tasks.fetch_add(1, SeqCst);
+        let job = self.execution_idx.fetch_add(1, SeqCst);
+        self.try_incarnate(job)
+    }
+
+    /// The next job to validate.
+    fn next_validation(&self) -> Option<Task> {
+        if self.validation_idx.load(SeqCst) >= self.jobs {
+            self.check_done();
+            return None;
+        }
+        self.active_tasks.fetch_add(1, SeqCst);
+        let job = self.validation_idx.fetch_add(1, SeqCst);
+        if job < self.jobs
+            && let Status::Executed(incarnation) = *lock(&self.status[job])
+        {
+            return Some(Task::Validate(job, incarnation));
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+
+    /// Lowers the execution index to `target`.
+    fn decrease_execution_idx(&self, target: usize) {
+        self.execution_idx.fetch_min(target, SeqCst);
+        self.decrease_cnt.fetch_add(1, SeqCst);
+    }
+
+    /// Lowers the validation index to `target`.
+    fn decrease_validation_idx(&self, target: usize) {
+        self.validation_idx.fetch_min(target, SeqCst);
+        self.decrease_cnt.fetch_add(1, SeqCst);
+    }
+
+    /// Job `job` read an ESTIMATE of `blocking`: makes it wait for `blocking` to finish
+    /// executing and ends its execution task. Returns false when `blocking` has already
+    /// finished (execute again at once).
+    pub(crate) fn add_dependency(&self, job: usize, blocking: usize) -> bool {
+        let mut dependents = lock(&self.dependents[blocking]);
+        if matches!(*lock(&self.status[blocking]), Status::Executed(_)) {
+            return false;
+        }
+        {
+            let mut status = lock(&self.status[job]);
+            if let Status::Executing(incarnation) = *status {
+                *status = Status::Aborting(incarnation);
+            }
+        }
+        dependents.push(job);
+        self.active_tasks.fetch_sub(1, SeqCst);
+        true
+    }
+
+    /// Makes an aborted job ready for its next incarnation.
+    fn set_ready(&self, job: usize) {
+        let mut status = lock(&self.status[job]);
+        if let Status::Aborting(incarnation) = *status {
+            *status = Status::Ready(incarnation + 1);
+        }
+    }
+
+    /// Job `job` finished executing `incarnation`; `wrote_new` says whether it wrote a key
+    /// its previous incarnation did not. May return the validation of this job as the
+    /// caller's next task.
+    pub(crate) fn finish_execution(
+        &self,
+        job: usize,
+        incarnation: u32,
+        wrote_new: bool,
+    ) -> Option<Task> {
+        *lock(&self.status[job]) = Status::Executed(incarnation);
+        let waiting = std::mem::take(&mut *lock(&self.dependents[job]));
+        if let Some(&lowest) = waiting.iter().min() {
+            for &dependent in &waiting {
+                self.set_ready(dependent);
+            }
+            self.decrease_execution_idx(lowest);
+        }
+        if self.validation_idx.load(SeqCst) > job {
+            if !wrote_new {
+                return Some(Task::Validate(job, incarnation));
+            }
+            self.decrease_validation_idx(job);
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+
+    /// Aborts incarnation `incarnation` of `job` after a failed validation, unless another
+    /// validation already did. True when this call aborted it.
+    pub(crate) fn try_validation_abort(&self, job: usize, incarnation: u32) -> bool {
+        let mut status = lock(&self.status[job]);
+        if *status == Status::Executed(incarnation) {
+            *status = Status::Aborting(incarnation);
+            return true;
+        }
+        false
+    }
+
+    /// Job `job` was validated; when `aborted`, schedules its re-execution (returned as the
+    /// caller's next task when possible) and the validation of every later job.
+    pub(crate) fn finish_validation(&self, job: usize, aborted: bool) -> Option<Task> {
+        if aborted {
+            self.set_ready(job);
+            self.decrease_validation_idx(job + 1);
+            if self.execution_idx.load(SeqCst) > job {
+                // try_incarnate ends this task when the job is not ready.
+                return self.try_incarnate(job);
+            }
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_job_runs_and_validates_once() {
+        let scheduler = Scheduler::new(1);
+        assert_eq!(scheduler.next_task(), Some(Task::Execute(0, 0)));
+        assert_eq!(scheduler.next_task(), None);
+        assert_eq!(scheduler.finish_execution(0, 0, true), None);
+        assert_eq!(scheduler.next_task(), Some(Task::Validate(0, 0)));
+        assert_eq!(scheduler.finish_validation(0, false), None);
+        assert!(!scheduler.done());
+        assert_eq!(scheduler.next_task(), None);
+        assert!(scheduler.done());
+    }
+
+    #[test]
+    fn an_aborted_job_runs_again() {
+        let scheduler = Scheduler::new(1);
+        assert_eq!(scheduler.next_task(), Some(Task::Execute(0, 0)));
+        scheduler.finish_execution(0, 0, true);
+        assert_eq!(scheduler.next_task(), Some(Task::Validate(0, 0)));
+        assert!(scheduler.try_validation_abort(0, 0));
+        assert!(!scheduler.try_validation_abort(0, 0));
+        assert_eq!(
+            scheduler.finish_validation(0, true),
+            Some(Task::Execute(0, 1))
+        );
+    }
+
+    #[test]
+    fn an_empty_batch_is_done_at_once() {
+        assert!(Scheduler::new(0).done());
+    }
+}

@@ -1,0 +1,273 @@
+//! What one execution of a job sees as its store: its own writes (with savepoints), over the
+//! writes of earlier jobs in the multi-version memory, over the state before the batch.
+//! Every outside read is recorded for validation; reading an ESTIMATE stops the run.
+
+use crate::base::Base;
+use crate::mvmemory::{Found, MvMemory, Read, Value, Version, WriteEntry};
+use dotvm_state::Matcher;
+use dotvm_vm::StateStore;
+use dotvm_vm::state::{
+    Direction, Entry, KeyRange, Query, StateError, check_collection, check_key, check_value,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// (collection, key).
+type Location = (Vec<u8>, Vec<u8>);
+
+/// Why an execution could not go on (it then traps, and the trap is not the job's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Interrupt {
+    /// It read an ESTIMATE of this job: wait for that job, then run again.
+    Blocked(usize),
+    /// The base store failed: the batch fails.
+    Failed(StateError),
+}
+
+/// The store of one execution.
+pub(crate) struct JobView<'a, 's> {
+    /// The job's index in the batch.
+    job: usize,
+    /// Writes of the batch's jobs.
+    memory: &'a MvMemory,
+    /// The state before the batch.
+    base: &'a Base<'s>,
+    /// The job's own writes (`None`: deleted).
+    writes: BTreeMap<Location, Value>,
+    /// Undo records while a savepoint is open: the location and its previous own write.
+    undo: Vec<(Location, Option<Value>)>,
+    /// Open savepoints: (id, undo length when opened).
+    savepoints: Vec<(u64, usize)>,
+    /// The last savepoint id handed out.
+    last_savepoint: u64,
+    /// The reads to validate.
+    reads: Vec<Read>,
+    /// The version each location was last seen at (to record each distinct read once).
+    seen: HashMap<Location, Option<Version>>,
+    /// The last value read from outside, lent to the caller of `get`.
+    lent: Value,
+    /// Set when the execution had to stop.
+    interrupt: Option<Interrupt>,
+}
+
+impl<'a, 's> JobView<'a, 's> {
+    /// A fresh view for job `job`.
+    pub(crate) fn new(job: usize, memory: &'a MvMemory, base: &'a Base<'s>) -> JobView<'a, 's> {
+        JobView {
+            job,
+            memory,
+            base,
+            writes: BTreeMap::new(),
+            undo: Vec::new(),
+            savepoints: Vec::new(),
+            last_savepoint: 0,
+            reads: Vec::new(),
+            seen: HashMap::new(),
+            lent: None,
+            interrupt: None,
+        }
+    }
+
+    /// Why the execution stopped early, if it did.
+    pub(crate) fn interrupt(&self) -> Option<&Interrupt> {
+        self.interrupt.as_ref()
+    }
+
+    /// The reads made and the writes to record.
+    pub(crate) fn finish(self) -> (Vec<Read>, Vec<WriteEntry>) {
+        let writes = self
+            .writes
+            .into_iter()
+            .map(|((collection, key), value)| (collection, key, value))
+            .collect();
+        (self.reads, writes)
+    }
+
+    /// Stops the run: the VM traps on a store error, and the caller looks at `interrupt`.
+    fn stop(&mut self, interrupt: Interrupt) -> StateError {
+        let error = match &interrupt {
+            Interrupt::Blocked(job) => StateError::Store(format!("waiting for job {job}")),
+            Interrupt::Failed(error) => error.clone(),
+        };
+        self.interrupt = Some(interrupt);
+        error
+    }
+
+    /// The value of a location as the job sees it from outside (earlier jobs, then the base).
+    fn outside(&mut self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
+        let (seen, value) = match self.memory.read(collection, key, self.job) {
+            Found::Estimate(job) => return Err(self.stop(Interrupt::Blocked(job))),
+            Found::Written(version, value) => (Some(version), value),
+            Found::Base => match self.base.get(collection, key) {
+                Ok(value) => (None, value),
+                Err(error) => return Err(self.stop(Interrupt::Failed(error))),
+            },
+        };
+        let location = (collection.to_vec(), key.to_vec());
+        if self.seen.get(&location) != Some(&seen) {
+            self.reads.push(Read::Point {
+                collection: location.0.clone(),
+                key: location.1.clone(),
+                seen,
+            });
+            self.seen.insert(location, seen);
+        }
+        Ok(value)
+    }
+
+    /// The current value of a location: the job's own write, else from outside.
+    fn current(&mut self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
+        match self.writes.get(&(collection.to_vec(), key.to_vec())) {
+            Some(value) => Ok(value.clone()),
+            None => self.outside(collection, key),
+        }
+    }
+
+    /// Records a write of the job.
+    fn write(&mut self, collection: &[u8], key: &[u8], value: Value) {
+        let location = (collection.to_vec(), key.to_vec());
+        if self.savepoints.is_empty() {
+            self.writes.insert(location, value);
+        } else {
+            let previous = self.writes.insert(location.clone(), value);
+            self.undo.push((location, previous));
+        }
+    }
+
+    /// The entries of `range` in increasing key order as the job sees them.
+    fn entries(&mut self, collection: &[u8], range: &KeyRange) -> Result<Vec<Entry>, StateError> {
+        let written = match self.memory.range(collection, range, self.job) {
+            Ok(written) => written,
+            Err(job) => return Err(self.stop(Interrupt::Blocked(job))),
+        };
+        let base = match self.base.range(collection, range) {
+            Ok(base) => base,
+            Err(error) => return Err(self.stop(Interrupt::Failed(error))),
+        };
+        let mut merged: BTreeMap<&[u8], Option<&[u8]>> = base
+            .iter()
+            .map(|(key, value)| (key.as_slice(), Some(&value[..])))
+            .collect();
+        for (key, _, value) in &written {
+            merged.insert(key, value.as_deref());
+        }
+        for ((c, key), value) in &self.writes {
+            if c == collection && range.contains(key) {
+                merged.insert(key, value.as_deref());
+            }
+        }
+        let entries = merged
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.to_vec(), value?.to_vec())))
+            .collect();
+        self.reads.push(Read::Range {
+            collection: collection.to_vec(),
+            range: range.clone(),
+            seen: written
+                .into_iter()
+                .map(|(key, version, _)| (key, version))
+                .collect(),
+        });
+        Ok(entries)
+    }
+
+    /// Position of open savepoint `id`.
+    fn find(&self, id: u64) -> Result<usize, StateError> {
+        self.savepoints
+            .iter()
+            .position(|&(open, _)| open == id)
+            .ok_or(StateError::NoSavepoint(id))
+    }
+}
+
+impl StateStore for JobView<'_, '_> {
+    fn get(&mut self, collection: &[u8], key: &[u8]) -> Result<Option<&[u8]>, StateError> {
+        check_collection(collection)?;
+        check_key(key)?;
+        self.lent = self.current(collection, key)?;
+        Ok(self.lent.as_deref())
+    }
+
+    fn put(&mut self, collection: &[u8], key: &[u8], value: &[u8]) -> Result<(), StateError> {
+        check_collection(collection)?;
+        check_key(key)?;
+        check_value(value)?;
+        self.write(collection, key, Some(Arc::from(value)));
+        Ok(())
+    }
+
+    fn delete(&mut self, collection: &[u8], key: &[u8]) -> Result<bool, StateError> {
+        check_collection(collection)?;
+        check_key(key)?;
+        if self.current(collection, key)?.is_none() {
+            return Ok(false);
+        }
+        self.write(collection, key, None);
+        Ok(true)
+    }
+
+    fn query(&mut self, collection: &[u8], query: &Query) -> Result<Vec<Entry>, StateError> {
+        let matcher = Matcher::new(collection, query)?;
+        let limit = usize::try_from(query.limit.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut entries = self.entries(collection, &query.range)?;
+        if query.direction == Direction::Descending {
+            entries.reverse();
+        }
+        Ok(entries
+            .into_iter()
+            .filter(|(_, value)| matcher.keeps(value))
+            .take(limit)
+            .collect())
+    }
+
+    fn count(&mut self, collection: &[u8], query: &Query) -> Result<u64, StateError> {
+        Ok(self.query(collection, query)?.len() as u64)
+    }
+
+    fn savepoint(&mut self) -> Result<u64, StateError> {
+        self.last_savepoint += 1;
+        self.savepoints.push((self.last_savepoint, self.undo.len()));
+        Ok(self.last_savepoint)
+    }
+
+    fn rollback_to(&mut self, id: u64) -> Result<(), StateError> {
+        let position = self.find(id)?;
+        let mark = self.savepoints[position].1;
+        self.savepoints.truncate(position + 1);
+        while self.undo.len() > mark {
+            let Some((location, previous)) = self.undo.pop() else {
+                break;
+            };
+            match previous {
+                Some(value) => self.writes.insert(location, value),
+                None => self.writes.remove(&location),
+            };
+        }
+        Ok(())
+    }
+
+    fn release(&mut self, id: u64) -> Result<(), StateError> {
+        let position = self.find(id)?;
+        self.savepoints.truncate(position);
+        if self.savepoints.is_empty() {
+            self.undo.clear();
+        }
+        Ok(())
+    }
+
+    /// A job never commits: the batch commits once at the end.
+    fn commit(&mut self) -> Result<(), StateError> {
+        Err(StateError::Store(
+            "a job of a batch cannot commit on its own".into(),
+        ))
+    }
+
+    fn abort(&mut self) {
+        self.writes.clear();
+        self.undo.clear();
+        self.savepoints.clear();
+    }
+}
