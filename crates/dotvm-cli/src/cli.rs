@@ -59,6 +59,12 @@ pub enum Command {
         after_help = "Examples:\n  dotvm serve --state /tmp/app.redb\n  dotvm serve --state postgres://dotvm@db:5432/app --listen 0.0.0.0:8080 --tokens tokens.txt\n\nEndpoints: POST /v1/dots (module as the body), GET /v1/dots, GET|DELETE /v1/dots/ID,\nPOST /v1/dots/ID/run ({\"args\":[],\"env\":{},\"stdin\":\"\"}), GET /healthz, GET /metrics.\nThe token file has one `TOKEN SCOPE[,SCOPE]` per line (scopes: deploy, run, admin; `#` comments)\nand is re-read on SIGHUP. Without --tokens only loopback addresses may be listened on."
     )]
     Serve(ServeArgs),
+    /// Run a batch of jobs (JSON lines) over one state in parallel, with the result of running
+    /// them one by one in order (docs/parallel.md).
+    #[command(
+        after_help = "Examples:\n  dotvm batch --state /tmp/app.redb jobs.jsonl\n  dotvm batch --state /tmp/app.redb --jobs 4 --verbose jobs.jsonl\n\nEach line: {\"program\": \"path\", \"args\": [...], \"env\": {\"K\": \"V\"}, \"stdin\": \"text\"}\n(all fields but program optional; paths relative to the batch file). Prints one line per\njob in order: {\"job\": I, \"exit\": CODE, \"stdout\": ..., \"stderr\": ..., \"executions\": N}.\nThe batch's writes commit together at the end; bad lines are reported before anything runs."
+    )]
+    Batch(crate::commands::batch::BatchArgs),
 }
 
 /// `dotvm serve`.

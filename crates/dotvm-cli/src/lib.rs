@@ -32,6 +32,7 @@ pub fn execute(cli: &Cli) -> ExitCode {
         Command::Inspect(args) => commands::inspect::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Db(args) => commands::db::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Serve(args) => commands::serve::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Batch(args) => commands::batch::execute(args).map(|()| RunEnd::Exited(0)),
     };
     match result {
         // Like a native process, only the low 8 bits of the exit code reach the shell.

@@ -76,6 +76,8 @@ pub struct JobReport {
     pub stderr: Vec<u8>,
     /// How many times the job was run (1 when it never had to run again).
     pub executions: u32,
+    /// How long the run that counts took.
+    pub time: Duration,
 }
 
 /// What a batch did.
@@ -281,6 +283,7 @@ impl Batch<'_, '_> {
             let mut io = BufferIo::with_input(&job.stdin);
             let mut host = host_for(job, index, self.options);
             let mut view = JobView::new(index, &self.memory, &self.base);
+            let run_started = Instant::now();
             let result = dotvm_vm::run_hosted(
                 &job.program,
                 &job.limits,
@@ -318,6 +321,7 @@ impl Batch<'_, '_> {
                 stdout: io.output,
                 stderr: io.errors,
                 executions: 0,
+                time: run_started.elapsed(),
             });
             let wrote_new = self.memory.record((index, incarnation), reads, writes);
             return self

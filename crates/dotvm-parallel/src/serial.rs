@@ -123,6 +123,7 @@ fn run_one(
     let mut io = BufferIo::with_input(&job.stdin);
     let mut host = host_for(job, index, options);
     let savepoint = store.savepoint().map_err(BatchError::Store)?;
+    let started = Instant::now();
     let result = dotvm_vm::run_hosted(
         &job.program,
         &job.limits,
@@ -140,5 +141,6 @@ fn run_one(
         stdout: io.output,
         stderr: io.errors,
         executions: 1,
+        time: started.elapsed(),
     })
 }

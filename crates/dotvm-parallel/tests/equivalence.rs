@@ -83,6 +83,7 @@ fn reference(jobs: &[Job], seed: u64) -> (Vec<JobReport>, Vec<Entry>) {
             stdout: io.output,
             stderr: io.errors,
             executions: 1,
+            time: std::time::Duration::ZERO,
         });
     }
     let state = contents(&mut store);
