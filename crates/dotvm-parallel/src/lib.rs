@@ -89,6 +89,9 @@ pub struct BatchReport {
     pub executions: u64,
     /// Validations of read sets.
     pub validations: u64,
+    /// Runs cut short because they read a value an aborted earlier job was about to
+    /// rewrite (an ESTIMATE); included in `executions`.
+    pub waits: u64,
     /// Time spent running the jobs.
     pub executed: Duration,
     /// Time spent committing.
@@ -161,6 +164,11 @@ pub fn run_batch(
     }
 }
 
+/// Times an idle worker yields before it starts sleeping between looks for work.
+const IDLE_SPINS: u32 = 64;
+/// How long an idle worker sleeps between looks for work after that.
+const IDLE_SLEEP: Duration = Duration::from_micros(20);
+
 /// The shared state of a parallel batch.
 struct Batch<'a, 's> {
     /// The jobs.
@@ -179,6 +187,8 @@ struct Batch<'a, 's> {
     executions: Vec<AtomicU64>,
     /// Validations done.
     validations: AtomicU64,
+    /// Runs cut short by an ESTIMATE.
+    waits: AtomicU64,
     /// The first store failure.
     failure: Mutex<Option<StateError>>,
 }
@@ -201,6 +211,7 @@ pub fn run_parallel(
         reports: (0..jobs.len()).map(|_| Mutex::new(None)).collect(),
         executions: (0..jobs.len()).map(|_| AtomicU64::new(0)).collect(),
         validations: AtomicU64::new(0),
+        waits: AtomicU64::new(0),
         failure: Mutex::new(None),
     };
     std::thread::scope(|scope| {
@@ -216,6 +227,7 @@ pub fn run_parallel(
         reports,
         executions,
         validations,
+        waits,
         failure,
         ..
     } = batch;
@@ -251,6 +263,7 @@ pub fn run_parallel(
         executions: executions.iter().map(|count| count.load(Relaxed)).sum(),
         jobs: reports,
         validations: validations.load(Relaxed),
+        waits: waits.load(Relaxed),
         executed,
         committed: started.elapsed() - executed,
     })
@@ -260,14 +273,23 @@ impl Batch<'_, '_> {
     /// A worker thread: takes tasks until the batch is done.
     fn work(&self) {
         let mut task = None;
+        let mut idle = 0u32;
         while !self.scheduler.done() {
             task = match task {
                 Some(Task::Execute(job, incarnation)) => self.execute(job, incarnation),
                 Some(Task::Validate(job, incarnation)) => self.validate(job, incarnation),
                 None => {
                     let next = self.scheduler.next_task();
-                    if next.is_none() {
-                        std::thread::yield_now();
+                    if next.is_some() {
+                        idle = 0;
+                    } else {
+                        // Back off, so that idle workers leave the cores to busy ones.
+                        idle += 1;
+                        if idle < IDLE_SPINS {
+                            std::thread::yield_now();
+                        } else {
+                            std::thread::sleep(IDLE_SLEEP);
+                        }
                     }
                     next
                 }
@@ -294,6 +316,7 @@ impl Batch<'_, '_> {
             );
             match view.interrupt() {
                 Some(Interrupt::Blocked(blocking)) => {
+                    self.waits.fetch_add(1, Relaxed);
                     if self.scheduler.add_dependency(index, *blocking) {
                         return None;
                     }
@@ -338,6 +361,7 @@ impl Batch<'_, '_> {
         if aborted {
             self.memory.convert_to_estimates(index);
         }
-        self.scheduler.finish_validation(index, aborted)
+        self.scheduler
+            .finish_validation(index, incarnation, aborted)
     }
 }

@@ -2,7 +2,7 @@
 //! execution and validation tasks, lowest job index first, tracks each job's status and the
 //! jobs waiting for another job's writes, and detects when the batch is done.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// An execution or validation of one incarnation of a job.
@@ -42,11 +42,28 @@ pub(crate) struct Scheduler {
     active_tasks: AtomicUsize,
     /// Set once every job is executed and validated, or the batch is cancelled.
     done: AtomicBool,
+    /// Per job: 1 + the incarnation whose validation last succeeded (0: none).
+    passed: Vec<AtomicU32>,
+    /// The lowest job not known to be executed and validated (every job below it is); a
+    /// hint, lowered on every abort.
+    frontier: AtomicUsize,
+    /// Serialises advancing `frontier`.
+    advancing: Mutex<()>,
+    /// How far past `frontier` new jobs may start: 1 after an abort (a job then starts only
+    /// when every earlier one is executed and validated), doubled after every [`STREAK`]
+    /// successful validations in a row. It bounds the work wasted when jobs conflict a lot
+    /// and decides only when jobs start, never what they compute.
+    window: AtomicUsize,
+    /// Successful validations since the last abort or widening.
+    streak: AtomicUsize,
     /// Per job: its status.
     status: Vec<Mutex<Status>>,
     /// Per job: the jobs waiting for it to finish executing.
     dependents: Vec<Mutex<Vec<usize>>>,
 }
+
+/// Successful validations in a row that double the execution window.
+const STREAK: usize = 32;
 
 /// Locks even when another thread panicked holding the lock (the batch then fails).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,6 +80,11 @@ impl Scheduler {
             decrease_cnt: AtomicUsize::new(0),
             active_tasks: AtomicUsize::new(0),
             done: AtomicBool::new(jobs == 0),
+            passed: (0..jobs).map(|_| AtomicU32::new(0)).collect(),
+            frontier: AtomicUsize::new(0),
+            advancing: Mutex::new(()),
+            window: AtomicUsize::new(jobs.max(1)),
+            streak: AtomicUsize::new(0),
             status: (0..jobs).map(|_| Mutex::new(Status::Ready(0))).collect(),
             dependents: (0..jobs).map(|_| Mutex::default()).collect(),
         }
@@ -117,15 +139,39 @@ impl Scheduler {
         None
     }
 
-    /// The next job to execute.
+    /// The next job to execute, unless it lies beyond the window past the frontier.
     fn next_execution(&self) -> Option<Task> {
-        if self.execution_idx.load(SeqCst) >= self.jobs {
+        let next = self.execution_idx.load(SeqCst);
+        if next >= self.jobs {
             self.check_done();
+            return None;
+        }
+        let limit = self
+            .frontier
+            .load(SeqCst)
+            .saturating_add(self.window.load(SeqCst));
+        if next >= limit {
             return None;
         }
         self.active_tasks.fetch_add(1, SeqCst);
         let job = self.execution_idx.fetch_add(1, SeqCst);
         self.try_incarnate(job)
+    }
+
+    /// Moves the frontier past every job whose current incarnation is validated.
+    fn advance_frontier(&self) {
+        let _advancing = lock(&self.advancing);
+        let mut job = self.frontier.load(SeqCst);
+        while job < self.jobs {
+            let Status::Executed(incarnation) = *lock(&self.status[job]) else {
+                break;
+            };
+            if self.passed[job].load(SeqCst) != incarnation + 1 {
+                break;
+            }
+            job += 1;
+        }
+        self.frontier.store(job, SeqCst);
     }
 
     /// The next job to validate.
@@ -222,16 +268,33 @@ impl Scheduler {
         false
     }
 
-    /// Job `job` was validated; when `aborted`, schedules its re-execution (returned as the
-    /// caller's next task when possible) and the validation of every later job.
-    pub(crate) fn finish_validation(&self, job: usize, aborted: bool) -> Option<Task> {
+    /// Incarnation `incarnation` of job `job` was validated; when `aborted`, schedules its
+    /// re-execution (returned as the caller's next task when possible) and the validation of
+    /// every later job.
+    pub(crate) fn finish_validation(
+        &self,
+        job: usize,
+        incarnation: u32,
+        aborted: bool,
+    ) -> Option<Task> {
         if aborted {
+            self.window.store(1, SeqCst);
+            self.streak.store(0, SeqCst);
+            self.frontier.fetch_min(job, SeqCst);
             self.set_ready(job);
             self.decrease_validation_idx(job + 1);
             if self.execution_idx.load(SeqCst) > job {
                 // try_incarnate ends this task when the job is not ready.
                 return self.try_incarnate(job);
             }
+        } else {
+            self.passed[job].store(incarnation + 1, SeqCst);
+            if self.streak.fetch_add(1, SeqCst) + 1 >= STREAK {
+                self.streak.store(0, SeqCst);
+                let wider = self.window.load(SeqCst).saturating_mul(2).min(self.jobs);
+                self.window.store(wider, SeqCst);
+            }
+            self.advance_frontier();
         }
         self.active_tasks.fetch_sub(1, SeqCst);
         None
@@ -249,7 +312,7 @@ mod tests {
         assert_eq!(scheduler.next_task(), None);
         assert_eq!(scheduler.finish_execution(0, 0, true), None);
         assert_eq!(scheduler.next_task(), Some(Task::Validate(0, 0)));
-        assert_eq!(scheduler.finish_validation(0, false), None);
+        assert_eq!(scheduler.finish_validation(0, 0, false), None);
         assert!(!scheduler.done());
         assert_eq!(scheduler.next_task(), None);
         assert!(scheduler.done());
@@ -264,9 +327,36 @@ mod tests {
         assert!(scheduler.try_validation_abort(0, 0));
         assert!(!scheduler.try_validation_abort(0, 0));
         assert_eq!(
-            scheduler.finish_validation(0, true),
+            scheduler.finish_validation(0, 0, true),
             Some(Task::Execute(0, 1))
         );
+    }
+
+    #[test]
+    fn an_abort_narrows_the_execution_window() {
+        let scheduler = Scheduler::new(4);
+        assert_eq!(scheduler.next_task(), Some(Task::Execute(0, 0)));
+        scheduler.finish_execution(0, 0, true);
+        assert_eq!(scheduler.next_task(), Some(Task::Validate(0, 0)));
+        assert!(scheduler.try_validation_abort(0, 0));
+        assert_eq!(
+            scheduler.finish_validation(0, 0, true),
+            Some(Task::Execute(0, 1))
+        );
+        assert_eq!(
+            scheduler.finish_execution(0, 1, false),
+            Some(Task::Validate(0, 1))
+        );
+        // With a window of 1, job 1 starts once job 0 is validated, and job 2 once job 1 is.
+        assert_eq!(scheduler.next_task(), None);
+        assert_eq!(scheduler.finish_validation(0, 1, false), None);
+        assert_eq!(scheduler.next_task(), Some(Task::Execute(1, 0)));
+        assert_eq!(scheduler.next_task(), None);
+        assert_eq!(scheduler.finish_execution(1, 0, true), None);
+        assert_eq!(scheduler.next_task(), Some(Task::Validate(1, 0)));
+        assert_eq!(scheduler.next_task(), None);
+        assert_eq!(scheduler.finish_validation(1, 0, false), None);
+        assert_eq!(scheduler.next_task(), Some(Task::Execute(2, 0)));
     }
 
     #[test]

@@ -108,6 +108,7 @@ pub fn run_serial(
         executions: reports.len() as u64,
         jobs: reports,
         validations: 0,
+        waits: 0,
         executed,
         committed: started.elapsed() - executed,
     })

@@ -121,9 +121,10 @@ fn summary(report: &BatchReport, threads: usize, wall: f64) -> String {
     let executed = report.executed.as_secs_f64();
     let speedup = if executed > 0.0 { work / executed } else { 1.0 };
     format!(
-        "jobs             {jobs}\nthreads          {threads}\nexecutions       {} ({} re-executions)\nvalidations      {}\nexecution        {:.3} s\ncommit           {:.3} s\nwall time        {wall:.3} s\nspeed-up (est.)  {speedup:.2}x (time of the kept runs / execution time)",
+        "jobs             {jobs}\nthreads          {threads}\nexecutions       {} ({} re-executions, {} cut short waiting for an earlier job)\nvalidations      {}\nexecution        {:.3} s\ncommit           {:.3} s\nwall time        {wall:.3} s\nspeed-up (est.)  {speedup:.2}x (time of the kept runs / execution time)",
         report.executions,
         report.executions.saturating_sub(jobs as u64),
+        report.waits,
         report.validations,
         executed,
         report.committed.as_secs_f64(),

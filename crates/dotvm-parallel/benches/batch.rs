@@ -1,0 +1,181 @@
+//! The ParaDots benchmark: 1,000 jobs with (a) no conflicts, (b) 10 % of the jobs touching
+//! one hot key, (c) every job touching one key, on the serial runner and with Block-STM on
+//! 1, 2 and 4 threads over an in-memory store. Prints median times, speed-ups over the
+//! serial runner and re-executions (`r`).
+//!
+//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
+
+use dotvm_core::Verified;
+use dotvm_core::asm::{AsmOptions, assemble};
+use dotvm_parallel::{BatchReport, Job, Options, run_parallel, run_serial};
+use dotvm_state::MemoryStore;
+use dotvm_vm::Limits;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Each job mixes a number `WORK` times (the argument-free part of a realistic job), then
+/// adds the result's low byte to the u64 under the key it reads from standard input.
+const PROGRAM: &str = r#"
+.arch arch64
+.pool coll str "bench"
+.data key zero 32
+.data val zero 8
+.func main
+    .local len
+    .local i
+    .local x
+    PUSH key
+    PUSH 32
+    SYSCALL read_stdin
+    LOCAL_SET len
+    PUSH 88172645463325252
+    LOCAL_SET x
+mix:
+    LOCAL_GET x
+    LOCAL_GET x
+    PUSH 13
+    SHL
+    XOR
+    LOCAL_TEE x
+    LOCAL_GET x
+    PUSH 7
+    SHR
+    XOR
+    LOCAL_TEE x
+    LOCAL_GET x
+    PUSH 17
+    SHL
+    XOR
+    LOCAL_SET x
+    LOCAL_GET i
+    PUSH 1
+    ADD
+    LOCAL_TEE i
+    PUSH WORK
+    LT_U
+    JNZ mix
+    PUSH_CONST coll
+    PUSH key
+    LOCAL_GET len
+    PUSH val
+    PUSH 8
+    DB_GET
+    POP
+    POP
+    PUSH val
+    PUSH val
+    LOAD64_U
+    LOCAL_GET x
+    PUSH 255
+    AND
+    ADD
+    STORE64
+    PUSH_CONST coll
+    PUSH key
+    LOCAL_GET len
+    PUSH val
+    PUSH 8
+    DB_PUT
+    JNZ fail
+    PUSH val
+    LOAD64_U
+    SYSCALL print_uint
+    HALT
+fail:
+    PUSH 1
+    SYSCALL exit
+    UNREACHABLE
+.end
+"#;
+
+/// The key job `i` of a workload touches.
+type KeyOf = fn(usize) -> String;
+
+/// The three workloads: name and the key of job `i`.
+const WORKLOADS: [(&str, KeyOf); 3] = [
+    ("(a) no conflicts", |i| format!("k{i}")),
+    ("(b) 10% one hot key", |i| {
+        if i % 10 == 0 {
+            "hot".into()
+        } else {
+            format!("k{i}")
+        }
+    }),
+    ("(c) all one key", |_| "hot".into()),
+];
+
+/// A number from the command line after `--`, or `default`.
+fn arg(index: usize, default: usize) -> usize {
+    std::env::args()
+        .filter(|a| !a.starts_with('-'))
+        .nth(index + 1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Median of `rounds` runs of `run` on a fresh store; with the last report.
+fn measure(
+    rounds: usize,
+    run: impl Fn(&mut MemoryStore) -> BatchReport,
+) -> (Duration, BatchReport) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..rounds {
+        let mut store = MemoryStore::in_memory();
+        let started = Instant::now();
+        let report = run(&mut store);
+        times.push(started.elapsed());
+        last = Some(report);
+    }
+    times.sort();
+    (times[times.len() / 2], last.expect("at least one round"))
+}
+
+fn main() {
+    let jobs = arg(0, 1000);
+    let work = arg(1, 2000);
+    let rounds = arg(2, 5).max(1);
+    let text = PROGRAM.replace("PUSH WORK", &format!("PUSH {work}"));
+    let module = assemble(&text, "bench.dasm", &AsmOptions::default()).expect("assembles");
+    let program = Arc::new(Verified::new(module).expect("verifies"));
+    println!(
+        "{jobs} jobs of ~{} instructions each, median of {rounds} rounds, {} cores available",
+        work * 16 + 40,
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    println!(
+        "{:<20} {:>9} | {:>20} | {:>20} | {:>20}",
+        "workload", "serial", "1 thread", "2 threads", "4 threads"
+    );
+    for (name, key) in WORKLOADS {
+        let batch: Vec<Job> = (0..jobs)
+            .map(|i| Job {
+                program: Arc::clone(&program),
+                argv: vec!["bench".into()],
+                env: Vec::new(),
+                stdin: key(i).into_bytes(),
+                limits: Limits::default(),
+            })
+            .collect();
+        let options = |threads| Options {
+            threads,
+            ..Options::default()
+        };
+        let (serial, _) = measure(rounds, |store| {
+            run_serial(&batch, store, &options(1)).expect("serial batch")
+        });
+        let mut row = format!("{name:<20} {:>7.1}ms", serial.as_secs_f64() * 1e3);
+        for threads in [1, 2, 4] {
+            let (time, report) = measure(rounds, |store| {
+                run_parallel(&batch, store, &options(threads)).expect("parallel batch")
+            });
+            row.push_str(&format!(
+                " | {:>6.1}ms {:>5.2}x {:>5}r",
+                time.as_secs_f64() * 1e3,
+                serial.as_secs_f64() / time.as_secs_f64(),
+                report.executions - jobs as u64,
+            ));
+        }
+        println!("{row}");
+    }
+}
