@@ -185,3 +185,56 @@ fn bad_batches_are_refused_with_line_numbers_before_anything_runs() {
     let output = dotvm(dir, &["batch", "--jobs", "0", "batch.jsonl"], "");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn the_counter_example_with_an_index_matches_serial_runs() {
+    // counter.dasm counts with a JSON filter on an indexed field and lists with a
+    // descending, limited query: every job depends on all earlier ones.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let counter = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/counter.dasm");
+    std::fs::copy(counter, dir.join("counter.dasm")).unwrap();
+    let lines = "{\"program\": \"counter.dasm\"}\n".repeat(12);
+    std::fs::write(dir.join("batch.jsonl"), lines).unwrap();
+    let mut want = Vec::new();
+    for state in ["serial.redb", "batch.redb"] {
+        let index = ["db", "--state", state, "index", "create", "docs", "parity"];
+        assert!(dotvm(dir, &index, "").status.success());
+    }
+    for index in 0..12 {
+        let seed = dotvm_parallel::job_seed(0, index).to_string();
+        let run = [
+            "run",
+            "counter.dasm",
+            "--state",
+            "serial.redb",
+            "--deterministic",
+            "--seed",
+            &seed,
+        ];
+        want.push(String::from_utf8(dotvm(dir, &run, "").stdout).unwrap());
+    }
+    let output = dotvm(
+        dir,
+        &[
+            "batch",
+            "--state",
+            "batch.redb",
+            "--jobs",
+            "4",
+            "batch.jsonl",
+        ],
+        "",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for (line, want) in stdout.lines().zip(&want) {
+        let job: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(job["stdout"], want.as_str());
+    }
+    assert_eq!(stdout.lines().count(), 12);
+    assert_eq!(
+        dump(&dir.join("batch.redb")),
+        dump(&dir.join("serial.redb"))
+    );
+}

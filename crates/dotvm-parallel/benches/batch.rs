@@ -1,7 +1,8 @@
 //! The ParaDots benchmark: 1,000 jobs with (a) no conflicts, (b) 10 % of the jobs touching
 //! one hot key, (c) every job touching one key, on the serial runner and with Block-STM on
 //! 1, 2 and 4 threads over an in-memory store. Prints median times, speed-ups over the
-//! serial runner and re-executions (`r`).
+//! serial runner and re-executions (`r`); for 2 threads also the commit time and the number
+//! of validations.
 //!
 //! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
 
@@ -144,8 +145,8 @@ fn main() {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!(
-        "{:<20} {:>9} | {:>20} | {:>20} | {:>20}",
-        "workload", "serial", "1 thread", "2 threads", "4 threads"
+        "{:<20} {:>9} | {:>20} | {:>20} | {:>20} | {:>8} {:>6}",
+        "workload", "serial", "1 thread", "2 threads", "4 threads", "commit", "valid."
     );
     for (name, key) in WORKLOADS {
         let batch: Vec<Job> = (0..jobs)
@@ -165,10 +166,18 @@ fn main() {
             run_serial(&batch, store, &options(1)).expect("serial batch")
         });
         let mut row = format!("{name:<20} {:>7.1}ms", serial.as_secs_f64() * 1e3);
+        let mut split = String::new();
         for threads in [1, 2, 4] {
             let (time, report) = measure(rounds, |store| {
                 run_parallel(&batch, store, &options(threads)).expect("parallel batch")
             });
+            if threads == 2 {
+                split = format!(
+                    " | {:>6.2}ms {:>6}",
+                    report.committed.as_secs_f64() * 1e3,
+                    report.validations
+                );
+            }
             row.push_str(&format!(
                 " | {:>6.1}ms {:>5.2}x {:>5}r",
                 time.as_secs_f64() * 1e3,
@@ -176,6 +185,6 @@ fn main() {
                 report.executions - jobs as u64,
             ));
         }
-        println!("{row}");
+        println!("{row}{split}");
     }
 }

@@ -288,7 +288,8 @@ impl Scheduler {
                 return self.try_incarnate(job);
             }
         } else {
-            self.passed[job].store(incarnation + 1, SeqCst);
+            // A late validation of an older incarnation must not hide a newer one's.
+            self.passed[job].fetch_max(incarnation + 1, SeqCst);
             if self.streak.fetch_add(1, SeqCst) + 1 >= STREAK {
                 self.streak.store(0, SeqCst);
                 let wider = self.window.load(SeqCst).saturating_mul(2).min(self.jobs);
