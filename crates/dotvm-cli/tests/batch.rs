@@ -2,6 +2,8 @@
 //! one with `dotvm run --deterministic --seed S`; bad batch files are refused, with line
 //! numbers, before anything runs.
 
+mod postgres_server;
+
 use dotvm_state::{RawEntry, Store};
 use std::io::Write;
 use std::path::Path;
@@ -237,4 +239,30 @@ fn the_counter_example_with_an_index_matches_serial_runs() {
         dump(&dir.join("batch.redb")),
         dump(&dir.join("serial.redb"))
     );
+}
+
+#[test]
+fn a_batch_on_postgres_commits_all_its_increments() {
+    let Some(url) = postgres_server::fresh("a_batch_on_postgres_commits_all_its_increments") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("script.dasm"), SCRIPT).unwrap();
+    let lines = "{\"program\": \"script.dasm\", \"stdin\": \"ik\"}\n".repeat(60);
+    std::fs::write(dir.join("batch.jsonl"), lines).unwrap();
+    for round in 1..=2u64 {
+        let output = dotvm(
+            dir,
+            &["batch", "--state", &url, "--jobs", "4", "batch.jsonl"],
+            "",
+        );
+        assert!(output.status.success(), "{output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let last = stdout.lines().last().unwrap();
+        assert!(
+            last.contains(&format!("\"stdout\":\"0{};", 60 * round)),
+            "{last}"
+        );
+    }
 }
