@@ -1,7 +1,7 @@
 //! The ParaDots benchmark: 1,000 jobs with (a) no conflicts, (b) 10 % of the jobs touching
 //! one hot key, (c) every job touching one key, on the serial runner and with Block-STM on
 //! 1, 2 and 4 threads over an in-memory store. Prints median times, speed-ups over the
-//! serial runner and re-executions (`r`); for 2 threads also the commit time and the number
+//! serial runner, CPU time per round (Linux) and re-executions (`r`); for 2 threads also the commit time and the number
 //! of validations.
 //!
 //! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
@@ -114,13 +114,25 @@ fn arg(index: usize, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Median of `rounds` runs of `run` on a fresh store; with the last report.
+/// CPU time (user + system) of the whole process so far, in seconds, from
+/// `/proc/self/stat` (10 ms resolution); `None` where that file does not exist.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Median of `rounds` runs of `run` on a fresh store, the CPU time per round (when known)
+/// and the last report.
 fn measure(
     rounds: usize,
     run: impl Fn(&mut MemoryStore) -> BatchReport,
-) -> (Duration, BatchReport) {
+) -> (Duration, Option<f64>, BatchReport) {
     let mut times = Vec::new();
     let mut last = None;
+    let cpu_before = cpu_seconds();
     for _ in 0..rounds {
         let mut store = MemoryStore::in_memory();
         let started = Instant::now();
@@ -128,8 +140,20 @@ fn measure(
         times.push(started.elapsed());
         last = Some(report);
     }
+    let cpu = cpu_before
+        .zip(cpu_seconds())
+        .map(|(a, b)| (b - a) / rounds as f64);
     times.sort();
-    (times[times.len() / 2], last.expect("at least one round"))
+    (
+        times[times.len() / 2],
+        cpu,
+        last.expect("at least one round"),
+    )
+}
+
+/// A CPU time for the table.
+fn cpu_text(cpu: Option<f64>) -> String {
+    cpu.map_or("?".into(), |cpu| format!("{:.0}", cpu * 1e3))
 }
 
 fn main() {
@@ -145,8 +169,14 @@ fn main() {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!(
-        "{:<20} {:>9} | {:>20} | {:>20} | {:>20} | {:>8} {:>6}",
-        "workload", "serial", "1 thread", "2 threads", "4 threads", "commit", "valid."
+        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6}",
+        "workload", "serial  cpu", "1 thread", "2 threads", "4 threads", "commit", "valid."
+    );
+    println!(
+        "(times are wall-clock medians; cpu: CPU ms per round, all threads; load: {})",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     for (name, key) in WORKLOADS {
         let batch: Vec<Job> = (0..jobs)
@@ -162,13 +192,17 @@ fn main() {
             threads,
             ..Options::default()
         };
-        let (serial, _) = measure(rounds, |store| {
+        let (serial, serial_cpu, _) = measure(rounds, |store| {
             run_serial(&batch, store, &options(1)).expect("serial batch")
         });
-        let mut row = format!("{name:<20} {:>7.1}ms", serial.as_secs_f64() * 1e3);
+        let mut row = format!(
+            "{name:<20} {:>7.1}ms {:>5}",
+            serial.as_secs_f64() * 1e3,
+            cpu_text(serial_cpu)
+        );
         let mut split = String::new();
         for threads in [1, 2, 4] {
-            let (time, report) = measure(rounds, |store| {
+            let (time, cpu, report) = measure(rounds, |store| {
                 run_parallel(&batch, store, &options(threads)).expect("parallel batch")
             });
             if threads == 2 {
@@ -179,8 +213,9 @@ fn main() {
                 );
             }
             row.push_str(&format!(
-                " | {:>6.1}ms {:>5.2}x {:>5}r",
+                " | {:>6.1}ms {:>5} {:>5.2}x {:>5}r",
                 time.as_secs_f64() * 1e3,
+                cpu_text(cpu),
                 serial.as_secs_f64() / time.as_secs_f64(),
                 report.executions - jobs as u64,
             ));
