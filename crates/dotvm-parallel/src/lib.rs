@@ -166,7 +166,7 @@ pub fn run_batch(
 
 /// Times an idle worker yields before it starts sleeping between looks for work.
 const IDLE_SPINS: u32 = 64;
-/// How long an idle worker sleeps between looks for work after that.
+/// How long an idle worker first sleeps between looks for work after that.
 const IDLE_SLEEP: Duration = Duration::from_micros(20);
 
 /// The shared state of a parallel batch.
@@ -288,7 +288,10 @@ impl Batch<'_, '_> {
                         if idle < IDLE_SPINS {
                             std::thread::yield_now();
                         } else {
-                            std::thread::sleep(IDLE_SLEEP);
+                            // 20, 40, 80, then 160 µs: long waits (a window of one job
+                            // while jobs conflict) cost little CPU.
+                            let doublings = ((idle - IDLE_SPINS) / 8).min(3);
+                            std::thread::sleep(IDLE_SLEEP * (1 << doublings));
                         }
                     }
                     next
