@@ -49,20 +49,33 @@ pub(super) unsafe fn charge<W: Word>(
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
     // SAFETY: `ip` is an op of the running function.
-    let i = unsafe { &*ip };
-    if i.imm > cx.fuel {
+    let count = unsafe { (*ip).imm };
+    #[cfg(dotvm_tail_calls)]
+    let deep = native_stack_pointer() < cx.native_floor;
+    #[cfg(not(dotvm_tail_calls))]
+    let deep = false;
+    if count > cx.fuel || deep {
+        return charge_slowly(ip, fp, cx);
+    }
+    cx.fuel -= count;
+    // SAFETY: a block's `Charge` is followed by the block's ops.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// [`charge`] when the fuel runs short or the native stack is deep.
+#[cold]
+#[inline(never)]
+fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function.
+    let count = unsafe { (*ip).imm };
+    if count > cx.fuel {
         return out_of_fuel(ip, fp, cx);
     }
-    cx.fuel -= i.imm;
-    // SAFETY: a block's `Charge` is followed by the block's ops.
-    let after = unsafe { ip.add(1) };
-    #[cfg(dotvm_tail_calls)]
-    if native_stack_pointer() < cx.native_floor {
-        #[cfg(test)]
-        NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return Next::at(after, fp);
-    }
-    next!(after, fp, cx)
+    cx.fuel -= count;
+    #[cfg(all(test, dotvm_tail_calls))]
+    NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: as in `charge`.
+    Next::at(unsafe { ip.add(1) }, fp)
 }
 
 /// Stops before the block at `ip`, which the fuel left cannot pay for.

@@ -100,25 +100,26 @@ macro_rules! next {
         }
         #[cfg(not(dotvm_tail_calls))]
         {
-            return $crate::exec::threaded::Next::at(ip, $fp);
+            return $crate::exec::threaded::Next { ip, fp: $fp };
         }
     }};
 }
 pub(crate) use next;
 
 impl<W> Next<W> {
-    /// Continue at `ip` in frame `fp`.
-    #[cfg_attr(dotvm_tail_calls, allow(dead_code))]
+    /// Continue at `ip` in frame `fp` (hidden from the optimiser, see [`Next::stop`]).
     pub(crate) fn at(ip: *const Inst<W>, fp: *mut W) -> Next<W> {
-        Next { ip, fp }
+        std::hint::black_box(Next { ip, fp })
     }
 
-    /// Stop the run.
+    /// Stop the run. The value is hidden from the optimiser: were it known to be constant
+    /// at a handler's exits that stop, those exits and the dispatch would share a return
+    /// block, and the dispatch would no longer be a sibling call.
     fn stop() -> Next<W> {
-        Next {
+        std::hint::black_box(Next {
             ip: std::ptr::null(),
             fp: std::ptr::null_mut(),
-        }
+        })
     }
 }
 
