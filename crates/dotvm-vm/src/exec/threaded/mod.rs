@@ -19,6 +19,7 @@
 
 mod control;
 mod encode;
+mod memory;
 mod ops;
 
 pub(crate) use encode::encode;
