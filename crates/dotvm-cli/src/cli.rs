@@ -153,16 +153,21 @@ pub struct RunArgs {
     /// (default arch64 for those); bytecode must have been built for it.
     #[arg(short, long, value_name = "ARCH")]
     pub arch: Option<dotvm_core::Arch>,
-    /// Stop with a trap after this many instructions.
-    #[arg(long, value_name = "N")]
+    /// Stop with a trap after this much wall-clock time: 500ms, 2s, 1m, or `unlimited`
+    /// (default 60s; no default limit under --step).
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<Timeout>,
+    /// Stop with a trap after this many instructions (fuel), or `unlimited` (the default).
+    #[arg(long, value_name = "N", value_parser = parse_count::<u64>)]
     pub max_instructions: Option<u64>,
-    /// Value-stack size in slots (all frames together).
-    #[arg(long, value_name = "N")]
+    /// Value-stack size in slots, all frames together (default 1048576), or `unlimited`.
+    #[arg(long, value_name = "N", value_parser = parse_count::<usize>)]
     pub stack_size: Option<usize>,
-    /// Maximum call depth.
-    #[arg(long, value_name = "N")]
+    /// Maximum call depth (default 10000), or `unlimited`.
+    #[arg(long, value_name = "N", value_parser = parse_count::<usize>)]
     pub call_depth: Option<usize>,
-    /// Maximum linear-memory size in bytes (suffixes K, M, G allowed: 64M).
+    /// Maximum linear-memory size in bytes, suffixes K, M, G allowed: 64M (default 256M),
+    /// or `unlimited` (the architecture's address space).
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub memory_limit: Option<u64>,
     /// Print every executed instruction (pc, mnemonic, top of stack) to stderr.
@@ -349,9 +354,59 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Parses a byte count with an optional K/M/G suffix (powers of 1024).
+/// The word that lifts a limit.
+pub const UNLIMITED: &str = "unlimited";
+
+/// A `--timeout` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// `unlimited`.
+    Unlimited,
+    /// A duration.
+    After(std::time::Duration),
+}
+
+/// Parses a `--timeout` value: a duration (`500ms`, `2s`, `1m`) or `unlimited`.
+fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    if text.trim() == UNLIMITED {
+        return Ok(Timeout::Unlimited);
+    }
+    dotvm_vm::parse_duration(text).map(Timeout::After)
+}
+
+/// Parses a count, or `unlimited` as the type's maximum.
+fn parse_count<T: std::str::FromStr + num_max::Max>(text: &str) -> Result<T, String> {
+    let text = text.trim();
+    if text == UNLIMITED {
+        return Ok(T::MAX);
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a count (a whole number or `{UNLIMITED}`)"))
+}
+
+/// The largest value of a count type, which the limits read as "unlimited".
+mod num_max {
+    /// A type with a largest value.
+    pub(super) trait Max {
+        /// The largest value.
+        const MAX: Self;
+    }
+
+    impl Max for u64 {
+        const MAX: u64 = u64::MAX;
+    }
+
+    impl Max for usize {
+        const MAX: usize = usize::MAX;
+    }
+}
+
+/// Parses a byte count with an optional K/M/G suffix (powers of 1024), or `unlimited`.
 fn parse_bytes(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
+    if trimmed == UNLIMITED {
+        return Ok(u64::MAX);
+    }
     let (digits, multiplier) = match trimmed.char_indices().last() {
         Some((i, 'k' | 'K')) => (&trimmed[..i], 1u64 << 10),
         Some((i, 'm' | 'M')) => (&trimmed[..i], 1 << 20),
@@ -392,5 +447,19 @@ mod tests {
         assert_eq!(parse_bytes("1G"), Ok(1 << 30));
         assert!(parse_bytes("lots").is_err());
         assert!(parse_bytes("99999999999999G").is_err());
+        assert_eq!(parse_bytes("unlimited"), Ok(u64::MAX));
+    }
+
+    #[test]
+    fn limits_take_unlimited() {
+        assert_eq!(parse_count::<u64>("unlimited"), Ok(u64::MAX));
+        assert_eq!(parse_count::<usize>("12"), Ok(12));
+        assert!(parse_count::<usize>("-1").is_err());
+        assert_eq!(parse_timeout("unlimited"), Ok(Timeout::Unlimited));
+        assert_eq!(
+            parse_timeout("2s"),
+            Ok(Timeout::After(std::time::Duration::from_secs(2)))
+        );
+        assert!(parse_timeout("2").is_err());
     }
 }

@@ -4,6 +4,7 @@ mod allocator;
 mod code;
 mod error;
 mod exec;
+mod execution;
 mod fuse;
 mod host;
 mod imports;
@@ -20,6 +21,7 @@ mod word;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+pub use execution::{Execution, Progress};
 pub use host::{
     Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
     Preopen, RandomSource,
@@ -28,7 +30,7 @@ pub use imports::{HostFunctions, NoHostFunctions};
 pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};
-pub use limits::Limits;
+pub use limits::{Interrupt, Limits, format_duration, parse_duration};
 pub use memory::{LinearMemory, MemoryError};
 pub use state::{StateError, StateStore};
 pub use trap::{Trap, TrapKind};

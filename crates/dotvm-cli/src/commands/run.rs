@@ -1,6 +1,6 @@
 //! `dotvm run`: load, verify and execute a program.
 
-use crate::cli::{DenyCapability, RunArgs};
+use crate::cli::{DenyCapability, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
 use crate::program::load_verified_input;
 use crate::state::Location;
@@ -209,14 +209,27 @@ fn explain_denial(denial: &Denial) -> String {
     format!("denied: {} ({why})", denial.call.name())
 }
 
+/// The wall-clock limit of `dotvm run` without `--timeout` (none under `--step`, where a
+/// person sets the pace). The other defaults are [`Limits::default`]: 1 Mi stack slots,
+/// call depth 10 000, 256 MiB of memory, no instruction limit.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The limits the flags ask for, defaults elsewhere.
-fn limits_from(args: &RunArgs) -> Limits {
+pub fn limits_from(args: &RunArgs) -> Limits {
     let defaults = Limits::default();
+    let time = match args.timeout {
+        Some(Timeout::Unlimited) => None,
+        Some(Timeout::After(limit)) => Some(limit),
+        None if args.step => None,
+        None => Some(DEFAULT_TIMEOUT),
+    };
     Limits {
         stack_slots: args.stack_size.unwrap_or(defaults.stack_slots),
         call_depth: args.call_depth.unwrap_or(defaults.call_depth),
         memory_bytes: args.memory_limit.unwrap_or(defaults.memory_bytes),
         instructions: args.max_instructions.unwrap_or(defaults.instructions),
+        time,
+        interrupt: None,
     }
 }
 

@@ -17,8 +17,9 @@
 //!   again when it resolves them).
 //!
 //! What the verifier cannot prove is checked here: memory bounds, division, the stack limit
-//! and call depth at each call, the instruction limit at each block (fast mode) or
-//! instruction (precise mode), and ALLOC/FREE.
+//! and call depth at each call, the instruction limit and the interrupt flag (time limit,
+//! see `crate::limits`) at each block (fast mode) or instruction (precise mode), and
+//! ALLOC/FREE.
 
 use super::db;
 use super::fast;
@@ -32,6 +33,7 @@ use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
 use std::ptr;
+use std::sync::atomic::Ordering;
 
 /// Evaluates a comparison.
 #[inline(always)]
@@ -203,7 +205,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                     sp = unsafe { base.add(m.sp) };
                 }
                 Err(kind) => {
-                    if M::PRECISE && kind == TrapKind::InstructionLimit {
+                    if M::PRECISE && kind.is_before_instruction() {
                         m.fuel += 1;
                     }
                     return Err(kind);
@@ -283,6 +285,10 @@ pub(super) fn execute<W: Word, M: Mode>(
             if fuel == 0 {
                 save!(ip);
                 return Err(TrapKind::InstructionLimit);
+            }
+            if m.interrupt.load(Ordering::Relaxed) {
+                save!(ip);
+                return Err(m.interruption());
             }
             save!(ip);
             if mode.inspect(m) == Control::Stop {
@@ -628,6 +634,10 @@ pub(super) fn execute<W: Word, M: Mode>(
                     return Ok(Exit::OutOfFuel);
                 }
                 fuel -= count;
+                if m.interrupt.load(Ordering::Relaxed) {
+                    save!(ip - 1);
+                    return Err(m.interruption());
+                }
             }
             Op::AddImm(k) => unary!(|a| a.wrapping_add(k)),
             Op::MulImm(k) => unary!(|a| a.wrapping_mul(k)),
