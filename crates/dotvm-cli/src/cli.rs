@@ -23,7 +23,7 @@ pub enum Command {
     /// Run a program: `.dotvm` bytecode, `.dasm` assembly, or a Rust file, Cargo project,
     /// `.wasm` or `.wat` (transpiled in memory).
     #[command(
-        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir. --deterministic replaces the clock and the random\nsource with reproducible ones; --deny CAP withholds a capability. A refused call is\nreported on stderr when the run fails (`denied: path_open (no --dir granted)`)."
+        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
     )]
     Run(RunArgs),
     /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
@@ -94,9 +94,9 @@ pub struct TranspileArgs {
     pub verbose: bool,
 }
 
-/// A capability `--deny` can withhold.
+/// A capability `--deny` withholds and `--allow` grants under `--sandbox`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DenyCapability {
+pub enum CapabilityName {
     /// Reading standard input.
     Stdin,
     /// Writing standard output.
@@ -113,6 +113,42 @@ pub enum DenyCapability {
     Random,
     /// Exiting with a code.
     Exit,
+    /// Files inside the directories granted with --dir and --dir-ro.
+    Files,
+    /// The state database (read-write, or read-only with --db-ro).
+    Db,
+}
+
+impl CapabilityName {
+    /// Every capability, in the order `--help` lists them.
+    pub const ALL: [CapabilityName; 10] = [
+        CapabilityName::Stdin,
+        CapabilityName::Stdout,
+        CapabilityName::Stderr,
+        CapabilityName::Args,
+        CapabilityName::Env,
+        CapabilityName::Clock,
+        CapabilityName::Random,
+        CapabilityName::Exit,
+        CapabilityName::Files,
+        CapabilityName::Db,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            CapabilityName::Stdin => "stdin",
+            CapabilityName::Stdout => "stdout",
+            CapabilityName::Stderr => "stderr",
+            CapabilityName::Args => "args",
+            CapabilityName::Env => "env",
+            CapabilityName::Clock => "clock",
+            CapabilityName::Random => "random",
+            CapabilityName::Exit => "exit",
+            CapabilityName::Files => "files",
+            CapabilityName::Db => "db",
+        }
+    }
 }
 
 /// `dotvm run`.
@@ -132,6 +168,9 @@ pub struct RunArgs {
     /// name, or under GUEST with `HOST_DIR::GUEST`.
     #[arg(long = "dir", value_name = "HOST_DIR")]
     pub dirs: Vec<String>,
+    /// Like --dir, but the program may only read below the directory.
+    #[arg(long = "dir-ro", value_name = "HOST_DIR")]
+    pub dirs_ro: Vec<String>,
     /// Replace the clock and the random source with reproducible ones.
     #[arg(long)]
     pub deterministic: bool,
@@ -145,7 +184,18 @@ pub struct RunArgs {
     pub seed: u64,
     /// Withhold a capability (repeatable).
     #[arg(long, value_name = "CAP")]
-    pub deny: Vec<DenyCapability>,
+    pub deny: Vec<CapabilityName>,
+    /// Grant nothing that is not granted explicitly: with --allow CAP, --dir/--dir-ro
+    /// (files), --env (env) or --db-ro (db, read-only).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Under --sandbox, grant a capability (repeatable).
+    #[arg(long, value_name = "CAP", requires = "sandbox")]
+    pub allow: Vec<CapabilityName>,
+    /// The program may read the state database but not write it (DB_PUT and DB_DELETE
+    /// trap with `denied`).
+    #[arg(long)]
+    pub db_ro: bool,
     /// Arguments passed to the program (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,

@@ -24,7 +24,7 @@ pub use error::{LoadError, RunError, Stopped};
 pub use execution::{Execution, Progress};
 pub use host::{
     Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
-    Preopen, RandomSource,
+    OpenedFile, Preopen, RandomSource,
 };
 pub use imports::{HostFunctions, NoHostFunctions};
 pub use inspect::{Control, Inspector, MachineView, Slots};

@@ -1,6 +1,6 @@
 //! `dotvm run`: load, verify and execute a program.
 
-use crate::cli::{DenyCapability, RunArgs, Timeout};
+use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
 use crate::program::load_verified_input;
 use crate::state::Location;
@@ -9,6 +9,7 @@ use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::syscall::Capability;
 use dotvm_state::{TransactionError, run_transaction};
+use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
     RandomSource, RunError, StdIo, Stopped, Trap,
@@ -34,8 +35,11 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
     let location = Location::resolve(args.state.as_deref())?;
-    // Only programs with database opcodes open (and lock) the state.
-    let mut store = if dotvm_state::uses_state(verified.module()) {
+    // Only programs with database opcodes open (and lock) the state, and only when the
+    // `db` capability is granted.
+    let uses_state = dotvm_state::uses_state(verified.module());
+    let db_access = db_access(args);
+    let mut store = if uses_state && db_access != DbAccess::Denied {
         Some(location.open()?)
     } else {
         None
@@ -59,14 +63,18 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     };
     let inspector = inspector.as_deref_mut().map(|i| i as &mut dyn Inspector);
     let run_start = Instant::now();
-    let (result, state_report) = match &mut store {
-        Some(store) => {
+    let mut guarded = match &mut store {
+        Some(store) => Guarded::new(store.as_state(), db_access),
+        None => Guarded::denied(),
+    };
+    let (result, state_report) = match uses_state {
+        true => {
             let result = run_transaction(
                 &verified,
                 &limits,
                 io.as_mut(),
                 &mut host,
-                store.as_state(),
+                &mut guarded,
                 inspector,
             );
             let report = match &result {
@@ -85,7 +93,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             };
             (result, report)
         }
-        None => (
+        false => (
             dotvm_vm::run_hosted(&verified, &limits, io.as_mut(), &mut host, None, inspector),
             format!("{location}, not opened (no database opcodes)"),
         ),
@@ -95,7 +103,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
     if failed || args.verbose {
         for denial in host.denials() {
-            eprintln!("dotvm: {}", explain_denial(denial));
+            eprintln!("dotvm: {}", explain_denial(args, denial));
         }
     }
     if args.verbose {
@@ -159,12 +167,41 @@ fn build_options(args: &RunArgs) -> BuildOptions {
 /// Realtime clock start under `--deterministic`: 2000-01-01T00:00:00Z.
 const DETERMINISTIC_EPOCH_NANOS: u64 = 946_684_800_000_000_000;
 
-/// What the program may do: everything but files, unless `--dir` grants directories and
-/// `--deny` withholds capabilities; `--deterministic` swaps the clock and random source.
+/// True when `cap` is granted: not withheld with `--deny`, and under `--sandbox` named with
+/// `--allow` or by the flag that grants it explicitly.
+fn granted(args: &RunArgs, cap: CapabilityName) -> bool {
+    if args.deny.contains(&cap) {
+        return false;
+    }
+    if !args.sandbox || args.allow.contains(&cap) {
+        return true;
+    }
+    match cap {
+        CapabilityName::Files => !args.dirs.is_empty() || !args.dirs_ro.is_empty(),
+        CapabilityName::Env => !args.env.is_empty(),
+        CapabilityName::Db => args.db_ro,
+        _ => false,
+    }
+}
+
+/// How much of the state database the run may use.
+fn db_access(args: &RunArgs) -> DbAccess {
+    if !granted(args, CapabilityName::Db) {
+        DbAccess::Denied
+    } else if args.db_ro {
+        DbAccess::ReadOnly
+    } else {
+        DbAccess::ReadWrite
+    }
+}
+
+/// What the program may do: everything but files, unless `--dir`/`--dir-ro` grant
+/// directories; `--deny` withholds capabilities and `--sandbox` starts from nothing;
+/// `--deterministic` swaps the clock and random source.
 fn capabilities_from(args: &RunArgs) -> Capabilities {
     let mut argv = vec![args.file.display().to_string()];
     argv.extend(args.args.iter().cloned());
-    let denied = |cap| args.deny.contains(&cap);
+    let granted = |cap| granted(args, cap);
     let (clock, random) = if args.deterministic {
         (
             ClockSource::Virtual {
@@ -175,36 +212,66 @@ fn capabilities_from(args: &RunArgs) -> Capabilities {
     } else {
         (ClockSource::Real, RandomSource::Os)
     };
+    let dirs = if granted(CapabilityName::Files) {
+        let writable = args.dirs.iter().map(|dir| preopen(dir, false));
+        let read_only = args.dirs_ro.iter().map(|dir| preopen(dir, true));
+        writable.chain(read_only).collect()
+    } else {
+        Vec::new()
+    };
     Capabilities {
-        stdin: !denied(DenyCapability::Stdin),
-        stdout: !denied(DenyCapability::Stdout),
-        stderr: !denied(DenyCapability::Stderr),
-        exit: !denied(DenyCapability::Exit),
-        args: (!denied(DenyCapability::Args)).then_some(argv),
-        env: (!denied(DenyCapability::Env)).then(|| args.env.clone()),
-        clock: (!denied(DenyCapability::Clock)).then_some(clock),
-        random: (!denied(DenyCapability::Random)).then_some(random),
-        dirs: args.dirs.iter().map(|dir| preopen(dir)).collect(),
+        stdin: granted(CapabilityName::Stdin),
+        stdout: granted(CapabilityName::Stdout),
+        stderr: granted(CapabilityName::Stderr),
+        exit: granted(CapabilityName::Exit),
+        args: granted(CapabilityName::Args).then_some(argv),
+        env: granted(CapabilityName::Env).then(|| args.env.clone()),
+        clock: granted(CapabilityName::Clock).then_some(clock),
+        random: granted(CapabilityName::Random).then_some(random),
+        dirs,
     }
 }
 
+/// The names of the capabilities a run with `args` is granted (`db-ro` for read-only
+/// database access), for the audit log and `--verbose`.
+pub fn granted_names(args: &RunArgs) -> Vec<String> {
+    CapabilityName::ALL
+        .into_iter()
+        .filter(|&cap| granted(args, cap))
+        .map(|cap| match cap {
+            CapabilityName::Db if args.db_ro => "db-ro".to_string(),
+            cap => cap.name().to_string(),
+        })
+        .collect()
+}
+
 /// `HOST_DIR` or `HOST_DIR::GUEST`.
-fn preopen(spec: &str) -> Preopen {
+fn preopen(spec: &str, read_only: bool) -> Preopen {
     let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
     Preopen {
         host: host.into(),
         guest: guest.to_string(),
+        read_only,
     }
 }
 
 /// A refused system call in the terms of this command's flags.
-fn explain_denial(denial: &Denial) -> String {
+fn explain_denial(args: &RunArgs, denial: &Denial) -> String {
     let why = match &denial.reason {
-        DenialReason::Missing(Capability::Files) => "no --dir granted".to_string(),
         DenialReason::Missing(capability) => {
-            format!("`{}` withheld with --deny", capability.name())
+            let name = capability.name();
+            if args.deny.iter().any(|cap| cap.name() == name) {
+                format!("`{name}` withheld with --deny")
+            } else if *capability == Capability::Files && !args.sandbox {
+                "no --dir granted".to_string()
+            } else if args.sandbox {
+                format!("`{name}` is not granted under --sandbox; --allow {name} grants it")
+            } else {
+                format!("`{name}` is not granted")
+            }
         }
         DenialReason::Escape(path) => format!("`{path}` is outside the --dir directories"),
+        DenialReason::ReadOnly(path) => format!("`{path}` is in a --dir-ro directory"),
     };
     format!("denied: {} ({why})", denial.call.name())
 }
