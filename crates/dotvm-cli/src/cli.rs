@@ -41,9 +41,20 @@ pub enum Command {
         after_help = "Examples:\n  dotvm disasm hello.dotvm\n  dotvm disasm hello.dotvm -o hello.dasm"
     )]
     Disasm(DisasmArgs),
-    /// Check a bytecode file (format and verifier) without running it.
-    #[command(after_help = "Examples:\n  dotvm verify hello.dotvm")]
-    Verify(FileArg),
+    /// Check a bytecode file (format, signature and verifier) without running it.
+    #[command(
+        after_help = "Examples:\n  dotvm verify hello.dotvm\n  dotvm verify hello.signed.dotvm --trusted-key alice.pub\n\nA signed file's signature is always checked; with --trusted-key (or DOTVM_TRUSTED_KEYS,\npaths separated by `:`) the file must be signed by one of those keys."
+    )]
+    Verify(VerifyArgs),
+    /// Create an Ed25519 key pair for signing bytecode: NAME.key (secret, mode 0600) and
+    /// NAME.pub.
+    #[command(after_help = "Examples:\n  dotvm keygen -o alice")]
+    Keygen(KeygenArgs),
+    /// Sign a bytecode file (or a program built in memory) with a secret key.
+    #[command(
+        after_help = "Examples:\n  dotvm sign app.dotvm --key alice.key -o app.signed.dotvm\n  dotvm run --require-signed --trusted-key alice.pub app.signed.dotvm\n\nThe signature section covers every byte of the file before it (docs/bytecode-format.md)."
+    )]
+    Sign(SignArgs),
     /// Show a bytecode file's header, sections, functions, exports and sizes.
     #[command(
         after_help = "Examples:\n  dotvm inspect hello.dotvm\n  dotvm inspect hello.dotvm --json"
@@ -232,6 +243,17 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Refuse to run anything but a bytecode file signed by a trusted key (--trusted-key,
+    /// or $DOTVM_TRUSTED_KEYS: paths separated by `:`).
+    #[arg(long)]
+    pub require_signed: bool,
+    /// A trusted public key for --require-signed (repeatable).
+    #[arg(
+        long = "trusted-key",
+        value_name = "NAME.pub",
+        requires = "require_signed"
+    )]
+    pub trusted_keys: Vec<PathBuf>,
     /// The state file the database opcodes use (`:memory:` for a throwaway store; default:
     /// $DOTVM_STATE, else dotvm/state.redb in the user's data directory). Only programs
     /// with database opcodes open it; a run commits its writes when it exits with code 0.
@@ -377,6 +399,37 @@ pub struct DisasmArgs {
     /// Write the text here instead of stdout.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+}
+
+/// `dotvm verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bytecode (`.dotvm`) or assembly (`.dasm`) file.
+    pub file: PathBuf,
+    /// Require a signature by this public key (repeatable; default: $DOTVM_TRUSTED_KEYS).
+    #[arg(long = "trusted-key", value_name = "NAME.pub")]
+    pub trusted_keys: Vec<PathBuf>,
+}
+
+/// `dotvm keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key pair's name: writes NAME.key and NAME.pub.
+    #[arg(short, long, value_name = "NAME")]
+    pub output: PathBuf,
+}
+
+/// `dotvm sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The program to sign.
+    pub file: PathBuf,
+    /// The secret key file (NAME.key, or NAME).
+    #[arg(long, value_name = "NAME.key")]
+    pub key: PathBuf,
+    /// Where to write the signed bytecode.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }
 
 /// A single input file.

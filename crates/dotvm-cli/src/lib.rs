@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod driver;
 pub mod program;
+pub mod signing;
 pub mod state;
 pub mod stepper;
 pub mod trace;
@@ -30,6 +31,8 @@ pub fn execute(cli: &Cli) -> ExitCode {
         Command::Verify(args) => commands::verify::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Inspect(args) => commands::inspect::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Db(args) => commands::db::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Keygen(args) => commands::sign::keygen(args).map(|()| RunEnd::Exited(0)),
+        Command::Sign(args) => commands::sign::sign(args).map(|()| RunEnd::Exited(0)),
     };
     match result {
         // Like a native process, only the low 8 bits of the exit code reach the shell.

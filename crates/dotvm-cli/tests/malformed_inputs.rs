@@ -124,7 +124,11 @@ fn table() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ),
         ("compressed flag", mutated(|b| b[7] = 0x02), "not supported"),
         ("encrypted flag", mutated(|b| b[7] = 0x04), "not supported"),
-        ("signed flag", mutated(|b| b[7] = 0x08), "not supported"),
+        (
+            "signed flag without a signature",
+            mutated(|b| b[7] = 0x08),
+            "the SIGNED flag (0x08) is set but the file has no signature section",
+        ),
         (
             "reserved flag bit",
             mutated(|b| b[7] = 0x80),

@@ -5,5 +5,6 @@ pub mod db;
 pub mod disasm;
 pub mod inspect;
 pub mod run;
+pub mod sign;
 pub mod transpile;
 pub mod verify;

@@ -2,12 +2,14 @@
 
 use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
-use crate::program::load_verified_input;
+use crate::program::load_input;
+use crate::signing::{self, signer_id};
 use crate::state::Location;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::syscall::Capability;
+use dotvm_core::{Module, Verified};
 use dotvm_state::{TransactionError, run_transaction};
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
@@ -31,7 +33,10 @@ pub enum RunEnd {
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
     let kind = InputKind::of(&args.file)?;
-    let verified = load_verified_input(&args.file, args.arch, &build_options(args))?;
+    let module = load_input(&args.file, args.arch, &build_options(args))?;
+    let signer = signer_of(args, kind, &module)?;
+    let verified = Verified::new(module)
+        .map_err(|e| anyhow!("{}: verification failed: {e}", args.file.display()))?;
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
     let location = Location::resolve(args.state.as_deref())?;
@@ -123,6 +128,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             result.as_ref().ok(),
         );
         report.push_str(&format!("\nstate            {state_report}"));
+        report.push_str(&format!(
+            "\nsigner           {}",
+            signer.as_deref().unwrap_or("none (unsigned)")
+        ));
         eprintln!("{report}");
     }
     match result {
@@ -131,6 +140,32 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
     }
+}
+
+/// Who signed the program: checked against the trusted keys under `--require-signed`
+/// (refusing unsigned, badly signed and untrusted programs), otherwise the signer of a
+/// validly signed file, if any.
+fn signer_of(args: &RunArgs, kind: InputKind, module: &Module) -> Result<Option<String>> {
+    let file = args.file.display();
+    if args.require_signed {
+        if kind != InputKind::Bytecode {
+            return Err(anyhow!(
+                "{file}: not signed: --require-signed runs only signed bytecode files (build                  it with `dotvm asm` or `dotvm transpile`, then `dotvm sign`)"
+            ));
+        }
+        let trusted = signing::trusted_keys(&args.trusted_keys)?;
+        if trusted.is_empty() {
+            return Err(anyhow!(
+                "--require-signed needs trusted keys: --trusted-key NAME.pub or {}",
+                signing::TRUSTED_KEYS_VAR
+            ));
+        }
+        let key = signing::check_trusted(module, &trusted).map_err(|e| anyhow!("{file}: {e}"))?;
+        return Ok(Some(format!("{} ({})", key.name, signer_id(&key.key))));
+    }
+    Ok(signing::check_signature(module)
+        .ok()
+        .map(|key| signer_id(&key)))
 }
 
 /// Program I/O under `--step`: stdout as usual, stdin from `--input` (stdin carries the
