@@ -25,7 +25,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
     )]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
     #[command(
         after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --debug\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
@@ -55,6 +55,12 @@ pub enum Command {
         after_help = "Examples:\n  dotvm sign app.dotvm --key alice.key -o app.signed.dotvm\n  dotvm run --require-signed --trusted-key alice.pub app.signed.dotvm\n\nThe signature section covers every byte of the file before it (docs/bytecode-format.md)."
     )]
     Sign(SignArgs),
+    /// Check or print an audit log written by `dotvm run --audit`.
+    #[command(
+        after_help = "Examples:\n  dotvm audit verify runs.log\n  dotvm audit show runs.log\n  dotvm audit show runs.log --json\n\n`verify` checks every record's hash and the chain, and names the first broken record\n(exit status 1). Keep the last hash it prints elsewhere: removing the last records of a\nlog cannot be detected from the log alone."
+    )]
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Show a bytecode file's header, sections, functions, exports and sizes.
     #[command(
         after_help = "Examples:\n  dotvm inspect hello.dotvm\n  dotvm inspect hello.dotvm --json"
@@ -243,6 +249,10 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Append what the run does to this audit log (hash-chained JSON lines; check it with
+    /// `dotvm audit verify`).
+    #[arg(long, value_name = "PATH")]
+    pub audit: Option<PathBuf>,
     /// Refuse to run anything but a bytecode file signed by a trusted key (--trusted-key,
     /// or $DOTVM_TRUSTED_KEYS: paths separated by `:`).
     #[arg(long)]
@@ -409,6 +419,24 @@ pub struct VerifyArgs {
     /// Require a signature by this public key (repeatable; default: $DOTVM_TRUSTED_KEYS).
     #[arg(long = "trusted-key", value_name = "NAME.pub")]
     pub trusted_keys: Vec<PathBuf>,
+}
+
+/// `dotvm audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the log's hash chain.
+    Verify {
+        /// The audit log.
+        path: PathBuf,
+    },
+    /// Print the log's records (after checking it).
+    Show {
+        /// The audit log.
+        path: PathBuf,
+        /// Print the records as JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `dotvm keygen`.

@@ -1,6 +1,7 @@
 //! The `dotvm` command-line tool as a library: argument definitions, subcommands and the
 //! exit-status rules, so that the binary stays a thin `main`.
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod driver;
@@ -33,6 +34,7 @@ pub fn execute(cli: &Cli) -> ExitCode {
         Command::Db(args) => commands::db::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Keygen(args) => commands::sign::keygen(args).map(|()| RunEnd::Exited(0)),
         Command::Sign(args) => commands::sign::sign(args).map(|()| RunEnd::Exited(0)),
+        Command::Audit(command) => commands::audit::execute(command).map(|()| RunEnd::Exited(0)),
     };
     match result {
         // Like a native process, only the low 8 bits of the exit code reach the shell.

@@ -1,6 +1,7 @@
 //! One module per `dotvm` subcommand.
 
 pub mod asm;
+pub mod audit;
 pub mod db;
 pub mod disasm;
 pub mod inspect;

@@ -1,21 +1,26 @@
 //! `dotvm run`: load, verify and execute a program.
 
+use crate::audit::AuditLog;
 use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
 use crate::program::load_input;
-use crate::signing::{self, signer_id};
+use crate::signing::{self, hex, signer_id};
 use crate::state::Location;
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
+use dotvm_core::format::write_module;
 use dotvm_core::syscall::Capability;
 use dotvm_core::{Module, Verified};
+use dotvm_crypto::hash::HashAlgorithm;
 use dotvm_state::{TransactionError, run_transaction};
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
-    RandomSource, RunError, StdIo, Stopped, Trap,
+    RandomSource, RunError, StdIo, Stopped, Trap, TrapKind,
 };
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -32,13 +37,37 @@ pub enum RunEnd {
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
-    let kind = InputKind::of(&args.file)?;
-    let module = load_input(&args.file, args.arch, &build_options(args))?;
-    let signer = signer_of(args, kind, &module)?;
-    let verified = Verified::new(module)
-        .map_err(|e| anyhow!("{}: verification failed: {e}", args.file.display()))?;
+    let audit = args.audit.as_deref().map(AuditLog::new).transpose()?;
+    let loaded = load_input(&args.file, args.arch, &build_options(args)).and_then(|module| {
+        let kind = InputKind::of(&args.file)?;
+        let signer = signer_of(args, kind, &module)?;
+        let verified = Verified::new(module)
+            .map_err(|e| anyhow!("{}: verification failed: {e}", args.file.display()))?;
+        Ok((kind, signer, verified))
+    });
+    let (kind, signer, verified) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            if let Some(audit) = &audit {
+                audit.append(vec![json!({
+                    "event": "refused",
+                    "file": args.file.display().to_string(),
+                    "reason": format!("{error:#}"),
+                })])?;
+            }
+            return Err(error);
+        }
+    };
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
+    if let Some(audit) = &audit {
+        audit.append(vec![start_record(
+            args,
+            &verified,
+            signer.as_deref(),
+            &limits,
+        )])?;
+    }
     let location = Location::resolve(args.state.as_deref())?;
     // Only programs with database opcodes open (and lock) the state, and only when the
     // `db` capability is granted.
@@ -72,7 +101,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Some(store) => Guarded::new(store.as_state(), db_access),
         None => Guarded::denied(),
     };
-    let (result, state_report) = match uses_state {
+    let (result, state_report, state_outcome) = match uses_state {
         true => {
             let result = run_transaction(
                 &verified,
@@ -82,27 +111,46 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                 &mut guarded,
                 inspector,
             );
-            let report = match &result {
-                Ok(outcome) if outcome.exit_code == 0 => format!("{location}, committed"),
-                Err(TransactionError::Commit(_)) => format!("{location}, commit failed"),
+            let outcome = match &result {
+                _ if db_access == DbAccess::Denied => "denied",
+                Ok(outcome) if outcome.exit_code == 0 => "committed",
+                Err(TransactionError::Commit(_)) => "commit failed",
+                _ => "aborted",
+            };
+            let report = match outcome {
+                "committed" | "commit failed" => format!("{location}, {outcome}"),
                 _ => format!("{location}, writes discarded"),
             };
             let result = match result {
                 Ok(outcome) => Ok(outcome),
                 Err(TransactionError::Run(error)) => Err(error),
                 Err(TransactionError::Commit(error)) => {
-                    return Err(anyhow!(
-                        "cannot commit the run's writes to {location}: {error}"
-                    ));
+                    let error = anyhow!("cannot commit the run's writes to {location}: {error}");
+                    if let Some(audit) = &audit {
+                        audit.append(vec![
+                            state_record(outcome, &location, guarded.writes()),
+                            json!({"event": "error", "message": format!("{error:#}")}),
+                        ])?;
+                    }
+                    return Err(error);
                 }
             };
-            (result, report)
+            (result, report, outcome)
         }
         false => (
             dotvm_vm::run_hosted(&verified, &limits, io.as_mut(), &mut host, None, inspector),
             format!("{location}, not opened (no database opcodes)"),
+            "not used",
         ),
     };
+    if let Some(audit) = &audit {
+        audit.append(end_records(
+            args,
+            &host,
+            state_record(state_outcome, &location, guarded.writes()),
+            &result,
+        ))?;
+    }
     let run_time = run_start.elapsed();
     let _ = io.flush();
     let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
@@ -140,6 +188,110 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
     }
+}
+
+/// The audit record of a run's start: what runs, who signed it, and what it may do.
+fn start_record(
+    args: &RunArgs,
+    verified: &Verified,
+    signer: Option<&str>,
+    limits: &Limits,
+) -> Value {
+    let module = verified.module();
+    let bytes = write_module(module);
+    let limit = |value: u64, unlimited: u64| (value != unlimited).then_some(value);
+    json!({
+        "event": "start",
+        "file": args.file.display().to_string(),
+        "module_sha256": hex(HashAlgorithm::Sha256.digest(&bytes).as_bytes()),
+        "signer": signer,
+        "arch": module.arch.name(),
+        "capabilities": granted_names(args),
+        "dirs": args.dirs.iter().chain(&args.dirs_ro).collect::<Vec<_>>(),
+        "limits": {
+            "time_ms": limits.time.map(|t| t.as_millis() as u64),
+            "instructions": limit(limits.instructions, u64::MAX),
+            "memory_bytes": limit(limits.memory_bytes, u64::MAX),
+            "stack_slots": limit(limits.stack_slots as u64, usize::MAX as u64),
+            "call_depth": limit(limits.call_depth as u64, usize::MAX as u64),
+        },
+        "pid": std::process::id(),
+    })
+}
+
+/// The audit record of what happened to the state: the outcome and the writes per
+/// collection.
+fn state_record(outcome: &str, location: &Location, writes: &BTreeMap<Vec<u8>, u64>) -> Value {
+    let writes: serde_json::Map<String, Value> = writes
+        .iter()
+        .map(|(collection, count)| (collection.escape_ascii().to_string(), json!(count)))
+        .collect();
+    json!({
+        "event": "state",
+        "outcome": outcome,
+        "location": location.to_string(),
+        "writes": writes,
+    })
+}
+
+/// The audit records after a run: denied calls, opened files, the state, and the trap or
+/// exit.
+fn end_records(
+    args: &RunArgs,
+    host: &Host,
+    state: Value,
+    result: &Result<Outcome, RunError>,
+) -> Vec<Value> {
+    let mut records: Vec<Value> = host
+        .denials()
+        .iter()
+        .map(|denial| {
+            json!({
+                "event": "denied",
+                "call": denial.call.name(),
+                "reason": explain_denial(args, denial),
+            })
+        })
+        .collect();
+    let (opened, unrecorded) = host.opened_files();
+    records.extend(opened.iter().map(|file| {
+        json!({
+            "event": "file_opened",
+            "path": file.path.display().to_string(),
+            "write": file.write,
+        })
+    }));
+    if unrecorded > 0 {
+        records.push(json!({"event": "file_opened", "more_not_recorded": unrecorded}));
+    }
+    records.push(state);
+    records.push(match result {
+        Ok(outcome) => json!({
+            "event": "exit",
+            "code": outcome.exit_code,
+            "instructions": outcome.instructions,
+        }),
+        Err(RunError::Trap(trap)) => json!({
+            "event": "trap",
+            "message": trap.to_string(),
+            "limit": matches!(
+                trap.kind,
+                TrapKind::InstructionLimit
+                    | TrapKind::TimeLimit { .. }
+                    | TrapKind::StackOverflow
+                    | TrapKind::CallDepthExceeded
+                    | TrapKind::MemoryLimit { .. }
+            ),
+            "instructions": trap.instructions,
+        }),
+        Err(RunError::Stopped(stopped)) => json!({
+            "event": "stopped",
+            "function": stopped.function,
+            "pc": stopped.pc,
+        }),
+        Err(RunError::Load(error)) => json!({"event": "error", "message": error.to_string()}),
+    });
+    records
 }
 
 /// Who signed the program: checked against the trusted keys under `--require-signed`

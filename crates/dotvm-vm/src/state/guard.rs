@@ -3,6 +3,7 @@
 //! the database opcodes turn into a `denied` trap naming the opcode and the capability.
 
 use super::{Entry, Query, StateError, StateStore};
+use std::collections::BTreeMap;
 
 /// How much of the database a run may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,10 +27,12 @@ impl DbAccess {
     }
 }
 
-/// A store seen through a [`DbAccess`]; with [`DbAccess::Denied`] it needs no store.
+/// A store seen through a [`DbAccess`]; with [`DbAccess::Denied`] it needs no store. It
+/// also counts the writes (`DB_PUT` and `DB_DELETE`) made through it, per collection.
 pub struct Guarded<'s> {
     inner: Option<&'s mut dyn StateStore>,
     access: DbAccess,
+    written: BTreeMap<Vec<u8>, u64>,
 }
 
 impl<'s> Guarded<'s> {
@@ -38,6 +41,7 @@ impl<'s> Guarded<'s> {
         Guarded {
             inner: Some(store),
             access,
+            written: BTreeMap::new(),
         }
     }
 
@@ -46,7 +50,19 @@ impl<'s> Guarded<'s> {
         Guarded {
             inner: None,
             access: DbAccess::Denied,
+            written: BTreeMap::new(),
         }
+    }
+
+    /// How many successful writes (`DB_PUT`, `DB_DELETE`) each collection received,
+    /// including writes later rolled back to a savepoint or aborted.
+    pub fn writes(&self) -> &BTreeMap<Vec<u8>, u64> {
+        &self.written
+    }
+
+    /// Counts a successful write to `collection`.
+    fn count_write(&mut self, collection: &[u8]) {
+        *self.written.entry(collection.to_vec()).or_default() += 1;
     }
 
     /// The inner store for an operation that needs `needed`.
@@ -76,11 +92,15 @@ impl StateStore for Guarded<'_> {
     }
 
     fn put(&mut self, collection: &[u8], key: &[u8], value: &[u8]) -> Result<(), StateError> {
-        self.store("DB_PUT", true)?.put(collection, key, value)
+        self.store("DB_PUT", true)?.put(collection, key, value)?;
+        self.count_write(collection);
+        Ok(())
     }
 
     fn delete(&mut self, collection: &[u8], key: &[u8]) -> Result<bool, StateError> {
-        self.store("DB_DELETE", true)?.delete(collection, key)
+        let present = self.store("DB_DELETE", true)?.delete(collection, key)?;
+        self.count_write(collection);
+        Ok(present)
     }
 
     fn query(&mut self, collection: &[u8], query: &Query) -> Result<Vec<Entry>, StateError> {
