@@ -146,6 +146,9 @@ fn a_signed_file_runs_verifies_and_shows_its_signer() {
         json["sections"].as_array().unwrap().last().unwrap()["name"],
         "signature"
     );
+    // Disassembly names the signer; the text itself is unsigned.
+    let text = ok(&dotvm(&["disasm", s(&signed)]));
+    assert!(text.starts_with("; signed by ed25519:"), "{text}");
     // The unsigned file still runs without --require-signed, and signed files too.
     assert_eq!(ok(&dotvm(&["run", s(&setup.path("hello.dotvm"))])), HELLO);
     assert_eq!(ok(&dotvm(&["run", s(&signed)])), HELLO);

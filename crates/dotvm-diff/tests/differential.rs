@@ -7,7 +7,7 @@ use dotvm_diff::{KnownBug, compare_seed};
 use std::collections::BTreeMap;
 
 /// Seeds compared in CI (seeds 0..CI_SEEDS; see docs/wasm.md for the measured time).
-const CI_SEEDS: u64 = 500;
+const CI_SEEDS: u64 = 1000;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
