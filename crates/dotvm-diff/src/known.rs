@@ -18,9 +18,6 @@ pub enum KnownBug {
 }
 
 impl KnownBug {
-    /// Every known bug.
-    pub const ALL: [KnownBug; 1] = [KnownBug::SelectEqz];
-
     /// A one-line description.
     pub fn describe(self) -> &'static str {
         match self {

@@ -138,6 +138,21 @@ fn the_embedder_interrupts_a_run_from_another_thread() {
     let trap = trap_of(dotvm_vm::run(&program, &limits, &mut BufferIo::default()));
     raiser.join().unwrap();
     assert_eq!(trap.kind, TrapKind::Interrupted);
+    // A raised flag stops the next run at once, until the embedder lowers it.
+    let handle = limits.interrupt.clone().unwrap();
+    assert!(handle.is_raised());
+    let at_once = trap_of(dotvm_vm::run(&program, &limits, &mut BufferIo::default()));
+    assert_eq!(
+        (at_once.kind, at_once.instructions),
+        (TrapKind::Interrupted, 0)
+    );
+    handle.clear();
+    let bounded = Limits {
+        instructions: 1000,
+        ..limits.clone()
+    };
+    let limited = trap_of(dotvm_vm::run(&program, &bounded, &mut BufferIo::default()));
+    assert_eq!(limited.kind, TrapKind::InstructionLimit);
     assert_eq!(
         trap.to_string(),
         format!("interrupted by the embedder in main at pc {}", trap.pc)
