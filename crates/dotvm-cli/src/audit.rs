@@ -4,7 +4,8 @@
 //!
 //! A record is one line: a JSON object with `seq` (1, 2, ... in the file), `time_unix_ms`,
 //! `run` (a random id shared by the records of one run), `event`, the event's fields and
-//! `prev` (the hash of the record before it; 64 zeros for the first record of a file), then
+//! `prev` (the hash of the record before it; 64 zeros for the first record of a file, or the
+//! last hash of the log it continues after `dotvm audit rotate`), then
 //! a last field `hash`: the SHA-256, in hex, of the line without its `,"hash":"…"` field
 //! (that is, of the object as it was before the field was appended). Appending takes an
 //! exclusive lock on the file, reads the last record, writes the new records and calls
@@ -55,7 +56,21 @@ impl AuditLog {
     /// Appends one record per event (each an object with at least `event`), durably and
     /// atomically with respect to other runs appending to the same file.
     pub fn append(&self, events: Vec<Value>) -> Result<()> {
-        let path = self.path.display();
+        let (mut file, tail) = open_locked(&self.path)?;
+        let (seq, prev) = match tail {
+            Some(tail) => (tail.seq, tail.hash),
+            None => (0, ZERO_HASH.to_string()),
+        };
+        write_records(&mut file, &self.path, &self.run, seq, prev, events)
+    }
+}
+
+/// Opens (creating) the log at `path`, locks it exclusively and reads its last record. A
+/// file renamed by a rotation while this process waited for the lock is let go, and the
+/// new file at `path` opened instead.
+fn open_locked(path: &Path) -> Result<(File, Option<Tail>)> {
+    let shown = path.display();
+    loop {
         let mut options = std::fs::OpenOptions::new();
         options.read(true).append(true).create(true);
         #[cfg(unix)]
@@ -64,41 +79,122 @@ impl AuditLog {
             options.mode(0o600);
         }
         let mut file = options
-            .open(&self.path)
-            .with_context(|| format!("cannot open the audit log {path}"))?;
+            .open(path)
+            .with_context(|| format!("cannot open the audit log {shown}"))?;
         file.lock()
-            .with_context(|| format!("cannot lock the audit log {path}"))?;
-        let tail = last_record(&mut file).with_context(|| {
-            format!("cannot append to the audit log {path} (check it with `dotvm audit verify`)")
-        })?;
-        let (mut seq, mut prev) = match tail {
-            Some(tail) => (tail.seq, tail.hash),
-            None => (0, ZERO_HASH.to_string()),
-        };
-        let time = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        let mut out = String::new();
-        for event in events {
-            seq += 1;
-            let mut record = Map::new();
-            record.insert("seq".into(), json!(seq));
-            record.insert("time_unix_ms".into(), json!(time));
-            record.insert("run".into(), json!(self.run));
-            if let Value::Object(fields) = event {
-                record.extend(fields);
-            }
-            record.insert("prev".into(), json!(prev));
-            let (line, hash) = seal(&Value::Object(record));
-            out.push_str(&line);
-            out.push('\n');
-            prev = hash;
+            .with_context(|| format!("cannot lock the audit log {shown}"))?;
+        if !same_file(&file, path) {
+            continue;
         }
-        file.write_all(out.as_bytes())
-            .and_then(|()| file.sync_data())
-            .with_context(|| format!("cannot write the audit log {path}"))?;
-        Ok(())
+        let tail = last_record(&mut file).with_context(|| {
+            format!("cannot append to the audit log {shown} (check it with `dotvm audit verify`)")
+        })?;
+        return Ok((file, tail));
     }
+}
+
+/// True when `path` still names the open `file` (it was not renamed or replaced).
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
+/// Writes one record per event after record `seq` (whose hash is `prev`), then syncs.
+fn write_records(
+    file: &mut File,
+    path: &Path,
+    run: &str,
+    mut seq: u64,
+    mut prev: String,
+    events: Vec<Value>,
+) -> Result<()> {
+    let time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut out = String::new();
+    for event in events {
+        seq += 1;
+        let mut record = Map::new();
+        record.insert("seq".into(), json!(seq));
+        record.insert("time_unix_ms".into(), json!(time));
+        record.insert("run".into(), json!(run));
+        if let Value::Object(fields) = event {
+            record.extend(fields);
+        }
+        record.insert("prev".into(), json!(prev));
+        let (line, hash) = seal(&Value::Object(record));
+        out.push_str(&line);
+        out.push('\n');
+        prev = hash;
+    }
+    file.write_all(out.as_bytes())
+        .and_then(|()| file.sync_data())
+        .with_context(|| format!("cannot write the audit log {}", path.display()))
+}
+
+/// Moves the log at `path` to the first free `PATH.N` and starts a new log at `path` whose
+/// first record (`rotated`, naming the old file) continues the old chain: its `prev` is the
+/// old log's last hash and its `seq` the next number. The old log is checked first. Returns
+/// the old log's new name.
+pub fn rotate(path: &Path) -> Result<PathBuf> {
+    let (old, tail) = open_locked(path)?;
+    let tail =
+        tail.ok_or_else(|| anyhow!("{}: the log is empty; nothing to rotate", path.display()))?;
+    verify(path)?;
+    let renamed = (1..)
+        .map(|n| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{n}"));
+            PathBuf::from(name)
+        })
+        .find(|candidate| !candidate.exists())
+        .ok_or_else(|| anyhow!("no free name for the rotated log"))?;
+    // Create the new log and lock it before the rename, so that no run appends to it first.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).append(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let staging = {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".rotating");
+        PathBuf::from(name)
+    };
+    let mut new = options
+        .open(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    new.lock()
+        .with_context(|| format!("cannot lock {}", staging.display()))?;
+    std::fs::rename(path, &renamed)
+        .with_context(|| format!("cannot rename {} to {}", path.display(), renamed.display()))?;
+    std::fs::rename(&staging, path)
+        .with_context(|| format!("cannot rename {} to {}", staging.display(), path.display()))?;
+    let name = renamed
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    write_records(
+        &mut new,
+        path,
+        "rotation",
+        tail.seq,
+        tail.hash,
+        vec![json!({"event": "rotated", "previous": name})],
+    )?;
+    drop(old);
+    Ok(renamed)
 }
 
 /// The line for `record` (an object) with its `hash` field, and that hash.
@@ -171,6 +267,24 @@ pub struct Verdict {
     pub last_hash: String,
     /// The `prev` of the first record, when it is not zero (the log continues another one).
     pub continues: Option<String>,
+}
+
+/// Checks the log at `path` and that it continues the log at `previous` (its first record's
+/// `prev` is `previous`'s last hash).
+pub fn verify_after(path: &Path, previous: &Path) -> Result<Verdict> {
+    let before = verify(previous)?;
+    let verdict = verify(path)?;
+    match &verdict.continues {
+        Some(prev) if *prev == before.last_hash => Ok(verdict),
+        other => bail!(
+            "{}: record 1 (line 1) does not continue {}: its prev is {}, the last record there \
+             hashes to {}",
+            path.display(),
+            previous.display(),
+            other.as_deref().unwrap_or(ZERO_HASH),
+            before.last_hash
+        ),
+    }
 }
 
 /// Checks every record of the log at `path`; the error names the first broken record.

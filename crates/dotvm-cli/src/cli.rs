@@ -57,7 +57,7 @@ pub enum Command {
     Sign(SignArgs),
     /// Check or print an audit log written by `dotvm run --audit`.
     #[command(
-        after_help = "Examples:\n  dotvm audit verify runs.log\n  dotvm audit show runs.log\n  dotvm audit show runs.log --json\n\n`verify` checks every record's hash and the chain, and names the first broken record\n(exit status 1). Keep the last hash it prints elsewhere: removing the last records of a\nlog cannot be detected from the log alone."
+        after_help = "Examples:\n  dotvm audit verify runs.log\n  dotvm audit show runs.log\n  dotvm audit show runs.log --json\n  dotvm audit rotate runs.log\n  dotvm audit verify runs.log --after runs.log.1\n\n`verify` checks every record's hash and the chain, and names the first broken record\n(exit status 1). Keep the last hash it prints elsewhere: removing the last records of a\nlog cannot be detected from the log alone."
     )]
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -426,6 +426,14 @@ pub struct VerifyArgs {
 pub enum AuditCommand {
     /// Check the log's hash chain.
     Verify {
+        /// The audit log.
+        path: PathBuf,
+        /// Also check that the log continues this earlier (rotated) log.
+        #[arg(long, value_name = "PREVIOUS")]
+        after: Option<PathBuf>,
+    },
+    /// Move the log to PATH.N and start a new one that continues its chain.
+    Rotate {
         /// The audit log.
         path: PathBuf,
     },

@@ -226,12 +226,32 @@ fn concurrent_runs_leave_one_valid_chain() {
                 .unwrap()
         })
         .collect();
+    // Rotate while the runs append: every record lands in one of the two files, and the
+    // new file continues the old one's chain.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let rotate = dotvm(&["audit", "rotate", s(&log)]);
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
+    let old = dir.path().join("audit.log.1");
+    let mut records = records(&log);
+    if rotate.status.success() {
+        let verify = dotvm(&["audit", "verify", s(&log), "--after", s(&old)]);
+        assert!(verify.status.success(), "{}", text(&verify.stderr));
+        assert_eq!(records.remove(0)["event"], "rotated");
+        let mut all = self::records(&old);
+        all.extend(records);
+        records = all;
+    } else {
+        // The log was still empty when the rotation ran.
+        assert!(
+            text(&rotate.stderr).contains("the log is empty"),
+            "{}",
+            text(&rotate.stderr)
+        );
+    }
     let verify = dotvm(&["audit", "verify", s(&log)]);
     assert!(verify.status.success(), "{}", text(&verify.stderr));
-    let records = records(&log);
     assert_eq!(records.len(), 8 * 3);
     // Each run's records are its own: start, state, exit.
     let mut runs = std::collections::BTreeMap::<String, Vec<String>>::new();
@@ -245,4 +265,44 @@ fn concurrent_runs_leave_one_valid_chain() {
         runs.values()
             .all(|events| events == &["start", "state", "exit"])
     );
+}
+
+#[test]
+fn a_rotated_log_continues_the_chain_of_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = three_runs(dir.path());
+    let rotate = dotvm(&["audit", "rotate", s(&log)]);
+    assert!(rotate.status.success(), "{}", text(&rotate.stderr));
+    let old = dir.path().join("audit.log.1");
+    assert!(text(&rotate.stdout).contains("moved to"));
+    let prog = dir.path().join("p.dasm");
+    std::fs::write(&prog, ".func main\n    HALT\n.end\n").unwrap();
+    assert!(
+        dotvm(&["run", s(&prog), "--audit", s(&log)])
+            .status
+            .success()
+    );
+    let new = records(&log);
+    let events: Vec<&str> = new.iter().map(|r| r["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["rotated", "start", "state", "exit"]);
+    assert_eq!(new[0]["previous"], "audit.log.1");
+    assert_eq!(new[0]["seq"], 11);
+    assert_eq!(new[0]["prev"], records(&old)[9]["hash"]);
+    let verify = dotvm(&["audit", "verify", s(&log), "--after", s(&old)]);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert!(text(&verify.stdout).contains("continues a log whose last hash is"));
+    // Against another log, the link is named as broken.
+    let other_dir = dir.path().join("other");
+    std::fs::create_dir(&other_dir).unwrap();
+    let other = three_runs(&other_dir);
+    let verify = dotvm(&["audit", "verify", s(&log), "--after", s(&other)]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(
+        text(&verify.stderr).contains("record 1 (line 1) does not continue"),
+        "{}",
+        text(&verify.stderr)
+    );
+    // A second rotation picks the next free name.
+    assert!(dotvm(&["audit", "rotate", s(&log)]).status.success());
+    assert!(dir.path().join("audit.log.2").exists());
 }

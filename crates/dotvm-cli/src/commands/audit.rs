@@ -1,4 +1,4 @@
-//! `dotvm audit verify|show`: check and print an audit log.
+//! `dotvm audit verify|show|rotate`: check, print and rotate an audit log.
 
 use crate::audit;
 use crate::cli::AuditCommand;
@@ -7,8 +7,20 @@ use anyhow::Result;
 /// Runs one `dotvm audit` subcommand.
 pub fn execute(command: &AuditCommand) -> Result<()> {
     match command {
-        AuditCommand::Verify { path } => {
-            let verdict = audit::verify(path)?;
+        AuditCommand::Rotate { path } => {
+            let renamed = audit::rotate(path)?;
+            println!(
+                "{} moved to {}; {} continues its chain",
+                path.display(),
+                renamed.display(),
+                path.display()
+            );
+        }
+        AuditCommand::Verify { path, after } => {
+            let verdict = match after {
+                Some(previous) => audit::verify_after(path, previous)?,
+                None => audit::verify(path)?,
+            };
             println!(
                 "{}: ok, {} records, last hash {}",
                 path.display(),
