@@ -195,6 +195,13 @@ fn unsigned_wrongly_signed_and_tampered_files_are_refused() {
         refused(&verify, bad);
         let inspect = ok(&dotvm(&["inspect", s(&file)]));
         assert!(inspect.contains("SIGNATURE INVALID"), "{name}: {inspect}");
+        // Without --require-signed it runs, with a warning.
+        let output = dotvm(&["run", s(&file)]);
+        assert!(
+            text(&output.stderr).contains("warning: ") && text(&output.stderr).contains(bad),
+            "{name}: {}",
+            text(&output.stderr)
+        );
     }
     // Clearing the SIGNED flag breaks the format itself.
     refused(

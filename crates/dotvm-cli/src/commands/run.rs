@@ -315,9 +315,18 @@ fn signer_of(args: &RunArgs, kind: InputKind, module: &Module) -> Result<Option<
         let key = signing::check_trusted(module, &trusted).map_err(|e| anyhow!("{file}: {e}"))?;
         return Ok(Some(format!("{} ({})", key.name, signer_id(&key.key))));
     }
-    Ok(signing::check_signature(module)
-        .ok()
-        .map(|key| signer_id(&key)))
+    match signing::check_signature(module) {
+        Ok(key) => Ok(Some(signer_id(&key))),
+        Err(signing::SignatureError::Unsigned) => Ok(None),
+        Err(error) => {
+            eprintln!("warning: {file}: {error}; running it anyway (--require-signed refuses it)");
+            let claimed = module.signature.map(|s| signer_id(&s.public_key));
+            Ok(Some(format!(
+                "invalid signature (claims {})",
+                claimed.unwrap_or_default()
+            )))
+        }
+    }
 }
 
 /// Program I/O under `--step`: stdout as usual, stdin from `--input` (stdin carries the
