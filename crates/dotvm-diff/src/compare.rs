@@ -69,12 +69,19 @@ pub fn compare_module(wasm: &[u8], seed: u64, report: &mut Report) {
     report.compared = true;
     for arch in ARCHS {
         for opt_level in 0..=3 {
-            let detail = match dotvm_side::observe(wasm, seed, arch, opt_level) {
+            let (detail, explained) = match dotvm_side::observe(wasm, seed, arch, opt_level) {
                 Ok(observed) => {
                     report.calls += compared_calls(&observed);
-                    disagreement(&reference, &observed)
+                    let detail = disagreement(&reference, &observed);
+                    let explained = detail
+                        .as_ref()
+                        .and_then(|_| known::explain(wasm, &reference, &observed));
+                    (detail, explained)
                 }
-                Err(error) => Some(format!("DotVM could not run a module wasmi runs: {error}")),
+                Err(error) => (
+                    Some(format!("DotVM could not run a module wasmi runs: {error}")),
+                    None,
+                ),
             };
             if let Some(detail) = detail {
                 let divergence = Divergence {
@@ -83,7 +90,7 @@ pub fn compare_module(wasm: &[u8], seed: u64, report: &mut Report) {
                     opt_level,
                     detail,
                 };
-                match known::explain(wasm) {
+                match explained {
                     Some(bug) => report.excluded.push((bug, divergence)),
                     None => report.divergences.push(divergence),
                 }
