@@ -12,6 +12,7 @@ pub(crate) mod crypto;
 mod db;
 mod float;
 mod interp;
+pub(crate) mod resume;
 pub(crate) mod session;
 mod slow_path;
 mod syscall;
@@ -29,7 +30,7 @@ use crate::host::Host;
 use crate::imports::{HostFunctions, NoHostFunctions};
 use crate::inspect::{Inspector, MachineView, Slots, Words};
 use crate::io::Io;
-use crate::limits::Limits;
+use crate::limits::{Interrupt, Limits, Watchdog};
 use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
 use crate::state::StateStore;
@@ -37,6 +38,8 @@ use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use dotvm_core::Module;
 use dotvm_crypto::bigint::BigIntHeap;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
@@ -98,6 +101,34 @@ pub(crate) struct Machine<'a, W> {
     fp: usize,
     /// Stack index one past the top slot.
     sp: usize,
+    /// The run's interrupt flag, checked at block boundaries (see [`crate::limits`]).
+    interrupt: &'a AtomicBool,
+    /// When the time limit passes, if there is one.
+    deadline: Option<Instant>,
+}
+
+/// The interrupt flag of one run and the watchdog that raises it when the time limit
+/// passes (stopped when this is dropped).
+pub(crate) struct RunClock {
+    interrupt: Interrupt,
+    deadline: Option<Instant>,
+    _watchdog: Option<Watchdog>,
+}
+
+impl RunClock {
+    /// Starts the clock of a run under `limits`: the embedder's interrupt (or a private
+    /// one) and a watchdog for the time limit.
+    pub(crate) fn start(limits: &Limits) -> RunClock {
+        let interrupt = limits.interrupt.clone().unwrap_or_default();
+        let watchdog = limits
+            .time
+            .map(|after| Watchdog::start(interrupt.clone(), after));
+        RunClock {
+            deadline: limits.time.map(|after| Instant::now() + after),
+            interrupt,
+            _watchdog: watchdog,
+        }
+    }
 }
 
 /// What the saved position of a stopped loop refers to.
@@ -136,6 +167,7 @@ pub(crate) fn run_program<W: Word>(
     )
     .map_err(LoadError::from)?;
     let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
+    let clock = RunClock::start(limits);
     let mut machine = Machine {
         program,
         limits,
@@ -156,6 +188,8 @@ pub(crate) fn run_program<W: Word>(
         ip: 0,
         fp: 0,
         sp: 0,
+        interrupt: clock.interrupt.flag(),
+        deadline: clock.deadline,
     };
     let end = match inspector {
         Some(inspector) => machine
@@ -221,8 +255,8 @@ impl<W: Word> Machine<'_, W> {
     /// Runs in precise mode.
     fn run_precise(&mut self, inspector: Option<&mut dyn Inspector>) -> Result<Exit, Fault> {
         interp::execute(self, &mut interp::Inspected { inspector }).map_err(|kind| {
-            // The instruction limit traps before the instruction is paid for.
-            let at = if kind == TrapKind::InstructionLimit {
+            // The instruction and time limits trap before the instruction is paid for.
+            let at = if kind.is_before_instruction() {
                 At::PlainUnpaid
             } else {
                 At::Plain
@@ -242,6 +276,28 @@ impl<W: Word> Machine<'_, W> {
         for i in 0..self.frames.len() {
             let frame = self.frames[i];
             self.frames[i].ret_ip = origin(frame.func, frame.ret_ip);
+        }
+    }
+
+    /// The trap for a raised interrupt flag: the time limit when it has passed, else an
+    /// interrupt by the embedder.
+    #[cold]
+    fn interruption(&self) -> TrapKind {
+        match (self.limits.time, self.deadline) {
+            (Some(limit), Some(deadline)) if Instant::now() >= deadline => {
+                TrapKind::TimeLimit { limit }
+            }
+            _ => TrapKind::Interrupted,
+        }
+    }
+
+    /// Fails with the interrupt's trap when the flag is raised; long host instructions
+    /// call this before they start.
+    fn check_interrupt(&self) -> Result<(), TrapKind> {
+        if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(self.interruption())
+        } else {
+            Ok(())
         }
     }
 

@@ -2,7 +2,7 @@
 //! embedder can instantiate a module once and then call its functions many times.
 
 use super::table::RefState;
-use super::{At, Exit, Fault, Machine};
+use super::{At, Exit, Fault, Machine, RunClock};
 use crate::allocator::{Allocator, heap_base};
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
@@ -128,6 +128,7 @@ pub(crate) fn call<W: Word>(
         }
         .into());
     };
+    let clock = RunClock::start(limits);
     let mut machine = Machine {
         program,
         limits,
@@ -148,6 +149,8 @@ pub(crate) fn call<W: Word>(
         ip: 0,
         fp: 0,
         sp: 0,
+        interrupt: clock.interrupt.flag(),
+        deadline: clock.deadline,
     };
     let end = machine.enter(func, args).and_then(|()| machine.run_fast());
     let result = match end {

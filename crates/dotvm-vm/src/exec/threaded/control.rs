@@ -9,6 +9,7 @@ use crate::trap::TrapKind;
 use crate::typed_op::TypedOp;
 use crate::word::Word;
 use crate::word_op::{self, WordBinary};
+use std::sync::atomic::Ordering;
 
 /// Native stack the engine may use before it unwinds to its loop (see [`charge`]).
 #[cfg(dotvm_tail_calls)]
@@ -54,7 +55,7 @@ pub(super) unsafe fn charge<W: Word>(
     let deep = native_stack_pointer() < cx.native_floor;
     #[cfg(not(dotvm_tail_calls))]
     let deep = false;
-    if count > cx.fuel || deep {
+    if count > cx.fuel || deep || cx.interrupt.load(Ordering::Relaxed) {
         return charge_slowly(ip, fp, cx);
     }
     cx.fuel -= count;
@@ -62,7 +63,8 @@ pub(super) unsafe fn charge<W: Word>(
     next!(unsafe { ip.add(1) }, fp, cx)
 }
 
-/// [`charge`] when the fuel runs short or the native stack is deep.
+/// [`charge`] when the fuel runs short, the interrupt flag is raised (time limit: the block
+/// is paid, then the run traps at its start) or the native stack is deep.
 #[cold]
 #[inline(never)]
 fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
@@ -72,6 +74,10 @@ fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>
         return out_of_fuel(ip, fp, cx);
     }
     cx.fuel -= count;
+    if cx.interrupt.load(Ordering::Relaxed) {
+        cx.end = Err(cx.m.interruption());
+        return stop(ip, fp, cx);
+    }
     #[cfg(all(test, dotvm_tail_calls))]
     NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // SAFETY: as in `charge`.
@@ -397,7 +403,7 @@ fn single_step<W: Word>(
             Err(stop(ip, fp, cx))
         }
         Err(kind) => {
-            if kind == TrapKind::InstructionLimit {
+            if kind.is_before_instruction() {
                 // The precise interpreter leaves the instruction unpaid; it was paid.
                 cx.fuel -= 1;
             }

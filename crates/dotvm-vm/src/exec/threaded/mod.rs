@@ -27,6 +27,7 @@ pub(crate) use encode::encode;
 use super::{Exit, Machine};
 use crate::trap::TrapKind;
 use crate::word::Word;
+use std::sync::atomic::AtomicBool;
 
 /// An op's handler.
 pub(crate) type Handler<W> =
@@ -81,6 +82,8 @@ pub(crate) struct Cx<'m, 'a, W> {
     func: u32,
     /// Fuel left (the machine's copy is stale while the engine runs).
     fuel: u64,
+    /// The run's interrupt flag (time limit), checked at every block's charge.
+    interrupt: &'a AtomicBool,
     /// Lowest native stack address handlers may reach before unwinding to the loop.
     #[cfg(dotvm_tail_calls)]
     native_floor: usize,
@@ -186,7 +189,7 @@ fn finish<W: Word>(
 /// ending at `m.sp`). On return the machine's position and fuel are up to date.
 pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
     let func = m.func;
-    let (ip, fp_index, fuel) = (m.ip as usize, m.fp, m.fuel);
+    let (ip, fp_index, fuel, interrupt) = (m.ip as usize, m.fp, m.fuel, m.interrupt);
     let base = m.stack.as_mut_ptr();
     let mut cx = Cx {
         m,
@@ -195,6 +198,7 @@ pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
         pool: std::ptr::null(),
         func,
         fuel,
+        interrupt,
         #[cfg(dotvm_tail_calls)]
         native_floor: control::native_stack_pointer().saturating_sub(control::NATIVE_STACK_BUDGET),
         end: Ok(Exit::Stopped),
