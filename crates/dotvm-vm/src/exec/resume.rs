@@ -4,10 +4,8 @@
 //! the threaded engine at the next block boundary.
 
 use super::interp::{self, Mode};
-use super::table::RefState;
-use super::{At, Exit, Fault, Frame, Machine, RunClock};
+use super::{At, Env, Exit, Fault, Machine, Parts, RunClock};
 use crate::Outcome;
-use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError};
 use crate::host::Host;
 use crate::imports::NoHostFunctions;
@@ -15,25 +13,11 @@ use crate::inspect::Control;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{FuncCode, Program};
-use crate::memory::LinearMemory;
 use crate::reg::Kind;
 use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::Module;
-use dotvm_crypto::bigint::BigIntHeap;
-
-/// The state a suspended run keeps between resumptions.
-#[derive(Debug)]
-struct Parts<W> {
-    stack: Vec<W>,
-    frames: Vec<Frame>,
-    globals: Vec<W>,
-    memory: LinearMemory,
-    allocator: Allocator,
-    bigints: BigIntHeap,
-    refs: RefState<W>,
-}
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,26 +66,8 @@ impl<W: Word> Resumable<W> {
         module: &Module,
         limits: &Limits,
     ) -> Result<Resumable<W>, LoadError> {
-        let segments = &module.memory.segments;
-        let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
-        let memory = LinearMemory::with_contents(
-            module.memory.initial_pages,
-            module.memory.max_pages,
-            limits.memory_bytes.min(address_space),
-            &program.ro,
-            segments,
-        )?;
-        let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
         Ok(Resumable {
-            parts: Some(Parts {
-                stack: Vec::new(),
-                frames: Vec::with_capacity(64),
-                globals: program.globals.clone(),
-                memory,
-                allocator,
-                bigints: BigIntHeap::new(W::BITS),
-                refs: RefState::new(program),
-            }),
+            parts: Some(Parts::fresh(program, module, limits)?),
             phase: Phase::New,
             granted: limits.instructions,
             fuel: limits.instructions,
@@ -156,29 +122,17 @@ impl<W: Word> Resumable<W> {
             ..limits.clone()
         };
         let clock = RunClock::start(&limits);
-        let mut machine = Machine {
-            program,
-            limits: &limits,
+        let env = Env {
             io,
-            state: state.map(|s| s as &mut dyn StateStore),
             host,
             imports: &mut NoHostFunctions,
-            stack: parts.stack,
-            frames: parts.frames,
-            globals: parts.globals,
-            memory: parts.memory,
-            allocator: parts.allocator,
-            bigints: parts.bigints,
-            refs: parts.refs,
-            fuel: self.fuel,
-            plain: self.plain,
-            func: self.func,
-            ip: self.ip,
-            fp: self.fp,
-            sp: self.sp,
-            interrupt: clock.interrupt.flag(),
-            deadline: clock.deadline,
+            state: state.map(|s| s as &mut dyn StateStore),
         };
+        let mut machine = Machine::new(program, &limits, env, parts, &clock, self.fuel, self.func);
+        machine.plain = self.plain;
+        machine.ip = self.ip;
+        machine.fp = self.fp;
+        machine.sp = self.sp;
         let end = match self.phase {
             Phase::New => machine.start().and_then(|()| machine.run_fast()),
             _ if machine.plain => machine.run_catching_up(&self.block_starts),
@@ -219,15 +173,7 @@ impl<W: Word> Resumable<W> {
         self.ip = machine.ip;
         self.fp = machine.fp;
         self.sp = machine.sp;
-        self.parts = Some(Parts {
-            stack: machine.stack,
-            frames: machine.frames,
-            globals: machine.globals,
-            memory: machine.memory,
-            allocator: machine.allocator,
-            bigints: machine.bigints,
-            refs: machine.refs,
-        });
+        self.parts = Some(machine.into_parts());
         result
     }
 }
