@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         call_depth: 64,
         memory_bytes: 4 << 20,
         instructions: 100_000,
+        ..Limits::default()
     };
     let mut io = BufferIo::with_input(b"fuzz input");
     let _ = dotvm_vm::run(&verified, &limits, &mut io);

@@ -23,9 +23,9 @@ pub enum Command {
     /// Run a program: `.dotvm` bytecode, `.dasm` assembly, or a Rust file, Cargo project,
     /// `.wasm` or `.wat` (transpiled in memory).
     #[command(
-        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir. --deterministic replaces the clock and the random\nsource with reproducible ones; --deny CAP withholds a capability. A refused call is\nreported on stderr when the run fails (`denied: path_open (no --dir granted)`)."
+        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
     )]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
     #[command(
         after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --debug\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
@@ -41,9 +41,26 @@ pub enum Command {
         after_help = "Examples:\n  dotvm disasm hello.dotvm\n  dotvm disasm hello.dotvm -o hello.dasm"
     )]
     Disasm(DisasmArgs),
-    /// Check a bytecode file (format and verifier) without running it.
-    #[command(after_help = "Examples:\n  dotvm verify hello.dotvm")]
-    Verify(FileArg),
+    /// Check a bytecode file (format, signature and verifier) without running it.
+    #[command(
+        after_help = "Examples:\n  dotvm verify hello.dotvm\n  dotvm verify hello.signed.dotvm --trusted-key alice.pub\n\nA signed file's signature is always checked; with --trusted-key (or DOTVM_TRUSTED_KEYS,\npaths separated by `:`) the file must be signed by one of those keys."
+    )]
+    Verify(VerifyArgs),
+    /// Create an Ed25519 key pair for signing bytecode: NAME.key (secret, mode 0600) and
+    /// NAME.pub.
+    #[command(after_help = "Examples:\n  dotvm keygen -o alice")]
+    Keygen(KeygenArgs),
+    /// Sign a bytecode file (or a program built in memory) with a secret key.
+    #[command(
+        after_help = "Examples:\n  dotvm sign app.dotvm --key alice.key -o app.signed.dotvm\n  dotvm run --require-signed --trusted-key alice.pub app.signed.dotvm\n\nThe signature section covers every byte of the file before it (docs/bytecode-format.md)."
+    )]
+    Sign(SignArgs),
+    /// Check or print an audit log written by `dotvm run --audit`.
+    #[command(
+        after_help = "Examples:\n  dotvm audit verify runs.log\n  dotvm audit show runs.log\n  dotvm audit show runs.log --json\n  dotvm audit rotate runs.log\n  dotvm audit verify runs.log --after runs.log.1\n\n`verify` checks every record's hash and the chain, and names the first broken record\n(exit status 1). Keep the last hash it prints elsewhere: removing the last records of a\nlog cannot be detected from the log alone."
+    )]
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Show a bytecode file's header, sections, functions, exports and sizes.
     #[command(
         after_help = "Examples:\n  dotvm inspect hello.dotvm\n  dotvm inspect hello.dotvm --json"
@@ -137,9 +154,9 @@ pub struct TranspileArgs {
     pub verbose: bool,
 }
 
-/// A capability `--deny` can withhold.
+/// A capability `--deny` withholds and `--allow` grants under `--sandbox`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DenyCapability {
+pub enum CapabilityName {
     /// Reading standard input.
     Stdin,
     /// Writing standard output.
@@ -156,6 +173,42 @@ pub enum DenyCapability {
     Random,
     /// Exiting with a code.
     Exit,
+    /// Files inside the directories granted with --dir and --dir-ro.
+    Files,
+    /// The state database (read-write, or read-only with --db-ro).
+    Db,
+}
+
+impl CapabilityName {
+    /// Every capability, in the order `--help` lists them.
+    pub const ALL: [CapabilityName; 10] = [
+        CapabilityName::Stdin,
+        CapabilityName::Stdout,
+        CapabilityName::Stderr,
+        CapabilityName::Args,
+        CapabilityName::Env,
+        CapabilityName::Clock,
+        CapabilityName::Random,
+        CapabilityName::Exit,
+        CapabilityName::Files,
+        CapabilityName::Db,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            CapabilityName::Stdin => "stdin",
+            CapabilityName::Stdout => "stdout",
+            CapabilityName::Stderr => "stderr",
+            CapabilityName::Args => "args",
+            CapabilityName::Env => "env",
+            CapabilityName::Clock => "clock",
+            CapabilityName::Random => "random",
+            CapabilityName::Exit => "exit",
+            CapabilityName::Files => "files",
+            CapabilityName::Db => "db",
+        }
+    }
 }
 
 /// `dotvm run`.
@@ -175,6 +228,9 @@ pub struct RunArgs {
     /// name, or under GUEST with `HOST_DIR::GUEST`.
     #[arg(long = "dir", value_name = "HOST_DIR")]
     pub dirs: Vec<String>,
+    /// Like --dir, but the program may only read below the directory.
+    #[arg(long = "dir-ro", value_name = "HOST_DIR")]
+    pub dirs_ro: Vec<String>,
     /// Replace the clock and the random source with reproducible ones.
     #[arg(long)]
     pub deterministic: bool,
@@ -188,7 +244,18 @@ pub struct RunArgs {
     pub seed: u64,
     /// Withhold a capability (repeatable).
     #[arg(long, value_name = "CAP")]
-    pub deny: Vec<DenyCapability>,
+    pub deny: Vec<CapabilityName>,
+    /// Grant nothing that is not granted explicitly: with --allow CAP, --dir/--dir-ro
+    /// (files), --env (env) or --db-ro (db, read-only).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Under --sandbox, grant a capability (repeatable).
+    #[arg(long, value_name = "CAP", requires = "sandbox")]
+    pub allow: Vec<CapabilityName>,
+    /// The program may read the state database but not write it (DB_PUT and DB_DELETE
+    /// trap with `denied`).
+    #[arg(long)]
+    pub db_ro: bool,
     /// Arguments passed to the program (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,
@@ -196,16 +263,21 @@ pub struct RunArgs {
     /// (default arch64 for those); bytecode must have been built for it.
     #[arg(short, long, value_name = "ARCH")]
     pub arch: Option<dotvm_core::Arch>,
-    /// Stop with a trap after this many instructions.
-    #[arg(long, value_name = "N")]
+    /// Stop with a trap after this much wall-clock time: 500ms, 2s, 1m, or `unlimited`
+    /// (default 60s; no default limit under --step).
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<Timeout>,
+    /// Stop with a trap after this many instructions (fuel), or `unlimited` (the default).
+    #[arg(long, value_name = "N", value_parser = parse_count::<u64>)]
     pub max_instructions: Option<u64>,
-    /// Value-stack size in slots (all frames together).
-    #[arg(long, value_name = "N")]
+    /// Value-stack size in slots, all frames together (default 1048576), or `unlimited`.
+    #[arg(long, value_name = "N", value_parser = parse_count::<usize>)]
     pub stack_size: Option<usize>,
-    /// Maximum call depth.
-    #[arg(long, value_name = "N")]
+    /// Maximum call depth (default 10000), or `unlimited`.
+    #[arg(long, value_name = "N", value_parser = parse_count::<usize>)]
     pub call_depth: Option<usize>,
-    /// Maximum linear-memory size in bytes (suffixes K, M, G allowed: 64M).
+    /// Maximum linear-memory size in bytes, suffixes K, M, G allowed: 64M (default 256M),
+    /// or `unlimited` (the architecture's address space).
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub memory_limit: Option<u64>,
     /// Print every executed instruction (pc, mnemonic, top of stack) to stderr.
@@ -220,6 +292,21 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Append what the run does to this audit log (hash-chained JSON lines; check it with
+    /// `dotvm audit verify`).
+    #[arg(long, value_name = "PATH")]
+    pub audit: Option<PathBuf>,
+    /// Refuse to run anything but a bytecode file signed by a trusted key (--trusted-key,
+    /// or $DOTVM_TRUSTED_KEYS: paths separated by `:`).
+    #[arg(long)]
+    pub require_signed: bool,
+    /// A trusted public key for --require-signed (repeatable).
+    #[arg(
+        long = "trusted-key",
+        value_name = "NAME.pub",
+        requires = "require_signed"
+    )]
+    pub trusted_keys: Vec<PathBuf>,
     /// The state the database opcodes use: a redb file, `:memory:` for a throwaway store,
     /// or a PostgreSQL URL `postgres://user@host:port/db` (default: $DOTVM_STATE, else
     /// dotvm/state.redb in the user's data directory). Only programs with database opcodes
@@ -371,6 +458,63 @@ pub struct DisasmArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `dotvm verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bytecode (`.dotvm`) or assembly (`.dasm`) file.
+    pub file: PathBuf,
+    /// Require a signature by this public key (repeatable; default: $DOTVM_TRUSTED_KEYS).
+    #[arg(long = "trusted-key", value_name = "NAME.pub")]
+    pub trusted_keys: Vec<PathBuf>,
+}
+
+/// `dotvm audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the log's hash chain.
+    Verify {
+        /// The audit log.
+        path: PathBuf,
+        /// Also check that the log continues this earlier (rotated) log.
+        #[arg(long, value_name = "PREVIOUS")]
+        after: Option<PathBuf>,
+    },
+    /// Move the log to PATH.N and start a new one that continues its chain.
+    Rotate {
+        /// The audit log.
+        path: PathBuf,
+    },
+    /// Print the log's records (after checking it).
+    Show {
+        /// The audit log.
+        path: PathBuf,
+        /// Print the records as JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `dotvm keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key pair's name: writes NAME.key and NAME.pub.
+    #[arg(short, long, value_name = "NAME")]
+    pub output: PathBuf,
+}
+
+/// `dotvm sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The program to sign.
+    pub file: PathBuf,
+    /// The secret key file (NAME.key, or NAME).
+    #[arg(long, value_name = "NAME.key")]
+    pub key: PathBuf,
+    /// Where to write the signed bytecode.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
 /// A single input file.
 #[derive(Debug, Args)]
 pub struct FileArg {
@@ -396,9 +540,59 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Parses a byte count with an optional K/M/G suffix (powers of 1024).
+/// The word that lifts a limit.
+pub const UNLIMITED: &str = "unlimited";
+
+/// A `--timeout` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// `unlimited`.
+    Unlimited,
+    /// A duration.
+    After(std::time::Duration),
+}
+
+/// Parses a `--timeout` value: a duration (`500ms`, `2s`, `1m`) or `unlimited`.
+fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    if text.trim() == UNLIMITED {
+        return Ok(Timeout::Unlimited);
+    }
+    dotvm_vm::parse_duration(text).map(Timeout::After)
+}
+
+/// Parses a count, or `unlimited` as the type's maximum.
+fn parse_count<T: std::str::FromStr + num_max::Max>(text: &str) -> Result<T, String> {
+    let text = text.trim();
+    if text == UNLIMITED {
+        return Ok(T::MAX);
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a count (a whole number or `{UNLIMITED}`)"))
+}
+
+/// The largest value of a count type, which the limits read as "unlimited".
+mod num_max {
+    /// A type with a largest value.
+    pub(super) trait Max {
+        /// The largest value.
+        const MAX: Self;
+    }
+
+    impl Max for u64 {
+        const MAX: u64 = u64::MAX;
+    }
+
+    impl Max for usize {
+        const MAX: usize = usize::MAX;
+    }
+}
+
+/// Parses a byte count with an optional K/M/G suffix (powers of 1024), or `unlimited`.
 fn parse_bytes(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
+    if trimmed == UNLIMITED {
+        return Ok(u64::MAX);
+    }
     let (digits, multiplier) = match trimmed.char_indices().last() {
         Some((i, 'k' | 'K')) => (&trimmed[..i], 1u64 << 10),
         Some((i, 'm' | 'M')) => (&trimmed[..i], 1 << 20),
@@ -439,5 +633,19 @@ mod tests {
         assert_eq!(parse_bytes("1G"), Ok(1 << 30));
         assert!(parse_bytes("lots").is_err());
         assert!(parse_bytes("99999999999999G").is_err());
+        assert_eq!(parse_bytes("unlimited"), Ok(u64::MAX));
+    }
+
+    #[test]
+    fn limits_take_unlimited() {
+        assert_eq!(parse_count::<u64>("unlimited"), Ok(u64::MAX));
+        assert_eq!(parse_count::<usize>("12"), Ok(12));
+        assert!(parse_count::<usize>("-1").is_err());
+        assert_eq!(parse_timeout("unlimited"), Ok(Timeout::Unlimited));
+        assert_eq!(
+            parse_timeout("2s"),
+            Ok(Timeout::After(std::time::Duration::from_secs(2)))
+        );
+        assert!(parse_timeout("2").is_err());
     }
 }

@@ -1,11 +1,13 @@
 //! The `dotvm` command-line tool as a library: argument definitions, subcommands and the
 //! exit-status rules, so that the binary stays a thin `main`.
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod driver;
 pub mod program;
 pub mod replay;
+pub mod signing;
 pub mod state;
 pub mod stepper;
 pub mod trace;
@@ -32,6 +34,9 @@ pub fn execute(cli: &Cli) -> ExitCode {
         Command::Inspect(args) => commands::inspect::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Db(args) => commands::db::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Serve(args) => commands::serve::execute(args).map(|()| RunEnd::Exited(0)),
+        Command::Keygen(args) => commands::sign::keygen(args).map(|()| RunEnd::Exited(0)),
+        Command::Sign(args) => commands::sign::sign(args).map(|()| RunEnd::Exited(0)),
+        Command::Audit(command) => commands::audit::execute(command).map(|()| RunEnd::Exited(0)),
         Command::Batch(args) => commands::batch::execute(args).map(|()| RunEnd::Exited(0)),
     };
     match result {

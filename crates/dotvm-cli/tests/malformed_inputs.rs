@@ -1,5 +1,6 @@
 //! The malformed-input table: every bad file is rejected by `dotvm verify` and `dotvm run`
-//! with a precise message and exit status 1, never a panic.
+//! with a precise message and exit status 1, never a panic. Each file's exact error is kept
+//! in `malformed_inputs.golden` (`DOTVM_BLESS=1` rewrites it after a deliberate change).
 
 use dotvm_core::format::write_module;
 use dotvm_core::instruction::{Imm, Instruction, Operand};
@@ -124,7 +125,11 @@ fn table() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ),
         ("compressed flag", mutated(|b| b[7] = 0x02), "not supported"),
         ("encrypted flag", mutated(|b| b[7] = 0x04), "not supported"),
-        ("signed flag", mutated(|b| b[7] = 0x08), "not supported"),
+        (
+            "signed flag without a signature",
+            mutated(|b| b[7] = 0x08),
+            "the SIGNED flag (0x08) is set but the file has no signature section",
+        ),
         (
             "reserved flag bit",
             mutated(|b| b[7] = 0x80),
@@ -458,4 +463,303 @@ fn every_malformed_input_is_rejected_precisely() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Files beyond [`table`]: other kinds of files, every header field, each section body's
+/// fields, signatures and more verifier rules.
+fn more_cases() -> Vec<(&'static str, Vec<u8>)> {
+    use Opcode::*;
+    let valid = valid_bytes();
+    let sections = dotvm_core::format::section_table(&valid).unwrap();
+    let body =
+        |id: dotvm_core::format::SectionId| sections.iter().find(|s| s.id == id).unwrap().offset;
+    use dotvm_core::format::SectionId as S;
+    let mut cases: Vec<(&'static str, Vec<u8>)> = vec![
+        ("a text file", b"hello, world\n".to_vec()),
+        ("a WebAssembly binary", b"\0asm\x01\0\0\0".to_vec()),
+        (
+            "an ELF header",
+            b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec(),
+        ),
+        ("a gzip header", vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]),
+        ("magic only", b"DOTV".to_vec()),
+        (
+            "lower-case magic",
+            mutated(|b| b[..4].copy_from_slice(b"dotv")),
+        ),
+        ("version 0", mutated(|b| b[4] = 0)),
+        ("version 2", mutated(|b| b[4] = 2)),
+        ("version high byte", mutated(|b| b[5] = 1)),
+        ("architecture 0x05", mutated(|b| b[6] = 5)),
+        ("architecture 0xFF", mutated(|b| b[6] = 0xFF)),
+        ("flags 0x10", mutated(|b| b[7] = 0x10)),
+        ("flags 0x06", mutated(|b| b[7] = 0x06)),
+        ("entry high bits", mutated(|b| b[12] = 1)),
+        ("header cut at 5", mutated(|b| b.truncate(5))),
+        ("header cut at 7", mutated(|b| b.truncate(7))),
+        ("header cut at 15", mutated(|b| b.truncate(15))),
+        ("no section table", mutated(|b| b.truncate(16))),
+        ("section count zero", {
+            let mut b = valid_bytes()[..16].to_vec();
+            b.extend(0u32.to_le_bytes());
+            b
+        }),
+        ("section id 0x0D", mutated(|b| b[entry_at(0)] = 0x0D)),
+        (
+            "sections out of order",
+            mutated(|b| {
+                b[entry_at(0)] = 2;
+                b[entry_at(1)] = 1;
+            }),
+        ),
+        (
+            "reserved section byte 3",
+            mutated(|b| b[entry_at(1) + 3] = 0x80),
+        ),
+        (
+            "section offset zero",
+            mutated(|b| b[entry_at(0) + 4..entry_at(0) + 8].copy_from_slice(&0u32.to_le_bytes())),
+        ),
+        (
+            "section gap",
+            mutated(|b| {
+                let at = entry_at(1) + 4;
+                let offset = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) + 1;
+                b[at..at + 4].copy_from_slice(&offset.to_le_bytes());
+            }),
+        ),
+        (
+            "functions count huge",
+            mutated(|b| {
+                let at = body(S::Functions);
+                b[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+            }),
+        ),
+        (
+            "functions count zero",
+            mutated(|b| {
+                let at = body(S::Functions);
+                b[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+            }),
+        ),
+        (
+            "function code offset gap",
+            mutated(|b| {
+                let at = body(S::Functions) + 4 + 18 + 10;
+                b[at] += 1;
+            }),
+        ),
+        (
+            "function code length past the code",
+            mutated(|b| {
+                let at = body(S::Functions) + 4 + 18 + 14;
+                b[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
+            }),
+        ),
+        (
+            "constant tag 0x09",
+            mutated(|b| b[body(S::Constants) + 4] = 9),
+        ),
+        (
+            "constant immediate past its section",
+            mutated(|b| {
+                let at = body(S::Constants) + 5;
+                b[at] = 2;
+            }),
+        ),
+        (
+            "constant immediate longer than 64 bytes",
+            mutated(|b| b[body(S::Constants) + 5] = 65),
+        ),
+        (
+            "constants count zero",
+            mutated(|b| {
+                let at = body(S::Constants);
+                b[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+            }),
+        ),
+        ("global flag 0x02", mutated(|b| b[body(S::Globals) + 4] = 2)),
+        (
+            "global flag 0x81",
+            mutated(|b| b[body(S::Globals) + 4] = 0x81),
+        ),
+        ("memory has_max 2", mutated(|b| b[body(S::Memory) + 4] = 2)),
+        (
+            "memory segment count huge",
+            mutated(|b| {
+                let at = body(S::Memory) + 9;
+                b[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+            }),
+        ),
+        (
+            "export name not UTF-8",
+            mutated(|b| b[body(S::Exports) + 8] = 0xFF),
+        ),
+        (
+            "export name length huge",
+            mutated(|b| {
+                let at = body(S::Exports) + 4;
+                b[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+            }),
+        ),
+        (
+            "exports count zero",
+            mutated(|b| {
+                let at = body(S::Exports);
+                b[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+            }),
+        ),
+        ("signed flag with trailing signature bytes", {
+            let mut m = valid_module();
+            m.signature = Some(dotvm_core::module::Signature {
+                public_key: [1; 32],
+                signature: [2; 64],
+            });
+            let mut b = write_module(&m);
+            b.push(0);
+            b
+        }),
+        ("signature algorithm 0x11", {
+            let mut m = valid_module();
+            m.signature = Some(dotvm_core::module::Signature {
+                public_key: [1; 32],
+                signature: [2; 64],
+            });
+            let mut b = write_module(&m);
+            let at = b.len() - 97;
+            b[at] = 0x11;
+            b
+        }),
+        ("signature without the flag", {
+            let mut m = valid_module();
+            m.signature = Some(dotvm_core::module::Signature {
+                public_key: [1; 32],
+                signature: [2; 64],
+            });
+            let mut b = write_module(&m);
+            b[7] = 0;
+            b
+        }),
+    ];
+    let verifier: Vec<(&'static str, Module)> = vec![
+        ("unknown two-byte opcode", raw_main(vec![0xFF, 0xFF])),
+        (
+            "selector of another family",
+            raw_main(vec![0xF9, 0x00, 0x10]),
+        ),
+        ("push of 65 bytes", raw_main(vec![Push as u8, 65])),
+        (
+            "non-minimal push",
+            raw_main(vec![Push as u8, 1, 0, Halt as u8]),
+        ),
+        (
+            "jump table without targets",
+            raw_main({
+                let mut code = vec![Push as u8, 0];
+                code.extend(Instruction::encode_all(&[with(
+                    JmpTable,
+                    Operand::Targets(vec![]),
+                )]));
+                code.push(Halt as u8);
+                code
+            }),
+        ),
+        (
+            "store of one value",
+            main_code(&[push(8), with(Store8, Operand::Offset(0)), op(Halt)]),
+        ),
+        (
+            "call with missing arguments",
+            main_code(&[with(Call, Operand::Index(1)), op(Halt)]),
+        ),
+        (
+            "local set without a value",
+            main_code(&[with(LocalSet, Operand::Index(0)), op(Halt)]),
+        ),
+        ("return from main with a value", {
+            let mut m = main_code(&[push(1), push(2), op(Ret)]);
+            m.functions[0].results = 2;
+            m
+        }),
+        ("callee with more parameters than pushed", {
+            let mut m = valid_module();
+            m.functions[1].params = 3;
+            m
+        }),
+        ("arch32 global wider than the word", {
+            let mut m = valid_module();
+            m.arch = Arch::Arch32;
+            m.globals[0].init = Imm::from(1u64 << 33);
+            m
+        }),
+        ("data segment at the end of memory", {
+            let mut m = valid_module();
+            m.memory.segments.push(DataSegment {
+                offset: u64::MAX,
+                bytes: vec![1],
+            });
+            m
+        }),
+        ("initial memory above the maximum", {
+            let mut m = valid_module();
+            m.memory.initial_pages = 3;
+            m
+        }),
+        (
+            "drop-keep deeper than the stack",
+            main_code(&[push(1), with(DropKeep, Operand::Pair(3, 1)), op(Halt)]),
+        ),
+        (
+            "syscall without its arguments",
+            main_code(&[with(Syscall, Operand::Syscall(4)), op(Halt)]),
+        ),
+    ];
+    cases.extend(
+        verifier
+            .into_iter()
+            .map(|(name, module)| (name, write_module(&module))),
+    );
+    cases
+}
+
+/// The exact first line `dotvm verify` prints for each file, with its path as `FILE`.
+#[test]
+fn every_malformed_input_has_its_exact_error() {
+    let mut cases: Vec<(&str, Vec<u8>)> = table()
+        .into_iter()
+        .map(|(name, bytes, _)| (name, bytes))
+        .collect();
+    cases.extend(more_cases());
+    assert!(cases.len() >= 100, "the table holds {} files", cases.len());
+    let dir = tempfile::tempdir().unwrap();
+    let mut actual = String::new();
+    for (i, (name, bytes)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("case{i}.dotvm"));
+        std::fs::write(&path, bytes).unwrap();
+        let (code, stderr) = dotvm(&["verify"], &path);
+        assert_eq!(code, Some(1), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        let line = stderr
+            .lines()
+            .next()
+            .unwrap_or("")
+            .replace(&path.display().to_string(), "FILE");
+        actual.push_str(&format!("{name}\t{line}\n"));
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed_inputs.golden");
+    if std::env::var_os("DOTVM_BLESS").is_some() {
+        std::fs::write(&golden, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    let differences: Vec<String> = expected
+        .lines()
+        .zip(actual.lines())
+        .filter(|(want, got)| want != got)
+        .map(|(want, got)| format!("want {want}\n got {got}"))
+        .collect();
+    assert!(
+        differences.is_empty() && expected.lines().count() == actual.lines().count(),
+        "exact errors changed (DOTVM_BLESS=1 rewrites the golden file):\n{}",
+        differences.join("\n")
+    );
 }

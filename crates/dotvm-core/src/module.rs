@@ -37,6 +37,26 @@ pub struct Module {
     pub data: Vec<Vec<u8>>,
     /// Functions the embedder provides, called with `CALL_HOST`.
     pub imports: Vec<Import>,
+    /// The signature over the file's other bytes, when the file is signed (see
+    /// `docs/bytecode-format.md`, section `signature`).
+    pub signature: Option<Signature>,
+}
+
+/// An Ed25519 signature of a bytecode file: it covers every byte of the file before the
+/// signature section's body (header, section table and all other sections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature {
+    /// The signer's Ed25519 public key.
+    pub public_key: [u8; 32],
+    /// The Ed25519 signature.
+    pub signature: [u8; 64],
+}
+
+impl Signature {
+    /// The algorithm byte of the section (`0x10`, the `ed25519` selector number).
+    pub const ED25519: u8 = 0x10;
+    /// Length of the section body: algorithm, public key, signature.
+    pub const BODY_LEN: usize = 1 + 32 + 64;
 }
 
 /// A function the embedder provides (for example an export of another module).

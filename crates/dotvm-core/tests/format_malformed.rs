@@ -18,6 +18,17 @@ const MEMORY: u8 = 5;
 const EXPORTS: u8 = 6;
 const DEBUG: u8 = 7;
 const DEBUG_FLAG: u8 = 0x01;
+const SIGNATURE: u8 = 12;
+const SIGNED_FLAG: u8 = 0x08;
+
+/// A signature section body of `len` bytes starting with the algorithm byte.
+fn signature_body(algorithm: u8, len: usize) -> Vec<u8> {
+    let mut body = vec![0xAB; len];
+    if let Some(first) = body.first_mut() {
+        *first = algorithm;
+    }
+    body
+}
 
 fn u32le(v: u32) -> Vec<u8> {
     v.to_le_bytes().to_vec()
@@ -187,11 +198,68 @@ fn cases() -> Vec<Case> {
             "the ENCRYPTED flag (0x04) is not supported by format version 1",
         ),
         case(
-            "signed flag",
+            "signed flag without a signature",
             patch(base_file(), 7, &[0x08]),
             "header.flags",
             7,
-            "the SIGNED flag (0x08) is not supported by format version 1",
+            "the SIGNED flag (0x08) is set but the file has no signature section",
+        ),
+        case(
+            "signature without the signed flag",
+            with(0, SIGNATURE, signature_body(0x10, 97)),
+            "header.flags",
+            7,
+            "the file has a signature section but the SIGNED flag (0x08) is clear",
+        ),
+        case(
+            "signature algorithm",
+            with(SIGNED_FLAG, SIGNATURE, signature_body(0x11, 97)),
+            "signature.algorithm",
+            EXTRA,
+            "unknown signature algorithm 0x11 (expected 0x10, ed25519)",
+        ),
+        case(
+            "empty signature section",
+            with(SIGNED_FLAG, SIGNATURE, vec![]),
+            "signature.algorithm",
+            EXTRA,
+            "expected 1 byte",
+        ),
+        case(
+            "truncated signature public key",
+            with(SIGNED_FLAG, SIGNATURE, signature_body(0x10, 20)),
+            "signature.public_key",
+            EXTRA + 1,
+            "expected 32 bytes, found only 19",
+        ),
+        case(
+            "truncated signature",
+            with(SIGNED_FLAG, SIGNATURE, signature_body(0x10, 96)),
+            "signature.signature",
+            EXTRA + 33,
+            "expected 64 bytes, found only 63",
+        ),
+        case(
+            "signature with trailing bytes",
+            with(SIGNED_FLAG, SIGNATURE, signature_body(0x10, 98)),
+            "signature",
+            EXTRA + 97,
+            "expected the end of the `signature` section, found 1 more byte(s)",
+        ),
+        case(
+            "signature before another section",
+            file(
+                SIGNED_FLAG,
+                &[
+                    base()[0].clone(),
+                    base()[1].clone(),
+                    (SIGNATURE, signature_body(0x10, 97)),
+                    (CONSTANTS, vec![0, 0, 0, 0]),
+                ],
+            ),
+            "section_table[3].id",
+            56,
+            "`constants` section listed after the `signature` section",
         ),
         case(
             "entry beyond u32",
@@ -230,10 +298,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "unknown section id",
-            file(0, &[base()[0].clone(), base()[1].clone(), (12, vec![])]),
+            file(0, &[base()[0].clone(), base()[1].clone(), (13, vec![])]),
             "section_table[2].id",
             44,
-            "unknown section id 0x0C (expected 0x01..0x0B)",
+            "unknown section id 0x0D (expected 0x01..0x0C)",
         ),
         case(
             "section id zero",

@@ -277,3 +277,27 @@ fn malformed_linking_sections_are_rejected() {
     );
     assert!(err.to_string().contains("tables[0].kind"), "{err}");
 }
+
+#[test]
+fn a_signature_section_round_trips_and_covers_everything_before_it() {
+    use dotvm_core::format::{flags, signed_message};
+    use dotvm_core::module::Signature;
+    let unsigned = linked_module();
+    let public_key = [7; 32];
+    let signed = Module {
+        signature: Some(Signature {
+            public_key,
+            signature: [9; 64],
+        }),
+        ..unsigned.clone()
+    };
+    let bytes = write_module(&signed);
+    assert_eq!(bytes[7] & flags::SIGNED, flags::SIGNED);
+    assert_eq!(read_module(&bytes), Ok(signed.clone()));
+    let message = signed_message(&unsigned, public_key);
+    assert_eq!(&bytes[..message.len()], &message[..]);
+    assert_eq!(bytes.len(), message.len() + Signature::BODY_LEN);
+    // The message does not depend on an existing signature.
+    assert_eq!(signed_message(&signed, public_key), message);
+    assert_eq!(&bytes[message.len()..][..1], &[Signature::ED25519]);
+}

@@ -4,6 +4,7 @@ mod allocator;
 mod code;
 mod error;
 mod exec;
+mod execution;
 mod host;
 mod imports;
 mod inspect;
@@ -22,15 +23,16 @@ mod word_op;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+pub use execution::{Execution, Progress};
 pub use host::{
     Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
-    Preopen, RandomSource,
+    OpenedFile, Preopen, RandomSource,
 };
 pub use imports::{HostFunctions, NoHostFunctions};
 pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};
-pub use limits::Limits;
+pub use limits::{Interrupt, Limits, format_duration, parse_duration};
 pub use memory::{LinearMemory, MemoryError};
 pub use state::{StateError, StateStore};
 pub use trap::{Trap, TrapKind};

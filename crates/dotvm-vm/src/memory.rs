@@ -223,10 +223,7 @@ impl LinearMemory {
     /// Reads the `N` bytes at `addr + offset`.
     #[inline]
     pub fn load<const N: usize>(&self, addr: u64, offset: u32) -> Result<[u8; N], TrapKind> {
-        addr.checked_add(u64::from(offset))
-            .and_then(|start| usize::try_from(start).ok())
-            .and_then(|start| self.bytes.get(start..))
-            .and_then(<[u8]>::first_chunk::<N>)
+        self.get::<N>(addr, offset)
             .copied()
             .ok_or_else(|| out_of_bounds(u128::from(addr) + u128::from(offset), N as u64))
     }
@@ -240,16 +237,36 @@ impl LinearMemory {
         offset: u32,
         value: [u8; N],
     ) -> Result<(), TrapKind> {
+        let target = self
+            .get_mut::<N>(addr, offset)
+            .ok_or_else(|| out_of_bounds(u128::from(addr) + u128::from(offset), N as u64))?;
+        *target = value;
+        Ok(())
+    }
+
+    /// The `N` bytes at `addr + offset`, or `None` when they are not all in memory.
+    #[inline(always)]
+    pub(crate) fn get<const N: usize>(&self, addr: u64, offset: u32) -> Option<&[u8; N]> {
+        addr.checked_add(u64::from(offset))
+            .and_then(|start| usize::try_from(start).ok())
+            .and_then(|start| self.bytes.get(start..))
+            .and_then(<[u8]>::first_chunk::<N>)
+    }
+
+    /// The `N` bytes at `addr + offset` for writing, or `None` when they are not all in
+    /// memory or some are in the read-only region.
+    #[inline(always)]
+    pub(crate) fn get_mut<const N: usize>(
+        &mut self,
+        addr: u64,
+        offset: u32,
+    ) -> Option<&mut [u8; N]> {
         let ro_end = self.ro_end;
-        let target = addr
-            .checked_add(u64::from(offset))
+        addr.checked_add(u64::from(offset))
             .filter(|&start| start >= ro_end)
             .and_then(|start| usize::try_from(start).ok())
             .and_then(|start| self.bytes.get_mut(start..))
             .and_then(<[u8]>::first_chunk_mut::<N>)
-            .ok_or_else(|| out_of_bounds(u128::from(addr) + u128::from(offset), N as u64))?;
-        *target = value;
-        Ok(())
     }
 
     /// The `len` bytes at `addr + offset`: loads of whole words wider than 8 bytes.
@@ -337,11 +354,9 @@ impl fmt::Debug for LinearMemory {
     }
 }
 
-/// The trap for an access of `len` bytes at `address`. Inlined so that the optimiser sees
-/// which trap it is: an opaque call here would keep the threaded engine's memory handlers
-/// from dispatching with a jump.
+/// The trap for an access of `len` bytes at `address`.
 #[inline(always)]
-fn out_of_bounds(address: u128, len: u64) -> TrapKind {
+pub(crate) fn out_of_bounds(address: u128, len: u64) -> TrapKind {
     TrapKind::OutOfBounds { address, len }
 }
 

@@ -1,6 +1,8 @@
 //! Runtime faults that stop a run.
 
+use crate::limits::format_duration;
 use std::fmt;
+use std::time::Duration;
 
 /// What went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +27,13 @@ pub enum TrapKind {
     CallDepthExceeded,
     /// The instruction limit was reached.
     InstructionLimit,
+    /// The wall-clock limit ([`Limits::time`](crate::Limits::time)) passed.
+    TimeLimit {
+        /// The limit.
+        limit: Duration,
+    },
+    /// The embedder raised the run's [`Interrupt`](crate::Interrupt).
+    Interrupted,
     /// `UNREACHABLE` executed.
     Unreachable,
     /// `FREE` of an address that is not a live `ALLOC` block.
@@ -64,6 +73,17 @@ pub enum TrapKind {
     IndirectCallTypeMismatch,
 }
 
+impl TrapKind {
+    /// True for the traps raised before the instruction at the trap's position ran (and
+    /// was paid for): the instruction limit, the time limit and an interrupt.
+    pub fn is_before_instruction(&self) -> bool {
+        matches!(
+            self,
+            TrapKind::InstructionLimit | TrapKind::TimeLimit { .. } | TrapKind::Interrupted
+        )
+    }
+}
+
 impl fmt::Display for TrapKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -79,6 +99,10 @@ impl fmt::Display for TrapKind {
             TrapKind::StackOverflow => f.write_str("stack overflow"),
             TrapKind::CallDepthExceeded => f.write_str("call depth exceeded"),
             TrapKind::InstructionLimit => f.write_str("instruction limit reached"),
+            TrapKind::TimeLimit { limit } => {
+                write!(f, "time limit reached ({})", format_duration(*limit))
+            }
+            TrapKind::Interrupted => f.write_str("interrupted by the embedder"),
             TrapKind::Unreachable => f.write_str("unreachable executed"),
             TrapKind::BadFree { address } => write!(f, "bad free of address {address:#x}"),
             TrapKind::BadHandle { handle } => {

@@ -34,7 +34,7 @@ macro_rules! typed_ops {
             }
 
             /// The op's shape group.
-            pub(crate) fn group(self) -> TypedGroup {
+            pub(crate) const fn group(self) -> TypedGroup {
                 match self {
                     $($( TypedOp::$name => TypedGroup::$variant($group::$name), )*)*
                 }
@@ -117,6 +117,79 @@ typed_ops! {
     ],
     // Two values and an i32 condition, one result (`a b c -- c ? a : b`).
     TypedSelect / Select: [Select, Select64],
+}
+
+impl TypedLoad {
+    /// Bytes read.
+    pub(crate) const fn bytes(self) -> usize {
+        use TypedLoad::*;
+        match self {
+            I32Load8S | I32Load8U | I64Load8S | I64Load8U => 1,
+            I32Load16S | I32Load16U | I64Load16S | I64Load16U => 2,
+            I32Load | F32Load | I64Load32S | I64Load32U => 4,
+            I64Load | F64Load => 8,
+        }
+    }
+
+    /// True when the loaded value is an i64 or f64 (else an i32 or f32).
+    pub(crate) const fn wide(self) -> bool {
+        use TypedLoad::*;
+        matches!(
+            self,
+            I64Load
+                | F64Load
+                | I64Load8S
+                | I64Load8U
+                | I64Load16S
+                | I64Load16U
+                | I64Load32S
+                | I64Load32U
+        )
+    }
+
+    /// The loaded value from the little-endian bytes in `raw` (zero above [`Self::bytes`]),
+    /// sign- or zero-extended to the width of its type.
+    #[inline(always)]
+    pub(crate) const fn extend(self, raw: u64) -> u64 {
+        use TypedLoad::*;
+        let bits = 8 * self.bytes() as u32;
+        let signed = matches!(
+            self,
+            I32Load8S | I32Load16S | I64Load8S | I64Load16S | I64Load32S
+        );
+        let value = if signed && bits < 64 {
+            ((raw << (64 - bits)) as i64 >> (64 - bits)) as u64
+        } else {
+            raw
+        };
+        if self.wide() {
+            value
+        } else {
+            value & 0xFFFF_FFFF
+        }
+    }
+}
+
+impl TypedStore {
+    /// Bytes written (the low bytes of the value).
+    pub(crate) const fn bytes(self) -> usize {
+        use TypedStore::*;
+        match self {
+            I32Store8 | I64Store8 => 1,
+            I32Store16 | I64Store16 => 2,
+            I32Store | F32Store | I64Store32 => 4,
+            I64Store | F64Store => 8,
+        }
+    }
+
+    /// True when the stored value is an i64 or f64 (else an i32 or f32).
+    pub(crate) const fn wide(self) -> bool {
+        use TypedStore::*;
+        matches!(
+            self,
+            I64Store | F64Store | I64Store8 | I64Store16 | I64Store32
+        )
+    }
 }
 
 /// A typed instruction ready to run: the op, its memory offset (0 when it has none) and

@@ -443,6 +443,7 @@ fn files_inside_a_granted_directory_work_and_escapes_are_refused() {
         dirs: vec![Preopen {
             host: sandbox.clone(),
             guest: "sandbox".into(),
+            read_only: false,
         }],
         ..Capabilities::default()
     };
@@ -459,6 +460,56 @@ fn files_inside_a_granted_directory_work_and_escapes_are_refused() {
         denials[0].reason,
         DenialReason::Escape("../secret.txt".into())
     );
+}
+
+#[test]
+fn a_read_only_directory_refuses_writes_and_records_opened_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = dir.path().join("box");
+    std::fs::create_dir(&sandbox).unwrap();
+    let read_only = |read_only| Capabilities {
+        dirs: vec![Preopen {
+            host: sandbox.clone(),
+            guest: "sandbox".into(),
+            read_only,
+        }],
+        ..Capabilities::default()
+    };
+    // Creating out.txt is refused below a read-only directory.
+    let out = run(FILES, read_only(true), b"");
+    assert_eq!(out.exit_code(), 1076, "{}", out.io.output_text());
+    assert!(!sandbox.join("out.txt").exists());
+    assert_eq!(
+        out.host.denials()[0].reason,
+        DenialReason::ReadOnly("out.txt".into())
+    );
+    assert_eq!(
+        out.host.denials()[0].to_string(),
+        "denied: path_open (`out.txt` is in a read-only directory)"
+    );
+    // Written with write access, the file can then be read below the read-only grant.
+    let out = run(FILES, read_only(false), b"");
+    assert_eq!(out.exit_code(), 76);
+    let (opened, unrecorded) = out.host.opened_files();
+    assert_eq!(unrecorded, 0);
+    let opened: Vec<(String, bool)> = opened
+        .iter()
+        .map(|f| {
+            (
+                f.path.file_name().unwrap().to_string_lossy().into_owned(),
+                f.write,
+            )
+        })
+        .collect();
+    assert_eq!(
+        opened,
+        [
+            ("out.txt".to_string(), true),
+            ("out.txt".to_string(), false)
+        ]
+    );
+    let out = run(FILES, read_only(true), b"");
+    assert_eq!(out.exit_code(), 1076);
 }
 
 #[test]
@@ -493,6 +544,7 @@ fn a_missing_directory_cannot_be_granted() {
         dirs: vec![Preopen {
             host: "/definitely/not/here".into(),
             guest: ".".into(),
+            read_only: false,
         }],
         ..Capabilities::default()
     };

@@ -2,6 +2,7 @@
 
 use crate::cli::InspectArgs;
 use crate::program::{is_built_in_memory, load_module};
+use crate::signing::{check_signature, signer_id};
 use anyhow::Result;
 use dotvm_core::Module;
 use dotvm_core::format::{VERSION, write_module};
@@ -67,6 +68,11 @@ pub fn describe(module: &Module, bytes: &[u8]) -> Result<Value> {
         },
         "exports": module.exports.iter().map(|e| json!({ "name": e.name, "function": e.func })).collect::<Vec<_>>(),
         "code_bytes": module.functions.iter().map(|f| f.code.len()).sum::<usize>(),
+        "signature": module.signature.map(|signature| json!({
+            "algorithm": "ed25519",
+            "signer": signer_id(&signature.public_key),
+            "valid": check_signature(module).is_ok(),
+        })),
     }))
 }
 
@@ -111,6 +117,16 @@ fn render_text(report: &Value) -> String {
         }
     );
     let _ = writeln!(out, "file size       {} bytes", report["file_bytes"]);
+    let signature = &report["signature"];
+    let _ = writeln!(
+        out,
+        "signed by       {}",
+        match signature["signer"].as_str() {
+            Some(signer) if signature["valid"] == true => format!("{signer} (signature valid)"),
+            Some(signer) => format!("{signer} (SIGNATURE INVALID: the file was changed)"),
+            None => "nobody (unsigned)".to_string(),
+        }
+    );
     let _ = writeln!(out, "\nsections:");
     for s in report["sections"].as_array().into_iter().flatten() {
         let _ = writeln!(

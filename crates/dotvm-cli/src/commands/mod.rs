@@ -1,11 +1,13 @@
 //! One module per `dotvm` subcommand.
 
 pub mod asm;
+pub mod audit;
 pub mod batch;
 pub mod db;
 pub mod disasm;
 pub mod inspect;
 pub mod run;
 pub mod serve;
+pub mod sign;
 pub mod transpile;
 pub mod verify;

@@ -1,20 +1,27 @@
 //! `dotvm run`: load, verify and execute a program.
 
-use crate::cli::{DenyCapability, RunArgs};
+use crate::audit::AuditLog;
+use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
-use crate::program::load_verified_input;
+use crate::program::load_input;
 use crate::replay::ReplayInput;
+use crate::signing::{self, hex, signer_id};
 use crate::state::{Location, OpenStore};
 use crate::stepper::Stepper;
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
-use dotvm_core::Verified;
+use dotvm_core::format::write_module;
 use dotvm_core::syscall::Capability;
+use dotvm_core::{Module, Verified};
+use dotvm_crypto::hash::HashAlgorithm;
 use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
+use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
-    RandomSource, RunError, StdIo, Stopped, Trap,
+    RandomSource, RunError, StdIo, Stopped, Trap, TrapKind,
 };
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -31,13 +38,43 @@ pub enum RunEnd {
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
-    let kind = InputKind::of(&args.file)?;
-    let verified = load_verified_input(&args.file, args.arch, &build_options(args))?;
+    let audit = args.audit.as_deref().map(AuditLog::new).transpose()?;
+    let loaded = load_input(&args.file, args.arch, &build_options(args)).and_then(|module| {
+        let kind = InputKind::of(&args.file)?;
+        let signer = signer_of(args, kind, &module)?;
+        let verified = Verified::new(module)
+            .map_err(|e| anyhow!("{}: verification failed: {e}", args.file.display()))?;
+        Ok((kind, signer, verified))
+    });
+    let (kind, signer, verified) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            if let Some(audit) = &audit {
+                audit.append(vec![json!({
+                    "event": "refused",
+                    "file": args.file.display().to_string(),
+                    "reason": format!("{error:#}"),
+                })])?;
+            }
+            return Err(error);
+        }
+    };
     let load_time = load_start.elapsed();
     let limits = limits_from(args);
+    if let Some(audit) = &audit {
+        audit.append(vec![start_record(
+            args,
+            &verified,
+            signer.as_deref(),
+            &limits,
+        )])?;
+    }
     let location = Location::resolve(args.state.as_deref())?;
-    // Only programs with database opcodes open (and lock) the state.
-    let mut store = if dotvm_state::uses_state(verified.module()) {
+    // Only programs with database opcodes open (and lock) the state, and only when the
+    // `db` capability is granted.
+    let uses_state = dotvm_state::uses_state(verified.module());
+    let db_access = db_access(args);
+    let mut store = if uses_state && db_access != DbAccess::Denied {
         Some(location.open()?)
     } else {
         None
@@ -61,37 +98,61 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     };
     let inspector = inspector.as_deref_mut().map(|i| i as &mut dyn Inspector);
     let run_start = Instant::now();
-    let (result, state_report) = match &mut store {
-        Some(store) => {
-            let (result, attempts) = if store.is_shared() {
-                let (result, last_host, attempts) =
-                    run_shared(&verified, &limits, args, io.as_mut(), inspector, store)?;
-                host = last_host;
-                (result, attempts)
-            } else {
-                let result = run_transaction(
-                    &verified,
-                    &limits,
-                    io.as_mut(),
-                    &mut host,
-                    store.as_state(),
-                    inspector,
-                );
-                (result, 1)
+    // The writes of the run (of its last attempt on a shared store), for the audit log.
+    let mut writes = BTreeMap::new();
+    let (result, state_report, state_outcome) = match uses_state {
+        true => {
+            let shared = store.as_ref().is_some_and(OpenStore::is_shared);
+            let (result, attempts) = match &mut store {
+                Some(open) if shared => {
+                    let (result, last_host, attempts, last_writes) = run_shared(
+                        &verified,
+                        &limits,
+                        args,
+                        io.as_mut(),
+                        inspector,
+                        open,
+                        db_access,
+                    )?;
+                    host = last_host;
+                    writes = last_writes;
+                    (result, attempts)
+                }
+                _ => {
+                    let mut guarded = match &mut store {
+                        Some(store) => Guarded::new(store.as_state(), db_access),
+                        None => Guarded::denied(),
+                    };
+                    let result = run_transaction(
+                        &verified,
+                        &limits,
+                        io.as_mut(),
+                        &mut host,
+                        &mut guarded,
+                        inspector,
+                    );
+                    writes = guarded.writes().clone();
+                    (result, 1)
+                }
             };
-            let mut report = match &result {
-                Ok(outcome) if outcome.exit_code == 0 => format!("{location}, committed"),
-                Err(TransactionError::Commit(_)) => format!("{location}, commit failed"),
+            let outcome = match &result {
+                _ if db_access == DbAccess::Denied => "denied",
+                Ok(outcome) if outcome.exit_code == 0 => "committed",
+                Err(TransactionError::Commit(_)) => "commit failed",
+                _ => "aborted",
+            };
+            let mut report = match outcome {
+                "committed" | "commit failed" => format!("{location}, {outcome}"),
                 _ => format!("{location}, writes discarded"),
             };
-            if store.is_shared() {
+            if shared {
                 report.push_str(&format!(" ({attempts} attempt{})", plural(attempts)));
             }
             let result = match result {
                 Ok(outcome) => Ok(outcome),
                 Err(TransactionError::Run(error)) => Err(error),
                 Err(TransactionError::Commit(error)) => {
-                    let retried = if store.retryable() {
+                    let retried = if store.as_ref().is_some_and(OpenStore::retryable) {
                         format!(
                             " (it conflicted with concurrent runs {attempts} time{}; run it again)",
                             plural(attempts)
@@ -99,24 +160,39 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                     } else {
                         String::new()
                     };
-                    return Err(anyhow!(
-                        "cannot commit the run's writes to {location}: {error}{retried}"
-                    ));
+                    let error =
+                        anyhow!("cannot commit the run's writes to {location}: {error}{retried}");
+                    if let Some(audit) = &audit {
+                        audit.append(vec![
+                            state_record(outcome, &location, &writes),
+                            json!({"event": "error", "message": format!("{error:#}")}),
+                        ])?;
+                    }
+                    return Err(error);
                 }
             };
-            (result, report)
+            (result, report, outcome)
         }
-        None => (
+        false => (
             dotvm_vm::run_hosted(&verified, &limits, io.as_mut(), &mut host, None, inspector),
             format!("{location}, not opened (no database opcodes)"),
+            "not used",
         ),
     };
+    if let Some(audit) = &audit {
+        audit.append(end_records(
+            args,
+            &host,
+            state_record(state_outcome, &location, &writes),
+            &result,
+        ))?;
+    }
     let run_time = run_start.elapsed();
     let _ = io.flush();
     let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
     if failed || args.verbose {
         for denial in host.denials() {
-            eprintln!("dotvm: {}", explain_denial(denial));
+            eprintln!("dotvm: {}", explain_denial(args, denial));
         }
     }
     if args.verbose {
@@ -136,6 +212,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             result.as_ref().ok(),
         );
         report.push_str(&format!("\nstate            {state_report}"));
+        report.push_str(&format!(
+            "\nsigner           {}",
+            signer.as_deref().unwrap_or("none (unsigned)")
+        ));
         eprintln!("{report}");
     }
     match result {
@@ -146,9 +226,153 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     }
 }
 
-/// What [`run_shared`] returns: the last attempt's result, its host (for the denials), and
-/// the number of attempts.
-type SharedRun = (Result<Outcome, TransactionError>, Host, u32);
+/// The audit record of a run's start: what runs, who signed it, and what it may do.
+fn start_record(
+    args: &RunArgs,
+    verified: &Verified,
+    signer: Option<&str>,
+    limits: &Limits,
+) -> Value {
+    let module = verified.module();
+    let bytes = write_module(module);
+    let limit = |value: u64, unlimited: u64| (value != unlimited).then_some(value);
+    json!({
+        "event": "start",
+        "file": args.file.display().to_string(),
+        "module_sha256": hex(HashAlgorithm::Sha256.digest(&bytes).as_bytes()),
+        "signer": signer,
+        "arch": module.arch.name(),
+        "capabilities": granted_names(args),
+        "dirs": args.dirs.iter().chain(&args.dirs_ro).collect::<Vec<_>>(),
+        "limits": {
+            "time_ms": limits.time.map(|t| t.as_millis() as u64),
+            "instructions": limit(limits.instructions, u64::MAX),
+            "memory_bytes": limit(limits.memory_bytes, u64::MAX),
+            "stack_slots": limit(limits.stack_slots as u64, usize::MAX as u64),
+            "call_depth": limit(limits.call_depth as u64, usize::MAX as u64),
+        },
+        "pid": std::process::id(),
+    })
+}
+
+/// The audit record of what happened to the state: the outcome and the writes per
+/// collection.
+fn state_record(outcome: &str, location: &Location, writes: &BTreeMap<Vec<u8>, u64>) -> Value {
+    let writes: serde_json::Map<String, Value> = writes
+        .iter()
+        .map(|(collection, count)| (collection.escape_ascii().to_string(), json!(count)))
+        .collect();
+    json!({
+        "event": "state",
+        "outcome": outcome,
+        "location": location.to_string(),
+        "writes": writes,
+    })
+}
+
+/// The audit records after a run: denied calls, opened files, the state, and the trap or
+/// exit.
+fn end_records(
+    args: &RunArgs,
+    host: &Host,
+    state: Value,
+    result: &Result<Outcome, RunError>,
+) -> Vec<Value> {
+    let mut records: Vec<Value> = host
+        .denials()
+        .iter()
+        .map(|denial| {
+            json!({
+                "event": "denied",
+                "call": denial.call.name(),
+                "reason": explain_denial(args, denial),
+            })
+        })
+        .collect();
+    let (opened, unrecorded) = host.opened_files();
+    records.extend(opened.iter().map(|file| {
+        json!({
+            "event": "file_opened",
+            "path": file.path.display().to_string(),
+            "write": file.write,
+        })
+    }));
+    if unrecorded > 0 {
+        records.push(json!({"event": "file_opened", "more_not_recorded": unrecorded}));
+    }
+    records.push(state);
+    records.push(match result {
+        Ok(outcome) => json!({
+            "event": "exit",
+            "code": outcome.exit_code,
+            "instructions": outcome.instructions,
+        }),
+        Err(RunError::Trap(trap)) => json!({
+            "event": "trap",
+            "message": trap.to_string(),
+            "limit": matches!(
+                trap.kind,
+                TrapKind::InstructionLimit
+                    | TrapKind::TimeLimit { .. }
+                    | TrapKind::StackOverflow
+                    | TrapKind::CallDepthExceeded
+                    | TrapKind::MemoryLimit { .. }
+            ),
+            "instructions": trap.instructions,
+        }),
+        Err(RunError::Stopped(stopped)) => json!({
+            "event": "stopped",
+            "function": stopped.function,
+            "pc": stopped.pc,
+        }),
+        Err(RunError::Load(error)) => json!({"event": "error", "message": error.to_string()}),
+    });
+    records
+}
+
+/// Who signed the program: checked against the trusted keys under `--require-signed`
+/// (refusing unsigned, badly signed and untrusted programs), otherwise the signer of a
+/// validly signed file, if any.
+fn signer_of(args: &RunArgs, kind: InputKind, module: &Module) -> Result<Option<String>> {
+    let file = args.file.display();
+    if args.require_signed {
+        if kind != InputKind::Bytecode {
+            return Err(anyhow!(
+                "{file}: not signed: --require-signed runs only signed bytecode files (build                  it with `dotvm asm` or `dotvm transpile`, then `dotvm sign`)"
+            ));
+        }
+        let trusted = signing::trusted_keys(&args.trusted_keys)?;
+        if trusted.is_empty() {
+            return Err(anyhow!(
+                "--require-signed needs trusted keys: --trusted-key NAME.pub or {}",
+                signing::TRUSTED_KEYS_VAR
+            ));
+        }
+        let key = signing::check_trusted(module, &trusted).map_err(|e| anyhow!("{file}: {e}"))?;
+        return Ok(Some(format!("{} ({})", key.name, signer_id(&key.key))));
+    }
+    match signing::check_signature(module) {
+        Ok(key) => Ok(Some(signer_id(&key))),
+        Err(signing::SignatureError::Unsigned) => Ok(None),
+        Err(error) => {
+            eprintln!("warning: {file}: {error}; running it anyway (--require-signed refuses it)");
+            let claimed = module.signature.map(|s| signer_id(&s.public_key));
+            Ok(Some(format!(
+                "invalid signature (claims {})",
+                claimed.unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// What [`run_shared`] returns: the last attempt's result, its host (for the denials), the
+/// number of attempts and the last attempt's writes.
+type SharedRun = (
+    Result<Outcome, TransactionError>,
+    Host,
+    u32,
+    BTreeMap<Vec<u8>, u64>,
+);
 
 /// Runs the program as a transaction on a shared store: a run that conflicts with a
 /// concurrent one is run again from the start (fresh transaction, fresh host, the same
@@ -161,6 +385,7 @@ fn run_shared(
     io: &mut dyn Io,
     mut inspector: Option<&mut dyn Inspector>,
     store: &mut OpenStore,
+    db_access: DbAccess,
 ) -> Result<SharedRun> {
     let policy = RetryPolicy::default();
     let mut input = ReplayInput::new(io);
@@ -170,26 +395,28 @@ fn run_shared(
             Err(error) => return Attempt::Done(Err(anyhow!("{error}"))),
         };
         let mut attempt = input.attempt();
+        let mut guarded = Guarded::new(store.as_state(), db_access);
         let result = run_transaction(
             verified,
             limits,
             &mut attempt,
             &mut host,
-            store.as_state(),
+            &mut guarded,
             inspector.as_mut().map(|i| &mut **i as &mut dyn Inspector),
         );
+        let writes = guarded.writes().clone();
         if store.retryable() && number < policy.max_attempts {
-            return Attempt::Conflict(Ok((result, host)));
+            return Attempt::Conflict(Ok((result, host, writes)));
         }
         Attempt::Done(
             attempt
                 .release()
-                .map(|()| (result, host))
+                .map(|()| (result, host, writes))
                 .context("cannot write the program's output"),
         )
     });
-    let (result, host) = result?;
-    Ok((result, host, attempts))
+    let (result, host, writes) = result?;
+    Ok((result, host, attempts, writes))
 }
 
 /// "s" unless `count` is 1.
@@ -231,12 +458,41 @@ fn build_options(args: &RunArgs) -> BuildOptions {
 /// Realtime clock start under `--deterministic`: 2000-01-01T00:00:00Z.
 const DETERMINISTIC_EPOCH_NANOS: u64 = 946_684_800_000_000_000;
 
-/// What the program may do: everything but files, unless `--dir` grants directories and
-/// `--deny` withholds capabilities; `--deterministic` swaps the clock and random source.
+/// True when `cap` is granted: not withheld with `--deny`, and under `--sandbox` named with
+/// `--allow` or by the flag that grants it explicitly.
+fn granted(args: &RunArgs, cap: CapabilityName) -> bool {
+    if args.deny.contains(&cap) {
+        return false;
+    }
+    if !args.sandbox || args.allow.contains(&cap) {
+        return true;
+    }
+    match cap {
+        CapabilityName::Files => !args.dirs.is_empty() || !args.dirs_ro.is_empty(),
+        CapabilityName::Env => !args.env.is_empty(),
+        CapabilityName::Db => args.db_ro,
+        _ => false,
+    }
+}
+
+/// How much of the state database the run may use.
+fn db_access(args: &RunArgs) -> DbAccess {
+    if !granted(args, CapabilityName::Db) {
+        DbAccess::Denied
+    } else if args.db_ro {
+        DbAccess::ReadOnly
+    } else {
+        DbAccess::ReadWrite
+    }
+}
+
+/// What the program may do: everything but files, unless `--dir`/`--dir-ro` grant
+/// directories; `--deny` withholds capabilities and `--sandbox` starts from nothing;
+/// `--deterministic` swaps the clock and random source.
 fn capabilities_from(args: &RunArgs) -> Capabilities {
     let mut argv = vec![args.file.display().to_string()];
     argv.extend(args.args.iter().cloned());
-    let denied = |cap| args.deny.contains(&cap);
+    let granted = |cap| granted(args, cap);
     let (clock, random) = if args.deterministic {
         (
             ClockSource::Virtual {
@@ -247,48 +503,91 @@ fn capabilities_from(args: &RunArgs) -> Capabilities {
     } else {
         (ClockSource::Real, RandomSource::Os)
     };
+    let dirs = if granted(CapabilityName::Files) {
+        let writable = args.dirs.iter().map(|dir| preopen(dir, false));
+        let read_only = args.dirs_ro.iter().map(|dir| preopen(dir, true));
+        writable.chain(read_only).collect()
+    } else {
+        Vec::new()
+    };
     Capabilities {
-        stdin: !denied(DenyCapability::Stdin),
-        stdout: !denied(DenyCapability::Stdout),
-        stderr: !denied(DenyCapability::Stderr),
-        exit: !denied(DenyCapability::Exit),
-        args: (!denied(DenyCapability::Args)).then_some(argv),
-        env: (!denied(DenyCapability::Env)).then(|| args.env.clone()),
-        clock: (!denied(DenyCapability::Clock)).then_some(clock),
-        random: (!denied(DenyCapability::Random)).then_some(random),
-        dirs: args.dirs.iter().map(|dir| preopen(dir)).collect(),
+        stdin: granted(CapabilityName::Stdin),
+        stdout: granted(CapabilityName::Stdout),
+        stderr: granted(CapabilityName::Stderr),
+        exit: granted(CapabilityName::Exit),
+        args: granted(CapabilityName::Args).then_some(argv),
+        env: granted(CapabilityName::Env).then(|| args.env.clone()),
+        clock: granted(CapabilityName::Clock).then_some(clock),
+        random: granted(CapabilityName::Random).then_some(random),
+        dirs,
     }
 }
 
+/// The names of the capabilities a run with `args` is granted (`db-ro` for read-only
+/// database access), for the audit log and `--verbose`.
+pub fn granted_names(args: &RunArgs) -> Vec<String> {
+    CapabilityName::ALL
+        .into_iter()
+        .filter(|&cap| granted(args, cap))
+        .map(|cap| match cap {
+            CapabilityName::Db if args.db_ro => "db-ro".to_string(),
+            cap => cap.name().to_string(),
+        })
+        .collect()
+}
+
 /// `HOST_DIR` or `HOST_DIR::GUEST`.
-fn preopen(spec: &str) -> Preopen {
+fn preopen(spec: &str, read_only: bool) -> Preopen {
     let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
     Preopen {
         host: host.into(),
         guest: guest.to_string(),
+        read_only,
     }
 }
 
 /// A refused system call in the terms of this command's flags.
-fn explain_denial(denial: &Denial) -> String {
+fn explain_denial(args: &RunArgs, denial: &Denial) -> String {
     let why = match &denial.reason {
-        DenialReason::Missing(Capability::Files) => "no --dir granted".to_string(),
         DenialReason::Missing(capability) => {
-            format!("`{}` withheld with --deny", capability.name())
+            let name = capability.name();
+            if args.deny.iter().any(|cap| cap.name() == name) {
+                format!("`{name}` withheld with --deny")
+            } else if *capability == Capability::Files && !args.sandbox {
+                "no --dir granted".to_string()
+            } else if args.sandbox {
+                format!("`{name}` is not granted under --sandbox; --allow {name} grants it")
+            } else {
+                format!("`{name}` is not granted")
+            }
         }
         DenialReason::Escape(path) => format!("`{path}` is outside the --dir directories"),
+        DenialReason::ReadOnly(path) => format!("`{path}` is in a --dir-ro directory"),
     };
     format!("denied: {} ({why})", denial.call.name())
 }
 
+/// The wall-clock limit of `dotvm run` without `--timeout` (none under `--step`, where a
+/// person sets the pace). The other defaults are [`Limits::default`]: 1 Mi stack slots,
+/// call depth 10 000, 256 MiB of memory, no instruction limit.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The limits the flags ask for, defaults elsewhere.
-fn limits_from(args: &RunArgs) -> Limits {
+pub fn limits_from(args: &RunArgs) -> Limits {
     let defaults = Limits::default();
+    let time = match args.timeout {
+        Some(Timeout::Unlimited) => None,
+        Some(Timeout::After(limit)) => Some(limit),
+        None if args.step => None,
+        None => Some(DEFAULT_TIMEOUT),
+    };
     Limits {
         stack_slots: args.stack_size.unwrap_or(defaults.stack_slots),
         call_depth: args.call_depth.unwrap_or(defaults.call_depth),
         memory_bytes: args.memory_limit.unwrap_or(defaults.memory_bytes),
         instructions: args.max_instructions.unwrap_or(defaults.instructions),
+        time,
+        interrupt: None,
     }
 }
 

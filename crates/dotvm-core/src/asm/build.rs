@@ -53,6 +53,7 @@ pub(super) fn build(program: &Program, file: &str, line_table: bool) -> Result<M
         elements: program.elements.clone(),
         data: program.passive.clone(),
         imports: program.imports.clone(),
+        signature: None,
     };
     for (index, decl) in program.functions.iter().enumerate() {
         if decl.max_stack.is_none() {

@@ -17,7 +17,7 @@ mod writer;
 pub use error::FormatError;
 pub use reader::{SectionInfo, read_module, section_table};
 pub use section::SectionId;
-pub use writer::write_module;
+pub use writer::{signed_message, write_module};
 
 /// The four bytes every DotVM file starts with.
 pub const MAGIC: [u8; 4] = *b"DOTV";
@@ -36,7 +36,7 @@ pub mod flags {
     pub const COMPRESSED: u8 = 0x02;
     /// Sections are encrypted (reserved: not supported by this version).
     pub const ENCRYPTED: u8 = 0x04;
-    /// The file carries a signature (reserved: not supported by this version).
+    /// The file ends with a signature section.
     pub const SIGNED: u8 = 0x08;
     /// Bits no version defines; they must be zero.
     pub const RESERVED: u8 = 0xF0;

@@ -7,7 +7,7 @@ use super::section::SectionId;
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
 use super::{linking, sections};
 use crate::arch::Arch;
-use crate::module::{Memory, Module};
+use crate::module::{Memory, Module, Signature};
 use std::ops::Range;
 
 /// Parses `bytes` as a DotVM bytecode file, validating every field.
@@ -21,6 +21,19 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
     let table = read_section_table(&mut cur, bytes.len())?;
     let functions_range = table.required(SectionId::Functions)?;
     let code_range = table.required(SectionId::Code)?;
+    let has_signature = table.range(SectionId::Signature).is_some();
+    if has_signature != (header.flags & flags::SIGNED != 0) {
+        let message = if has_signature {
+            "the file has a signature section but the SIGNED flag (0x08) is clear"
+        } else {
+            "the SIGNED flag (0x08) is set but the file has no signature section"
+        };
+        return Err(FormatError::new(
+            FLAGS_AT,
+            Field::new("header.flags"),
+            message,
+        ));
+    }
     let has_debug = table.range(SectionId::Debug).is_some();
     if has_debug != (header.flags & flags::DEBUG != 0) {
         let message = if has_debug {
@@ -78,6 +91,10 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
         Some(mut cur) => linking::read_imports(&mut cur)?,
         None => Vec::new(),
     };
+    let signature = match body(SectionId::Signature) {
+        Some(mut cur) => Some(read_signature(&mut cur)?),
+        None => None,
+    };
     Ok(Module {
         arch: header.arch,
         entry: header.entry,
@@ -92,7 +109,37 @@ pub fn read_module(bytes: &[u8]) -> Result<Module, FormatError> {
         elements,
         data,
         imports,
+        signature,
     })
+}
+
+/// Reads the signature section: the algorithm byte, the public key and the signature.
+fn read_signature(cur: &mut Cursor<'_>) -> Result<Signature, FormatError> {
+    let field = Field::new("signature.algorithm");
+    let at = cur.pos();
+    let algorithm = cur.u8(field)?;
+    if algorithm != Signature::ED25519 {
+        return Err(FormatError::new(
+            at,
+            field,
+            format!(
+                "unknown signature algorithm 0x{algorithm:02X} (expected 0x{:02X}, ed25519)",
+                Signature::ED25519
+            ),
+        ));
+    }
+    let mut signature = Signature {
+        public_key: [0; 32],
+        signature: [0; 64],
+    };
+    signature
+        .public_key
+        .copy_from_slice(cur.take(32, Field::new("signature.public_key"))?);
+    signature
+        .signature
+        .copy_from_slice(cur.take(64, Field::new("signature.signature"))?);
+    cur.finish(Field::new("signature"))?;
+    Ok(signature)
 }
 
 /// Where one section lies in a file (for tools such as `dotvm inspect`).
@@ -206,7 +253,6 @@ fn check_flags(bits: u8) -> Result<(), FormatError> {
     let unsupported = [
         (flags::COMPRESSED, "COMPRESSED"),
         (flags::ENCRYPTED, "ENCRYPTED"),
-        (flags::SIGNED, "SIGNED"),
     ];
     for (bit, name) in unsupported {
         if bits & bit != 0 {
@@ -264,7 +310,7 @@ fn read_section_table(cur: &mut Cursor<'_>, file_len: usize) -> Result<SectionTa
             FormatError::new(
                 at,
                 f.leaf("id"),
-                format!("unknown section id 0x{byte:02X} (expected 0x01..0x0B)"),
+                format!("unknown section id 0x{byte:02X} (expected 0x01..0x0C)"),
             )
         })?;
         if let Some((j, prev, _)) = &previous

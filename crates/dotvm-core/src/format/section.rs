@@ -28,11 +28,14 @@ pub enum SectionId {
     PassiveData,
     /// Host imports (omitted when there are none).
     Imports,
+    /// The signature over everything before it (present exactly when the SIGNED flag is
+    /// set; always the last section).
+    Signature,
 }
 
 impl SectionId {
     /// Every section, in id order.
-    pub const ALL: [SectionId; 11] = [
+    pub const ALL: [SectionId; 12] = [
         SectionId::Functions,
         SectionId::Code,
         SectionId::Constants,
@@ -44,6 +47,7 @@ impl SectionId {
         SectionId::Tables,
         SectionId::PassiveData,
         SectionId::Imports,
+        SectionId::Signature,
     ];
 
     /// The id byte stored in the section table.
@@ -60,6 +64,7 @@ impl SectionId {
             SectionId::Tables => 9,
             SectionId::PassiveData => 10,
             SectionId::Imports => 11,
+            SectionId::Signature => 12,
         }
     }
 
@@ -77,6 +82,7 @@ impl SectionId {
             9 => Some(SectionId::Tables),
             10 => Some(SectionId::PassiveData),
             11 => Some(SectionId::Imports),
+            12 => Some(SectionId::Signature),
             _ => None,
         }
     }
@@ -95,6 +101,7 @@ impl SectionId {
             SectionId::Tables => "tables",
             SectionId::PassiveData => "passive_data",
             SectionId::Imports => "imports",
+            SectionId::Signature => "signature",
         }
     }
 
@@ -121,6 +128,6 @@ mod tests {
             assert_eq!(usize::from(id.to_byte()), i + 1);
         }
         assert_eq!(SectionId::from_byte(0), None);
-        assert_eq!(SectionId::from_byte(12), None);
+        assert_eq!(SectionId::from_byte(13), None);
     }
 }

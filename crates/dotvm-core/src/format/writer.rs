@@ -5,7 +5,7 @@ use super::section::SectionId;
 use super::sections::{GLOBAL_MUTABLE, tag};
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
 use crate::instruction::Imm;
-use crate::module::{Constant, DebugInfo, Memory, Module};
+use crate::module::{Constant, DebugInfo, Memory, Module, Signature};
 
 /// Encodes `module` as a DotVM bytecode file. Equal modules give equal bytes.
 ///
@@ -22,11 +22,14 @@ pub fn write_module(module: &Module) -> Vec<u8> {
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.push(module.arch.to_byte());
-    out.push(if module.debug.is_some() {
-        flags::DEBUG
-    } else {
-        0
-    });
+    let mut flag_bits = 0;
+    if module.debug.is_some() {
+        flag_bits |= flags::DEBUG;
+    }
+    if module.signature.is_some() {
+        flag_bits |= flags::SIGNED;
+    }
+    out.push(flag_bits);
     out.extend_from_slice(&u64::from(module.entry).to_le_bytes());
 
     put_len(&mut out, sections.len());
@@ -90,7 +93,31 @@ fn encode_sections(module: &Module) -> Vec<(SectionId, Vec<u8>)> {
     if !module.imports.is_empty() {
         sections.push((SectionId::Imports, linking::encode_imports(module)));
     }
+    if let Some(signature) = &module.signature {
+        let mut body = Vec::with_capacity(Signature::BODY_LEN);
+        body.push(Signature::ED25519);
+        body.extend_from_slice(&signature.public_key);
+        body.extend_from_slice(&signature.signature);
+        sections.push((SectionId::Signature, body));
+    }
     sections
+}
+
+/// The bytes a signature by `public_key` covers when `module` is signed: the encoding of
+/// the signed module up to (not including) the signature section's body. They do not
+/// depend on the signature itself, and they do not include the module's current
+/// signature, if any (it is replaced).
+pub fn signed_message(module: &Module, public_key: [u8; 32]) -> Vec<u8> {
+    let signed = Module {
+        signature: Some(Signature {
+            public_key,
+            signature: [0; 64],
+        }),
+        ..module.clone()
+    };
+    let mut bytes = write_module(&signed);
+    bytes.truncate(bytes.len() - Signature::BODY_LEN);
+    bytes
 }
 
 /// The functions section and the code section it points into.

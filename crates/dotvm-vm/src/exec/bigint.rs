@@ -96,6 +96,7 @@ pub(crate) fn resolve(inst: &Instruction) -> Option<BigOp> {
 
 /// Runs one BigInt instruction on the saved machine state.
 pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: BigOp) -> Result<(), TrapKind> {
+    m.check_interrupt()?;
     match op {
         BigOp::FromWord { signed } => {
             let [w] = operands(m);

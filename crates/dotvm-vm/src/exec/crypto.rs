@@ -117,6 +117,7 @@ fn status<W: Word, T>(result: &Result<T, Error>) -> W {
 
 /// Runs one crypto instruction on the saved machine state.
 pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: CryptoOp) -> Result<(), TrapKind> {
+    m.check_interrupt()?;
     match op {
         CryptoOp::Hash(algorithm) => hash(m, algorithm),
         CryptoOp::Keygen(algorithm) => keygen(m, algorithm),

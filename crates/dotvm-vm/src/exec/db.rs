@@ -90,7 +90,21 @@ fn status<W: Word>(status: Status) -> W {
 fn status_of<W: Word>(error: StateError) -> Result<W, TrapKind> {
     match error.status() {
         Some(s) => Ok(status(s)),
-        None => Err(TrapKind::State(error.to_string())),
+        None => Err(trap_of(error)),
+    }
+}
+
+/// The trap for a store error without a status: a denied operation or a store failure.
+fn trap_of(error: StateError) -> TrapKind {
+    match error {
+        StateError::Denied {
+            operation,
+            capability,
+        } => TrapKind::Denied {
+            call: operation,
+            capability,
+        },
+        error => TrapKind::State(error.to_string()),
     }
 }
 
@@ -204,9 +218,7 @@ pub(super) fn execute<W: Word>(
             Ok(Pushes::of([count, word(needed), status(Status::Ok)]))
         }
         (DbOp::Savepoint, &[]) => {
-            let id = state
-                .savepoint()
-                .map_err(|e| TrapKind::State(e.to_string()))?;
+            let id = state.savepoint().map_err(trap_of)?;
             Ok(Pushes::of([word(id)]))
         }
         (DbOp::RollbackTo, &[id]) => Ok(Pushes::of([done(match savepoint_id(id) {

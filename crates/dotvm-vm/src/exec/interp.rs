@@ -20,7 +20,8 @@
 //!   again when it resolves them).
 //!
 //! What the verifier cannot prove is checked here: memory bounds, division, the stack limit
-//! and call depth at each call, the instruction limit at each instruction, and ALLOC/FREE.
+//! and call depth at each call, the instruction limit and the interrupt flag (time limit,
+//! see `crate::limits`) at each instruction, and ALLOC/FREE.
 
 use super::db;
 use super::syscall::{self, Flow, HostAccess};
@@ -34,6 +35,7 @@ use crate::trap::TrapKind;
 use crate::word::Word;
 use crate::word_op;
 use std::ptr;
+use std::sync::atomic::Ordering;
 
 /// How the precise interpreter is driven; the loop is monomorphised for each mode.
 pub(super) trait Mode {
@@ -215,7 +217,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                     sp = unsafe { base.add(m.sp) };
                 }
                 Err(kind) => {
-                    if kind == TrapKind::InstructionLimit {
+                    if kind.is_before_instruction() {
                         m.fuel += 1;
                     }
                     return Err(kind);
@@ -300,6 +302,10 @@ pub(super) fn execute<W: Word, M: Mode>(
         if fuel == 0 {
             save!(ip);
             return Err(TrapKind::InstructionLimit);
+        }
+        if m.interrupt.load(Ordering::Relaxed) {
+            save!(ip);
+            return Err(m.interruption());
         }
         save!(ip);
         if mode.inspect(m) == Control::Stop {

@@ -12,6 +12,7 @@ pub(crate) mod crypto;
 mod db;
 mod float;
 mod interp;
+pub(crate) mod resume;
 pub(crate) mod session;
 mod slow_path;
 mod syscall;
@@ -29,7 +30,7 @@ use crate::host::Host;
 use crate::imports::{HostFunctions, NoHostFunctions};
 use crate::inspect::{Inspector, MachineView, Slots, Words};
 use crate::io::Io;
-use crate::limits::Limits;
+use crate::limits::{Interrupt, Limits, Watchdog};
 use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
 use crate::state::StateStore;
@@ -37,6 +38,8 @@ use crate::trap::{Trap, TrapKind};
 use crate::word::Word;
 use dotvm_core::Module;
 use dotvm_crypto::bigint::BigIntHeap;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 use table::RefState;
 
 /// A caller's state, saved by `CALL` and restored by `RET`.
@@ -98,6 +101,34 @@ pub(crate) struct Machine<'a, W> {
     fp: usize,
     /// Stack index one past the top slot.
     sp: usize,
+    /// The run's interrupt flag, checked at block boundaries (see [`crate::limits`]).
+    interrupt: &'a AtomicBool,
+    /// When the time limit passes, if there is one.
+    deadline: Option<Instant>,
+}
+
+/// The interrupt flag of one run and the watchdog that raises it when the time limit
+/// passes (stopped when this is dropped).
+pub(crate) struct RunClock {
+    interrupt: Interrupt,
+    deadline: Option<Instant>,
+    _watchdog: Option<Watchdog>,
+}
+
+impl RunClock {
+    /// Starts the clock of a run under `limits`: the embedder's interrupt (or a private
+    /// one) and a watchdog for the time limit.
+    pub(crate) fn start(limits: &Limits) -> RunClock {
+        let interrupt = limits.interrupt.clone().unwrap_or_default();
+        let watchdog = limits
+            .time
+            .map(|after| Watchdog::start(interrupt.clone(), after));
+        RunClock {
+            deadline: limits.time.map(|after| Instant::now() + after),
+            interrupt,
+            _watchdog: watchdog,
+        }
+    }
 }
 
 /// What the saved position of a stopped loop refers to.
@@ -114,6 +145,113 @@ enum At {
 /// A trap and what its position refers to.
 type Fault = (TrapKind, At);
 
+/// The state of a machine that outlives one call into an engine: what an instance keeps
+/// between calls and a suspended run keeps between resumptions.
+#[derive(Debug)]
+pub(crate) struct Parts<W> {
+    stack: Vec<W>,
+    frames: Vec<Frame>,
+    globals: Vec<W>,
+    memory: LinearMemory,
+    allocator: Allocator,
+    bigints: BigIntHeap,
+    refs: RefState<W>,
+}
+
+impl<W: Word> Parts<W> {
+    /// The state `program` (loaded from `module`) starts with under `limits`; nothing
+    /// runs yet. Memory is capped by the memory limit and by the word's address space (on
+    /// Arch32 it stops at 4 GiB).
+    pub(crate) fn fresh(
+        program: &Program<W>,
+        module: &Module,
+        limits: &Limits,
+    ) -> Result<Parts<W>, LoadError> {
+        let segments = &module.memory.segments;
+        let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
+        let memory = LinearMemory::with_contents(
+            module.memory.initial_pages,
+            module.memory.max_pages,
+            limits.memory_bytes.min(address_space),
+            &program.ro,
+            segments,
+        )?;
+        let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
+        Ok(Parts {
+            stack: Vec::new(),
+            frames: Vec::with_capacity(64),
+            globals: program.globals.clone(),
+            memory,
+            allocator,
+            bigints: BigIntHeap::new(W::BITS),
+            refs: RefState::new(program),
+        })
+    }
+}
+
+/// What a machine runs with besides its program, limits and parts.
+pub(crate) struct Env<'a> {
+    /// Standard streams.
+    pub(crate) io: &'a mut dyn Io,
+    /// The WASI host state and capabilities.
+    pub(crate) host: &'a mut Host,
+    /// The embedder's functions for `CALL_HOST`.
+    pub(crate) imports: &'a mut dyn HostFunctions,
+    /// The store the database opcodes use, when the embedder granted one.
+    pub(crate) state: Option<&'a mut dyn StateStore>,
+}
+
+impl<'a, W: Word> Machine<'a, W> {
+    /// The one way to build a machine: `parts` under `limits`, about to run `func` with
+    /// `fuel` (the position is set by the caller), interrupted by `clock`.
+    fn new(
+        program: &'a Program<W>,
+        limits: &'a Limits,
+        env: Env<'a>,
+        parts: Parts<W>,
+        clock: &'a RunClock,
+        fuel: u64,
+        func: u32,
+    ) -> Machine<'a, W> {
+        Machine {
+            program,
+            limits,
+            io: env.io,
+            state: env.state,
+            host: env.host,
+            imports: env.imports,
+            stack: parts.stack,
+            frames: parts.frames,
+            globals: parts.globals,
+            memory: parts.memory,
+            allocator: parts.allocator,
+            bigints: parts.bigints,
+            refs: parts.refs,
+            fuel,
+            plain: false,
+            func,
+            ip: 0,
+            fp: 0,
+            sp: 0,
+            interrupt: clock.interrupt.flag(),
+            deadline: clock.deadline,
+        }
+    }
+
+    /// Gives back the parts that outlive the call.
+    fn into_parts(self) -> Parts<W> {
+        Parts {
+            stack: self.stack,
+            frames: self.frames,
+            globals: self.globals,
+            memory: self.memory,
+            allocator: self.allocator,
+            bigints: self.bigints,
+            refs: self.refs,
+        }
+    }
+}
+
 /// Runs `program` (loaded from `module`) to completion.
 pub(crate) fn run_program<W: Word>(
     program: &Program<W>,
@@ -124,39 +262,25 @@ pub(crate) fn run_program<W: Word>(
     state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
-    let segments = &module.memory.segments;
-    // Every address must fit the word: on Arch32 memory stops at 4 GiB.
-    let address_space = 1u64.checked_shl(W::BITS).unwrap_or(u64::MAX);
-    let memory = LinearMemory::with_contents(
-        module.memory.initial_pages,
-        module.memory.max_pages,
-        limits.memory_bytes.min(address_space),
-        &program.ro,
-        segments,
-    )
-    .map_err(LoadError::from)?;
-    let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
-    let mut machine = Machine {
-        program,
-        limits,
+    let parts = Parts::fresh(program, module, limits)?;
+    let clock = RunClock::start(limits);
+    let plain = inspector.is_some();
+    let env = Env {
         io,
-        state: state.map(|s| s as &mut dyn StateStore),
         host,
         imports: &mut NoHostFunctions,
-        stack: Vec::new(),
-        frames: Vec::with_capacity(64),
-        globals: program.globals.clone(),
-        memory,
-        allocator,
-        bigints: BigIntHeap::new(W::BITS),
-        refs: RefState::new(program),
-        fuel: limits.instructions,
-        plain: inspector.is_some(),
-        func: program.entry,
-        ip: 0,
-        fp: 0,
-        sp: 0,
+        state: state.map(|s| s as &mut dyn StateStore),
     };
+    let mut machine = Machine::new(
+        program,
+        limits,
+        env,
+        parts,
+        &clock,
+        limits.instructions,
+        program.entry,
+    );
+    machine.plain = plain;
     let end = match inspector {
         Some(inspector) => machine
             .start()
@@ -221,8 +345,8 @@ impl<W: Word> Machine<'_, W> {
     /// Runs in precise mode.
     fn run_precise(&mut self, inspector: Option<&mut dyn Inspector>) -> Result<Exit, Fault> {
         interp::execute(self, &mut interp::Inspected { inspector }).map_err(|kind| {
-            // The instruction limit traps before the instruction is paid for.
-            let at = if kind == TrapKind::InstructionLimit {
+            // The instruction and time limits trap before the instruction is paid for.
+            let at = if kind.is_before_instruction() {
                 At::PlainUnpaid
             } else {
                 At::Plain
@@ -242,6 +366,28 @@ impl<W: Word> Machine<'_, W> {
         for i in 0..self.frames.len() {
             let frame = self.frames[i];
             self.frames[i].ret_ip = origin(frame.func, frame.ret_ip);
+        }
+    }
+
+    /// The trap for a raised interrupt flag: the time limit when it has passed, else an
+    /// interrupt by the embedder.
+    #[cold]
+    fn interruption(&self) -> TrapKind {
+        match (self.limits.time, self.deadline) {
+            (Some(limit), Some(deadline)) if Instant::now() >= deadline => {
+                TrapKind::TimeLimit { limit }
+            }
+            _ => TrapKind::Interrupted,
+        }
+    }
+
+    /// Fails with the interrupt's trap when the flag is raised; long host instructions
+    /// call this before they start.
+    fn check_interrupt(&self) -> Result<(), TrapKind> {
+        if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(self.interruption())
+        } else {
+            Ok(())
         }
     }
 

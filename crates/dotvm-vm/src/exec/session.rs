@@ -1,9 +1,7 @@
 //! Persistent runs: a machine whose memory, globals and tables outlive one call, so that an
 //! embedder can instantiate a module once and then call its functions many times.
 
-use super::table::RefState;
-use super::{At, Exit, Fault, Machine};
-use crate::allocator::{Allocator, heap_base};
+use super::{At, Env, Exit, Fault, Machine, Parts, RunClock};
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
 use crate::host::Host;
@@ -16,18 +14,9 @@ use crate::reg::Kind;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::Module;
-use dotvm_crypto::bigint::BigIntHeap;
 
-/// What survives between calls.
-#[derive(Debug)]
-pub(crate) struct Saved<W> {
-    stack: Vec<W>,
-    globals: Vec<W>,
-    memory: LinearMemory,
-    allocator: Allocator,
-    bigints: BigIntHeap,
-    refs: RefState<W>,
-}
+/// What survives between calls: a machine's parts (the frames are empty between calls).
+pub(crate) type Saved<W> = Parts<W>;
 
 /// How a call ended without a trap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,23 +34,7 @@ impl<W: Word> Saved<W> {
         module: &Module,
         limits: &Limits,
     ) -> Result<Saved<W>, LoadError> {
-        let segments = &module.memory.segments;
-        let memory = LinearMemory::with_contents(
-            module.memory.initial_pages,
-            module.memory.max_pages,
-            limits.memory_bytes,
-            &program.ro,
-            segments,
-        )?;
-        let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
-        Ok(Saved {
-            stack: Vec::new(),
-            globals: program.globals.clone(),
-            memory,
-            allocator,
-            bigints: BigIntHeap::new(W::BITS),
-            refs: RefState::new(program),
-        })
+        Parts::fresh(program, module, limits)
     }
 
     /// The linear memory.
@@ -128,27 +101,22 @@ pub(crate) fn call<W: Word>(
         }
         .into());
     };
-    let mut machine = Machine {
-        program,
-        limits,
+    let clock = RunClock::start(limits);
+    let env = Env {
         io,
         host,
         imports,
         state: None,
-        stack: state.stack,
-        frames: Vec::with_capacity(64),
-        globals: state.globals,
-        memory: state.memory,
-        allocator: state.allocator,
-        bigints: state.bigints,
-        refs: state.refs,
-        fuel: limits.instructions,
-        plain: false,
-        func,
-        ip: 0,
-        fp: 0,
-        sp: 0,
     };
+    let mut machine = Machine::new(
+        program,
+        limits,
+        env,
+        state,
+        &clock,
+        limits.instructions,
+        func,
+    );
     let end = machine.enter(func, args).and_then(|()| machine.run_fast());
     let result = match end {
         Ok(Exit::Finished(code)) => {
@@ -161,14 +129,9 @@ pub(crate) fn call<W: Word>(
             Err(machine.trap(kind, at).into())
         }
     };
-    *saved = Some(Saved {
-        stack: machine.stack,
-        globals: machine.globals,
-        memory: machine.memory,
-        allocator: machine.allocator,
-        bigints: machine.bigints,
-        refs: machine.refs,
-    });
+    let mut parts = machine.into_parts();
+    parts.frames.clear();
+    *saved = Some(parts);
     result
 }
 

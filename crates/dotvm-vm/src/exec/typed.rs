@@ -12,7 +12,7 @@ use super::float::{IntRange, WasmFloat, trunc_checked};
 use super::interp::address;
 use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
-use crate::typed_op::{TypedInst, TypedOp};
+use crate::typed_op::{TypedInst, TypedLoad, TypedOp, TypedStore};
 use crate::word::Word;
 use crate::word_op::div_trap;
 
@@ -134,24 +134,22 @@ pub(super) fn execute<W: Word>(
             s.$push(result);
         }};
     }
-    // A load of `$n` bytes at the popped address plus the offset, converted by `$conv`.
-    macro_rules! load {
-        ($n:literal, $push:ident, |$raw:ident| $conv:expr) => {{
-            let addr = address(s.pop(), $n)?;
-            let $raw = memory.load::<$n>(addr, inst.offset)?;
-            s.$push($conv);
-        }};
+    // Typed loads and stores, by their access (`TypedLoad`, `TypedStore`).
+    macro_rules! memory {
+        (loads: $($load:ident),*; stores: $($store:ident),*) => {
+            match inst.op {
+                $( $load => return typed_load(TypedLoad::$load, inst.offset, s, memory), )*
+                $( $store => return typed_store(TypedStore::$store, inst.offset, s, memory), )*
+                _ => {}
+            }
+        };
     }
-    // A store of the low `$n` bytes of the popped value (`s.$pop()`, as little-endian bytes
-    // with `to_le_bytes`) at the popped address plus the offset.
-    macro_rules! store {
-        ($n:literal, $pop:ident) => {{
-            let value = s.$pop().to_le_bytes();
-            let addr = address(s.pop(), $n)?;
-            let bytes: [u8; $n] = std::array::from_fn(|k| value[k]);
-            memory.store::<$n>(addr, inst.offset, bytes)?;
-        }};
-    }
+    memory!(
+        loads: I32Load, I64Load, F32Load, F64Load, I32Load8S, I32Load8U, I32Load16S,
+            I32Load16U, I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U;
+        stores: I32Store, I64Store, F32Store, F64Store, I32Store8, I32Store16, I64Store8,
+            I64Store16, I64Store32
+    );
     match inst.op {
         // ---- i32 ----
         I32Eqz => un!(i32 -> push_bool, |a| a == 0),
@@ -294,26 +292,11 @@ pub(super) fn execute<W: Word>(
         I64TruncSatF32U => un!(f32 -> push_i64, |a| a as u64),
         I64TruncSatF64S => un!(f64 -> push_i64, |a| a as i64 as u64),
         I64TruncSatF64U => un!(f64 -> push_i64, |a| a as u64),
-        // ---- typed memory ----
-        I32Load | F32Load => load!(4, push_i32, |raw| u32::from_le_bytes(raw)),
-        I64Load | F64Load => load!(8, push_i64, |raw| u64::from_le_bytes(raw)),
-        I32Load8S => load!(1, push_i32, |raw| raw[0] as i8 as u32),
-        I32Load8U => load!(1, push_i32, |raw| u32::from(raw[0])),
-        I32Load16S => load!(2, push_i32, |raw| i16::from_le_bytes(raw) as u32),
-        I32Load16U => load!(2, push_i32, |raw| u32::from(u16::from_le_bytes(raw))),
-        I64Load8S => load!(1, push_i64, |raw| raw[0] as i8 as u64),
-        I64Load8U => load!(1, push_i64, |raw| u64::from(raw[0])),
-        I64Load16S => load!(2, push_i64, |raw| i16::from_le_bytes(raw) as u64),
-        I64Load16U => load!(2, push_i64, |raw| u64::from(u16::from_le_bytes(raw))),
-        I64Load32S => load!(4, push_i64, |raw| i32::from_le_bytes(raw) as u64),
-        I64Load32U => load!(4, push_i64, |raw| u64::from(u32::from_le_bytes(raw))),
-        I32Store | F32Store => store!(4, i32),
-        I64Store | F64Store => store!(8, i64),
-        I32Store8 => store!(1, i32),
-        I32Store16 => store!(2, i32),
-        I64Store8 => store!(1, i64),
-        I64Store16 => store!(2, i64),
-        I64Store32 => store!(4, i64),
+        // ---- typed memory (above) ----
+        I32Load | I64Load | F32Load | F64Load | I32Load8S | I32Load8U | I32Load16S | I32Load16U
+        | I64Load8S | I64Load8U | I64Load16S | I64Load16U | I64Load32S | I64Load32U | I32Store
+        | I64Store | F32Store | F64Store | I32Store8 | I32Store16 | I64Store8 | I64Store16
+        | I64Store32 => {}
         // ---- select ----
         Select => {
             let condition = s.i32();
@@ -329,4 +312,53 @@ pub(super) fn execute<W: Word>(
         }
     }
     Ok(())
+}
+
+/// A typed load: the value at the popped address plus `offset`.
+#[inline(always)]
+fn typed_load<W: Word>(
+    load: TypedLoad,
+    offset: u32,
+    s: &mut Operands<'_, W>,
+    memory: &LinearMemory,
+) -> Result<(), TrapKind> {
+    let bytes = load.bytes();
+    let addr = address(s.pop(), bytes as u64)?;
+    let raw = match bytes {
+        1 => u64::from(memory.load::<1>(addr, offset)?[0]),
+        2 => u64::from(u16::from_le_bytes(memory.load::<2>(addr, offset)?)),
+        4 => u64::from(u32::from_le_bytes(memory.load::<4>(addr, offset)?)),
+        _ => u64::from_le_bytes(memory.load::<8>(addr, offset)?),
+    };
+    let value = load.extend(raw);
+    if load.wide() {
+        s.push_i64(value);
+    } else {
+        s.push_i32(value as u32);
+    }
+    Ok(())
+}
+
+/// A typed store: the low bytes of the popped value at the popped address plus `offset`.
+#[inline(always)]
+fn typed_store<W: Word>(
+    store: TypedStore,
+    offset: u32,
+    s: &mut Operands<'_, W>,
+    memory: &mut LinearMemory,
+) -> Result<(), TrapKind> {
+    let value = if store.wide() {
+        s.i64()
+    } else {
+        u64::from(s.i32())
+    };
+    let bytes = store.bytes();
+    let addr = address(s.pop(), bytes as u64)?;
+    let le = value.to_le_bytes();
+    match bytes {
+        1 => memory.store::<1>(addr, offset, [le[0]]),
+        2 => memory.store::<2>(addr, offset, [le[0], le[1]]),
+        4 => memory.store::<4>(addr, offset, [le[0], le[1], le[2], le[3]]),
+        _ => memory.store::<8>(addr, offset, le),
+    }
 }

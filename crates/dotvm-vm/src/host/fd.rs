@@ -16,6 +16,8 @@ pub(crate) struct DirHandle {
     pub(crate) path: PathBuf,
     /// The guest name, for preopens.
     pub(crate) preopen: Option<String>,
+    /// Granted read-only (inherited from the preopen).
+    pub(crate) read_only: bool,
 }
 
 /// A file the guest opened.
@@ -235,6 +237,7 @@ impl FdTable {
                 root: path.clone(),
                 path,
                 preopen: Some(dir.guest.clone()),
+                read_only: dir.read_only,
             })));
         }
         Ok(table)

@@ -316,6 +316,22 @@ impl Host {
         }
     }
 
+    /// Like [`Host::resolve`] for a call that changes the file system: refused (and
+    /// recorded) below a directory granted read-only.
+    fn resolve_for_write(
+        &mut self,
+        call: Syscall,
+        dirfd: u32,
+        path: &str,
+        follow: bool,
+    ) -> Result<(PathBuf, PathBuf), Errno> {
+        let resolved = self.resolve(call, dirfd, path, follow)?;
+        if self.fds().dir(dirfd)?.read_only {
+            return Err(self.deny(call, DenialReason::ReadOnly(path.to_string())));
+        }
+        Ok(resolved)
+    }
+
     /// `path_open`: opens `path` below `dirfd`; returns the new descriptor.
     pub(crate) fn open(
         &mut self,
@@ -325,8 +341,9 @@ impl Host {
         request: OpenRequest,
     ) -> Result<u32, Errno> {
         let follow = request.lookup_flags & SYMLINK_FOLLOW != 0;
-        let (root, resolved) = self.resolve(call, dirfd, path, follow)?;
         let oflags = request.oflags;
+        let (root, resolved) = self.resolve(call, dirfd, path, follow)?;
+        let read_only = self.fds().dir(dirfd)?.read_only;
         let is_dir = resolved.is_dir();
         if oflags & O_DIRECTORY != 0 || (is_dir && oflags & (O_CREAT | O_TRUNC) == 0) {
             if !is_dir {
@@ -340,6 +357,7 @@ impl Host {
                 root,
                 path: resolved,
                 preopen: None,
+                read_only,
             }));
         }
         if is_dir {
@@ -349,6 +367,9 @@ impl Host {
             || oflags & O_TRUNC != 0
             || request.fdflags & FDFLAG_APPEND != 0;
         let read = request.rights_base & RIGHT_FD_READ != 0 || !write;
+        if read_only && (write || oflags & O_CREAT != 0) {
+            return Err(self.deny(call, DenialReason::ReadOnly(path.to_string())));
+        }
         let mut options = OpenOptions::new();
         options.read(read).write(write);
         if oflags & O_CREAT != 0 {
@@ -364,6 +385,7 @@ impl Host {
             options.truncate(true);
         }
         let file = options.open(&resolved)?;
+        self.record_open(resolved, write);
         self.fds().insert(Descriptor::File(FileHandle {
             file,
             read,
@@ -379,7 +401,7 @@ impl Host {
         dirfd: u32,
         path: &str,
     ) -> Result<(), Errno> {
-        let (_, resolved) = self.resolve(call, dirfd, path, false)?;
+        let (_, resolved) = self.resolve_for_write(call, dirfd, path, false)?;
         Ok(std::fs::create_dir(resolved)?)
     }
 
@@ -390,7 +412,7 @@ impl Host {
         dirfd: u32,
         path: &str,
     ) -> Result<(), Errno> {
-        let (root, resolved) = self.resolve(call, dirfd, path, false)?;
+        let (root, resolved) = self.resolve_for_write(call, dirfd, path, false)?;
         if resolved == root {
             return Err(Errno::Access);
         }
@@ -399,7 +421,7 @@ impl Host {
 
     /// `path_unlink_file`.
     pub(crate) fn unlink(&mut self, call: Syscall, dirfd: u32, path: &str) -> Result<(), Errno> {
-        let (_, resolved) = self.resolve(call, dirfd, path, false)?;
+        let (_, resolved) = self.resolve_for_write(call, dirfd, path, false)?;
         if resolved.symlink_metadata()?.is_dir() {
             return Err(Errno::IsDir);
         }
@@ -433,8 +455,8 @@ impl Host {
         new_dirfd: u32,
         new: &str,
     ) -> Result<(), Errno> {
-        let (_, from) = self.resolve(call, old_dirfd, old, false)?;
-        let (_, to) = self.resolve(call, new_dirfd, new, false)?;
+        let (_, from) = self.resolve_for_write(call, old_dirfd, old, false)?;
+        let (_, to) = self.resolve_for_write(call, new_dirfd, new, false)?;
         Ok(std::fs::rename(from, to)?)
     }
 

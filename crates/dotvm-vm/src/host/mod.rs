@@ -35,6 +35,9 @@ pub struct Preopen {
     pub host: PathBuf,
     /// The name the guest sees (`fd_prestat_dir_name`), e.g. `.` or `/data`.
     pub guest: String,
+    /// Only reading: opening a file for writing, creating, truncating, removing or
+    /// renaming anything below the directory is refused with `ENOTCAPABLE`.
+    pub read_only: bool,
 }
 
 /// What a run may do. [`Capabilities::default`] grants the standard streams and exit, an
@@ -102,6 +105,8 @@ pub enum DenialReason {
     Missing(Capability),
     /// A path leaves its preopened directory (`..`, an absolute path or a symbolic link).
     Escape(String),
+    /// A write below a directory granted read-only.
+    ReadOnly(String),
 }
 
 /// A system call the host refused (reported by [`Host::denials`]).
@@ -127,6 +132,11 @@ impl fmt::Display for Denial {
                 "denied: {} (`{path}` leaves the granted directory)",
                 self.call.name()
             ),
+            DenialReason::ReadOnly(path) => write!(
+                f,
+                "denied: {} (`{path}` is in a read-only directory)",
+                self.call.name()
+            ),
         }
     }
 }
@@ -147,6 +157,18 @@ pub enum HostError {
 /// At most this many distinct denials are kept.
 const MAX_DENIALS: usize = 32;
 
+/// At most this many opened files are recorded (see [`Host::opened_files`]).
+const MAX_OPENED: usize = 4096;
+
+/// A file the guest opened (reported by [`Host::opened_files`], for the audit log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedFile {
+    /// The host path.
+    pub path: PathBuf,
+    /// Opened with write access.
+    pub write: bool,
+}
+
 /// The host state of one run: granted capabilities, open descriptors, clock, random source
 /// and the denied calls so far.
 pub struct Host {
@@ -155,6 +177,9 @@ pub struct Host {
     clock: Option<Clock>,
     random: Option<Random>,
     denials: Vec<Denial>,
+    opened: Vec<OpenedFile>,
+    /// Opened files beyond [`MAX_OPENED`], counted only.
+    opened_unrecorded: u64,
 }
 
 impl fmt::Debug for Host {
@@ -189,6 +214,8 @@ impl Host {
             fds,
             capabilities,
             denials: Vec::new(),
+            opened: Vec::new(),
+            opened_unrecorded: 0,
         }
     }
 
@@ -200,6 +227,21 @@ impl Host {
     /// The calls refused so far (distinct call and reason, at most 32).
     pub fn denials(&self) -> &[Denial] {
         &self.denials
+    }
+
+    /// The files the guest opened so far, in order (at most 4096), and how many more
+    /// were opened but not recorded.
+    pub fn opened_files(&self) -> (&[OpenedFile], u64) {
+        (&self.opened, self.opened_unrecorded)
+    }
+
+    /// Records an opened file.
+    pub(crate) fn record_open(&mut self, path: PathBuf, write: bool) {
+        if self.opened.len() < MAX_OPENED {
+            self.opened.push(OpenedFile { path, write });
+        } else {
+            self.opened_unrecorded += 1;
+        }
     }
 
     /// Records a refusal (once per call and reason).

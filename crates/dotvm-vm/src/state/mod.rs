@@ -7,6 +7,9 @@
 //! the executor's crate to implement it.
 
 mod descriptor;
+mod guard;
+
+pub use guard::{DbAccess, Guarded};
 
 use std::fmt;
 
@@ -190,6 +193,14 @@ pub enum StateError {
     /// The store itself failed (I/O error, corrupted file, lost lock); the run traps.
     #[error("{0}")]
     Store(String),
+    /// The run lacks the capability for this operation ([`Guarded`]); the run traps.
+    #[error("denied: {operation} (the `{capability}` capability is not granted)")]
+    Denied {
+        /// The opcode.
+        operation: &'static str,
+        /// The missing capability (`db` or `db-write`).
+        capability: &'static str,
+    },
 }
 
 impl StateError {
@@ -201,7 +212,7 @@ impl StateError {
             StateError::ValueTooLarge { .. } => Some(Status::ValueTooLarge),
             StateError::BadQuery(_) => Some(Status::BadQuery),
             StateError::NoSavepoint(_) => Some(Status::NoSavepoint),
-            StateError::Store(_) => None,
+            StateError::Store(_) | StateError::Denied { .. } => None,
         }
     }
 }

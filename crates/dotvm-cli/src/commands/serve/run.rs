@@ -9,8 +9,7 @@ use super::store::{ServerStore, store_failure};
 use dotvm_core::Verified;
 use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
 use dotvm_vm::{
-    BufferIo, Capabilities, ClockSource, Control, Host, Inspector, Limits, MachineView,
-    RandomSource, RunError, TrapKind,
+    BufferIo, Capabilities, ClockSource, Host, Limits, RandomSource, RunError, TrapKind,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -58,23 +57,6 @@ pub(super) struct RunLimits {
     pub(super) vm: Limits,
     /// Wall-clock limit of one attempt (`None`: none).
     pub(super) timeout: Option<Duration>,
-}
-
-/// Stops a run past its wall-clock deadline (checked every 4096 instructions).
-struct Deadline {
-    at: Instant,
-    countdown: u32,
-}
-
-impl Inspector for Deadline {
-    fn before_instruction(&mut self, _view: &MachineView<'_>) -> Control {
-        self.countdown = self.countdown.wrapping_sub(1);
-        if self.countdown.is_multiple_of(4096) && Instant::now() >= self.at {
-            Control::Stop
-        } else {
-            Control::Continue
-        }
-    }
 }
 
 /// Parses a run request body (empty: all defaults); 400 with serde's message otherwise.
@@ -173,12 +155,12 @@ fn attempt(
     };
     let mut io = BufferIo::with_input(request.stdin.as_bytes());
     let mut host = Host::new(capabilities).map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut deadline = limits.timeout.map(|timeout| Deadline {
-        at: Instant::now() + timeout,
-        countdown: 0,
-    });
-    let inspector = deadline.as_mut().map(|d| d as &mut dyn Inspector);
-    let result = run_transaction(module, &limits.vm, &mut io, &mut host, store, inspector);
+    // The engine's own time limit (an interrupt flag checked at block boundaries).
+    let vm = Limits {
+        time: limits.timeout,
+        ..limits.vm.clone()
+    };
+    let result = run_transaction(module, &vm, &mut io, &mut host, store, None);
     Ok((result, io))
 }
 
@@ -218,14 +200,23 @@ fn respond(
                 trap.kind
             )));
         }
+        Err(TransactionError::Run(RunError::Trap(trap)))
+            if matches!(trap.kind, TrapKind::TimeLimit { .. }) =>
+        {
+            response.instructions = trap.instructions;
+            let limit = limits.timeout.unwrap_or_default().as_millis();
+            response.error = Some(format!("wall-clock limit of {limit} ms exceeded"));
+        }
         Err(TransactionError::Run(RunError::Trap(trap))) => {
             response.instructions = trap.instructions;
             response.error = Some(format!("trap: {trap}"));
         }
         Err(TransactionError::Run(RunError::Stopped(stopped))) => {
             response.instructions = stopped.instructions;
-            let limit = limits.timeout.unwrap_or_default().as_millis();
-            response.error = Some(format!("wall-clock limit of {limit} ms exceeded"));
+            response.error = Some(format!(
+                "stopped after {} instructions",
+                stopped.instructions
+            ));
         }
         Err(TransactionError::Run(RunError::Load(error))) => {
             response.error = Some(format!("cannot load the module: {error}"));

@@ -9,6 +9,7 @@ use crate::trap::TrapKind;
 use crate::typed_op::TypedOp;
 use crate::word::Word;
 use crate::word_op::{self, WordBinary};
+use std::sync::atomic::Ordering;
 
 /// Native stack the engine may use before it unwinds to its loop (see [`charge`]).
 #[cfg(dotvm_tail_calls)]
@@ -49,20 +50,38 @@ pub(super) unsafe fn charge<W: Word>(
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
     // SAFETY: `ip` is an op of the running function.
-    let i = unsafe { &*ip };
-    if i.imm > cx.fuel {
+    let count = unsafe { (*ip).imm };
+    #[cfg(dotvm_tail_calls)]
+    let deep = native_stack_pointer() < cx.native_floor;
+    #[cfg(not(dotvm_tail_calls))]
+    let deep = false;
+    if count > cx.fuel || deep || cx.interrupt.load(Ordering::Relaxed) {
+        return charge_slowly(ip, fp, cx);
+    }
+    cx.fuel -= count;
+    // SAFETY: a block's `Charge` is followed by the block's ops.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// [`charge`] when the fuel runs short, the interrupt flag is raised (time limit: the block
+/// is paid, then the run traps at its start) or the native stack is deep.
+#[cold]
+#[inline(never)]
+fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function.
+    let count = unsafe { (*ip).imm };
+    if count > cx.fuel {
         return out_of_fuel(ip, fp, cx);
     }
-    cx.fuel -= i.imm;
-    // SAFETY: a block's `Charge` is followed by the block's ops.
-    let after = unsafe { ip.add(1) };
-    #[cfg(dotvm_tail_calls)]
-    if native_stack_pointer() < cx.native_floor {
-        #[cfg(test)]
-        NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return Next::at(after, fp);
+    cx.fuel -= count;
+    if cx.interrupt.load(Ordering::Relaxed) {
+        cx.end = Err(cx.m.interruption());
+        return stop(ip, fp, cx);
     }
-    next!(after, fp, cx)
+    #[cfg(all(test, dotvm_tail_calls))]
+    NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: as in `charge`.
+    Next::at(unsafe { ip.add(1) }, fp)
 }
 
 /// Stops before the block at `ip`, which the fuel left cannot pay for.
@@ -384,7 +403,7 @@ fn single_step<W: Word>(
             Err(stop(ip, fp, cx))
         }
         Err(kind) => {
-            if kind == TrapKind::InstructionLimit {
+            if kind.is_before_instruction() {
                 // The precise interpreter leaves the instruction unpaid; it was paid.
                 cx.fuel -= 1;
             }

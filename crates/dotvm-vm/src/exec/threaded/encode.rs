@@ -2,7 +2,7 @@
 //! [`Kind`] and the per-family `instantiate` matches are exhaustive, so an op kind or an
 //! operation without a handler does not compile.
 
-use super::{Handler, Inst, control, ops};
+use super::{Handler, Inst, control, memory, ops};
 use crate::per_op::PerOp;
 use crate::reg::{Kind, RegCode, WordLoad, WordStore};
 use crate::typed_op::TypedInst;
@@ -34,8 +34,8 @@ families! {
     TypedUnaryFamily => ops::typed_unary;
     TypedBinaryFamily => ops::typed_binary;
     TypedBinaryImmFamily => ops::typed_binary_imm;
-    TypedLoadFamily => ops::typed_load;
-    TypedStoreFamily => ops::typed_store;
+    TypedLoadFamily => memory::typed_load;
+    TypedStoreFamily => memory::typed_store;
     TypedSelectFamily => ops::typed_select;
     BrWordFamily => control::br_word, when WHEN;
     BrWordImmFamily => control::br_word_imm, when WHEN;
@@ -67,23 +67,23 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::WordUnary(op) => op.instantiate::<WordUnaryFamily<W>>(),
         Kind::WordTernary(op) => op.instantiate::<WordTernaryFamily<W>>(),
         Kind::Load(load) => match load {
-            WordLoad::U8 => ops::load::<W, 1, false>,
-            WordLoad::S8 => ops::load::<W, 1, true>,
-            WordLoad::U16 => ops::load::<W, 2, false>,
-            WordLoad::S16 => ops::load::<W, 2, true>,
-            WordLoad::U32 => ops::load::<W, 4, false>,
-            WordLoad::S32 => ops::load::<W, 4, true>,
-            WordLoad::U64 => ops::load::<W, 8, false>,
-            WordLoad::S64 => ops::load::<W, 8, true>,
+            WordLoad::U8 => memory::load::<W, 1, false>,
+            WordLoad::S8 => memory::load::<W, 1, true>,
+            WordLoad::U16 => memory::load::<W, 2, false>,
+            WordLoad::S16 => memory::load::<W, 2, true>,
+            WordLoad::U32 => memory::load::<W, 4, false>,
+            WordLoad::S32 => memory::load::<W, 4, true>,
+            WordLoad::U64 => memory::load::<W, 8, false>,
+            WordLoad::S64 => memory::load::<W, 8, true>,
         },
-        Kind::LoadWord => ops::load_word::<W>,
+        Kind::LoadWord => memory::load_word::<W>,
         Kind::Store(store) => match store {
-            WordStore::B8 => ops::store::<W, 1>,
-            WordStore::B16 => ops::store::<W, 2>,
-            WordStore::B32 => ops::store::<W, 4>,
-            WordStore::B64 => ops::store::<W, 8>,
+            WordStore::B8 => memory::store::<W, 1>,
+            WordStore::B16 => memory::store::<W, 2>,
+            WordStore::B32 => memory::store::<W, 4>,
+            WordStore::B64 => memory::store::<W, 8>,
         },
-        Kind::StoreWord => ops::store_word::<W>,
+        Kind::StoreWord => memory::store_word::<W>,
         Kind::TypedUnary(op) => op.instantiate::<TypedUnaryFamily<W>>(),
         // A test is a one-operand op with an i32 result: the unary handler runs it.
         Kind::TypedTest(op) => op.instantiate::<TypedUnaryFamily<W>>(),

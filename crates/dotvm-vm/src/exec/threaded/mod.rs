@@ -19,6 +19,7 @@
 
 mod control;
 mod encode;
+mod memory;
 mod ops;
 
 pub(crate) use encode::encode;
@@ -26,6 +27,7 @@ pub(crate) use encode::encode;
 use super::{Exit, Machine};
 use crate::trap::TrapKind;
 use crate::word::Word;
+use std::sync::atomic::AtomicBool;
 
 /// An op's handler.
 pub(crate) type Handler<W> =
@@ -80,6 +82,8 @@ pub(crate) struct Cx<'m, 'a, W> {
     func: u32,
     /// Fuel left (the machine's copy is stale while the engine runs).
     fuel: u64,
+    /// The run's interrupt flag (time limit), checked at every block's charge.
+    interrupt: &'a AtomicBool,
     /// Lowest native stack address handlers may reach before unwinding to the loop.
     #[cfg(dotvm_tail_calls)]
     native_floor: usize,
@@ -100,25 +104,26 @@ macro_rules! next {
         }
         #[cfg(not(dotvm_tail_calls))]
         {
-            return $crate::exec::threaded::Next::at(ip, $fp);
+            return $crate::exec::threaded::Next { ip, fp: $fp };
         }
     }};
 }
 pub(crate) use next;
 
 impl<W> Next<W> {
-    /// Continue at `ip` in frame `fp`.
-    #[cfg_attr(dotvm_tail_calls, allow(dead_code))]
+    /// Continue at `ip` in frame `fp` (hidden from the optimiser, see [`Next::stop`]).
     pub(crate) fn at(ip: *const Inst<W>, fp: *mut W) -> Next<W> {
-        Next { ip, fp }
+        std::hint::black_box(Next { ip, fp })
     }
 
-    /// Stop the run.
+    /// Stop the run. The value is hidden from the optimiser: were it known to be constant
+    /// at a handler's exits that stop, those exits and the dispatch would share a return
+    /// block, and the dispatch would no longer be a sibling call.
     fn stop() -> Next<W> {
-        Next {
+        std::hint::black_box(Next {
             ip: std::ptr::null(),
             fp: std::ptr::null_mut(),
-        }
+        })
     }
 }
 
@@ -184,7 +189,7 @@ fn finish<W: Word>(
 /// ending at `m.sp`). On return the machine's position and fuel are up to date.
 pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
     let func = m.func;
-    let (ip, fp_index, fuel) = (m.ip as usize, m.fp, m.fuel);
+    let (ip, fp_index, fuel, interrupt) = (m.ip as usize, m.fp, m.fuel, m.interrupt);
     let base = m.stack.as_mut_ptr();
     let mut cx = Cx {
         m,
@@ -193,6 +198,7 @@ pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
         pool: std::ptr::null(),
         func,
         fuel,
+        interrupt,
         #[cfg(dotvm_tail_calls)]
         native_floor: control::native_stack_pointer().saturating_sub(control::NATIVE_STACK_BUDGET),
         end: Ok(Exit::Stopped),

@@ -1,10 +1,8 @@
-//! Data handlers: copies and constants, word and typed arithmetic, loads and stores,
-//! globals. Each reads its operand slots, writes its result slot and continues with the
+//! Data handlers: copies and constants, word and typed arithmetic, globals. Each reads its operand slots, writes its result slot and continues with the
 //! next op; the operation itself is the one shared with the precise interpreter
 //! (`word_op`, `exec::typed`), fixed at compile time by the handler's `OP` parameter.
 
 use super::{Cx, Inst, Next, next, stop};
-use crate::exec::interp::address;
 use crate::exec::typed::{self, Operands};
 use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
@@ -144,18 +142,6 @@ handlers! {
         let operands = [get(fp, i.a), W::from_u64(i.imm), W::ZERO];
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
     });
-    /// `dst = load(a + imm)` (typed).
-    fn typed_load<OP: u16>(|i, fp, cx| {
-        let operands = [get(fp, i.a), W::ZERO, W::ZERO];
-        typed_eval(TypedOp::ALL[OP as usize], i.imm as u32, operands, 1, &mut cx.m.memory)
-            .map(Some)
-    });
-    /// `store(a + imm, b)` (typed).
-    fn typed_store<OP: u16>(|i, fp, cx| {
-        let operands = [get(fp, i.a), get(fp, i.b), W::ZERO];
-        typed_eval(TypedOp::ALL[OP as usize], i.imm as u32, operands, 2, &mut cx.m.memory)
-            .map(|_| None)
-    });
     /// `dst = if slot imm != 0 { a } else { b }` (typed).
     fn typed_select<OP: u16>(|i, fp, cx| {
         let operands = [get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32)];
@@ -174,32 +160,5 @@ handlers! {
         let slots = std::slice::from_raw_parts_mut(fp.add(i.a as usize), usize::from(inst.room));
         let mut operands = Operands::new(slots, usize::from(inst.pops));
         typed::execute(inst, &mut operands, &mut cx.m.memory).map(|()| None)
-    });
-    /// `dst = load(a + imm)` of `N` bytes, sign-extended when `SIGNED`.
-    fn load<N: usize, SIGNED: bool>(|i, fp, cx| {
-        let addr = address(get(fp, i.a), N as u64)?;
-        let bytes = cx.m.memory.load::<N>(addr, i.imm as u32)?;
-        // Byte by byte rather than through a buffer: no stack array in the handler.
-        let raw = (0..N).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k));
-        Ok(Some(if SIGNED { W::sign_extend(raw, N as u32 * 8) } else { W::from_u64(raw) }))
-    });
-    /// `dst = load(a + imm)` of a whole word.
-    fn load_word<>(|i, fp, cx| {
-        let addr = address(get(fp, i.a), W::BYTES as u64)?;
-        Ok(Some(W::from_le_slice(cx.m.memory.load_bytes(addr, i.imm as u32, W::BYTES)?)))
-    });
-    /// `store(a + imm, b)` of the low `N` bytes.
-    fn store<N: usize>(|i, fp, cx| {
-        let addr = address(get(fp, i.a), N as u64)?;
-        let value = get(fp, i.b).low_u64();
-        let narrow: [u8; N] = std::array::from_fn(|k| (value >> (8 * k)) as u8);
-        cx.m.memory.store::<N>(addr, i.imm as u32, narrow).map(|()| None)
-    });
-    /// `store(a + imm, b)` of a whole word.
-    fn store_word<>(|i, fp, cx| {
-        let addr = address(get(fp, i.a), W::BYTES as u64)?;
-        let mut bytes = [0u8; 64];
-        get(fp, i.b).write_le_slice(&mut bytes[..W::BYTES]);
-        cx.m.memory.store_bytes(addr, i.imm as u32, &bytes[..W::BYTES]).map(|()| None)
     });
 }
