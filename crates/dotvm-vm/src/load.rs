@@ -420,14 +420,6 @@ impl Resolver<'_> {
                 ),
                 _ => return Err(self.bad(pc, "missing system call number".into())),
             },
-            Opcode::DbGet => Op::Db(DbOp::Get),
-            Opcode::DbPut => Op::Db(DbOp::Put),
-            Opcode::DbDelete => Op::Db(DbOp::Delete),
-            Opcode::DbCount => Op::Db(DbOp::Count),
-            Opcode::DbQuery => Op::Db(DbOp::Query),
-            Opcode::DbSavepoint => Op::Db(DbOp::Savepoint),
-            Opcode::DbRollbackTo => Op::Db(DbOp::RollbackTo),
-            Opcode::DbRelease => Op::Db(DbOp::Release),
             Opcode::Hash
             | Opcode::Keygen
             | Opcode::Sign
@@ -521,6 +513,9 @@ impl Resolver<'_> {
                 }
                 if let Some(op) = WordTernary::from_opcode(opcode) {
                     return Ok(Op::WordTernary(op));
+                }
+                if let Some(op) = DbOp::from_opcode(opcode) {
+                    return Ok(Op::Db(op));
                 }
                 // Typed instructions share one op; their operand is an offset or nothing.
                 let offset = match inst.operand {

@@ -18,37 +18,59 @@ use crate::memory::LinearMemory;
 use crate::state::{Query, StateError, StateStore, Status};
 use crate::trap::TrapKind;
 use crate::word::Word;
+use dotvm_core::{Arch, Opcode};
 
-/// One database opcode, as the interpreter dispatches it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DbOp {
-    /// `DB_GET`.
-    Get,
-    /// `DB_PUT`.
-    Put,
-    /// `DB_DELETE`.
-    Delete,
-    /// `DB_COUNT`.
-    Count,
-    /// `DB_QUERY`.
-    Query,
-    /// `DB_SAVEPOINT`.
-    Savepoint,
-    /// `DB_ROLLBACK_TO`.
-    RollbackTo,
-    /// `DB_RELEASE`.
-    Release,
+/// Declares [`DbOp`] with the opcode of each variant, in one list.
+macro_rules! db_ops {
+    ($($name:ident => $opcode:ident),* $(,)?) => {
+        /// One database opcode, as the interpreter dispatches it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum DbOp {
+            $(
+                #[doc = concat!("`", stringify!($opcode), "`.")]
+                $name,
+            )*
+        }
+
+        impl DbOp {
+            /// The opcode.
+            const fn opcode(self) -> Opcode {
+                match self {
+                    $( DbOp::$name => Opcode::$opcode, )*
+                }
+            }
+
+            /// The database op of `opcode`, or `None` when it is not a database opcode.
+            pub(crate) fn from_opcode(opcode: Opcode) -> Option<DbOp> {
+                match opcode {
+                    $( Opcode::$opcode => Some(DbOp::$name), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+db_ops! {
+    Get => DbGet,
+    Put => DbPut,
+    Delete => DbDelete,
+    Count => DbCount,
+    Query => DbQuery,
+    Savepoint => DbSavepoint,
+    RollbackTo => DbRollbackTo,
+    Release => DbRelease,
 }
 
 impl DbOp {
-    /// Words the opcode pops (its table row's stack effect).
-    pub(crate) const fn pops(self) -> usize {
-        match self {
-            DbOp::Get | DbOp::Put | DbOp::Query => 6,
-            DbOp::Delete | DbOp::Count => 4,
-            DbOp::Savepoint => 0,
-            DbOp::RollbackTo | DbOp::Release => 1,
-        }
+    /// Words the opcode pops: its table row's stack effect (word operands only, so the
+    /// same on every architecture).
+    pub(crate) fn pops(self) -> usize {
+        self.opcode()
+            .info()
+            .effect
+            .slots(Arch::Arch64)
+            .map_or(0, |(pops, _)| pops as usize)
     }
 }
 
