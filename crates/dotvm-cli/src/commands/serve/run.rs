@@ -213,7 +213,10 @@ fn respond(
         }
         Err(TransactionError::Run(RunError::Stopped(stopped))) => {
             response.instructions = stopped.instructions;
-            response.error = Some(format!("stopped after {} instructions", stopped.instructions));
+            response.error = Some(format!(
+                "stopped after {} instructions",
+                stopped.instructions
+            ));
         }
         Err(TransactionError::Run(RunError::Load(error))) => {
             response.error = Some(format!("cannot load the module: {error}"));
