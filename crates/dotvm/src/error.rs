@@ -34,6 +34,13 @@ pub enum Error {
     /// The module cannot start (for example its initial memory exceeds the memory limit).
     #[error("cannot instantiate: {0}")]
     Instantiate(String),
+    /// The host cannot be set up with the store's capabilities (for example a preopened
+    /// directory that does not exist).
+    #[error("cannot set up the host: {0}")]
+    Host(String),
+    /// [`crate::Run::resume`] was called again after the run finished or failed.
+    #[error("the run has already finished or failed")]
+    Finished,
     /// The guest trapped; the [`Trap`] says what (`kind`), in which function and at which
     /// pc.
     #[error("trap: {0}")]

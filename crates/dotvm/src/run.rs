@@ -135,12 +135,10 @@ pub struct Run {
 
 impl Run {
     /// Runs until the guest finishes, traps or runs out of fuel. After a finish or an error
-    /// the run cannot continue ([`Error::Instantiate`] says so).
+    /// the run cannot continue ([`Error::Finished`]).
     pub fn resume(&mut self, store: &mut Store) -> Result<Progress, Error> {
         if self.done {
-            return Err(Error::Instantiate(
-                "the run has already finished or failed".into(),
-            ));
+            return Err(Error::Finished);
         }
         let io = &mut store.io;
         let mut denied = Guarded::denied();

@@ -106,7 +106,9 @@ impl Store {
         self.state = Some(Box::new(MemoryStore::in_memory()));
     }
 
-    /// Opens (or creates) a redb state file and uses it.
+    /// Opens (or creates) a redb state file and uses it. A redb file is open in one store
+    /// at a time: opening a file another live store of this process holds waits until that
+    /// store is dropped, so drop (or replace the state of) the first store before.
     pub fn open_state(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let store = RedbStore::open(path)
@@ -132,7 +134,6 @@ impl Store {
 
     /// A host with the store's capabilities.
     pub(crate) fn host(&self) -> Result<Host, Error> {
-        Host::new(self.capabilities.clone())
-            .map_err(|e| Error::Instantiate(format!("cannot set up the host: {e}")))
+        Host::new(self.capabilities.clone()).map_err(|e| Error::Host(e.to_string()))
     }
 }

@@ -320,6 +320,15 @@ fn the_store_grants_args_env_and_withholds_capabilities() {
     quiet.capabilities_mut().stdout = false;
     let error = print.run(&mut quiet).unwrap_err();
     assert!(matches!(error, Error::Denied(_)), "{error}");
+
+    let mut missing_dir = Store::new(&engine);
+    missing_dir.capabilities_mut().dirs = vec![dotvm::Preopen {
+        host: "/no/such/dir".into(),
+        guest: "/data".into(),
+        read_only: true,
+    }];
+    let error = print.run(&mut missing_dir).unwrap_err();
+    assert!(matches!(error, Error::Host(_)), "{error}");
 }
 
 #[test]
