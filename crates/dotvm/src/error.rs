@@ -1,6 +1,6 @@
 //! The one error type of the crate: every failure an embedder can match on.
 
-use dotvm_vm::{RunError, Trap, TrapKind};
+use dotvm_vm::{LoadError, RunError, Trap, TrapKind};
 
 /// Why a DotVM operation failed.
 ///
@@ -33,7 +33,7 @@ pub enum Error {
     Type(String),
     /// The module cannot start (for example its initial memory exceeds the memory limit).
     #[error("cannot instantiate: {0}")]
-    Instantiate(String),
+    Instantiate(LoadError),
     /// The host cannot be set up with the store's capabilities (for example a preopened
     /// directory that does not exist).
     #[error("cannot set up the host: {0}")]
@@ -98,7 +98,7 @@ impl From<RunError> for Error {
     fn from(error: RunError) -> Error {
         match error {
             RunError::Trap(trap) => trap.into(),
-            RunError::Load(error) => Error::Instantiate(error.to_string()),
+            RunError::Load(error) => Error::Instantiate(error),
             // The crate never runs an inspector, the only source of a stop; report one as
             // an interruption where it stopped.
             RunError::Stopped(stopped) => Error::Limit(Trap {

@@ -52,8 +52,7 @@ impl Instance {
     /// Loads `module` with these bound imports.
     pub(crate) fn new(module: &Module, imports: Imports) -> Result<Instance, Error> {
         let limits = module.engine().config().limits();
-        let vm = dotvm_vm::Instance::new(module.verified(), limits)
-            .map_err(|e| Error::Instantiate(e.to_string()))?;
+        let vm = dotvm_vm::Instance::new(module.verified(), limits).map_err(Error::Instantiate)?;
         Ok(Instance {
             module: module.clone(),
             vm,

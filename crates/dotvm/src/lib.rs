@@ -24,11 +24,13 @@
 //! # Ok::<(), dotvm::Error>(())
 //! ```
 //!
-//! Two ways to run a module:
+//! Ways to run a module:
 //!
 //! - [`Module::run`] and [`Module::start`] run the entry point with everything the
 //!   [`Store`] grants (arguments, environment, clock, files, the state store), in one go
 //!   or in slices of fuel; they do not provide host functions.
+//! - [`Module::run_with_host`] runs the entry point with the caller's own [`Io`] and
+//!   [`Host`] (the `dotvm` CLI streams output this way and reads the host's denials).
 //! - [`Linker::instantiate`] binds host functions and gives an [`Instance`] whose entry
 //!   point ([`Instance::run`]) and exported functions ([`Instance::call`]) run with the
 //!   default capabilities (standard streams and exit) and no state store.
@@ -55,6 +57,6 @@ pub use values::{Value, Values};
 
 pub use dotvm_core::Arch;
 pub use dotvm_vm::{
-    Capabilities, ClockSource, Denial, Interrupt, Limits, Outcome, Preopen, Progress, RandomSource,
-    StateStore, Trap, TrapKind,
+    BufferIo, Capabilities, ClockSource, Denial, Host, Interrupt, Io, Limits, LoadError, Outcome,
+    Preopen, Progress, RandomSource, StateStore, StdIo, Trap, TrapKind,
 };

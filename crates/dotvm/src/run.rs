@@ -6,7 +6,7 @@ use crate::module::Module;
 use crate::store::Store;
 use dotvm_state::{TransactionError, run_transaction, uses_state};
 use dotvm_vm::state::Guarded;
-use dotvm_vm::{Execution, Host, Outcome, Progress, StateStore};
+use dotvm_vm::{Execution, Host, Io, Outcome, Progress, StateStore};
 
 impl Module {
     /// Runs the entry point to the end with the store's capabilities, streams and state
@@ -54,13 +54,42 @@ impl Module {
         result
     }
 
+    /// Runs the entry point with the caller's streams and host and no state store (a
+    /// module with database opcodes is denied them), under the engine's limits: for programs
+    /// that stream the guest's output and inspect the host afterwards (its denials and
+    /// opened files), like the `dotvm` CLI. Imports are not checked here: a `CALL_HOST`
+    /// traps when it runs.
+    ///
+    /// ```
+    /// use dotvm::{BufferIo, Engine, Host, Module};
+    ///
+    /// let engine = Engine::default();
+    /// let module = Module::from_assembly(&engine, ".func main\nPUSH 5\nSYSCALL print_int\nHALT\n.end\n")?;
+    /// let (mut io, mut host) = (BufferIo::default(), Host::default());
+    /// module.run_with_host(&mut io, &mut host)?;
+    /// assert_eq!(io.output, b"5");
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
+    pub fn run_with_host(&self, io: &mut dyn Io, host: &mut Host) -> Result<Outcome, Error> {
+        let verified = self.verified();
+        let limits = self.engine().config().limits();
+        let mut denied = Guarded::denied();
+        let state: Option<&mut dyn StateStore> = match uses_state(verified.module()) {
+            true => Some(&mut denied),
+            false => None,
+        };
+        Ok(dotvm_vm::run_hosted(
+            verified, limits, io, host, state, None,
+        )?)
+    }
+
     /// Starts a resumable run of the entry point with the engine's fuel limit as its
     /// first slice (see [`Run`]). Like [`Module::run`], it has the store's capabilities and
     /// state and no host functions.
     pub fn start(&self, store: &Store) -> Result<Run, Error> {
         self.check_no_imports()?;
         let execution = Execution::new(self.verified(), self.engine().config().limits())
-            .map_err(|e| Error::Instantiate(e.to_string()))?;
+            .map_err(Error::Instantiate)?;
         Ok(Run {
             execution,
             host: store.host()?,
