@@ -39,14 +39,22 @@ pub enum RunEnd {
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let load_start = Instant::now();
     let audit = args.audit.as_deref().map(AuditLog::new).transpose()?;
+    let limits = limits_from(args);
+    let mut config = dotvm::Config::default();
+    config.limits(limits.clone());
+    let engine = dotvm::Engine::new(&config);
     let loaded = load_input(&args.file, args.arch, &build_options(args)).and_then(|module| {
         let kind = InputKind::of(&args.file)?;
         let signer = signer_of(args, kind, &module)?;
-        let verified = Verified::new(module)
-            .map_err(|e| anyhow!("{}: verification failed: {e}", args.file.display()))?;
-        Ok((kind, signer, verified))
+        let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
+            dotvm::Error::InvalidModule(message) => {
+                anyhow!("{}: {message}", args.file.display())
+            }
+            other => anyhow!("{}: {other}", args.file.display()),
+        })?;
+        Ok((kind, signer, module))
     });
-    let (kind, signer, verified) = match loaded {
+    let (kind, signer, module) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             if let Some(audit) = &audit {
@@ -59,12 +67,12 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             return Err(error);
         }
     };
+    let verified = module.verified();
     let load_time = load_start.elapsed();
-    let limits = limits_from(args);
     if let Some(audit) = &audit {
         audit.append(vec![start_record(
             args,
-            &verified,
+            verified,
             signer.as_deref(),
             &limits,
         )])?;
@@ -106,7 +114,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             let (result, attempts) = match &mut store {
                 Some(open) if shared => {
                     let (result, last_host, attempts, last_writes) = run_shared(
-                        &verified,
+                        verified,
                         &limits,
                         args,
                         io.as_mut(),
@@ -124,7 +132,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                         None => Guarded::denied(),
                     };
                     let result = run_transaction(
-                        &verified,
+                        verified,
                         &limits,
                         io.as_mut(),
                         &mut host,
@@ -173,8 +181,23 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             };
             (result, report, outcome)
         }
+        // The plain run goes through the embedding API; `--step` and `--debug` need an
+        // inspector, which only `dotvm_vm` takes.
         false => (
-            dotvm_vm::run_hosted(&verified, &limits, io.as_mut(), &mut host, None, inspector),
+            match inspector {
+                None => match module.run_with_host(io.as_mut(), &mut host) {
+                    Ok(outcome) => Ok(outcome),
+                    Err(error) => Err(run_error(error)?),
+                },
+                Some(inspector) => dotvm_vm::run_hosted(
+                    verified,
+                    &limits,
+                    io.as_mut(),
+                    &mut host,
+                    None,
+                    Some(inspector),
+                ),
+            },
             format!("{location}, not opened (no database opcodes)"),
             "not used",
         ),
@@ -223,6 +246,18 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(trap)),
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
+    }
+}
+
+/// The `dotvm_vm` form of an embedding-API error from a run without a state store (a
+/// trap or a module that cannot start); anything else is an error of the command.
+fn run_error(error: dotvm::Error) -> Result<RunError> {
+    match error {
+        dotvm::Error::Instantiate(error) => Ok(RunError::Load(error)),
+        error => match error.trap() {
+            Some(trap) => Ok(RunError::Trap(trap.clone())),
+            None => Err(anyhow!("{error}")),
+        },
     }
 }
 

@@ -1,0 +1,113 @@
+//! The one error type of the crate: every failure an embedder can match on.
+
+use dotvm_vm::{LoadError, RunError, Trap, TrapKind};
+
+/// Why a DotVM operation failed.
+///
+/// Match on the variant to tell a bad module from a guest that trapped, ran out of a limit,
+/// was refused a capability or hit a state-store error:
+///
+/// ```
+/// use dotvm::{Engine, Error, Module, Store};
+///
+/// let engine = Engine::default();
+/// let module = Module::from_assembly(&engine, ".func main\nPUSH 1\nPUSH 0\nDIV_U\nPOP\nRET\n.end\n")?;
+/// match module.run(&mut Store::new(&engine)) {
+///     Err(Error::Trap(trap)) => assert_eq!(trap.function, "main"),
+///     other => panic!("expected a trap, got {other:?}"),
+/// }
+/// # Ok::<(), dotvm::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The module could not be read, translated, assembled or verified.
+    #[error("invalid module: {0}")]
+    InvalidModule(String),
+    /// The module's imports do not match the host functions of the linker (missing, wrong
+    /// parameter or result types).
+    #[error("link error: {0}")]
+    Link(String),
+    /// A call named no exported function, or its arguments or results have other types
+    /// than the function's.
+    #[error("type error: {0}")]
+    Type(String),
+    /// The module cannot start (for example its initial memory exceeds the memory limit).
+    #[error("cannot instantiate: {0}")]
+    Instantiate(LoadError),
+    /// The host cannot be set up with the store's capabilities (for example a preopened
+    /// directory that does not exist).
+    #[error("cannot set up the host: {0}")]
+    Host(String),
+    /// [`crate::Run::resume`] was called again after the run finished or failed.
+    #[error("the run has already finished or failed")]
+    Finished,
+    /// The guest trapped; the [`Trap`] says what (`kind`), in which function and at which
+    /// pc.
+    #[error("trap: {0}")]
+    Trap(Trap),
+    /// The guest exceeded a limit: fuel ([`TrapKind::InstructionLimit`]), wall-clock time,
+    /// memory, stack, call depth, or the embedder's interrupt.
+    #[error("limit reached: {0}")]
+    Limit(Trap),
+    /// The guest made a system call that needs a capability the store does not grant.
+    #[error("capability denied: {0}")]
+    Denied(Trap),
+    /// The state store failed (a read or write during the run, or the commit after it).
+    #[error("state error: {0}")]
+    State(String),
+    /// A called function ended the whole program (`HALT` or the exit system call) with
+    /// this exit code instead of returning.
+    #[error("the guest exited with code {0} instead of returning")]
+    Exited(i32),
+    /// A guest-memory access from the embedder was out of bounds (or the module has no
+    /// memory).
+    #[error("memory access: {0}")]
+    Memory(String),
+    /// Reading a file from disk failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl Error {
+    /// The trap behind a [`Error::Trap`], [`Error::Limit`] or [`Error::Denied`].
+    pub fn trap(&self) -> Option<&Trap> {
+        match self {
+            Error::Trap(trap) | Error::Limit(trap) | Error::Denied(trap) => Some(trap),
+            _ => None,
+        }
+    }
+}
+
+impl From<Trap> for Error {
+    fn from(trap: Trap) -> Error {
+        match trap.kind {
+            TrapKind::InstructionLimit
+            | TrapKind::TimeLimit { .. }
+            | TrapKind::Interrupted
+            | TrapKind::StackOverflow
+            | TrapKind::CallDepthExceeded
+            | TrapKind::MemoryLimit { .. } => Error::Limit(trap),
+            TrapKind::Denied { .. } => Error::Denied(trap),
+            TrapKind::State(_) => Error::State(trap.to_string()),
+            _ => Error::Trap(trap),
+        }
+    }
+}
+
+impl From<RunError> for Error {
+    fn from(error: RunError) -> Error {
+        match error {
+            RunError::Trap(trap) => trap.into(),
+            RunError::Load(error) => Error::Instantiate(error),
+            // The crate never runs an inspector, the only source of a stop; report one as
+            // an interruption where it stopped.
+            RunError::Stopped(stopped) => Error::Limit(Trap {
+                kind: TrapKind::Interrupted,
+                func: stopped.func,
+                function: stopped.function,
+                pc: stopped.pc,
+                instructions: stopped.instructions,
+            }),
+        }
+    }
+}

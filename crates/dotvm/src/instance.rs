@@ -1,0 +1,168 @@
+//! Instances: a module loaded with its imports bound, whose memory and globals persist
+//! across calls of its exported functions.
+
+use crate::error::Error;
+use crate::linker::Imports;
+use crate::module::Module;
+use crate::store::Store;
+use crate::values::{Values, decode, encode, signature, type_names};
+use dotvm_core::Imm;
+use dotvm_vm::CallOutcome;
+
+/// A module ready for calls: made by [`crate::Linker::instantiate`] (or
+/// [`Instance::new_without_imports`] for a module that imports nothing). Memory and globals
+/// keep every change between calls, also when a call traps.
+///
+/// Calls run with the default capabilities of `dotvm_vm` (standard output and error, and
+/// exit; no arguments, environment, clock, randomness or files) whatever the store grants,
+/// and without a state store: the store provides stdin and captures stdout and stderr. Use
+/// [`Module::run`] or [`Module::start`] for runs with the store's capabilities and state.
+///
+/// ```
+/// use dotvm::{Engine, Instance, Module, Store};
+///
+/// let engine = Engine::default();
+/// let module = Module::from_wat(&engine, r#"(module
+///     (memory (export "memory") 1)
+///     (data (i32.const 16) "hello")
+///     (func (export "add") (param i64 i64) (result i64) local.get 0 local.get 1 i64.add))"#)?;
+/// let mut store = Store::new(&engine);
+/// let mut instance = Instance::new_without_imports(&module)?;
+/// assert_eq!(instance.call::<(i64, i64), i64>(&mut store, "add", (40, 2))?, 42);
+/// assert_eq!(instance.read_memory(16, 5)?, b"hello");
+/// // Wrong argument types are refused before anything runs.
+/// assert!(instance.call::<(i32, i32), i32>(&mut store, "add", (1, 2)).is_err());
+/// # Ok::<(), dotvm::Error>(())
+/// ```
+pub struct Instance {
+    module: Module,
+    vm: dotvm_vm::Instance,
+    imports: Imports,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("module", &self.module)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Instance {
+    /// Loads `module` with these bound imports.
+    pub(crate) fn new(module: &Module, imports: Imports) -> Result<Instance, Error> {
+        let limits = module.engine().config().limits();
+        let vm = dotvm_vm::Instance::new(module.verified(), limits).map_err(Error::Instantiate)?;
+        Ok(Instance {
+            module: module.clone(),
+            vm,
+            imports,
+        })
+    }
+
+    /// Loads a module that imports no host functions (fails with [`Error::Link`] for one
+    /// that does: instantiate that with a [`crate::Linker`]).
+    pub fn new_without_imports(module: &Module) -> Result<Instance, Error> {
+        if let Some((m, name)) = module.imports().next() {
+            return Err(Error::Link(format!(
+                "the module imports {m}.{name}: instantiate it with a Linker that defines it"
+            )));
+        }
+        Instance::new(module, Imports::none(module.arch()))
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// Runs the module's entry point (for a WASI command: its initializer, then `_start`)
+    /// and returns the exit code: 0 after a normal return without a result, the result of
+    /// an entry function that returns one, or the code the guest exited with.
+    pub fn run(&mut self, store: &mut Store) -> Result<i32, Error> {
+        let entry = self.module.verified().module().entry;
+        match self.call_raw(store, entry, &[])? {
+            CallOutcome::Returned(results) => Ok(results
+                .first()
+                .map(|code| u64::try_from(*code).unwrap_or(u64::MAX) as i32)
+                .unwrap_or(0)),
+            CallOutcome::Exited(code) => Ok(code),
+        }
+    }
+
+    /// Calls the exported function `name` with typed arguments and results: `P` and `R`
+    /// are `()`, a [`crate::Value`] or a tuple of values, checked against the function's
+    /// type before it runs ([`Error::Type`]). A function that exits the program instead of
+    /// returning gives [`Error::Exited`].
+    pub fn call<P: Values, R: Values>(
+        &mut self,
+        store: &mut Store,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
+        let func = self
+            .module
+            .export(name)
+            .ok_or_else(|| Error::Type(format!("the module exports no function `{name}`")))?;
+        let ty = self
+            .module
+            .func_type(func)
+            .ok_or_else(|| Error::Type(format!("`{name}` has no type")))?;
+        if !P::accepts(&ty.params) || !R::accepts(&ty.results) {
+            return Err(Error::Type(format!(
+                "`{name}` is {} but was called as {}",
+                signature(&type_names(&ty.params), &type_names(&ty.results)),
+                signature(&P::names(), &R::names())
+            )));
+        }
+        let arch = self.module.arch();
+        let mut args = Vec::new();
+        for (bits, &ty) in params.to_bits().into_iter().zip(&ty.params) {
+            encode(bits, ty, arch, &mut args);
+        }
+        match self.call_raw(store, func, &args)? {
+            CallOutcome::Returned(results) => {
+                let mut slots = results.as_slice();
+                let bits = ty
+                    .results
+                    .iter()
+                    .map(|&t| decode(t, arch, &mut slots))
+                    .collect::<Option<Vec<u64>>>()
+                    .ok_or_else(|| {
+                        Error::Type(format!("a result of `{name}` does not fit its Rust type"))
+                    })?;
+                Ok(R::from_bits(&bits))
+            }
+            CallOutcome::Exited(code) => Err(Error::Exited(code)),
+        }
+    }
+
+    /// Calls function `func` with raw word slots.
+    fn call_raw(
+        &mut self,
+        store: &mut Store,
+        func: u32,
+        args: &[Imm],
+    ) -> Result<CallOutcome, Error> {
+        Ok(self.vm.call(func, args, &mut store.io, &mut self.imports)?)
+    }
+
+    /// The size of the linear memory in bytes (0 without a memory).
+    pub fn memory_size(&self) -> u64 {
+        self.vm.memory().map_or(0, |m| m.size_bytes())
+    }
+
+    /// Copies `len` bytes of linear memory from `addr`, bounds-checked.
+    pub fn read_memory(&self, addr: u64, len: u64) -> Result<Vec<u8>, Error> {
+        let memory = self
+            .vm
+            .memory()
+            .ok_or_else(|| Error::Memory("the module has no memory".into()))?;
+        memory.read(addr, len).map(<[u8]>::to_vec).map_err(|_| {
+            Error::Memory(format!(
+                "{len} bytes at {addr:#x} are outside the memory ({} bytes)",
+                memory.size_bytes()
+            ))
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Embed DotVM in a Rust program: build an [`Engine`], read a [`Module`] (bytecode,
+//! WebAssembly, WebAssembly text or assembly; verified once), give it host functions with
+//! a [`Linker`], and run it in a [`Store`] that holds its streams, capabilities and state.
+//!
+//! ```
+//! use dotvm::{Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::from_wat(&engine, r#"(module
+//!     (import "host" "log" (func $log (param i32)))
+//!     (func (export "run") (param i32) (result i32)
+//!         local.get 0 call $log
+//!         local.get 0 i32.const 1 i32.add))"#)?;
+//!
+//! let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+//! let log = seen.clone();
+//! let mut linker = Linker::new();
+//! linker.func_wrap("host", "log", move |x: i32| log.lock().unwrap().push(x))?;
+//!
+//! let mut store = Store::new(&engine);
+//! let mut instance = linker.instantiate(&module)?;
+//! assert_eq!(instance.call::<i32, i32>(&mut store, "run", 41)?, 42);
+//! assert_eq!(*seen.lock().unwrap(), [41]);
+//! # Ok::<(), dotvm::Error>(())
+//! ```
+//!
+//! Ways to run a module:
+//!
+//! - [`Module::run`] and [`Module::start`] run the entry point with everything the
+//!   [`Store`] grants (arguments, environment, clock, files, the state store), in one go
+//!   or in slices of fuel; they do not provide host functions.
+//! - [`Module::run_with_host`] runs the entry point with the caller's own [`Io`] and
+//!   [`Host`] (the `dotvm` CLI streams output this way and reads the host's denials).
+//! - [`Linker::instantiate`] binds host functions and gives an [`Instance`] whose entry
+//!   point ([`Instance::run`]) and exported functions ([`Instance::call`]) run with the
+//!   default capabilities (standard streams and exit) and no state store.
+//!
+//! Every failure is an [`Error`].
+
+mod config;
+mod error;
+mod instance;
+mod linker;
+mod module;
+mod run;
+mod store;
+mod values;
+
+pub use config::{Config, Engine, EngineConfig};
+pub use error::Error;
+pub use instance::Instance;
+pub use linker::{HostError, HostFunc, HostReturn, IntoHostFunc, Linker};
+pub use module::Module;
+pub use run::Run;
+pub use store::Store;
+pub use values::{Value, Values};
+
+pub use dotvm_core::Arch;
+pub use dotvm_vm::{
+    BufferIo, Capabilities, ClockSource, Denial, Host, Interrupt, Io, Limits, LoadError, Outcome,
+    Preopen, Progress, RandomSource, StateStore, StdIo, Trap, TrapKind,
+};
