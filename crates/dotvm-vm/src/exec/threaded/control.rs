@@ -259,7 +259,7 @@ unsafe fn enter<W: Word>(
     let callee_index = fp_index + base as usize;
     let need = callee_index + function.frame_slots;
     if need > cx.m.stack.len() {
-        return grow_and_enter(ip, fp, cx, callee, base);
+        return grow_and_enter(ip, fp, cx, callee, base, need);
     }
     let ret_ip = cx.index(ip) + 1;
     cx.m.frames.push(Frame {
@@ -280,7 +280,8 @@ unsafe fn enter<W: Word>(
     next!(cx.code, callee_fp, cx)
 }
 
-/// Grows the value stack for a call (or traps at the stack limit), then enters.
+/// Grows the value stack to `need` slots for a call (or traps at the stack limit), then
+/// enters.
 #[cold]
 #[inline(never)]
 fn grow_and_enter<W: Word>(
@@ -289,10 +290,9 @@ fn grow_and_enter<W: Word>(
     cx: &mut Cx<'_, '_, W>,
     callee: u32,
     base: u32,
+    need: usize,
 ) -> Next<W> {
-    let function = &cx.m.program.functions[callee as usize];
     let fp_index = cx.frame_index(fp);
-    let need = fp_index + base as usize + function.frame_slots;
     if need > cx.m.limits.stack_slots {
         cx.end = Err(TrapKind::StackOverflow);
         return stop(ip, fp, cx);
