@@ -278,6 +278,7 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::Syscall(_)
             | Op::Crypto(_)
             | Op::BigInt(_)
+            | Op::Db(_)
     )
 }
 

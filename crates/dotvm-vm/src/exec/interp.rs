@@ -30,7 +30,6 @@ use super::{Exit, Frame, Machine};
 use super::{bigint, crypto};
 use crate::code::Op;
 use crate::inspect::{Control, Inspector};
-use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use crate::word_op;
@@ -591,22 +590,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 // SAFETY: the operands' length is at most `room`, so this stays in bounds.
                 sp = unsafe { start.add(operands.len()) };
             }
-            Op::Db(op) => {
-                let mut args = [W::ZERO; 6];
-                let pops = op.pops();
-                for slot in args[..pops].iter_mut().rev() {
-                    *slot = pop!();
-                }
-                let pushes = check!(db::execute(
-                    op,
-                    &mut m.memory,
-                    m.state.as_deref_mut().map(|s| s as &mut dyn StateStore),
-                    &args[..pops]
-                ));
-                for &value in &pushes.values[..pushes.len] {
-                    push!(value);
-                }
-            }
+            Op::Db(op) => slow_path!(db::execute(m, op)),
         }
     }
 }
