@@ -21,6 +21,7 @@ use crate::state::{Query, StateError, StateStore, Status};
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::{Arch, Opcode};
+use std::sync::atomic::AtomicBool;
 
 /// Declares [`DbOp`] with the opcode of each variant, in one list.
 macro_rules! db_ops {
@@ -147,6 +148,8 @@ fn trap_of(error: StateError) -> TrapKind {
             call: operation,
             capability,
         },
+        // The caller turns this into the run's time-limit or interrupt trap.
+        StateError::Interrupted => TrapKind::Interrupted,
         error => TrapKind::State(error.to_string()),
     }
 }
@@ -182,6 +185,7 @@ pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: DbOp) -> Result<(), T
         memory,
         state,
         fuel,
+        interrupt,
         ..
     } = m;
     let Some(state) = state.as_deref_mut() else {
@@ -189,7 +193,11 @@ pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: DbOp) -> Result<(), T
             "this run has no state store (database access was not granted)".into(),
         ));
     };
-    let pushes = run(op, memory, state, fuel, &args[..pops])?;
+    let pushes = match run(op, memory, state, fuel, interrupt, &args[..pops]) {
+        Ok(pushes) => pushes,
+        Err(TrapKind::Interrupted) => return Err(m.interruption()),
+        Err(kind) => return Err(kind),
+    };
     m.sp -= pops;
     for &value in &pushes[..] {
         m.stack[m.sp] = value;
@@ -204,6 +212,7 @@ fn run<W: Word>(
     memory: &mut LinearMemory,
     state: &mut dyn StateStore,
     fuel: &mut u64,
+    interrupt: &AtomicBool,
     args: &[W],
 ) -> Result<Vec<W>, TrapKind> {
     let DbFuel { base, per_entry } = op.fuel();
@@ -259,8 +268,13 @@ fn run<W: Word>(
             let coll = guest(memory, coll, coll_len)?;
             let query = guest(memory, query, query_len)?;
             let fixed = base + bytes_fuel(coll.len() as u64 + query.len() as u64);
-            let counted = Query::decode(query)
-                .and_then(|query| state.count(coll, &affordable(query, *fuel, fixed, per_entry)));
+            let counted = Query::decode(query).and_then(|query| {
+                state.count_interruptible(
+                    coll,
+                    &affordable(query, *fuel, fixed, per_entry),
+                    interrupt,
+                )
+            });
             match counted {
                 Ok(count) => {
                     charge(fuel, fixed.saturating_add(count.saturating_mul(per_entry)))?;
@@ -277,9 +291,13 @@ fn run<W: Word>(
             let coll = guest(memory, coll, coll_len)?;
             let query = guest(memory, query, query_len)?;
             let fixed = base + bytes_fuel(coll.len() as u64 + query.len() as u64);
-            let entries = match Query::decode(query)
-                .and_then(|query| state.query(coll, &affordable(query, *fuel, fixed, per_entry)))
-            {
+            let entries = match Query::decode(query).and_then(|query| {
+                state.query_interruptible(
+                    coll,
+                    &affordable(query, *fuel, fixed, per_entry),
+                    interrupt,
+                )
+            }) {
                 Ok(entries) => entries,
                 Err(error) => {
                     charge(fuel, fixed)?;
