@@ -6,6 +6,12 @@ use dotvm_core::{Arch, Opcode};
 /// Declares [`DbOp`] with the opcode of each variant, in one list.
 macro_rules! db_ops {
     ($($name:ident => $opcode:ident),* $(,)?) => {
+        /// A pattern matching the database opcodes.
+        macro_rules! db_opcodes {
+            () => { $( Opcode::$opcode )|* };
+        }
+        pub(crate) use db_opcodes;
+
         /// One database opcode, as the interpreter dispatches it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum DbOp {
