@@ -10,6 +10,20 @@ pub enum LoadError {
     /// The initial memory cannot be set up (for example it exceeds the memory limit).
     #[error(transparent)]
     Memory(#[from] MemoryError),
+    /// A table's initial elements would take more bytes than the run's memory limit.
+    #[error(
+        "table {table}: {elements} initial elements ({bytes} bytes) exceed the memory limit of {limit} bytes"
+    )]
+    TableTooLarge {
+        /// The table index.
+        table: usize,
+        /// Its initial element count.
+        elements: u32,
+        /// The bytes they take.
+        bytes: u64,
+        /// The run's memory limit in bytes.
+        limit: u64,
+    },
     /// The module breaks a rule the verifier enforces; cannot happen for a module that
     /// passed [`dotvm_core::verify::verify`].
     #[error("inconsistent module{}: {message}", location(*.func, *.pc))]

@@ -238,3 +238,47 @@ fn host_imports_call_the_embedder() {
         assert!(matches!(exit_code(source, arch), Err(TrapKind::Host(_))));
     }
 }
+
+#[test]
+fn tables_cannot_outgrow_the_memory_limit() {
+    // A table without a maximum, grown by `delta`; the exit code is TABLE_GROW's answer.
+    let grow = |delta: u64| {
+        format!(
+            "
+.table externref 1
+.func main results=1
+    PUSH 0
+    PUSH {delta}
+    TABLE_GROW 0
+    RET
+.end
+"
+        )
+    };
+    let limits = Limits {
+        memory_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let exit = |source: &str, arch: Arch| {
+        run(&program(source, arch), &limits, &mut BufferIo::default())
+            .map(|outcome| outcome.exit_code)
+    };
+    for arch in Arch::ALL {
+        let fits = (1u64 << 20) / (arch.word_bits() as u64 / 8);
+        // Refused (-1) rather than an allocation of billions of elements that would abort
+        // the host process.
+        assert_eq!(exit(&grow(0xFFFF_FFF0), arch), Ok(-1), "{arch:?}");
+        assert_eq!(exit(&grow(fits), arch), Ok(-1), "{arch:?}");
+        assert_eq!(exit(&grow(fits - 1), arch), Ok(1), "{arch:?}");
+        // A table that starts larger than the limit is refused before anything runs.
+        let huge = ".table externref 4000000000\n.func main\n    HALT\n.end\n";
+        let error = exit(huge, arch).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                RunError::Load(dotvm_vm::LoadError::TableTooLarge { table: 0, .. })
+            ),
+            "{arch:?}: {error}"
+        );
+    }
+}

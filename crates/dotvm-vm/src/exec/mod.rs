@@ -183,7 +183,7 @@ impl<W: Word> Parts<W> {
             memory,
             allocator,
             bigints: BigIntHeap::new(W::BITS),
-            refs: RefState::new(program),
+            refs: RefState::new(program, limits.memory_bytes)?,
         })
     }
 }

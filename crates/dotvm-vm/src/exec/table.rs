@@ -4,6 +4,7 @@
 //! Table indices, counts and segment offsets are i32 operands: only the low 32 bits of
 //! their slots count. A reference slot is 0 for null and `f + 1` for function `f`.
 
+use crate::error::LoadError;
 use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
@@ -20,6 +21,9 @@ struct Table<W> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RefState<W> {
     tables: Vec<Table<W>>,
+    /// The most elements one table may hold: as many as fit the run's memory limit, so a
+    /// guest cannot make the host allocate without bound through tables.
+    max_elements: u64,
     /// Live element segments (emptied by `ELEM_DROP`).
     elements: Vec<Vec<W>>,
     /// Which passive data segments `DATA_DROP` has emptied.
@@ -39,20 +43,33 @@ fn range(start: u32, len: u32, size: usize) -> Option<std::ops::Range<usize>> {
 }
 
 impl<W: Word> RefState<W> {
-    /// The state a program starts with: null-filled tables, every segment live.
-    pub(crate) fn new(program: &Program<W>) -> Self {
-        RefState {
-            tables: program
-                .tables
-                .iter()
-                .map(|t| Table {
-                    elements: vec![W::ZERO; t.initial as usize],
-                    max: t.max,
-                })
-                .collect(),
+    /// The state a program starts with under a memory limit of `memory_bytes`: null-filled
+    /// tables, every segment live. A table whose initial elements take more bytes than the
+    /// limit is refused.
+    pub(crate) fn new(program: &Program<W>, memory_bytes: u64) -> Result<Self, LoadError> {
+        let element_bytes = std::mem::size_of::<W>() as u64;
+        let max_elements = memory_bytes / element_bytes;
+        let mut tables = Vec::with_capacity(program.tables.len());
+        for (index, t) in program.tables.iter().enumerate() {
+            if u64::from(t.initial) > max_elements {
+                return Err(LoadError::TableTooLarge {
+                    table: index,
+                    elements: t.initial,
+                    bytes: u64::from(t.initial) * element_bytes,
+                    limit: memory_bytes,
+                });
+            }
+            tables.push(Table {
+                elements: vec![W::ZERO; t.initial as usize],
+                max: t.max,
+            });
+        }
+        Ok(RefState {
+            tables,
+            max_elements,
             elements: program.elements.clone(),
             data_dropped: vec![false; program.data.len()],
-        }
+        })
     }
 
     /// Takes over the state of `old`, whose tables and segments are the first ones here
@@ -105,8 +122,17 @@ impl<W: Word> RefState<W> {
         let table = &mut self.tables[table as usize];
         let old = table.elements.len() as u64;
         let new = old + u64::from(u32_of(delta));
-        if new > u64::from(table.max) {
-            return W::from_u64(u64::from(u32::MAX));
+        let refused = W::from_u64(u64::from(u32::MAX));
+        if new > u64::from(table.max) || new > self.max_elements {
+            return refused;
+        }
+        // The host may still be short of memory: that refuses the growth too.
+        if table
+            .elements
+            .try_reserve_exact((new - old) as usize)
+            .is_err()
+        {
+            return refused;
         }
         table.elements.resize(new as usize, init);
         W::from_u64(old)
