@@ -37,6 +37,7 @@
 //!
 //! Every failure is an [`Error`].
 
+mod caller;
 mod config;
 mod error;
 mod instance;
@@ -46,6 +47,7 @@ mod run;
 mod store;
 mod values;
 
+pub use caller::Caller;
 pub use config::{Config, Engine, EngineConfig};
 pub use error::Error;
 pub use instance::Instance;

@@ -32,6 +32,9 @@ pub struct Store {
     pub(crate) capabilities: Capabilities,
     pub(crate) state: Option<Box<dyn StateStore + Send>>,
     pub(crate) denials: Vec<Denial>,
+    /// The host of calls on instances (made on the first call, dropped when the
+    /// capabilities change), so descriptors a call opens stay open for the next.
+    pub(crate) call_host: Option<Host>,
 }
 
 impl std::fmt::Debug for Store {
@@ -52,6 +55,7 @@ impl Store {
             capabilities: engine.config().default_capabilities().clone(),
             state: None,
             denials: Vec::new(),
+            call_host: None,
         }
     }
 
@@ -82,13 +86,13 @@ impl Store {
 
     /// Grants the arguments (the first is the program name by convention).
     pub fn set_args(&mut self, args: &[&str]) {
-        self.capabilities.args = Some(args.iter().map(|a| a.to_string()).collect());
+        self.capabilities_mut().args = Some(args.iter().map(|a| a.to_string()).collect());
     }
 
     /// Grants the environment, as `(key, value)` pairs.
     pub fn set_env(&mut self, env: &[(&str, &str)]) {
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        self.capabilities.env = Some(env.collect());
+        self.capabilities_mut().env = Some(env.collect());
     }
 
     /// The capabilities runs get (change them with [`Store::capabilities_mut`]).
@@ -96,8 +100,10 @@ impl Store {
         &self.capabilities
     }
 
-    /// The capabilities, to grant or withhold any of them.
+    /// The capabilities, to grant or withhold any of them. Calls on an
+    /// [`crate::Instance`] after a change get a fresh host (files they opened are closed).
     pub fn capabilities_mut(&mut self) -> &mut Capabilities {
+        self.call_host = None;
         &mut self.capabilities
     }
 
@@ -112,7 +118,7 @@ impl Store {
     pub fn open_state(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let store = RedbStore::open(path)
-            .map_err(|e| Error::State(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| Error::state(format!("cannot open {}: {e}", path.display())))?;
         self.state = Some(Box::new(store));
         Ok(())
     }
@@ -127,7 +133,7 @@ impl Store {
         self.state.as_deref_mut()
     }
 
-    /// The system calls refused for lack of a capability during the last run.
+    /// The system calls refused for lack of a capability during the last run or call.
     pub fn denials(&self) -> &[Denial] {
         &self.denials
     }
