@@ -59,6 +59,7 @@ pub use values::{Value, Values};
 
 pub use dotvm_core::Arch;
 pub use dotvm_vm::{
-    BufferIo, Capabilities, ClockSource, Denial, Host, Interrupt, Io, Limits, LoadError, Outcome,
-    Preopen, Progress, RandomSource, StateStore, StdIo, Trap, TrapKind,
+    BufferIo, Capabilities, ClockSource, Control, Denial, Host, Inspector, Interrupt, Io, Limits,
+    LoadError, MachineView, Outcome, Preopen, Progress, RandomSource, StateStore, StdIo, Stopped,
+    Trap, TrapKind,
 };

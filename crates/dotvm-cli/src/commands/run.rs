@@ -14,7 +14,8 @@ use dotvm_core::format::write_module;
 use dotvm_core::syscall::Capability;
 use dotvm_core::{Module, Verified};
 use dotvm_crypto::hash::HashAlgorithm;
-use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
+use crate::embedded::{run_error, run_transaction};
+use dotvm_state::{Attempt, RetryPolicy, TransactionError, with_retries};
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
@@ -114,8 +115,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             let (result, attempts) = match &mut store {
                 Some(open) if shared => {
                     let (result, last_host, attempts, last_writes) = run_shared(
-                        verified,
-                        &limits,
+                        &module,
                         args,
                         io.as_mut(),
                         inspector,
@@ -132,8 +132,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                         None => Guarded::denied(),
                     };
                     let result = run_transaction(
-                        verified,
-                        &limits,
+                        &module,
                         io.as_mut(),
                         &mut host,
                         &mut guarded,
@@ -181,23 +180,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             };
             (result, report, outcome)
         }
-        // The plain run goes through the embedding API; `--step` and `--debug` need an
-        // inspector, which only `dotvm_vm` takes.
         false => (
-            match inspector {
-                None => match module.run_with_host(io.as_mut(), &mut host) {
-                    Ok(outcome) => Ok(outcome),
-                    Err(error) => Err(run_error(error)?),
-                },
-                Some(inspector) => dotvm_vm::run_hosted(
-                    verified,
-                    &limits,
-                    io.as_mut(),
-                    &mut host,
-                    None,
-                    Some(inspector),
-                ),
-            },
+            module
+                .run_hosted(io.as_mut(), &mut host, None, inspector)
+                .map_err(run_error),
             format!("{location}, not opened (no database opcodes)"),
             "not used",
         ),
@@ -246,18 +232,6 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(trap)),
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
-    }
-}
-
-/// The `dotvm_vm` form of an embedding-API error from a run without a state store (a
-/// trap or a module that cannot start); anything else is an error of the command.
-fn run_error(error: dotvm::Error) -> Result<RunError> {
-    match error {
-        dotvm::Error::Instantiate(error) => Ok(RunError::Load(error)),
-        error => match error.trap() {
-            Some(trap) => Ok(RunError::Trap(trap.clone())),
-            None => Err(anyhow!("{error}")),
-        },
     }
 }
 
@@ -414,8 +388,7 @@ type SharedRun = (
 /// input), up to [`RetryPolicy::default`]'s bound, and only the output of the attempt
 /// whose result stands is written to `io`.
 fn run_shared(
-    verified: &Verified,
-    limits: &Limits,
+    module: &dotvm::Module,
     args: &RunArgs,
     io: &mut dyn Io,
     mut inspector: Option<&mut dyn Inspector>,
@@ -432,8 +405,7 @@ fn run_shared(
         let mut attempt = input.attempt();
         let mut guarded = Guarded::new(store.as_state(), db_access);
         let result = run_transaction(
-            verified,
-            limits,
+            module,
             &mut attempt,
             &mut host,
             &mut guarded,
