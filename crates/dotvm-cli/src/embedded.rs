@@ -56,11 +56,11 @@ mod tests {
     use dotvm::{BufferIo, Engine, Module};
     use dotvm_vm::TrapKind;
 
-    /// Stores a key, prints it, and exits with the code on top of `main`'s stack.
+    /// Stores the key `c` in collection `c` and returns `exit` as its exit code.
     fn module(exit: u32) -> Module {
         let source = format!(
-            ".pool c str \"c\"\n.func main\nPUSH_CONST c\nPUSH_CONST c\nPUSH_CONST c\nDB_PUT\n\
-             POP\nPUSH {exit}\nSYSCALL exit\n.end\n"
+            ".pool c str \"c\"\n.func main results=1\nPUSH_CONST c\nPUSH_CONST c\n\
+             PUSH_CONST c\nDB_PUT\nPOP\nPUSH {exit}\nRET\n.end\n"
         );
         Module::from_assembly(&Engine::default(), &source).unwrap()
     }
@@ -69,24 +69,12 @@ mod tests {
     fn a_transaction_commits_on_exit_code_0_and_aborts_otherwise() {
         let mut state = dotvm_state::MemoryStore::in_memory();
         let mut io = BufferIo::default();
-        let outcome = run_transaction(
-            &module(3),
-            &mut io,
-            &mut Host::default(),
-            &mut state,
-            None,
-        )
-        .unwrap();
+        let outcome =
+            run_transaction(&module(3), &mut io, &mut Host::default(), &mut state, None).unwrap();
         assert_eq!(outcome.exit_code, 3);
         assert_eq!(state.get(b"c", b"c").unwrap(), None);
-        let outcome = run_transaction(
-            &module(0),
-            &mut io,
-            &mut Host::default(),
-            &mut state,
-            None,
-        )
-        .unwrap();
+        let outcome =
+            run_transaction(&module(0), &mut io, &mut Host::default(), &mut state, None).unwrap();
         assert_eq!(outcome.exit_code, 0);
         assert_eq!(state.get(b"c", b"c").unwrap(), Some(&b"c"[..]));
     }

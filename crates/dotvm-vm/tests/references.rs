@@ -4,8 +4,8 @@
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
 use dotvm_vm::{
-    BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, NoHostFunctions, RunError, TrapKind,
-    run,
+    BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, NoHostFunctions,
+    RunError, TrapKind, run,
 };
 
 /// Assembles `source` for `arch` and verifies it.

@@ -4,10 +4,10 @@
 use crate::error::Error;
 use crate::linker::Imports;
 use crate::module::Module;
+use crate::run::end_transaction;
 use crate::store::Store;
 use crate::values::{Values, decode, encode, signature, type_names};
 use dotvm_core::Imm;
-use crate::run::end_transaction;
 use dotvm_vm::state::Guarded;
 use dotvm_vm::{CallOutcome, HostEnv, StateStore};
 

@@ -3,6 +3,7 @@
 use crate::audit::AuditLog;
 use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
+use crate::embedded::{run_error, run_transaction};
 use crate::program::load_input;
 use crate::replay::ReplayInput;
 use crate::signing::{self, hex, signer_id};
@@ -14,7 +15,6 @@ use dotvm_core::format::write_module;
 use dotvm_core::syscall::Capability;
 use dotvm_core::{Module, Verified};
 use dotvm_crypto::hash::HashAlgorithm;
-use crate::embedded::{run_error, run_transaction};
 use dotvm_state::{Attempt, RetryPolicy, TransactionError, with_retries};
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
@@ -114,14 +114,8 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             let shared = store.as_ref().is_some_and(OpenStore::is_shared);
             let (result, attempts) = match &mut store {
                 Some(open) if shared => {
-                    let (result, last_host, attempts, last_writes) = run_shared(
-                        &module,
-                        args,
-                        io.as_mut(),
-                        inspector,
-                        open,
-                        db_access,
-                    )?;
+                    let (result, last_host, attempts, last_writes) =
+                        run_shared(&module, args, io.as_mut(), inspector, open, db_access)?;
                     host = last_host;
                     writes = last_writes;
                     (result, attempts)
@@ -131,13 +125,8 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                         Some(store) => Guarded::new(store.as_state(), db_access),
                         None => Guarded::denied(),
                     };
-                    let result = run_transaction(
-                        &module,
-                        io.as_mut(),
-                        &mut host,
-                        &mut guarded,
-                        inspector,
-                    );
+                    let result =
+                        run_transaction(&module, io.as_mut(), &mut host, &mut guarded, inspector);
                     writes = guarded.writes().clone();
                     (result, 1)
                 }
