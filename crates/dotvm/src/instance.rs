@@ -155,7 +155,6 @@ impl Instance {
             None => store.host()?,
         };
         let host = store.call_host.insert(host);
-        let denied_before = host.denials().len();
         let mut denied = Guarded::denied();
         let uses_state = self.module.uses_state();
         let state: Option<&mut dyn StateStore> = match store.state.as_deref_mut() {
@@ -170,7 +169,7 @@ impl Instance {
             state,
         };
         let result = self.vm.call_hosted(func, args, env);
-        store.denials = host.denials()[denied_before..].to_vec();
+        store.denials = host.take_denials();
         if let (true, Some(state)) = (uses_state, store.state.as_deref_mut()) {
             let commit = matches!(
                 result,

@@ -163,8 +163,11 @@ fn instance_calls_run_with_the_store_capabilities_streams_and_state() {
     assert_eq!(instance.call::<(), i32>(&mut store, "argc", ()).unwrap(), 3);
     assert!(store.denials().is_empty());
     store.capabilities_mut().args = None;
-    assert_eq!(instance.call::<(), i32>(&mut store, "argc", ()).unwrap(), 0);
-    assert_eq!(store.denials().len(), 1, "{:?}", store.denials());
+    for _ in 0..2 {
+        // The same denial on the same host is reported for each call.
+        assert_eq!(instance.call::<(), i32>(&mut store, "argc", ()).unwrap(), 0);
+        assert_eq!(store.denials().len(), 1, "{:?}", store.denials());
+    }
     store.set_args(&["prog"]);
     assert_eq!(instance.call::<(), i32>(&mut store, "argc", ()).unwrap(), 1);
     assert!(store.denials().is_empty());
