@@ -7,14 +7,14 @@
 //! trusting it blindly; for a module that passed the verifier that error cannot occur.
 
 use crate::code::Op;
+use crate::db_op::DbOp;
 use crate::error::LoadError;
-use crate::exec::DbOp;
 use crate::exec::threaded::{self, Inst};
-use crate::exec::{bigint, crypto};
 use crate::reg::{RegCode, lower};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
+use crate::{bigint_op, crypto_op};
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Constant, FuncType, Function, Module};
 use dotvm_core::syscall::Syscall;
@@ -278,6 +278,7 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::Syscall(_)
             | Op::Crypto(_)
             | Op::BigInt(_)
+            | Op::Db(_)
     )
 }
 
@@ -430,7 +431,8 @@ impl Resolver<'_> {
             | Opcode::Seal
             | Opcode::Open
             | Opcode::Random => Op::Crypto(
-                crypto::resolve(inst).ok_or_else(|| self.bad(pc, "bad crypto selector".into()))?,
+                crypto_op::resolve(inst)
+                    .ok_or_else(|| self.bad(pc, "bad crypto selector".into()))?,
             ),
             Opcode::BigFromWord
             | Opcode::BigFromWordS
@@ -462,7 +464,8 @@ impl Resolver<'_> {
             | Opcode::BigFree
             | Opcode::BigCount
             | Opcode::BigCollect => Op::BigInt(
-                bigint::resolve(inst).ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
+                bigint_op::resolve(inst)
+                    .ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
             ),
             Opcode::JmpTable => match &inst.operand {
                 Operand::Targets(targets) => {

@@ -9,6 +9,7 @@
 mod cursor;
 mod error;
 mod linking;
+mod put;
 mod reader;
 mod section;
 mod sections;
