@@ -115,6 +115,61 @@ impl Store {
     /// Opens (or creates) a redb state file and uses it. A redb file is open in one store
     /// at a time: opening a file another live store of this process holds waits until that
     /// store is dropped, so drop (or replace the state of) the first store before.
+    ///
+    /// ```
+    /// use dotvm::{Engine, Error, Module, Store};
+    ///
+    /// let engine = Engine::default();
+    /// // Counts its runs in the state: prints the count before this run.
+    /// let module = Module::from_assembly(&engine, r#"
+    ///     .pool c str "runs"
+    ///     .data n zero 8
+    ///     .func main
+    ///         PUSH_CONST c
+    ///         PUSH_CONST c
+    ///         PUSH n
+    ///         PUSH 8
+    ///         DB_GET
+    ///         POP
+    ///         POP
+    ///         PUSH n
+    ///         LOAD64_U
+    ///         SYSCALL print_int
+    ///         PUSH n
+    ///         PUSH n
+    ///         LOAD64_U
+    ///         PUSH 1
+    ///         ADD
+    ///         STORE64
+    ///         PUSH_CONST c
+    ///         PUSH_CONST c
+    ///         PUSH n
+    ///         PUSH 8
+    ///         DB_PUT
+    ///         POP
+    ///         HALT
+    ///     .end
+    /// "#)?;
+    /// let dir = tempfile::tempdir().expect("a temporary directory");
+    /// let path = dir.path().join("state.redb");
+    /// for expected in ["0", "1"] {
+    ///     // Each store opens the file, and closes it when dropped.
+    ///     let mut store = Store::new(&engine);
+    ///     store.open_state(&path)?;
+    ///     module.run(&mut store)?;
+    ///     assert_eq!(store.take_stdout(), expected.as_bytes());
+    /// }
+    /// // In memory: the state lives as long as the store.
+    /// let mut store = Store::new(&engine);
+    /// store.use_memory_state();
+    /// module.run(&mut store)?;
+    /// module.run(&mut store)?;
+    /// assert_eq!(store.take_stdout(), b"01");
+    /// // A missing directory is a state error.
+    /// let error = store.open_state(dir.path().join("no/such/dir/state.redb")).unwrap_err();
+    /// assert!(matches!(error, Error::State { trap: None, .. }), "{error}");
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
     pub fn open_state(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let store = RedbStore::open(path)
