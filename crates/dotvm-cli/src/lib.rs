@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod driver;
+pub mod embedded;
 pub mod program;
 pub mod replay;
 pub mod signing;

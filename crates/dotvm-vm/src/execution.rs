@@ -6,6 +6,8 @@ use crate::Outcome;
 use crate::error::{LoadError, RunError};
 use crate::exec::resume::{Resumable, Step};
 use crate::host::Host;
+use crate::host_env::HostEnv;
+use crate::imports::NoHostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{Program, load};
@@ -111,16 +113,28 @@ impl Execution {
 
     /// Runs (or continues) until the program finishes, traps or runs out of fuel. Pass the
     /// same host and state store to every call: the run's open descriptors and its
-    /// transaction live there. After a trap or a finish the run cannot be resumed.
+    /// transaction live there. After a trap or a finish the run cannot be resumed. A
+    /// `CALL_HOST` traps here: [`Execution::resume_hosted`] provides host functions.
     pub fn resume(
         &mut self,
         io: &mut dyn Io,
         host: &mut Host,
         state: Option<&mut dyn StateStore>,
     ) -> Result<Progress, RunError> {
+        self.resume_hosted(HostEnv {
+            io,
+            host,
+            imports: &mut NoHostFunctions,
+            state: state.map(|s| s as &mut dyn StateStore),
+        })
+    }
+
+    /// Like [`Execution::resume`], with host functions for the module's imports: pass the
+    /// same [`HostEnv`] parts to every call.
+    pub fn resume_hosted(&mut self, env: HostEnv<'_>) -> Result<Progress, RunError> {
         let limits = &self.limits;
         with_parts!(&mut self.inner, parts => {
-            let step = parts.run.resume(&parts.program, limits, io, host, state)?;
+            let step = parts.run.resume(&parts.program, limits, env)?;
             Ok(match step {
                 Step::Finished(outcome) => Progress::Finished(outcome),
                 Step::OutOfFuel => Progress::OutOfFuel { used: parts.run.fuel_used() },

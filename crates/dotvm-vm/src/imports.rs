@@ -1,5 +1,6 @@
 //! Host functions: what a module's imports (`CALL_HOST`) call into.
 
+use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
 use dotvm_core::Imm;
 
@@ -7,8 +8,15 @@ use dotvm_core::Imm;
 /// slot of the import's type).
 pub trait HostFunctions {
     /// Calls import `import` (its index in [`dotvm_core::Module::imports`]) with `args` and
-    /// returns exactly as many result slots as its type has, or a trap.
-    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind>;
+    /// returns exactly as many result slots as its type has, or a trap. `memory` is the
+    /// guest's linear memory, lent for the call (no copy): its accessors are bounds-checked
+    /// and refuse writes to the read-only region.
+    fn call_import(
+        &mut self,
+        import: u32,
+        args: &[Imm],
+        memory: &mut LinearMemory,
+    ) -> Result<Vec<Imm>, TrapKind>;
 }
 
 /// Provides no functions: every import call traps.
@@ -16,7 +24,12 @@ pub trait HostFunctions {
 pub struct NoHostFunctions;
 
 impl HostFunctions for NoHostFunctions {
-    fn call_import(&mut self, import: u32, _args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+    fn call_import(
+        &mut self,
+        import: u32,
+        _args: &[Imm],
+        _memory: &mut LinearMemory,
+    ) -> Result<Vec<Imm>, TrapKind> {
         Err(TrapKind::Host(format!(
             "import {import} has no host function"
         )))

@@ -4,11 +4,13 @@
 use crate::error::{LoadError, RunError};
 use crate::exec::session::{self, CallEnv, Completion, Saved};
 use crate::host::Host;
+use crate::host_env::HostEnv;
 use crate::imports::HostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{Program, load};
 use crate::memory::LinearMemory;
+use crate::state::StateStore;
 use crate::word::Word;
 use dotvm_core::{Arch, Imm, Verified};
 use ruint::aliases::{U256, U512};
@@ -55,12 +57,20 @@ macro_rules! with_parts {
     };
 }
 
+/// What one call runs with: the embedder's [`HostEnv`], whose host is optional here.
+struct CallSide<'a> {
+    io: &'a mut dyn Io,
+    host: Option<&'a mut Host>,
+    imports: &'a mut dyn HostFunctions,
+    state: Option<&'a mut dyn StateStore>,
+}
+
 /// A program and its state (absent only after a call lost it, which cannot happen).
 #[derive(Debug)]
 struct Parts<W> {
     program: Program<W>,
     saved: Option<Saved<W>>,
-    /// The host of every call (default capabilities).
+    /// The host of calls that bring none (default capabilities).
     host: Host,
 }
 
@@ -86,11 +96,11 @@ impl<W: Word> Parts<W> {
         })
     }
 
+    /// Calls `func`; `env.host` replaces the instance's own default host when given.
     fn call(
         &mut self,
         limits: &Limits,
-        io: &mut dyn Io,
-        imports: &mut dyn HostFunctions,
+        env: CallSide<'_>,
         func: u32,
         args: &[Imm],
     ) -> Result<CallOutcome, RunError> {
@@ -106,9 +116,10 @@ impl<W: Word> Parts<W> {
             .collect::<Result<Vec<W>, LoadError>>()?;
         let env = CallEnv {
             limits,
-            io,
-            host: &mut self.host,
-            imports,
+            io: env.io,
+            host: env.host.unwrap_or(&mut self.host),
+            imports: env.imports,
+            state: env.state.map(|s| s as &mut dyn StateStore),
         };
         let completion = session::call(&self.program, env, &mut self.saved, func, &args)?;
         Ok(match completion {
@@ -140,6 +151,8 @@ impl Instance {
     /// Calls function `func` with one word per parameter slot; `imports` answers the
     /// module's `CALL_HOST`s. Memory, globals and tables keep every change, also when the
     /// call traps.
+    /// The call gets the default host ([`Capabilities::default`](crate::Capabilities))
+    /// and no state store; [`Instance::call_hosted`] passes them.
     pub fn call(
         &mut self,
         func: u32,
@@ -147,12 +160,41 @@ impl Instance {
         io: &mut dyn Io,
         imports: &mut dyn HostFunctions,
     ) -> Result<CallOutcome, RunError> {
-        with_parts!(&mut self.inner, parts => parts.call(&self.limits, io, imports, func, args))
+        let env = CallSide {
+            io,
+            host: None,
+            imports,
+            state: None,
+        };
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, env, func, args))
+    }
+
+    /// Like [`Instance::call`], with the embedder's host and state store (see
+    /// [`HostEnv`]).
+    pub fn call_hosted(
+        &mut self,
+        func: u32,
+        args: &[Imm],
+        env: HostEnv<'_>,
+    ) -> Result<CallOutcome, RunError> {
+        let env = CallSide {
+            io: env.io,
+            host: Some(env.host),
+            imports: env.imports,
+            state: env.state,
+        };
+        with_parts!(&mut self.inner, parts => parts.call(&self.limits, env, func, args))
     }
 
     /// The linear memory as it is between calls.
     pub fn memory(&self) -> Option<&LinearMemory> {
         with_parts!(&self.inner, parts => parts.saved.as_ref().map(Saved::memory))
+    }
+
+    /// The linear memory, to change between calls (its accessors are bounds-checked and
+    /// keep the read-only region read-only).
+    pub fn memory_mut(&mut self) -> Option<&mut LinearMemory> {
+        with_parts!(&mut self.inner, parts => parts.saved.as_mut().map(Saved::memory_mut))
     }
 
     /// Takes over the memory, globals, tables and segment state of `old`, an instance of a

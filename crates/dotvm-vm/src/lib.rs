@@ -9,6 +9,7 @@ mod error;
 mod exec;
 mod execution;
 mod host;
+mod host_env;
 mod imports;
 mod inspect;
 mod instance;
@@ -31,6 +32,7 @@ pub use host::{
     Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
     OpenedFile, Preopen, RandomSource,
 };
+pub use host_env::HostEnv;
 pub use imports::{HostFunctions, NoHostFunctions};
 pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use instance::{CallOutcome, Instance};

@@ -4,8 +4,8 @@
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
 use dotvm_vm::{
-    BufferIo, CallOutcome, HostFunctions, Instance, Limits, NoHostFunctions, RunError, TrapKind,
-    run,
+    BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, NoHostFunctions,
+    RunError, TrapKind, run,
 };
 
 /// Assembles `source` for `arch` and verifies it.
@@ -202,7 +202,12 @@ fn passive_data_copies_until_dropped() {
 struct Adder;
 
 impl HostFunctions for Adder {
-    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+    fn call_import(
+        &mut self,
+        import: u32,
+        args: &[Imm],
+        _memory: &mut LinearMemory,
+    ) -> Result<Vec<Imm>, TrapKind> {
         assert_eq!(import, 0);
         Ok(vec![args[0] + args[1]])
     }

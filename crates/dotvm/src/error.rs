@@ -1,6 +1,6 @@
 //! The one error type of the crate: every failure an embedder can match on.
 
-use dotvm_vm::{LoadError, RunError, Trap, TrapKind};
+use dotvm_vm::{LoadError, RunError, Stopped, Trap, TrapKind};
 
 /// Why a DotVM operation failed.
 ///
@@ -52,9 +52,19 @@ pub enum Error {
     /// The guest made a system call that needs a capability the store does not grant.
     #[error("capability denied: {0}")]
     Denied(Trap),
-    /// The state store failed (a read or write during the run, or the commit after it).
-    #[error("state error: {0}")]
-    State(String),
+    /// The state store failed: during the run (`trap` says where the guest was; its kind
+    /// is [`TrapKind::State`]), or when it was opened or committed (`trap` is `None`).
+    #[error("state error: {message}")]
+    State {
+        /// What failed.
+        message: String,
+        /// The guest's trap when the store failed during the run.
+        trap: Option<Trap>,
+    },
+    /// An [`crate::Inspector`] passed to [`crate::Module::run_hosted`] stopped the run
+    /// here.
+    #[error("stopped in {} at pc {}", .0.function, .0.pc)]
+    Stopped(Stopped),
     /// A called function ended the whole program (`HALT` or the exit system call) with
     /// this exit code instead of returning.
     #[error("the guest exited with code {0} instead of returning")]
@@ -69,11 +79,21 @@ pub enum Error {
 }
 
 impl Error {
-    /// The trap behind a [`Error::Trap`], [`Error::Limit`] or [`Error::Denied`].
+    /// The trap behind a [`Error::Trap`], [`Error::Limit`], [`Error::Denied`], or an
+    /// [`Error::State`] during the run.
     pub fn trap(&self) -> Option<&Trap> {
         match self {
             Error::Trap(trap) | Error::Limit(trap) | Error::Denied(trap) => Some(trap),
+            Error::State { trap, .. } => trap.as_ref(),
             _ => None,
+        }
+    }
+
+    /// A state-store failure outside the run (opening or committing).
+    pub(crate) fn state(message: impl std::fmt::Display) -> Error {
+        Error::State {
+            message: message.to_string(),
+            trap: None,
         }
     }
 }
@@ -88,7 +108,10 @@ impl From<Trap> for Error {
             | TrapKind::CallDepthExceeded
             | TrapKind::MemoryLimit { .. } => Error::Limit(trap),
             TrapKind::Denied { .. } => Error::Denied(trap),
-            TrapKind::State(_) => Error::State(trap.to_string()),
+            TrapKind::State(_) => Error::State {
+                message: trap.to_string(),
+                trap: Some(trap),
+            },
             _ => Error::Trap(trap),
         }
     }
@@ -99,15 +122,7 @@ impl From<RunError> for Error {
         match error {
             RunError::Trap(trap) => trap.into(),
             RunError::Load(error) => Error::Instantiate(error),
-            // The crate never runs an inspector, the only source of a stop; report one as
-            // an interruption where it stopped.
-            RunError::Stopped(stopped) => Error::Limit(Trap {
-                kind: TrapKind::Interrupted,
-                func: stopped.func,
-                function: stopped.function,
-                pc: stopped.pc,
-                instructions: stopped.instructions,
-            }),
+            RunError::Stopped(stopped) => Error::Stopped(stopped),
         }
     }
 }

@@ -4,19 +4,22 @@
 use crate::error::Error;
 use crate::linker::Imports;
 use crate::module::Module;
+use crate::run::end_transaction;
 use crate::store::Store;
 use crate::values::{Values, decode, encode, signature, type_names};
 use dotvm_core::Imm;
-use dotvm_vm::CallOutcome;
+use dotvm_vm::state::Guarded;
+use dotvm_vm::{CallOutcome, HostEnv, StateStore};
 
 /// A module ready for calls: made by [`crate::Linker::instantiate`] (or
 /// [`Instance::new_without_imports`] for a module that imports nothing). Memory and globals
 /// keep every change between calls, also when a call traps.
 ///
-/// Calls run with the default capabilities of `dotvm_vm` (standard output and error, and
-/// exit; no arguments, environment, clock, randomness or files) whatever the store grants,
-/// and without a state store: the store provides stdin and captures stdout and stderr. Use
-/// [`Module::run`] or [`Module::start`] for runs with the store's capabilities and state.
+/// Every call runs with the store it is given: its stdin, captured stdout and stderr,
+/// arguments, environment and other capabilities, and its state store. With a state
+/// store, each call of a module with database opcodes is one transaction: committed when
+/// the function returns (or exits with code 0), discarded when it traps or exits with
+/// another code.
 ///
 /// ```
 /// use dotvm::{Engine, Instance, Module, Store};
@@ -30,6 +33,8 @@ use dotvm_vm::CallOutcome;
 /// let mut instance = Instance::new_without_imports(&module)?;
 /// assert_eq!(instance.call::<(i64, i64), i64>(&mut store, "add", (40, 2))?, 42);
 /// assert_eq!(instance.read_memory(16, 5)?, b"hello");
+/// instance.write_memory(16, b"HE")?;
+/// assert_eq!(instance.read_memory(16, 5)?, b"HEllo");
 /// // Wrong argument types are refused before anything runs.
 /// assert!(instance.call::<(i32, i32), i32>(&mut store, "add", (1, 2)).is_err());
 /// # Ok::<(), dotvm::Error>(())
@@ -137,19 +142,70 @@ impl Instance {
         }
     }
 
-    /// Calls function `func` with raw word slots.
+    /// Calls function `func` with raw word slots, with the store's streams, host and state
+    /// (one transaction per call).
     fn call_raw(
         &mut self,
         store: &mut Store,
         func: u32,
         args: &[Imm],
     ) -> Result<CallOutcome, Error> {
-        Ok(self.vm.call(func, args, &mut store.io, &mut self.imports)?)
+        let host = match store.call_host.take() {
+            Some(host) => host,
+            None => store.host()?,
+        };
+        let host = store.call_host.insert(host);
+        let mut denied = Guarded::denied();
+        let uses_state = self.module.uses_state();
+        let state: Option<&mut dyn StateStore> = match store.state.as_deref_mut() {
+            _ if !uses_state => None,
+            Some(state) => Some(state),
+            None => Some(&mut denied),
+        };
+        let env = HostEnv {
+            io: &mut store.io,
+            host,
+            imports: &mut self.imports,
+            state,
+        };
+        let result = self.vm.call_hosted(func, args, env);
+        store.denials = host.take_denials();
+        if let (true, Some(state)) = (uses_state, store.state.as_deref_mut()) {
+            let commit = matches!(
+                result,
+                Ok(CallOutcome::Returned(_) | CallOutcome::Exited(0))
+            );
+            end_transaction(state, commit)?;
+        }
+        Ok(result?)
     }
 
     /// The size of the linear memory in bytes (0 without a memory).
     pub fn memory_size(&self) -> u64 {
         self.vm.memory().map_or(0, |m| m.size_bytes())
+    }
+
+    /// Copies `bytes` into linear memory at `addr` (all or nothing), bounds-checked; the
+    /// read-only region (a bytecode module's constant pool) cannot be written.
+    pub fn write_memory(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Error> {
+        let memory = self
+            .vm
+            .memory_mut()
+            .ok_or_else(|| Error::Memory("the module has no memory".into()))?;
+        let len = bytes.len() as u64;
+        if memory.check_writable(addr, len).is_err() {
+            let size = memory.size_bytes();
+            return Err(Error::Memory(match memory.read(addr, len) {
+                Ok(_) => format!(
+                    "{len} bytes at {addr:#x} are in the read-only region (below {:#x})",
+                    memory.ro_end()
+                ),
+                Err(_) => format!("{len} bytes at {addr:#x} are outside the memory ({size} bytes)"),
+            }));
+        }
+        memory
+            .write(addr, bytes)
+            .map_err(|e| Error::Memory(format!("{len} bytes at {addr:#x}: {e}")))
     }
 
     /// Copies `len` bytes of linear memory from `addr`, bounds-checked.

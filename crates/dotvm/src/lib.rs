@@ -29,14 +29,19 @@
 //! - [`Module::run`] and [`Module::start`] run the entry point with everything the
 //!   [`Store`] grants (arguments, environment, clock, files, the state store), in one go
 //!   or in slices of fuel; they do not provide host functions.
-//! - [`Module::run_with_host`] runs the entry point with the caller's own [`Io`] and
-//!   [`Host`] (the `dotvm` CLI streams output this way and reads the host's denials).
 //! - [`Linker::instantiate`] binds host functions and gives an [`Instance`] whose entry
 //!   point ([`Instance::run`]) and exported functions ([`Instance::call`]) run with the
-//!   default capabilities (standard streams and exit) and no state store.
+//!   store's capabilities and state store; [`Linker::start`] is a resumable run of the
+//!   entry point with host functions.
+//! - [`Module::run_hosted`] runs the entry point with the caller's own [`Io`], [`Host`],
+//!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way).
+//!
+//! Host functions that take a [`Caller`] first read and write the guest's memory,
+//! bounds-checked.
 //!
 //! Every failure is an [`Error`].
 
+mod caller;
 mod config;
 mod error;
 mod instance;
@@ -46,6 +51,7 @@ mod run;
 mod store;
 mod values;
 
+pub use caller::Caller;
 pub use config::{Config, Engine, EngineConfig};
 pub use error::Error;
 pub use instance::Instance;
@@ -57,6 +63,7 @@ pub use values::{Value, Values};
 
 pub use dotvm_core::Arch;
 pub use dotvm_vm::{
-    BufferIo, Capabilities, ClockSource, Denial, Host, Interrupt, Io, Limits, LoadError, Outcome,
-    Preopen, Progress, RandomSource, StateStore, StdIo, Trap, TrapKind,
+    BufferIo, Capabilities, ClockSource, Control, Denial, Host, Inspector, Interrupt, Io, Limits,
+    LoadError, MachineView, Outcome, Preopen, Progress, RandomSource, StateStore, StdIo, Stopped,
+    Trap, TrapKind,
 };

@@ -1,13 +1,16 @@
 //! Host functions: Rust closures a module imports, registered by module and name in a
 //! [`Linker`] and type-checked against the module's imports when it is instantiated.
 
+use crate::caller::Caller;
 use crate::error::Error;
 use crate::instance::Instance;
 use crate::module::Module;
+use crate::run::Run;
+use crate::store::Store;
 use crate::values::{Value, Values, decode, encode, signature, type_names};
 use dotvm_core::module::{FuncType, SigType};
 use dotvm_core::{Arch, Imm};
-use dotvm_vm::{HostFunctions, TrapKind};
+use dotvm_vm::{HostFunctions, LinearMemory, TrapKind};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -72,8 +75,8 @@ impl<T: Values> HostReturn for Result<T, HostError> {
     }
 }
 
-/// The shared body of a host function: parameter bits in, result bits out.
-type Body = dyn Fn(&[u64]) -> Result<Vec<u64>, HostError> + Send + Sync;
+/// The shared body of a host function: the caller and parameter bits in, result bits out.
+type Body = dyn Fn(Caller<'_>, &[u64]) -> Result<Vec<u64>, HostError> + Send + Sync;
 
 /// A parameter type: its name and which guest types it accepts.
 type ParamType = (&'static str, fn(SigType) -> bool);
@@ -115,13 +118,14 @@ impl HostFunc {
 }
 
 /// A Rust closure usable as a host function: `Fn(A, B, ...) -> R` with up to six
-/// [`Value`] parameters and a [`HostReturn`] result.
+/// [`Value`] parameters and a [`HostReturn`] result, optionally with a [`Caller`] before
+/// the parameters (`Fn(Caller<'_>, A, B, ...) -> R`) to reach the guest's memory.
 pub trait IntoHostFunc<Params, Results>: Send + Sync + 'static {
     /// The closure as a host function.
     fn into_host_func(self) -> HostFunc;
 }
 
-/// Implements [`IntoHostFunc`] for closures of one arity.
+/// Implements [`IntoHostFunc`] for closures of one arity, without and with a [`Caller`].
 macro_rules! into_host_func {
     ($($p:ident $i:tt),*) => {
         impl<Func, R, $($p),*> IntoHostFunc<($($p,)*), R> for Func
@@ -135,7 +139,27 @@ macro_rules! into_host_func {
                 HostFunc {
                     params: vec![$(($p::NAME, $p::accepts as fn(SigType) -> bool)),*],
                     results: (R::names(), R::accepts),
-                    body: Arc::new(move |bits: &[u64]| self($($p::from_bits(bits[$i])),*).into_bits()),
+                    body: Arc::new(move |_: Caller<'_>, bits: &[u64]| {
+                        self($($p::from_bits(bits[$i])),*).into_bits()
+                    }),
+                }
+            }
+        }
+
+        impl<Func, R, $($p),*> IntoHostFunc<(Caller<'static>, $($p,)*), R> for Func
+        where
+            Func: for<'c> Fn(Caller<'c>, $($p),*) -> R + Send + Sync + 'static,
+            R: HostReturn,
+            $($p: Value,)*
+        {
+            #[allow(unused_variables)]
+            fn into_host_func(self) -> HostFunc {
+                HostFunc {
+                    params: vec![$(($p::NAME, $p::accepts as fn(SigType) -> bool)),*],
+                    results: (R::names(), R::accepts),
+                    body: Arc::new(move |caller: Caller<'_>, bits: &[u64]| {
+                        self(caller, $($p::from_bits(bits[$i])),*).into_bits()
+                    }),
                 }
             }
         }
@@ -203,6 +227,52 @@ impl Linker {
     /// types, and with [`Error::Instantiate`] when the module cannot start (its initial
     /// memory exceeds the memory limit). Runs no code.
     pub fn instantiate(&self, module: &Module) -> Result<Instance, Error> {
+        Instance::new(module, self.bind(module)?)
+    }
+
+    /// Starts a resumable run of `module`'s entry point with its imports bound to this
+    /// linker's functions (checked as by [`Linker::instantiate`]), the store's capabilities
+    /// and state, and the engine's fuel limit as its first slice (see [`Run`]).
+    ///
+    /// ```
+    /// use dotvm::{Config, Engine, Linker, Module, Progress, Store};
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let mut config = Config::default();
+    /// config.fuel(50);
+    /// let engine = Engine::new(&config);
+    /// let module = Module::from_wat(&engine, r#"(module
+    ///     (import "env" "tick" (func $tick))
+    ///     (func (export "_start") (local i32)
+    ///         loop
+    ///             call $tick
+    ///             local.get 0 i32.const 1 i32.add local.tee 0
+    ///             i32.const 100 i32.lt_u br_if 0
+    ///         end))"#)?;
+    /// let ticks = Arc::new(AtomicU32::new(0));
+    /// let counter = ticks.clone();
+    /// let mut linker = Linker::new();
+    /// linker.func_wrap("env", "tick", move || {
+    ///     counter.fetch_add(1, Ordering::Relaxed);
+    /// })?;
+    /// let mut store = Store::new(&engine);
+    /// let mut run = linker.start(&module, &store)?;
+    /// let mut slices = 1;
+    /// while let Progress::OutOfFuel { .. } = run.resume(&mut store)? {
+    ///     slices += 1;
+    ///     run.add_fuel(50);
+    /// }
+    /// assert_eq!(ticks.load(Ordering::Relaxed), 100);
+    /// assert!(slices > 1);
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
+    pub fn start(&self, module: &Module, store: &Store) -> Result<Run, Error> {
+        Run::new(module, store, self.bind(module)?)
+    }
+
+    /// Binds `module`'s imports to this linker's functions, checking their types.
+    fn bind(&self, module: &Module) -> Result<Imports, Error> {
         let verified = module.verified().module();
         let mut bound = Vec::with_capacity(verified.imports.len());
         for import in &verified.imports {
@@ -229,11 +299,10 @@ impl Linker {
                 func: func.clone(),
             });
         }
-        let imports = Imports {
+        Ok(Imports {
             arch: verified.arch,
             bound,
-        };
-        Instance::new(module, imports)
+        })
     }
 }
 
@@ -261,7 +330,12 @@ impl Imports {
 }
 
 impl HostFunctions for Imports {
-    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+    fn call_import(
+        &mut self,
+        import: u32,
+        args: &[Imm],
+        memory: &mut LinearMemory,
+    ) -> Result<Vec<Imm>, TrapKind> {
         let bound = self
             .bound
             .get(import as usize)
@@ -276,7 +350,8 @@ impl HostFunctions for Imports {
             .collect::<Option<Vec<u64>>>()
             .ok_or_else(|| TrapKind::Host(format!("{label}: arguments do not fit its type")))?;
         let body = &bound.func.body;
-        let results = catch_unwind(AssertUnwindSafe(|| body(&params)))
+        let caller = Caller::new(memory);
+        let results = catch_unwind(AssertUnwindSafe(|| body(caller, &params)))
             .map_err(|_| TrapKind::Host(format!("{label} panicked")))?
             .map_err(|e| TrapKind::Host(format!("{label}: {e}")))?;
         let mut out = Vec::new();

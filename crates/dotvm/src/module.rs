@@ -46,6 +46,8 @@ pub struct Module {
 struct Inner {
     engine: Engine,
     verified: Verified,
+    /// Whether the code has database opcodes (runs then need a state store).
+    uses_state: bool,
 }
 
 impl Module {
@@ -164,6 +166,7 @@ impl Module {
         Ok(Module {
             inner: Arc::new(Inner {
                 engine: engine.clone(),
+                uses_state: dotvm_state::uses_state(verified.module()),
                 verified,
             }),
         })
@@ -177,6 +180,12 @@ impl Module {
     /// The verified module, for the lower-level `dotvm_vm` API.
     pub fn verified(&self) -> &Verified {
         &self.inner.verified
+    }
+
+    /// True when the module has database opcodes: its runs use the store's state store
+    /// (and are denied those opcodes without one).
+    pub fn uses_state(&self) -> bool {
+        self.inner.uses_state
     }
 
     /// The module's architecture.

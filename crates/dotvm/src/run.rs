@@ -1,12 +1,27 @@
 //! Running a module's entry point with the store's capabilities and state: in one go
-//! ([`Module::run`]) or in slices of fuel ([`Module::start`], [`Run::resume`]).
+//! ([`Module::run`]), in slices of fuel ([`Module::start`], [`crate::Linker::start`],
+//! [`Run::resume`]), or with the caller's own streams, host and state store
+//! ([`Module::run_hosted`]).
 
 use crate::error::Error;
+use crate::linker::Imports;
 use crate::module::Module;
 use crate::store::Store;
-use dotvm_state::{TransactionError, run_transaction, uses_state};
 use dotvm_vm::state::Guarded;
-use dotvm_vm::{Execution, Host, Io, Outcome, Progress, StateStore};
+use dotvm_vm::{Execution, Host, HostEnv, Inspector, Io, Outcome, Progress, StateStore};
+
+/// Ends the transaction a run or call left open on `state`: commits it when `commit`,
+/// discards it otherwise.
+pub(crate) fn end_transaction(state: &mut dyn StateStore, commit: bool) -> Result<(), Error> {
+    if commit {
+        state
+            .commit()
+            .map_err(|e| Error::state(format!("cannot commit the run's writes: {e}")))
+    } else {
+        state.abort();
+        Ok(())
+    }
+}
 
 impl Module {
     /// Runs the entry point to the end with the store's capabilities, streams and state
@@ -15,7 +30,7 @@ impl Module {
     /// database opcodes run without a state store is denied them, [`Error::Denied`]).
     ///
     /// Host functions are not available here: a module that imports any fails with
-    /// [`Error::Link`]; run it with [`crate::Instance::run`].
+    /// [`Error::Link`]; run it with [`crate::Instance::run`] or [`crate::Linker::start`].
     ///
     /// ```
     /// use dotvm::{Engine, Error, Config, Module, Store};
@@ -31,79 +46,96 @@ impl Module {
     pub fn run(&self, store: &mut Store) -> Result<Outcome, Error> {
         self.check_no_imports()?;
         let mut host = store.host()?;
-        let verified = self.verified();
-        let limits = self.engine().config().limits();
-        let io = &mut store.io;
-        let result = match (uses_state(verified.module()), store.state.as_deref_mut()) {
-            (true, Some(state)) => run_transaction(verified, limits, io, &mut host, state, None)
-                .map_err(|error| match error {
-                    TransactionError::Run(error) => error.into(),
-                    TransactionError::Commit(error) => {
-                        Error::State(format!("cannot commit the run's writes: {error}"))
-                    }
-                }),
-            (true, None) => {
-                let mut denied = Guarded::denied();
-                dotvm_vm::run_hosted(verified, limits, io, &mut host, Some(&mut denied), None)
-                    .map_err(Error::from)
-            }
-            (false, _) => dotvm_vm::run_hosted(verified, limits, io, &mut host, None, None)
-                .map_err(Error::from),
+        let state = match self.uses_state() {
+            true => store.state.as_deref_mut(),
+            false => None,
         };
+        let has_state = state.is_some();
+        let result = self.run_hosted(
+            &mut store.io,
+            &mut host,
+            state.map(|s| s as &mut dyn StateStore),
+            None,
+        );
         store.denials = host.denials().to_vec();
+        if let (true, Some(state)) = (has_state, store.state.as_deref_mut()) {
+            let commit = matches!(&result, Ok(outcome) if outcome.exit_code == 0);
+            end_transaction(state, commit)?;
+        }
         result
     }
 
-    /// Runs the entry point with the caller's streams and host and no state store (a
-    /// module with database opcodes is denied them), under the engine's limits: for programs
-    /// that stream the guest's output and inspect the host afterwards (its denials and
-    /// opened files), like the `dotvm` CLI. Imports are not checked here: a `CALL_HOST`
-    /// traps when it runs.
+    /// Runs the entry point with the caller's streams, host and state store, under the
+    /// engine's limits: for programs that stream the guest's output, inspect the host
+    /// afterwards (its denials and opened files) or decide about the state themselves, like
+    /// the `dotvm` CLI.
+    ///
+    /// The run's reads and writes go to `state`'s open transaction, which the caller
+    /// commits or aborts (a module with database opcodes run without a state store is
+    /// denied them). An `inspector` is called before every instruction and can stop the
+    /// run ([`Error::Stopped`]). Imports are not checked here: a `CALL_HOST` traps when it
+    /// runs.
     ///
     /// ```
-    /// use dotvm::{BufferIo, Engine, Host, Module};
+    /// use dotvm::{BufferIo, Engine, Host, Module, StateStore};
     ///
     /// let engine = Engine::default();
-    /// let module = Module::from_assembly(&engine, ".func main\nPUSH 5\nSYSCALL print_int\nHALT\n.end\n")?;
+    /// let module = Module::from_assembly(&engine, r#"
+    ///     .pool coll str "c"
+    ///     .pool key str "k"
+    ///     .func main
+    ///         PUSH_CONST coll
+    ///         PUSH_CONST key
+    ///         PUSH_CONST key
+    ///         DB_PUT
+    ///         POP
+    ///         PUSH 5
+    ///         SYSCALL print_int
+    ///         HALT
+    ///     .end
+    /// "#)?;
     /// let (mut io, mut host) = (BufferIo::default(), Host::default());
-    /// module.run_with_host(&mut io, &mut host)?;
+    /// let mut state = dotvm_state::MemoryStore::in_memory();
+    /// module.run_hosted(&mut io, &mut host, Some(&mut state), None)?;
     /// assert_eq!(io.output, b"5");
+    /// state.commit().expect("commits");
+    /// assert_eq!(state.get(b"c", b"k").expect("reads"), Some(&b"k"[..]));
     /// # Ok::<(), dotvm::Error>(())
     /// ```
-    pub fn run_with_host(&self, io: &mut dyn Io, host: &mut Host) -> Result<Outcome, Error> {
+    pub fn run_hosted(
+        &self,
+        io: &mut dyn Io,
+        host: &mut Host,
+        state: Option<&mut dyn StateStore>,
+        inspector: Option<&mut dyn Inspector>,
+    ) -> Result<Outcome, Error> {
         let verified = self.verified();
         let limits = self.engine().config().limits();
         let mut denied = Guarded::denied();
-        let state: Option<&mut dyn StateStore> = match uses_state(verified.module()) {
-            true => Some(&mut denied),
-            false => None,
+        let state: Option<&mut dyn StateStore> = match (self.uses_state(), state) {
+            (false, _) => None,
+            (true, Some(state)) => Some(state),
+            (true, None) => Some(&mut denied),
         };
         Ok(dotvm_vm::run_hosted(
-            verified, limits, io, host, state, None,
+            verified, limits, io, host, state, inspector,
         )?)
     }
 
     /// Starts a resumable run of the entry point with the engine's fuel limit as its
     /// first slice (see [`Run`]). Like [`Module::run`], it has the store's capabilities and
-    /// state and no host functions.
+    /// state and no host functions ([`crate::Linker::start`] provides them).
     pub fn start(&self, store: &Store) -> Result<Run, Error> {
         self.check_no_imports()?;
-        let execution = Execution::new(self.verified(), self.engine().config().limits())
-            .map_err(Error::Instantiate)?;
-        Ok(Run {
-            execution,
-            host: store.host()?,
-            uses_state: uses_state(self.verified().module()),
-            done: false,
-        })
+        Run::new(self, store, Imports::none(self.arch()))
     }
 
     /// Fails for a module that imports host functions.
     fn check_no_imports(&self) -> Result<(), Error> {
         match self.imports().next() {
             Some((module, name)) => Err(Error::Link(format!(
-                "the module imports the host function {module}.{name}: instantiate it with a \
-                 Linker and call Instance::run"
+                "the module imports the host function {module}.{name}: run it with a Linker \
+                 (Linker::instantiate, then Instance::run, or Linker::start)"
             ))),
             None => Ok(()),
         }
@@ -154,15 +186,38 @@ impl Module {
 /// assert!(slices > 10);
 /// # Ok::<(), dotvm::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Run {
     execution: Execution,
     host: Host,
+    imports: Imports,
     uses_state: bool,
     done: bool,
 }
 
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("fuel_left", &self.fuel_left())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Run {
+    /// A run of `module`'s entry point with the store's capabilities and these imports;
+    /// nothing runs yet.
+    pub(crate) fn new(module: &Module, store: &Store, imports: Imports) -> Result<Run, Error> {
+        let execution = Execution::new(module.verified(), module.engine().config().limits())
+            .map_err(Error::Instantiate)?;
+        Ok(Run {
+            execution,
+            host: store.host()?,
+            imports,
+            uses_state: module.uses_state(),
+            done: false,
+        })
+    }
+
     /// Runs until the guest finishes, traps or runs out of fuel. After a finish or an error
     /// the run cannot continue ([`Error::Finished`]).
     pub fn resume(&mut self, store: &mut Store) -> Result<Progress, Error> {
@@ -177,7 +232,12 @@ impl Run {
             None => Some(&mut denied),
         };
         let has_state = state.is_some();
-        let result = self.execution.resume(io, &mut self.host, state);
+        let result = self.execution.resume_hosted(HostEnv {
+            io,
+            host: &mut self.host,
+            imports: &mut self.imports,
+            state,
+        });
         store.denials = self.host.denials().to_vec();
         let progress = result.inspect_err(|_| {
             self.done = true;
@@ -188,13 +248,7 @@ impl Run {
         if let Progress::Finished(outcome) = &progress {
             self.done = true;
             if let (true, Some(state)) = (self.uses_state, store.state.as_deref_mut()) {
-                if outcome.exit_code == 0 {
-                    state.commit().map_err(|e| {
-                        Error::State(format!("cannot commit the run's writes: {e}"))
-                    })?;
-                } else {
-                    state.abort();
-                }
+                end_transaction(state, outcome.exit_code == 0)?;
             }
         }
         Ok(progress)

@@ -32,6 +32,9 @@ pub struct Store {
     pub(crate) capabilities: Capabilities,
     pub(crate) state: Option<Box<dyn StateStore + Send>>,
     pub(crate) denials: Vec<Denial>,
+    /// The host of calls on instances (made on the first call, dropped when the
+    /// capabilities change), so descriptors a call opens stay open for the next.
+    pub(crate) call_host: Option<Host>,
 }
 
 impl std::fmt::Debug for Store {
@@ -52,6 +55,7 @@ impl Store {
             capabilities: engine.config().default_capabilities().clone(),
             state: None,
             denials: Vec::new(),
+            call_host: None,
         }
     }
 
@@ -82,13 +86,13 @@ impl Store {
 
     /// Grants the arguments (the first is the program name by convention).
     pub fn set_args(&mut self, args: &[&str]) {
-        self.capabilities.args = Some(args.iter().map(|a| a.to_string()).collect());
+        self.capabilities_mut().args = Some(args.iter().map(|a| a.to_string()).collect());
     }
 
     /// Grants the environment, as `(key, value)` pairs.
     pub fn set_env(&mut self, env: &[(&str, &str)]) {
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        self.capabilities.env = Some(env.collect());
+        self.capabilities_mut().env = Some(env.collect());
     }
 
     /// The capabilities runs get (change them with [`Store::capabilities_mut`]).
@@ -96,8 +100,10 @@ impl Store {
         &self.capabilities
     }
 
-    /// The capabilities, to grant or withhold any of them.
+    /// The capabilities, to grant or withhold any of them. Calls on an
+    /// [`crate::Instance`] after a change get a fresh host (files they opened are closed).
     pub fn capabilities_mut(&mut self) -> &mut Capabilities {
+        self.call_host = None;
         &mut self.capabilities
     }
 
@@ -109,10 +115,65 @@ impl Store {
     /// Opens (or creates) a redb state file and uses it. A redb file is open in one store
     /// at a time: opening a file another live store of this process holds waits until that
     /// store is dropped, so drop (or replace the state of) the first store before.
+    ///
+    /// ```
+    /// use dotvm::{Engine, Error, Module, Store};
+    ///
+    /// let engine = Engine::default();
+    /// // Counts its runs in the state: prints the count before this run.
+    /// let module = Module::from_assembly(&engine, r#"
+    ///     .pool c str "runs"
+    ///     .data n zero 8
+    ///     .func main
+    ///         PUSH_CONST c
+    ///         PUSH_CONST c
+    ///         PUSH n
+    ///         PUSH 8
+    ///         DB_GET
+    ///         POP
+    ///         POP
+    ///         PUSH n
+    ///         LOAD64_U
+    ///         SYSCALL print_int
+    ///         PUSH n
+    ///         PUSH n
+    ///         LOAD64_U
+    ///         PUSH 1
+    ///         ADD
+    ///         STORE64
+    ///         PUSH_CONST c
+    ///         PUSH_CONST c
+    ///         PUSH n
+    ///         PUSH 8
+    ///         DB_PUT
+    ///         POP
+    ///         HALT
+    ///     .end
+    /// "#)?;
+    /// let dir = tempfile::tempdir().expect("a temporary directory");
+    /// let path = dir.path().join("state.redb");
+    /// for expected in ["0", "1"] {
+    ///     // Each store opens the file, and closes it when dropped.
+    ///     let mut store = Store::new(&engine);
+    ///     store.open_state(&path)?;
+    ///     module.run(&mut store)?;
+    ///     assert_eq!(store.take_stdout(), expected.as_bytes());
+    /// }
+    /// // In memory: the state lives as long as the store.
+    /// let mut store = Store::new(&engine);
+    /// store.use_memory_state();
+    /// module.run(&mut store)?;
+    /// module.run(&mut store)?;
+    /// assert_eq!(store.take_stdout(), b"01");
+    /// // A missing directory is a state error.
+    /// let error = store.open_state(dir.path().join("no/such/dir/state.redb")).unwrap_err();
+    /// assert!(matches!(error, Error::State { trap: None, .. }), "{error}");
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
     pub fn open_state(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let store = RedbStore::open(path)
-            .map_err(|e| Error::State(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| Error::state(format!("cannot open {}: {e}", path.display())))?;
         self.state = Some(Box::new(store));
         Ok(())
     }
@@ -127,7 +188,7 @@ impl Store {
         self.state.as_deref_mut()
     }
 
-    /// The system calls refused for lack of a capability during the last run.
+    /// The system calls refused for lack of a capability during the last run or call.
     pub fn denials(&self) -> &[Denial] {
         &self.denials
     }

@@ -234,7 +234,7 @@ fn state_persists_in_a_redb_file_and_is_kept_by_a_memory_store() {
     let error = Store::new(&engine)
         .open_state(dir.path().join("no/such/dir/x.redb"))
         .unwrap_err();
-    assert!(matches!(error, Error::State(_)), "{error}");
+    assert!(matches!(error, Error::State { trap: None, .. }), "{error}");
 }
 
 #[test]

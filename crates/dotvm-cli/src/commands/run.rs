@@ -3,6 +3,7 @@
 use crate::audit::AuditLog;
 use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
+use crate::embedded::{run_error, run_transaction};
 use crate::program::load_input;
 use crate::replay::ReplayInput;
 use crate::signing::{self, hex, signer_id};
@@ -14,7 +15,7 @@ use dotvm_core::format::write_module;
 use dotvm_core::syscall::Capability;
 use dotvm_core::{Module, Verified};
 use dotvm_crypto::hash::HashAlgorithm;
-use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
+use dotvm_state::{Attempt, RetryPolicy, TransactionError, with_retries};
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
@@ -113,15 +114,8 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             let shared = store.as_ref().is_some_and(OpenStore::is_shared);
             let (result, attempts) = match &mut store {
                 Some(open) if shared => {
-                    let (result, last_host, attempts, last_writes) = run_shared(
-                        verified,
-                        &limits,
-                        args,
-                        io.as_mut(),
-                        inspector,
-                        open,
-                        db_access,
-                    )?;
+                    let (result, last_host, attempts, last_writes) =
+                        run_shared(&module, args, io.as_mut(), inspector, open, db_access)?;
                     host = last_host;
                     writes = last_writes;
                     (result, attempts)
@@ -131,14 +125,8 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                         Some(store) => Guarded::new(store.as_state(), db_access),
                         None => Guarded::denied(),
                     };
-                    let result = run_transaction(
-                        verified,
-                        &limits,
-                        io.as_mut(),
-                        &mut host,
-                        &mut guarded,
-                        inspector,
-                    );
+                    let result =
+                        run_transaction(&module, io.as_mut(), &mut host, &mut guarded, inspector);
                     writes = guarded.writes().clone();
                     (result, 1)
                 }
@@ -181,23 +169,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             };
             (result, report, outcome)
         }
-        // The plain run goes through the embedding API; `--step` and `--debug` need an
-        // inspector, which only `dotvm_vm` takes.
         false => (
-            match inspector {
-                None => match module.run_with_host(io.as_mut(), &mut host) {
-                    Ok(outcome) => Ok(outcome),
-                    Err(error) => Err(run_error(error)?),
-                },
-                Some(inspector) => dotvm_vm::run_hosted(
-                    verified,
-                    &limits,
-                    io.as_mut(),
-                    &mut host,
-                    None,
-                    Some(inspector),
-                ),
-            },
+            module
+                .run_hosted(io.as_mut(), &mut host, None, inspector)
+                .map_err(run_error),
             format!("{location}, not opened (no database opcodes)"),
             "not used",
         ),
@@ -246,18 +221,6 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(trap)),
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
-    }
-}
-
-/// The `dotvm_vm` form of an embedding-API error from a run without a state store (a
-/// trap or a module that cannot start); anything else is an error of the command.
-fn run_error(error: dotvm::Error) -> Result<RunError> {
-    match error {
-        dotvm::Error::Instantiate(error) => Ok(RunError::Load(error)),
-        error => match error.trap() {
-            Some(trap) => Ok(RunError::Trap(trap.clone())),
-            None => Err(anyhow!("{error}")),
-        },
     }
 }
 
@@ -414,8 +377,7 @@ type SharedRun = (
 /// input), up to [`RetryPolicy::default`]'s bound, and only the output of the attempt
 /// whose result stands is written to `io`.
 fn run_shared(
-    verified: &Verified,
-    limits: &Limits,
+    module: &dotvm::Module,
     args: &RunArgs,
     io: &mut dyn Io,
     mut inspector: Option<&mut dyn Inspector>,
@@ -432,8 +394,7 @@ fn run_shared(
         let mut attempt = input.attempt();
         let mut guarded = Guarded::new(store.as_state(), db_access);
         let result = run_transaction(
-            verified,
-            limits,
+            module,
             &mut attempt,
             &mut host,
             &mut guarded,

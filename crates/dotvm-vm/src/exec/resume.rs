@@ -7,10 +7,8 @@ use super::interp::{self, Mode};
 use super::{At, Env, Exit, Fault, Machine, Parts, RunClock};
 use crate::Outcome;
 use crate::error::{LoadError, RunError};
-use crate::host::Host;
-use crate::imports::NoHostFunctions;
+use crate::host_env::HostEnv;
 use crate::inspect::Control;
-use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{FuncCode, Program};
 use crate::reg::Kind;
@@ -102,9 +100,7 @@ impl<W: Word> Resumable<W> {
         &mut self,
         program: &Program<W>,
         limits: &Limits,
-        io: &mut dyn Io,
-        host: &mut Host,
-        state: Option<&mut dyn StateStore>,
+        env: HostEnv<'_>,
     ) -> Result<Step, RunError> {
         let parts = match (self.phase, self.parts.take()) {
             (Phase::New | Phase::Suspended, Some(parts)) => parts,
@@ -123,10 +119,10 @@ impl<W: Word> Resumable<W> {
         };
         let clock = RunClock::start(&limits);
         let env = Env {
-            io,
-            host,
-            imports: &mut NoHostFunctions,
-            state: state.map(|s| s as &mut dyn StateStore),
+            io: env.io,
+            host: env.host,
+            imports: env.imports,
+            state: env.state.map(|s| s as &mut dyn StateStore),
         };
         let mut machine = Machine::new(program, &limits, env, parts, &clock, self.fuel, self.func);
         machine.plain = self.plain;

@@ -11,6 +11,7 @@ use crate::limits::Limits;
 use crate::load::Program;
 use crate::memory::LinearMemory;
 use crate::reg::Kind;
+use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use dotvm_core::Module;
@@ -40,6 +41,11 @@ impl<W: Word> Saved<W> {
     /// The linear memory.
     pub(crate) fn memory(&self) -> &LinearMemory {
         &self.memory
+    }
+
+    /// The linear memory, to change between calls.
+    pub(crate) fn memory_mut(&mut self) -> &mut LinearMemory {
+        &mut self.memory
     }
 
     /// Takes over the state of `old`, the state of a module this one extends (its globals,
@@ -76,6 +82,8 @@ pub(crate) struct CallEnv<'e> {
     pub(crate) host: &'e mut Host,
     /// The embedder's functions for `CALL_HOST`.
     pub(crate) imports: &'e mut dyn HostFunctions,
+    /// The store the database opcodes use, when the embedder granted one.
+    pub(crate) state: Option<&'e mut dyn StateStore>,
 }
 
 /// Calls `func` with `args` (one word per parameter slot) on the saved state, which is
@@ -92,6 +100,7 @@ pub(crate) fn call<W: Word>(
         io,
         host,
         imports,
+        state: store,
     } = env;
     let Some(state) = saved.take() else {
         return Err(LoadError::Inconsistent {
@@ -106,7 +115,7 @@ pub(crate) fn call<W: Word>(
         io,
         host,
         imports,
-        state: None,
+        state: store.map(|s| s as &mut dyn StateStore),
     };
     let mut machine = Machine::new(
         program,

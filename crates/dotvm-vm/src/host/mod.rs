@@ -229,6 +229,12 @@ impl Host {
         &self.denials
     }
 
+    /// Takes the calls refused so far, leaving none: an embedder that keeps one host for
+    /// several calls reads each call's denials this way.
+    pub fn take_denials(&mut self) -> Vec<Denial> {
+        std::mem::take(&mut self.denials)
+    }
+
     /// The files the guest opened so far, in order (at most 4096), and how many more
     /// were opened but not recorded.
     pub fn opened_files(&self) -> (&[OpenedFile], u64) {

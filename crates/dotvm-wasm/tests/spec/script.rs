@@ -12,7 +12,9 @@ use super::host::spectest;
 use super::values::{self, Value};
 use dotvm_core::module::{Module, SigType};
 use dotvm_core::{Arch, Imm, Verified};
-use dotvm_vm::{BufferIo, CallOutcome, HostFunctions, Instance, Limits, RunError, TrapKind};
+use dotvm_vm::{
+    BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, RunError, TrapKind,
+};
 use dotvm_wasm::{
     ExportKind, HostImport, ImportResolver, TranslateError, TranslateOptions, Translation,
 };
@@ -56,7 +58,12 @@ struct Linker<'s> {
 const MAX_LINK_DEPTH: usize = 64;
 
 impl HostFunctions for Linker<'_> {
-    fn call_import(&mut self, import: u32, args: &[Imm]) -> Result<Vec<Imm>, TrapKind> {
+    fn call_import(
+        &mut self,
+        import: u32,
+        args: &[Imm],
+        _memory: &mut LinearMemory,
+    ) -> Result<Vec<Imm>, TrapKind> {
         let (group, func) = self.links[import as usize];
         if self.depth >= MAX_LINK_DEPTH {
             return Err(TrapKind::CallDepthExceeded);

@@ -12,7 +12,7 @@ use dotvm_core::format::{MAGIC, read_module, write_module};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 /// Verified modules kept in memory at most (the cache is emptied when full).
 const CACHE_ENTRIES: usize = 256;
@@ -114,7 +114,7 @@ pub(super) fn info(store: &mut dyn ServedStore, id: &str) -> Result<Option<DotIn
 
 /// The deployments: storing, listing, deleting, and loading verified modules (cached).
 pub(super) struct Deployments {
-    cache: Mutex<HashMap<String, Arc<Verified>>>,
+    cache: Mutex<HashMap<String, dotvm::Module>>,
 }
 
 impl Deployments {
@@ -188,9 +188,15 @@ impl Deployments {
         Ok(())
     }
 
-    /// The verified module `id`, from the cache or the store (404 when unknown). Whether
-    /// it is still deployed is checked again inside each run's transaction.
-    pub(super) fn module(&self, store: &ServerStore, id: &str) -> Result<Arc<Verified>, ApiError> {
+    /// The verified module `id` for `engine` (the server's: every module runs under its
+    /// limits), from the cache or the store (404 when unknown). Whether it is still
+    /// deployed is checked again inside each run's transaction.
+    pub(super) fn module(
+        &self,
+        store: &ServerStore,
+        engine: &dotvm::Engine,
+        id: &str,
+    ) -> Result<dotvm::Module, ApiError> {
         if !is_id(id) {
             return Err(ApiError::unknown_dot(id));
         }
@@ -208,11 +214,10 @@ impl Deployments {
             .ok_or_else(|| ApiError::unknown_dot(id))?;
         let module = read_module(&bytecode)
             .ok()
-            .and_then(|module| Verified::new(module).ok())
+            .and_then(|module| dotvm::Module::from_module(engine, module).ok())
             .ok_or_else(|| {
                 ApiError::internal(format!("the stored bytecode of `{id}` is damaged"))
             })?;
-        let module = Arc::new(module);
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= CACHE_ENTRIES {
             cache.clear();

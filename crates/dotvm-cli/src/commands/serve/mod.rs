@@ -71,14 +71,14 @@ pub fn execute(args: &ServeArgs) -> Result<()> {
     let server = Arc::new(Server {
         store,
         deployments: Deployments::new(),
-        limits: RunLimits {
-            vm: Limits {
+        limits: RunLimits::new(
+            Limits {
                 memory_bytes: args.memory_limit,
                 instructions: args.max_instructions,
                 ..Limits::default()
             },
-            timeout: (args.timeout_ms > 0).then(|| Duration::from_millis(args.timeout_ms)),
-        },
+            (args.timeout_ms > 0).then(|| Duration::from_millis(args.timeout_ms)),
+        ),
         metrics: Metrics::default(),
         tokens: RwLock::new(tokens.map(Arc::new)),
         runs: Arc::new(Semaphore::new(args.max_concurrent as usize)),

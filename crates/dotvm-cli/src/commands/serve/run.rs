@@ -6,8 +6,8 @@ use super::deploy::{self, Deployments};
 use super::error::ApiError;
 use super::metrics::{Metrics, RunResult};
 use super::store::{ServerStore, store_failure};
-use dotvm_core::Verified;
-use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_retries};
+use crate::embedded::run_transaction;
+use dotvm_state::{Attempt, RetryPolicy, TransactionError, with_retries};
 use dotvm_vm::{
     BufferIo, Capabilities, ClockSource, Host, Limits, RandomSource, RunError, TrapKind,
 };
@@ -53,10 +53,27 @@ pub(super) struct RunResponse {
 /// The server's per-run limits.
 #[derive(Debug, Clone)]
 pub(super) struct RunLimits {
-    /// Stack, call depth, memory and fuel.
-    pub(super) vm: Limits,
+    /// The engine modules run in: stack, call depth, memory, fuel and the wall-clock limit
+    /// of one attempt.
+    pub(super) engine: dotvm::Engine,
     /// Wall-clock limit of one attempt (`None`: none).
     pub(super) timeout: Option<Duration>,
+}
+
+impl RunLimits {
+    /// `vm` for every run, and `timeout` for every attempt (the engine's own time limit:
+    /// an interrupt flag checked at block boundaries).
+    pub(super) fn new(vm: Limits, timeout: Option<Duration>) -> RunLimits {
+        let mut config = dotvm::Config::default();
+        config.limits(Limits {
+            time: timeout,
+            ..vm
+        });
+        RunLimits {
+            engine: dotvm::Engine::new(&config),
+            timeout,
+        }
+    }
 }
 
 /// Parses a run request body (empty: all defaults); 400 with serde's message otherwise.
@@ -85,7 +102,7 @@ pub(super) fn run(
     request: &RunRequest,
 ) -> Result<RunResponse, ApiError> {
     let started = Instant::now();
-    let module = deployments.module(store, id)?;
+    let module = deployments.module(store, &limits.engine, id)?;
     let _in_flight = metrics.start_run();
     let policy = RetryPolicy::default();
     let outcome = store.with(|store| {
@@ -103,7 +120,7 @@ pub(super) fn run(
                     };
                 }
             }
-            let result = match attempt(&module, limits, id, request, store.as_state()) {
+            let result = match attempt(&module, id, request, store.as_state()) {
                 Ok(result) => result,
                 Err(error) => return Attempt::Done(Err(error)),
             };
@@ -134,8 +151,7 @@ type AttemptResult = (Result<dotvm_vm::Outcome, TransactionError>, BufferIo);
 
 /// Runs one attempt in the store's open transaction.
 fn attempt(
-    module: &Verified,
-    limits: &RunLimits,
+    module: &dotvm::Module,
     id: &str,
     request: &RunRequest,
     store: &mut dyn dotvm_vm::StateStore,
@@ -155,12 +171,7 @@ fn attempt(
     };
     let mut io = BufferIo::with_input(request.stdin.as_bytes());
     let mut host = Host::new(capabilities).map_err(|e| ApiError::internal(e.to_string()))?;
-    // The engine's own time limit (an interrupt flag checked at block boundaries).
-    let vm = Limits {
-        time: limits.timeout,
-        ..limits.vm.clone()
-    };
-    let result = run_transaction(module, &vm, &mut io, &mut host, store, None);
+    let result = run_transaction(module, &mut io, &mut host, store, None);
     Ok((result, io))
 }
 
