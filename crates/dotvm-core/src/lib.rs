@@ -9,6 +9,7 @@ pub mod instruction;
 pub mod isa;
 pub mod module;
 pub mod selector;
+pub mod source_map;
 pub mod syscall;
 pub mod verify;
 
