@@ -3,7 +3,7 @@
 //! translator from DWARF line tables, read by backtraces, the debugger and the profiler.
 
 /// A position in a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SourceLoc {
     /// Index into [`SourceMap::files`].
     pub file: u32,
