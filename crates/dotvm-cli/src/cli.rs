@@ -23,12 +23,12 @@ pub enum Command {
     /// Run a program: `.dotvm` bytecode, `.dasm` assembly, or a Rust file, Cargo project,
     /// `.wasm` or `.wat` (transpiled in memory).
     #[command(
-        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
+        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  dotvm run examples/cat.dasm < examples/cat.in\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
     )]
     Run(Box<RunArgs>),
     /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
     #[command(
-        after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --debug\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
+        after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --strip\n\nThe bytecode keeps function names and a source map (file, line and column of every\ninstruction, from the DWARF line tables rustc writes) for backtraces, `dotvm debug` and\n`dotvm profile`; --strip leaves them out.\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
     )]
     Transpile(TranspileArgs),
     /// Assemble `.dasm` text into `.dotvm` bytecode.
@@ -145,10 +145,14 @@ pub struct TranspileArgs {
     /// Build settings.
     #[command(flatten)]
     pub build: BuildArgs,
-    /// Keep function names (from the wasm name section) in the debug section, so traps
-    /// and `disasm` show them.
-    #[arg(long)]
+    /// Kept for compatibility: function names and the source map (file, line, column of
+    /// every instruction, from the DWARF line tables) are kept unless --strip is given.
+    #[arg(long, conflicts_with = "strip")]
     pub debug: bool,
+    /// Drop the debug section (function names and source map): smaller bytecode, traps
+    /// and tools show only bytecode functions and pcs.
+    #[arg(long)]
+    pub strip: bool,
     /// Print what runs and how long each stage takes.
     #[arg(long, short)]
     pub verbose: bool,

@@ -10,6 +10,7 @@ pub mod replay;
 pub mod signing;
 pub mod state;
 pub mod stepper;
+pub mod symbols;
 pub mod trace;
 
 use cli::{Cli, Command};
@@ -42,8 +43,8 @@ pub fn execute(cli: &Cli) -> ExitCode {
     match result {
         // Like a native process, only the low 8 bits of the exit code reach the shell.
         Ok(RunEnd::Exited(code)) => ExitCode::from(code as u8),
-        Ok(RunEnd::Trapped(trap)) => {
-            eprintln!("error: trap: {trap}");
+        Ok(RunEnd::Trapped(report)) => {
+            eprint!("{report}");
             ExitCode::from(EXIT_TRAP)
         }
         Ok(RunEnd::Stopped(stopped)) => {

@@ -107,6 +107,7 @@ impl From<RunError> for Error {
                 function: stopped.function,
                 pc: stopped.pc,
                 instructions: stopped.instructions,
+                callers: Vec::new(),
             }),
         }
     }

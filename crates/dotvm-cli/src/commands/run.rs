@@ -8,6 +8,7 @@ use crate::replay::ReplayInput;
 use crate::signing::{self, hex, signer_id};
 use crate::state::{Location, OpenStore};
 use crate::stepper::Stepper;
+use crate::symbols::{Symbols, TrapReport};
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::format::write_module;
@@ -18,7 +19,7 @@ use dotvm_state::{Attempt, RetryPolicy, TransactionError, run_transaction, with_
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
-    RandomSource, RunError, StdIo, Stopped, Trap, TrapKind,
+    RandomSource, RunError, StdIo, Stopped, TrapKind,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -29,8 +30,8 @@ use std::time::{Duration, Instant};
 pub enum RunEnd {
     /// The program finished with this exit code.
     Exited(i32),
-    /// The program trapped.
-    Trapped(Trap),
+    /// The program trapped; the report has its backtrace.
+    Trapped(Box<TrapReport>),
     /// The debugger's `q` stopped the program.
     Stopped(Stopped),
 }
@@ -243,7 +244,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     }
     match result {
         Ok(outcome) => Ok(RunEnd::Exited(outcome.exit_code)),
-        Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(trap)),
+        Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(Box::new(TrapReport::new(
+            trap,
+            &Symbols::new(verified.module()),
+        )))),
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
     }

@@ -12,7 +12,7 @@ pub fn build_options(args: &TranspileArgs) -> BuildOptions {
     BuildOptions {
         arch: args.arch,
         opt_level: args.build.opt_level,
-        debug: args.debug,
+        debug: !args.strip,
         verbose: args.verbose,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
