@@ -26,6 +26,18 @@ pub enum Command {
         after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  dotvm run examples/cat.dasm < examples/cat.in\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
     )]
     Run(Box<RunArgs>),
+    /// Debug a program at the source level: breakpoints, stepping, backtraces, locals,
+    /// memory and watchpoints. Takes the same inputs and flags as `run`.
+    #[command(
+        after_help = "Examples:\n  dotvm debug examples/fibonacci.rs -- 10\n  dotvm debug examples/fib_recursive.dasm\n  printf 'break fibonacci.rs:5\\nrun\\nprint local[0]\\nbacktrace\\nquit\\n' | dotvm debug examples/fibonacci.rs\n\nRust inputs are built unoptimised with full debug info; `.dasm` files are assembled with a\nline table. On a terminal the debugger has line editing and history (prompt `(dotvm)`);\notherwise it reads one command per line from standard input, without prompts, so it can\nbe scripted. The program's own standard input comes from --program-input FILE (or is\nempty). Type `help` for the commands: break, delete, run, continue, step, stepi, next,\nfinish, backtrace, frame, locals, print, x, watch, info breakpoints, quit."
+    )]
+    Debug(Box<DebugArgs>),
+    /// Profile a program exactly: instructions per function (self and inclusive), calls,
+    /// hottest source lines and opcodes. Takes the same inputs and flags as `run`.
+    #[command(
+        after_help = "Examples:\n  dotvm profile examples/fibonacci.rs -- 25\n  dotvm profile examples/fib_recursive.dasm --json\n  dotvm profile examples/fibonacci.rs --flamegraph fib.svg --folded fib.folded\n\nCounts are exact: every instruction the program executes is attributed to the function\nand source line it belongs to, and the counts add up to the run's instruction count\n(`dotvm run --verbose`). The profiler runs the precise interpreter, which is slower than\n`dotvm run`'s engine (see docs/tools.md for the measured overhead); the times it shows\nare measured under it."
+    )]
+    Profile(Box<ProfileArgs>),
     /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
     #[command(
         after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --strip\n\nThe bytecode keeps function names and a source map (file, line and column of every\ninstruction, from the DWARF line tables rustc writes) for backtraces, `dotvm debug` and\n`dotvm profile`; --strip leaves them out.\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
@@ -213,6 +225,39 @@ impl CapabilityName {
             CapabilityName::Db => "db",
         }
     }
+}
+
+/// `dotvm debug`.
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    /// The program and the flags of `dotvm run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// A file the program reads as its standard input (the debugger reads commands from
+    /// the terminal or standard input).
+    #[arg(long, value_name = "FILE")]
+    pub program_input: Option<PathBuf>,
+}
+
+/// `dotvm profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The program and the flags of `dotvm run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Print the profile as JSON on standard output (the program's output goes to
+    /// standard error then).
+    #[arg(long)]
+    pub json: bool,
+    /// Write folded stacks (`main;fib;fib 1234`, one line per stack) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub folded: Option<PathBuf>,
+    /// Write an SVG flamegraph of instruction counts to PATH.
+    #[arg(long, value_name = "PATH.svg")]
+    pub flamegraph: Option<PathBuf>,
+    /// How many functions, lines and opcodes the table shows.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub top: usize,
 }
 
 /// `dotvm run`.

@@ -28,6 +28,8 @@ pub const EXIT_STOPPED: u8 = 130;
 pub fn execute(cli: &Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => commands::run::execute(args),
+        Command::Debug(args) => commands::debug::execute(args),
+        Command::Profile(args) => commands::profile::execute(args),
         Command::Transpile(args) => commands::transpile::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Asm(args) => commands::asm::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Disasm(args) => commands::disasm::execute(args).map(|()| RunEnd::Exited(0)),

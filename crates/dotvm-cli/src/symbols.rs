@@ -84,6 +84,16 @@ impl<'m> Symbols<'m> {
         }
     }
 
+    /// The symbols of `module` with an already built source map (see
+    /// [`Symbols::source_map`]), so that a long-lived tool builds it once.
+    pub fn with_map(module: &'m Module, map: Option<&'m SourceMap>) -> Symbols<'m> {
+        Symbols {
+            module,
+            map: map.map(Cow::Borrowed),
+            cwd: std::env::current_dir().ok(),
+        }
+    }
+
     /// The module.
     pub fn module(&self) -> &'m Module {
         self.module
@@ -110,6 +120,11 @@ impl<'m> Symbols<'m> {
             0 => format!("{file}:{}", loc.line),
             column => format!("{file}:{}:{column}", loc.line),
         }
+    }
+
+    /// `file:line` of a source position.
+    pub fn describe_line(&self, loc: SourceLoc) -> String {
+        self.describe(SourceLoc { column: 0, ..loc })
     }
 
     /// A path relative to the working directory when it lies under it.
@@ -185,6 +200,7 @@ pub fn is_runtime_frame(frame: &Frame) -> bool {
         "__wasi",
         "_start",
         "__main",
+        "__dotvm_init",
     ];
     let in_runtime_source = frame
         .source

@@ -126,3 +126,238 @@ fn transpile_keeps_the_source_map_unless_stripped() {
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
     assert!(size(&stripped) < size(&kept));
 }
+
+/// Replaces the numbers in `(func N pc M)` and `program loaded: N functions` with `_`:
+/// they depend on the Rust standard library the program links.
+fn normalize(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut line = line.to_string();
+        while let Some(start) = line.find("(func ")
+            && let Some(len) = line[start..].find(')')
+            && line[start..start + len].contains(" pc ")
+            && line[start + 6..start + len]
+                .chars()
+                .any(|c| c.is_ascii_digit())
+        {
+            line.replace_range(start..start + len + 1, "(func _ pc _)");
+        }
+        if let Some(rest) = line.strip_prefix("program loaded: ")
+            && let Some((_, tail)) = rest.split_once(" functions")
+        {
+            line = format!("program loaded: _ functions{tail}");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Compares `actual` with the golden file `name` (rewritten when `DOTVM_UPDATE_GOLDEN` is
+/// set).
+fn check_golden(name: &str, actual: &str) {
+    let path = golden().join(name);
+    if std::env::var_os("DOTVM_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (DOTVM_UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(
+        actual,
+        expected,
+        "transcript differs from {}",
+        path.display()
+    );
+}
+
+/// Debugger commands for `memory.dasm`: a breakpoint on a line and one on a function,
+/// stepping, printing, a memory dump, a watchpoint, a backtrace and `finish`.
+const DASM_SCRIPT: &str = "\
+break memory.dasm:34
+break print_list
+info breakpoints
+run
+print local[0]
+print local[2]
+stepi
+x local[0] 16
+watch local[0]+16 8
+delete 1
+continue
+continue
+backtrace
+locals
+step
+delete 2
+finish
+delete
+info breakpoints
+print stack[9]
+bogus
+break nowhere.dasm:3
+continue
+";
+
+#[test]
+fn the_debugger_runs_a_script_on_a_dasm_program() {
+    let output = dotvm_in(&examples(), &["debug", "memory.dasm"], DASM_SCRIPT);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    check_golden("debug_memory_dasm.txt", &text(&output.stdout));
+}
+
+/// Debugger commands for `fibonacci.rs`: breakpoints by source line and by function name,
+/// `next`, printing the parameter `n`, a backtrace through recursion, `finish` with the
+/// returned value, `quit`.
+const RUST_SCRIPT: &str = "\
+break fib_recursive
+break fibonacci.rs:15
+info breakpoints
+run
+print local[0]
+next
+next
+delete 2
+continue
+print local[0]
+continue
+print local[0]
+backtrace
+delete 1
+finish
+step
+quit
+";
+
+#[test]
+fn the_debugger_runs_a_script_on_a_rust_program() {
+    let output = dotvm_in(
+        &examples(),
+        &["debug", "fibonacci.rs", "--", "3"],
+        RUST_SCRIPT,
+    );
+    // `quit` stops the program: exit status 130, and the stop is reported on stderr.
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("stopped in fibonacci::fib_recursive"));
+    check_golden("debug_fibonacci_rs.txt", &normalize(&text(&output.stdout)));
+}
+
+#[test]
+fn a_debugged_database_run_that_is_stopped_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.redb");
+    let state = state.to_str().unwrap();
+    let counter = examples().join("counter.dasm");
+    let counter = counter.to_str().unwrap();
+    // Stopped before the end: nothing is written.
+    let output = dotvm_in(
+        dir.path(),
+        &["debug", counter, "--state", state],
+        "stepi\nstepi\nquit\n",
+    );
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let output = dotvm_in(dir.path(), &["run", counter, "--state", state], "");
+    let first = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Run to the end in the debugger: it commits like `run`.
+    let output = dotvm_in(
+        dir.path(),
+        &["debug", counter, "--state", state],
+        "continue\n",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = dotvm_in(dir.path(), &["run", counter, "--state", state], "");
+    assert_ne!(text(&output.stdout), first, "the debugged run committed");
+}
+
+#[test]
+fn profile_counts_add_up_to_the_run_and_write_json_folded_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let folded = dir.path().join("fib.folded");
+    let svg = dir.path().join("fib.svg");
+    let program = examples().join("fib_recursive.dasm");
+    let program = program.to_str().unwrap();
+    let output = dotvm_in(
+        dir.path(),
+        &[
+            "profile",
+            program,
+            "--json",
+            "--folded",
+            folded.to_str().unwrap(),
+            "--flamegraph",
+            svg.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // The program's output moved to stderr; stdout is the JSON.
+    assert!(text(&output.stderr).contains("25: 75025"));
+    let profile: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let total = profile["total_instructions"].as_u64().unwrap();
+    let functions = profile["functions"].as_array().unwrap();
+    assert_eq!(
+        functions[0]["name"], "fib",
+        "the hottest function comes first"
+    );
+    let self_sum: u64 = functions
+        .iter()
+        .map(|f| f["self_instructions"].as_u64().unwrap())
+        .sum();
+    assert_eq!(self_sum, total);
+    assert_eq!(functions[1]["name"], "main");
+    assert_eq!(functions[1]["inclusive_instructions"].as_u64(), Some(total));
+    assert_eq!(functions[1]["calls"].as_u64(), Some(1));
+    // fib(0), fib(5), ..., fib(25) make 266842 calls in all.
+    assert_eq!(functions[0]["calls"].as_u64(), Some(266_842));
+    let line_sum: u64 = profile["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["instructions"].as_u64().unwrap())
+        .sum();
+    assert!(line_sum > total / 2, "lines come from the line table");
+    let opcode_sum: u64 = profile["opcodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(opcode_sum, total);
+    // `run --verbose` counts the same instructions.
+    let output = dotvm_in(dir.path(), &["run", "--verbose", program], "");
+    let stderr = text(&output.stderr);
+    let counted = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("instructions"))
+        .and_then(|rest| rest.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no instruction count in {stderr}"));
+    assert_eq!(counted, total);
+    // Folded stacks: `main;fib;fib N`, adding up to the total.
+    let folded = std::fs::read_to_string(&folded).unwrap();
+    let folded_sum: u64 = folded
+        .lines()
+        .map(|l| l.rsplit_once(' ').unwrap().1.parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(folded_sum, total);
+    assert!(folded.lines().any(|l| l.starts_with("main;fib;fib;fib ")));
+    // The SVG is well-formed XML with the functions in it.
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.starts_with("<?xml"), "{}", &svg[..100.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("fib"));
+    assert_eq!(svg.matches("<g").count(), svg.matches("</g>").count());
+}
+
+#[test]
+fn profile_of_a_rust_program_names_its_hottest_function_and_lines() {
+    let output = dotvm_in(&examples(), &["profile", "fibonacci.rs", "--", "5"], "");
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let table = stdout.split_once("profile: ").expect("a profile").1;
+    let first_row = table.lines().nth(3).unwrap();
+    assert!(first_row.ends_with("fibonacci::fib_recursive"), "{table}");
+    assert!(
+        table.contains("fibonacci.rs:8  (fibonacci::fib_recursive)"),
+        "{table}"
+    );
+}

@@ -36,15 +36,37 @@ pub enum RunEnd {
     Stopped(Stopped),
 }
 
+/// A tool that watches a run through the inspector: `dotvm debug` and `dotvm profile`.
+pub trait Observer {
+    /// Adjusts how the input is built (e.g. unoptimised, with a line table).
+    fn build(&self, options: &mut BuildOptions);
+    /// Called with the verified module before it runs.
+    fn start(&mut self, module: &Module) -> Result<()>;
+    /// The inspector that sees every instruction.
+    fn inspector(&mut self) -> &mut dyn Inspector;
+    /// The program's standard streams, when they differ from the process's (the
+    /// debugger keeps standard input for its commands).
+    fn io(&mut self) -> Result<Option<Box<dyn Io>>>;
+}
+
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
+    execute_observed(args, None)
+}
+
+/// Runs the program like [`execute`], watched by `observer` when given.
+pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>) -> Result<RunEnd> {
     let load_start = Instant::now();
     let audit = args.audit.as_deref().map(AuditLog::new).transpose()?;
     let limits = limits_from(args);
     let mut config = dotvm::Config::default();
     config.limits(limits.clone());
     let engine = dotvm::Engine::new(&config);
-    let loaded = load_input(&args.file, args.arch, &build_options(args)).and_then(|module| {
+    let mut build = build_options(args);
+    if let Some(observer) = &observer {
+        observer.build(&mut build);
+    }
+    let loaded = load_input(&args.file, args.arch, &build).and_then(|module| {
         let kind = InputKind::of(&args.file)?;
         let signer = signer_of(args, kind, &module)?;
         let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
@@ -69,6 +91,9 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         }
     };
     let verified = module.verified();
+    if let Some(observer) = &mut observer {
+        observer.start(verified.module())?;
+    }
     let load_time = load_start.elapsed();
     if let Some(audit) = &audit {
         audit.append(vec![start_record(
@@ -89,23 +114,35 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         None
     };
     let mut host = Host::new(capabilities_from(args)).map_err(|e| anyhow!("{e}"))?;
-    let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) = if args.step {
-        let input: Box<dyn Read> = match &args.input {
-            Some(path) => Box::new(
-                std::fs::File::open(path)
-                    .with_context(|| format!("cannot open --input {}", path.display()))?,
-            ),
-            None => Box::new(std::io::empty()),
-        };
-        let stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
-        (Box::new(SteppedIo { input }), Some(Box::new(stepper)))
-    } else if args.debug {
-        let tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
-        (Box::new(StdIo), Some(Box::new(tracer)))
-    } else {
-        (Box::new(StdIo), None)
+    let observed_io = match &mut observer {
+        Some(observer) => observer.io()?,
+        None => None,
     };
-    let inspector = inspector.as_deref_mut().map(|i| i as &mut dyn Inspector);
+    let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) =
+        if let Some(io) = observed_io {
+            (io, None)
+        } else if observer.is_some() {
+            (Box::new(StdIo), None)
+        } else if args.step {
+            let input: Box<dyn Read> = match &args.input {
+                Some(path) => Box::new(
+                    std::fs::File::open(path)
+                        .with_context(|| format!("cannot open --input {}", path.display()))?,
+                ),
+                None => Box::new(std::io::empty()),
+            };
+            let stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
+            (Box::new(SteppedIo { input }), Some(Box::new(stepper)))
+        } else if args.debug {
+            let tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
+            (Box::new(StdIo), Some(Box::new(tracer)))
+        } else {
+            (Box::new(StdIo), None)
+        };
+    let inspector = match observer {
+        Some(observer) => Some(observer.inspector()),
+        None => inspector.as_deref_mut().map(|i| i as &mut dyn Inspector),
+    };
     let run_start = Instant::now();
     // The writes of the run (of its last attempt on a shared store), for the audit log.
     let mut writes = BTreeMap::new();
@@ -491,6 +528,7 @@ fn build_options(args: &RunArgs) -> BuildOptions {
         verbose: args.verbose,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
+        line_table: false,
     }
 }
 

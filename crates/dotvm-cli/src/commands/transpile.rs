@@ -16,6 +16,7 @@ pub fn build_options(args: &TranspileArgs) -> BuildOptions {
         verbose: args.verbose,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
+        line_table: false,
     }
 }
 
