@@ -107,7 +107,7 @@ pub(crate) fn lower_function(
     while !reader.eof() {
         let offset = reader.original_position();
         if let Some(lines) = cx.lines {
-            let addr = (offset as u64).saturating_sub(cx.info.code_start);
+            let addr = offset.saturating_sub(cx.info.code_start);
             let here = lines.row_at(addr);
             if row != Some(here) {
                 lowering.code.loc(addr);
