@@ -165,6 +165,9 @@ pub struct TranspileArgs {
     /// and tools show only bytecode functions and pcs.
     #[arg(long)]
     pub strip: bool,
+    /// Print what was built (sizes, counts, times) as a JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
     /// Print what runs and how long each stage takes.
     #[arg(long, short)]
     pub verbose: bool,
@@ -269,9 +272,9 @@ pub struct RunArgs {
     /// Build settings for Rust and WebAssembly inputs.
     #[command(flatten)]
     pub build: BuildArgs,
-    /// An environment variable for the program (repeatable); the host's own environment
-    /// is never passed.
-    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+    /// An environment variable for the program (repeatable): K=V, or NAME to pass the
+    /// host's value of NAME; the rest of the host's environment is never passed.
+    #[arg(long = "env", value_name = "K=V|NAME", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
     /// Grant the program a host directory (repeatable), visible to it under the same
     /// name, or under GUEST with `HOST_DIR::GUEST`.
@@ -515,6 +518,9 @@ pub struct VerifyArgs {
     /// Require a signature by this public key (repeatable; default: $DOTVM_TRUSTED_KEYS).
     #[arg(long = "trusted-key", value_name = "NAME.pub")]
     pub trusted_keys: Vec<PathBuf>,
+    /// Print the result as a JSON object on standard output (also when the check fails).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `dotvm audit`.
@@ -585,7 +591,18 @@ pub struct InspectArgs {
 fn parse_env(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
+        Some(_) => Err(format!("`{text}` is not KEY=VALUE or NAME")),
+        // A bare NAME passes the host's value of NAME, as wasmtime does.
+        None if text.is_empty() => Err("an empty --env is neither KEY=VALUE nor NAME".into()),
+        None => match std::env::var(text) {
+            Ok(value) => Ok((text.to_string(), value)),
+            Err(std::env::VarError::NotPresent) => Err(format!(
+                "`{text}` is not set in the host environment (use {text}=VALUE to give a value)"
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(format!("the host's value of `{text}` is not valid UTF-8"))
+            }
+        },
     }
 }
 
@@ -671,7 +688,15 @@ mod tests {
         assert_eq!(parse_env("A=1=2"), Ok(("A".into(), "1=2".into())));
         assert_eq!(parse_env("A="), Ok(("A".into(), String::new())));
         assert!(parse_env("=1").is_err());
-        assert!(parse_env("A").is_err());
+        assert!(parse_env("").is_err());
+    }
+
+    #[test]
+    fn a_bare_environment_name_passes_the_host_value() {
+        let path = std::env::var("PATH").expect("tests run with a PATH");
+        assert_eq!(parse_env("PATH"), Ok(("PATH".into(), path)));
+        let err = parse_env("DOTVM_SURELY_UNSET_VARIABLE").unwrap_err();
+        assert!(err.contains("not set in the host environment"), "{err}");
     }
 
     #[test]

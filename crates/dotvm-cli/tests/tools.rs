@@ -99,12 +99,31 @@ fn transpile_keeps_the_source_map_unless_stripped() {
     let source = source.to_str().unwrap();
     let kept = dir.path().join("kept.dotvm");
     let stripped = dir.path().join("stripped.dotvm");
-    for (out, extra) in [(&kept, None), (&stripped, Some("--strip"))] {
-        let mut args = vec!["transpile", "-i", source, "-o", out.to_str().unwrap()];
-        args.extend(extra);
+    let mut reports = Vec::new();
+    for (out, extra) in [(&kept, "--json"), (&stripped, "--strip")] {
+        let args = [
+            "transpile",
+            "-i",
+            source,
+            "-o",
+            out.to_str().unwrap(),
+            extra,
+        ];
         let output = dotvm_in(dir.path(), &args, "");
         assert!(output.status.success(), "{}", text(&output.stderr));
+        reports.push(text(&output.stdout));
     }
+    let report: serde_json::Value = serde_json::from_str(&reports[0]).expect("JSON report");
+    assert_eq!(report["arch"], "arch64");
+    assert!(
+        report["source_map_rows"].as_u64().unwrap() > 100,
+        "{report}"
+    );
+    assert_eq!(
+        report["bytecode_bytes"].as_u64(),
+        Some(std::fs::metadata(&kept).unwrap().len())
+    );
+    assert_eq!(reports[1], "", "without --json transpile prints nothing");
     let disasm = |path: &Path| {
         let output = dotvm_in(dir.path(), &["disasm", path.to_str().unwrap()], "");
         assert!(output.status.success(), "{}", text(&output.stderr));
@@ -360,4 +379,52 @@ fn profile_of_a_rust_program_names_its_hottest_function_and_lines() {
         table.contains("fibonacci.rs:8  (fibonacci::fib_recursive)"),
         "{table}"
     );
+}
+
+#[test]
+fn verify_reports_as_json_on_success_and_failure() {
+    let output = dotvm_in(&examples(), &["verify", "--json", "fib_recursive.dasm"], "");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["functions"], 2);
+    assert_eq!(report["entry"], "main");
+    let output = dotvm_in(&examples(), &["verify", "--json", "missing.dasm"], "");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["ok"], false);
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read missing.dasm")
+    );
+}
+
+#[test]
+fn debugger_and_profiler_refuse_bad_input_clearly() {
+    let output = dotvm_in(&examples(), &["debug", "missing.dasm"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("cannot read missing.dasm"));
+    // A script of bad commands gets an error per line, then the end of input quits.
+    let output = dotvm_in(
+        &examples(),
+        &["debug", "hello.dasm"],
+        "break\nbreak 99:0\nbreak main:1\nx\nframe 7\nwatch 0 0\n",
+    );
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for message in [
+        "error: `break` needs a location",
+        "error: no function 99 (the module has",
+        "error: pc 1 is not the start of an instruction of main",
+        "error: `x` needs an address",
+        "error: no frame 7 (the backtrace has 1)",
+        "error: a watch covers 1 to 4096 bytes, not 0",
+    ] {
+        assert!(stdout.contains(message), "{message}: {stdout}");
+    }
+    let output = dotvm_in(&examples(), &["profile", "hello.dasm", "--top", "x"], "");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--top"));
 }

@@ -20,6 +20,7 @@ use dotvm_core::module::{
 };
 use dotvm_core::verify::{required_max_stack, verify};
 use dotvm_core::{Arch, Imm};
+use std::collections::HashMap;
 use wasmparser::FuncValidatorAllocations;
 
 /// Pages a wasm32 memory can reach.
@@ -321,39 +322,52 @@ fn function(
 
 /// Appends the source map rows of the new functions to `map` (which holds the base
 /// module's rows, if any): one row per marker whose position differs from the row
-/// before it in the same function.
+/// before it in the same function. Only the files and names the rows use are added.
 fn add_source_map(map: &mut SourceMap, lines: &SourceLines, markers: &[(u32, Vec<(u32, u64)>)]) {
-    // The base's tables come first; the new rows' indices are shifted past them.
-    let file_base = map.files.len() as u32;
-    let name_base = map.names.len() as u32;
-    map.files.extend(lines.files.iter().cloned());
-    map.names.extend(lines.names.iter().cloned());
-    let shift = |mut loc: SourceLoc| {
-        loc.file += file_base;
-        loc
+    let mut addrs: Vec<u64> = markers
+        .iter()
+        .flat_map(|(_, locs)| locs.iter().map(|&(_, addr)| addr))
+        .collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    let positions = lines.positions(&addrs);
+    let mut files: HashMap<u32, u32> = HashMap::new();
+    let mut names: HashMap<u32, u32> = HashMap::new();
+    let mut file = |map: &mut SourceMap, loc: SourceLoc| SourceLoc {
+        file: *files.entry(loc.file).or_insert_with(|| {
+            map.files.push(lines.files[loc.file as usize].clone());
+            map.files.len() as u32 - 1
+        }),
+        ..loc
     };
     for (func, locs) in markers {
         let mut last: Option<(SourceLoc, Vec<InlinedCall>)> = None;
         for &(pc, addr) in locs {
-            let (loc, inlined) = lines.position(addr).unwrap_or_default();
-            let loc = shift(loc);
-            let inlined: Vec<InlinedCall> = inlined
-                .into_iter()
-                .map(|call| InlinedCall {
-                    name: call.name + name_base,
-                    call: shift(call.call),
-                })
-                .collect();
-            if last.as_ref() == Some(&(loc, inlined.clone())) {
+            let Some((loc, inlined)) = positions.get(&addr) else {
+                continue;
+            };
+            let loc = file(map, *loc);
+            let mut calls = Vec::with_capacity(inlined.len());
+            for call in inlined {
+                let name = *names.entry(call.name).or_insert_with(|| {
+                    map.names.push(lines.names[call.name as usize].clone());
+                    map.names.len() as u32 - 1
+                });
+                calls.push(InlinedCall {
+                    name,
+                    call: file(map, call.call),
+                });
+            }
+            if last.as_ref() == Some(&(loc, calls.clone())) {
                 continue;
             }
             map.entries.push(SourceEntry {
                 func: *func,
                 pc,
                 loc,
-                inlined: inlined.clone(),
+                inlined: calls.clone(),
             });
-            last = Some((loc, inlined));
+            last = Some((loc, calls));
         }
     }
 }

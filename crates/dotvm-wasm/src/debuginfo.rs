@@ -90,24 +90,34 @@ impl SourceLines {
         end.checked_sub(1)
     }
 
-    /// The source position of `addr` and the calls inlined there, innermost first.
-    pub(crate) fn position(&self, addr: u64) -> Option<(SourceLoc, Vec<InlinedCall>)> {
-        let row = self.rows[self.row_at(addr)?];
-        let mut calls: Vec<&Inlined> = self
-            .inlined
-            .iter()
-            .take_while(|i| i.low <= addr)
-            .filter(|i| addr < i.high)
-            .collect();
-        calls.sort_by_key(|i| std::cmp::Reverse(i.depth));
-        let inlined = calls
-            .into_iter()
-            .map(|i| InlinedCall {
-                name: i.name,
-                call: i.call,
-            })
-            .collect();
-        Some((row.loc, inlined))
+    /// The source position of each address and the calls inlined there (innermost
+    /// first), for `addrs` sorted in increasing order; addresses without a line row are
+    /// left out. One sweep over the inlined ranges (sorted by start) serves them all.
+    pub(crate) fn positions(&self, addrs: &[u64]) -> HashMap<u64, (SourceLoc, Vec<InlinedCall>)> {
+        let mut out = HashMap::with_capacity(addrs.len());
+        let mut next = 0;
+        let mut active: Vec<&Inlined> = Vec::new();
+        for &addr in addrs {
+            while let Some(range) = self.inlined.get(next).filter(|i| i.low <= addr) {
+                active.push(range);
+                next += 1;
+            }
+            active.retain(|i| addr < i.high);
+            let Some(row) = self.row_at(addr).map(|r| self.rows[r]) else {
+                continue;
+            };
+            let mut calls = active.clone();
+            calls.sort_by_key(|i| std::cmp::Reverse(i.depth));
+            let inlined = calls
+                .into_iter()
+                .map(|i| InlinedCall {
+                    name: i.name,
+                    call: i.call,
+                })
+                .collect();
+            out.insert(addr, (row.loc, inlined));
+        }
+        out
     }
 }
 
@@ -204,13 +214,29 @@ impl Builder {
         files: &HashMap<u64, u32>,
     ) -> gimli::Result<()> {
         let header = unit.line_program.as_ref().map(|p| p.header().clone());
+        let mut origins: HashMap<gimli::UnitOffset, u32> = HashMap::new();
         let mut entries = unit.entries();
         while let Some(entry) = entries.next_dfs()? {
             if entry.tag() != gimli::DW_TAG_inlined_subroutine {
                 continue;
             }
             let depth = entry.depth();
-            let name = origin_name(dwarf, unit, entry).unwrap_or_else(|| "?".to_string());
+            // Many inlined calls share an origin: name each origin once.
+            let origin = match entry.attr_value(gimli::DW_AT_abstract_origin) {
+                Some(gimli::AttributeValue::UnitRef(offset)) => Some(offset),
+                _ => None,
+            };
+            let name = match origin.and_then(|o| origins.get(&o)) {
+                Some(&name) => name,
+                None => {
+                    let text = origin_name(dwarf, unit, entry).unwrap_or_else(|| "?".to_string());
+                    let name = self.name(text);
+                    if let Some(origin) = origin {
+                        origins.insert(origin, name);
+                    }
+                    name
+                }
+            };
             let number = match entry.attr_value(gimli::DW_AT_call_file) {
                 Some(gimli::AttributeValue::FileIndex(n)) => Some(n),
                 Some(value) => value.udata_value(),
@@ -237,7 +263,6 @@ impl Builder {
                 line: number_of(gimli::DW_AT_call_line),
                 column: number_of(gimli::DW_AT_call_column),
             };
-            let name = self.name(name);
             let mut ranges = dwarf.die_ranges(unit, entry)?;
             while let Some(range) = ranges.next()? {
                 if range.begin < range.end {

@@ -69,6 +69,10 @@ impl Observer for ProfileObserver {
         options.line_table = true;
     }
 
+    fn interactive(&self) -> bool {
+        false
+    }
+
     fn start(&mut self, module: &Module) -> Result<()> {
         self.module = Some(module.clone());
         self.profiler.pc_counts = module

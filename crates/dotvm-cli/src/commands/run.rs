@@ -40,6 +40,8 @@ pub enum RunEnd {
 pub trait Observer {
     /// Adjusts how the input is built (e.g. unoptimised, with a line table).
     fn build(&self, options: &mut BuildOptions);
+    /// True when a person drives the run: no default wall-clock limit (as with `--step`).
+    fn interactive(&self) -> bool;
     /// Called with the verified module before it runs.
     fn start(&mut self, module: &Module) -> Result<()>;
     /// The inspector that sees every instruction.
@@ -58,7 +60,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
 pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>) -> Result<RunEnd> {
     let load_start = Instant::now();
     let audit = args.audit.as_deref().map(AuditLog::new).transpose()?;
-    let limits = limits_from(args);
+    let mut limits = limits_from(args);
+    if args.timeout.is_none() && observer.as_ref().is_some_and(|o| o.interactive()) {
+        limits.time = None;
+    }
     let mut config = dotvm::Config::default();
     config.limits(limits.clone());
     let engine = dotvm::Engine::new(&config);

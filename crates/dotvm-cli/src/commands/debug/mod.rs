@@ -37,6 +37,10 @@ impl Observer for DebugObserver {
         options.line_table = true;
     }
 
+    fn interactive(&self) -> bool {
+        true
+    }
+
     fn start(&mut self, module: &Module) -> Result<()> {
         let input = if std::io::stdin().is_terminal() {
             let editor = rustyline::DefaultEditor::new()
