@@ -192,7 +192,7 @@ fn malformed_maps_are_rejected_with_field_and_offset() {
         ),
         (
             one_row(&[0, 0, 0, 1, 1, 1, 5, 0, 0, 1]),
-            ROW + 7,
+            ROW + 6,
             "debug.source_map.rows[0].inlined.name",
             "name index 5 is out of range",
         ),
@@ -204,7 +204,13 @@ fn malformed_maps_are_rejected_with_field_and_offset() {
         ),
         (
             one_row(&[0, 0, 0, 1]),
-            ROW + 4,
+            ROW - 4,
+            "debug.source_map.rows.count",
+            "count 1 needs at least 6 bytes, but only 4 remain",
+        ),
+        (
+            one_row(&[0, 0, 0, 1, 0x80, 0x80]),
+            ROW + 6,
             "debug.source_map.rows[0].column",
             "expected 1 bytes",
         ),
