@@ -428,3 +428,33 @@ fn debugger_and_profiler_refuse_bad_input_clearly() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("--top"));
 }
+
+#[test]
+fn the_debugger_works_on_other_architectures() {
+    for arch in ["arch32", "arch128", "arch512"] {
+        let output = dotvm_in(
+            &examples(),
+            &["debug", "--arch", arch, "fib_recursive.dasm"],
+            "break fib\nrun\nbacktrace\nfinish\nquit\n",
+        );
+        let stdout = text(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{arch}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("program loaded: 2 functions, {arch}")),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(" #1  main at fib_recursive.dasm:14 (func 0 pc 25)"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("fib returned; top of stack 0"),
+            "{arch}: {stdout}"
+        );
+    }
+}

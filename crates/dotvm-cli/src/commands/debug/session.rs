@@ -388,9 +388,17 @@ impl Debugger {
                     return None;
                 }
                 let func = if physical == 0 {
-                    view.func()
+                    Some(view.func())
                 } else {
-                    self.callers[self.callers.len() - physical].0
+                    self.callers
+                        .len()
+                        .checked_sub(physical)
+                        .and_then(|i| self.callers.get(i))
+                        .map(|&(func, _)| func)
+                };
+                let Some(func) = func else {
+                    self.say("error: the selected frame is not on the call stack");
+                    return None;
                 };
                 self.mode = Mode::Finish {
                     depth: depth - physical,
