@@ -335,7 +335,8 @@ pub struct RunArgs {
     /// Print every executed instruction (pc, mnemonic, top of stack) to stderr.
     #[arg(long)]
     pub debug: bool,
-    /// Step through the program interactively (commands on stdin; `h` for help).
+    /// Step through the program one instruction at a time (commands on stdin; `h` for
+    /// help). `dotvm debug` is the full debugger (breakpoints, source lines, backtraces).
     #[arg(long, conflicts_with = "debug")]
     pub step: bool,
     /// With --step: the file the program reads as its standard input.

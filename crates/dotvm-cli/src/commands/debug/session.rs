@@ -534,10 +534,20 @@ impl Debugger {
     /// `all`.
     fn print_backtrace(&mut self, frames: &[Frame], all: bool) {
         let own = frames.iter().rposition(|f| !is_runtime_frame(f));
-        let shown = match own {
+        let mut shown = match own {
             Some(last) if last + 1 < frames.len() && !all => last + 1,
             _ => frames.len(),
         };
+        // Only the Rust runtime's start-up is folded; other programs show every frame.
+        let rust_runtime = frames[shown..].iter().any(|f| {
+            f.function.starts_with("std::")
+                || f.source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("/rustc/"))
+        });
+        if !rust_runtime {
+            shown = frames.len();
+        }
         let lines: Vec<String> = frames[..shown]
             .iter()
             .enumerate()
