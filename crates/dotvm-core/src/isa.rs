@@ -233,6 +233,22 @@ pub struct OpInfo {
     pub doc: &'static str,
 }
 
+/// `a == b`, usable in constant evaluation.
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 macro_rules! instruction_table {
     ($( $code:literal $variant:ident $mnemonic:literal $operand:ident $(: $family:ident)? $effect:expr, $category:ident $doc:literal; )*) => {
         /// A DotVM opcode. The discriminant is the opcode number.
@@ -260,6 +276,18 @@ macro_rules! instruction_table {
                 }
             }
 
+            /// The opcode whose enum variant is named `name` (`"I32Add"`), if any: lets a
+            /// translator map instructions named alike in another instruction set (the
+            /// typed ops carry WebAssembly's names) without restating the list.
+            pub const fn from_variant_name(name: &str) -> Option<Opcode> {
+                $(
+                    if const_str_eq(name, stringify!($variant)) {
+                        return Some(Opcode::$variant);
+                    }
+                )*
+                None
+            }
+
             /// The opcode with this number, if any.
             pub const fn from_code(code: u16) -> Option<Opcode> {
                 match code {
@@ -271,330 +299,353 @@ macro_rules! instruction_table {
     };
 }
 
-instruction_table! {
-    // ---- Control: 0x00..0x0F ----
-    0x00 Nop         "NOP"         None   fx(&[], &[]), Control "Do nothing.";
-    0x01 Unreachable "UNREACHABLE" None   fx(&[], &[]), Control "Trap with `unreachable`.";
-    0x02 Halt        "HALT"        None   StackEffect::Dynamic, Control "Stop the machine with exit code 0.";
-    0x03 Jmp         "JMP"         Target fx(&[], &[]), Control "Jump to the target.";
-    0x04 Jz          "JZ"          Target fx(&[W], &[]), Control "Pop c; jump to the target if c is zero.";
-    0x05 Jnz         "JNZ"         Target fx(&[W], &[]), Control "Pop c; jump to the target if c is not zero.";
-    0x06 Call        "CALL"        Func   StackEffect::Dynamic, Control "Pop the callee's parameters, call it, push its results.";
-    0x07 Ret         "RET"         None   StackEffect::Dynamic, Control "Return the top `results` slots to the caller.";
-    0x08 JmpTable    "JMP_TABLE"   Targets fx(&[I32], &[]), Control "Pop an i32 index; jump to that target, or to the last (default) target when the index is past the others.";
-    0x09 CallIndirect "CALL_INDIRECT" Pair StackEffect::Dynamic, Control "Operand (type, table). Pop an i32 element index, then the parameters of the type; call the function in that table element after checking its type; push its results.";
-    0x0A DropKeep    "DROP_KEEP"   Pair   StackEffect::Dynamic, Control "Operand (drop, keep): remove `drop` slots from under the top `keep` slots (branching out of a block).";
-    0x0B CallHost    "CALL_HOST"   Import StackEffect::Dynamic, Control "Pop the parameters of the host import's type, call the embedder's function for it, push its results.";
-    // ---- Stack: 0x10..0x17 ----
-    0x10 Push        "PUSH"        Imm    fx(&[], &[W]), Stack "Push a word immediate.";
-    0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";
-    0x12 Pop         "POP"         None   fx(&[W], &[]), Stack "Discard the top slot.";
-    0x13 Dup         "DUP"         None   fx(&[W], &[W, W]), Stack "a -- a a";
-    0x14 Swap        "SWAP"        None   fx(&[W, W], &[W, W]), Stack "a b -- b a";
-    0x15 Rot         "ROT"         None   fx(&[W, W, W], &[W, W, W]), Stack "a b c -- b c a";
-    0x16 Over        "OVER"        None   fx(&[W, W], &[W, W, W]), Stack "a b -- a b a";
-    0x17 Pick        "PICK"        Depth  StackEffect::Dynamic, Stack "Push a copy of the slot `depth` below the top (PICK 0 = DUP).";
-    // ---- Variables: 0x18..0x1F ----
-    0x18 LocalGet    "LOCAL_GET"   Local  fx(&[], &[W]), Variable "Push a local.";
-    0x19 LocalSet    "LOCAL_SET"   Local  fx(&[W], &[]), Variable "Pop into a local.";
-    0x1A LocalTee    "LOCAL_TEE"   Local  fx(&[W], &[W]), Variable "Copy the top slot into a local.";
-    0x1B GlobalGet   "GLOBAL_GET"  Global fx(&[], &[W]), Variable "Push a global.";
-    0x1C GlobalSet   "GLOBAL_SET"  Global fx(&[W], &[]), Variable "Pop into a mutable global.";
-    // ---- Arithmetic: 0x20..0x2F ----
-    0x20 Add         "ADD"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a+b (wrapping).";
-    0x21 Sub         "SUB"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a-b (wrapping).";
-    0x22 Mul         "MUL"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a*b (wrapping).";
-    0x23 DivU        "DIV_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a/b unsigned; traps on b = 0.";
-    0x24 DivS        "DIV_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a/b signed, rounding toward zero; traps on b = 0 and on MIN/-1.";
-    0x25 ModU        "MOD_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a mod b unsigned; traps on b = 0.";
-    0x26 ModS        "MOD_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- remainder of signed a/b (sign of a); traps on b = 0.";
-    0x27 Neg         "NEG"         None   fx(&[W], &[W]), Arithmetic "a -- -a (wrapping).";
-    0x28 AddMod      "ADDMOD"      None   fx(&[W, W, W], &[W]), Arithmetic "a b m -- (a+b) mod m, computed without overflow; 0 when m = 0.";
-    0x29 MulMod      "MULMOD"      None   fx(&[W, W, W], &[W]), Arithmetic "a b m -- (a*b) mod m, computed without overflow; 0 when m = 0.";
-    0x2A Exp         "EXP"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a to the power b, modulo 2^bits (0^0 = 1).";
-    0x2B SignExtend  "SIGNEXTEND"  None   fx(&[W, W], &[W]), Arithmetic "b x -- x sign-extended from byte b (its bit 8b+7); x unchanged when b >= bytes-1.";
-    0x2C Byte        "BYTE"        None   fx(&[W, W], &[W]), Arithmetic "i x -- byte i of x, 0 = least significant; 0 when i >= bytes.";
-    0x2D MulHiU      "MULHI_U"     None   fx(&[W, W], &[W]), Arithmetic "a b -- high word of the unsigned double-width product a*b.";
-    0x2E MulHiS      "MULHI_S"     None   fx(&[W, W], &[W]), Arithmetic "a b -- high word of the signed (two's complement) double-width product a*b.";
-    // ---- Comparison: 0x30..0x3F ----
-    0x30 Eq          "EQ"          None   fx(&[W, W], &[W]), Comparison "a b -- a == b";
-    0x31 Ne          "NE"          None   fx(&[W, W], &[W]), Comparison "a b -- a != b";
-    0x32 Eqz         "EQZ"         None   fx(&[W], &[W]), Comparison "a -- a == 0";
-    0x33 LtU         "LT_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a < b unsigned";
-    0x34 LtS         "LT_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a < b signed";
-    0x35 GtU         "GT_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a > b unsigned";
-    0x36 GtS         "GT_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a > b signed";
-    0x37 LeU         "LE_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a <= b unsigned";
-    0x38 LeS         "LE_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a <= b signed";
-    0x39 GeU         "GE_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a >= b unsigned";
-    0x3A GeS         "GE_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a >= b signed";
-    // ---- Bitwise: 0x40..0x4F ----
-    0x40 And         "AND"         None   fx(&[W, W], &[W]), Bitwise "a b -- a & b";
-    0x41 Or          "OR"          None   fx(&[W, W], &[W]), Bitwise "a b -- a | b";
-    0x42 Xor         "XOR"         None   fx(&[W, W], &[W]), Bitwise "a b -- a ^ b";
-    0x43 Not         "NOT"         None   fx(&[W], &[W]), Bitwise "a -- !a (all bits flipped)";
-    0x44 Shl         "SHL"         None   fx(&[W, W], &[W]), Bitwise "a n -- a << (n mod bits)";
-    0x45 Shr         "SHR"         None   fx(&[W, W], &[W]), Bitwise "a n -- a >> (n mod bits), logical";
-    0x46 Sar         "SAR"         None   fx(&[W, W], &[W]), Bitwise "a n -- a >> (n mod bits), arithmetic";
-    0x47 Rotl        "ROTL"        None   fx(&[W, W], &[W]), Bitwise "a n -- a rotated left by n mod bits";
-    0x48 Rotr        "ROTR"        None   fx(&[W, W], &[W]), Bitwise "a n -- a rotated right by n mod bits";
-    0x49 Clz         "CLZ"         None   fx(&[W], &[W]), Bitwise "a -- number of leading zero bits";
-    0x4A Ctz         "CTZ"         None   fx(&[W], &[W]), Bitwise "a -- number of trailing zero bits";
-    0x4B Popcnt      "POPCNT"      None   fx(&[W], &[W]), Bitwise "a -- number of one bits";
-    // ---- Memory: 0x50..0x6F ----
-    0x50 Load8U      "LOAD8_U"     Offset fx(&[W], &[W]), Memory "addr -- zero-extended byte at addr+offset";
-    0x51 Load8S      "LOAD8_S"     Offset fx(&[W], &[W]), Memory "addr -- sign-extended byte at addr+offset";
-    0x52 Load16U     "LOAD16_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 16-bit LE value at addr+offset";
-    0x53 Load16S     "LOAD16_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 16-bit LE value at addr+offset";
-    0x54 Load32U     "LOAD32_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 32-bit LE value at addr+offset";
-    0x55 Load32S     "LOAD32_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 32-bit LE value at addr+offset";
-    0x56 Load64U     "LOAD64_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 64-bit LE value at addr+offset (truncated on Arch32)";
-    0x57 Load64S     "LOAD64_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 64-bit LE value at addr+offset (truncated on Arch32)";
-    0x58 Load        "LOAD"        Offset fx(&[W], &[W]), Memory "addr -- whole word (LE) at addr+offset";
-    0x59 Store8      "STORE8"      Offset fx(&[W, W], &[]), Memory "addr v -- store the low byte of v at addr+offset";
-    0x5A Store16     "STORE16"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 16 bits of v at addr+offset";
-    0x5B Store32     "STORE32"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 32 bits of v at addr+offset";
-    0x5C Store64     "STORE64"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 64 bits of v at addr+offset";
-    0x5D Store       "STORE"       Offset fx(&[W, W], &[]), Memory "addr v -- store the whole word v at addr+offset";
-    0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory (or the live-block allowance: one per 64 bytes of maximum memory) is exhausted";
-    0x61 Free        "FREE"        None   fx(&[W], &[]), Memory "addr -- release a block from ALLOC; traps on any other address";
-    0x62 MemorySize  "MEMORY_SIZE" None   fx(&[], &[W]), Memory "-- memory size in 64 KiB pages";
-    0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";
-    0x64 MemoryCopy  "MEMORY_COPY" None   fx(&[W, W, W], &[]), Memory "dst src len -- copy len bytes (overlap allowed)";
-    0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
-    0xF708 MemoryInit "MEMORY_INIT" Data  fx(&[W, I32, I32], &[]), Memory "dst src len -- copy len bytes from offset src of the passive data segment to dst";
-    0xF709 DataDrop  "DATA_DROP"   Data   fx(&[], &[]), Memory "Empty the passive data segment (later MEMORY_INITs see zero bytes).";
-    // ---- System: 0x70..0x7F ----
-    0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
-    // ---- Tables and references: 0xF700..0xF7FF ----
-    0xF700 TableGet  "TABLE_GET"   Table  fx(&[I32], &[W]), Table "i -- the reference in element i; traps when i is out of bounds.";
-    0xF701 TableSet  "TABLE_SET"   Table  fx(&[I32, W], &[]), Table "i ref -- store ref in element i; traps when i is out of bounds.";
-    0xF702 TableSize "TABLE_SIZE"  Table  fx(&[], &[I32]), Table "-- the table's element count.";
-    0xF703 TableGrow "TABLE_GROW"  Table  fx(&[W, I32], &[I32]), Table "ref n -- append n elements holding ref; the old size, or -1 (as i32) when refused.";
-    0xF704 TableFill "TABLE_FILL"  Table  fx(&[I32, W, I32], &[]), Table "i ref n -- set elements i..i+n to ref; traps when out of bounds.";
-    0xF705 TableCopy "TABLE_COPY"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (dst, src). d s n -- copy n elements of table src from s to table dst at d (overlap allowed).";
-    0xF706 TableInit "TABLE_INIT"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (table, elem). d s n -- copy n references of the element segment from s to the table at d.";
-    0xF707 ElemDrop  "ELEM_DROP"   Elem   fx(&[], &[]), Table "Empty the element segment.";
-    0xF70A RefFunc   "REF_FUNC"    Func   fx(&[], &[W]), Table "Push a reference to the function (its index plus one; 0 is the null reference).";
-    // ---- I32: 0xF1xx ----
-    0xF100 I32Eqz             "I32_EQZ"              None   fx(&[I32], &[I32]), Int32 "a -- a == 0";
-    0xF101 I32Eq              "I32_EQ"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a == b (i32 1 or 0)";
-    0xF102 I32Ne              "I32_NE"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a != b (i32 1 or 0)";
-    0xF103 I32LtS             "I32_LT_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a < b signed (i32 1 or 0)";
-    0xF104 I32LtU             "I32_LT_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a < b unsigned (i32 1 or 0)";
-    0xF105 I32GtS             "I32_GT_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a > b signed (i32 1 or 0)";
-    0xF106 I32GtU             "I32_GT_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a > b unsigned (i32 1 or 0)";
-    0xF107 I32LeS             "I32_LE_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a <= b signed (i32 1 or 0)";
-    0xF108 I32LeU             "I32_LE_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a <= b unsigned (i32 1 or 0)";
-    0xF109 I32GeS             "I32_GE_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >= b signed (i32 1 or 0)";
-    0xF10A I32GeU             "I32_GE_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >= b unsigned (i32 1 or 0)";
-    0xF10B I32Clz             "I32_CLZ"              None   fx(&[I32], &[I32]), Int32 "a -- number of leading zero bits";
-    0xF10C I32Ctz             "I32_CTZ"              None   fx(&[I32], &[I32]), Int32 "a -- number of trailing zero bits";
-    0xF10D I32Popcnt          "I32_POPCNT"           None   fx(&[I32], &[I32]), Int32 "a -- number of one bits";
-    0xF10E I32Add             "I32_ADD"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a+b (wrapping)";
-    0xF10F I32Sub             "I32_SUB"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a-b (wrapping)";
-    0xF110 I32Mul             "I32_MUL"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a*b (wrapping)";
-    0xF111 I32DivS            "I32_DIV_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a/b signed, toward zero; traps on b = 0 and on MIN/-1";
-    0xF112 I32DivU            "I32_DIV_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a/b unsigned; traps on b = 0";
-    0xF113 I32RemS            "I32_REM_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- remainder of signed a/b (sign of a, MIN rem -1 = 0); traps on b = 0";
-    0xF114 I32RemU            "I32_REM_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a mod b unsigned; traps on b = 0";
-    0xF115 I32And             "I32_AND"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a & b";
-    0xF116 I32Or              "I32_OR"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a | b";
-    0xF117 I32Xor             "I32_XOR"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a ^ b";
-    0xF118 I32Shl             "I32_SHL"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a << (b mod 32)";
-    0xF119 I32ShrS            "I32_SHR_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >> (b mod 32), arithmetic";
-    0xF11A I32ShrU            "I32_SHR_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >> (b mod 32), logical";
-    0xF11B I32Rotl            "I32_ROTL"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a rotated left by b mod 32";
-    0xF11C I32Rotr            "I32_ROTR"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a rotated right by b mod 32";
-    0xF11D I32Extend8S        "I32_EXTEND8_S"        None   fx(&[I32], &[I32]), Int32 "a -- the low 8 bits of a, sign-extended";
-    0xF11E I32Extend16S       "I32_EXTEND16_S"       None   fx(&[I32], &[I32]), Int32 "a -- the low 16 bits of a, sign-extended";
-    // ---- I64: 0xF2xx ----
-    0xF200 I64Eqz             "I64_EQZ"              None   fx(&[I64], &[I32]), Int64 "a -- a == 0";
-    0xF201 I64Eq              "I64_EQ"               None   fx(&[I64, I64], &[I32]), Int64 "a b -- a == b (i32 1 or 0)";
-    0xF202 I64Ne              "I64_NE"               None   fx(&[I64, I64], &[I32]), Int64 "a b -- a != b (i32 1 or 0)";
-    0xF203 I64LtS             "I64_LT_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a < b signed (i32 1 or 0)";
-    0xF204 I64LtU             "I64_LT_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a < b unsigned (i32 1 or 0)";
-    0xF205 I64GtS             "I64_GT_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a > b signed (i32 1 or 0)";
-    0xF206 I64GtU             "I64_GT_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a > b unsigned (i32 1 or 0)";
-    0xF207 I64LeS             "I64_LE_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a <= b signed (i32 1 or 0)";
-    0xF208 I64LeU             "I64_LE_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a <= b unsigned (i32 1 or 0)";
-    0xF209 I64GeS             "I64_GE_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a >= b signed (i32 1 or 0)";
-    0xF20A I64GeU             "I64_GE_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a >= b unsigned (i32 1 or 0)";
-    0xF20B I64Clz             "I64_CLZ"              None   fx(&[I64], &[I64]), Int64 "a -- number of leading zero bits";
-    0xF20C I64Ctz             "I64_CTZ"              None   fx(&[I64], &[I64]), Int64 "a -- number of trailing zero bits";
-    0xF20D I64Popcnt          "I64_POPCNT"           None   fx(&[I64], &[I64]), Int64 "a -- number of one bits";
-    0xF20E I64Add             "I64_ADD"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a+b (wrapping)";
-    0xF20F I64Sub             "I64_SUB"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a-b (wrapping)";
-    0xF210 I64Mul             "I64_MUL"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a*b (wrapping)";
-    0xF211 I64DivS            "I64_DIV_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a/b signed, toward zero; traps on b = 0 and on MIN/-1";
-    0xF212 I64DivU            "I64_DIV_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a/b unsigned; traps on b = 0";
-    0xF213 I64RemS            "I64_REM_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- remainder of signed a/b (sign of a, MIN rem -1 = 0); traps on b = 0";
-    0xF214 I64RemU            "I64_REM_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a mod b unsigned; traps on b = 0";
-    0xF215 I64And             "I64_AND"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a & b";
-    0xF216 I64Or              "I64_OR"               None   fx(&[I64, I64], &[I64]), Int64 "a b -- a | b";
-    0xF217 I64Xor             "I64_XOR"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a ^ b";
-    0xF218 I64Shl             "I64_SHL"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a << (b mod 64)";
-    0xF219 I64ShrS            "I64_SHR_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a >> (b mod 64), arithmetic";
-    0xF21A I64ShrU            "I64_SHR_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a >> (b mod 64), logical";
-    0xF21B I64Rotl            "I64_ROTL"             None   fx(&[I64, I64], &[I64]), Int64 "a b -- a rotated left by b mod 64";
-    0xF21C I64Rotr            "I64_ROTR"             None   fx(&[I64, I64], &[I64]), Int64 "a b -- a rotated right by b mod 64";
-    0xF21D I64Extend8S        "I64_EXTEND8_S"        None   fx(&[I64], &[I64]), Int64 "a -- the low 8 bits of a, sign-extended";
-    0xF21E I64Extend16S       "I64_EXTEND16_S"       None   fx(&[I64], &[I64]), Int64 "a -- the low 16 bits of a, sign-extended";
-    0xF21F I64Extend32S       "I64_EXTEND32_S"       None   fx(&[I64], &[I64]), Int64 "a -- the low 32 bits of a, sign-extended";
-    // ---- F32: 0xF3xx ----
-    0xF300 F32Eq              "F32_EQ"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a == b (i32 1 or 0; false with NaN unless stated)";
-    0xF301 F32Ne              "F32_NE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a != b (true when either is NaN) (i32 1 or 0; false with NaN unless stated)";
-    0xF302 F32Lt              "F32_LT"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a < b (i32 1 or 0; false with NaN unless stated)";
-    0xF303 F32Gt              "F32_GT"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a > b (i32 1 or 0; false with NaN unless stated)";
-    0xF304 F32Le              "F32_LE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a <= b (i32 1 or 0; false with NaN unless stated)";
-    0xF305 F32Ge              "F32_GE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a >= b (i32 1 or 0; false with NaN unless stated)";
-    0xF306 F32Abs             "F32_ABS"              None   fx(&[F32], &[F32]), Float32 "a -- |a| (clears the sign bit, NaN payload kept)";
-    0xF307 F32Neg             "F32_NEG"              None   fx(&[F32], &[F32]), Float32 "a -- -a (flips the sign bit, NaN payload kept)";
-    0xF308 F32Ceil            "F32_CEIL"             None   fx(&[F32], &[F32]), Float32 "a -- a rounded up";
-    0xF309 F32Floor           "F32_FLOOR"            None   fx(&[F32], &[F32]), Float32 "a -- a rounded down";
-    0xF30A F32Trunc           "F32_TRUNC"            None   fx(&[F32], &[F32]), Float32 "a -- a rounded toward zero";
-    0xF30B F32Nearest         "F32_NEAREST"          None   fx(&[F32], &[F32]), Float32 "a -- a rounded to the nearest integer, ties to even";
-    0xF30C F32Sqrt            "F32_SQRT"             None   fx(&[F32], &[F32]), Float32 "a -- square root of a";
-    0xF30D F32Add             "F32_ADD"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a+b";
-    0xF30E F32Sub             "F32_SUB"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a-b";
-    0xF30F F32Mul             "F32_MUL"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a*b";
-    0xF310 F32Div             "F32_DIV"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a/b";
-    0xF311 F32Min             "F32_MIN"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- the smaller; NaN if either is NaN; -0 < +0";
-    0xF312 F32Max             "F32_MAX"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- the larger; NaN if either is NaN; -0 < +0";
-    0xF313 F32Copysign        "F32_COPYSIGN"         None   fx(&[F32, F32], &[F32]), Float32 "a b -- a with the sign bit of b";
-    // ---- F64: 0xF4xx ----
-    0xF400 F64Eq              "F64_EQ"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a == b (i32 1 or 0; false with NaN unless stated)";
-    0xF401 F64Ne              "F64_NE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a != b (true when either is NaN) (i32 1 or 0; false with NaN unless stated)";
-    0xF402 F64Lt              "F64_LT"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a < b (i32 1 or 0; false with NaN unless stated)";
-    0xF403 F64Gt              "F64_GT"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a > b (i32 1 or 0; false with NaN unless stated)";
-    0xF404 F64Le              "F64_LE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a <= b (i32 1 or 0; false with NaN unless stated)";
-    0xF405 F64Ge              "F64_GE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a >= b (i32 1 or 0; false with NaN unless stated)";
-    0xF406 F64Abs             "F64_ABS"              None   fx(&[F64], &[F64]), Float64 "a -- |a| (clears the sign bit, NaN payload kept)";
-    0xF407 F64Neg             "F64_NEG"              None   fx(&[F64], &[F64]), Float64 "a -- -a (flips the sign bit, NaN payload kept)";
-    0xF408 F64Ceil            "F64_CEIL"             None   fx(&[F64], &[F64]), Float64 "a -- a rounded up";
-    0xF409 F64Floor           "F64_FLOOR"            None   fx(&[F64], &[F64]), Float64 "a -- a rounded down";
-    0xF40A F64Trunc           "F64_TRUNC"            None   fx(&[F64], &[F64]), Float64 "a -- a rounded toward zero";
-    0xF40B F64Nearest         "F64_NEAREST"          None   fx(&[F64], &[F64]), Float64 "a -- a rounded to the nearest integer, ties to even";
-    0xF40C F64Sqrt            "F64_SQRT"             None   fx(&[F64], &[F64]), Float64 "a -- square root of a";
-    0xF40D F64Add             "F64_ADD"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a+b";
-    0xF40E F64Sub             "F64_SUB"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a-b";
-    0xF40F F64Mul             "F64_MUL"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a*b";
-    0xF410 F64Div             "F64_DIV"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a/b";
-    0xF411 F64Min             "F64_MIN"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- the smaller; NaN if either is NaN; -0 < +0";
-    0xF412 F64Max             "F64_MAX"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- the larger; NaN if either is NaN; -0 < +0";
-    0xF413 F64Copysign        "F64_COPYSIGN"         None   fx(&[F64, F64], &[F64]), Float64 "a b -- a with the sign bit of b";
-    // ---- Conversions: 0xF5xx ----
-    0xF500 I32WrapI64         "I32_WRAP_I64"         None   fx(&[I64], &[I32]), Conversion "a -- a the low 32 bits";
-    0xF501 I32TruncF32S       "I32_TRUNC_F32_S"      None   fx(&[F32], &[I32]), Conversion "a -- a truncated toward zero to a signed i32; traps on NaN or out of range";
-    0xF502 I32TruncF32U       "I32_TRUNC_F32_U"      None   fx(&[F32], &[I32]), Conversion "a -- a truncated toward zero to an unsigned i32; traps on NaN or out of range";
-    0xF503 I32TruncF64S       "I32_TRUNC_F64_S"      None   fx(&[F64], &[I32]), Conversion "a -- a truncated toward zero to a signed i32; traps on NaN or out of range";
-    0xF504 I32TruncF64U       "I32_TRUNC_F64_U"      None   fx(&[F64], &[I32]), Conversion "a -- a truncated toward zero to an unsigned i32; traps on NaN or out of range";
-    0xF505 I64ExtendI32S      "I64_EXTEND_I32_S"     None   fx(&[I32], &[I64]), Conversion "a -- a sign-extended to 64 bits";
-    0xF506 I64ExtendI32U      "I64_EXTEND_I32_U"     None   fx(&[I32], &[I64]), Conversion "a -- a zero-extended to 64 bits";
-    0xF507 I64TruncF32S       "I64_TRUNC_F32_S"      None   fx(&[F32], &[I64]), Conversion "a -- a truncated toward zero to a signed i64; traps on NaN or out of range";
-    0xF508 I64TruncF32U       "I64_TRUNC_F32_U"      None   fx(&[F32], &[I64]), Conversion "a -- a truncated toward zero to an unsigned i64; traps on NaN or out of range";
-    0xF509 I64TruncF64S       "I64_TRUNC_F64_S"      None   fx(&[F64], &[I64]), Conversion "a -- a truncated toward zero to a signed i64; traps on NaN or out of range";
-    0xF50A I64TruncF64U       "I64_TRUNC_F64_U"      None   fx(&[F64], &[I64]), Conversion "a -- a truncated toward zero to an unsigned i64; traps on NaN or out of range";
-    0xF50B F32ConvertI32S     "F32_CONVERT_I32_S"    None   fx(&[I32], &[F32]), Conversion "a -- a signed integer to the nearest f32";
-    0xF50C F32ConvertI32U     "F32_CONVERT_I32_U"    None   fx(&[I32], &[F32]), Conversion "a -- a unsigned integer to the nearest f32";
-    0xF50D F32ConvertI64S     "F32_CONVERT_I64_S"    None   fx(&[I64], &[F32]), Conversion "a -- a signed integer to the nearest f32";
-    0xF50E F32ConvertI64U     "F32_CONVERT_I64_U"    None   fx(&[I64], &[F32]), Conversion "a -- a unsigned integer to the nearest f32";
-    0xF50F F32DemoteF64       "F32_DEMOTE_F64"       None   fx(&[F64], &[F32]), Conversion "a -- a rounded to the nearest f32";
-    0xF510 F64ConvertI32S     "F64_CONVERT_I32_S"    None   fx(&[I32], &[F64]), Conversion "a -- a signed integer to f64 (exact)";
-    0xF511 F64ConvertI32U     "F64_CONVERT_I32_U"    None   fx(&[I32], &[F64]), Conversion "a -- a unsigned integer to f64 (exact)";
-    0xF512 F64ConvertI64S     "F64_CONVERT_I64_S"    None   fx(&[I64], &[F64]), Conversion "a -- a signed integer to the nearest f64";
-    0xF513 F64ConvertI64U     "F64_CONVERT_I64_U"    None   fx(&[I64], &[F64]), Conversion "a -- a unsigned integer to the nearest f64";
-    0xF514 F64PromoteF32      "F64_PROMOTE_F32"      None   fx(&[F32], &[F64]), Conversion "a -- a widened to f64 (exact)";
-    0xF515 I32ReinterpretF32  "I32_REINTERPRET_F32"  None   fx(&[F32], &[I32]), Conversion "a -- a the same 32 bits as an integer";
-    0xF516 I64ReinterpretF64  "I64_REINTERPRET_F64"  None   fx(&[F64], &[I64]), Conversion "a -- a the same 64 bits as an integer";
-    0xF517 F32ReinterpretI32  "F32_REINTERPRET_I32"  None   fx(&[I32], &[F32]), Conversion "a -- a the same 32 bits as a float";
-    0xF518 F64ReinterpretI64  "F64_REINTERPRET_I64"  None   fx(&[I64], &[F64]), Conversion "a -- a the same 64 bits as a float";
-    0xF519 I32TruncSatF32S    "I32_TRUNC_SAT_F32_S"  None   fx(&[F32], &[I32]), Conversion "a -- a truncated to a signed i32, saturating; NaN gives 0";
-    0xF51A I32TruncSatF32U    "I32_TRUNC_SAT_F32_U"  None   fx(&[F32], &[I32]), Conversion "a -- a truncated to an unsigned i32, saturating; NaN gives 0";
-    0xF51B I32TruncSatF64S    "I32_TRUNC_SAT_F64_S"  None   fx(&[F64], &[I32]), Conversion "a -- a truncated to a signed i32, saturating; NaN gives 0";
-    0xF51C I32TruncSatF64U    "I32_TRUNC_SAT_F64_U"  None   fx(&[F64], &[I32]), Conversion "a -- a truncated to an unsigned i32, saturating; NaN gives 0";
-    0xF51D I64TruncSatF32S    "I64_TRUNC_SAT_F32_S"  None   fx(&[F32], &[I64]), Conversion "a -- a truncated to a signed i64, saturating; NaN gives 0";
-    0xF51E I64TruncSatF32U    "I64_TRUNC_SAT_F32_U"  None   fx(&[F32], &[I64]), Conversion "a -- a truncated to an unsigned i64, saturating; NaN gives 0";
-    0xF51F I64TruncSatF64S    "I64_TRUNC_SAT_F64_S"  None   fx(&[F64], &[I64]), Conversion "a -- a truncated to a signed i64, saturating; NaN gives 0";
-    0xF520 I64TruncSatF64U    "I64_TRUNC_SAT_F64_U"  None   fx(&[F64], &[I64]), Conversion "a -- a truncated to an unsigned i64, saturating; NaN gives 0";
-    // ---- Typed memory and select: 0xF6xx ----
-    0xF600 I32Load            "I32_LOAD"             Offset fx(&[W], &[I32]), TypedMemory "addr -- the 32-bit value (LE) at addr+offset";
-    0xF601 I64Load            "I64_LOAD"             Offset fx(&[W], &[I64]), TypedMemory "addr -- the 64-bit value (LE) at addr+offset";
-    0xF602 F32Load            "F32_LOAD"             Offset fx(&[W], &[F32]), TypedMemory "addr -- the f32 (LE) at addr+offset";
-    0xF603 F64Load            "F64_LOAD"             Offset fx(&[W], &[F64]), TypedMemory "addr -- the f64 (LE) at addr+offset";
-    0xF604 I32Load8S          "I32_LOAD8_S"          Offset fx(&[W], &[I32]), TypedMemory "addr -- the byte, sign-extended to i32 (LE) at addr+offset";
-    0xF605 I32Load8U          "I32_LOAD8_U"          Offset fx(&[W], &[I32]), TypedMemory "addr -- the byte, zero-extended to i32 (LE) at addr+offset";
-    0xF606 I32Load16S         "I32_LOAD16_S"         Offset fx(&[W], &[I32]), TypedMemory "addr -- the 16-bit value, sign-extended to i32 (LE) at addr+offset";
-    0xF607 I32Load16U         "I32_LOAD16_U"         Offset fx(&[W], &[I32]), TypedMemory "addr -- the 16-bit value, zero-extended to i32 (LE) at addr+offset";
-    0xF608 I64Load8S          "I64_LOAD8_S"          Offset fx(&[W], &[I64]), TypedMemory "addr -- the byte, sign-extended to i64 (LE) at addr+offset";
-    0xF609 I64Load8U          "I64_LOAD8_U"          Offset fx(&[W], &[I64]), TypedMemory "addr -- the byte, zero-extended to i64 (LE) at addr+offset";
-    0xF60A I64Load16S         "I64_LOAD16_S"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 16-bit value, sign-extended to i64 (LE) at addr+offset";
-    0xF60B I64Load16U         "I64_LOAD16_U"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 16-bit value, zero-extended to i64 (LE) at addr+offset";
-    0xF60C I64Load32S         "I64_LOAD32_S"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 32-bit value, sign-extended to i64 (LE) at addr+offset";
-    0xF60D I64Load32U         "I64_LOAD32_U"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 32-bit value, zero-extended to i64 (LE) at addr+offset";
-    0xF60E I32Store           "I32_STORE"            Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
-    0xF60F I64Store           "I64_STORE"            Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
-    0xF610 F32Store           "F32_STORE"            Offset fx(&[W, F32], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
-    0xF611 F64Store           "F64_STORE"            Offset fx(&[W, F64], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
-    0xF612 I32Store8          "I32_STORE8"           Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store the low byte of v (LE) at addr+offset";
-    0xF613 I32Store16         "I32_STORE16"          Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store the low 16 bits of v (LE) at addr+offset";
-    0xF614 I64Store8          "I64_STORE8"           Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low byte of v (LE) at addr+offset";
-    0xF615 I64Store16         "I64_STORE16"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 16 bits of v (LE) at addr+offset";
-    0xF616 I64Store32         "I64_STORE32"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 32 bits of v (LE) at addr+offset";
-    0xF620 Select             "SELECT"               None   fx(&[W, W, I32], &[W]), TypedMemory "a b c -- a if c is not zero, else b";
-    0xF621 Select64           "SELECT64"             None   fx(&[I64, I64, I32], &[I64]), TypedMemory "a b c -- a if c is not zero, else b (i64 or f64 values)";
-    // ---- Database: 0xF8xx (see docs/state.md; pointers and lengths are words) ----
-    0xF800 DbGet     "DB_GET"      None   fx(&[W, W, W, W, W, W], &[W, W]), Database "coll clen key klen buf cap -- len status: copy the value to buf when it fits (else BUFFER_TOO_SMALL with the length needed; NOT_FOUND with 0).";
-    0xF801 DbPut     "DB_PUT"      None   fx(&[W, W, W, W, W, W], &[W]), Database "coll clen key klen val vlen -- status: store the value under the key.";
-    0xF802 DbDelete  "DB_DELETE"   None   fx(&[W, W, W, W], &[W]), Database "coll clen key klen -- status: remove the key (NOT_FOUND when absent).";
-    0xF803 DbCount   "DB_COUNT"    None   fx(&[W, W, W, W], &[W, W]), Database "coll clen query qlen -- count status: how many entries DB_QUERY would return.";
-    0xF804 DbQuery   "DB_QUERY"    None   fx(&[W, W, W, W, W, W], &[W, W, W]), Database "coll clen query qlen buf cap -- count len status: write the selected entries (u32 key length, key, u32 value length, value each) to buf when they all fit.";
-    0xF805 DbSavepoint "DB_SAVEPOINT" None fx(&[], &[W]), Database "-- id: open a savepoint in the run's transaction.";
-    0xF806 DbRollbackTo "DB_ROLLBACK_TO" None fx(&[W], &[W]), Database "id -- status: undo the writes made since the savepoint (which stays open; later ones close).";
-    0xF807 DbRelease "DB_RELEASE"  None   fx(&[W], &[W]), Database "id -- status: close the savepoint and later ones, keeping their writes.";
-    // ---- Cryptography: 0xF900..0xF9FF (status codes and sizes: docs/crypto.md) ----
-    0xF900 Hash      "HASH"      Selector:Hash       fx(&[W, W, W], &[]), Crypto "src len dst -- write the digest of the len bytes at src to dst.";
-    0xF901 Keygen    "KEYGEN"    Selector:KeyGen     fx(&[W, W], &[W]), Crypto "seed pk -- status: derive the key pair of the 32-byte seed (the seed is the secret key) and write the public key to pk.";
-    0xF902 Sign      "SIGN"      Selector:Signature  fx(&[W, W, W, W], &[W]), Crypto "sk msg len sig -- status: sign the len bytes at msg with the 32-byte secret key at sk, writing the signature to sig.";
-    0xF903 Verify    "VERIFY"    Selector:Signature  fx(&[W, W, W, W, W, W], &[W]), Crypto "pk pk_len msg len sig sig_len -- ok: 1 for a valid signature, 0 for a bad signature, key or length (never traps on their contents).";
-    0xF904 Recover   "RECOVER"   Selector:Recovery   fx(&[W, W, W, W], &[W]), Crypto "msg len sig pk -- status: recover the signer's public key from a 65-byte recoverable signature and write it to pk.";
-    0xF905 Encrypt   "ENCRYPT"   Selector:Aead       fx(&[W, W, W, W, W, W, W], &[W]), Crypto "key nonce ad ad_len src len dst -- status: encrypt len bytes, writing ciphertext and 16-byte tag (len + 16 bytes) to dst.";
-    0xF906 Decrypt   "DECRYPT"   Selector:Aead       fx(&[W, W, W, W, W, W, W], &[W]), Crypto "key nonce ad ad_len src len dst -- status: authenticate and decrypt len bytes of ciphertext and tag, writing len - 16 bytes to dst only when authentic.";
-    0xF907 Seal      "SEAL"      None                fx(&[W, W, W, W], &[W]), Crypto "pk src len dst -- status: sealed box to an X25519 public key, writing 48 + len bytes to dst (needs randomness).";
-    0xF908 Open      "OPEN"      None                fx(&[W, W, W, W], &[W]), Crypto "sk src len dst -- status: open a sealed box with the X25519 secret key, writing len - 48 bytes to dst only when authentic.";
-    0xF909 Random    "RANDOM"    None                fx(&[W, W], &[W]), Crypto "dst len -- status: fill len bytes with secure (or, when the embedder says so, seeded) random bytes.";
-    // ---- BigInt: 0xFA00..0xFAFF (handles and fuel: docs/crypto.md) ----
-    0xFA00 BigFromWord  "BIGINT_FROM_WORD"   None fx(&[W], &[W]), BigInt "w -- h: the unsigned word as a BigInt.";
-    0xFA01 BigFromWordS "BIGINT_FROM_WORD_S" None fx(&[W], &[W]), BigInt "w -- h: the signed (two's complement) word as a BigInt.";
-    0xFA02 BigToWord    "BIGINT_TO_WORD"     None fx(&[W], &[W]), BigInt "h -- w: the low word of the value in two's complement (wrapping).";
-    0xFA03 BigFromBytes "BIGINT_FROM_BYTES"  Selector:ByteFormat  fx(&[W, W], &[W]), BigInt "src len -- h: the value of len bytes in the given format.";
-    0xFA04 BigToBytes   "BIGINT_TO_BYTES"    Selector:ByteFormat  fx(&[W, W, W], &[W]), BigInt "h dst cap -- n: the value's minimal encoding is n bytes; written to dst only when n <= cap.";
-    0xFA05 BigFromDec   "BIGINT_FROM_DEC"    None fx(&[W, W], &[W]), BigInt "src len -- h: parse an optionally signed decimal string; 0 when it is not one.";
-    0xFA06 BigToDec     "BIGINT_TO_DEC"      None fx(&[W, W, W], &[W]), BigInt "h dst cap -- n: the decimal text is n bytes; written to dst only when n <= cap.";
-    0xFA10 BigAdd       "BIGINT_ADD"         None fx(&[W, W], &[W]), BigInt "a b -- a+b";
-    0xFA11 BigSub       "BIGINT_SUB"         None fx(&[W, W], &[W]), BigInt "a b -- a-b";
-    0xFA12 BigMul       "BIGINT_MUL"         None fx(&[W, W], &[W]), BigInt "a b -- a*b";
-    0xFA13 BigDiv       "BIGINT_DIV"         None fx(&[W, W], &[W]), BigInt "a b -- a/b rounded toward zero; traps on b = 0.";
-    0xFA14 BigRem       "BIGINT_REM"         None fx(&[W, W], &[W]), BigInt "a b -- remainder of BIGINT_DIV (sign of a); traps on b = 0.";
-    0xFA15 BigDivFloor  "BIGINT_DIV_FLOOR"   None fx(&[W, W], &[W]), BigInt "a b -- a/b rounded toward negative infinity; traps on b = 0.";
-    0xFA16 BigModFloor  "BIGINT_MOD_FLOOR"   None fx(&[W, W], &[W]), BigInt "a b -- remainder of BIGINT_DIV_FLOOR (sign of b); traps on b = 0.";
-    0xFA17 BigNeg       "BIGINT_NEG"         None fx(&[W], &[W]), BigInt "a -- -a";
-    0xFA18 BigAbs       "BIGINT_ABS"         None fx(&[W], &[W]), BigInt "a -- |a|";
-    0xFA19 BigPow       "BIGINT_POW"         None fx(&[W, W], &[W]), BigInt "a e -- a to the power of the unsigned word e.";
-    0xFA1A BigModPow    "BIGINT_MODPOW"      None fx(&[W, W, W], &[W]), BigInt "a e m -- a^e mod m (in [0, m) for m > 0); a negative e uses the inverse (0 when none); traps on m = 0.";
-    0xFA1B BigModInv    "BIGINT_MODINV"      None fx(&[W, W], &[W]), BigInt "a m -- the inverse of a modulo m, or 0 when there is none; traps on m = 0.";
-    0xFA1C BigGcd       "BIGINT_GCD"         None fx(&[W, W], &[W]), BigInt "a b -- greatest common divisor (non-negative).";
-    0xFA20 BigCmp       "BIGINT_CMP"         None fx(&[W, W], &[W]), BigInt "a b -- -1, 0 or 1 (as a signed word) as a < b, a = b, a > b.";
-    0xFA28 BigShl       "BIGINT_SHL"         None fx(&[W, W], &[W]), BigInt "a n -- a * 2^n (n an unsigned word).";
-    0xFA29 BigShr       "BIGINT_SHR"         None fx(&[W, W], &[W]), BigInt "a n -- a / 2^n rounded toward negative infinity.";
-    0xFA2A BigAnd       "BIGINT_AND"         None fx(&[W, W], &[W]), BigInt "a b -- a & b (two's complement, infinitely sign-extended).";
-    0xFA2B BigOr        "BIGINT_OR"          None fx(&[W, W], &[W]), BigInt "a b -- a | b (two's complement, infinitely sign-extended).";
-    0xFA2C BigXor       "BIGINT_XOR"         None fx(&[W, W], &[W]), BigInt "a b -- a ^ b (two's complement, infinitely sign-extended).";
-    0xFA2D BigNot       "BIGINT_NOT"         None fx(&[W], &[W]), BigInt "a -- !a = -a-1";
-    0xFA30 BigFree      "BIGINT_FREE"        None fx(&[W], &[]), BigInt "h -- release the object now; later use of h traps.";
-    0xFA31 BigCount     "BIGINT_COUNT"       None fx(&[], &[W]), BigInt "-- the number of live BigInt objects.";
-    0xFA32 BigCollect   "BIGINT_COLLECT"     None fx(&[], &[W]), BigInt "-- run the collector now and push the number of live objects left.";
+/// Calls `$callback! { ... }` with every row of the instruction table, so code in any crate
+/// can derive what it needs from the one table instead of restating it (in the spirit of
+/// Pulley's `for_each_op!`). Each row reads
+/// `CODE Variant "MNEMONIC" OperandKind[: SelectorFamily] EFFECT, Category "doc";`; the
+/// effect is an expression over this module's `fx`, [`StackEffect`] and [`ValType`]
+/// names, so a callback that expands it must have them in scope.
+///
+/// ```
+/// macro_rules! count_rows {
+///     ($($code:literal $variant:ident $mnemonic:literal $operand:ident $(: $family:ident)?
+///        $effect:expr, $category:ident $doc:literal;)*) => {
+///         [$(stringify!($variant)),*].len()
+///     };
+/// }
+/// assert_eq!(dotvm_core::for_each_op!(count_rows), dotvm_core::Opcode::ALL.len());
+/// ```
+#[macro_export]
+macro_rules! for_each_op {
+    ($callback:ident) => {
+        $callback! {
+            // ---- Control: 0x00..0x0F ----
+            0x00 Nop         "NOP"         None   fx(&[], &[]), Control "Do nothing.";
+            0x01 Unreachable "UNREACHABLE" None   fx(&[], &[]), Control "Trap with `unreachable`.";
+            0x02 Halt        "HALT"        None   StackEffect::Dynamic, Control "Stop the machine with exit code 0.";
+            0x03 Jmp         "JMP"         Target fx(&[], &[]), Control "Jump to the target.";
+            0x04 Jz          "JZ"          Target fx(&[W], &[]), Control "Pop c; jump to the target if c is zero.";
+            0x05 Jnz         "JNZ"         Target fx(&[W], &[]), Control "Pop c; jump to the target if c is not zero.";
+            0x06 Call        "CALL"        Func   StackEffect::Dynamic, Control "Pop the callee's parameters, call it, push its results.";
+            0x07 Ret         "RET"         None   StackEffect::Dynamic, Control "Return the top `results` slots to the caller.";
+            0x08 JmpTable    "JMP_TABLE"   Targets fx(&[I32], &[]), Control "Pop an i32 index; jump to that target, or to the last (default) target when the index is past the others.";
+            0x09 CallIndirect "CALL_INDIRECT" Pair StackEffect::Dynamic, Control "Operand (type, table). Pop an i32 element index, then the parameters of the type; call the function in that table element after checking its type; push its results.";
+            0x0A DropKeep    "DROP_KEEP"   Pair   StackEffect::Dynamic, Control "Operand (drop, keep): remove `drop` slots from under the top `keep` slots (branching out of a block).";
+            0x0B CallHost    "CALL_HOST"   Import StackEffect::Dynamic, Control "Pop the parameters of the host import's type, call the embedder's function for it, push its results.";
+            // ---- Stack: 0x10..0x17 ----
+            0x10 Push        "PUSH"        Imm    fx(&[], &[W]), Stack "Push a word immediate.";
+            0x11 PushConst   "PUSH_CONST"  Const  StackEffect::Dynamic, Stack "Push a constant: a number as one word, a string or bytes as (address, length) of its read-only copy.";
+            0x12 Pop         "POP"         None   fx(&[W], &[]), Stack "Discard the top slot.";
+            0x13 Dup         "DUP"         None   fx(&[W], &[W, W]), Stack "a -- a a";
+            0x14 Swap        "SWAP"        None   fx(&[W, W], &[W, W]), Stack "a b -- b a";
+            0x15 Rot         "ROT"         None   fx(&[W, W, W], &[W, W, W]), Stack "a b c -- b c a";
+            0x16 Over        "OVER"        None   fx(&[W, W], &[W, W, W]), Stack "a b -- a b a";
+            0x17 Pick        "PICK"        Depth  StackEffect::Dynamic, Stack "Push a copy of the slot `depth` below the top (PICK 0 = DUP).";
+            // ---- Variables: 0x18..0x1F ----
+            0x18 LocalGet    "LOCAL_GET"   Local  fx(&[], &[W]), Variable "Push a local.";
+            0x19 LocalSet    "LOCAL_SET"   Local  fx(&[W], &[]), Variable "Pop into a local.";
+            0x1A LocalTee    "LOCAL_TEE"   Local  fx(&[W], &[W]), Variable "Copy the top slot into a local.";
+            0x1B GlobalGet   "GLOBAL_GET"  Global fx(&[], &[W]), Variable "Push a global.";
+            0x1C GlobalSet   "GLOBAL_SET"  Global fx(&[W], &[]), Variable "Pop into a mutable global.";
+            // ---- Arithmetic: 0x20..0x2F ----
+            0x20 Add         "ADD"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a+b (wrapping).";
+            0x21 Sub         "SUB"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a-b (wrapping).";
+            0x22 Mul         "MUL"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a*b (wrapping).";
+            0x23 DivU        "DIV_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a/b unsigned; traps on b = 0.";
+            0x24 DivS        "DIV_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a/b signed, rounding toward zero; traps on b = 0 and on MIN/-1.";
+            0x25 ModU        "MOD_U"       None   fx(&[W, W], &[W]), Arithmetic "a b -- a mod b unsigned; traps on b = 0.";
+            0x26 ModS        "MOD_S"       None   fx(&[W, W], &[W]), Arithmetic "a b -- remainder of signed a/b (sign of a); traps on b = 0.";
+            0x27 Neg         "NEG"         None   fx(&[W], &[W]), Arithmetic "a -- -a (wrapping).";
+            0x28 AddMod      "ADDMOD"      None   fx(&[W, W, W], &[W]), Arithmetic "a b m -- (a+b) mod m, computed without overflow; 0 when m = 0.";
+            0x29 MulMod      "MULMOD"      None   fx(&[W, W, W], &[W]), Arithmetic "a b m -- (a*b) mod m, computed without overflow; 0 when m = 0.";
+            0x2A Exp         "EXP"         None   fx(&[W, W], &[W]), Arithmetic "a b -- a to the power b, modulo 2^bits (0^0 = 1).";
+            0x2B SignExtend  "SIGNEXTEND"  None   fx(&[W, W], &[W]), Arithmetic "b x -- x sign-extended from byte b (its bit 8b+7); x unchanged when b >= bytes-1.";
+            0x2C Byte        "BYTE"        None   fx(&[W, W], &[W]), Arithmetic "i x -- byte i of x, 0 = least significant; 0 when i >= bytes.";
+            0x2D MulHiU      "MULHI_U"     None   fx(&[W, W], &[W]), Arithmetic "a b -- high word of the unsigned double-width product a*b.";
+            0x2E MulHiS      "MULHI_S"     None   fx(&[W, W], &[W]), Arithmetic "a b -- high word of the signed (two's complement) double-width product a*b.";
+            // ---- Comparison: 0x30..0x3F ----
+            0x30 Eq          "EQ"          None   fx(&[W, W], &[W]), Comparison "a b -- a == b";
+            0x31 Ne          "NE"          None   fx(&[W, W], &[W]), Comparison "a b -- a != b";
+            0x32 Eqz         "EQZ"         None   fx(&[W], &[W]), Comparison "a -- a == 0";
+            0x33 LtU         "LT_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a < b unsigned";
+            0x34 LtS         "LT_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a < b signed";
+            0x35 GtU         "GT_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a > b unsigned";
+            0x36 GtS         "GT_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a > b signed";
+            0x37 LeU         "LE_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a <= b unsigned";
+            0x38 LeS         "LE_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a <= b signed";
+            0x39 GeU         "GE_U"        None   fx(&[W, W], &[W]), Comparison "a b -- a >= b unsigned";
+            0x3A GeS         "GE_S"        None   fx(&[W, W], &[W]), Comparison "a b -- a >= b signed";
+            // ---- Bitwise: 0x40..0x4F ----
+            0x40 And         "AND"         None   fx(&[W, W], &[W]), Bitwise "a b -- a & b";
+            0x41 Or          "OR"          None   fx(&[W, W], &[W]), Bitwise "a b -- a | b";
+            0x42 Xor         "XOR"         None   fx(&[W, W], &[W]), Bitwise "a b -- a ^ b";
+            0x43 Not         "NOT"         None   fx(&[W], &[W]), Bitwise "a -- !a (all bits flipped)";
+            0x44 Shl         "SHL"         None   fx(&[W, W], &[W]), Bitwise "a n -- a << (n mod bits)";
+            0x45 Shr         "SHR"         None   fx(&[W, W], &[W]), Bitwise "a n -- a >> (n mod bits), logical";
+            0x46 Sar         "SAR"         None   fx(&[W, W], &[W]), Bitwise "a n -- a >> (n mod bits), arithmetic";
+            0x47 Rotl        "ROTL"        None   fx(&[W, W], &[W]), Bitwise "a n -- a rotated left by n mod bits";
+            0x48 Rotr        "ROTR"        None   fx(&[W, W], &[W]), Bitwise "a n -- a rotated right by n mod bits";
+            0x49 Clz         "CLZ"         None   fx(&[W], &[W]), Bitwise "a -- number of leading zero bits";
+            0x4A Ctz         "CTZ"         None   fx(&[W], &[W]), Bitwise "a -- number of trailing zero bits";
+            0x4B Popcnt      "POPCNT"      None   fx(&[W], &[W]), Bitwise "a -- number of one bits";
+            // ---- Memory: 0x50..0x6F ----
+            0x50 Load8U      "LOAD8_U"     Offset fx(&[W], &[W]), Memory "addr -- zero-extended byte at addr+offset";
+            0x51 Load8S      "LOAD8_S"     Offset fx(&[W], &[W]), Memory "addr -- sign-extended byte at addr+offset";
+            0x52 Load16U     "LOAD16_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 16-bit LE value at addr+offset";
+            0x53 Load16S     "LOAD16_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 16-bit LE value at addr+offset";
+            0x54 Load32U     "LOAD32_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 32-bit LE value at addr+offset";
+            0x55 Load32S     "LOAD32_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 32-bit LE value at addr+offset";
+            0x56 Load64U     "LOAD64_U"    Offset fx(&[W], &[W]), Memory "addr -- zero-extended 64-bit LE value at addr+offset (truncated on Arch32)";
+            0x57 Load64S     "LOAD64_S"    Offset fx(&[W], &[W]), Memory "addr -- sign-extended 64-bit LE value at addr+offset (truncated on Arch32)";
+            0x58 Load        "LOAD"        Offset fx(&[W], &[W]), Memory "addr -- whole word (LE) at addr+offset";
+            0x59 Store8      "STORE8"      Offset fx(&[W, W], &[]), Memory "addr v -- store the low byte of v at addr+offset";
+            0x5A Store16     "STORE16"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 16 bits of v at addr+offset";
+            0x5B Store32     "STORE32"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 32 bits of v at addr+offset";
+            0x5C Store64     "STORE64"     Offset fx(&[W, W], &[]), Memory "addr v -- store the low 64 bits of v at addr+offset";
+            0x5D Store       "STORE"       Offset fx(&[W, W], &[]), Memory "addr v -- store the whole word v at addr+offset";
+            0x60 Alloc       "ALLOC"       None   fx(&[W], &[W]), Memory "size -- addr of a fresh 8-byte-aligned heap block, or 0 when memory (or the live-block allowance: one per 64 bytes of maximum memory) is exhausted";
+            0x61 Free        "FREE"        None   fx(&[W], &[]), Memory "addr -- release a block from ALLOC; traps on any other address";
+            0x62 MemorySize  "MEMORY_SIZE" None   fx(&[], &[W]), Memory "-- memory size in 64 KiB pages";
+            0x63 MemoryGrow  "MEMORY_GROW" None   fx(&[W], &[W]), Memory "n -- grow by n pages; old size, or all ones when refused";
+            0x64 MemoryCopy  "MEMORY_COPY" None   fx(&[W, W, W], &[]), Memory "dst src len -- copy len bytes (overlap allowed)";
+            0x65 MemoryFill  "MEMORY_FILL" None   fx(&[W, W, W], &[]), Memory "dst byte len -- set len bytes to the low byte of byte";
+            0xF708 MemoryInit "MEMORY_INIT" Data  fx(&[W, I32, I32], &[]), Memory "dst src len -- copy len bytes from offset src of the passive data segment to dst";
+            0xF709 DataDrop  "DATA_DROP"   Data   fx(&[], &[]), Memory "Empty the passive data segment (later MEMORY_INITs see zero bytes).";
+            // ---- System: 0x70..0x7F ----
+            0x70 Syscall     "SYSCALL"     Syscall StackEffect::Dynamic, System "Call the host; the stack effect is the system call's (see the system-call table).";
+            // ---- Tables and references: 0xF700..0xF7FF ----
+            0xF700 TableGet  "TABLE_GET"   Table  fx(&[I32], &[W]), Table "i -- the reference in element i; traps when i is out of bounds.";
+            0xF701 TableSet  "TABLE_SET"   Table  fx(&[I32, W], &[]), Table "i ref -- store ref in element i; traps when i is out of bounds.";
+            0xF702 TableSize "TABLE_SIZE"  Table  fx(&[], &[I32]), Table "-- the table's element count.";
+            0xF703 TableGrow "TABLE_GROW"  Table  fx(&[W, I32], &[I32]), Table "ref n -- append n elements holding ref; the old size, or -1 (as i32) when refused.";
+            0xF704 TableFill "TABLE_FILL"  Table  fx(&[I32, W, I32], &[]), Table "i ref n -- set elements i..i+n to ref; traps when out of bounds.";
+            0xF705 TableCopy "TABLE_COPY"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (dst, src). d s n -- copy n elements of table src from s to table dst at d (overlap allowed).";
+            0xF706 TableInit "TABLE_INIT"  Pair   fx(&[I32, I32, I32], &[]), Table "Operand (table, elem). d s n -- copy n references of the element segment from s to the table at d.";
+            0xF707 ElemDrop  "ELEM_DROP"   Elem   fx(&[], &[]), Table "Empty the element segment.";
+            0xF70A RefFunc   "REF_FUNC"    Func   fx(&[], &[W]), Table "Push a reference to the function (its index plus one; 0 is the null reference).";
+            // ---- I32: 0xF1xx ----
+            0xF100 I32Eqz             "I32_EQZ"              None   fx(&[I32], &[I32]), Int32 "a -- a == 0";
+            0xF101 I32Eq              "I32_EQ"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a == b (i32 1 or 0)";
+            0xF102 I32Ne              "I32_NE"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a != b (i32 1 or 0)";
+            0xF103 I32LtS             "I32_LT_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a < b signed (i32 1 or 0)";
+            0xF104 I32LtU             "I32_LT_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a < b unsigned (i32 1 or 0)";
+            0xF105 I32GtS             "I32_GT_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a > b signed (i32 1 or 0)";
+            0xF106 I32GtU             "I32_GT_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a > b unsigned (i32 1 or 0)";
+            0xF107 I32LeS             "I32_LE_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a <= b signed (i32 1 or 0)";
+            0xF108 I32LeU             "I32_LE_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a <= b unsigned (i32 1 or 0)";
+            0xF109 I32GeS             "I32_GE_S"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >= b signed (i32 1 or 0)";
+            0xF10A I32GeU             "I32_GE_U"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >= b unsigned (i32 1 or 0)";
+            0xF10B I32Clz             "I32_CLZ"              None   fx(&[I32], &[I32]), Int32 "a -- number of leading zero bits";
+            0xF10C I32Ctz             "I32_CTZ"              None   fx(&[I32], &[I32]), Int32 "a -- number of trailing zero bits";
+            0xF10D I32Popcnt          "I32_POPCNT"           None   fx(&[I32], &[I32]), Int32 "a -- number of one bits";
+            0xF10E I32Add             "I32_ADD"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a+b (wrapping)";
+            0xF10F I32Sub             "I32_SUB"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a-b (wrapping)";
+            0xF110 I32Mul             "I32_MUL"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a*b (wrapping)";
+            0xF111 I32DivS            "I32_DIV_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a/b signed, toward zero; traps on b = 0 and on MIN/-1";
+            0xF112 I32DivU            "I32_DIV_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a/b unsigned; traps on b = 0";
+            0xF113 I32RemS            "I32_REM_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- remainder of signed a/b (sign of a, MIN rem -1 = 0); traps on b = 0";
+            0xF114 I32RemU            "I32_REM_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a mod b unsigned; traps on b = 0";
+            0xF115 I32And             "I32_AND"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a & b";
+            0xF116 I32Or              "I32_OR"               None   fx(&[I32, I32], &[I32]), Int32 "a b -- a | b";
+            0xF117 I32Xor             "I32_XOR"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a ^ b";
+            0xF118 I32Shl             "I32_SHL"              None   fx(&[I32, I32], &[I32]), Int32 "a b -- a << (b mod 32)";
+            0xF119 I32ShrS            "I32_SHR_S"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >> (b mod 32), arithmetic";
+            0xF11A I32ShrU            "I32_SHR_U"            None   fx(&[I32, I32], &[I32]), Int32 "a b -- a >> (b mod 32), logical";
+            0xF11B I32Rotl            "I32_ROTL"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a rotated left by b mod 32";
+            0xF11C I32Rotr            "I32_ROTR"             None   fx(&[I32, I32], &[I32]), Int32 "a b -- a rotated right by b mod 32";
+            0xF11D I32Extend8S        "I32_EXTEND8_S"        None   fx(&[I32], &[I32]), Int32 "a -- the low 8 bits of a, sign-extended";
+            0xF11E I32Extend16S       "I32_EXTEND16_S"       None   fx(&[I32], &[I32]), Int32 "a -- the low 16 bits of a, sign-extended";
+            // ---- I64: 0xF2xx ----
+            0xF200 I64Eqz             "I64_EQZ"              None   fx(&[I64], &[I32]), Int64 "a -- a == 0";
+            0xF201 I64Eq              "I64_EQ"               None   fx(&[I64, I64], &[I32]), Int64 "a b -- a == b (i32 1 or 0)";
+            0xF202 I64Ne              "I64_NE"               None   fx(&[I64, I64], &[I32]), Int64 "a b -- a != b (i32 1 or 0)";
+            0xF203 I64LtS             "I64_LT_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a < b signed (i32 1 or 0)";
+            0xF204 I64LtU             "I64_LT_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a < b unsigned (i32 1 or 0)";
+            0xF205 I64GtS             "I64_GT_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a > b signed (i32 1 or 0)";
+            0xF206 I64GtU             "I64_GT_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a > b unsigned (i32 1 or 0)";
+            0xF207 I64LeS             "I64_LE_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a <= b signed (i32 1 or 0)";
+            0xF208 I64LeU             "I64_LE_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a <= b unsigned (i32 1 or 0)";
+            0xF209 I64GeS             "I64_GE_S"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a >= b signed (i32 1 or 0)";
+            0xF20A I64GeU             "I64_GE_U"             None   fx(&[I64, I64], &[I32]), Int64 "a b -- a >= b unsigned (i32 1 or 0)";
+            0xF20B I64Clz             "I64_CLZ"              None   fx(&[I64], &[I64]), Int64 "a -- number of leading zero bits";
+            0xF20C I64Ctz             "I64_CTZ"              None   fx(&[I64], &[I64]), Int64 "a -- number of trailing zero bits";
+            0xF20D I64Popcnt          "I64_POPCNT"           None   fx(&[I64], &[I64]), Int64 "a -- number of one bits";
+            0xF20E I64Add             "I64_ADD"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a+b (wrapping)";
+            0xF20F I64Sub             "I64_SUB"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a-b (wrapping)";
+            0xF210 I64Mul             "I64_MUL"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a*b (wrapping)";
+            0xF211 I64DivS            "I64_DIV_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a/b signed, toward zero; traps on b = 0 and on MIN/-1";
+            0xF212 I64DivU            "I64_DIV_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a/b unsigned; traps on b = 0";
+            0xF213 I64RemS            "I64_REM_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- remainder of signed a/b (sign of a, MIN rem -1 = 0); traps on b = 0";
+            0xF214 I64RemU            "I64_REM_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a mod b unsigned; traps on b = 0";
+            0xF215 I64And             "I64_AND"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a & b";
+            0xF216 I64Or              "I64_OR"               None   fx(&[I64, I64], &[I64]), Int64 "a b -- a | b";
+            0xF217 I64Xor             "I64_XOR"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a ^ b";
+            0xF218 I64Shl             "I64_SHL"              None   fx(&[I64, I64], &[I64]), Int64 "a b -- a << (b mod 64)";
+            0xF219 I64ShrS            "I64_SHR_S"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a >> (b mod 64), arithmetic";
+            0xF21A I64ShrU            "I64_SHR_U"            None   fx(&[I64, I64], &[I64]), Int64 "a b -- a >> (b mod 64), logical";
+            0xF21B I64Rotl            "I64_ROTL"             None   fx(&[I64, I64], &[I64]), Int64 "a b -- a rotated left by b mod 64";
+            0xF21C I64Rotr            "I64_ROTR"             None   fx(&[I64, I64], &[I64]), Int64 "a b -- a rotated right by b mod 64";
+            0xF21D I64Extend8S        "I64_EXTEND8_S"        None   fx(&[I64], &[I64]), Int64 "a -- the low 8 bits of a, sign-extended";
+            0xF21E I64Extend16S       "I64_EXTEND16_S"       None   fx(&[I64], &[I64]), Int64 "a -- the low 16 bits of a, sign-extended";
+            0xF21F I64Extend32S       "I64_EXTEND32_S"       None   fx(&[I64], &[I64]), Int64 "a -- the low 32 bits of a, sign-extended";
+            // ---- F32: 0xF3xx ----
+            0xF300 F32Eq              "F32_EQ"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a == b (i32 1 or 0; false with NaN unless stated)";
+            0xF301 F32Ne              "F32_NE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a != b (true when either is NaN) (i32 1 or 0; false with NaN unless stated)";
+            0xF302 F32Lt              "F32_LT"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a < b (i32 1 or 0; false with NaN unless stated)";
+            0xF303 F32Gt              "F32_GT"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a > b (i32 1 or 0; false with NaN unless stated)";
+            0xF304 F32Le              "F32_LE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a <= b (i32 1 or 0; false with NaN unless stated)";
+            0xF305 F32Ge              "F32_GE"               None   fx(&[F32, F32], &[I32]), Float32 "a b -- a >= b (i32 1 or 0; false with NaN unless stated)";
+            0xF306 F32Abs             "F32_ABS"              None   fx(&[F32], &[F32]), Float32 "a -- |a| (clears the sign bit, NaN payload kept)";
+            0xF307 F32Neg             "F32_NEG"              None   fx(&[F32], &[F32]), Float32 "a -- -a (flips the sign bit, NaN payload kept)";
+            0xF308 F32Ceil            "F32_CEIL"             None   fx(&[F32], &[F32]), Float32 "a -- a rounded up";
+            0xF309 F32Floor           "F32_FLOOR"            None   fx(&[F32], &[F32]), Float32 "a -- a rounded down";
+            0xF30A F32Trunc           "F32_TRUNC"            None   fx(&[F32], &[F32]), Float32 "a -- a rounded toward zero";
+            0xF30B F32Nearest         "F32_NEAREST"          None   fx(&[F32], &[F32]), Float32 "a -- a rounded to the nearest integer, ties to even";
+            0xF30C F32Sqrt            "F32_SQRT"             None   fx(&[F32], &[F32]), Float32 "a -- square root of a";
+            0xF30D F32Add             "F32_ADD"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a+b";
+            0xF30E F32Sub             "F32_SUB"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a-b";
+            0xF30F F32Mul             "F32_MUL"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a*b";
+            0xF310 F32Div             "F32_DIV"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- a/b";
+            0xF311 F32Min             "F32_MIN"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- the smaller; NaN if either is NaN; -0 < +0";
+            0xF312 F32Max             "F32_MAX"              None   fx(&[F32, F32], &[F32]), Float32 "a b -- the larger; NaN if either is NaN; -0 < +0";
+            0xF313 F32Copysign        "F32_COPYSIGN"         None   fx(&[F32, F32], &[F32]), Float32 "a b -- a with the sign bit of b";
+            // ---- F64: 0xF4xx ----
+            0xF400 F64Eq              "F64_EQ"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a == b (i32 1 or 0; false with NaN unless stated)";
+            0xF401 F64Ne              "F64_NE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a != b (true when either is NaN) (i32 1 or 0; false with NaN unless stated)";
+            0xF402 F64Lt              "F64_LT"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a < b (i32 1 or 0; false with NaN unless stated)";
+            0xF403 F64Gt              "F64_GT"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a > b (i32 1 or 0; false with NaN unless stated)";
+            0xF404 F64Le              "F64_LE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a <= b (i32 1 or 0; false with NaN unless stated)";
+            0xF405 F64Ge              "F64_GE"               None   fx(&[F64, F64], &[I32]), Float64 "a b -- a >= b (i32 1 or 0; false with NaN unless stated)";
+            0xF406 F64Abs             "F64_ABS"              None   fx(&[F64], &[F64]), Float64 "a -- |a| (clears the sign bit, NaN payload kept)";
+            0xF407 F64Neg             "F64_NEG"              None   fx(&[F64], &[F64]), Float64 "a -- -a (flips the sign bit, NaN payload kept)";
+            0xF408 F64Ceil            "F64_CEIL"             None   fx(&[F64], &[F64]), Float64 "a -- a rounded up";
+            0xF409 F64Floor           "F64_FLOOR"            None   fx(&[F64], &[F64]), Float64 "a -- a rounded down";
+            0xF40A F64Trunc           "F64_TRUNC"            None   fx(&[F64], &[F64]), Float64 "a -- a rounded toward zero";
+            0xF40B F64Nearest         "F64_NEAREST"          None   fx(&[F64], &[F64]), Float64 "a -- a rounded to the nearest integer, ties to even";
+            0xF40C F64Sqrt            "F64_SQRT"             None   fx(&[F64], &[F64]), Float64 "a -- square root of a";
+            0xF40D F64Add             "F64_ADD"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a+b";
+            0xF40E F64Sub             "F64_SUB"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a-b";
+            0xF40F F64Mul             "F64_MUL"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a*b";
+            0xF410 F64Div             "F64_DIV"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- a/b";
+            0xF411 F64Min             "F64_MIN"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- the smaller; NaN if either is NaN; -0 < +0";
+            0xF412 F64Max             "F64_MAX"              None   fx(&[F64, F64], &[F64]), Float64 "a b -- the larger; NaN if either is NaN; -0 < +0";
+            0xF413 F64Copysign        "F64_COPYSIGN"         None   fx(&[F64, F64], &[F64]), Float64 "a b -- a with the sign bit of b";
+            // ---- Conversions: 0xF5xx ----
+            0xF500 I32WrapI64         "I32_WRAP_I64"         None   fx(&[I64], &[I32]), Conversion "a -- a the low 32 bits";
+            0xF501 I32TruncF32S       "I32_TRUNC_F32_S"      None   fx(&[F32], &[I32]), Conversion "a -- a truncated toward zero to a signed i32; traps on NaN or out of range";
+            0xF502 I32TruncF32U       "I32_TRUNC_F32_U"      None   fx(&[F32], &[I32]), Conversion "a -- a truncated toward zero to an unsigned i32; traps on NaN or out of range";
+            0xF503 I32TruncF64S       "I32_TRUNC_F64_S"      None   fx(&[F64], &[I32]), Conversion "a -- a truncated toward zero to a signed i32; traps on NaN or out of range";
+            0xF504 I32TruncF64U       "I32_TRUNC_F64_U"      None   fx(&[F64], &[I32]), Conversion "a -- a truncated toward zero to an unsigned i32; traps on NaN or out of range";
+            0xF505 I64ExtendI32S      "I64_EXTEND_I32_S"     None   fx(&[I32], &[I64]), Conversion "a -- a sign-extended to 64 bits";
+            0xF506 I64ExtendI32U      "I64_EXTEND_I32_U"     None   fx(&[I32], &[I64]), Conversion "a -- a zero-extended to 64 bits";
+            0xF507 I64TruncF32S       "I64_TRUNC_F32_S"      None   fx(&[F32], &[I64]), Conversion "a -- a truncated toward zero to a signed i64; traps on NaN or out of range";
+            0xF508 I64TruncF32U       "I64_TRUNC_F32_U"      None   fx(&[F32], &[I64]), Conversion "a -- a truncated toward zero to an unsigned i64; traps on NaN or out of range";
+            0xF509 I64TruncF64S       "I64_TRUNC_F64_S"      None   fx(&[F64], &[I64]), Conversion "a -- a truncated toward zero to a signed i64; traps on NaN or out of range";
+            0xF50A I64TruncF64U       "I64_TRUNC_F64_U"      None   fx(&[F64], &[I64]), Conversion "a -- a truncated toward zero to an unsigned i64; traps on NaN or out of range";
+            0xF50B F32ConvertI32S     "F32_CONVERT_I32_S"    None   fx(&[I32], &[F32]), Conversion "a -- a signed integer to the nearest f32";
+            0xF50C F32ConvertI32U     "F32_CONVERT_I32_U"    None   fx(&[I32], &[F32]), Conversion "a -- a unsigned integer to the nearest f32";
+            0xF50D F32ConvertI64S     "F32_CONVERT_I64_S"    None   fx(&[I64], &[F32]), Conversion "a -- a signed integer to the nearest f32";
+            0xF50E F32ConvertI64U     "F32_CONVERT_I64_U"    None   fx(&[I64], &[F32]), Conversion "a -- a unsigned integer to the nearest f32";
+            0xF50F F32DemoteF64       "F32_DEMOTE_F64"       None   fx(&[F64], &[F32]), Conversion "a -- a rounded to the nearest f32";
+            0xF510 F64ConvertI32S     "F64_CONVERT_I32_S"    None   fx(&[I32], &[F64]), Conversion "a -- a signed integer to f64 (exact)";
+            0xF511 F64ConvertI32U     "F64_CONVERT_I32_U"    None   fx(&[I32], &[F64]), Conversion "a -- a unsigned integer to f64 (exact)";
+            0xF512 F64ConvertI64S     "F64_CONVERT_I64_S"    None   fx(&[I64], &[F64]), Conversion "a -- a signed integer to the nearest f64";
+            0xF513 F64ConvertI64U     "F64_CONVERT_I64_U"    None   fx(&[I64], &[F64]), Conversion "a -- a unsigned integer to the nearest f64";
+            0xF514 F64PromoteF32      "F64_PROMOTE_F32"      None   fx(&[F32], &[F64]), Conversion "a -- a widened to f64 (exact)";
+            0xF515 I32ReinterpretF32  "I32_REINTERPRET_F32"  None   fx(&[F32], &[I32]), Conversion "a -- a the same 32 bits as an integer";
+            0xF516 I64ReinterpretF64  "I64_REINTERPRET_F64"  None   fx(&[F64], &[I64]), Conversion "a -- a the same 64 bits as an integer";
+            0xF517 F32ReinterpretI32  "F32_REINTERPRET_I32"  None   fx(&[I32], &[F32]), Conversion "a -- a the same 32 bits as a float";
+            0xF518 F64ReinterpretI64  "F64_REINTERPRET_I64"  None   fx(&[I64], &[F64]), Conversion "a -- a the same 64 bits as a float";
+            0xF519 I32TruncSatF32S    "I32_TRUNC_SAT_F32_S"  None   fx(&[F32], &[I32]), Conversion "a -- a truncated to a signed i32, saturating; NaN gives 0";
+            0xF51A I32TruncSatF32U    "I32_TRUNC_SAT_F32_U"  None   fx(&[F32], &[I32]), Conversion "a -- a truncated to an unsigned i32, saturating; NaN gives 0";
+            0xF51B I32TruncSatF64S    "I32_TRUNC_SAT_F64_S"  None   fx(&[F64], &[I32]), Conversion "a -- a truncated to a signed i32, saturating; NaN gives 0";
+            0xF51C I32TruncSatF64U    "I32_TRUNC_SAT_F64_U"  None   fx(&[F64], &[I32]), Conversion "a -- a truncated to an unsigned i32, saturating; NaN gives 0";
+            0xF51D I64TruncSatF32S    "I64_TRUNC_SAT_F32_S"  None   fx(&[F32], &[I64]), Conversion "a -- a truncated to a signed i64, saturating; NaN gives 0";
+            0xF51E I64TruncSatF32U    "I64_TRUNC_SAT_F32_U"  None   fx(&[F32], &[I64]), Conversion "a -- a truncated to an unsigned i64, saturating; NaN gives 0";
+            0xF51F I64TruncSatF64S    "I64_TRUNC_SAT_F64_S"  None   fx(&[F64], &[I64]), Conversion "a -- a truncated to a signed i64, saturating; NaN gives 0";
+            0xF520 I64TruncSatF64U    "I64_TRUNC_SAT_F64_U"  None   fx(&[F64], &[I64]), Conversion "a -- a truncated to an unsigned i64, saturating; NaN gives 0";
+            // ---- Typed memory and select: 0xF6xx ----
+            0xF600 I32Load            "I32_LOAD"             Offset fx(&[W], &[I32]), TypedMemory "addr -- the 32-bit value (LE) at addr+offset";
+            0xF601 I64Load            "I64_LOAD"             Offset fx(&[W], &[I64]), TypedMemory "addr -- the 64-bit value (LE) at addr+offset";
+            0xF602 F32Load            "F32_LOAD"             Offset fx(&[W], &[F32]), TypedMemory "addr -- the f32 (LE) at addr+offset";
+            0xF603 F64Load            "F64_LOAD"             Offset fx(&[W], &[F64]), TypedMemory "addr -- the f64 (LE) at addr+offset";
+            0xF604 I32Load8S          "I32_LOAD8_S"          Offset fx(&[W], &[I32]), TypedMemory "addr -- the byte, sign-extended to i32 (LE) at addr+offset";
+            0xF605 I32Load8U          "I32_LOAD8_U"          Offset fx(&[W], &[I32]), TypedMemory "addr -- the byte, zero-extended to i32 (LE) at addr+offset";
+            0xF606 I32Load16S         "I32_LOAD16_S"         Offset fx(&[W], &[I32]), TypedMemory "addr -- the 16-bit value, sign-extended to i32 (LE) at addr+offset";
+            0xF607 I32Load16U         "I32_LOAD16_U"         Offset fx(&[W], &[I32]), TypedMemory "addr -- the 16-bit value, zero-extended to i32 (LE) at addr+offset";
+            0xF608 I64Load8S          "I64_LOAD8_S"          Offset fx(&[W], &[I64]), TypedMemory "addr -- the byte, sign-extended to i64 (LE) at addr+offset";
+            0xF609 I64Load8U          "I64_LOAD8_U"          Offset fx(&[W], &[I64]), TypedMemory "addr -- the byte, zero-extended to i64 (LE) at addr+offset";
+            0xF60A I64Load16S         "I64_LOAD16_S"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 16-bit value, sign-extended to i64 (LE) at addr+offset";
+            0xF60B I64Load16U         "I64_LOAD16_U"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 16-bit value, zero-extended to i64 (LE) at addr+offset";
+            0xF60C I64Load32S         "I64_LOAD32_S"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 32-bit value, sign-extended to i64 (LE) at addr+offset";
+            0xF60D I64Load32U         "I64_LOAD32_U"         Offset fx(&[W], &[I64]), TypedMemory "addr -- the 32-bit value, zero-extended to i64 (LE) at addr+offset";
+            0xF60E I32Store           "I32_STORE"            Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+            0xF60F I64Store           "I64_STORE"            Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+            0xF610 F32Store           "F32_STORE"            Offset fx(&[W, F32], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+            0xF611 F64Store           "F64_STORE"            Offset fx(&[W, F64], &[]), TypedMemory "addr v -- store v (LE) at addr+offset";
+            0xF612 I32Store8          "I32_STORE8"           Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store the low byte of v (LE) at addr+offset";
+            0xF613 I32Store16         "I32_STORE16"          Offset fx(&[W, I32], &[]), TypedMemory "addr v -- store the low 16 bits of v (LE) at addr+offset";
+            0xF614 I64Store8          "I64_STORE8"           Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low byte of v (LE) at addr+offset";
+            0xF615 I64Store16         "I64_STORE16"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 16 bits of v (LE) at addr+offset";
+            0xF616 I64Store32         "I64_STORE32"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 32 bits of v (LE) at addr+offset";
+            0xF620 Select             "SELECT"               None   fx(&[W, W, I32], &[W]), TypedMemory "a b c -- a if c is not zero, else b";
+            0xF621 Select64           "SELECT64"             None   fx(&[I64, I64, I32], &[I64]), TypedMemory "a b c -- a if c is not zero, else b (i64 or f64 values)";
+            // ---- Database: 0xF8xx (see docs/state.md; pointers and lengths are words) ----
+            0xF800 DbGet     "DB_GET"      None   fx(&[W, W, W, W, W, W], &[W, W]), Database "coll clen key klen buf cap -- len status: copy the value to buf when it fits (else BUFFER_TOO_SMALL with the length needed; NOT_FOUND with 0).";
+            0xF801 DbPut     "DB_PUT"      None   fx(&[W, W, W, W, W, W], &[W]), Database "coll clen key klen val vlen -- status: store the value under the key.";
+            0xF802 DbDelete  "DB_DELETE"   None   fx(&[W, W, W, W], &[W]), Database "coll clen key klen -- status: remove the key (NOT_FOUND when absent).";
+            0xF803 DbCount   "DB_COUNT"    None   fx(&[W, W, W, W], &[W, W]), Database "coll clen query qlen -- count status: how many entries DB_QUERY would return.";
+            0xF804 DbQuery   "DB_QUERY"    None   fx(&[W, W, W, W, W, W], &[W, W, W]), Database "coll clen query qlen buf cap -- count len status: write the selected entries (u32 key length, key, u32 value length, value each) to buf when they all fit.";
+            0xF805 DbSavepoint "DB_SAVEPOINT" None fx(&[], &[W]), Database "-- id: open a savepoint in the run's transaction.";
+            0xF806 DbRollbackTo "DB_ROLLBACK_TO" None fx(&[W], &[W]), Database "id -- status: undo the writes made since the savepoint (which stays open; later ones close).";
+            0xF807 DbRelease "DB_RELEASE"  None   fx(&[W], &[W]), Database "id -- status: close the savepoint and later ones, keeping their writes.";
+            // ---- Cryptography: 0xF900..0xF9FF (status codes and sizes: docs/crypto.md) ----
+            0xF900 Hash      "HASH"      Selector:Hash       fx(&[W, W, W], &[]), Crypto "src len dst -- write the digest of the len bytes at src to dst.";
+            0xF901 Keygen    "KEYGEN"    Selector:KeyGen     fx(&[W, W], &[W]), Crypto "seed pk -- status: derive the key pair of the 32-byte seed (the seed is the secret key) and write the public key to pk.";
+            0xF902 Sign      "SIGN"      Selector:Signature  fx(&[W, W, W, W], &[W]), Crypto "sk msg len sig -- status: sign the len bytes at msg with the 32-byte secret key at sk, writing the signature to sig.";
+            0xF903 Verify    "VERIFY"    Selector:Signature  fx(&[W, W, W, W, W, W], &[W]), Crypto "pk pk_len msg len sig sig_len -- ok: 1 for a valid signature, 0 for a bad signature, key or length (never traps on their contents).";
+            0xF904 Recover   "RECOVER"   Selector:Recovery   fx(&[W, W, W, W], &[W]), Crypto "msg len sig pk -- status: recover the signer's public key from a 65-byte recoverable signature and write it to pk.";
+            0xF905 Encrypt   "ENCRYPT"   Selector:Aead       fx(&[W, W, W, W, W, W, W], &[W]), Crypto "key nonce ad ad_len src len dst -- status: encrypt len bytes, writing ciphertext and 16-byte tag (len + 16 bytes) to dst.";
+            0xF906 Decrypt   "DECRYPT"   Selector:Aead       fx(&[W, W, W, W, W, W, W], &[W]), Crypto "key nonce ad ad_len src len dst -- status: authenticate and decrypt len bytes of ciphertext and tag, writing len - 16 bytes to dst only when authentic.";
+            0xF907 Seal      "SEAL"      None                fx(&[W, W, W, W], &[W]), Crypto "pk src len dst -- status: sealed box to an X25519 public key, writing 48 + len bytes to dst (needs randomness).";
+            0xF908 Open      "OPEN"      None                fx(&[W, W, W, W], &[W]), Crypto "sk src len dst -- status: open a sealed box with the X25519 secret key, writing len - 48 bytes to dst only when authentic.";
+            0xF909 Random    "RANDOM"    None                fx(&[W, W], &[W]), Crypto "dst len -- status: fill len bytes with secure (or, when the embedder says so, seeded) random bytes.";
+            // ---- BigInt: 0xFA00..0xFAFF (handles and fuel: docs/crypto.md) ----
+            0xFA00 BigFromWord  "BIGINT_FROM_WORD"   None fx(&[W], &[W]), BigInt "w -- h: the unsigned word as a BigInt.";
+            0xFA01 BigFromWordS "BIGINT_FROM_WORD_S" None fx(&[W], &[W]), BigInt "w -- h: the signed (two's complement) word as a BigInt.";
+            0xFA02 BigToWord    "BIGINT_TO_WORD"     None fx(&[W], &[W]), BigInt "h -- w: the low word of the value in two's complement (wrapping).";
+            0xFA03 BigFromBytes "BIGINT_FROM_BYTES"  Selector:ByteFormat  fx(&[W, W], &[W]), BigInt "src len -- h: the value of len bytes in the given format.";
+            0xFA04 BigToBytes   "BIGINT_TO_BYTES"    Selector:ByteFormat  fx(&[W, W, W], &[W]), BigInt "h dst cap -- n: the value's minimal encoding is n bytes; written to dst only when n <= cap.";
+            0xFA05 BigFromDec   "BIGINT_FROM_DEC"    None fx(&[W, W], &[W]), BigInt "src len -- h: parse an optionally signed decimal string; 0 when it is not one.";
+            0xFA06 BigToDec     "BIGINT_TO_DEC"      None fx(&[W, W, W], &[W]), BigInt "h dst cap -- n: the decimal text is n bytes; written to dst only when n <= cap.";
+            0xFA10 BigAdd       "BIGINT_ADD"         None fx(&[W, W], &[W]), BigInt "a b -- a+b";
+            0xFA11 BigSub       "BIGINT_SUB"         None fx(&[W, W], &[W]), BigInt "a b -- a-b";
+            0xFA12 BigMul       "BIGINT_MUL"         None fx(&[W, W], &[W]), BigInt "a b -- a*b";
+            0xFA13 BigDiv       "BIGINT_DIV"         None fx(&[W, W], &[W]), BigInt "a b -- a/b rounded toward zero; traps on b = 0.";
+            0xFA14 BigRem       "BIGINT_REM"         None fx(&[W, W], &[W]), BigInt "a b -- remainder of BIGINT_DIV (sign of a); traps on b = 0.";
+            0xFA15 BigDivFloor  "BIGINT_DIV_FLOOR"   None fx(&[W, W], &[W]), BigInt "a b -- a/b rounded toward negative infinity; traps on b = 0.";
+            0xFA16 BigModFloor  "BIGINT_MOD_FLOOR"   None fx(&[W, W], &[W]), BigInt "a b -- remainder of BIGINT_DIV_FLOOR (sign of b); traps on b = 0.";
+            0xFA17 BigNeg       "BIGINT_NEG"         None fx(&[W], &[W]), BigInt "a -- -a";
+            0xFA18 BigAbs       "BIGINT_ABS"         None fx(&[W], &[W]), BigInt "a -- |a|";
+            0xFA19 BigPow       "BIGINT_POW"         None fx(&[W, W], &[W]), BigInt "a e -- a to the power of the unsigned word e.";
+            0xFA1A BigModPow    "BIGINT_MODPOW"      None fx(&[W, W, W], &[W]), BigInt "a e m -- a^e mod m (in [0, m) for m > 0); a negative e uses the inverse (0 when none); traps on m = 0.";
+            0xFA1B BigModInv    "BIGINT_MODINV"      None fx(&[W, W], &[W]), BigInt "a m -- the inverse of a modulo m, or 0 when there is none; traps on m = 0.";
+            0xFA1C BigGcd       "BIGINT_GCD"         None fx(&[W, W], &[W]), BigInt "a b -- greatest common divisor (non-negative).";
+            0xFA20 BigCmp       "BIGINT_CMP"         None fx(&[W, W], &[W]), BigInt "a b -- -1, 0 or 1 (as a signed word) as a < b, a = b, a > b.";
+            0xFA28 BigShl       "BIGINT_SHL"         None fx(&[W, W], &[W]), BigInt "a n -- a * 2^n (n an unsigned word).";
+            0xFA29 BigShr       "BIGINT_SHR"         None fx(&[W, W], &[W]), BigInt "a n -- a / 2^n rounded toward negative infinity.";
+            0xFA2A BigAnd       "BIGINT_AND"         None fx(&[W, W], &[W]), BigInt "a b -- a & b (two's complement, infinitely sign-extended).";
+            0xFA2B BigOr        "BIGINT_OR"          None fx(&[W, W], &[W]), BigInt "a b -- a | b (two's complement, infinitely sign-extended).";
+            0xFA2C BigXor       "BIGINT_XOR"         None fx(&[W, W], &[W]), BigInt "a b -- a ^ b (two's complement, infinitely sign-extended).";
+            0xFA2D BigNot       "BIGINT_NOT"         None fx(&[W], &[W]), BigInt "a -- !a = -a-1";
+            0xFA30 BigFree      "BIGINT_FREE"        None fx(&[W], &[]), BigInt "h -- release the object now; later use of h traps.";
+            0xFA31 BigCount     "BIGINT_COUNT"       None fx(&[], &[W]), BigInt "-- the number of live BigInt objects.";
+            0xFA32 BigCollect   "BIGINT_COLLECT"     None fx(&[], &[W]), BigInt "-- run the collector now and push the number of live objects left.";
+        }
+    };
 }
+
+for_each_op!(instruction_table);
 
 impl Opcode {
     /// The table row's mnemonic.
@@ -652,64 +703,6 @@ pub fn effect_text(pops: &[ValType], pushes: &[ValType]) -> String {
     format!("{} → {}", names(pops), names(pushes))
 }
 
-/// Renders the instruction table as the Markdown document kept in `docs/isa.md`.
-pub fn markdown_reference() -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from(
-        "# DotVM instruction set\n\n\
-         Generated from the instruction table in `crates/dotvm-core/src/isa.rs`; a test fails \
-         when this file is stale (regenerate with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`).\n\n\
-         Stack effects list value types, the top of the stack last: `w w → w` pops two words and pushes one. `w` is a whole word; `i32`/`f32` take one slot; `i64`/`f64` take one slot, or two on Arch32 (see `docs/architectures.md`). `dynamic` effects \
-         depend on the operand and are explained in the description. Operand encodings are \
-         described in `docs/bytecode-format.md`.\n\n\
-         The word operations wrap modulo 2^bits of the architecture's word. The typed \
-         operations (i32, i64, f32, f64, conversions, typed memory) have WebAssembly's \
-         semantics and give the same result on every architecture; a float operation whose \
-         result is NaN produces the canonical quiet NaN (`0x7FC0_0000`, \
-         `0x7FF8_0000_0000_0000`), except ABS, NEG, COPYSIGN, loads, stores and \
-         reinterpretations, which move bits unchanged.\n",
-    );
-    let mut current: Option<Category> = None;
-    for op in Opcode::ALL {
-        let info = op.info();
-        if current != Some(info.category) {
-            current = Some(info.category);
-            let _ = write!(
-                out,
-                "\n## {}\n\n| opcode | mnemonic | operand | stack | description |\n|---|---|---|---|---|\n",
-                info.category.name()
-            );
-        }
-        let effect = match info.effect {
-            StackEffect::Fixed { pops, pushes } => effect_text(pops, pushes),
-            StackEffect::Dynamic => "dynamic".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "| `0x{:02X}` | `{}` | {} | {} | {} |",
-            info.code,
-            info.mnemonic,
-            info.operand.name(),
-            effect,
-            info.doc.replace('|', "\\|")
-        );
-    }
-    out.push_str(
-        "\n## System calls\n\nThe full table, with capabilities and errno values, is in `docs/syscalls.md`.\n\n| number | name | stack | description |\n|---|---|---|---|\n",
-    );
-    for &call in crate::syscall::Syscall::ALL {
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | {} | {} |",
-            call.number(),
-            call.name(),
-            effect_text(call.params(), call.results()),
-            call.doc().replace('|', "\\|")
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -746,19 +739,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn isa_doc_is_current() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/isa.md");
-        let expected = markdown_reference();
-        if std::env::var_os("DOTVM_BLESS").is_some() {
-            std::fs::write(path, &expected).expect("write docs/isa.md");
-        }
-        let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(
-            actual == expected,
-            "docs/isa.md is stale: regenerate it with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`"
-        );
     }
 }

@@ -7,6 +7,7 @@ pub mod disasm;
 pub mod format;
 pub mod instruction;
 pub mod isa;
+pub mod isa_doc;
 pub mod module;
 pub mod selector;
 pub mod source_map;

@@ -27,7 +27,7 @@ impl<B: Backend> Store<B> {
             let (collection, _) = layout::split_data_key(&raw)
                 .ok_or_else(|| StateError::Store("malformed data key".into()))?;
             let collection = collection.to_vec();
-            let count = self.select(&collection, &Query::default())?.len() as u64;
+            let count = self.select(&collection, &Query::default(), None)?.len() as u64;
             layout::data_prefix(&mut from, &collection);
             out.push((collection, count));
             match layout::prefix_end(&from) {
@@ -67,7 +67,7 @@ impl<B: Backend> Store<B> {
         }
         let prefix = layout::index_prefix(collection, field);
         let mut entries = Vec::new();
-        for (key, document) in self.select(collection, &Query::default())? {
+        for (key, document) in self.select(collection, &Query::default(), None)? {
             if let Some(scalar) = json::field(&document, field) {
                 let mut entry = prefix.clone();
                 scalar.encode_into(&mut entry);

@@ -14,13 +14,29 @@ use dotvm_vm::state::{
     Compare, Direction, Entry, Filter, KeyRange, MAX_FIELD_LEN, Query, StateError, StateStore,
     check_collection, check_key,
 };
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Entries a scan visits between two looks at the interrupt flag.
+const INTERRUPT_STRIDE: usize = 1024;
+
+/// Fails with [`StateError::Interrupted`] when `interrupt` is raised, every
+/// [`INTERRUPT_STRIDE`]th entry `visited`.
+fn check_interrupt(interrupt: Option<&AtomicBool>, visited: usize) -> Result<(), StateError> {
+    match interrupt {
+        Some(flag) if visited.is_multiple_of(INTERRUPT_STRIDE) && flag.load(Ordering::Relaxed) => {
+            Err(StateError::Interrupted)
+        }
+        _ => Ok(()),
+    }
+}
 
 impl<B: Backend> Store<B> {
-    /// The entries `query` selects from `collection`.
+    /// The entries `query` selects from `collection`; a raised `interrupt` stops the scan.
     pub(crate) fn select(
         &mut self,
         collection: &[u8],
         query: &Query,
+        interrupt: Option<&AtomicBool>,
     ) -> Result<Vec<Entry>, StateError> {
         let matcher = Matcher::new(collection, query)?;
         let filter = query.filter.as_ref().zip(matcher.want.as_ref());
@@ -34,17 +50,19 @@ impl<B: Backend> Store<B> {
                 .get(collection)
                 .is_some_and(|fields| fields.contains(&filter.field));
             if indexed {
-                return self.select_by_index(collection, query, filter, want, limit);
+                return self.select_by_index(collection, query, filter, want, limit, interrupt);
             }
         }
         let (start, end) = layout::data_bounds(collection, &query.range);
         let reverse = query.direction == Direction::Descending;
         let header = 1 + collection.len();
         let mut out = Vec::new();
-        for entry in
-            self.overlay
-                .range(&self.backend, Tree::Data, &start, end.as_deref(), reverse)?
+        for (visited, entry) in self
+            .overlay
+            .range(&self.backend, Tree::Data, &start, end.as_deref(), reverse)?
+            .enumerate()
         {
+            check_interrupt(interrupt, visited)?;
             let (raw, value) = entry?;
             if !matcher.keeps(&value) {
                 continue;
@@ -65,14 +83,17 @@ impl<B: Backend> Store<B> {
         filter: &Filter,
         want: &Scalar,
         limit: u64,
+        interrupt: Option<&AtomicBool>,
     ) -> Result<Vec<Entry>, StateError> {
         let prefix = layout::index_prefix(collection, &filter.field);
         let (start, end) = filter_bounds(&prefix, filter.op, want);
         let mut keys = Vec::new();
-        for entry in
-            self.overlay
-                .range(&self.backend, Tree::Index, &start, end.as_deref(), false)?
+        for (visited, entry) in self
+            .overlay
+            .range(&self.backend, Tree::Index, &start, end.as_deref(), false)?
+            .enumerate()
         {
+            check_interrupt(interrupt, visited)?;
             let (raw, _) = entry?;
             let rest = &raw[prefix.len()..];
             let key = json::encoded_len(rest)

@@ -14,6 +14,7 @@ use dotvm_vm::state::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 /// Index definitions: collection → indexed field paths.
 pub(crate) type IndexDefs = BTreeMap<Vec<u8>, BTreeSet<String>>;
@@ -186,11 +187,29 @@ impl<B: Backend> StateStore for Store<B> {
     }
 
     fn query(&mut self, collection: &[u8], query: &Query) -> Result<Vec<Entry>, StateError> {
-        self.select(collection, query)
+        self.select(collection, query, None)
     }
 
     fn count(&mut self, collection: &[u8], query: &Query) -> Result<u64, StateError> {
-        Ok(self.select(collection, query)?.len() as u64)
+        Ok(self.select(collection, query, None)?.len() as u64)
+    }
+
+    fn query_interruptible(
+        &mut self,
+        collection: &[u8],
+        query: &Query,
+        interrupt: &AtomicBool,
+    ) -> Result<Vec<Entry>, StateError> {
+        self.select(collection, query, Some(interrupt))
+    }
+
+    fn count_interruptible(
+        &mut self,
+        collection: &[u8],
+        query: &Query,
+        interrupt: &AtomicBool,
+    ) -> Result<u64, StateError> {
+        Ok(self.select(collection, query, Some(interrupt))?.len() as u64)
     }
 
     fn savepoint(&mut self) -> Result<u64, StateError> {

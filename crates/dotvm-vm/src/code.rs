@@ -3,9 +3,9 @@
 //! it, counting each instruction and calling the inspector before each one; the register
 //! form (`crate::reg`) is lowered from it.
 
-use crate::exec::DbOp;
-use crate::exec::bigint::BigOp;
-use crate::exec::crypto::CryptoOp;
+use crate::bigint_op::BigOp;
+use crate::crypto_op::CryptoOp;
+use crate::db_op::DbOp;
 use crate::typed_op::TypedInst;
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
 use dotvm_core::syscall::Syscall;

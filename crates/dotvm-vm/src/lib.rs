@@ -1,7 +1,10 @@
 //! DotVM's executor: runs a verified module under limits, with a host for system calls.
 
 mod allocator;
+mod bigint_op;
 mod code;
+mod crypto_op;
+mod db_op;
 mod error;
 mod exec;
 mod execution;

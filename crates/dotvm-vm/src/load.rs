@@ -7,14 +7,17 @@
 //! trusting it blindly; for a module that passed the verifier that error cannot occur.
 
 use crate::code::Op;
+use crate::db_op::{DbOp, db_opcodes};
 use crate::error::LoadError;
-use crate::exec::DbOp;
 use crate::exec::threaded::{self, Inst};
-use crate::exec::{bigint, crypto};
 use crate::reg::{RegCode, lower};
-use crate::typed_op::TypedInst;
+use crate::typed_op::{TypedInst, typed_opcodes};
 use crate::word::Word;
-use crate::word_op::{WordBinary, WordTernary, WordUnary};
+use crate::word_op::{
+    WordBinary, WordTernary, WordUnary, word_binary_opcodes, word_ternary_opcodes,
+    word_unary_opcodes,
+};
+use crate::{bigint_op, crypto_op};
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Constant, FuncType, Function, Module};
 use dotvm_core::syscall::Syscall;
@@ -278,6 +281,7 @@ fn ends_block<W>(op: &Op<W>) -> bool {
             | Op::Syscall(_)
             | Op::Crypto(_)
             | Op::BigInt(_)
+            | Op::Db(_)
     )
 }
 
@@ -430,7 +434,8 @@ impl Resolver<'_> {
             | Opcode::Seal
             | Opcode::Open
             | Opcode::Random => Op::Crypto(
-                crypto::resolve(inst).ok_or_else(|| self.bad(pc, "bad crypto selector".into()))?,
+                crypto_op::resolve(inst)
+                    .ok_or_else(|| self.bad(pc, "bad crypto selector".into()))?,
             ),
             Opcode::BigFromWord
             | Opcode::BigFromWordS
@@ -462,7 +467,8 @@ impl Resolver<'_> {
             | Opcode::BigFree
             | Opcode::BigCount
             | Opcode::BigCollect => Op::BigInt(
-                bigint::resolve(inst).ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
+                bigint_op::resolve(inst)
+                    .ok_or_else(|| self.bad(pc, "bad BigInt selector".into()))?,
             ),
             Opcode::JmpTable => match &inst.operand {
                 Operand::Targets(targets) => {
@@ -504,31 +510,36 @@ impl Resolver<'_> {
                 let f = index(self.module.functions.len(), "function")?;
                 Op::Push(W::from_u64(u64::from(f) + 1))
             }
-            opcode => {
-                if let Some(op) = WordBinary::from_opcode(opcode) {
-                    return Ok(Op::WordBinary(op));
-                }
-                if let Some(op) = WordUnary::from_opcode(opcode) {
-                    return Ok(Op::WordUnary(op));
-                }
-                if let Some(op) = WordTernary::from_opcode(opcode) {
-                    return Ok(Op::WordTernary(op));
-                }
-                if let Some(op) = DbOp::from_opcode(opcode) {
-                    return Ok(Op::Db(op));
-                }
-                // Typed instructions share one op; their operand is an offset or nothing.
+            opcode @ word_binary_opcodes!() => {
+                Op::WordBinary(self.member(WordBinary::from_opcode(opcode), opcode, pc)?)
+            }
+            opcode @ word_unary_opcodes!() => {
+                Op::WordUnary(self.member(WordUnary::from_opcode(opcode), opcode, pc)?)
+            }
+            opcode @ word_ternary_opcodes!() => {
+                Op::WordTernary(self.member(WordTernary::from_opcode(opcode), opcode, pc)?)
+            }
+            opcode @ db_opcodes!() => Op::Db(self.member(DbOp::from_opcode(opcode), opcode, pc)?),
+            // Typed instructions share one op; their operand is an offset or nothing.
+            opcode @ typed_opcodes!() => {
                 let offset = match inst.operand {
                     Operand::Offset(o) => o,
                     _ => 0,
                 };
-                Op::Typed(
-                    TypedInst::new(opcode, self.module.arch, offset).ok_or_else(|| {
-                        self.bad(pc, format!("no interpreter for {}", opcode.mnemonic()))
-                    })?,
-                )
+                Op::Typed(self.member(
+                    TypedInst::new(opcode, self.module.arch, offset),
+                    opcode,
+                    pc,
+                )?)
             }
         })
+    }
+
+    /// An opcode's member of the family whose pattern matched it: always `Some` (the
+    /// pattern and the family come from the same list), reported like any unloadable
+    /// instruction otherwise.
+    fn member<T>(&self, member: Option<T>, opcode: Opcode, pc: u32) -> Result<T, LoadError> {
+        member.ok_or_else(|| self.bad(pc, format!("no interpreter for {}", opcode.mnemonic())))
     }
 
     /// The instruction index a jump at `pc` goes to.

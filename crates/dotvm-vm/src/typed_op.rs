@@ -11,6 +11,12 @@ use dotvm_core::{Arch, Opcode};
 /// handler with an exhaustive `match`.
 macro_rules! typed_ops {
     ($($group:ident / $variant:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
+        /// A pattern matching the typed opcodes.
+        macro_rules! typed_opcodes {
+            () => { $($( Opcode::$name )|*)|* };
+        }
+        pub(crate) use typed_opcodes;
+
         /// A typed instruction, named like its opcode (see `exec::typed` for semantics).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[repr(u16)]

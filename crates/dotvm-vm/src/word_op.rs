@@ -8,9 +8,17 @@ use crate::word::{DivError, Word};
 use dotvm_core::Opcode;
 
 /// Declares an operation family: an enum with one variant per opcode of the same name,
-/// `ALL` (variants in declaration order, so `ALL[op as usize] == op`) and `from_opcode`.
+/// `ALL` (variants in declaration order, so `ALL[op as usize] == op`), `from_opcode`, and
+/// the pattern macro `$opcodes!()` matching the family's opcodes (so the loader's `match`
+/// over every opcode needs no catch-all arm).
 macro_rules! word_family {
-    ($(#[$doc:meta])* $family:ident { $($name:ident),* $(,)? }) => {
+    ($(#[$doc:meta])* $family:ident / $opcodes:ident { $($name:ident),* $(,)? }) => {
+        #[doc = concat!("A pattern matching the opcodes of [`", stringify!($family), "`].")]
+        macro_rules! $opcodes {
+            () => { $( Opcode::$name )|* };
+        }
+        pub(crate) use $opcodes;
+
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[repr(u8)]
@@ -45,7 +53,7 @@ macro_rules! word_family {
 
 word_family! {
     /// A word instruction with two operands and one result.
-    WordBinary {
+    WordBinary / word_binary_opcodes {
         Add, Sub, Mul, DivU, DivS, ModU, ModS, Exp, SignExtend, Byte, MulHiU, MulHiS,
         And, Or, Xor, Shl, Shr, Sar, Rotl, Rotr,
         Eq, Ne, LtU, LtS, GtU, GtS, LeU, LeS, GeU, GeS,
@@ -54,12 +62,12 @@ word_family! {
 
 word_family! {
     /// A word instruction with one operand and one result.
-    WordUnary { Neg, Eqz, Not, Clz, Ctz, Popcnt }
+    WordUnary / word_unary_opcodes { Neg, Eqz, Not, Clz, Ctz, Popcnt }
 }
 
 word_family! {
     /// A word instruction with three operands and one result.
-    WordTernary { AddMod, MulMod }
+    WordTernary / word_ternary_opcodes { AddMod, MulMod }
 }
 
 impl WordBinary {

@@ -4,9 +4,9 @@
 
 use super::cursor::Cursor;
 use super::error::{Field, FormatError};
+use super::put::{put_bytes, put_len};
 use super::section::SectionId;
 use super::sections::non_empty_count;
-use super::writer::{put_bytes, put_len};
 use crate::module::{ElemSegment, FuncType, Function, Import, Module, RefKind, SigType, Table};
 
 /// A function without a type in the function-type list.

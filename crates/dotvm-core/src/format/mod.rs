@@ -10,6 +10,7 @@ mod cursor;
 mod debug_map;
 mod error;
 mod linking;
+mod put;
 mod reader;
 mod section;
 mod sections;

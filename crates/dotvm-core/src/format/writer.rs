@@ -1,6 +1,7 @@
 //! Writes a [`Module`] as a bytecode file, in the one canonical encoding the reader accepts.
 
 use super::linking;
+use super::put::{put_bytes, put_len};
 use super::section::SectionId;
 use super::sections::{GLOBAL_MUTABLE, tag};
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
@@ -211,18 +212,6 @@ fn encode_debug(debug: &DebugInfo) -> Vec<u8> {
         super::debug_map::encode(&debug.source_map, &mut body);
     }
     body
-}
-
-/// Appends a length, count or offset as a u32.
-pub(super) fn put_len(out: &mut Vec<u8>, len: usize) {
-    let len = u32::try_from(len).expect("bytecode lengths and offsets are below 4 GiB");
-    out.extend_from_slice(&len.to_le_bytes());
-}
-
-/// Appends a u32 length and the bytes.
-pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    put_len(out, bytes.len());
-    out.extend_from_slice(bytes);
 }
 
 /// Appends a word immediate in minimal form: a length byte and the little-endian bytes up to

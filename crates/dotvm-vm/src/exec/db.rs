@@ -13,85 +13,19 @@
 //! * when a result does not fit its buffer, nothing is written and the length word holds the
 //!   bytes needed.
 
-use super::interp::{address, length};
+use super::Machine;
+use super::operand::{address, length};
+use super::slow_path::charge;
+use crate::db_op::{DbFuel, DbOp};
 use crate::memory::LinearMemory;
 use crate::state::{Query, StateError, StateStore, Status};
 use crate::trap::TrapKind;
 use crate::word::Word;
-use dotvm_core::{Arch, Opcode};
+use std::sync::atomic::AtomicBool;
 
-/// Declares [`DbOp`] with the opcode of each variant, in one list.
-macro_rules! db_ops {
-    ($($name:ident => $opcode:ident),* $(,)?) => {
-        /// One database opcode, as the interpreter dispatches it.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub(crate) enum DbOp {
-            $(
-                #[doc = concat!("`", stringify!($opcode), "`.")]
-                $name,
-            )*
-        }
-
-        impl DbOp {
-            /// The opcode.
-            const fn opcode(self) -> Opcode {
-                match self {
-                    $( DbOp::$name => Opcode::$opcode, )*
-                }
-            }
-
-            /// The database op of `opcode`, or `None` when it is not a database opcode.
-            pub(crate) fn from_opcode(opcode: Opcode) -> Option<DbOp> {
-                match opcode {
-                    $( Opcode::$opcode => Some(DbOp::$name), )*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-db_ops! {
-    Get => DbGet,
-    Put => DbPut,
-    Delete => DbDelete,
-    Count => DbCount,
-    Query => DbQuery,
-    Savepoint => DbSavepoint,
-    RollbackTo => DbRollbackTo,
-    Release => DbRelease,
-}
-
-impl DbOp {
-    /// Words the opcode pops: its table row's stack effect (word operands only, so the
-    /// same on every architecture).
-    pub(crate) fn pops(self) -> usize {
-        self.opcode()
-            .info()
-            .effect
-            .slots(Arch::Arch64)
-            .map_or(0, |(pops, _)| pops as usize)
-    }
-}
-
-/// The words an opcode pushes, deepest first (at most three).
-pub(super) struct Pushes<W> {
-    /// The values; only the first `len` are pushed.
-    pub(super) values: [W; 3],
-    /// How many.
-    pub(super) len: usize,
-}
-
-impl<W: Word> Pushes<W> {
-    /// Pushes `values`.
-    fn of<const N: usize>(values: [W; N]) -> Pushes<W> {
-        let mut all = [W::ZERO; 3];
-        all[..N].copy_from_slice(&values);
-        Pushes {
-            values: all,
-            len: N,
-        }
-    }
+/// `⌈bytes / 8⌉`, the byte part of a database opcode's fuel.
+fn bytes_fuel(bytes: u64) -> u64 {
+    bytes.div_ceil(8)
 }
 
 /// A count, length or id as a word; all ones when it does not fit the word (Arch32).
@@ -126,6 +60,8 @@ fn trap_of(error: StateError) -> TrapKind {
             call: operation,
             capability,
         },
+        // The caller turns this into the run's time-limit or interrupt trap.
+        StateError::Interrupted => TrapKind::Interrupted,
         error => TrapKind::State(error.to_string()),
     }
 }
@@ -147,84 +83,154 @@ fn output<W: Word>(memory: &mut LinearMemory, addr: W, cap: W) -> Result<(u64, u
     Ok((addr, cap))
 }
 
-/// Runs `op` with its popped operands `args` (deepest first).
-pub(super) fn execute<W: Word>(
-    op: DbOp,
-    memory: &mut LinearMemory,
-    state: Option<&mut dyn StateStore>,
-    args: &[W],
-) -> Result<Pushes<W>, TrapKind> {
-    let Some(state) = state else {
+/// Runs `op` on the machine's saved stack (see `slow_path`): reads its operands in place,
+/// checks its memory ranges, charges its fuel (before any write to the store or to memory;
+/// a query or count is cut off where the fuel left runs out, so one instruction never reads
+/// more than it can pay for), then does the work and replaces the operands with the
+/// results. A trap leaves the stack, memory and store as they were.
+pub(super) fn execute<W: Word>(m: &mut Machine<'_, W>, op: DbOp) -> Result<(), TrapKind> {
+    m.check_interrupt()?;
+    let pops = op.pops();
+    let mut args = [W::ZERO; 6];
+    args[..pops].copy_from_slice(&m.stack[m.sp - pops..m.sp]);
+    let Machine {
+        memory,
+        state,
+        fuel,
+        interrupt,
+        ..
+    } = m;
+    let Some(state) = state.as_deref_mut() else {
         return Err(TrapKind::State(
             "this run has no state store (database access was not granted)".into(),
         ));
     };
+    let pushes = match run(op, memory, state, fuel, interrupt, &args[..pops]) {
+        Ok(pushes) => pushes,
+        Err(TrapKind::Interrupted) => return Err(m.interruption()),
+        Err(kind) => return Err(kind),
+    };
+    m.sp -= pops;
+    for &value in &pushes[..] {
+        m.stack[m.sp] = value;
+        m.sp += 1;
+    }
+    Ok(())
+}
+
+/// The work of [`execute`]: returns the words to push, deepest first.
+fn run<W: Word>(
+    op: DbOp,
+    memory: &mut LinearMemory,
+    state: &mut dyn StateStore,
+    fuel: &mut u64,
+    interrupt: &AtomicBool,
+    args: &[W],
+) -> Result<Vec<W>, TrapKind> {
+    let DbFuel { base, per_entry } = op.fuel();
     match (op, args) {
         (DbOp::Get, &[coll, coll_len, key, key_len, buf, cap]) => {
             let (buf, cap) = output(memory, buf, cap)?;
-            let found = state.get(guest(memory, coll, coll_len)?, guest(memory, key, key_len)?);
+            let (coll, key) = (guest(memory, coll, coll_len)?, guest(memory, key, key_len)?);
+            let found = state.get(coll, key);
+            let returned = match &found {
+                Ok(Some(value)) => value.len() as u64,
+                _ => 0,
+            };
+            let moved = coll.len() as u64 + key.len() as u64 + returned;
+            charge(fuel, base + bytes_fuel(moved))?;
             match found {
                 Ok(Some(value)) if value.len() as u64 <= cap => {
                     let len = word(value.len() as u64);
                     if !value.is_empty() {
                         memory.write(buf, value)?;
                     }
-                    Ok(Pushes::of([len, status(Status::Ok)]))
+                    Ok(vec![len, status(Status::Ok)])
                 }
-                Ok(Some(value)) => Ok(Pushes::of([
+                Ok(Some(value)) => Ok(vec![
                     word(value.len() as u64),
                     status(Status::BufferTooSmall),
-                ])),
-                Ok(None) => Ok(Pushes::of([W::ZERO, status(Status::NotFound)])),
-                Err(error) => Ok(Pushes::of([W::ZERO, status_of(error)?])),
+                ]),
+                Ok(None) => Ok(vec![W::ZERO, status(Status::NotFound)]),
+                Err(error) => Ok(vec![W::ZERO, status_of(error)?]),
             }
         }
         (DbOp::Put, &[coll, coll_len, key, key_len, value, value_len]) => {
-            let result = state.put(
-                guest(memory, coll, coll_len)?,
-                guest(memory, key, key_len)?,
-                guest(memory, value, value_len)?,
-            );
-            Ok(Pushes::of([done(result)?]))
+            let coll = guest(memory, coll, coll_len)?;
+            let key = guest(memory, key, key_len)?;
+            let value = guest(memory, value, value_len)?;
+            let moved = coll.len() as u64 + key.len() as u64 + value.len() as u64;
+            charge(fuel, base + bytes_fuel(moved))?;
+            Ok(vec![done(state.put(coll, key, value))?])
         }
         (DbOp::Delete, &[coll, coll_len, key, key_len]) => {
-            let result = state.delete(guest(memory, coll, coll_len)?, guest(memory, key, key_len)?);
-            let word = match result {
+            let (coll, key) = (guest(memory, coll, coll_len)?, guest(memory, key, key_len)?);
+            charge(
+                fuel,
+                base + bytes_fuel(coll.len() as u64 + key.len() as u64),
+            )?;
+            let word = match state.delete(coll, key) {
                 Ok(true) => status(Status::Ok),
                 Ok(false) => status(Status::NotFound),
                 Err(error) => status_of(error)?,
             };
-            Ok(Pushes::of([word]))
+            Ok(vec![word])
         }
         (DbOp::Count, &[coll, coll_len, query, query_len]) => {
             let coll = guest(memory, coll, coll_len)?;
-            let counted = Query::decode(guest(memory, query, query_len)?)
-                .and_then(|query| state.count(coll, &query));
+            let query = guest(memory, query, query_len)?;
+            let fixed = base + bytes_fuel(coll.len() as u64 + query.len() as u64);
+            let counted = Query::decode(query).and_then(|query| {
+                state.count_interruptible(
+                    coll,
+                    &affordable(query, *fuel, fixed, per_entry),
+                    interrupt,
+                )
+            });
             match counted {
-                Ok(count) => Ok(Pushes::of([word(count), status(Status::Ok)])),
-                Err(error) => Ok(Pushes::of([W::ZERO, status_of(error)?])),
+                Ok(count) => {
+                    charge(fuel, fixed.saturating_add(count.saturating_mul(per_entry)))?;
+                    Ok(vec![word(count), status(Status::Ok)])
+                }
+                Err(error) => {
+                    charge(fuel, fixed)?;
+                    Ok(vec![W::ZERO, status_of(error)?])
+                }
             }
         }
         (DbOp::Query, &[coll, coll_len, query, query_len, buf, cap]) => {
             let (buf, cap) = output(memory, buf, cap)?;
             let coll = guest(memory, coll, coll_len)?;
-            let entries = match Query::decode(guest(memory, query, query_len)?)
-                .and_then(|query| state.query(coll, &query))
-            {
+            let query = guest(memory, query, query_len)?;
+            let fixed = base + bytes_fuel(coll.len() as u64 + query.len() as u64);
+            let entries = match Query::decode(query).and_then(|query| {
+                state.query_interruptible(
+                    coll,
+                    &affordable(query, *fuel, fixed, per_entry),
+                    interrupt,
+                )
+            }) {
                 Ok(entries) => entries,
-                Err(error) => return Ok(Pushes::of([W::ZERO, W::ZERO, status_of(error)?])),
+                Err(error) => {
+                    charge(fuel, fixed)?;
+                    return Ok(vec![W::ZERO, W::ZERO, status_of(error)?]);
+                }
             };
-            let count = word(entries.len() as u64);
+            let count = entries.len() as u64;
             let needed: u64 = entries
                 .iter()
                 .map(|(k, v)| 8 + k.len() as u64 + v.len() as u64)
                 .sum();
+            let cost = fixed
+                .saturating_add(count.saturating_mul(per_entry))
+                .saturating_add(bytes_fuel(needed));
+            charge(fuel, cost)?;
             if needed > cap {
-                return Ok(Pushes::of([
-                    count,
+                return Ok(vec![
+                    word(count),
                     word(needed),
                     status(Status::BufferTooSmall),
-                ]));
+                ]);
             }
             if needed > 0 {
                 let out = memory.read_mut(buf, needed)?;
@@ -237,25 +243,42 @@ pub(super) fn execute<W: Word>(
                     }
                 }
             }
-            Ok(Pushes::of([count, word(needed), status(Status::Ok)]))
+            Ok(vec![word(count), word(needed), status(Status::Ok)])
         }
         (DbOp::Savepoint, &[]) => {
+            charge(fuel, base)?;
             let id = state.savepoint().map_err(trap_of)?;
-            Ok(Pushes::of([word(id)]))
+            Ok(vec![word(id)])
         }
-        (DbOp::RollbackTo, &[id]) => Ok(Pushes::of([done(match savepoint_id(id) {
-            Some(id) => state.rollback_to(id),
-            None => Err(StateError::NoSavepoint(0)),
-        })?])),
-        (DbOp::Release, &[id]) => Ok(Pushes::of([done(match savepoint_id(id) {
-            Some(id) => state.release(id),
-            None => Err(StateError::NoSavepoint(0)),
-        })?])),
+        (DbOp::RollbackTo, &[id]) => {
+            charge(fuel, base)?;
+            Ok(vec![done(match savepoint_id(id) {
+                Some(id) => state.rollback_to(id),
+                None => Err(StateError::NoSavepoint(0)),
+            })?])
+        }
+        (DbOp::Release, &[id]) => {
+            charge(fuel, base)?;
+            Ok(vec![done(match savepoint_id(id) {
+                Some(id) => state.release(id),
+                None => Err(StateError::NoSavepoint(0)),
+            })?])
+        }
         _ => Err(TrapKind::State(format!(
             "{op:?} received {} operands (a loader bug)",
             args.len()
         ))),
     }
+}
+
+/// `query` with its limit lowered to one more entry than `fuel` can pay for after the
+/// `fixed` part, so the store never reads more than the instruction can pay for (the one
+/// extra entry makes the charge fail instead of silently shortening the result).
+fn affordable(mut query: Query, fuel: u64, fixed: u64, per_entry: u64) -> Query {
+    let entries = fuel.saturating_sub(fixed) / per_entry.max(1);
+    let cap = entries.saturating_add(1);
+    query.limit = Some(query.limit.map_or(cap, |limit| limit.min(cap)));
+    query
 }
 
 /// `OK`, or the error's status, or its trap.
@@ -269,4 +292,26 @@ fn done<W: Word>(result: Result<(), StateError>) -> Result<W, TrapKind> {
 /// A savepoint id word; ids beyond 64 bits cannot exist.
 fn savepoint_id<W: Word>(word: W) -> Option<u64> {
     word.to_address()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_cut_off_one_entry_past_what_the_fuel_pays() {
+        let query = Query {
+            range: crate::state::KeyRange::All,
+            direction: crate::state::Direction::Ascending,
+            limit: None,
+            filter: None,
+        };
+        assert_eq!(affordable(query.clone(), 1000, 200, 50).limit, Some(17));
+        assert_eq!(affordable(query.clone(), 100, 200, 50).limit, Some(1));
+        let limited = Query {
+            limit: Some(3),
+            ..query
+        };
+        assert_eq!(affordable(limited, u64::MAX, 200, 50).limit, Some(3));
+    }
 }

@@ -24,13 +24,13 @@
 //! see `crate::limits`) at each instruction, and ALLOC/FREE.
 
 use super::db;
+use super::operand::{address, length};
 use super::syscall::{self, Flow, HostAccess};
 use super::typed;
 use super::{Exit, Frame, Machine};
 use super::{bigint, crypto};
 use crate::code::Op;
 use crate::inspect::{Control, Inspector};
-use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use crate::word_op;
@@ -591,45 +591,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 // SAFETY: the operands' length is at most `room`, so this stays in bounds.
                 sp = unsafe { start.add(operands.len()) };
             }
-            Op::Db(op) => {
-                let mut args = [W::ZERO; 6];
-                let pops = op.pops();
-                for slot in args[..pops].iter_mut().rev() {
-                    *slot = pop!();
-                }
-                let pushes = check!(db::execute(
-                    op,
-                    &mut m.memory,
-                    m.state.as_deref_mut().map(|s| s as &mut dyn StateStore),
-                    &args[..pops]
-                ));
-                for &value in &pushes.values[..pushes.len] {
-                    push!(value);
-                }
-            }
+            Op::Db(op) => slow_path!(db::execute(m, op)),
         }
-    }
-}
-
-/// A word used as a memory address for an access of `len` bytes.
-#[inline(always)]
-pub(super) fn address<W: Word>(word: W, len: u64) -> Result<u64, TrapKind> {
-    word.to_address().ok_or_else(|| wide_address(word, len))
-}
-
-/// A word used as a byte count for an access at `addr`; counts beyond 64 bits cannot be in
-/// bounds.
-#[inline(always)]
-pub(super) fn length<W: Word>(word: W, addr: W) -> Result<u64, TrapKind> {
-    word.to_address()
-        .ok_or_else(|| wide_address(addr, u64::MAX))
-}
-
-/// The out-of-bounds trap for an address that does not fit 64 bits.
-#[cold]
-fn wide_address<W: Word>(word: W, len: u64) -> TrapKind {
-    TrapKind::OutOfBounds {
-        address: u128::try_from(word.to_imm()).unwrap_or(u128::MAX),
-        len,
     }
 }

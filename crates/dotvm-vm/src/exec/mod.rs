@@ -7,11 +7,12 @@
 //! instruction. Inspected runs use the precise interpreter from the start and call the
 //! inspector before every instruction.
 
-pub(crate) mod bigint;
-pub(crate) mod crypto;
+mod bigint;
+mod crypto;
 mod db;
 mod float;
 mod interp;
+mod operand;
 pub(crate) mod resume;
 pub(crate) mod session;
 mod slow_path;
@@ -20,8 +21,6 @@ mod table;
 pub(crate) mod threaded;
 mod typed;
 mod wasi;
-
-pub(crate) use db::DbOp;
 
 use crate::Outcome;
 use crate::allocator::{Allocator, heap_base};

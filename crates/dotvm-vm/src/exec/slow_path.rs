@@ -8,7 +8,7 @@
 //! handler that fails leaves the stack as it found it.
 
 use super::Machine;
-use super::interp::{address, length};
+use super::operand::{address, length};
 use crate::trap::TrapKind;
 use crate::word::Word;
 

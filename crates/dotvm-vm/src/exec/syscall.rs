@@ -2,7 +2,7 @@
 //! capability and runs it. DotVM's word calls (0..=5) are here; the WASI-shaped calls are
 //! in [`super::wasi`].
 
-use super::interp::{address, length};
+use super::operand::{address, length};
 use super::wasi;
 use crate::host::{DenialReason, Host};
 use crate::io::Io;

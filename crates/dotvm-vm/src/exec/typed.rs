@@ -9,7 +9,7 @@
 //! behaves exactly like an Arch32 word and an i64 like an Arch64 word.
 
 use super::float::{IntRange, WasmFloat, trunc_checked};
-use super::interp::address;
+use super::operand::address;
 use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
 use crate::typed_op::{TypedInst, TypedLoad, TypedOp, TypedStore};

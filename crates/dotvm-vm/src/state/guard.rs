@@ -4,6 +4,7 @@
 
 use super::{Entry, Query, StateError, StateStore};
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 
 /// How much of the database a run may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,26 @@ impl StateStore for Guarded<'_> {
 
     fn count(&mut self, collection: &[u8], query: &Query) -> Result<u64, StateError> {
         self.store("DB_COUNT", false)?.count(collection, query)
+    }
+
+    fn query_interruptible(
+        &mut self,
+        collection: &[u8],
+        query: &Query,
+        interrupt: &AtomicBool,
+    ) -> Result<Vec<Entry>, StateError> {
+        self.store("DB_QUERY", false)?
+            .query_interruptible(collection, query, interrupt)
+    }
+
+    fn count_interruptible(
+        &mut self,
+        collection: &[u8],
+        query: &Query,
+        interrupt: &AtomicBool,
+    ) -> Result<u64, StateError> {
+        self.store("DB_COUNT", false)?
+            .count_interruptible(collection, query, interrupt)
     }
 
     fn savepoint(&mut self) -> Result<u64, StateError> {

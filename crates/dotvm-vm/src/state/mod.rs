@@ -12,6 +12,7 @@ mod guard;
 pub use guard::{DbAccess, Guarded};
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 
 /// Longest collection name, in bytes (names are 1 to 255 bytes).
 pub const MAX_COLLECTION_LEN: usize = 255;
@@ -193,6 +194,10 @@ pub enum StateError {
     /// The store itself failed (I/O error, corrupted file, lost lock); the run traps.
     #[error("{0}")]
     Store(String),
+    /// The run's interrupt flag was raised during a long scan (see
+    /// [`StateStore::query_interruptible`]).
+    #[error("interrupted during a scan")]
+    Interrupted,
     /// The run lacks the capability for this operation ([`Guarded`]); the run traps.
     #[error("denied: {operation} (the `{capability}` capability is not granted)")]
     Denied {
@@ -212,7 +217,7 @@ impl StateError {
             StateError::ValueTooLarge { .. } => Some(Status::ValueTooLarge),
             StateError::BadQuery(_) => Some(Status::BadQuery),
             StateError::NoSavepoint(_) => Some(Status::NoSavepoint),
-            StateError::Store(_) | StateError::Denied { .. } => None,
+            StateError::Store(_) | StateError::Denied { .. } | StateError::Interrupted => None,
         }
     }
 }
@@ -261,6 +266,28 @@ pub trait StateStore {
     fn query(&mut self, collection: &[u8], query: &Query) -> Result<Vec<Entry>, StateError>;
     /// How many entries [`StateStore::query`] would return.
     fn count(&mut self, collection: &[u8], query: &Query) -> Result<u64, StateError>;
+    /// [`StateStore::query`] for a run with a time limit: a store that scans many entries
+    /// checks `interrupt` as it goes and fails with [`StateError::Interrupted`] soon after
+    /// it is raised. The default ignores the flag (the scan runs to its end).
+    fn query_interruptible(
+        &mut self,
+        collection: &[u8],
+        query: &Query,
+        interrupt: &AtomicBool,
+    ) -> Result<Vec<Entry>, StateError> {
+        let _ = interrupt;
+        self.query(collection, query)
+    }
+    /// [`StateStore::count`], interruptible like [`StateStore::query_interruptible`].
+    fn count_interruptible(
+        &mut self,
+        collection: &[u8],
+        query: &Query,
+        interrupt: &AtomicBool,
+    ) -> Result<u64, StateError> {
+        let _ = interrupt;
+        self.count(collection, query)
+    }
     /// Opens a savepoint and returns its id (never 0).
     fn savepoint(&mut self) -> Result<u64, StateError>;
     /// Undoes every write made since savepoint `id` was opened. The savepoint stays open;

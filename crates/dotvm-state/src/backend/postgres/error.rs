@@ -1,6 +1,5 @@
 //! Why a PostgreSQL store cannot be opened, and how a server error is described.
 
-use super::schema::SCHEMA_VERSION;
 use dotvm_vm::StateError;
 
 /// Why a PostgreSQL state store cannot be opened.
@@ -28,13 +27,15 @@ pub enum PostgresError {
     /// The database was created by a newer DotVM.
     #[error(
         "PostgreSQL database {target} has DotVM schema version {version}; this dotvm supports \
-         versions up to {SCHEMA_VERSION} (upgrade dotvm)"
+         versions up to {supported} (upgrade dotvm)"
     )]
     Newer {
         /// The server and database, without the password.
         target: String,
         /// The version it records.
         version: i32,
+        /// The newest version this dotvm supports.
+        supported: i32,
     },
     /// A statement of the schema check or migration failed.
     #[error("PostgreSQL database {target}: {message}")]

@@ -85,6 +85,7 @@ pub(crate) fn prepare(client: &mut Client, target: &Target) -> Result<(), Postgr
         return Err(PostgresError::Newer {
             target: target.name.clone(),
             version,
+            supported: SCHEMA_VERSION,
         });
     }
     if version < 0 {
