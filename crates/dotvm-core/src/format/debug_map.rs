@@ -3,7 +3,7 @@
 
 use super::cursor::Cursor;
 use super::error::{Field, FormatError};
-use super::writer::{put_bytes, put_len};
+use super::put::{put_bytes, put_len};
 use crate::source_map::{InlinedCall, SourceEntry, SourceLoc, SourceMap};
 
 /// Smallest encoded string (its u32 length).
