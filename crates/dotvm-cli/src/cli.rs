@@ -23,12 +23,24 @@ pub enum Command {
     /// Run a program: `.dotvm` bytecode, `.dasm` assembly, or a Rust file, Cargo project,
     /// `.wasm` or `.wat` (transpiled in memory).
     #[command(
-        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  echo 5 | dotvm run examples/echo.dasm\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
+        after_help = "Examples:\n  dotvm run examples/hello.rs\n  dotvm run examples/fibonacci.rs -- 30\n  dotvm run examples/cargo-project --env LANG=C -- alpha beta\n  dotvm run prog.wasm --dir data --deterministic\n  dotvm run examples/hello.dasm\n  dotvm run --arch arch32 examples/fib_iterative.dasm\n  dotvm run prog.dotvm --max-instructions 1000000 --verbose\n  dotvm run prog.dotvm --debug 2> trace.txt\n  dotvm run prog.dotvm --step\n  dotvm run examples/cat.dasm < examples/cat.in\n\nIn --step mode the debugger reads its commands from standard input; the program then reads\nits own input from --input FILE (or sees end of input).\n\nCapabilities: a program may print, read stdin, read its arguments (after --) and the\nvariables given with --env, read the clock, get random bytes and exit. It sees files only\ninside directories granted with --dir (--dir-ro: read only), and uses the state database\n(--db-ro: read only). --deterministic replaces the clock and the random source with\nreproducible ones; --deny CAP withholds a capability; --sandbox grants only what --allow CAP,\n--dir, --dir-ro, --env and --db-ro name. Capabilities: stdin stdout stderr args env clock\nrandom exit files db. A refused call is reported on stderr when the run fails\n(`denied: path_open (no --dir granted)`)."
     )]
     Run(Box<RunArgs>),
+    /// Debug a program at the source level: breakpoints, stepping, backtraces, locals,
+    /// memory and watchpoints. Takes the same inputs and flags as `run`.
+    #[command(
+        after_help = "Examples:\n  dotvm debug examples/fibonacci.rs -- 10\n  dotvm debug examples/fib_recursive.dasm\n  printf 'break fibonacci.rs:5\\nrun\\nprint local[0]\\nbacktrace\\nquit\\n' | dotvm debug examples/fibonacci.rs\n\nRust inputs are built unoptimised with full debug info; `.dasm` files are assembled with a\nline table. On a terminal the debugger has line editing and history (prompt `(dotvm)`);\notherwise it reads one command per line from standard input, without prompts, so it can\nbe scripted. The program's own standard input comes from --program-input FILE (or is\nempty). Type `help` for the commands: break, delete, run, continue, step, stepi, next,\nfinish, backtrace, frame, locals, print, x, watch, info breakpoints, quit."
+    )]
+    Debug(Box<DebugArgs>),
+    /// Profile a program exactly: instructions per function (self and inclusive), calls,
+    /// hottest source lines and opcodes. Takes the same inputs and flags as `run`.
+    #[command(
+        after_help = "Examples:\n  dotvm profile examples/fibonacci.rs -- 25\n  dotvm profile examples/fib_recursive.dasm --json\n  dotvm profile examples/fibonacci.rs --flamegraph fib.svg --folded fib.folded\n\nCounts are exact: every instruction the program executes is attributed to the function\nand source line it belongs to, and the counts add up to the run's instruction count\n(`dotvm run --verbose`). The profiler runs the precise interpreter, which is slower than\n`dotvm run`'s engine (see docs/tools.md for the measured overhead); the times it shows\nare measured under it."
+    )]
+    Profile(Box<ProfileArgs>),
     /// Compile a Rust file, Cargo project, `.wasm` or `.wat` to DotVM bytecode.
     #[command(
-        after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --debug\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
+        after_help = "Examples:\n  dotvm transpile -i examples/hello.rs -o hello.dotvm\n  dotvm transpile -i examples/cargo-project -o app.dotvm --opt-level 3 --verbose\n  dotvm transpile -i prog.wat -o prog.dotvm --strip\n\nThe bytecode keeps function names and a source map (file, line and column of every\ninstruction, from the DWARF line tables rustc writes) for backtraces, `dotvm debug` and\n`dotvm profile`; --strip leaves them out.\n\nRust inputs are compiled with rustc (or cargo) for wasm32-wasip1; a missing target is\ninstalled with `rustup target add wasm32-wasip1`. Every import must be a WASI preview1\nfunction DotVM provides; otherwise all missing imports are listed."
     )]
     Transpile(TranspileArgs),
     /// Assemble `.dasm` text into `.dotvm` bytecode.
@@ -145,10 +157,17 @@ pub struct TranspileArgs {
     /// Build settings.
     #[command(flatten)]
     pub build: BuildArgs,
-    /// Keep function names (from the wasm name section) in the debug section, so traps
-    /// and `disasm` show them.
-    #[arg(long)]
+    /// Kept for compatibility: function names and the source map (file, line, column of
+    /// every instruction, from the DWARF line tables) are kept unless --strip is given.
+    #[arg(long, conflicts_with = "strip")]
     pub debug: bool,
+    /// Drop the debug section (function names and source map): smaller bytecode, traps
+    /// and tools show only bytecode functions and pcs.
+    #[arg(long)]
+    pub strip: bool,
+    /// Print what was built (sizes, counts, times) as a JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
     /// Print what runs and how long each stage takes.
     #[arg(long, short)]
     pub verbose: bool,
@@ -211,6 +230,39 @@ impl CapabilityName {
     }
 }
 
+/// `dotvm debug`.
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    /// The program and the flags of `dotvm run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// A file the program reads as its standard input (the debugger reads commands from
+    /// the terminal or standard input).
+    #[arg(long, value_name = "FILE")]
+    pub program_input: Option<PathBuf>,
+}
+
+/// `dotvm profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The program and the flags of `dotvm run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Print the profile as JSON on standard output (the program's output goes to
+    /// standard error then).
+    #[arg(long)]
+    pub json: bool,
+    /// Write folded stacks (`main;fib;fib 1234`, one line per stack) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub folded: Option<PathBuf>,
+    /// Write an SVG flamegraph of instruction counts to PATH.
+    #[arg(long, value_name = "PATH.svg")]
+    pub flamegraph: Option<PathBuf>,
+    /// How many functions, lines and opcodes the table shows.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub top: usize,
+}
+
 /// `dotvm run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -220,9 +272,9 @@ pub struct RunArgs {
     /// Build settings for Rust and WebAssembly inputs.
     #[command(flatten)]
     pub build: BuildArgs,
-    /// An environment variable for the program (repeatable); the host's own environment
-    /// is never passed.
-    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+    /// An environment variable for the program (repeatable): K=V, or NAME to pass the
+    /// host's value of NAME; the rest of the host's environment is never passed.
+    #[arg(long = "env", value_name = "K=V|NAME", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
     /// Grant the program a host directory (repeatable), visible to it under the same
     /// name, or under GUEST with `HOST_DIR::GUEST`.
@@ -283,7 +335,8 @@ pub struct RunArgs {
     /// Print every executed instruction (pc, mnemonic, top of stack) to stderr.
     #[arg(long)]
     pub debug: bool,
-    /// Step through the program interactively (commands on stdin; `h` for help).
+    /// Step through the program one instruction at a time (commands on stdin; `h` for
+    /// help). `dotvm debug` is the full debugger (breakpoints, source lines, backtraces).
     #[arg(long, conflicts_with = "debug")]
     pub step: bool,
     /// With --step: the file the program reads as its standard input.
@@ -466,6 +519,9 @@ pub struct VerifyArgs {
     /// Require a signature by this public key (repeatable; default: $DOTVM_TRUSTED_KEYS).
     #[arg(long = "trusted-key", value_name = "NAME.pub")]
     pub trusted_keys: Vec<PathBuf>,
+    /// Print the result as a JSON object on standard output (also when the check fails).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `dotvm audit`.
@@ -536,7 +592,18 @@ pub struct InspectArgs {
 fn parse_env(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
+        Some(_) => Err(format!("`{text}` is not KEY=VALUE or NAME")),
+        // A bare NAME passes the host's value of NAME, as wasmtime does.
+        None if text.is_empty() => Err("an empty --env is neither KEY=VALUE nor NAME".into()),
+        None => match std::env::var(text) {
+            Ok(value) => Ok((text.to_string(), value)),
+            Err(std::env::VarError::NotPresent) => Err(format!(
+                "`{text}` is not set in the host environment (use {text}=VALUE to give a value)"
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(format!("the host's value of `{text}` is not valid UTF-8"))
+            }
+        },
     }
 }
 
@@ -622,7 +689,15 @@ mod tests {
         assert_eq!(parse_env("A=1=2"), Ok(("A".into(), "1=2".into())));
         assert_eq!(parse_env("A="), Ok(("A".into(), String::new())));
         assert!(parse_env("=1").is_err());
-        assert!(parse_env("A").is_err());
+        assert!(parse_env("").is_err());
+    }
+
+    #[test]
+    fn a_bare_environment_name_passes_the_host_value() {
+        let path = std::env::var("PATH").expect("tests run with a PATH");
+        assert_eq!(parse_env("PATH"), Ok(("PATH".into(), path)));
+        let err = parse_env("DOTVM_SURELY_UNSET_VARIABLE").unwrap_err();
+        assert!(err.contains("not set in the host environment"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod replay;
 pub mod signing;
 pub mod state;
 pub mod stepper;
+pub mod symbols;
 pub mod trace;
 
 use cli::{Cli, Command};
@@ -28,6 +29,8 @@ pub const EXIT_STOPPED: u8 = 130;
 pub fn execute(cli: &Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => commands::run::execute(args),
+        Command::Debug(args) => commands::debug::execute(args),
+        Command::Profile(args) => commands::profile::execute(args),
         Command::Transpile(args) => commands::transpile::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Asm(args) => commands::asm::execute(args).map(|()| RunEnd::Exited(0)),
         Command::Disasm(args) => commands::disasm::execute(args).map(|()| RunEnd::Exited(0)),
@@ -43,8 +46,8 @@ pub fn execute(cli: &Cli) -> ExitCode {
     match result {
         // Like a native process, only the low 8 bits of the exit code reach the shell.
         Ok(RunEnd::Exited(code)) => ExitCode::from(code as u8),
-        Ok(RunEnd::Trapped(trap)) => {
-            eprintln!("error: trap: {trap}");
+        Ok(RunEnd::Trapped(report)) => {
+            eprint!("{report}");
             ExitCode::from(EXIT_TRAP)
         }
         Ok(RunEnd::Stopped(stopped)) => {

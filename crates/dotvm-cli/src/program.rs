@@ -32,7 +32,7 @@ pub fn load_input(path: &Path, arch: Option<Arch>, build: &BuildOptions) -> Resu
             .map_err(|e| anyhow!("{}: not UTF-8 text: {e}", path.display()))?;
         let options = AsmOptions {
             arch,
-            ..AsmOptions::default()
+            line_table: build.line_table,
         };
         assemble(&text, &path.display().to_string(), &options).map_err(|e| anyhow!("{e}"))
     } else {

@@ -57,7 +57,7 @@ fn exit_code_of_the_program_becomes_the_process_status() {
 }
 
 #[test]
-fn a_trap_names_the_trap_function_and_pc_and_exits_70() {
+fn a_trap_names_the_trap_function_and_pc_prints_a_backtrace_and_exits_70() {
     let dir = tempfile::tempdir().unwrap();
     let prog = program(
         &dir,
@@ -69,7 +69,8 @@ fn a_trap_names_the_trap_function_and_pc_and_exits_70() {
     assert_eq!(output.status.code(), Some(70));
     assert_eq!(
         text(&output.stderr).trim(),
-        "error: trap: integer divide by zero in divide at pc 10"
+        "error: trap: integer divide by zero in divide at pc 10\nbacktrace:\n  \
+         #0  divide (func 1 pc 10)\n  #1  main (func 0 pc 5)"
     );
 }
 

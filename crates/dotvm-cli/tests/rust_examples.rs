@@ -91,7 +91,7 @@ fn the_cargo_project_uses_its_crates_io_dependency() {
 }
 
 #[test]
-fn transpiled_bytecode_runs_and_keeps_names_with_debug() {
+fn transpiled_bytecode_runs_and_keeps_names_unless_stripped() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fib.dotvm");
     let out = out.to_str().unwrap();
@@ -118,7 +118,7 @@ fn transpiled_bytecode_runs_and_keeps_names_with_debug() {
     let plain = dir.path().join("plain.dotvm");
     let plain = plain.to_str().unwrap();
     success(&dotvm(
-        &["transpile", "-i", "fibonacci.rs", "-o", plain],
+        &["transpile", "-i", "fibonacci.rs", "-o", plain, "--strip"],
         "",
     ));
     assert!(!success(&dotvm(&["disasm", plain], "")).contains("fib_recursive"));

@@ -190,6 +190,11 @@ impl<'a> Disassembler<'a> {
                 let _ = writeln!(out, ".lineat {} {} {}", entry.func, entry.pc, entry.line);
             }
         }
+        if let Some(debug) = &m.debug
+            && debug.source_map != crate::source_map::SourceMap::default()
+        {
+            render_source_map(&mut out, &debug.source_map);
+        }
         out
     }
 
@@ -422,4 +427,27 @@ fn line_map(
         })
     });
     (sorted && placed).then(|| lines.iter().map(|e| ((e.func, e.pc), e.line)).collect())
+}
+
+/// Writes the source map as `.srcfile`, `.srcname` and `.srcloc` directives.
+fn render_source_map(out: &mut String, map: &crate::source_map::SourceMap) {
+    out.push_str("\n; source map\n");
+    for file in &map.files {
+        let _ = writeln!(out, ".srcfile {}", quote_str(file));
+    }
+    for name in &map.names {
+        let _ = writeln!(out, ".srcname {}", quote_str(name));
+    }
+    for e in &map.entries {
+        let _ = write!(
+            out,
+            ".srcloc {} {} {} {} {}",
+            e.func, e.pc, e.loc.file, e.loc.line, e.loc.column
+        );
+        for call in &e.inlined {
+            let c = call.call;
+            let _ = write!(out, " {} {} {} {}", call.name, c.file, c.line, c.column);
+        }
+        out.push('\n');
+    }
 }

@@ -10,6 +10,7 @@ pub mod isa;
 pub mod isa_doc;
 pub mod module;
 pub mod selector;
+pub mod source_map;
 pub mod syscall;
 pub mod verify;
 

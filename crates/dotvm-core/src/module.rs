@@ -270,7 +270,12 @@ pub struct DebugInfo {
     pub source: Option<String>,
     /// pc-to-line entries, sorted by (function, pc).
     pub lines: Vec<LineEntry>,
+    /// The source map: pc → (file, line, column, inlined calls), empty when unknown (see
+    /// [`crate::source_map`]).
+    pub source_map: SourceMap,
 }
+
+pub use crate::source_map::{InlinedCall, SourceEntry, SourceLoc, SourceMap};
 
 /// One line-table entry: the instruction at `pc` of `func` comes from `line`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

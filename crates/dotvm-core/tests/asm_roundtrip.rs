@@ -361,6 +361,7 @@ fn unverifiable_modules_still_disassemble() {
                 pc: 1,
                 line: 1,
             }],
+            source_map: Default::default(),
         }),
         ..Module::default()
     };
@@ -567,6 +568,7 @@ fn build_module(raw: RawModule) -> Module {
             function_names: names,
             source,
             lines,
+            source_map: Default::default(),
         }
     });
     Module {

@@ -708,11 +708,29 @@ fn cases() -> Vec<Case> {
             "count 2 needs at least 24 bytes, but only 12 remain",
         ),
         case(
-            "trailing bytes in debug section",
+            "bytes after the line table that are not a source map",
             with(DEBUG_FLAG, DEBUG, cat(&[&debug_empty, &[0, 0]])),
-            "debug",
+            "debug.source_map.files.count",
             EXTRA + 9,
-            "expected the end of the `debug` section, found 2 more byte(s)",
+            "expected 4 bytes, found only 2 before the end of the `debug` section",
+        ),
+        case(
+            "trailing bytes after the source map",
+            with(
+                DEBUG_FLAG,
+                DEBUG,
+                cat(&[
+                    &debug_empty,
+                    &u32le(1),
+                    &lp(b"a.rs"),
+                    &u32le(0),
+                    &u32le(0),
+                    &[7],
+                ]),
+            ),
+            "debug",
+            EXTRA + 9 + 20,
+            "expected the end of the `debug` section, found 1 more byte(s)",
         ),
     ]
 }
@@ -809,6 +827,7 @@ fn full_module() -> Module {
                 pc: 0,
                 line: 3,
             }],
+            source_map: Default::default(),
         }),
         ..Default::default()
     }

@@ -3,7 +3,8 @@
 
 use dotvm_core::format::{read_module, write_module};
 use dotvm_core::module::{
-    Constant, DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory, Module,
+    Constant, DataSegment, DebugInfo, Export, Function, Global, InlinedCall, LineEntry, Memory,
+    Module, SourceEntry, SourceLoc, SourceMap,
 };
 use dotvm_core::{Arch, Imm};
 use proptest::collection::vec;
@@ -77,11 +78,66 @@ fn debug_info() -> impl Strategy<Value = DebugInfo> {
         vec(any::<String>(), 0..4),
         option::of(any::<String>()),
         vec(line, 0..4),
+        source_map(),
     )
-        .prop_map(|(function_names, source, lines)| DebugInfo {
+        .prop_map(|(function_names, source, lines, source_map)| DebugInfo {
             function_names,
             source,
             lines,
+            source_map,
+        })
+}
+
+/// A source map whose rows are ordered and refer to existing files and names (the writer's
+/// precondition), with any numbers in them.
+fn source_map() -> impl Strategy<Value = SourceMap> {
+    let loc = (0u32..3, any::<u32>(), any::<u32>());
+    let call = (0u32..2, loc.clone());
+    let row = (0u32..3, 1u32..u32::MAX / 8, loc, vec(call, 0..3));
+    (
+        vec(any::<String>(), 0..3),
+        vec(any::<String>(), 0..3),
+        vec(row, 0..6),
+    )
+        .prop_map(|(mut files, mut names, rows)| {
+            if rows.is_empty() {
+                return SourceMap {
+                    files,
+                    names,
+                    entries: Vec::new(),
+                };
+            }
+            files.resize(3, "f.rs".into());
+            names.resize(2, "inlined".into());
+            let (mut func, mut pc) = (0, 0);
+            let entries = rows
+                .into_iter()
+                .map(|(func_step, pc_step, (file, line, column), calls)| {
+                    if func_step > 0 {
+                        func += func_step;
+                        pc = 0;
+                    }
+                    pc += pc_step;
+                    let as_loc = |(file, line, column)| SourceLoc { file, line, column };
+                    SourceEntry {
+                        func,
+                        pc,
+                        loc: as_loc((file, line, column)),
+                        inlined: calls
+                            .into_iter()
+                            .map(|(name, call)| InlinedCall {
+                                name,
+                                call: as_loc(call),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            SourceMap {
+                files,
+                names,
+                entries,
+            }
         })
 }
 

@@ -363,6 +363,7 @@ fn globals_memory_exports_and_debug_info_are_accepted() {
             pc: 0,
             line: 1,
         }],
+        source_map: Default::default(),
     });
     fill_max_stack(&mut module);
     assert_eq!(verify(&module), Ok(()));

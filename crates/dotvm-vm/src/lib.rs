@@ -40,7 +40,7 @@ pub use io::{BufferIo, Io, StdIo};
 pub use limits::{Interrupt, Limits, format_duration, parse_duration};
 pub use memory::{LinearMemory, MemoryError};
 pub use state::{StateError, StateStore};
-pub use trap::{Trap, TrapKind};
+pub use trap::{CallSite, Trap, TrapKind};
 
 use dotvm_core::{Arch, Module, Verified};
 use ruint::aliases::{U256, U512};

@@ -141,4 +141,16 @@ pub struct Trap {
     /// Fuel used before the trap (the instruction count, plus the extra cost of crypto and
     /// BigInt instructions).
     pub instructions: u64,
+    /// The calls that were active, innermost caller first: each is the calling function
+    /// and the pc of its `CALL` (the faulting position itself is `func`/`pc`).
+    pub callers: Vec<CallSite>,
+}
+
+/// A function and a pc in it: one frame of a backtrace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSite {
+    /// Function index.
+    pub func: u32,
+    /// Byte offset of the instruction within the function.
+    pub pc: u32,
 }

@@ -5,6 +5,7 @@
 //! A translation linked into a base module appends all of this to the base's index spaces
 //! (the base's items keep their indices) and replaces only the entry point.
 
+use crate::debuginfo::{SourceLines, demangle};
 use crate::error::TranslateError;
 use crate::init::initializer;
 use crate::ir::Code;
@@ -14,11 +15,12 @@ use crate::{TranslateOptions, Translation, optimize};
 use dotvm_core::instruction::Operand;
 use dotvm_core::isa::Opcode;
 use dotvm_core::module::{
-    DataSegment, DebugInfo, ElemSegment, Export, FuncType, Function, Global, Import, Memory,
-    Module, PAGE_SIZE, Table,
+    DataSegment, DebugInfo, ElemSegment, Export, FuncType, Function, Global, Import, InlinedCall,
+    Memory, Module, PAGE_SIZE, SourceEntry, SourceLoc, SourceMap, Table,
 };
 use dotvm_core::verify::{required_max_stack, verify};
 use dotvm_core::{Arch, Imm};
+use std::collections::HashMap;
 use wasmparser::FuncValidatorAllocations;
 
 /// Pages a wasm32 memory can reach.
@@ -61,9 +63,22 @@ pub(crate) fn translate_module(
         }
         let ty = info.funcs[f];
         let stub = stub(&types[ty as usize], *how, arch);
-        module.functions.push(function(stub, info.ty(ty), options)?);
+        module
+            .functions
+            .push(function(stub, info.ty(ty), options)?.0);
     }
-    let cx = Context { arch, info: &info };
+    let lines = if options.debug_names {
+        SourceLines::read(&info.dwarf)
+    } else {
+        None
+    };
+    let cx = Context {
+        arch,
+        info: &info,
+        lines: lines.as_ref(),
+    };
+    // The `(pc, wasm address)` source markers of each new function.
+    let mut markers: Vec<(u32, Vec<(u32, u64)>)> = Vec::new();
     let imported = info.imported_funcs.len();
     let mut allocations = FuncValidatorAllocations::default();
     for (i, body) in pending.into_iter().enumerate() {
@@ -80,7 +95,11 @@ pub(crate) fn translate_module(
         })?;
         allocations = reuse;
         let ty = info.ty(info.funcs[f as usize]);
-        module.functions.push(function(lowered, ty, options)?);
+        let (function, locs) = function(lowered, ty, options)?;
+        if !locs.is_empty() {
+            markers.push((module.functions.len() as u32, locs));
+        }
+        module.functions.push(function);
     }
     let call_last = match &options.entry_export {
         None => None,
@@ -109,7 +128,7 @@ pub(crate) fn translate_module(
     let init = initializer(&info, static_data, call_last);
     module.entry = module.functions.len() as u32;
     module.functions.push(Function {
-        code: finish(init, options),
+        code: finish(init, options).0,
         ..Function::default()
     });
     place_memory(&mut module, &info, static_data)?;
@@ -156,6 +175,9 @@ pub(crate) fn translate_module(
             .collect();
     }
     module.debug = debug_info(&module, &info, options);
+    if let (Some(lines), Some(debug)) = (&lines, &mut module.debug) {
+        add_source_map(&mut debug.source_map, lines, &markers);
+    }
     for f in first_new..module.functions.len() {
         let max = required_max_stack(&module, f as u32)
             .map_err(|e| TranslateError::Verify(e.to_string()))?;
@@ -275,29 +297,84 @@ fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
     }
 }
 
-/// A DotVM function of DotVM type `ty` from lowered code.
+/// A DotVM function of DotVM type `ty` from lowered code, and its source markers.
 fn function(
     lowered: Lowered,
     ty: u32,
     options: &TranslateOptions,
-) -> Result<Function, TranslateError> {
+) -> Result<(Function, Vec<(u32, u64)>), TranslateError> {
     let too_big = |what: &str| {
         unsupported(format!(
             "a function with more than 65535 {what} slots is not supported"
         ))
     };
-    Ok(Function {
+    let (code, locs) = finish(lowered.code, options);
+    let function = Function {
         params: u16::try_from(lowered.params).map_err(|_| too_big("parameter"))?,
         results: u16::try_from(lowered.results).map_err(|_| too_big("result"))?,
         locals: u16::try_from(lowered.locals).map_err(|_| too_big("local"))?,
         max_stack: 0,
-        code: finish(lowered.code, options),
+        code,
         ty: Some(ty),
-    })
+    };
+    Ok((function, locs))
 }
 
-/// Optimizes (at the requested level) and encodes a function's code.
-fn finish(mut code: Code, options: &TranslateOptions) -> Vec<u8> {
+/// Appends the source map rows of the new functions to `map` (which holds the base
+/// module's rows, if any): one row per marker whose position differs from the row
+/// before it in the same function. Only the files and names the rows use are added.
+fn add_source_map(map: &mut SourceMap, lines: &SourceLines, markers: &[(u32, Vec<(u32, u64)>)]) {
+    let mut addrs: Vec<u64> = markers
+        .iter()
+        .flat_map(|(_, locs)| locs.iter().map(|&(_, addr)| addr))
+        .collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    let positions = lines.positions(&addrs);
+    let mut files: HashMap<u32, u32> = HashMap::new();
+    let mut names: HashMap<u32, u32> = HashMap::new();
+    let mut file = |map: &mut SourceMap, loc: SourceLoc| SourceLoc {
+        file: *files.entry(loc.file).or_insert_with(|| {
+            map.files.push(lines.files[loc.file as usize].clone());
+            map.files.len() as u32 - 1
+        }),
+        ..loc
+    };
+    for (func, locs) in markers {
+        let mut last: Option<(SourceLoc, Vec<InlinedCall>)> = None;
+        for &(pc, addr) in locs {
+            let Some((loc, inlined)) = positions.get(&addr) else {
+                continue;
+            };
+            let loc = file(map, *loc);
+            let mut calls = Vec::with_capacity(inlined.len());
+            for call in inlined {
+                let name = *names.entry(call.name).or_insert_with(|| {
+                    map.names.push(lines.names[call.name as usize].clone());
+                    map.names.len() as u32 - 1
+                });
+                calls.push(InlinedCall {
+                    name,
+                    call: file(map, call.call),
+                });
+            }
+            if last.as_ref() == Some(&(loc, calls.clone())) {
+                continue;
+            }
+            map.entries.push(SourceEntry {
+                func: *func,
+                pc,
+                loc,
+                inlined: calls.clone(),
+            });
+            last = Some((loc, calls));
+        }
+    }
+}
+
+/// Optimizes (at the requested level) and encodes a function's code; returns the code and
+/// its source markers.
+fn finish(mut code: Code, options: &TranslateOptions) -> (Vec<u8>, Vec<(u32, u64)>) {
     optimize::optimize(&mut code, options.opt_level, options.arch);
     code.encode()
 }
@@ -325,7 +402,7 @@ fn debug_info(
             && index >= first_new
             && let Some(slot) = names.get_mut(index as usize)
         {
-            *slot = name.clone();
+            *slot = demangle(name);
         }
     }
     names[module.entry as usize] = INIT_NAME.to_string();

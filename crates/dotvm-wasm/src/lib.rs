@@ -14,6 +14,7 @@
 //! references as 0 (null) or function index + 1.
 
 mod assemble;
+mod debuginfo;
 mod error;
 mod imports;
 mod init;
@@ -24,6 +25,7 @@ mod native;
 mod numeric;
 mod optimize;
 
+pub use debuginfo::demangle;
 pub use error::TranslateError;
 pub use imports::{
     HostImport, ImportResolver, NATIVE_MODULE, NativeOp, WASI_MODULE, WasiImports, host_import,
@@ -44,7 +46,8 @@ pub struct TranslateOptions {
     /// peephole fusion; 2: also generic word operations where they are exact; 3: the passes
     /// repeated until nothing changes.
     pub opt_level: u8,
-    /// Keep function names from the wasm name section in the debug section.
+    /// Keep function names from the wasm name section (demangled) in the debug section,
+    /// and the source map read from the module's DWARF line tables when it has them.
     pub debug_names: bool,
     /// An exported function the initializer calls last (for WASI commands: `_start`).
     pub entry_export: Option<String>,

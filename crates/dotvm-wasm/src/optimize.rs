@@ -9,7 +9,10 @@
 //! branch, add immediate). Level 3 repeats the passes until nothing changes.
 //!
 //! Folding never touches an instruction that can trap, and no pass moves code across a
-//! label, so every trap happens at the same instruction as before.
+//! label, so every trap happens at the same instruction as before. A source-position
+//! marker (`Item::Loc`, written only when a source map is wanted) is not an instruction:
+//! the rewrites that would span one are skipped, so the code stays correct and keeps its
+//! line boundaries.
 
 mod fold;
 
@@ -48,7 +51,7 @@ fn ends_flow(item: &Item) -> bool {
         Item::Inst(inst) => inst.opcode.ends_block(),
         Item::Jump(opcode, _) => *opcode == Opcode::Jmp,
         Item::Table(_) => true,
-        Item::Label(_) => false,
+        Item::Label(_) | Item::Loc(_) => false,
     }
 }
 

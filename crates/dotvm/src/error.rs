@@ -58,8 +58,9 @@ pub enum Error {
     State {
         /// What failed.
         message: String,
-        /// The guest's trap when the store failed during the run.
-        trap: Option<Trap>,
+        /// The guest's trap when the store failed during the run (boxed: it is rare, and
+        /// keeps every `Result<_, Error>` small).
+        trap: Option<Box<Trap>>,
     },
     /// An [`crate::Inspector`] passed to [`crate::Module::run_hosted`] stopped the run
     /// here.
@@ -84,7 +85,7 @@ impl Error {
     pub fn trap(&self) -> Option<&Trap> {
         match self {
             Error::Trap(trap) | Error::Limit(trap) | Error::Denied(trap) => Some(trap),
-            Error::State { trap, .. } => trap.as_ref(),
+            Error::State { trap, .. } => trap.as_deref(),
             _ => None,
         }
     }
@@ -110,7 +111,7 @@ impl From<Trap> for Error {
             TrapKind::Denied { .. } => Error::Denied(trap),
             TrapKind::State(_) => Error::State {
                 message: trap.to_string(),
-                trap: Some(trap),
+                trap: Some(Box::new(trap)),
             },
             _ => Error::Trap(trap),
         }

@@ -9,6 +9,7 @@ use crate::replay::ReplayInput;
 use crate::signing::{self, hex, signer_id};
 use crate::state::{Location, OpenStore};
 use crate::stepper::Stepper;
+use crate::symbols::{Symbols, TrapReport};
 use crate::trace::Tracer;
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::format::write_module;
@@ -19,7 +20,7 @@ use dotvm_state::{Attempt, RetryPolicy, TransactionError, with_retries};
 use dotvm_vm::state::{DbAccess, Guarded};
 use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
-    RandomSource, RunError, StdIo, Stopped, Trap, TrapKind,
+    RandomSource, RunError, StdIo, Stopped, TrapKind,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -30,21 +31,48 @@ use std::time::{Duration, Instant};
 pub enum RunEnd {
     /// The program finished with this exit code.
     Exited(i32),
-    /// The program trapped.
-    Trapped(Trap),
+    /// The program trapped; the report has its backtrace.
+    Trapped(Box<TrapReport>),
     /// The debugger's `q` stopped the program.
     Stopped(Stopped),
 }
 
+/// A tool that watches a run through the inspector: `dotvm debug` and `dotvm profile`.
+pub trait Observer {
+    /// Adjusts how the input is built (e.g. unoptimised, with a line table).
+    fn build(&self, options: &mut BuildOptions);
+    /// True when a person drives the run: no default wall-clock limit (as with `--step`).
+    fn interactive(&self) -> bool;
+    /// Called with the verified module before it runs.
+    fn start(&mut self, module: &Module) -> Result<()>;
+    /// The inspector that sees every instruction.
+    fn inspector(&mut self) -> &mut dyn Inspector;
+    /// The program's standard streams, when they differ from the process's (the
+    /// debugger keeps standard input for its commands).
+    fn io(&mut self) -> Result<Option<Box<dyn Io>>>;
+}
+
 /// Runs the program and reports statistics when asked.
 pub fn execute(args: &RunArgs) -> Result<RunEnd> {
+    execute_observed(args, None)
+}
+
+/// Runs the program like [`execute`], watched by `observer` when given.
+pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>) -> Result<RunEnd> {
     let load_start = Instant::now();
     let audit = args.audit.as_deref().map(AuditLog::new).transpose()?;
-    let limits = limits_from(args);
+    let mut limits = limits_from(args);
+    if args.timeout.is_none() && observer.as_ref().is_some_and(|o| o.interactive()) {
+        limits.time = None;
+    }
     let mut config = dotvm::Config::default();
     config.limits(limits.clone());
     let engine = dotvm::Engine::new(&config);
-    let loaded = load_input(&args.file, args.arch, &build_options(args)).and_then(|module| {
+    let mut build = build_options(args);
+    if let Some(observer) = &observer {
+        observer.build(&mut build);
+    }
+    let loaded = load_input(&args.file, args.arch, &build).and_then(|module| {
         let kind = InputKind::of(&args.file)?;
         let signer = signer_of(args, kind, &module)?;
         let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
@@ -69,6 +97,9 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         }
     };
     let verified = module.verified();
+    if let Some(observer) = &mut observer {
+        observer.start(verified.module())?;
+    }
     let load_time = load_start.elapsed();
     if let Some(audit) = &audit {
         audit.append(vec![start_record(
@@ -89,23 +120,35 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         None
     };
     let mut host = Host::new(capabilities_from(args)).map_err(|e| anyhow!("{e}"))?;
-    let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) = if args.step {
-        let input: Box<dyn Read> = match &args.input {
-            Some(path) => Box::new(
-                std::fs::File::open(path)
-                    .with_context(|| format!("cannot open --input {}", path.display()))?,
-            ),
-            None => Box::new(std::io::empty()),
-        };
-        let stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
-        (Box::new(SteppedIo { input }), Some(Box::new(stepper)))
-    } else if args.debug {
-        let tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
-        (Box::new(StdIo), Some(Box::new(tracer)))
-    } else {
-        (Box::new(StdIo), None)
+    let observed_io = match &mut observer {
+        Some(observer) => observer.io()?,
+        None => None,
     };
-    let inspector = inspector.as_deref_mut().map(|i| i as &mut dyn Inspector);
+    let (mut io, mut inspector): (Box<dyn Io>, Option<Box<dyn Inspector>>) =
+        if let Some(io) = observed_io {
+            (io, None)
+        } else if observer.is_some() {
+            (Box::new(StdIo), None)
+        } else if args.step {
+            let input: Box<dyn Read> = match &args.input {
+                Some(path) => Box::new(
+                    std::fs::File::open(path)
+                        .with_context(|| format!("cannot open --input {}", path.display()))?,
+                ),
+                None => Box::new(std::io::empty()),
+            };
+            let stepper = Stepper::new(std::io::stdin().lock(), std::io::stderr());
+            (Box::new(SteppedIo { input }), Some(Box::new(stepper)))
+        } else if args.debug {
+            let tracer = Tracer::new(std::io::BufWriter::new(std::io::stderr()));
+            (Box::new(StdIo), Some(Box::new(tracer)))
+        } else {
+            (Box::new(StdIo), None)
+        };
+    let inspector = match observer {
+        Some(observer) => Some(observer.inspector()),
+        None => inspector.as_deref_mut().map(|i| i as &mut dyn Inspector),
+    };
     let run_start = Instant::now();
     // The writes of the run (of its last attempt on a shared store), for the audit log.
     let mut writes = BTreeMap::new();
@@ -218,7 +261,10 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     }
     match result {
         Ok(outcome) => Ok(RunEnd::Exited(outcome.exit_code)),
-        Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(trap)),
+        Err(RunError::Trap(trap)) => Ok(RunEnd::Trapped(Box::new(TrapReport::new(
+            trap,
+            &Symbols::new(verified.module()),
+        )))),
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
     }
@@ -448,6 +494,7 @@ fn build_options(args: &RunArgs) -> BuildOptions {
         verbose: args.verbose,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
+        line_table: false,
     }
 }
 

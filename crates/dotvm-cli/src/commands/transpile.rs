@@ -12,10 +12,11 @@ pub fn build_options(args: &TranspileArgs) -> BuildOptions {
     BuildOptions {
         arch: args.arch,
         opt_level: args.build.opt_level,
-        debug: args.debug,
+        debug: !args.strip,
         verbose: args.verbose,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
+        line_table: false,
     }
 }
 
@@ -41,8 +42,32 @@ pub fn execute(args: &TranspileArgs) -> Result<()> {
     let bytes = write_module(&module);
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
+    let code: usize = module.functions.iter().map(|f| f.code.len()).sum();
+    if args.json {
+        let rows = module
+            .debug
+            .as_ref()
+            .map_or(0, |d| d.source_map.entries.len());
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{}",
+            serde_json::json!({
+                "input": input.display().to_string(),
+                "kind": kind.describe(),
+                "output": args.output.display().to_string(),
+                "arch": module.arch.name(),
+                "wasm_bytes": wasm.len(),
+                "bytecode_bytes": bytes.len(),
+                "functions": module.functions.len(),
+                "code_bytes": code,
+                "source_map_rows": rows,
+                "build_ms": ms(built),
+                "translate_ms": ms(translated - built),
+                "total_ms": ms(start.elapsed()),
+            })
+        );
+    }
     if args.verbose {
-        let code: usize = module.functions.iter().map(|f| f.code.len()).sum();
         eprintln!(
             "dotvm: {} ({}) -> {}\n  wasm      {} bytes, built in {:.1} ms\n  \
              bytecode  {} bytes, {} functions ({code} code bytes), {}, translated in {:.1} ms\n  \

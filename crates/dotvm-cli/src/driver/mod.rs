@@ -89,6 +89,9 @@ pub struct BuildOptions {
     /// Where rustc/cargo build (default: a temporary directory for a file, the project's
     /// own `target/` for a Cargo project).
     pub target_dir: Option<PathBuf>,
+    /// Assemble `.dasm` inputs with a line table (function, pc → line of the source), for
+    /// the debugger and the profiler.
+    pub line_table: bool,
 }
 
 impl Default for BuildOptions {
@@ -100,6 +103,7 @@ impl Default for BuildOptions {
             verbose: false,
             keep_intermediate: false,
             target_dir: None,
+            line_table: false,
         }
     }
 }

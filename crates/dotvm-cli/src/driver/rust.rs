@@ -4,6 +4,7 @@
 use super::BuildOptions;
 use super::target::{WASM_TARGET, ensure_target};
 use anyhow::{Context, Result, anyhow, bail};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -34,6 +35,12 @@ pub(super) fn compile_file(
         // stays.
         command.args(["-C", "strip=debuginfo"]);
     }
+    if std::io::stderr().is_terminal() && !options.verbose {
+        eprintln!(
+            "dotvm: compiling {} with rustc for {WASM_TARGET}",
+            source.display()
+        );
+    }
     run_compiler(command, options, "rustc")?;
     Ok(output)
 }
@@ -59,7 +66,9 @@ pub(super) fn compile_project(dir: &Path, options: &BuildOptions) -> Result<Path
     if let Some(target_dir) = &options.target_dir {
         command.arg("--target-dir").arg(target_dir);
     }
-    if !options.verbose {
+    // On a terminal cargo shows its own progress (it takes a while on a first build);
+    // elsewhere it stays quiet unless asked.
+    if !options.verbose && !std::io::stderr().is_terminal() {
         command.arg("--quiet");
     }
     let output = run_compiler(command, options, "cargo build")?;

@@ -293,11 +293,14 @@ pub(super) struct Program {
     pub(super) source: Option<String>,
     /// `.lineat` entries in order.
     pub(super) raw_lines: Vec<RawLine>,
+    /// `.srcfile`, `.srcname` and `.srcloc`: the source map.
+    pub(super) source_map: super::source_map::SourceMapDecl,
     /// Functions in index order.
     pub(super) functions: Vec<FuncDecl>,
     /// Function names.
     pub(super) function_names: HashMap<String, u32>,
-    /// Position of the first `.line`, `.lineat` or `.source` (they need debug info).
+    /// Position of the first `.line`, `.lineat`, `.source` or source-map directive (they
+    /// need debug info).
     pub(super) first_debug_use: Option<Pos>,
     /// `.type`s in index order.
     pub(super) types: Vec<crate::module::FuncType>,

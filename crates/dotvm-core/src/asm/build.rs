@@ -586,7 +586,9 @@ impl<'a> Builder<'a> {
                 line: raw.line,
             });
         }
+        let source_map = program.source_map.build(|func| self.func_index(func))?;
         Ok(Some(DebugInfo {
+            source_map,
             function_names,
             source: program
                 .source

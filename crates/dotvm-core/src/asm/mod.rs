@@ -9,6 +9,7 @@ pub(crate) mod lexer;
 mod linking;
 pub(crate) mod number;
 mod parser;
+mod source_map;
 mod suggest;
 
 use crate::arch::Arch;

@@ -18,7 +18,8 @@ use crate::syscall::Syscall;
 /// Directives allowed only outside functions.
 const MODULE_DIRECTIVES: &[&str] = &[
     ".arch", ".pool", ".data", ".global", ".memory", ".export", ".entry", ".func", ".debug",
-    ".source", ".lineat", ".type", ".table", ".elem", ".passive", ".import",
+    ".source", ".lineat", ".srcfile", ".srcname", ".srcloc", ".type", ".table", ".elem",
+    ".passive", ".import",
 ];
 /// Directives allowed only inside functions.
 const FUNCTION_DIRECTIVES: &[&str] = &[".end", ".param", ".local", ".line", ".raw"];
@@ -416,6 +417,7 @@ impl Parser {
                 self.program.raw_lines.push(RawLine { func, pc, line });
                 self.program.first_debug_use.get_or_insert(pos);
             }
+            ".srcfile" | ".srcname" | ".srcloc" => self.source_map_directive(name, pos, cursor)?,
             ".end" => {
                 if let Some((_, at)) = self.pending_line {
                     return diag(at, "`.line` is not followed by an instruction");

@@ -7,6 +7,7 @@
 //! `bytes` back.
 
 mod cursor;
+mod debug_map;
 mod error;
 mod linking;
 mod put;

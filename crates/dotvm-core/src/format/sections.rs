@@ -4,7 +4,7 @@ use super::cursor::Cursor;
 use super::error::{Field, FormatError};
 use super::section::SectionId;
 use crate::module::{
-    Constant, DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory,
+    Constant, DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory, SourceMap,
 };
 
 /// Constant tags (the first byte of each constant-table entry).
@@ -244,11 +244,17 @@ pub(crate) fn read_debug(cur: &mut Cursor<'_>) -> Result<DebugInfo, FormatError>
             line: cur.u32(f.leaf("line"))?,
         });
     }
+    let source_map = if cur.remaining() > 0 {
+        super::debug_map::read(cur)?
+    } else {
+        SourceMap::default()
+    };
     cur.finish(Field::new("debug"))?;
     Ok(DebugInfo {
         function_names,
         source,
         lines,
+        source_map,
     })
 }
 

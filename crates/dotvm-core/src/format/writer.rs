@@ -6,7 +6,7 @@ use super::section::SectionId;
 use super::sections::{GLOBAL_MUTABLE, tag};
 use super::{HEADER_LEN, MAGIC, SECTION_ENTRY_LEN, VERSION, flags};
 use crate::instruction::Imm;
-use crate::module::{Constant, DebugInfo, Memory, Module, Signature};
+use crate::module::{Constant, DebugInfo, Memory, Module, Signature, SourceMap};
 
 /// Encodes `module` as a DotVM bytecode file. Equal modules give equal bytes.
 ///
@@ -207,6 +207,9 @@ fn encode_debug(debug: &DebugInfo) -> Vec<u8> {
         body.extend_from_slice(&entry.func.to_le_bytes());
         body.extend_from_slice(&entry.pc.to_le_bytes());
         body.extend_from_slice(&entry.line.to_le_bytes());
+    }
+    if debug.source_map != SourceMap::default() {
+        super::debug_map::encode(&debug.source_map, &mut body);
     }
     body
 }

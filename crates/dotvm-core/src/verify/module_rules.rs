@@ -242,7 +242,7 @@ fn check_memory(module: &Module) -> Result<(), VerifyError> {
     Ok(())
 }
 
-/// Debug names and line entries refer to existing functions.
+/// Debug names, line entries and source-map rows refer to existing functions.
 fn check_debug(module: &Module) -> Result<(), VerifyError> {
     let Some(debug) = &module.debug else {
         return Ok(());
@@ -264,6 +264,19 @@ fn check_debug(module: &Module) -> Result<(), VerifyError> {
         return Err(VerifyError::module(format!(
             "debug line entry {i} refers to function {}, which does not exist ({})",
             entry.func,
+            count(functions as u64, "function")
+        )));
+    }
+    if let Some((i, row)) = debug
+        .source_map
+        .entries
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.func as usize >= functions)
+    {
+        return Err(VerifyError::module(format!(
+            "source map row {i} refers to function {}, which does not exist ({})",
+            row.func,
             count(functions as u64, "function")
         )));
     }

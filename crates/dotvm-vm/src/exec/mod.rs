@@ -33,7 +33,7 @@ use crate::limits::{Interrupt, Limits, Watchdog};
 use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
 use crate::state::StateStore;
-use crate::trap::{Trap, TrapKind};
+use crate::trap::{CallSite, Trap, TrapKind};
 use crate::word::Word;
 use dotvm_core::Module;
 use dotvm_crypto::bigint::BigIntHeap;
@@ -433,7 +433,35 @@ impl<W: Word> Machine<'_, W> {
             function: self.program.labels[self.func as usize].clone(),
             pc: self.function().pcs.get(index).copied().unwrap_or(0),
             instructions,
+            callers: self.callers(),
         }
+    }
+
+    /// The active calls, innermost caller first: each frame's function and the pc of
+    /// its `CALL` (the instruction before the return position).
+    fn callers(&self) -> Vec<CallSite> {
+        self.frames
+            .iter()
+            .rev()
+            .map(|frame| {
+                let function = &self.program.functions[frame.func as usize];
+                let after = if self.plain {
+                    frame.ret_ip
+                } else {
+                    function
+                        .reg
+                        .origin
+                        .get(frame.ret_ip as usize)
+                        .copied()
+                        .unwrap_or(0)
+                };
+                let call = (after as usize).saturating_sub(1);
+                CallSite {
+                    func: frame.func,
+                    pc: function.pcs.get(call).copied().unwrap_or(0),
+                }
+            })
+            .collect()
     }
 
     /// Where the inspector stopped the run (always in plain code, not yet paid).

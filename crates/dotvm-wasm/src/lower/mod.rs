@@ -10,6 +10,7 @@
 mod control;
 mod ops;
 
+use crate::debuginfo::SourceLines;
 use crate::error::TranslateError;
 use crate::ir::Code;
 use crate::module_info::{ModuleInfo, slot_type};
@@ -21,6 +22,8 @@ use wasmparser::{BlockType, FuncValidatorAllocations, Operator, ValType};
 pub(crate) struct Context<'m, 'a> {
     pub(crate) arch: Arch,
     pub(crate) info: &'m ModuleInfo<'a>,
+    /// The DWARF source positions, when the source map is wanted and the module has them.
+    pub(crate) lines: Option<&'m SourceLines>,
 }
 
 /// A lowered function: its frame layout and code.
@@ -99,8 +102,18 @@ pub(crate) fn lower_function(
         branched: false,
     });
     let mut reader = body.body.get_operators_reader()?;
+    // The line row of the last source marker written.
+    let mut row = None;
     while !reader.eof() {
         let offset = reader.original_position();
+        if let Some(lines) = cx.lines {
+            let addr = offset.saturating_sub(cx.info.code_start);
+            let here = lines.row_at(addr);
+            if row != Some(here) {
+                lowering.code.loc(addr);
+                row = Some(here);
+            }
+        }
         let op = reader.read()?;
         if matches!(
             op,

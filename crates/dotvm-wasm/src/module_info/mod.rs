@@ -147,6 +147,10 @@ pub(crate) struct ModuleInfo<'a> {
     pub(crate) elements: Vec<ElemDef>,
     pub(crate) data: Vec<DataDef<'a>>,
     pub(crate) names: Vec<(u32, String)>,
+    /// The DWARF custom sections (`.debug_*`) by name.
+    pub(crate) dwarf: std::collections::HashMap<&'a str, &'a [u8]>,
+    /// File offset of the code section's contents (DWARF addresses count from there).
+    pub(crate) code_start: u64,
     pub(crate) bodies: Vec<Body<'a>>,
     /// The word size (global slots depend on it).
     pub(crate) arch: Arch,
@@ -278,6 +282,8 @@ pub(crate) fn read<'a>(
         elements: Vec::new(),
         data: Vec::new(),
         names: Vec::new(),
+        dwarf: std::collections::HashMap::new(),
+        code_start: 0,
         bodies: Vec::new(),
         arch,
         base,
@@ -431,6 +437,12 @@ pub(crate) fn read<'a>(
                         mode,
                     });
                 }
+            }
+            Payload::CodeSectionStart {
+                unchecked_range, ..
+            } => info.code_start = unchecked_range.start,
+            Payload::CustomSection(section) if section.name().starts_with(".debug_") => {
+                info.dwarf.insert(section.name(), section.data());
             }
             Payload::CustomSection(section) => {
                 if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
