@@ -30,7 +30,7 @@ pub use error::{LoadError, RunError, Stopped};
 pub use execution::{Execution, Progress};
 pub use host::{
     Capabilities, ClockSource, Denial, DenialReason, Errno, FileStat, FileType, Host, HostError,
-    OpenedFile, Preopen, RandomSource,
+    HostStats, OpenedFile, Preopen, RandomSource,
 };
 pub use host_env::HostEnv;
 pub use imports::{HostFunctions, NoHostFunctions};

@@ -510,6 +510,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 for _ in 0..params {
                     let _ = pop!();
                 }
+                m.host.count_host_function();
                 let values = check!(m.imports.call_import(import, &args, &mut m.memory));
                 if values.len() != results as usize {
                     fault!(TrapKind::Host(format!(

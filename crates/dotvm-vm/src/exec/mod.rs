@@ -286,6 +286,7 @@ pub(crate) fn run_program<W: Word>(
             .and_then(|()| machine.run_precise(Some(inspector))),
         None => machine.start().and_then(|()| machine.run_fast()),
     };
+    machine.host.note_stack_slots(machine.stack.len());
     match end {
         Ok(Exit::Finished(exit_code)) => {
             if let Err(e) = machine.io.flush() {

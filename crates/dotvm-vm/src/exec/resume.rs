@@ -134,6 +134,7 @@ impl<W: Word> Resumable<W> {
             _ if machine.plain => machine.run_catching_up(&self.block_starts),
             _ => machine.run_fast(),
         };
+        machine.host.note_stack_slots(machine.stack.len());
         let result = match end {
             Ok(Exit::Finished(exit_code)) => {
                 self.phase = Phase::Ended;

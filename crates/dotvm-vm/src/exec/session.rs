@@ -127,6 +127,7 @@ pub(crate) fn call<W: Word>(
         func,
     );
     let end = machine.enter(func, args).and_then(|()| machine.run_fast());
+    machine.host.note_stack_slots(machine.stack.len());
     let result = match end {
         Ok(Exit::Finished(code)) => {
             let _ = machine.io.flush();

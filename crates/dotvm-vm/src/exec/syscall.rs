@@ -82,6 +82,7 @@ pub(super) fn dispatch<W: Word>(
     call: Syscall,
     slots: &[W],
 ) -> Result<Flow<W>, TrapKind> {
+    access.host.count_system_call();
     if call.wasi_name().is_some() {
         let mut raw = [0u64; MAX_PARAM_SLOTS];
         for (r, slot) in raw.iter_mut().zip(slots) {

@@ -169,6 +169,21 @@ pub struct OpenedFile {
     pub write: bool,
 }
 
+/// What runs asked of a [`Host`] since it was created (for `dotvm run --verbose`): counted
+/// outside the engine's fast path, where system calls, host functions and stack growth
+/// are handled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostStats {
+    /// System calls made with `SYSCALL` (WASI calls included), refused ones too.
+    pub system_calls: u64,
+    /// Embedder functions called with `CALL_HOST`.
+    pub host_functions: u64,
+    /// The most value-stack slots a run allocated: the stack starts at the entry frame or
+    /// 4096 slots (at most the stack limit) and doubles when a call needs more, so this is
+    /// the stack's high-water mark rounded up to that growth.
+    pub peak_stack_slots: u64,
+}
+
 /// The host state of one run: granted capabilities, open descriptors, clock, random source
 /// and the denied calls so far.
 pub struct Host {
@@ -180,6 +195,8 @@ pub struct Host {
     opened: Vec<OpenedFile>,
     /// Opened files beyond [`MAX_OPENED`], counted only.
     opened_unrecorded: u64,
+    /// Calls and stack use so far.
+    stats: HostStats,
 }
 
 impl fmt::Debug for Host {
@@ -216,7 +233,29 @@ impl Host {
             denials: Vec::new(),
             opened: Vec::new(),
             opened_unrecorded: 0,
+            stats: HostStats::default(),
         }
+    }
+
+    /// The system calls, host-function calls and peak value-stack allocation of the runs
+    /// on this host so far.
+    pub fn stats(&self) -> HostStats {
+        self.stats
+    }
+
+    /// Counts a system call.
+    pub(crate) fn count_system_call(&mut self) {
+        self.stats.system_calls += 1;
+    }
+
+    /// Counts a call of an embedder function.
+    pub(crate) fn count_host_function(&mut self) {
+        self.stats.host_functions += 1;
+    }
+
+    /// Records that a run allocated `slots` value-stack slots.
+    pub(crate) fn note_stack_slots(&mut self, slots: usize) {
+        self.stats.peak_stack_slots = self.stats.peak_stack_slots.max(slots as u64);
     }
 
     /// The granted capabilities.
