@@ -140,6 +140,10 @@ pub struct BuildArgs {
     /// Directory for rustc/cargo build output.
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
+    /// No build progress or notes (rustc's warnings included): only the program's
+    /// output and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `dotvm transpile`.
@@ -248,10 +252,6 @@ pub struct ProfileArgs {
     /// The program and the flags of `dotvm run`.
     #[command(flatten)]
     pub run: RunArgs,
-    /// Print the profile as JSON on standard output (the program's output goes to
-    /// standard error then).
-    #[arg(long)]
-    pub json: bool,
     /// Write folded stacks (`main;fib;fib 1234`, one line per stack) to PATH.
     #[arg(long, value_name = "PATH")]
     pub folded: Option<PathBuf>,
@@ -345,6 +345,11 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print the --verbose statistics as one JSON object on standard error (its last
+    /// line; field names in docs/tools.md). `dotvm profile --json` prints the profile as
+    /// JSON on standard output instead (the program's output goes to standard error then).
+    #[arg(long)]
+    pub json: bool,
     /// Append what the run does to this audit log (hash-chained JSON lines; check it with
     /// `dotvm audit verify`).
     #[arg(long, value_name = "PATH")]

@@ -8,6 +8,7 @@ pub mod driver;
 pub mod embedded;
 pub mod program;
 pub mod replay;
+pub mod resources;
 pub mod signing;
 pub mod state;
 pub mod stepper;

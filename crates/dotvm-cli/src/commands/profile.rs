@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// Runs the program under the profiler and reports.
 pub fn execute(args: &ProfileArgs) -> Result<RunEnd> {
     let mut observer = ProfileObserver {
-        json: args.json,
+        json: args.run.json,
         profiler: Profiler::default(),
         module: None,
     };
@@ -31,7 +31,7 @@ pub fn execute(args: &ProfileArgs) -> Result<RunEnd> {
         return Ok(end);
     };
     let report = Report::new(&observer.profiler, &module);
-    if args.json {
+    if args.run.json {
         println!("{}", serde_json::to_string_pretty(&report.json(args.top))?);
     } else {
         print!("{}", report.table(args.top));

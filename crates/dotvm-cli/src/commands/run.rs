@@ -6,6 +6,7 @@ use crate::driver::{BuildOptions, InputKind};
 use crate::embedded::{run_error, run_transaction};
 use crate::program::load_input;
 use crate::replay::ReplayInput;
+use crate::resources::{CountingStore, DbCounts, RunStats, Usage};
 use crate::signing::{self, hex, signer_id};
 use crate::state::{Location, OpenStore};
 use crate::stepper::Stepper;
@@ -152,15 +153,18 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
     let run_start = Instant::now();
     // The writes of the run (of its last attempt on a shared store), for the audit log.
     let mut writes = BTreeMap::new();
+    // The database operations of the run (of its last attempt on a shared store).
+    let mut db_counts = DbCounts::default();
     let (result, state_report, state_outcome) = match uses_state {
         true => {
             let shared = store.as_ref().is_some_and(OpenStore::is_shared);
             let (result, attempts) = match &mut store {
                 Some(open) if shared => {
-                    let (result, last_host, attempts, last_writes) =
+                    let (result, last_host, attempts, last_writes, counts) =
                         run_shared(&module, args, io.as_mut(), inspector, open, db_access)?;
                     host = last_host;
                     writes = last_writes;
+                    db_counts = counts;
                     (result, attempts)
                 }
                 _ => {
@@ -168,8 +172,10 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
                         Some(store) => Guarded::new(store.as_state(), db_access),
                         None => Guarded::denied(),
                     };
+                    let mut counting = CountingStore::new(&mut guarded);
                     let result =
-                        run_transaction(&module, io.as_mut(), &mut host, &mut guarded, inspector);
+                        run_transaction(&module, io.as_mut(), &mut host, &mut counting, inspector);
+                    db_counts = counting.counts();
                     writes = guarded.writes().clone();
                     (result, 1)
                 }
@@ -231,27 +237,50 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
     let run_time = run_start.elapsed();
     let _ = io.flush();
     let failed = !matches!(&result, Ok(outcome) if outcome.exit_code == 0);
-    if failed || args.verbose {
+    if failed || (args.verbose && !args.json) {
         for denial in host.denials() {
             eprintln!("dotvm: {}", explain_denial(args, denial));
         }
     }
-    if args.verbose {
-        let executed = match &result {
-            Ok(outcome) => Some(outcome.instructions),
-            Err(RunError::Trap(trap)) => Some(trap.instructions),
-            Err(RunError::Stopped(stopped)) => Some(stopped.instructions),
-            Err(RunError::Load(_)) => None,
+    let usage = Usage {
+        host: host.stats(),
+        db: db_counts,
+    };
+    if args.verbose && args.json {
+        let stats = RunStats {
+            input: args.file.display().to_string(),
+            input_kind: kind.describe(),
+            arch: verified.module().arch.name().to_string(),
+            load_seconds: load_time.as_secs_f64(),
+            run_seconds: run_time.as_secs_f64(),
+            instructions: executed(&result),
+            peak_memory: result.as_ref().ok().map(|o| o.peak_memory),
+            exit_code: result.as_ref().ok().map(|o| o.exit_code),
+            end: match &result {
+                Ok(_) => "exited",
+                Err(RunError::Trap(_)) => "trapped",
+                Err(RunError::Stopped(_)) => "stopped",
+                Err(RunError::Load(_)) => "not started",
+            },
+            usage,
+            state: &state_report,
+            signer: signer.as_deref(),
         };
+        eprintln!("{}", stats.to_json());
+    } else if args.verbose {
         let mut report = verbose_report(
             args,
             kind,
             verified.module(),
             load_time,
             run_time,
-            executed,
+            executed(&result),
             result.as_ref().ok(),
         );
+        for line in usage.text_lines() {
+            report.push('\n');
+            report.push_str(&line);
+        }
         report.push_str(&format!("\nstate            {state_report}"));
         report.push_str(&format!(
             "\nsigner           {}",
@@ -267,6 +296,16 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
         )))),
         Err(RunError::Stopped(stopped)) => Ok(RunEnd::Stopped(stopped)),
         Err(RunError::Load(error)) => Err(anyhow!("{}: {error}", args.file.display())),
+    }
+}
+
+/// The instructions a run executed, unless it could not start.
+fn executed(result: &Result<Outcome, RunError>) -> Option<u64> {
+    match result {
+        Ok(outcome) => Some(outcome.instructions),
+        Err(RunError::Trap(trap)) => Some(trap.instructions),
+        Err(RunError::Stopped(stopped)) => Some(stopped.instructions),
+        Err(RunError::Load(_)) => None,
     }
 }
 
@@ -410,12 +449,13 @@ fn signer_of(args: &RunArgs, kind: InputKind, module: &Module) -> Result<Option<
 }
 
 /// What [`run_shared`] returns: the last attempt's result, its host (for the denials), the
-/// number of attempts and the last attempt's writes.
+/// number of attempts, the last attempt's writes and its database operations.
 type SharedRun = (
     Result<Outcome, TransactionError>,
     Host,
     u32,
     BTreeMap<Vec<u8>, u64>,
+    DbCounts,
 );
 
 /// Runs the program as a transaction on a shared store: a run that conflicts with a
@@ -439,26 +479,28 @@ fn run_shared(
         };
         let mut attempt = input.attempt();
         let mut guarded = Guarded::new(store.as_state(), db_access);
+        let mut counting = CountingStore::new(&mut guarded);
         let result = run_transaction(
             module,
             &mut attempt,
             &mut host,
-            &mut guarded,
+            &mut counting,
             inspector.as_mut().map(|i| &mut **i as &mut dyn Inspector),
         );
+        let counts = counting.counts();
         let writes = guarded.writes().clone();
         if store.retryable() && number < policy.max_attempts {
-            return Attempt::Conflict(Ok((result, host, writes)));
+            return Attempt::Conflict(Ok((result, host, writes, counts)));
         }
         Attempt::Done(
             attempt
                 .release()
-                .map(|()| (result, host, writes))
+                .map(|()| (result, host, writes, counts))
                 .context("cannot write the program's output"),
         )
     });
-    let (result, host, writes) = result?;
-    Ok((result, host, attempts, writes))
+    let (result, host, writes, counts) = result?;
+    Ok((result, host, attempts, writes, counts))
 }
 
 /// "s" unless `count` is 1.
@@ -491,7 +533,9 @@ fn build_options(args: &RunArgs) -> BuildOptions {
         arch: args.arch.unwrap_or_default(),
         opt_level: args.build.opt_level,
         debug: true,
-        verbose: args.verbose,
+        // Build notes would interleave with the JSON statistics.
+        verbose: args.verbose && !args.json && !args.build.quiet,
+        quiet: args.build.quiet || args.json,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
         line_table: false,

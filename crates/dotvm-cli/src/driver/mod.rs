@@ -84,6 +84,8 @@ pub struct BuildOptions {
     pub debug: bool,
     /// Say what runs.
     pub verbose: bool,
+    /// No progress or notes while building (`--quiet`): only errors.
+    pub quiet: bool,
     /// Keep the intermediate `.wasm` (and say where).
     pub keep_intermediate: bool,
     /// Where rustc/cargo build (default: a temporary directory for a file, the project's
@@ -101,6 +103,7 @@ impl Default for BuildOptions {
             opt_level: 2,
             debug: false,
             verbose: false,
+            quiet: false,
             keep_intermediate: false,
             target_dir: None,
             line_table: false,

@@ -35,7 +35,9 @@ pub(super) fn compile_file(
         // stays.
         command.args(["-C", "strip=debuginfo"]);
     }
-    if std::io::stderr().is_terminal() && !options.verbose {
+    if options.quiet {
+        command.args(["-A", "warnings"]);
+    } else if std::io::stderr().is_terminal() && !options.verbose {
         eprintln!(
             "dotvm: compiling {} with rustc for {WASM_TARGET}",
             source.display()
@@ -67,8 +69,8 @@ pub(super) fn compile_project(dir: &Path, options: &BuildOptions) -> Result<Path
         command.arg("--target-dir").arg(target_dir);
     }
     // On a terminal cargo shows its own progress (it takes a while on a first build);
-    // elsewhere it stays quiet unless asked.
-    if !options.verbose && !std::io::stderr().is_terminal() {
+    // elsewhere it stays quiet unless asked, and always under --quiet.
+    if options.quiet || (!options.verbose && !std::io::stderr().is_terminal()) {
         command.arg("--quiet");
     }
     let output = run_compiler(command, options, "cargo build")?;
