@@ -7,6 +7,7 @@ pub mod commands;
 pub mod driver;
 pub mod embedded;
 pub mod program;
+pub mod progress;
 pub mod replay;
 pub mod resources;
 pub mod signing;

@@ -38,13 +38,16 @@ fn unsupported(message: String) -> TranslateError {
     }
 }
 
-/// Translates a read module into a DotVM module, appended to `base` when there is one.
+/// Translates a read module into a DotVM module, appended to `base` when there is one;
+/// `progress` is told `(functions translated, functions in all)` after each function.
 pub(crate) fn translate_module(
     mut info: ModuleInfo<'_>,
     options: &TranslateOptions,
     base: Option<&Module>,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Translation, TranslateError> {
     let pending = std::mem::take(&mut info.bodies);
+    let total = pending.len();
     let arch = options.arch;
     let mut module = base.cloned().unwrap_or_default();
     module.arch = arch;
@@ -100,6 +103,7 @@ pub(crate) fn translate_module(
             markers.push((module.functions.len() as u32, locs));
         }
         module.functions.push(function);
+        progress(i + 1, total);
     }
     let call_last = match &options.entry_export {
         None => None,

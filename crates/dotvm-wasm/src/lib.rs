@@ -94,7 +94,18 @@ pub fn translate_with(
     imports: &dyn ImportResolver,
 ) -> Result<Translation, TranslateError> {
     let info = module_info::read(wasm, imports, options.arch, Base::default())?;
-    assemble::translate_module(info, options, None)
+    assemble::translate_module(info, options, None, &mut |_, _| {})
+}
+
+/// [`translate`], telling `progress` `(functions translated, functions in all)` after
+/// each function body (for a progress bar over large modules).
+pub fn translate_with_progress(
+    wasm: &[u8],
+    options: &TranslateOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Module, TranslateError> {
+    let info = module_info::read(wasm, &WasiImports, options.arch, Base::default())?;
+    assemble::translate_module(info, options, None, progress).map(|t| t.module)
 }
 
 /// Translates `wasm` into a module that extends `base` (the DotVM module of earlier,
@@ -129,5 +140,5 @@ pub fn translate_linked(
         has_memory: base.memory != dotvm_core::module::Memory::default(),
     };
     let info = module_info::read(wasm, imports, options.arch, counts)?;
-    assemble::translate_module(info, options, Some(base))
+    assemble::translate_module(info, options, Some(base), &mut |_, _| {})
 }

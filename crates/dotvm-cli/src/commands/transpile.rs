@@ -14,7 +14,7 @@ pub fn build_options(args: &TranspileArgs) -> BuildOptions {
         opt_level: args.build.opt_level,
         debug: !args.strip,
         verbose: args.verbose && !args.build.quiet,
-        quiet: args.build.quiet,
+        quiet: args.build.quiet || args.json,
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
         line_table: false,

@@ -4,8 +4,13 @@
 use super::{BuildOptions, InputKind, wasm_of};
 use anyhow::{Result, anyhow};
 use dotvm_core::Module;
-use dotvm_wasm::{TranslateError, TranslateOptions, translate};
+use crate::progress::Progress;
+use dotvm_wasm::{TranslateError, TranslateOptions, translate_with_progress};
 use std::path::Path;
+
+/// Modules of at least this many bytes get a progress bar while they are translated
+/// (on a terminal, without `--quiet`).
+const LARGE_MODULE: usize = 1 << 20;
 
 /// The export a WASI command starts at.
 const WASI_START: &str = "_start";
@@ -24,7 +29,21 @@ pub fn translate_wasm(wasm: &[u8], options: &BuildOptions) -> Result<Module, Tra
         debug_names: options.debug,
         entry_export: exports_function(wasm, WASI_START).then(|| WASI_START.to_string()),
     };
-    translate(wasm, &translate_options)
+    let progress = Progress::new(
+        "translating",
+        None,
+        "functions",
+        wasm.len() >= LARGE_MODULE && !options.quiet,
+    );
+    let module = translate_with_progress(wasm, &translate_options, &mut |done, total| {
+        if done == 1 {
+            // The total is known once the function bodies are read.
+            progress.set_total(total as u64);
+        }
+        progress.set(done as u64);
+    });
+    progress.finish();
+    module
 }
 
 /// True when `wasm` exports a function named `name` (false for bytes that do not parse;
