@@ -345,8 +345,8 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
-    /// Print the --verbose statistics as one JSON object on standard error (its last
-    /// line; field names in docs/tools.md). `dotvm profile --json` prints the profile as
+    /// Print the --verbose statistics as one JSON object on one line of standard error
+    /// (field names in docs/tools.md). `dotvm profile --json` prints the profile as
     /// JSON on standard output instead (the program's output goes to standard error then).
     #[arg(long)]
     pub json: bool,
@@ -389,6 +389,9 @@ pub struct DbArgs {
     /// Collection, key, value and bound arguments are hexadecimal bytes.
     #[arg(long, global = true)]
     pub hex: bool,
+    /// No progress bars (`import` and `export` show one on a terminal when they are long).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: DbCommand,

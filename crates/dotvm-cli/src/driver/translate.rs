@@ -2,9 +2,9 @@
 //! WebAssembly the driver built or read.
 
 use super::{BuildOptions, InputKind, wasm_of};
+use crate::progress::Progress;
 use anyhow::{Result, anyhow};
 use dotvm_core::Module;
-use crate::progress::Progress;
 use dotvm_wasm::{TranslateError, TranslateOptions, translate_with_progress};
 use std::path::Path;
 

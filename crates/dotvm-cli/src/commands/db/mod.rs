@@ -78,8 +78,16 @@ fn run<B: Backend>(store: &mut Store<B>, args: &DbArgs, out: &mut dyn Write) -> 
                 }
             }
         }
-        DbCommand::Export { file } => transfer::export(store, file.as_deref(), out)?,
-        DbCommand::Import { file } => transfer::import(store, file.as_deref(), args.json, out)?,
+        DbCommand::Export { file } => {
+            transfer::export(store, file.as_deref(), !args.quiet && !args.json, out)?
+        }
+        DbCommand::Import { file } => transfer::import(
+            store,
+            file.as_deref(),
+            args.json,
+            !args.quiet && !args.json,
+            out,
+        )?,
         DbCommand::Index(command) => index(store, command, args, out)?,
     }
     store.commit()?;
