@@ -13,6 +13,7 @@ mod io;
 mod limits;
 mod load;
 mod memory;
+pub mod native_abi;
 mod per_op;
 mod reg;
 pub mod state;

@@ -12,6 +12,7 @@ pub(crate) mod crypto;
 mod db;
 mod float;
 mod interp;
+pub(crate) mod native;
 pub(crate) mod resume;
 pub(crate) mod session;
 mod slow_path;
