@@ -48,7 +48,8 @@ impl Code {
         let depth = limits.call_depth.min(MAX_SIZED_DEPTH);
         let size = STACK_MARGIN * 4 + depth * STACK_PER_CALL;
         stacker::grow(size, || {
-            let here = &size as *const usize as usize;
+            let marker = 0u8;
+            let here = std::hint::black_box(&marker) as *const u8 as usize;
             let floor = match stacker::remaining_stack() {
                 Some(left) => here.saturating_sub(left) + STACK_MARGIN,
                 None => here.saturating_sub(size) + STACK_MARGIN,

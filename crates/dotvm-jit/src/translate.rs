@@ -26,7 +26,7 @@ use dotvm_core::Opcode;
 use dotvm_core::instruction::Operand;
 use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::{
-    Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_STACK_OVERFLOW,
+    Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
 };
 use std::collections::HashMap;
 
@@ -439,7 +439,7 @@ impl Tx<'_, '_, '_> {
         self.b.switch_to_block(overflow);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(0);
-        let code = self.u32_const(TRAP_STACK_OVERFLOW);
+        let code = self.u32_const(TRAP_NATIVE_STACK);
         let args = [self.ctx, func, at, code];
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);

@@ -36,7 +36,9 @@ use crate::word::Word;
 use crate::Outcome;
 use dotvm_core::{Arch, Instruction, Verified};
 
-pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_STACK_OVERFLOW};
+pub use crate::exec::native::{
+    NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
+};
 
 /// The largest value stack, in bytes, a native run reserves up front (compiled code
 /// addresses frames directly, so the stack is allocated at its limit before the run).
@@ -89,7 +91,8 @@ pub struct Hooks {
     /// `(ctx, func, index) -> 1`: the interrupt flag was raised at the block start `index`.
     pub interrupted: *const u8,
     /// `(ctx, func, index, code) -> 1`: the call at `index` exceeds a limit
-    /// ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]).
+    /// ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]), or the native stack ran short at
+    /// the function's entry ([`TRAP_NATIVE_STACK`]).
     pub trap: *const u8,
     /// `(ctx, func, index, fp, height) -> callee`: resolves the `CALL_INDIRECT` at `index`
     /// (element index on top of the stored operands) and checks the limits; `u32::MAX` when

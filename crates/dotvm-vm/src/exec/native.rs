@@ -86,6 +86,10 @@ impl NativeCtx {
 pub const TRAP_CALL_DEPTH: u32 = 0;
 /// The value stack limit (see [`TRAP_CALL_DEPTH`]).
 pub const TRAP_STACK_OVERFLOW: u32 = 1;
+/// The native stack ran short at the entry of the function (`index` 0, its first block not
+/// yet paid): reported as a stack overflow. Compiled code sizes the native stack for the
+/// call-depth limit, so this only guards against frames larger than that estimate.
+pub const TRAP_NATIVE_STACK: u32 = 2;
 
 /// The run state behind [`NativeCtx::state`]: the machine and how the run ended.
 struct NativeState<'m, 'a, W> {
@@ -173,10 +177,10 @@ fn record_trap<W: Word>(state: &mut NativeState<'_, '_, W>, fuel: u64, kind: Tra
     let end = m.program.functions[m.func as usize].block_end[m.ip as usize];
     let unrun = u64::from(end - m.ip);
     let at = if kind.is_before_instruction() {
-        m.fuel = fuel + unrun;
+        m.fuel = fuel.saturating_add(unrun);
         At::PlainUnpaid
     } else {
-        m.fuel = fuel + unrun - 1;
+        m.fuel = fuel.saturating_add(unrun - 1);
         At::Plain
     };
     state.end = Some(Err((kind, at)));
@@ -269,7 +273,8 @@ pub(crate) unsafe extern "C" fn interrupted<W: Word>(
 }
 
 /// Stops the run with the trap `code` ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]) at
-/// the call at instruction `index` of `func`. Always returns 1.
+/// the call at instruction `index` of `func`, or ([`TRAP_NATIVE_STACK`]) at the entry of
+/// `func`. Always returns 1.
 ///
 /// # Safety
 ///
@@ -286,6 +291,11 @@ pub(crate) unsafe extern "C" fn trap<W: Word>(
     m.func = func;
     m.ip = index;
     m.plain = true;
+    if code == TRAP_NATIVE_STACK {
+        m.fuel = ctx.fuel;
+        state.end = Some(Err((TrapKind::StackOverflow, At::PlainUnpaid)));
+        return 1;
+    }
     let kind = if code == TRAP_CALL_DEPTH {
         TrapKind::CallDepthExceeded
     } else {
