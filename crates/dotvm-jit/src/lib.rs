@@ -21,7 +21,11 @@ use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
 use dotvm_core::verify::stack_shape;
 use dotvm_core::{Arch, Verified};
 use dotvm_vm::native_abi::NativeProgram;
-use dotvm_vm::{Host, Io, Limits, LoadError, Outcome, RunError, StateStore};
+use dotvm_core::Imm;
+use dotvm_vm::{
+    CallOutcome, Host, HostFunctions, Instance, Io, Limits, LoadError, Outcome, RunError,
+    StateStore,
+};
 use std::time::{Duration, Instant};
 
 /// Why a module could not be compiled.
@@ -227,6 +231,65 @@ impl Compiled {
         }
         self.code
             .run(&self.program, module, limits, io, host, state)
+    }
+}
+
+/// A [`dotvm_vm::Instance`] whose calls run compiled code: a module loaded once whose
+/// memory, globals and tables persist across calls (the WebAssembly spec runner's model).
+/// It dereferences to the instance for everything but calls.
+#[derive(Debug)]
+pub struct JitInstance {
+    instance: Instance,
+    compiled: Compiled,
+    limits: Limits,
+}
+
+impl JitInstance {
+    /// Compiles `module` and instantiates it under `limits` (no code runs).
+    pub fn new(module: &Verified, limits: &Limits) -> Result<JitInstance, JitError> {
+        let compiled = compile(module)?;
+        if !compiled.supports(limits) {
+            return Err(JitError::Codegen {
+                function: None,
+                message: format!(
+                    "the JIT cannot reserve a value stack of {} slots",
+                    limits.stack_slots
+                ),
+            });
+        }
+        let instance = Instance::new(module, limits)?;
+        Ok(JitInstance {
+            instance,
+            compiled,
+            limits: limits.clone(),
+        })
+    }
+
+    /// Calls function `func` with `args` like [`Instance::call`], in compiled code.
+    pub fn call(
+        &mut self,
+        func: u32,
+        args: &[Imm],
+        io: &mut dyn Io,
+        imports: &mut dyn HostFunctions,
+    ) -> Result<CallOutcome, RunError> {
+        self.compiled
+            .code
+            .call(&self.limits, &mut self.instance, func, args, io, imports)
+    }
+}
+
+impl std::ops::Deref for JitInstance {
+    type Target = Instance;
+
+    fn deref(&self) -> &Instance {
+        &self.instance
+    }
+}
+
+impl std::ops::DerefMut for JitInstance {
+    fn deref_mut(&mut self) -> &mut Instance {
+        &mut self.instance
     }
 }
 

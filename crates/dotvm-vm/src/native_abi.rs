@@ -25,6 +25,9 @@
 //! Only this module and `exec/native.rs` hold the `unsafe` code of the bridge.
 
 use crate::exec::native;
+use crate::exec::session::{CallEnv, Completion};
+use crate::imports::HostFunctions;
+use crate::instance::{CallOutcome, Inner, Instance, Parts as InstanceParts};
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
 use crate::host::Host;
@@ -34,7 +37,7 @@ use crate::load::{FuncCode, Program, load};
 use crate::state::StateStore;
 use crate::word::Word;
 use crate::Outcome;
-use dotvm_core::{Arch, Instruction, Verified};
+use dotvm_core::{Arch, Imm, Instruction, Verified};
 
 pub use crate::exec::native::{
     NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
@@ -251,6 +254,117 @@ impl NativeProgram {
             &mut enter
         ))
     }
+}
+
+/// Calls function `func` of `instance` with `args` like [`Instance::call`], running native
+/// code instead of the interpreter: the instance's memory, globals and tables persist
+/// across calls under either engine.
+///
+/// # Safety
+///
+/// As for [`NativeProgram::run`], with `functions` compiled from a program loaded from the
+/// module `instance` was created from, and `instance.limits` fitting the stack.
+pub unsafe fn call_instance(
+    instance: &mut Instance,
+    func: u32,
+    args: &[Imm],
+    io: &mut dyn Io,
+    imports: &mut dyn HostFunctions,
+    functions: &[*const u8],
+    native_floor: usize,
+) -> Result<CallOutcome, RunError> {
+    let Some(&code) = functions.get(func as usize) else {
+        return Err(RunError::Load(LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: format!("function {func} does not exist"),
+        }));
+    };
+    // SAFETY: the caller guarantees `code` is native code with this signature.
+    let code: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
+        unsafe { std::mem::transmute(code) };
+    let mut enter = |ctx: *mut NativeCtx, fp: *mut u8| {
+        // SAFETY: the caller guarantees the code follows the bridge contract; `ctx` and
+        // `fp` are the live call's context and frame.
+        unsafe { code(ctx, fp) }
+    };
+    let limits = &instance.limits;
+    match &mut instance.inner {
+        Inner::A64(parts) => call_parts(
+            parts,
+            limits,
+            io,
+            imports,
+            func,
+            args,
+            functions,
+            native_floor,
+            &mut enter,
+        ),
+        Inner::A128(parts) => call_parts(
+            parts,
+            limits,
+            io,
+            imports,
+            func,
+            args,
+            functions,
+            native_floor,
+            &mut enter,
+        ),
+        _ => Err(RunError::Load(LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: "native code runs only Arch64 and Arch128 instances".into(),
+        })),
+    }
+}
+
+/// [`call_instance`] for one word type.
+#[allow(clippy::too_many_arguments)]
+fn call_parts<W: Word>(
+    parts: &mut InstanceParts<W>,
+    limits: &Limits,
+    io: &mut dyn Io,
+    imports: &mut dyn HostFunctions,
+    func: u32,
+    args: &[Imm],
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<CallOutcome, RunError> {
+    let args = args
+        .iter()
+        .map(|a| {
+            W::from_imm_checked(a).ok_or_else(|| LoadError::Inconsistent {
+                func: Some(func),
+                pc: None,
+                message: format!("argument {a:#x} does not fit a {}-bit word", W::BITS),
+            })
+        })
+        .collect::<Result<Vec<W>, LoadError>>()?;
+    let env = CallEnv {
+        limits,
+        io,
+        host: &mut parts.host,
+        imports,
+    };
+    let completion = native::call(
+        &parts.program,
+        env,
+        &mut parts.saved,
+        func,
+        &args,
+        functions,
+        native_floor,
+        enter,
+    )?;
+    Ok(match completion {
+        Completion::Returned(results) => {
+            CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())
+        }
+        Completion::Exited(code) => CallOutcome::Exited(code),
+    })
 }
 
 impl<'a> NativeFunction<'a> {

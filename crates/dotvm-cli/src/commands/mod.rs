@@ -5,6 +5,7 @@ pub mod audit;
 pub mod batch;
 pub mod db;
 pub mod disasm;
+pub mod engine;
 pub mod inspect;
 pub mod run;
 pub mod serve;

@@ -108,6 +108,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
     let run_start = Instant::now();
     // The writes of the run (of its last attempt on a shared store), for the audit log.
     let mut writes = BTreeMap::new();
+    let mut ran = super::engine::Ran::Interp("database opcodes or an inspector".into());
     let (result, state_report, state_outcome) = match uses_state {
         true => {
             let shared = store.as_ref().is_some_and(OpenStore::is_shared);
@@ -185,9 +186,24 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
         // inspector, which only `dotvm_vm` takes.
         false => (
             match inspector {
-                None => match module.run_with_host(io.as_mut(), &mut host) {
-                    Ok(outcome) => Ok(outcome),
-                    Err(error) => Err(run_error(error)?),
+                None => match super::engine::run_compiled(
+                    args,
+                    verified,
+                    &limits,
+                    io.as_mut(),
+                    &mut host,
+                )? {
+                    Ok((result, engine)) => {
+                        ran = engine;
+                        result
+                    }
+                    Err(engine) => {
+                        ran = engine;
+                        match module.run_with_host(io.as_mut(), &mut host) {
+                            Ok(outcome) => Ok(outcome),
+                            Err(error) => Err(run_error(error)?),
+                        }
+                    }
                 },
                 Some(inspector) => dotvm_vm::run_hosted(
                     verified,
@@ -234,6 +250,7 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
             executed,
             result.as_ref().ok(),
         );
+        report.push_str(&format!("\n{}", ran.report()));
         report.push_str(&format!("\nstate            {state_report}"));
         report.push_str(&format!(
             "\nsigner           {}",

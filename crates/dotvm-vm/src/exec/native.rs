@@ -11,6 +11,7 @@
 //! construction. A block the fuel cannot pay runs in the precise interpreter from its first
 //! instruction ([`precise_block`]), which stops inside that block at the instruction limit.
 
+use super::session::{CallEnv, Completion, Saved};
 use super::{At, Env, Exit, Fault, Machine, Parts, RunClock, interp};
 use crate::Outcome;
 use crate::error::RunError;
@@ -355,10 +356,53 @@ pub(crate) unsafe extern "C" fn resolve_indirect<W: Word>(
     callee
 }
 
-/// Runs the entry function of `program` (loaded from `module`) through `enter`, which
-/// calls the entry function's native code with the context and the entry frame and
-/// returns its status (0: returned normally; otherwise the run ended in a bridge call).
-/// The machine is set up and the outcome reported exactly as by the interpreter's driver.
+/// How a native run of one function ended without a trap.
+enum Ended {
+    /// The function returned; its results are at the bottom of the value stack.
+    Returned,
+    /// The program exited (`HALT` or the `exit` system call) with this code.
+    Exited(i32),
+}
+
+/// Runs the function the machine was entered at through `enter`, which calls its native
+/// code with the context and the frame (at the bottom of the value stack) and returns the
+/// status (0: returned normally; otherwise the run ended in a bridge call).
+fn run_entered<W: Word>(
+    machine: &mut Machine<'_, W>,
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<Ended, Fault> {
+    machine.plain = true;
+    // Compiled code addresses frames directly: the stack never moves during the run.
+    let slots = machine.limits.stack_slots.max(1);
+    if machine.stack.len() < slots {
+        machine.stack.resize(slots, W::ZERO);
+    }
+    let mut state = NativeState {
+        m: machine,
+        end: None,
+    };
+    let mut ctx = context(&mut state, functions, native_floor);
+    let fp = state.m.stack.as_mut_ptr().cast::<u8>();
+    let status = enter(&mut ctx, fp);
+    match state.end.take() {
+        Some(Ok(Exit::Finished(code))) if status != 0 => Ok(Ended::Exited(code)),
+        Some(Ok(_)) if status != 0 => Err((
+            TrapKind::Host("native code stopped without an exit".into()),
+            At::PlainUnpaid,
+        )),
+        Some(Err(fault)) if status != 0 => Err(fault),
+        _ => {
+            state.m.fuel = ctx.fuel;
+            Ok(Ended::Returned)
+        }
+    }
+}
+
+/// Runs the entry function of `program` (loaded from `module`) through `enter` (see
+/// [`run_entered`]). The machine is set up and the outcome reported exactly as by the
+/// interpreter's driver.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run<W: Word>(
     program: &Program<W>,
@@ -388,37 +432,22 @@ pub(crate) fn run<W: Word>(
         limits.instructions,
         program.entry,
     );
-    machine.plain = true;
-    let started = machine.start();
-    let end = match started {
-        Err(fault) => Err(fault),
-        Ok(()) => {
-            // Compiled code addresses frames directly: the stack never moves during the run.
-            machine.stack.resize(limits.stack_slots.max(1), W::ZERO);
-            let mut state = NativeState {
-                m: &mut machine,
-                end: None,
-            };
-            let mut ctx = context(&mut state, functions, native_floor);
-            let fp = state.m.stack.as_mut_ptr().cast::<u8>();
-            let status = enter(&mut ctx, fp);
-            match state.end.take() {
-                Some(end) if status != 0 => end,
-                _ => {
-                    state.m.fuel = ctx.fuel;
-                    let entry = &program.functions[program.entry as usize];
-                    let exit_code = if entry.results == 1 {
-                        state.m.stack[0].low_u64() as u32 as i32
-                    } else {
-                        0
-                    };
-                    Ok(Exit::Finished(exit_code))
-                }
+    let end = machine
+        .start()
+        .and_then(|()| run_entered(&mut machine, functions, native_floor, enter));
+    let end = end.map(|ended| match ended {
+        Ended::Exited(code) => code,
+        Ended::Returned => {
+            let entry = &program.functions[program.entry as usize];
+            if entry.results == 1 {
+                machine.stack[0].low_u64() as u32 as i32
+            } else {
+                0
             }
         }
-    };
+    });
     match end {
-        Ok(Exit::Finished(exit_code)) => {
+        Ok(exit_code) => {
             if let Err(e) = machine.io.flush() {
                 return Err(machine
                     .trap(TrapKind::Host(e.to_string()), machine.paid_position())
@@ -430,10 +459,76 @@ pub(crate) fn run<W: Word>(
                 peak_memory: machine.memory.peak_bytes(),
             })
         }
-        Ok(Exit::Stopped | Exit::OutOfFuel) => Err(RunError::Stopped(machine.stopped())),
         Err((kind, at)) => {
             let _ = machine.io.flush();
             Err(machine.trap(kind, at).into())
         }
     }
+}
+
+/// Calls function `func` of an instance (its state in `saved`) with `args` through
+/// `enter` (see [`run_entered`]), as `session::call` does in the interpreter.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call<W: Word>(
+    program: &Program<W>,
+    env: CallEnv<'_>,
+    saved: &mut Option<Saved<W>>,
+    func: u32,
+    args: &[W],
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<Completion<W>, RunError> {
+    let CallEnv {
+        limits,
+        io,
+        host,
+        imports,
+    } = env;
+    let Some(state) = saved.take() else {
+        return Err(crate::error::LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: "the instance was lost by an earlier failed call".into(),
+        }
+        .into());
+    };
+    let clock = RunClock::start(limits);
+    let env = Env {
+        io,
+        host,
+        imports,
+        state: None,
+    };
+    let mut machine = Machine::new(
+        program,
+        limits,
+        env,
+        state,
+        &clock,
+        limits.instructions,
+        func,
+    );
+    let end = machine
+        .enter(func, args)
+        .and_then(|()| run_entered(&mut machine, functions, native_floor, enter));
+    let result = match end {
+        Ok(Ended::Returned) => {
+            let _ = machine.io.flush();
+            let results = program.functions[func as usize].results as usize;
+            Ok(Completion::Returned(machine.stack[..results].to_vec()))
+        }
+        Ok(Ended::Exited(code)) => {
+            let _ = machine.io.flush();
+            Ok(Completion::Exited(code))
+        }
+        Err((kind, at)) => {
+            let _ = machine.io.flush();
+            Err(machine.trap(kind, at).into())
+        }
+    };
+    let mut parts = machine.into_parts();
+    parts.frames.clear();
+    *saved = Some(parts);
+    result
 }
