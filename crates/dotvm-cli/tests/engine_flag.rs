@@ -53,7 +53,11 @@ fn every_engine_gives_the_same_run() {
         }
         assert_eq!(runs[0].status.success(), !trap);
         if trap {
-            assert!(text(&runs[0].stderr).contains("divide by zero"), "{}", text(&runs[0].stderr));
+            assert!(
+                text(&runs[0].stderr).contains("divide by zero"),
+                "{}",
+                text(&runs[0].stderr)
+            );
         }
     }
 }
@@ -63,7 +67,11 @@ fn verbose_names_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let file = program(dir.path(), "arch64", false);
     let auto = dotvm(&["run", "--verbose", &file]);
-    assert!(text(&auto.stderr).contains("engine           jit (compiled in"), "{}", text(&auto.stderr));
+    assert!(
+        text(&auto.stderr).contains("engine           jit (compiled in"),
+        "{}",
+        text(&auto.stderr)
+    );
     let interp = dotvm(&["run", "--verbose", "--engine", "interp", &file]);
     assert!(text(&interp.stderr).contains("engine           interp (--engine interp)"));
 }
@@ -75,7 +83,12 @@ fn unsupported_architectures_fall_back_or_fail_clearly() {
     let auto = dotvm(&["run", "--verbose", &file]);
     assert!(auto.status.success(), "{}", text(&auto.stderr));
     assert_eq!(text(&auto.stdout), "500500");
-    assert!(text(&auto.stderr).contains("engine           interp (auto: the JIT does not support Arch256"), "{}", text(&auto.stderr));
+    assert!(
+        text(&auto.stderr)
+            .contains("engine           interp (auto: the JIT does not support Arch256"),
+        "{}",
+        text(&auto.stderr)
+    );
     let jit = dotvm(&["run", "--engine", "jit", &file]);
     assert!(!jit.status.success());
     assert!(

@@ -18,10 +18,10 @@ use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
+use dotvm_core::Imm;
 use dotvm_core::verify::stack_shape;
 use dotvm_core::{Arch, Verified};
 use dotvm_vm::native_abi::NativeProgram;
-use dotvm_core::Imm;
 use dotvm_vm::{
     CallOutcome, Host, HostFunctions, Instance, Io, Limits, LoadError, Outcome, RunError,
     StateStore,

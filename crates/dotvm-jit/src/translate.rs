@@ -17,8 +17,8 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64, I128};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, FuncRef, InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature,
-    Type, Value,
+    AbiParam, Block, BlockArg, FuncRef, InstBuilder, JumpTableData, MemFlagsData, SigRef,
+    Signature, Type, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -68,7 +68,8 @@ pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
 fn bridge_signature(ptr: Type, call_conv: CallConv, ptrs: &[bool]) -> Signature {
     let mut sig = Signature::new(call_conv);
     for &is_ptr in ptrs {
-        sig.params.push(AbiParam::new(if is_ptr { ptr } else { I32 }));
+        sig.params
+            .push(AbiParam::new(if is_ptr { ptr } else { I32 }));
     }
     sig.returns.push(AbiParam::new(I32));
     sig
@@ -139,7 +140,11 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         env.call_conv,
         &[true, false, false, true, false],
     ));
-    let three = b.import_signature(bridge_signature(env.ptr, env.call_conv, &[true, false, false]));
+    let three = b.import_signature(bridge_signature(
+        env.ptr,
+        env.call_conv,
+        &[true, false, false],
+    ));
     let four = b.import_signature(bridge_signature(
         env.ptr,
         env.call_conv,
@@ -226,12 +231,16 @@ impl Tx<'_, '_, '_> {
 
     /// Reads a `u64` or pointer field of the context.
     fn ctx_load(&mut self, ty: Type, offset: i32) -> Value {
-        self.b.ins().load(ty, MemFlagsData::trusted(), self.ctx, offset)
+        self.b
+            .ins()
+            .load(ty, MemFlagsData::trusted(), self.ctx, offset)
     }
 
     /// Writes a field of the context.
     fn ctx_store(&mut self, value: Value, offset: i32) {
-        self.b.ins().store(MemFlagsData::trusted(), value, self.ctx, offset);
+        self.b
+            .ins()
+            .store(MemFlagsData::trusted(), value, self.ctx, offset);
     }
 
     /// Byte offset of frame slot `slot`.
@@ -244,7 +253,9 @@ impl Tx<'_, '_, '_> {
         for slot in from..to {
             let value = self.b.use_var(self.vars[slot as usize]);
             let offset = self.slot_offset(slot);
-            self.b.ins().store(MemFlagsData::trusted(), value, self.fp, offset);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), value, self.fp, offset);
         }
     }
 
@@ -285,7 +296,12 @@ impl Tx<'_, '_, '_> {
 
     /// Height before instruction `index`.
     fn height(&self, index: u32) -> Option<u32> {
-        self.env.shape.heights.get(index as usize).copied().flatten()
+        self.env
+            .shape
+            .heights
+            .get(index as usize)
+            .copied()
+            .flatten()
     }
 
     /// Hands instruction `index` (operand height `height`) to the precise interpreter.
@@ -380,7 +396,9 @@ impl Tx<'_, '_, '_> {
         let nan = if self.b.func.dfg.value_type(v) == F32 {
             self.b.ins().f32const(Ieee32::with_bits(0x7FC0_0000))
         } else {
-            self.b.ins().f64const(Ieee64::with_bits(0x7FF8_0000_0000_0000))
+            self.b
+                .ins()
+                .f64const(Ieee64::with_bits(0x7FF8_0000_0000_0000))
         };
         let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
         self.b.ins().select(is_nan, nan, v)
@@ -517,7 +535,10 @@ impl Tx<'_, '_, '_> {
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.ctx_store(left, NativeCtx::OFFSET_FUEL);
         let flag_at = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_INTERRUPT);
-        let flag = self.b.ins().uload8(I32, MemFlagsData::trusted(), flag_at, 0);
+        let flag = self
+            .b
+            .ins()
+            .uload8(I32, MemFlagsData::trusted(), flag_at, 0);
         let raised = self.b.create_block();
         let run = self.b.create_block();
         self.b.set_cold_block(raised);
@@ -604,7 +625,9 @@ impl Tx<'_, '_, '_> {
                 for k in 0..results {
                     let value = self.get(h - results + k);
                     let offset = self.slot_offset(k);
-                    self.b.ins().store(MemFlagsData::trusted(), value, self.fp, offset);
+                    self.b
+                        .ins()
+                        .store(MemFlagsData::trusted(), value, self.fp, offset);
                 }
                 let zero = self.b.ins().iconst(I32, 0);
                 self.b.ins().return_(&[zero]);
@@ -670,7 +693,9 @@ impl Tx<'_, '_, '_> {
                 let a = self.get(h - 1);
                 let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
                 let offset = (i64::from(*g) * self.wb) as i32;
-                self.b.ins().store(MemFlagsData::trusted(), a, globals, offset);
+                self.b
+                    .ins()
+                    .store(MemFlagsData::trusted(), a, globals, offset);
             }
             (Opcode::DropKeep, Operand::Pair(drop, keep)) => {
                 for k in 0..*keep {
@@ -715,7 +740,9 @@ impl Tx<'_, '_, '_> {
         for k in 0..params {
             let value = self.get(h - params + k);
             let offset = self.slot_offset(k);
-            self.b.ins().store(MemFlagsData::trusted(), value, callee_fp, offset);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), value, callee_fp, offset);
         }
         let fref = match self.callees.get(&callee) {
             Some(&fref) => fref,
@@ -748,7 +775,10 @@ impl Tx<'_, '_, '_> {
         self.limit_trap(index, too_deep, TRAP_CALL_DEPTH);
         let offset = i64::from(self.slot_offset(self.base + h - params));
         let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
-        let frame_end = self.b.ins().iadd_imm_s(callee_fp, i64::from(frame) * self.wb);
+        let frame_end = self
+            .b
+            .ins()
+            .iadd_imm_s(callee_fp, i64::from(frame) * self.wb);
         let stack_end = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_END);
         let overflow = self
             .b
@@ -778,10 +808,10 @@ impl Tx<'_, '_, '_> {
     fn call_results(&mut self, first: u32, callee_fp: Value, results: u32) {
         for k in 0..results {
             let offset = self.slot_offset(k);
-            let value = self
-                .b
-                .ins()
-                .load(self.env.word, MemFlagsData::trusted(), callee_fp, offset);
+            let value =
+                self.b
+                    .ins()
+                    .load(self.env.word, MemFlagsData::trusted(), callee_fp, offset);
             self.set(first + k, value);
         }
     }
@@ -809,7 +839,10 @@ impl Tx<'_, '_, '_> {
         let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
         let table = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_FUNCTIONS);
         let wide = self.b.ins().uextend(self.env.ptr, callee);
-        let entry_offset = self.b.ins().imul_imm_s(wide, i64::from(self.env.ptr.bytes()));
+        let entry_offset = self
+            .b
+            .ins()
+            .imul_imm_s(wide, i64::from(self.env.ptr.bytes()));
         let entry_at = self.b.ins().iadd(table, entry_offset);
         let code = self
             .b
@@ -885,12 +918,13 @@ impl Tx<'_, '_, '_> {
     /// false when `op` is not one of them.
     fn word_op(&mut self, op: Opcode, h: u32) -> bool {
         let word = self.env.word;
-        let binary = |tx: &mut Self, f: &dyn Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value| {
-            let a = tx.get(h - 2);
-            let b = tx.get(h - 1);
-            let r = f(&mut tx.b, a, b);
-            tx.set(h - 2, r);
-        };
+        let binary =
+            |tx: &mut Self, f: &dyn Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value| {
+                let a = tx.get(h - 2);
+                let b = tx.get(h - 1);
+                let r = f(&mut tx.b, a, b);
+                tx.set(h - 2, r);
+            };
         let compare = |tx: &mut Self, cc: IntCC| {
             let a = tx.get(h - 2);
             let b = tx.get(h - 1);
@@ -1270,8 +1304,12 @@ fn typed_unary(op: Opcode) -> Option<(Kind, Unary, UnaryFn)> {
     use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
     use Opcode as O;
     Some(match op {
-        O::I32Eqz => (KI32, Unary::Flag, |b, x| b.ins().icmp_imm_s(IntCC::Equal, x, 0)),
-        O::I64Eqz => (KI64, Unary::Flag, |b, x| b.ins().icmp_imm_s(IntCC::Equal, x, 0)),
+        O::I32Eqz => (KI32, Unary::Flag, |b, x| {
+            b.ins().icmp_imm_s(IntCC::Equal, x, 0)
+        }),
+        O::I64Eqz => (KI64, Unary::Flag, |b, x| {
+            b.ins().icmp_imm_s(IntCC::Equal, x, 0)
+        }),
         O::I32Clz => (KI32, Unary::Same(false), |b, x| b.ins().clz(x)),
         O::I32Ctz => (KI32, Unary::Same(false), |b, x| b.ins().ctz(x)),
         O::I32Popcnt => (KI32, Unary::Same(false), |b, x| b.ins().popcnt(x)),
@@ -1315,14 +1353,30 @@ fn typed_unary(op: Opcode) -> Option<(Kind, Unary, UnaryFn)> {
         O::I32WrapI64 => (KI64, Unary::To(KI32, false), |b, x| b.ins().ireduce(I32, x)),
         O::I64ExtendI32S => (KI32, Unary::To(KI64, false), |b, x| b.ins().sextend(I64, x)),
         O::I64ExtendI32U => (KI32, Unary::To(KI64, false), |b, x| b.ins().uextend(I64, x)),
-        O::F32ConvertI32S => (KI32, Unary::To(KF32, false), |b, x| b.ins().fcvt_from_sint(F32, x)),
-        O::F32ConvertI32U => (KI32, Unary::To(KF32, false), |b, x| b.ins().fcvt_from_uint(F32, x)),
-        O::F32ConvertI64S => (KI64, Unary::To(KF32, false), |b, x| b.ins().fcvt_from_sint(F32, x)),
-        O::F32ConvertI64U => (KI64, Unary::To(KF32, false), |b, x| b.ins().fcvt_from_uint(F32, x)),
-        O::F64ConvertI32S => (KI32, Unary::To(KF64, false), |b, x| b.ins().fcvt_from_sint(F64, x)),
-        O::F64ConvertI32U => (KI32, Unary::To(KF64, false), |b, x| b.ins().fcvt_from_uint(F64, x)),
-        O::F64ConvertI64S => (KI64, Unary::To(KF64, false), |b, x| b.ins().fcvt_from_sint(F64, x)),
-        O::F64ConvertI64U => (KI64, Unary::To(KF64, false), |b, x| b.ins().fcvt_from_uint(F64, x)),
+        O::F32ConvertI32S => (KI32, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_sint(F32, x)
+        }),
+        O::F32ConvertI32U => (KI32, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_uint(F32, x)
+        }),
+        O::F32ConvertI64S => (KI64, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_sint(F32, x)
+        }),
+        O::F32ConvertI64U => (KI64, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_uint(F32, x)
+        }),
+        O::F64ConvertI32S => (KI32, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_sint(F64, x)
+        }),
+        O::F64ConvertI32U => (KI32, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_uint(F64, x)
+        }),
+        O::F64ConvertI64S => (KI64, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_sint(F64, x)
+        }),
+        O::F64ConvertI64U => (KI64, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_uint(F64, x)
+        }),
         O::F32DemoteF64 => (KF64, Unary::To(KF32, true), |b, x| b.ins().fdemote(F32, x)),
         O::F64PromoteF32 => (KF32, Unary::To(KF64, true), |b, x| b.ins().fpromote(F64, x)),
         O::I32ReinterpretF32 | O::F32ReinterpretI32 => (KI32, Unary::Same(false), |_, x| x),

@@ -7,11 +7,11 @@
 //! and call-depth limits, so the JIT's block charges, its hand-over to the precise
 //! interpreter at the instruction limit and its limit checks are exercised too.
 
+use dotvm_core::Verified;
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Function, Global, Memory};
 use dotvm_core::syscall::Syscall;
 use dotvm_core::{Arch, Imm, Instruction, Module, Opcode};
-use dotvm_core::Verified;
 use dotvm_vm::{BufferIo, Host, Limits, RunError};
 use proptest::prelude::*;
 

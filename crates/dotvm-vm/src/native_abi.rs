@@ -24,24 +24,22 @@
 //!
 //! Only this module and `exec/native.rs` hold the `unsafe` code of the bridge.
 
-use crate::exec::native;
-use crate::exec::session::{CallEnv, Completion};
-use crate::imports::HostFunctions;
-use crate::instance::{CallOutcome, Inner, Instance, Parts as InstanceParts};
+use crate::Outcome;
 use crate::code::Op;
 use crate::error::{LoadError, RunError};
+use crate::exec::native;
+use crate::exec::session::{CallEnv, Completion};
 use crate::host::Host;
+use crate::imports::HostFunctions;
+use crate::instance::{CallOutcome, Inner, Instance, Parts as InstanceParts};
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::{FuncCode, Program, load};
 use crate::state::StateStore;
 use crate::word::Word;
-use crate::Outcome;
 use dotvm_core::{Arch, Imm, Instruction, Verified};
 
-pub use crate::exec::native::{
-    NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
-};
+pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW};
 
 /// The largest value stack, in bytes, a native run reserves up front (compiled code
 /// addresses frames directly, so the stack is allocated at its limit before the run).
@@ -445,9 +443,10 @@ impl<'a> NativeFunction<'a> {
 
     /// Parameter and frame slots of function `callee`.
     pub fn callee(&self, callee: u32) -> Option<(u32, u32, u32)> {
-        with_fn!(self, |_f, p| p
-            .functions
-            .get(callee as usize)
-            .map(|c| (c.params, c.results, c.frame_slots as u32)))
+        with_fn!(self, |_f, p| p.functions.get(callee as usize).map(|c| (
+            c.params,
+            c.results,
+            c.frame_slots as u32
+        )))
     }
 }

@@ -66,7 +66,10 @@ pub(crate) fn compile(program: &Verified) -> Result<dotvm_jit::Compiled> {
 }
 
 /// Runs compiled code; returns the exit code and stdout.
-pub(crate) fn run_jit(compiled: &dotvm_jit::Compiled, program: &Verified) -> Result<(i32, Vec<u8>)> {
+pub(crate) fn run_jit(
+    compiled: &dotvm_jit::Compiled,
+    program: &Verified,
+) -> Result<(i32, Vec<u8>)> {
     let mut io = BufferIo::default();
     let outcome = compiled
         .run(program, &limits(), &mut io, &mut host()?, None)

@@ -107,7 +107,9 @@ pub(crate) fn main() -> i32 {
             println!(
                 "spec {arch} -O{level} {}: {} passed, {} failed, {} skipped",
                 engine(),
-                t.passed, t.failed, t.skipped
+                t.passed,
+                t.failed,
+                t.skipped
             );
             total.add(t);
         }
