@@ -106,6 +106,9 @@ struct Tx<'a, 'b, 'e> {
     base: u32,
     /// One variable per frame slot.
     vars: Vec<Variable>,
+    /// The fuel left, kept in a register between bridge calls (`NativeCtx`'s copy is
+    /// written before every call out of the function and read again after it).
+    fuel: Variable,
     ctx: Value,
     fp: Value,
     /// The Cranelift block of each block-start instruction.
@@ -135,6 +138,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let vars = (0..f.frame_slots())
         .map(|_| b.declare_var(env.word))
         .collect::<Vec<_>>();
+    let fuel = b.declare_var(I64);
     let five = b.import_signature(bridge_signature(
         env.ptr,
         env.call_conv,
@@ -170,6 +174,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         wb,
         base,
         vars,
+        fuel,
         ctx,
         fp,
         blocks,
@@ -243,6 +248,18 @@ impl Tx<'_, '_, '_> {
             .store(MemFlagsData::trusted(), value, self.ctx, offset);
     }
 
+    /// Writes the fuel variable to the context (before a call out of the function).
+    fn fuel_out(&mut self) {
+        let fuel = self.b.use_var(self.fuel);
+        self.ctx_store(fuel, NativeCtx::OFFSET_FUEL);
+    }
+
+    /// Reads the fuel variable from the context (after a call that may have charged).
+    fn fuel_in(&mut self) {
+        let fuel = self.ctx_load(I64, NativeCtx::OFFSET_FUEL);
+        self.b.def_var(self.fuel, fuel);
+    }
+
     /// Byte offset of frame slot `slot`.
     fn slot_offset(&self, slot: u32) -> i32 {
         (i64::from(slot) * self.wb) as i32
@@ -313,11 +330,13 @@ impl Tx<'_, '_, '_> {
         let at = self.u32_const(index);
         let h = self.u32_const(height);
         let args = [self.ctx, func, at, self.fp, h];
+        self.fuel_out();
         let status = self.call_hook(self.env.hooks.step, self.sigs.five, &args);
         let falls_through = !self.f.instruction(index).opcode.ends_block();
         match self.height(index + 1).filter(|_| falls_through) {
             Some(after) => {
                 self.exit_if(status);
+                self.fuel_in();
                 self.load_operands(after);
             }
             None => {
@@ -462,6 +481,7 @@ impl Tx<'_, '_, '_> {
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
         self.b.switch_to_block(ok);
+        self.fuel_in();
         let params = self.f.params();
         for slot in 0..self.vars.len() as u32 {
             let value = if slot < params {
@@ -514,7 +534,7 @@ impl Tx<'_, '_, '_> {
     /// interpreter's fast mode does, and checks the interrupt flag.
     fn charge(&mut self, start: u32, end: u32, height: u32) {
         let cost = i64::from(end - start);
-        let fuel = self.ctx_load(I64, NativeCtx::OFFSET_FUEL);
+        let fuel = self.b.use_var(self.fuel);
         let enough = self
             .b
             .ins()
@@ -529,12 +549,18 @@ impl Tx<'_, '_, '_> {
         let at = self.u32_const(start);
         let h = self.u32_const(height);
         let args = [self.ctx, func, at, self.fp, h];
+        self.fuel_out();
         let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
         self.exit_with(status);
         self.b.switch_to_block(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
-        self.ctx_store(left, NativeCtx::OFFSET_FUEL);
-        let flag_at = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_INTERRUPT);
+        self.b.def_var(self.fuel, left);
+        // The flag's address is fixed for the run: the load may be hoisted out of loops.
+        let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+        let flag_at = self
+            .b
+            .ins()
+            .load(self.env.ptr, fixed, self.ctx, NativeCtx::OFFSET_INTERRUPT);
         let flag = self
             .b
             .ins()
@@ -547,6 +573,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(start);
         let args = [self.ctx, func, at];
+        self.fuel_out();
         let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
         self.exit_with(status);
         self.b.switch_to_block(run);
@@ -629,6 +656,7 @@ impl Tx<'_, '_, '_> {
                         .ins()
                         .store(MemFlagsData::trusted(), value, self.fp, offset);
                 }
+                self.fuel_out();
                 let zero = self.b.ins().iconst(I32, 0);
                 self.b.ins().return_(&[zero]);
             }
@@ -755,9 +783,11 @@ impl Tx<'_, '_, '_> {
         let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
         let deeper = self.b.ins().iadd_imm_s(depth, 1);
         self.ctx_store(deeper, NativeCtx::OFFSET_DEPTH);
+        self.fuel_out();
         let call = self.b.ins().call(fref, &[self.ctx, callee_fp]);
         let status = self.b.inst_results(call)[0];
         self.exit_if(status);
+        self.fuel_in();
         self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         self.call_results(h - params, callee_fp, results);
     }
@@ -799,6 +829,7 @@ impl Tx<'_, '_, '_> {
         let at = self.u32_const(index);
         let code = self.u32_const(code);
         let args = [self.ctx, func, at, code];
+        self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
         self.b.switch_to_block(ok);
@@ -825,6 +856,7 @@ impl Tx<'_, '_, '_> {
         let at = self.u32_const(index);
         let height = self.u32_const(h);
         let args = [self.ctx, func, at, self.fp, height];
+        self.fuel_out();
         let callee = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, callee, -1);
         let one = self.b.ins().iconst(I32, 1);
@@ -857,6 +889,7 @@ impl Tx<'_, '_, '_> {
             .call_indirect(self.sigs.function, code, &[self.ctx, callee_fp]);
         let status = self.b.inst_results(call)[0];
         self.exit_if(status);
+        self.fuel_in();
         self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         self.call_results(h - 1 - params, callee_fp, results);
     }

@@ -90,17 +90,17 @@ fn examples_agree_under_both_engines() {
             arch: Some(Arch::Arch128),
             ..AsmOptions::default()
         };
-        if let Ok(wide) = assemble(&source, &name, &options) {
-            if let Ok(wide) = Verified::new(wide) {
-                let (jit, interp) = both(&wide, &input, &Limits::default()).expect("Arch128");
-                assert_eq!(jit, interp, "{name} on Arch128");
-                let limits = Limits {
-                    instructions: 777,
-                    ..Limits::default()
-                };
-                let (jit, interp) = both(&wide, &input, &limits).expect("Arch128");
-                assert_eq!(jit, interp, "{name} on Arch128 with fuel 777");
-            }
+        if let Ok(wide) = assemble(&source, &name, &options)
+            && let Ok(wide) = Verified::new(wide)
+        {
+            let (jit, interp) = both(&wide, &input, &Limits::default()).expect("Arch128");
+            assert_eq!(jit, interp, "{name} on Arch128");
+            let limits = Limits {
+                instructions: 777,
+                ..Limits::default()
+            };
+            let (jit, interp) = both(&wide, &input, &limits).expect("Arch128");
+            assert_eq!(jit, interp, "{name} on Arch128 with fuel 777");
         }
     }
     assert!(compiled >= 5, "only {compiled} examples compiled");

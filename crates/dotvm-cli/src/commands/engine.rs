@@ -29,6 +29,14 @@ impl Ran {
     }
 }
 
+/// What [`run_compiled`] did.
+pub enum Choice {
+    /// The JIT ran the program: its result, and the engine report.
+    Compiled(Result<Outcome, RunError>, Ran),
+    /// The interpreter should run it, for this reason.
+    Interpret(Ran),
+}
+
 /// Runs `module` with the compiled tier when `args` ask for it (`--engine jit`, or `auto`
 /// where the JIT supports the module and the limits), or returns `None` with the reason to
 /// use the interpreter. `--engine jit` on a module the JIT does not support is an error
@@ -39,8 +47,8 @@ pub fn run_compiled(
     limits: &Limits,
     io: &mut dyn Io,
     host: &mut Host,
-) -> Result<std::result::Result<(Result<Outcome, RunError>, Ran), Ran>> {
-    let interp = |reason: &str| Ok(Err(Ran::Interp(reason.to_string())));
+) -> Result<Choice> {
+    let interp = |reason: &str| Ok(Choice::Interpret(Ran::Interp(reason.to_string())));
     if args.step || args.debug {
         return interp("--step and --debug use the interpreter");
     }
@@ -50,7 +58,7 @@ pub fn run_compiled(
             Ok(compiled) if compiled.supports(limits) => {
                 let time = compiled.compile_time();
                 let result = compiled.run(module, limits, io, host, None);
-                Ok(Ok((result, Ran::Jit(time))))
+                Ok(Choice::Compiled(result, Ran::Jit(time)))
             }
             Ok(_) if args.engine == EngineName::Jit => Err(anyhow!(
                 "--engine jit: the value stack limit ({} slots) is too large for the JIT",
@@ -58,7 +66,7 @@ pub fn run_compiled(
             )),
             Ok(_) => interp("the stack limit is too large for the JIT"),
             Err(error) if args.engine == EngineName::Jit => Err(anyhow!("{error}")),
-            Err(error) => Ok(Err(Ran::Interp(format!("auto: {error}")))),
+            Err(error) => Ok(Choice::Interpret(Ran::Interp(format!("auto: {error}")))),
         },
     }
 }

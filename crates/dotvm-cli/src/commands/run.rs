@@ -193,11 +193,11 @@ pub fn execute(args: &RunArgs) -> Result<RunEnd> {
                     io.as_mut(),
                     &mut host,
                 )? {
-                    Ok((result, engine)) => {
+                    super::engine::Choice::Compiled(result, engine) => {
                         ran = engine;
                         result
                     }
-                    Err(engine) => {
+                    super::engine::Choice::Interpret(engine) => {
                         ran = engine;
                         match module.run_with_host(io.as_mut(), &mut host) {
                             Ok(outcome) => Ok(outcome),

@@ -28,7 +28,7 @@ enum Engine {
     /// The interpreter.
     Interp(Instance),
     /// Compiled code.
-    Jit(dotvm_jit::JitInstance),
+    Jit(Box<dotvm_jit::JitInstance>),
 }
 
 impl Engine {
@@ -36,7 +36,7 @@ impl Engine {
     fn new(module: &Verified, limits: &Limits) -> Result<Engine, String> {
         if super::engine() == "jit" {
             dotvm_jit::JitInstance::new(module, limits)
-                .map(Engine::Jit)
+                .map(|instance| Engine::Jit(Box::new(instance)))
                 .map_err(|e| e.to_string())
         } else {
             Instance::new(module, limits)
