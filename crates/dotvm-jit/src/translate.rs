@@ -12,10 +12,6 @@
 //! semantics, or goes to the precise interpreter; inline fast paths that would trap (division
 //! by zero, an access outside memory, a truncation out of range) branch to a cold step of
 //! the same instruction, which raises the interpreter's own trap.
-//!
-//! Fuel is charged per block as in the interpreter's fast mode; each block also has a cold
-//! copy that charges instruction by instruction, taken when the fuel cannot pay for the
-//! whole block, so a run stops at exactly the interpreter's instruction.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
@@ -30,8 +26,7 @@ use dotvm_core::Opcode;
 use dotvm_core::instruction::Operand;
 use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::{
-    Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_INSTRUCTION_LIMIT, TRAP_NATIVE_STACK,
-    TRAP_STACK_OVERFLOW,
+    Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
 };
 use std::collections::HashMap;
 
@@ -114,8 +109,6 @@ struct Tx<'a, 'b, 'e> {
     /// The fuel left, kept in a register between bridge calls (`NativeCtx`'s copy is
     /// written before every call out of the function and read again after it).
     fuel: Variable,
-    /// While translating a block's counted copy: the block's end.
-    counted: Option<u32>,
     ctx: Value,
     fp: Value,
     /// The Cranelift block of each block-start instruction.
@@ -182,7 +175,6 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         base,
         vars,
         fuel,
-        counted: None,
         ctx,
         fp,
         blocks,
@@ -338,22 +330,13 @@ impl Tx<'_, '_, '_> {
         let at = self.u32_const(index);
         let h = self.u32_const(height);
         let args = [self.ctx, func, at, self.fp, h];
-        // In a counted copy the bridge must see the rest of the block as paid for.
-        let prepaid = self.counted.map_or(0, |end| i64::from(end - index - 1));
-        let fuel = self.b.use_var(self.fuel);
-        let as_paid = self.b.ins().iadd_imm_s(fuel, prepaid);
-        self.ctx_store(as_paid, NativeCtx::OFFSET_FUEL);
+        self.fuel_out();
         let status = self.call_hook(self.env.hooks.step, self.sigs.five, &args);
         let falls_through = !self.f.instruction(index).opcode.ends_block();
         match self.height(index + 1).filter(|_| falls_through) {
             Some(after) => {
                 self.exit_if(status);
                 self.fuel_in();
-                if prepaid != 0 {
-                    let fuel = self.b.use_var(self.fuel);
-                    let left = self.b.ins().iadd_imm_s(fuel, -prepaid);
-                    self.b.def_var(self.fuel, left);
-                }
                 self.load_operands(after);
             }
             None => {
@@ -515,67 +498,41 @@ impl Tx<'_, '_, '_> {
         self.b.ins().jump(first, &[]);
     }
 
-    /// Translates every reachable block, twice: once charged as a whole (the path every
-    /// run takes while the fuel lasts) and once charging instruction by instruction (cold,
-    /// for the block the fuel cannot pay for, which ends at the instruction limit).
+    /// Translates every reachable block.
     fn body(&mut self) {
         let len = self.f.len();
         let mut start = 0;
         while start < len {
             let end = self.f.block_end(start);
-            if self.height(start).is_some() {
+            if let Some(height) = self.height(start) {
                 let block = self.blocks[&start];
                 self.b.switch_to_block(block);
-                let counted = self.charge(start, end);
-                self.block_code(start, end);
-                self.b.switch_to_block(counted);
-                self.counted = Some(end);
-                self.block_code(start, end);
-                self.counted = None;
+                self.charge(start, end, height);
+                for index in start..end {
+                    self.instruction(index);
+                }
+                let last = self.f.instruction(end - 1).opcode;
+                let falls_through = !last.ends_block() && !matches!(last, Opcode::Jz | Opcode::Jnz);
+                if falls_through {
+                    match self.blocks.get(&end) {
+                        Some(&next) => {
+                            self.b.ins().jump(next, &[]);
+                        }
+                        None => {
+                            // Unreachable by the verifier's proof; stop defensively.
+                            let status = self.b.ins().iconst(I32, 1);
+                            self.exit_with(status);
+                        }
+                    }
+                }
             }
             start = end;
         }
     }
 
-    /// The instructions `start..end` of one block, and the jump to the next block when the
-    /// last one falls through. In a counted copy, each instruction is charged first.
-    fn block_code(&mut self, start: u32, end: u32) {
-        for index in start..end {
-            if self.counted.is_some() && self.height(index).is_some() {
-                self.charge_one(index);
-            }
-            self.instruction(index);
-        }
-        let last = self.f.instruction(end - 1).opcode;
-        let falls_through = !last.ends_block() && !matches!(last, Opcode::Jz | Opcode::Jnz);
-        if falls_through {
-            match self.blocks.get(&end) {
-                Some(&next) => {
-                    self.b.ins().jump(next, &[]);
-                }
-                None => {
-                    // Unreachable by the verifier's proof; stop defensively.
-                    let status = self.b.ins().iconst(I32, 1);
-                    self.exit_with(status);
-                }
-            }
-        }
-    }
-
-    /// Charges instruction `index` of a counted block, or stops at the instruction limit
-    /// before it, as the precise interpreter does.
-    fn charge_one(&mut self, index: u32) {
-        let fuel = self.b.use_var(self.fuel);
-        let empty = self.b.ins().icmp_imm_u(IntCC::Equal, fuel, 0);
-        self.limit_trap(index, empty, TRAP_INSTRUCTION_LIMIT);
-        let left = self.b.ins().iadd_imm_s(fuel, -1);
-        self.b.def_var(self.fuel, left);
-    }
-
-    /// Charges the block `start..end` as the interpreter's fast mode does, and checks the
-    /// interrupt flag; returns the (cold, empty) block of the counted copy, taken when the
-    /// fuel cannot pay.
-    fn charge(&mut self, start: u32, end: u32) -> Block {
+    /// Charges the block `start..end` (operand height `height` at its start), as the
+    /// interpreter's fast mode does, and checks the interrupt flag.
+    fn charge(&mut self, start: u32, end: u32, height: u32) {
         let cost = i64::from(end - start);
         let fuel = self.b.use_var(self.fuel);
         let enough = self
@@ -586,6 +543,15 @@ impl Tx<'_, '_, '_> {
         let pay = self.b.create_block();
         self.b.set_cold_block(short);
         self.b.ins().brif(enough, pay, &[], short, &[]);
+        self.b.switch_to_block(short);
+        self.store_slots(0, self.base + height);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(start);
+        let h = self.u32_const(height);
+        let args = [self.ctx, func, at, self.fp, h];
+        self.fuel_out();
+        let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
+        self.exit_with(status);
         self.b.switch_to_block(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.b.def_var(self.fuel, left);
@@ -611,7 +577,6 @@ impl Tx<'_, '_, '_> {
         let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
         self.exit_with(status);
         self.b.switch_to_block(run);
-        short
     }
 
     /// The target block of a jump to instruction `target`.

@@ -10,11 +10,9 @@
 //!   on entry, results go to `fp[0..results]` on return). It returns 0 after `RET`, and
 //!   nonzero when the run ended in a bridge call, which the caller passes on at once;
 //! * each basic block (as [`NativeFunction::block_end`] delimits them) starts by charging its
-//!   instruction count to `fuel`; after paying, a raised interrupt flag goes to
-//!   [`Hooks::interrupted`]. When the fuel cannot pay, the block runs charging one
-//!   instruction at a time and reports running out through [`Hooks::trap`]
-//!   ([`TRAP_INSTRUCTION_LIMIT`]); bridge calls from such a block see `fuel` as if the rest
-//!   of the block had been paid (the fuel left plus the instructions after the current one);
+//!   instruction count to `fuel`; when the fuel cannot pay, the block is handed to
+//!   [`Hooks::precise_block`] with the whole frame stored; after paying, a raised interrupt
+//!   flag goes to [`Hooks::interrupted`];
 //! * any instruction it does not compile, and any whose inline fast path would trap, goes to
 //!   [`Hooks::step`] with the operands stored in the frame: the precise interpreter runs it,
 //!   so its effects, fuel and trap are the interpreter's;
@@ -41,9 +39,7 @@ use crate::state::StateStore;
 use crate::word::Word;
 use dotvm_core::{Arch, Imm, Instruction, Verified};
 
-pub use crate::exec::native::{
-    NativeCtx, TRAP_CALL_DEPTH, TRAP_INSTRUCTION_LIMIT, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
-};
+pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW};
 
 /// The largest value stack, in bytes, a native run reserves up front (compiled code
 /// addresses frames directly, so the stack is allocated at its limit before the run).
@@ -90,12 +86,14 @@ pub struct Hooks {
     /// `(ctx, func, index, fp, height) -> status`: runs one instruction in the precise
     /// interpreter on the stored operands; 0 to go on, 1 when the run ended.
     pub step: *const u8,
+    /// `(ctx, func, index, fp, height) -> 1`: runs the block starting at `index` precisely
+    /// (the fuel cannot pay for it); the run ends inside it.
+    pub precise_block: *const u8,
     /// `(ctx, func, index) -> 1`: the interrupt flag was raised at the block start `index`.
     pub interrupted: *const u8,
     /// `(ctx, func, index, code) -> 1`: the call at `index` exceeds a limit
-    /// ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]), the native stack ran short at
-    /// the function's entry ([`TRAP_NATIVE_STACK`]), or the fuel ran out before
-    /// instruction `index` ([`TRAP_INSTRUCTION_LIMIT`]).
+    /// ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]), or the native stack ran short at
+    /// the function's entry ([`TRAP_NATIVE_STACK`]).
     pub trap: *const u8,
     /// `(ctx, func, index, fp, height) -> callee`: resolves the `CALL_INDIRECT` at `index`
     /// (element index on top of the stored operands) and checks the limits; `u32::MAX` when
@@ -108,6 +106,7 @@ impl Hooks {
     fn of<W: Word>() -> Hooks {
         Hooks {
             step: native::step::<W> as *const u8,
+            precise_block: native::precise_block::<W> as *const u8,
             interrupted: native::interrupted::<W> as *const u8,
             trap: native::trap::<W> as *const u8,
             resolve_indirect: native::resolve_indirect::<W> as *const u8,

@@ -8,8 +8,8 @@
 //! instruction whose inline fast path would trap, it hands to the precise interpreter one
 //! step at a time on the materialised frame ([`step`]), exactly as the threaded engine's
 //! `Step` op does, so behaviour, capabilities, fuel and trap kinds are the interpreter's by
-//! construction. A block the fuel cannot pay runs in a second compiled copy that charges
-//! each instruction, and reports the instruction limit through [`trap`].
+//! construction. A block the fuel cannot pay runs in the precise interpreter from its first
+//! instruction ([`precise_block`]), which stops inside that block at the instruction limit.
 
 use super::session::{CallEnv, Completion, Saved};
 use super::{At, Env, Exit, Fault, Machine, Parts, RunClock, interp};
@@ -91,9 +91,6 @@ pub const TRAP_STACK_OVERFLOW: u32 = 1;
 /// yet paid): reported as a stack overflow. Compiled code sizes the native stack for the
 /// call-depth limit, so this only guards against frames larger than that estimate.
 pub const TRAP_NATIVE_STACK: u32 = 2;
-/// The instruction limit, before instruction `index` runs (in a block that was not paid
-/// for as a whole: its instructions are charged one by one when the fuel cannot pay it).
-pub const TRAP_INSTRUCTION_LIMIT: u32 = 3;
 
 /// The run state behind [`NativeCtx::state`]: the machine and how the run ended.
 struct NativeState<'m, 'a, W> {
@@ -229,6 +226,31 @@ pub(crate) unsafe extern "C" fn step<W: Word>(
     }
 }
 
+/// Runs the block starting at instruction `index` of `func` in the precise interpreter
+/// because the fuel left cannot pay for it: the run stops inside the block at the
+/// instruction limit (or at an earlier trap). Always returns 1.
+///
+/// # Safety
+///
+/// As for [`step`], with the whole frame (locals and operands) materialised.
+pub(crate) unsafe extern "C" fn precise_block<W: Word>(
+    ctx: *mut NativeCtx,
+    func: u32,
+    index: u32,
+    fp: *mut W,
+    height: u32,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (ctx, state) = unsafe { parts::<W>(ctx) };
+    let m = &mut *state.m;
+    position(m, func, index, fp, height);
+    m.fuel = ctx.fuel;
+    let end = m.run_precise(None);
+    ctx.fuel = m.fuel;
+    state.end = Some(end);
+    1
+}
+
 /// Stops the run because the interrupt flag was raised when the block starting at `index`
 /// of `func` was entered (and paid for, with `ctx.fuel` left). Always returns 1.
 ///
@@ -252,8 +274,8 @@ pub(crate) unsafe extern "C" fn interrupted<W: Word>(
 }
 
 /// Stops the run with the trap `code` ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]) at
-/// the call at instruction `index` of `func`, ([`TRAP_NATIVE_STACK`]) at the entry of
-/// `func`, or ([`TRAP_INSTRUCTION_LIMIT`]) before instruction `index`. Always returns 1.
+/// the call at instruction `index` of `func`, or ([`TRAP_NATIVE_STACK`]) at the entry of
+/// `func`. Always returns 1.
 ///
 /// # Safety
 ///
@@ -270,14 +292,9 @@ pub(crate) unsafe extern "C" fn trap<W: Word>(
     m.func = func;
     m.ip = index;
     m.plain = true;
-    if code == TRAP_NATIVE_STACK || code == TRAP_INSTRUCTION_LIMIT {
+    if code == TRAP_NATIVE_STACK {
         m.fuel = ctx.fuel;
-        let kind = if code == TRAP_NATIVE_STACK {
-            TrapKind::StackOverflow
-        } else {
-            TrapKind::InstructionLimit
-        };
-        state.end = Some(Err((kind, At::PlainUnpaid)));
+        state.end = Some(Err((TrapKind::StackOverflow, At::PlainUnpaid)));
         return 1;
     }
     let kind = if code == TRAP_CALL_DEPTH {
