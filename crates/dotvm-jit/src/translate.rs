@@ -276,9 +276,9 @@ impl Tx<'_, '_, '_> {
         }
     }
 
-    /// Loads operands `0..height` from the frame into their variables.
-    fn load_operands(&mut self, height: u32) {
-        for p in 0..height {
+    /// Loads operands `from..height` from the frame into their variables.
+    fn load_operands(&mut self, from: u32, height: u32) {
+        for p in from..height {
             let offset = self.slot_offset(self.base + p);
             let value = self
                 .b
@@ -325,7 +325,11 @@ impl Tx<'_, '_, '_> {
     /// Afterwards the operands are those the verifier proves for the next instruction;
     /// for an instruction after which control never falls through the function is left.
     fn step(&mut self, index: u32, height: u32) {
-        self.store_slots(self.base, self.base + height);
+        // The precise interpreter reads only the instruction's operands and writes only its
+        // results (the verifier's stack effect): only those go through the frame.
+        let (pops, pushes) = self.env.shape.effects[index as usize];
+        let first = height.saturating_sub(pops);
+        self.store_slots(self.base + first, self.base + height);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let h = self.u32_const(height);
@@ -337,7 +341,7 @@ impl Tx<'_, '_, '_> {
             Some(after) => {
                 self.exit_if(status);
                 self.fuel_in();
-                self.load_operands(after);
+                self.load_operands(first.min(after), (first + pushes).min(after));
             }
             None => {
                 // Nothing follows: the step ended the run (the verifier's proof).
@@ -851,7 +855,7 @@ impl Tx<'_, '_, '_> {
     fn call_indirect(&mut self, index: u32, h: u32) {
         let (pops, results) = self.env.shape.effects[index as usize];
         let params = pops - 1;
-        self.store_slots(self.base, self.base + h);
+        self.store_slots(self.base + h - pops, self.base + h);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let height = self.u32_const(h);

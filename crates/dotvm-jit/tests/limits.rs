@@ -61,7 +61,12 @@ fn both(module: &Verified, limits: &Limits) -> (String, String) {
 #[test]
 fn recursion_reaches_the_call_depth_limit_exactly() {
     for arch in [Arch::Arch64, Arch::Arch128] {
-        for (n, depth) in [(9_998, 10_000), (9_999, 10_000), (50_000, 100_000), (200, 100)] {
+        for (n, depth) in [
+            (9_998, 10_000),
+            (9_999, 10_000),
+            (50_000, 100_000),
+            (200, 100),
+        ] {
             let limits = Limits {
                 call_depth: depth,
                 ..Limits::default()
