@@ -263,6 +263,17 @@ pub struct ProfileArgs {
     pub top: usize,
 }
 
+/// `dotvm run --engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineName {
+    /// The JIT where it supports the program, else the interpreter.
+    Auto,
+    /// The JIT (Cranelift).
+    Jit,
+    /// The interpreter.
+    Interp,
+}
+
 /// `dotvm run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -345,6 +356,12 @@ pub struct RunArgs {
     /// Print load and run statistics to stderr (including where the state is).
     #[arg(long, short)]
     pub verbose: bool,
+    /// The execution engine: `auto` compiles to native code where the JIT supports the
+    /// program and interprets otherwise; `jit` fails when it cannot compile; `interp`
+    /// always interprets. `--step`, `--debug` and programs with database opcodes always
+    /// use the interpreter.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineName,
     /// Append what the run does to this audit log (hash-chained JSON lines; check it with
     /// `dotvm audit verify`).
     #[arg(long, value_name = "PATH")]
