@@ -266,7 +266,8 @@ pub struct ProfileArgs {
 /// `dotvm run --engine`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineName {
-    /// The JIT where it supports the program, else the interpreter.
+    /// The interpreter for now: the JIT compiles the whole program up front, which costs
+    /// more than short runs take (it will pick the JIT once it tiers up by call count).
     Auto,
     /// The JIT (Cranelift).
     Jit,
