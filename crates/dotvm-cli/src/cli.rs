@@ -263,6 +263,18 @@ pub struct ProfileArgs {
     pub top: usize,
 }
 
+/// `dotvm run --engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineName {
+    /// The interpreter for now: the JIT compiles the whole program up front, which costs
+    /// more than short runs take (it will pick the JIT once it tiers up by call count).
+    Auto,
+    /// The JIT (Cranelift).
+    Jit,
+    /// The interpreter.
+    Interp,
+}
+
 /// `dotvm run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -350,6 +362,12 @@ pub struct RunArgs {
     /// JSON on standard output instead (the program's output goes to standard error then).
     #[arg(long)]
     pub json: bool,
+    /// The execution engine: `auto` compiles to native code where the JIT supports the
+    /// program and interprets otherwise; `jit` fails when it cannot compile; `interp`
+    /// always interprets. `--step`, `--debug` and programs with database opcodes always
+    /// use the interpreter.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineName,
     /// Append what the run does to this audit log (hash-chained JSON lines; check it with
     /// `dotvm audit verify`).
     #[arg(long, value_name = "PATH")]

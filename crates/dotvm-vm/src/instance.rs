@@ -28,15 +28,15 @@ pub enum CallOutcome {
 /// function (or any other) with [`Instance::call`].
 #[derive(Debug)]
 pub struct Instance {
-    inner: Inner,
-    limits: Limits,
+    pub(crate) inner: Inner,
+    pub(crate) limits: Limits,
     /// Whether the module declares a memory.
     has_memory: bool,
 }
 
 /// The word-specific part.
 #[derive(Debug)]
-enum Inner {
+pub(crate) enum Inner {
     A32(Box<Parts<u32>>),
     A64(Box<Parts<u64>>),
     A128(Box<Parts<u128>>),
@@ -67,11 +67,11 @@ struct CallSide<'a> {
 
 /// A program and its state (absent only after a call lost it, which cannot happen).
 #[derive(Debug)]
-struct Parts<W> {
-    program: Program<W>,
-    saved: Option<Saved<W>>,
+pub(crate) struct Parts<W> {
+    pub(crate) program: Program<W>,
+    pub(crate) saved: Option<Saved<W>>,
     /// The host of calls that bring none (default capabilities).
-    host: Host,
+    pub(crate) host: Host,
 }
 
 impl<W: Word> Parts<W> {

@@ -17,6 +17,7 @@ mod io;
 mod limits;
 mod load;
 mod memory;
+pub mod native_abi;
 mod per_op;
 mod reg;
 pub mod state;

@@ -158,6 +158,12 @@ impl LinearMemory {
         Ok(memory)
     }
 
+    /// The address of byte 0 and the size in bytes, for natively compiled code (see
+    /// `crate::native_abi`); valid until the memory grows.
+    pub(crate) fn raw_parts(&mut self) -> (*mut u8, u64) {
+        (self.bytes.as_mut_ptr(), self.bytes.len() as u64)
+    }
+
     /// Current size in pages.
     pub fn size_pages(&self) -> u64 {
         self.size_bytes() / PAGE_SIZE

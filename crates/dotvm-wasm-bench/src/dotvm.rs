@@ -60,6 +60,23 @@ pub(crate) fn run(program: &Verified) -> Result<(i32, Vec<u8>)> {
     Ok((outcome.exit_code, io.output))
 }
 
+/// Compiles the program with the JIT (`dotvm-jit`).
+pub(crate) fn compile(program: &Verified) -> Result<dotvm_jit::Compiled> {
+    dotvm_jit::compile(program).map_err(|e| anyhow!("DotVM JIT: {e}"))
+}
+
+/// Runs compiled code; returns the exit code and stdout.
+pub(crate) fn run_jit(
+    compiled: &dotvm_jit::Compiled,
+    program: &Verified,
+) -> Result<(i32, Vec<u8>)> {
+    let mut io = BufferIo::default();
+    let outcome = compiled
+        .run(program, &limits(), &mut io, &mut host()?, None)
+        .map_err(|e| anyhow!("DotVM JIT: {e}"))?;
+    Ok((outcome.exit_code, io.output))
+}
+
 /// The peak linear-memory size of one run, in bytes.
 pub(crate) fn peak_guest_memory(program: &Verified) -> Result<u64> {
     let mut io = BufferIo::default();

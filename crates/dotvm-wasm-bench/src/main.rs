@@ -1,8 +1,9 @@
 //! The comparative benchmark: Rust workloads compiled to wasm32-wasip1 and run under DotVM
-//! (translated by `dotvm-wasm`), under wasmi 2 and natively, side by side in one process.
-//! Every engine's output must agree with the native output. The report gives each
-//! workload's times, the ratios DotVM/wasmi and DotVM/native with their geometric means,
-//! and the transpile time and peak memory of the largest workload.
+//! (translated by `dotvm-wasm`; interpreted, and compiled by `dotvm-jit`), under wasmi 2
+//! and natively, side by side in one process. Every engine's output must agree with the
+//! native output. The report gives each workload's times, the ratios DotVM/wasmi,
+//! DotVM/native, JIT/wasmi and JIT/native with their geometric means, the JIT's compile time
+//! per megabyte of bytecode, and the transpile time and peak memory of the largest workload.
 //!
 //! `cargo run --release -p dotvm-wasm-bench [-- --runs N] [-- NAME...]`
 
@@ -27,6 +28,12 @@ struct Row {
     native: Duration,
     wasmi: Duration,
     dotvm: Duration,
+    /// Time of a run of the JIT-compiled code.
+    jit: Duration,
+    /// Time to compile the workload's bytecode with the JIT.
+    jit_compile: Duration,
+    /// Bytes of bytecode the JIT compiled.
+    bytecode_bytes: usize,
     agree: bool,
 }
 
@@ -97,16 +104,21 @@ fn measure(workload: &Workload, wasm: &[u8], runs: usize) -> Result<Row> {
     let (wasmi, (wasmi_code, wasmi_out)) = median(runs, || wasmi_host::run(&prepared))?;
     let program = dotvm::translate(wasm)?.program;
     let (dotvm, (dotvm_code, dotvm_out)) = median(runs, || dotvm::run(&program))?;
+    let (jit_compile, compiled) = median(runs, || dotvm::compile(&program))?;
+    let (jit, (jit_code, jit_out)) = median(runs, || dotvm::run_jit(&compiled, &program))?;
     let agree = wasmi_code == 0
         && dotvm_code == 0
+        && jit_code == 0
         && wasmi_out == native_out.as_bytes()
-        && dotvm_out == native_out.as_bytes();
+        && dotvm_out == native_out.as_bytes()
+        && jit_out == native_out.as_bytes();
     if !agree {
         eprintln!(
-            "{}: outputs differ\n  native: {native_out:?}\n  wasmi ({wasmi_code}): {:?}\n  dotvm ({dotvm_code}): {:?}",
+            "{}: outputs differ\n  native: {native_out:?}\n  wasmi ({wasmi_code}): {:?}\n  dotvm ({dotvm_code}): {:?}\n  jit ({jit_code}): {:?}",
             workload.name,
             String::from_utf8_lossy(&wasmi_out),
-            String::from_utf8_lossy(&dotvm_out)
+            String::from_utf8_lossy(&dotvm_out),
+            String::from_utf8_lossy(&jit_out)
         );
     }
     Ok(Row {
@@ -116,6 +128,9 @@ fn measure(workload: &Workload, wasm: &[u8], runs: usize) -> Result<Row> {
         native,
         wasmi,
         dotvm,
+        jit,
+        jit_compile,
+        bytecode_bytes: compiled.bytecode_bytes(),
         agree,
     })
 }
@@ -148,11 +163,13 @@ fn main() -> Result<()> {
         let wasm = wasm_of(&workload.source(), InputKind::RustFile, &build)?;
         let row = measure(workload, &wasm, options.runs)?;
         println!(
-            "  {:<11} {:>9.2} ms native {:>9.2} ms wasmi {:>9.2} ms DotVM{}",
+            "  {:<11} {:>9.2} ms native {:>9.2} ms wasmi {:>9.2} ms DotVM {:>9.2} ms JIT (+{:.1} ms compile){}",
             row.name,
             ms(row.native),
             ms(row.wasmi),
             ms(row.dotvm),
+            ms(row.jit),
+            ms(row.jit_compile),
             if row.agree { "" } else { "  OUTPUT MISMATCH" }
         );
         if largest.as_ref().is_none_or(|(_, w)| wasm.len() > w.len()) {
@@ -162,29 +179,43 @@ fn main() -> Result<()> {
     }
     println!();
     println!(
-        "| workload | exercises | wasm bytes | native ms | wasmi ms | DotVM ms | DotVM/wasmi | DotVM/native | output |"
+        "| workload | exercises | wasm bytes | native ms | wasmi ms | DotVM ms | JIT ms | JIT compile ms | DotVM/wasmi | DotVM/native | JIT/wasmi | JIT/native | output |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for row in &rows {
         println!(
-            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {} |",
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {} |",
             row.name,
             row.kind,
             row.wasm_bytes,
             ms(row.native),
             ms(row.wasmi),
             ms(row.dotvm),
+            ms(row.jit),
+            ms(row.jit_compile),
             ms(row.dotvm) / ms(row.wasmi),
             ms(row.dotvm) / ms(row.native),
+            ms(row.jit) / ms(row.wasmi),
+            ms(row.jit) / ms(row.native),
             if row.agree { "agrees" } else { "MISMATCH" }
         );
     }
     let vs_wasmi: Vec<f64> = rows.iter().map(|r| ms(r.dotvm) / ms(r.wasmi)).collect();
     let vs_native: Vec<f64> = rows.iter().map(|r| ms(r.dotvm) / ms(r.native)).collect();
+    let jit_wasmi: Vec<f64> = rows.iter().map(|r| ms(r.jit) / ms(r.wasmi)).collect();
+    let jit_native: Vec<f64> = rows.iter().map(|r| ms(r.jit) / ms(r.native)).collect();
+    let compile_ms: f64 = rows.iter().map(|r| ms(r.jit_compile)).sum();
+    let compiled_mb: f64 = rows.iter().map(|r| r.bytecode_bytes as f64).sum::<f64>() / 1e6;
     println!(
-        "\ngeometric mean: DotVM/wasmi {:.2}, DotVM/native {:.1}",
+        "\ngeometric mean: DotVM/wasmi {:.2}, DotVM/native {:.1}; JIT/wasmi {:.2}, JIT/native {:.2}\n\
+         JIT compile time: {:.1} ms for {:.3} MB of bytecode ({:.0} ms/MB)",
         geomean(&vs_wasmi),
-        geomean(&vs_native)
+        geomean(&vs_native),
+        geomean(&jit_wasmi),
+        geomean(&jit_native),
+        compile_ms,
+        compiled_mb,
+        compile_ms / compiled_mb
     );
     if let Some((workload, wasm)) = largest {
         let (time, translation) = median(options.runs, || dotvm::translate(&wasm))?;

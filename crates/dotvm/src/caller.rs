@@ -1,7 +1,7 @@
 //! What a host function sees of the guest that called it: a bounds-checked view of its
 //! linear memory, lent for the call without copying.
 
-use crate::linker::HostError;
+use crate::host_error::HostError;
 use dotvm_vm::LinearMemory;
 
 /// The guest calling a host function. Take it as the first parameter of a closure given

@@ -2,7 +2,7 @@
 //! across calls of its exported functions.
 
 use crate::error::Error;
-use crate::linker::Imports;
+use crate::imports::Imports;
 use crate::module::Module;
 use crate::run::end_transaction;
 use crate::store::Store;

@@ -4,7 +4,7 @@
 //! ([`Module::run_hosted`]).
 
 use crate::error::Error;
-use crate::linker::Imports;
+use crate::imports::Imports;
 use crate::module::Module;
 use crate::store::Store;
 use dotvm_vm::state::Guarded;

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod db;
 pub mod debug;
 pub mod disasm;
+pub mod engine;
 pub mod inspect;
 pub mod profile;
 pub mod run;

@@ -155,6 +155,7 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
     let mut writes = BTreeMap::new();
     // The database operations of the run (of its last attempt on a shared store).
     let mut db_counts = DbCounts::default();
+    let mut ran = super::engine::Ran::Interp("database opcodes or an inspector".into());
     let (result, state_report, state_outcome) = match uses_state {
         true => {
             let shared = store.as_ref().is_some_and(OpenStore::is_shared);
@@ -219,9 +220,29 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
             (result, report, outcome)
         }
         false => (
-            module
-                .run_hosted(io.as_mut(), &mut host, None, inspector)
-                .map_err(run_error),
+            match inspector {
+                None => match super::engine::run_compiled(
+                    args,
+                    verified,
+                    &limits,
+                    io.as_mut(),
+                    &mut host,
+                )? {
+                    super::engine::Choice::Compiled(result, engine) => {
+                        ran = engine;
+                        result
+                    }
+                    super::engine::Choice::Interpret(engine) => {
+                        ran = engine;
+                        module
+                            .run_hosted(io.as_mut(), &mut host, None, None)
+                            .map_err(run_error)
+                    }
+                },
+                Some(inspector) => module
+                    .run_hosted(io.as_mut(), &mut host, None, Some(inspector))
+                    .map_err(run_error),
+            },
             format!("{location}, not opened (no database opcodes)"),
             "not used",
         ),
@@ -281,6 +302,7 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
             report.push('\n');
             report.push_str(&line);
         }
+        report.push_str(&format!("\n{}", ran.report()));
         report.push_str(&format!("\nstate            {state_report}"));
         report.push_str(&format!(
             "\nsigner           {}",

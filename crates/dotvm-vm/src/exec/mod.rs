@@ -12,6 +12,7 @@ mod crypto;
 mod db;
 mod float;
 mod interp;
+pub(crate) mod native;
 mod operand;
 pub(crate) mod resume;
 pub(crate) mod session;

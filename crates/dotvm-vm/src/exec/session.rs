@@ -148,7 +148,7 @@ pub(crate) fn call<W: Word>(
 impl<W: Word> Machine<'_, W> {
     /// Sets up a frame for `func` with `args` as its parameter slots, checking the call
     /// depth and stack limits.
-    fn enter(&mut self, func: u32, args: &[W]) -> Result<(), Fault> {
+    pub(super) fn enter(&mut self, func: u32, args: &[W]) -> Result<(), Fault> {
         let Some(function) = self.program.functions.get(func as usize) else {
             return Err((
                 TrapKind::Host(format!("function {func} does not exist")),

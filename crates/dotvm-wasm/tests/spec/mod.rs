@@ -33,6 +33,11 @@ impl Tally {
 }
 
 /// Runs the whole suite; returns the process exit code.
+/// The engine the run uses: `DOTVM_SPEC_ENGINE` (`interp`, the default, or `jit`).
+pub(crate) fn engine() -> String {
+    std::env::var("DOTVM_SPEC_ENGINE").unwrap_or_else(|_| "interp".into())
+}
+
 pub(crate) fn main() -> i32 {
     let Some(dir) = suite_dir() else {
         println!(
@@ -100,8 +105,11 @@ pub(crate) fn main() -> i32 {
         for &level in &levels {
             let t = totals.get(&(arch, level)).copied().unwrap_or_default();
             println!(
-                "spec {arch} -O{level}: {} passed, {} failed, {} skipped",
-                t.passed, t.failed, t.skipped
+                "spec {arch} -O{level} {}: {} passed, {} failed, {} skipped",
+                engine(),
+                t.passed,
+                t.failed,
+                t.skipped
             );
             total.add(t);
         }

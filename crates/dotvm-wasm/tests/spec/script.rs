@@ -24,9 +24,67 @@ use std::rc::Rc;
 use wast::core::WastRetCore;
 use wast::{WastDirective, WastExecute, WastInvoke, WastRet};
 
+/// A DotVM instance under the engine `DOTVM_SPEC_ENGINE` names: `interp` (the default) or
+/// `jit` (the compiled tier, `dotvm-jit`).
+enum Engine {
+    /// The interpreter.
+    Interp(Instance),
+    /// Compiled code.
+    Jit(Box<dotvm_jit::JitInstance>),
+}
+
+impl Engine {
+    /// Instantiates `module` under the configured engine.
+    fn new(module: &Verified, limits: &Limits) -> Result<Engine, String> {
+        if super::engine() == "jit" {
+            dotvm_jit::JitInstance::new(module, limits)
+                .map(|instance| Engine::Jit(Box::new(instance)))
+                .map_err(|e| e.to_string())
+        } else {
+            Instance::new(module, limits)
+                .map(Engine::Interp)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    /// Calls a function (see [`Instance::call`]).
+    fn call(
+        &mut self,
+        func: u32,
+        args: &[Imm],
+        io: &mut BufferIo,
+        imports: &mut dyn HostFunctions,
+    ) -> Result<CallOutcome, RunError> {
+        match self {
+            Engine::Interp(instance) => instance.call(func, args, io, imports),
+            Engine::Jit(instance) => instance.call(func, args, io, imports),
+        }
+    }
+
+    /// Takes over `old`'s state (see [`Instance::adopt`]).
+    fn adopt(&mut self, old: &Engine) -> Result<(), dotvm_vm::LoadError> {
+        let old: &Instance = old;
+        match self {
+            Engine::Interp(instance) => instance.adopt(old),
+            Engine::Jit(instance) => instance.adopt(old),
+        }
+    }
+}
+
+impl std::ops::Deref for Engine {
+    type Target = Instance;
+
+    fn deref(&self) -> &Instance {
+        match self {
+            Engine::Interp(instance) => instance,
+            Engine::Jit(instance) => instance,
+        }
+    }
+}
+
 /// A DotVM instance running one or more linked wasm modules.
 struct Group {
-    instance: Instance,
+    instance: Engine,
     /// The DotVM module (all linked wasm modules so far).
     module: Module,
     /// For each host import of the module: the group and function it calls.
@@ -287,8 +345,7 @@ impl Script {
         let module = translation.module.clone();
         let verified = Verified::new(module.clone())
             .map_err(|e| Failure::Other(format!("verification failed: {e}")))?;
-        let mut instance =
-            Instance::new(&verified, &Self::limits()).map_err(|e| Failure::Other(e.to_string()))?;
+        let mut instance = Engine::new(&verified, &Self::limits()).map_err(Failure::Other)?;
         let mut links = match base {
             Some(g) => {
                 let group = self.groups[g].borrow();

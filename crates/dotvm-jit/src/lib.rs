@@ -1,0 +1,306 @@
+//! DotVM's compiled tier: verified DotVM bytecode to native code with Cranelift.
+//!
+//! [`compile`] translates every function of a verified module at load time (see
+//! `translate.rs` for how the stack bytecode becomes Cranelift IR) and [`Compiled::run`]
+//! runs the entry function on the interpreter's own machine through the bridge in
+//! `dotvm_vm::native_abi`, so memory, globals, fuel, traps, system calls and every
+//! instruction the compiler does not translate inline behave exactly as in the interpreter.
+//! Architectures: Arch64 and Arch128; other modules are refused with
+//! [`JitError::Unsupported`], which names the first instruction the compiler cannot run.
+
+mod native;
+mod translate;
+
+use cranelift_codegen::ir::types::{I64, I128};
+use cranelift_codegen::ir::{Function, UserFuncName};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{Context, isa::OwnedTargetIsa};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
+use dotvm_core::Imm;
+use dotvm_core::verify::stack_shape;
+use dotvm_core::{Arch, Verified};
+use dotvm_vm::native_abi::NativeProgram;
+use dotvm_vm::{
+    CallOutcome, Host, HostFunctions, Instance, Io, Limits, LoadError, Outcome, RunError,
+    StateStore,
+};
+use std::time::{Duration, Instant};
+
+/// Why a module could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JitError {
+    /// The compiled tier does not cover this module; the interpreter runs it.
+    #[error(
+        "the JIT does not support {arch:?} code: {mnemonic} in {function} at pc {pc} (use --engine interp)"
+    )]
+    Unsupported {
+        /// The module's architecture.
+        arch: Arch,
+        /// The first instruction the JIT cannot run.
+        mnemonic: &'static str,
+        /// The function holding it.
+        function: String,
+        /// Its byte offset.
+        pc: u32,
+    },
+    /// The module could not be loaded (it cannot run under the interpreter either).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The host has no native code generator, or Cranelift rejected a function.
+    #[error("native code generation failed{}: {message}", .function.as_ref().map(|f| format!(" for {f}")).unwrap_or_default())]
+    Codegen {
+        /// The function being compiled, if any.
+        function: Option<String>,
+        /// Cranelift's message.
+        message: String,
+    },
+}
+
+/// A module compiled to native code, ready to run any number of times.
+pub struct Compiled {
+    program: NativeProgram,
+    code: native::Code,
+    compile_time: Duration,
+    bytecode_bytes: usize,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled")
+            .field("arch", &self.program.arch())
+            .field("functions", &self.program.function_count())
+            .field("compile_time", &self.compile_time)
+            .finish()
+    }
+}
+
+/// The first instruction of `module` in its first function, for naming an unsupported
+/// architecture.
+fn unsupported(module: &Verified) -> JitError {
+    let m = module.module();
+    let (function, mnemonic, pc) = m
+        .functions
+        .iter()
+        .enumerate()
+        .find_map(|(index, f)| {
+            let decoded = dotvm_core::Instruction::decode_all(&f.code).ok()?;
+            let (pc, first) = decoded.into_iter().next()?;
+            Some((m.function_label(index as u32), first.opcode.mnemonic(), pc))
+        })
+        .unwrap_or_else(|| (m.function_label(m.entry), "(empty function)", 0));
+    JitError::Unsupported {
+        arch: m.arch,
+        mnemonic,
+        function,
+        pc,
+    }
+}
+
+/// The host's code generator.
+fn host_isa() -> Result<OwnedTargetIsa, JitError> {
+    let codegen = |message: String| JitError::Codegen {
+        function: None,
+        message,
+    };
+    let mut flags = settings::builder();
+    flags
+        .set("opt_level", "speed")
+        .map_err(|e| codegen(e.to_string()))?;
+    flags
+        .set("preserve_frame_pointers", "true")
+        .map_err(|e| codegen(e.to_string()))?;
+    let builder = cranelift_native::builder().map_err(|e| codegen(e.to_string()))?;
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| codegen(e.to_string()))
+}
+
+/// Compiles every function of `module` to native code.
+pub fn compile(module: &Verified) -> Result<Compiled, JitError> {
+    let started = Instant::now();
+    let Some(program) = NativeProgram::load(module)? else {
+        return Err(unsupported(module));
+    };
+    let m = module.module();
+    let word = match program.arch() {
+        Arch::Arch128 => I128,
+        _ => I64,
+    };
+    let isa = host_isa()?;
+    let ptr = isa.pointer_type();
+    let call_conv = isa.default_call_conv();
+    let frontend = isa.frontend_config();
+    let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+    let signature = translate::function_signature(ptr, call_conv);
+    let codegen = |func: u32, message: String| JitError::Codegen {
+        function: Some(m.function_label(func)),
+        message,
+    };
+    let ids = (0..program.function_count())
+        .map(|func| {
+            jit.declare_function(&format!("f{func}"), Linkage::Local, &signature)
+                .map_err(|e| codegen(func, e.to_string()))
+        })
+        .collect::<Result<Vec<FuncId>, JitError>>()?;
+    let hooks = program.hooks();
+    let mut ctx = Context::new();
+    let mut builder_ctx = FunctionBuilderContext::new();
+    for func in 0..program.function_count() {
+        let Some(function) = program.function(func) else {
+            continue;
+        };
+        let shape = stack_shape(m, func).map_err(|e| codegen(func, e.to_string()))?;
+        ctx.clear();
+        ctx.func = Function::with_name_signature(UserFuncName::user(0, func), signature.clone());
+        let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
+        let mut declare = |callee: u32, b: &mut FunctionBuilder<'_>| {
+            jit.declare_func_in_func(ids[callee as usize], b.func)
+        };
+        translate::translate(
+            builder,
+            function,
+            translate::Env {
+                func,
+                word,
+                ptr,
+                call_conv,
+                hooks,
+                shape: &shape,
+                frontend,
+                callee: &mut declare,
+            },
+        );
+        jit.define_function(ids[func as usize], &mut ctx)
+            .map_err(|e| codegen(func, format!("{e:?}")))?;
+    }
+    jit.finalize_definitions()
+        .map_err(|e| codegen(program.entry(), e.to_string()))?;
+    let functions = ids
+        .iter()
+        .map(|&id| jit.get_finalized_function(id))
+        .collect();
+    let bytecode_bytes = m.functions.iter().map(|f| f.code.len()).sum();
+    Ok(Compiled {
+        program,
+        code: native::Code::new(jit, functions),
+        compile_time: started.elapsed(),
+        bytecode_bytes,
+    })
+}
+
+impl Compiled {
+    /// How long [`compile`] took.
+    pub fn compile_time(&self) -> Duration {
+        self.compile_time
+    }
+
+    /// Bytes of bytecode compiled.
+    pub fn bytecode_bytes(&self) -> usize {
+        self.bytecode_bytes
+    }
+
+    /// True when a run under `limits` can use the compiled code (its value stack is
+    /// reserved up front and must fit `dotvm_vm::native_abi::MAX_STACK_BYTES`).
+    pub fn supports(&self, limits: &Limits) -> bool {
+        self.program.stack_fits(limits)
+    }
+
+    /// Runs the entry function of `module` (the module this was compiled from) like
+    /// `dotvm_vm::run_hosted` without an inspector: same output, exit code, fuel, traps and
+    /// final state. Fails with a [`RunError::Load`] when `limits` do not fit the compiled
+    /// tier (see [`Compiled::supports`]).
+    pub fn run(
+        &self,
+        module: &Verified,
+        limits: &Limits,
+        io: &mut dyn Io,
+        host: &mut Host,
+        state: Option<&mut dyn StateStore>,
+    ) -> Result<Outcome, RunError> {
+        if !self.supports(limits) {
+            return Err(RunError::Load(LoadError::Inconsistent {
+                func: None,
+                pc: None,
+                message: format!(
+                    "the JIT cannot reserve a value stack of {} slots",
+                    limits.stack_slots
+                ),
+            }));
+        }
+        self.code
+            .run(&self.program, module, limits, io, host, state)
+    }
+}
+
+/// A [`dotvm_vm::Instance`] whose calls run compiled code: a module loaded once whose
+/// memory, globals and tables persist across calls (the WebAssembly spec runner's model).
+/// It dereferences to the instance for everything but calls.
+#[derive(Debug)]
+pub struct JitInstance {
+    instance: Instance,
+    compiled: Compiled,
+    limits: Limits,
+}
+
+impl JitInstance {
+    /// Compiles `module` and instantiates it under `limits` (no code runs).
+    pub fn new(module: &Verified, limits: &Limits) -> Result<JitInstance, JitError> {
+        let compiled = compile(module)?;
+        if !compiled.supports(limits) {
+            return Err(JitError::Codegen {
+                function: None,
+                message: format!(
+                    "the JIT cannot reserve a value stack of {} slots",
+                    limits.stack_slots
+                ),
+            });
+        }
+        let instance = Instance::new(module, limits)?;
+        Ok(JitInstance {
+            instance,
+            compiled,
+            limits: limits.clone(),
+        })
+    }
+
+    /// Calls function `func` with `args` like [`Instance::call`], in compiled code.
+    pub fn call(
+        &mut self,
+        func: u32,
+        args: &[Imm],
+        io: &mut dyn Io,
+        imports: &mut dyn HostFunctions,
+    ) -> Result<CallOutcome, RunError> {
+        self.compiled
+            .code
+            .call(&self.limits, &mut self.instance, func, args, io, imports)
+    }
+}
+
+impl std::ops::Deref for JitInstance {
+    type Target = Instance;
+
+    fn deref(&self) -> &Instance {
+        &self.instance
+    }
+}
+
+impl std::ops::DerefMut for JitInstance {
+    fn deref_mut(&mut self) -> &mut Instance {
+        &mut self.instance
+    }
+}
+
+/// Compiles `module` and runs it once (see [`Compiled::run`]).
+pub fn run_hosted(
+    module: &Verified,
+    limits: &Limits,
+    io: &mut dyn Io,
+    host: &mut Host,
+    state: Option<&mut dyn StateStore>,
+) -> Result<Result<Outcome, RunError>, JitError> {
+    let compiled = compile(module)?;
+    Ok(compiled.run(module, limits, io, host, state))
+}

@@ -1,0 +1,1488 @@
+//! Translation of one verified function to Cranelift IR.
+//!
+//! The translator walks the function's stack bytecode in order, block by block (the blocks
+//! the interpreter charges fuel for, from [`NativeFunction::block_end`]), with the operand
+//! height the verifier proved before each instruction (`dotvm_core::verify::stack_shape`).
+//! Operand `p` and local `l` are Cranelift variables (`vars[locals + p]`, `vars[l]`), so the
+//! stack disappears into SSA values as in wasmtime's translator. The frame in the value
+//! stack is written only where the runtime needs it: arguments and results of calls, and
+//! the operands of an instruction handed to the precise interpreter (`Hooks::step`).
+//!
+//! Every instruction either has an inline translation with the interpreter's exact
+//! semantics, or goes to the precise interpreter; inline fast paths that would trap (division
+//! by zero, an access outside memory, a truncation out of range) branch to a cold step of
+//! the same instruction, which raises the interpreter's own trap.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64, I128};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, FuncRef, InstBuilder, JumpTableData, MemFlagsData, SigRef,
+    Signature, Type, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use dotvm_core::Opcode;
+use dotvm_core::instruction::Operand;
+use dotvm_core::verify::StackShape;
+use dotvm_vm::native_abi::{
+    Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
+};
+use std::collections::HashMap;
+
+/// The typed value kinds of the typed instructions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// i32, zero-extended in its slot.
+    I32,
+    /// i64.
+    I64,
+    /// f32 bits, zero-extended in its slot.
+    F32,
+    /// f64 bits.
+    F64,
+}
+
+/// Signatures of the bridge functions, imported into the function being built.
+struct Sigs {
+    /// `(ctx, func, index, fp, height) -> status`.
+    five: SigRef,
+    /// `(ctx, func, index) -> status`.
+    three: SigRef,
+    /// `(ctx, func, index, code) -> status`.
+    four: SigRef,
+    /// A compiled function: `(ctx, fp) -> status`.
+    function: SigRef,
+}
+
+/// The signature of every compiled function: `(ctx, fp) -> status`.
+pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(I32));
+    sig
+}
+
+/// A bridge signature: `ctx` and `fp`-like pointers where `ptrs` says so, else `u32`.
+fn bridge_signature(ptr: Type, call_conv: CallConv, ptrs: &[bool]) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    for &is_ptr in ptrs {
+        sig.params
+            .push(AbiParam::new(if is_ptr { ptr } else { I32 }));
+    }
+    sig.returns.push(AbiParam::new(I32));
+    sig
+}
+
+/// What the translator needs besides the function itself.
+pub(crate) struct Env<'e> {
+    /// The function's index.
+    pub(crate) func: u32,
+    /// The machine word type (`I64` or `I128`).
+    pub(crate) word: Type,
+    /// The host pointer type.
+    pub(crate) ptr: Type,
+    /// The host calling convention.
+    pub(crate) call_conv: CallConv,
+    /// The bridge functions.
+    pub(crate) hooks: Hooks,
+    /// The verifier's stack shape of the function.
+    pub(crate) shape: &'e StackShape,
+    /// The target's frontend configuration.
+    pub(crate) frontend: TargetFrontendConfig,
+    /// `FuncRef` of a direct callee, declared on demand.
+    pub(crate) callee: &'e mut dyn FnMut(u32, &mut FunctionBuilder<'_>) -> FuncRef,
+}
+
+/// The state of one function's translation.
+struct Tx<'a, 'b, 'e> {
+    b: FunctionBuilder<'b>,
+    f: NativeFunction<'a>,
+    env: Env<'e>,
+    /// Word size in bytes.
+    wb: i64,
+    /// Parameter and local slots (operand `p` is slot `base + p`).
+    base: u32,
+    /// One variable per frame slot.
+    vars: Vec<Variable>,
+    /// The fuel left, kept in a register between bridge calls (`NativeCtx`'s copy is
+    /// written before every call out of the function and read again after it).
+    fuel: Variable,
+    ctx: Value,
+    fp: Value,
+    /// The Cranelift block of each block-start instruction.
+    blocks: HashMap<u32, Block>,
+    /// The block every early exit jumps to, with the status to return.
+    exit: Block,
+    sigs: Sigs,
+    callees: HashMap<u32, FuncRef>,
+}
+
+/// Memory flags for guest memory and frames: little-endian, never trapping (every access is
+/// checked first), not necessarily aligned.
+fn flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// Translates `f` into `b` (an empty function with the compiled-function signature).
+pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<'_>) {
+    let wb = if env.word == I128 { 16 } else { 8 };
+    let base = f.params() + f.locals();
+    let mut b = b;
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let ctx = b.block_params(entry)[0];
+    let fp = b.block_params(entry)[1];
+    let vars = (0..f.frame_slots())
+        .map(|_| b.declare_var(env.word))
+        .collect::<Vec<_>>();
+    let fuel = b.declare_var(I64);
+    let five = b.import_signature(bridge_signature(
+        env.ptr,
+        env.call_conv,
+        &[true, false, false, true, false],
+    ));
+    let three = b.import_signature(bridge_signature(
+        env.ptr,
+        env.call_conv,
+        &[true, false, false],
+    ));
+    let four = b.import_signature(bridge_signature(
+        env.ptr,
+        env.call_conv,
+        &[true, false, false, false],
+    ));
+    let function = b.import_signature(function_signature(env.ptr, env.call_conv));
+    let exit = b.create_block();
+    b.append_block_param(exit, I32);
+    b.set_cold_block(exit);
+    let mut blocks = HashMap::new();
+    let len = f.len();
+    let mut index = 0;
+    while index < len {
+        if env.shape.heights[index as usize].is_some() {
+            blocks.insert(index, b.create_block());
+        }
+        index = f.block_end(index);
+    }
+    let mut tx = Tx {
+        b,
+        f,
+        env,
+        wb,
+        base,
+        vars,
+        fuel,
+        ctx,
+        fp,
+        blocks,
+        exit,
+        sigs: Sigs {
+            five,
+            three,
+            four,
+            function,
+        },
+        callees: HashMap::new(),
+    };
+    tx.prologue();
+    tx.body();
+    let exit = tx.exit;
+    tx.b.switch_to_block(exit);
+    let status = tx.b.block_params(exit)[0];
+    tx.b.ins().return_(&[status]);
+    tx.b.seal_all_blocks();
+    let frontend = tx.env.frontend;
+    tx.b.finalize(frontend);
+}
+
+impl Tx<'_, '_, '_> {
+    // ---- helpers ----
+
+    /// A word constant.
+    fn word_const(&mut self, bits: u128) -> Value {
+        if self.env.word == I128 {
+            let lo = self.b.ins().iconst(I64, bits as u64 as i64);
+            let hi = self.b.ins().iconst(I64, (bits >> 64) as u64 as i64);
+            self.b.ins().iconcat(lo, hi)
+        } else {
+            self.b.ins().iconst(I64, bits as u64 as i64)
+        }
+    }
+
+    /// A `u32` argument for a bridge call.
+    fn u32_const(&mut self, value: u32) -> Value {
+        self.b.ins().iconst(I32, i64::from(value as i32))
+    }
+
+    /// The variable of operand `p`.
+    fn var(&self, p: u32) -> Variable {
+        self.vars[(self.base + p) as usize]
+    }
+
+    /// Operand `p`'s value.
+    fn get(&mut self, p: u32) -> Value {
+        let v = self.var(p);
+        self.b.use_var(v)
+    }
+
+    /// Sets operand `p`.
+    fn set(&mut self, p: u32, value: Value) {
+        let v = self.var(p);
+        self.b.def_var(v, value);
+    }
+
+    /// Reads a `u64` or pointer field of the context.
+    fn ctx_load(&mut self, ty: Type, offset: i32) -> Value {
+        self.b
+            .ins()
+            .load(ty, MemFlagsData::trusted(), self.ctx, offset)
+    }
+
+    /// Writes a field of the context.
+    fn ctx_store(&mut self, value: Value, offset: i32) {
+        self.b
+            .ins()
+            .store(MemFlagsData::trusted(), value, self.ctx, offset);
+    }
+
+    /// Writes the fuel variable to the context (before a call out of the function).
+    fn fuel_out(&mut self) {
+        let fuel = self.b.use_var(self.fuel);
+        self.ctx_store(fuel, NativeCtx::OFFSET_FUEL);
+    }
+
+    /// Reads the fuel variable from the context (after a call that may have charged).
+    fn fuel_in(&mut self) {
+        let fuel = self.ctx_load(I64, NativeCtx::OFFSET_FUEL);
+        self.b.def_var(self.fuel, fuel);
+    }
+
+    /// Byte offset of frame slot `slot`.
+    fn slot_offset(&self, slot: u32) -> i32 {
+        (i64::from(slot) * self.wb) as i32
+    }
+
+    /// Stores frame slots `from..to` (variables) to the frame.
+    fn store_slots(&mut self, from: u32, to: u32) {
+        for slot in from..to {
+            let value = self.b.use_var(self.vars[slot as usize]);
+            let offset = self.slot_offset(slot);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), value, self.fp, offset);
+        }
+    }
+
+    /// Loads operands `from..height` from the frame into their variables.
+    fn load_operands(&mut self, from: u32, height: u32) {
+        for p in from..height {
+            let offset = self.slot_offset(self.base + p);
+            let value = self
+                .b
+                .ins()
+                .load(self.env.word, MemFlagsData::trusted(), self.fp, offset);
+            self.set(p, value);
+        }
+    }
+
+    /// Calls a bridge function at `addr` with signature `sig`.
+    fn call_hook(&mut self, addr: *const u8, sig: SigRef, args: &[Value]) -> Value {
+        let callee = self.b.ins().iconst(self.env.ptr, addr as i64);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Leaves the function with `status` when it is nonzero.
+    fn exit_if(&mut self, status: Value) {
+        let next = self.b.create_block();
+        let exit = self.exit;
+        self.b
+            .ins()
+            .brif(status, exit, &[BlockArg::Value(status)], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    /// Leaves the function with `status`.
+    fn exit_with(&mut self, status: Value) {
+        let exit = self.exit;
+        self.b.ins().jump(exit, &[BlockArg::Value(status)]);
+    }
+
+    /// Height before instruction `index`.
+    fn height(&self, index: u32) -> Option<u32> {
+        self.env
+            .shape
+            .heights
+            .get(index as usize)
+            .copied()
+            .flatten()
+    }
+
+    /// Hands instruction `index` (operand height `height`) to the precise interpreter.
+    /// Afterwards the operands are those the verifier proves for the next instruction;
+    /// for an instruction after which control never falls through the function is left.
+    fn step(&mut self, index: u32, height: u32) {
+        // The precise interpreter reads only the instruction's operands and writes only its
+        // results (the verifier's stack effect): only those go through the frame.
+        let (pops, pushes) = self.env.shape.effects[index as usize];
+        let first = height.saturating_sub(pops);
+        self.store_slots(self.base + first, self.base + height);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(index);
+        let h = self.u32_const(height);
+        let args = [self.ctx, func, at, self.fp, h];
+        self.fuel_out();
+        let status = self.call_hook(self.env.hooks.step, self.sigs.five, &args);
+        let falls_through = !self.f.instruction(index).opcode.ends_block();
+        match self.height(index + 1).filter(|_| falls_through) {
+            Some(after) => {
+                self.exit_if(status);
+                self.fuel_in();
+                self.load_operands(first.min(after), (first + pushes).min(after));
+            }
+            None => {
+                // Nothing follows: the step ended the run (the verifier's proof).
+                self.exit_with(status);
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
+            }
+        }
+    }
+
+    /// Branches on `bad`: the fast path `fast` inline, the instruction stepped in a cold
+    /// block; both continue with the next instruction.
+    fn guarded(&mut self, index: u32, height: u32, bad: Value, fast: impl FnOnce(&mut Self)) {
+        let slow = self.b.create_block();
+        let quick = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(bad, slow, &[], quick, &[]);
+        self.b.switch_to_block(quick);
+        fast(self);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(slow);
+        self.step(index, height);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// A comparison result (`I8`) as a word 0 or 1.
+    fn flag_word(&mut self, flag: Value) -> Value {
+        self.b.ins().uextend(self.env.word, flag)
+    }
+
+    /// Reads operand `p` as a typed value.
+    fn typed(&mut self, p: u32, kind: Kind) -> Value {
+        let w = self.get(p);
+        match kind {
+            Kind::I32 => self.b.ins().ireduce(I32, w),
+            Kind::F32 => {
+                let i = self.b.ins().ireduce(I32, w);
+                self.b.ins().bitcast(F32, MemFlagsData::new(), i)
+            }
+            Kind::I64 => self.low64(w),
+            Kind::F64 => {
+                let i = self.low64(w);
+                self.b.ins().bitcast(F64, MemFlagsData::new(), i)
+            }
+        }
+    }
+
+    /// The low 64 bits of a word.
+    fn low64(&mut self, w: Value) -> Value {
+        if self.env.word == I64 {
+            w
+        } else {
+            self.b.ins().ireduce(I64, w)
+        }
+    }
+
+    /// A typed value as a word slot (zero-extended bits).
+    fn slot_of(&mut self, kind: Kind, v: Value) -> Value {
+        let bits = match kind {
+            Kind::I32 | Kind::I64 => v,
+            Kind::F32 => self.b.ins().bitcast(I32, MemFlagsData::new(), v),
+            Kind::F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
+        };
+        if self.b.func.dfg.value_type(bits) == self.env.word {
+            bits
+        } else {
+            self.b.ins().uextend(self.env.word, bits)
+        }
+    }
+
+    /// `v`, or the canonical NaN of its type when it is a NaN.
+    fn canonical(&mut self, v: Value) -> Value {
+        let nan = if self.b.func.dfg.value_type(v) == F32 {
+            self.b.ins().f32const(Ieee32::with_bits(0x7FC0_0000))
+        } else {
+            self.b
+                .ins()
+                .f64const(Ieee64::with_bits(0x7FF8_0000_0000_0000))
+        };
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
+        self.b.ins().select(is_nan, nan, v)
+    }
+
+    /// The guest address `addr + offset` for an access of `n` bytes: the host address of its
+    /// first byte, and a flag set when the access is outside memory (or, for a store, inside
+    /// the read-only region), computed without wrapping.
+    fn address(&mut self, addr: Value, offset: u32, n: u32, store: bool) -> (Value, Value) {
+        let (lo, wide) = if self.env.word == I128 {
+            let lo = self.b.ins().ireduce(I64, addr);
+            let hi = self.b.ins().ushr_imm_u(addr, 64);
+            let hi = self.b.ins().ireduce(I64, hi);
+            let wide = self.b.ins().icmp_imm_s(IntCC::NotEqual, hi, 0);
+            (lo, Some(wide))
+        } else {
+            (addr, None)
+        };
+        let reach = self
+            .b
+            .ins()
+            .iconst(I64, (u64::from(offset) + u64::from(n)) as i64);
+        let (end, overflow) = self.b.ins().uadd_overflow(lo, reach);
+        let len = self.ctx_load(I64, NativeCtx::OFFSET_MEM_LEN);
+        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        let mut bad = self.b.ins().bor(overflow, past);
+        if let Some(wide) = wide {
+            bad = self.b.ins().bor(bad, wide);
+        }
+        let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
+        if store {
+            let ro_end = self.ctx_load(I64, NativeCtx::OFFSET_RO_END);
+            let read_only = self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end);
+            bad = self.b.ins().bor(bad, read_only);
+        }
+        (start, bad)
+    }
+
+    /// The host address of guest address `start` (checked).
+    fn host_address(&mut self, start: Value) -> Value {
+        let mem = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_MEM_BASE);
+        self.b.ins().iadd(mem, start)
+    }
+
+    // ---- structure ----
+
+    /// Function entry: the native stack check, parameters from the frame, zeroed locals.
+    fn prologue(&mut self) {
+        let sp = self.b.ins().get_stack_pointer(self.env.ptr);
+        let floor = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_NATIVE_FLOOR);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
+        let overflow = self.b.create_block();
+        let ok = self.b.create_block();
+        self.b.set_cold_block(overflow);
+        self.b.ins().brif(low, overflow, &[], ok, &[]);
+        self.b.switch_to_block(overflow);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(0);
+        let code = self.u32_const(TRAP_NATIVE_STACK);
+        let args = [self.ctx, func, at, code];
+        let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
+        self.exit_with(status);
+        self.b.switch_to_block(ok);
+        self.fuel_in();
+        let params = self.f.params();
+        for slot in 0..self.vars.len() as u32 {
+            let value = if slot < params {
+                let offset = self.slot_offset(slot);
+                self.b
+                    .ins()
+                    .load(self.env.word, MemFlagsData::trusted(), self.fp, offset)
+            } else {
+                self.word_const(0)
+            };
+            self.b.def_var(self.vars[slot as usize], value);
+        }
+        let first = self.blocks[&0];
+        self.b.ins().jump(first, &[]);
+    }
+
+    /// Translates every reachable block.
+    fn body(&mut self) {
+        let len = self.f.len();
+        let mut start = 0;
+        while start < len {
+            let end = self.f.block_end(start);
+            if let Some(height) = self.height(start) {
+                let block = self.blocks[&start];
+                self.b.switch_to_block(block);
+                self.charge(start, end, height);
+                for index in start..end {
+                    self.instruction(index);
+                }
+                let last = self.f.instruction(end - 1).opcode;
+                let falls_through = !last.ends_block() && !matches!(last, Opcode::Jz | Opcode::Jnz);
+                if falls_through {
+                    match self.blocks.get(&end) {
+                        Some(&next) => {
+                            self.b.ins().jump(next, &[]);
+                        }
+                        None => {
+                            // Unreachable by the verifier's proof; stop defensively.
+                            let status = self.b.ins().iconst(I32, 1);
+                            self.exit_with(status);
+                        }
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// Charges the block `start..end` (operand height `height` at its start), as the
+    /// interpreter's fast mode does, and checks the interrupt flag.
+    fn charge(&mut self, start: u32, end: u32, height: u32) {
+        let cost = i64::from(end - start);
+        let fuel = self.b.use_var(self.fuel);
+        let enough = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, fuel, cost);
+        let short = self.b.create_block();
+        let pay = self.b.create_block();
+        self.b.set_cold_block(short);
+        self.b.ins().brif(enough, pay, &[], short, &[]);
+        self.b.switch_to_block(short);
+        self.store_slots(0, self.base + height);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(start);
+        let h = self.u32_const(height);
+        let args = [self.ctx, func, at, self.fp, h];
+        self.fuel_out();
+        let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
+        self.exit_with(status);
+        self.b.switch_to_block(pay);
+        let left = self.b.ins().iadd_imm_s(fuel, -cost);
+        self.b.def_var(self.fuel, left);
+        // The flag's address is fixed for the run: the load may be hoisted out of loops.
+        let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+        let flag_at = self
+            .b
+            .ins()
+            .load(self.env.ptr, fixed, self.ctx, NativeCtx::OFFSET_INTERRUPT);
+        let flag = self
+            .b
+            .ins()
+            .uload8(I32, MemFlagsData::trusted(), flag_at, 0);
+        let raised = self.b.create_block();
+        let run = self.b.create_block();
+        self.b.set_cold_block(raised);
+        self.b.ins().brif(flag, raised, &[], run, &[]);
+        self.b.switch_to_block(raised);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(start);
+        let args = [self.ctx, func, at];
+        self.fuel_out();
+        let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
+        self.exit_with(status);
+        self.b.switch_to_block(run);
+    }
+
+    /// The target block of a jump to instruction `target`.
+    fn target(&self, target: u32) -> Block {
+        self.blocks[&target]
+    }
+
+    // ---- instructions ----
+
+    /// Translates instruction `index`.
+    fn instruction(&mut self, index: u32) {
+        let Some(h) = self.height(index) else {
+            return;
+        };
+        let instruction = self.f.instruction(index);
+        let op = instruction.opcode;
+        if self.word_op(op, h) || self.typed_op(index, op, h) {
+            return;
+        }
+        match (op, &instruction.operand) {
+            (Opcode::Nop, _) => {}
+            (Opcode::Jmp, _) => {
+                let target = self.f.target(index).map(|t| self.target(t));
+                match target {
+                    Some(block) => {
+                        self.b.ins().jump(block, &[]);
+                    }
+                    None => self.step(index, h),
+                }
+            }
+            (Opcode::Jz | Opcode::Jnz, _) => {
+                let c = self.get(h - 1);
+                let taken = self.f.target(index).map(|t| self.target(t));
+                let next = self.blocks.get(&(index + 1)).copied();
+                match (taken, next) {
+                    (Some(taken), Some(next)) => {
+                        let (nonzero, zero) = (next, taken);
+                        let (then, other) = if op == Opcode::Jz {
+                            (nonzero, zero)
+                        } else {
+                            (zero, nonzero)
+                        };
+                        self.b.ins().brif(c, then, &[], other, &[]);
+                    }
+                    _ => self.step(index, h),
+                }
+            }
+            (Opcode::JmpTable, _) => match self.f.jump_table(index) {
+                Some(targets) if !targets.is_empty() => {
+                    let top = self.get(h - 1);
+                    let i = self.b.ins().ireduce(I32, top);
+                    let (default, rest) = targets.split_last().expect("non-empty");
+                    let default = self.target(*default);
+                    let default = self.b.func.dfg.block_call(default, &[]);
+                    let table: Vec<_> = rest
+                        .iter()
+                        .map(|&t| {
+                            let block = self.target(t);
+                            self.b.func.dfg.block_call(block, &[])
+                        })
+                        .collect();
+                    let jt = self
+                        .b
+                        .create_jump_table(JumpTableData::new(default, &table));
+                    self.b.ins().br_table(i, jt);
+                }
+                _ => self.step(index, h),
+            },
+            (Opcode::Call, Operand::Index(callee)) => self.call(index, h, *callee),
+            (Opcode::CallIndirect, _) => self.call_indirect(index, h),
+            (Opcode::Ret, _) => {
+                let results = self.f.results();
+                for k in 0..results {
+                    let value = self.get(h - results + k);
+                    let offset = self.slot_offset(k);
+                    self.b
+                        .ins()
+                        .store(MemFlagsData::trusted(), value, self.fp, offset);
+                }
+                self.fuel_out();
+                let zero = self.b.ins().iconst(I32, 0);
+                self.b.ins().return_(&[zero]);
+            }
+            (Opcode::Push | Opcode::PushConst, _) => match self.f.pushed(index) {
+                Some(values) => {
+                    for (k, bits) in values.into_iter().enumerate() {
+                        let v = self.word_const(bits);
+                        self.set(h + k as u32, v);
+                    }
+                }
+                None => self.step(index, h),
+            },
+            (Opcode::Pop, _) => {}
+            (Opcode::Dup, _) => {
+                let a = self.get(h - 1);
+                self.set(h, a);
+            }
+            (Opcode::Swap, _) => {
+                let a = self.get(h - 2);
+                let b = self.get(h - 1);
+                self.set(h - 2, b);
+                self.set(h - 1, a);
+            }
+            (Opcode::Rot, _) => {
+                let a = self.get(h - 3);
+                let b = self.get(h - 2);
+                let c = self.get(h - 1);
+                self.set(h - 3, b);
+                self.set(h - 2, c);
+                self.set(h - 1, a);
+            }
+            (Opcode::Over, _) => {
+                let a = self.get(h - 2);
+                self.set(h, a);
+            }
+            (Opcode::Pick, Operand::Depth(depth)) => {
+                let a = self.get(h - 1 - u32::from(*depth));
+                self.set(h, a);
+            }
+            (Opcode::LocalGet, Operand::Index(l)) => {
+                let a = self.b.use_var(self.vars[*l as usize]);
+                self.set(h, a);
+            }
+            (Opcode::LocalSet, Operand::Index(l)) => {
+                let a = self.get(h - 1);
+                self.b.def_var(self.vars[*l as usize], a);
+            }
+            (Opcode::LocalTee, Operand::Index(l)) => {
+                let a = self.get(h - 1);
+                self.b.def_var(self.vars[*l as usize], a);
+            }
+            (Opcode::GlobalGet, Operand::Index(g)) => {
+                let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
+                let offset = (i64::from(*g) * self.wb) as i32;
+                let a = self
+                    .b
+                    .ins()
+                    .load(self.env.word, MemFlagsData::trusted(), globals, offset);
+                self.set(h, a);
+            }
+            (Opcode::GlobalSet, Operand::Index(g)) => {
+                let a = self.get(h - 1);
+                let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
+                let offset = (i64::from(*g) * self.wb) as i32;
+                self.b
+                    .ins()
+                    .store(MemFlagsData::trusted(), a, globals, offset);
+            }
+            (Opcode::DropKeep, Operand::Pair(drop, keep)) => {
+                for k in 0..*keep {
+                    let a = self.get(h - keep + k);
+                    self.set(h - keep - drop + k, a);
+                }
+            }
+            (
+                Opcode::Load8U
+                | Opcode::Load8S
+                | Opcode::Load16U
+                | Opcode::Load16S
+                | Opcode::Load32U
+                | Opcode::Load32S
+                | Opcode::Load64U
+                | Opcode::Load64S
+                | Opcode::Load,
+                Operand::Offset(offset),
+            ) => self.word_load(index, h, op, *offset),
+            (
+                Opcode::Store8
+                | Opcode::Store16
+                | Opcode::Store32
+                | Opcode::Store64
+                | Opcode::Store,
+                Operand::Offset(offset),
+            ) => self.word_store(index, h, op, *offset),
+            // Everything else runs in the precise interpreter: control that ends the run
+            // (HALT, UNREACHABLE), host calls, system calls, crypto, BigInt, database,
+            // tables, bulk memory and the allocator.
+            _ => self.step(index, h),
+        }
+    }
+
+    /// `CALL callee` at `index`.
+    fn call(&mut self, index: u32, h: u32, callee: u32) {
+        let Some((params, results, frame)) = self.f.callee(callee) else {
+            self.step(index, h);
+            return;
+        };
+        let callee_fp = self.call_checks(index, h, params, frame);
+        for k in 0..params {
+            let value = self.get(h - params + k);
+            let offset = self.slot_offset(k);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), value, callee_fp, offset);
+        }
+        let fref = match self.callees.get(&callee) {
+            Some(&fref) => fref,
+            None => {
+                let fref = (self.env.callee)(callee, &mut self.b);
+                self.callees.insert(callee, fref);
+                fref
+            }
+        };
+        let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        self.ctx_store(deeper, NativeCtx::OFFSET_DEPTH);
+        self.fuel_out();
+        let call = self.b.ins().call(fref, &[self.ctx, callee_fp]);
+        let status = self.b.inst_results(call)[0];
+        self.exit_if(status);
+        self.fuel_in();
+        self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
+        self.call_results(h - params, callee_fp, results);
+    }
+
+    /// The depth and stack checks of a call at `index` whose `params` arguments are the top
+    /// operands below height `h`; returns the callee's frame pointer.
+    fn call_checks(&mut self, index: u32, h: u32, params: u32, frame: u32) -> Value {
+        let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
+        let max = self.ctx_load(I64, NativeCtx::OFFSET_MAX_DEPTH);
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        let too_deep = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, deeper, max);
+        self.limit_trap(index, too_deep, TRAP_CALL_DEPTH);
+        let offset = i64::from(self.slot_offset(self.base + h - params));
+        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let frame_end = self
+            .b
+            .ins()
+            .iadd_imm_s(callee_fp, i64::from(frame) * self.wb);
+        let stack_end = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_END);
+        let overflow = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, frame_end, stack_end);
+        self.limit_trap(index, overflow, TRAP_STACK_OVERFLOW);
+        callee_fp
+    }
+
+    /// Traps with `code` at `index` when `bad` is set.
+    fn limit_trap(&mut self, index: u32, bad: Value, code: u32) {
+        let trap = self.b.create_block();
+        let ok = self.b.create_block();
+        self.b.set_cold_block(trap);
+        self.b.ins().brif(bad, trap, &[], ok, &[]);
+        self.b.switch_to_block(trap);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(index);
+        let code = self.u32_const(code);
+        let args = [self.ctx, func, at, code];
+        self.fuel_out();
+        let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
+        self.exit_with(status);
+        self.b.switch_to_block(ok);
+    }
+
+    /// Loads `results` results from the callee frame into operands from `first`.
+    fn call_results(&mut self, first: u32, callee_fp: Value, results: u32) {
+        for k in 0..results {
+            let offset = self.slot_offset(k);
+            let value =
+                self.b
+                    .ins()
+                    .load(self.env.word, MemFlagsData::trusted(), callee_fp, offset);
+            self.set(first + k, value);
+        }
+    }
+
+    /// `CALL_INDIRECT` at `index`.
+    fn call_indirect(&mut self, index: u32, h: u32) {
+        let (pops, results) = self.env.shape.effects[index as usize];
+        let params = pops - 1;
+        self.store_slots(self.base + h - pops, self.base + h);
+        let func = self.u32_const(self.env.func);
+        let at = self.u32_const(index);
+        let height = self.u32_const(h);
+        let args = [self.ctx, func, at, self.fp, height];
+        self.fuel_out();
+        let callee = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, callee, -1);
+        let one = self.b.ins().iconst(I32, 1);
+        let status = self.b.ins().select(failed, one, callee);
+        let next = self.b.create_block();
+        let exit = self.exit;
+        self.b
+            .ins()
+            .brif(failed, exit, &[BlockArg::Value(status)], next, &[]);
+        self.b.switch_to_block(next);
+        let offset = i64::from(self.slot_offset(self.base + h - 1 - params));
+        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let table = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_FUNCTIONS);
+        let wide = self.b.ins().uextend(self.env.ptr, callee);
+        let entry_offset = self
+            .b
+            .ins()
+            .imul_imm_s(wide, i64::from(self.env.ptr.bytes()));
+        let entry_at = self.b.ins().iadd(table, entry_offset);
+        let code = self
+            .b
+            .ins()
+            .load(self.env.ptr, MemFlagsData::trusted(), entry_at, 0);
+        let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        self.ctx_store(deeper, NativeCtx::OFFSET_DEPTH);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.sigs.function, code, &[self.ctx, callee_fp]);
+        let status = self.b.inst_results(call)[0];
+        self.exit_if(status);
+        self.fuel_in();
+        self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
+        self.call_results(h - 1 - params, callee_fp, results);
+    }
+
+    /// A word load at `index`.
+    fn word_load(&mut self, index: u32, h: u32, op: Opcode, offset: u32) {
+        let (ty, signed) = match op {
+            Opcode::Load8U => (I8, false),
+            Opcode::Load8S => (I8, true),
+            Opcode::Load16U => (I16, false),
+            Opcode::Load16S => (I16, true),
+            Opcode::Load32U => (I32, false),
+            Opcode::Load32S => (I32, true),
+            Opcode::Load64U => (I64, false),
+            Opcode::Load64S => (I64, true),
+            _ => (self.env.word, false),
+        };
+        let addr = self.get(h - 1);
+        let (start, bad) = self.address(addr, offset, ty.bytes(), false);
+        self.guarded(index, h, bad, |tx| {
+            let at = tx.host_address(start);
+            let raw = tx.b.ins().load(ty, flags(), at, 0);
+            let value = if ty == tx.env.word {
+                raw
+            } else if signed {
+                tx.b.ins().sextend(tx.env.word, raw)
+            } else {
+                tx.b.ins().uextend(tx.env.word, raw)
+            };
+            tx.set(h - 1, value);
+        });
+    }
+
+    /// A word store at `index`.
+    fn word_store(&mut self, index: u32, h: u32, op: Opcode, offset: u32) {
+        let ty = match op {
+            Opcode::Store8 => I8,
+            Opcode::Store16 => I16,
+            Opcode::Store32 => I32,
+            Opcode::Store64 => I64,
+            _ => self.env.word,
+        };
+        let addr = self.get(h - 2);
+        let value = self.get(h - 1);
+        let (start, bad) = self.address(addr, offset, ty.bytes(), true);
+        self.guarded(index, h, bad, |tx| {
+            let at = tx.host_address(start);
+            let narrow = if ty == tx.env.word {
+                value
+            } else {
+                tx.b.ins().ireduce(ty, value)
+            };
+            tx.b.ins().store(flags(), narrow, at, 0);
+        });
+    }
+
+    /// The word arithmetic, comparison and bitwise instructions done inline (the others,
+    /// and the divisions on 128-bit words, are stepped by the caller's fallback). Returns
+    /// false when `op` is not one of them.
+    fn word_op(&mut self, op: Opcode, h: u32) -> bool {
+        let word = self.env.word;
+        let binary =
+            |tx: &mut Self, f: &dyn Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value| {
+                let a = tx.get(h - 2);
+                let b = tx.get(h - 1);
+                let r = f(&mut tx.b, a, b);
+                tx.set(h - 2, r);
+            };
+        let compare = |tx: &mut Self, cc: IntCC| {
+            let a = tx.get(h - 2);
+            let b = tx.get(h - 1);
+            let c = tx.b.ins().icmp(cc, a, b);
+            let r = tx.flag_word(c);
+            tx.set(h - 2, r);
+        };
+        let unary = |tx: &mut Self, f: &dyn Fn(&mut FunctionBuilder<'_>, Value) -> Value| {
+            let a = tx.get(h - 1);
+            let r = f(&mut tx.b, a);
+            tx.set(h - 1, r);
+        };
+        match op {
+            Opcode::Add => binary(self, &|b, x, y| b.ins().iadd(x, y)),
+            Opcode::Sub => binary(self, &|b, x, y| b.ins().isub(x, y)),
+            Opcode::Mul => binary(self, &|b, x, y| b.ins().imul(x, y)),
+            Opcode::MulHiU if word == I64 => binary(self, &|b, x, y| b.ins().umulhi(x, y)),
+            Opcode::MulHiS if word == I64 => binary(self, &|b, x, y| b.ins().smulhi(x, y)),
+            Opcode::And => binary(self, &|b, x, y| b.ins().band(x, y)),
+            Opcode::Or => binary(self, &|b, x, y| b.ins().bor(x, y)),
+            Opcode::Xor => binary(self, &|b, x, y| b.ins().bxor(x, y)),
+            Opcode::Shl => binary(self, &|b, x, y| b.ins().ishl(x, y)),
+            Opcode::Shr => binary(self, &|b, x, y| b.ins().ushr(x, y)),
+            Opcode::Sar => binary(self, &|b, x, y| b.ins().sshr(x, y)),
+            Opcode::Rotl => binary(self, &|b, x, y| b.ins().rotl(x, y)),
+            Opcode::Rotr => binary(self, &|b, x, y| b.ins().rotr(x, y)),
+            Opcode::Eq => compare(self, IntCC::Equal),
+            Opcode::Ne => compare(self, IntCC::NotEqual),
+            Opcode::LtU => compare(self, IntCC::UnsignedLessThan),
+            Opcode::LtS => compare(self, IntCC::SignedLessThan),
+            Opcode::GtU => compare(self, IntCC::UnsignedGreaterThan),
+            Opcode::GtS => compare(self, IntCC::SignedGreaterThan),
+            Opcode::LeU => compare(self, IntCC::UnsignedLessThanOrEqual),
+            Opcode::LeS => compare(self, IntCC::SignedLessThanOrEqual),
+            Opcode::GeU => compare(self, IntCC::UnsignedGreaterThanOrEqual),
+            Opcode::GeS => compare(self, IntCC::SignedGreaterThanOrEqual),
+            Opcode::Neg => unary(self, &|b, x| b.ins().ineg(x)),
+            Opcode::Not => unary(self, &|b, x| b.ins().bnot(x)),
+            Opcode::Clz => unary(self, &|b, x| b.ins().clz(x)),
+            Opcode::Ctz => unary(self, &|b, x| b.ins().ctz(x)),
+            Opcode::Popcnt => unary(self, &|b, x| b.ins().popcnt(x)),
+            Opcode::Eqz => {
+                let a = self.get(h - 1);
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+                let r = self.flag_word(c);
+                self.set(h - 1, r);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Integer division (word or typed) with its traps stepped: `x op y` on values of type
+    /// `ty`, the result written to operand `h - 2` through `put`.
+    fn division(&mut self, index: u32, h: u32, op: Division, x: Value, y: Value, put: Kind) {
+        let ty = self.b.func.dfg.value_type(x);
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+        let bad = if op == Division::DivS {
+            let min = match ty {
+                I32 => i64::from(i32::MIN),
+                _ => i64::MIN,
+            };
+            let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, min);
+            let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+            let overflow = self.b.ins().band(is_min, minus_one);
+            self.b.ins().bor(zero, overflow)
+        } else {
+            zero
+        };
+        self.guarded(index, h, bad, |tx| {
+            let r = match op {
+                Division::DivU => tx.b.ins().udiv(x, y),
+                Division::DivS => tx.b.ins().sdiv(x, y),
+                Division::RemU => tx.b.ins().urem(x, y),
+                Division::RemS => {
+                    // MIN rem -1 is 0: compute it without the overflowing division.
+                    let minus_one = tx.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                    let one = tx.b.ins().iconst(ty, 1);
+                    let divisor = tx.b.ins().select(minus_one, one, y);
+                    let rem = tx.b.ins().srem(x, divisor);
+                    let zero = tx.b.ins().iconst(ty, 0);
+                    tx.b.ins().select(minus_one, zero, rem)
+                }
+            };
+            let slot = tx.slot_of(put, r);
+            tx.set(h - 2, slot);
+        });
+    }
+
+    /// The typed instructions done inline. Returns false when `op` is not one of them.
+    fn typed_op(&mut self, index: u32, op: Opcode, h: u32) -> bool {
+        use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
+        use Opcode as O;
+        let word_div = |op: Opcode| match op {
+            O::DivU => Some(Division::DivU),
+            O::DivS => Some(Division::DivS),
+            O::ModU => Some(Division::RemU),
+            O::ModS => Some(Division::RemS),
+            _ => None,
+        };
+        if let Some(division) = word_div(op) {
+            if self.env.word != I64 {
+                return false;
+            }
+            let x = self.get(h - 2);
+            let y = self.get(h - 1);
+            self.division(index, h, division, x, y, KI64);
+            return true;
+        }
+        let int_div = |op: Opcode| match op {
+            O::I32DivS => Some((KI32, Division::DivS)),
+            O::I32DivU => Some((KI32, Division::DivU)),
+            O::I32RemS => Some((KI32, Division::RemS)),
+            O::I32RemU => Some((KI32, Division::RemU)),
+            O::I64DivS => Some((KI64, Division::DivS)),
+            O::I64DivU => Some((KI64, Division::DivU)),
+            O::I64RemS => Some((KI64, Division::RemS)),
+            O::I64RemU => Some((KI64, Division::RemU)),
+            _ => None,
+        };
+        if let Some((kind, division)) = int_div(op) {
+            let x = self.typed(h - 2, kind);
+            let y = self.typed(h - 1, kind);
+            self.division(index, h, division, x, y, kind);
+            return true;
+        }
+        if let Some((ty, signed, wide)) = typed_load(op) {
+            let Operand::Offset(offset) = self.f.instruction(index).operand else {
+                return false;
+            };
+            let addr = self.get(h - 1);
+            let (start, bad) = self.address(addr, offset, ty.bytes(), false);
+            self.guarded(index, h, bad, |tx| {
+                let at = tx.host_address(start);
+                let raw = tx.b.ins().load(ty, flags(), at, 0);
+                let target = if wide { I64 } else { I32 };
+                let value = if ty == target {
+                    raw
+                } else if signed {
+                    tx.b.ins().sextend(target, raw)
+                } else {
+                    tx.b.ins().uextend(target, raw)
+                };
+                let slot = tx.slot_of(if wide { KI64 } else { KI32 }, value);
+                tx.set(h - 1, slot);
+            });
+            return true;
+        }
+        if let Some((kind, ty)) = typed_store(op) {
+            let Operand::Offset(offset) = self.f.instruction(index).operand else {
+                return false;
+            };
+            let addr = self.get(h - 2);
+            let value = self.typed(h - 1, kind);
+            let bits = match kind {
+                KF32 => self.b.ins().bitcast(I32, MemFlagsData::new(), value),
+                KF64 => self.b.ins().bitcast(I64, MemFlagsData::new(), value),
+                _ => value,
+            };
+            let (start, bad) = self.address(addr, offset, ty.bytes(), true);
+            self.guarded(index, h, bad, |tx| {
+                let at = tx.host_address(start);
+                let narrow = if tx.b.func.dfg.value_type(bits) == ty {
+                    bits
+                } else {
+                    tx.b.ins().ireduce(ty, bits)
+                };
+                tx.b.ins().store(flags(), narrow, at, 0);
+            });
+            return true;
+        }
+        if let Some((from, to, signed, sat)) = truncation(op) {
+            let x = self.typed(h - 1, from);
+            let ty = if to == KI32 { I32 } else { I64 };
+            let convert = move |tx: &mut Self| {
+                let r = if signed {
+                    tx.b.ins().fcvt_to_sint_sat(ty, x)
+                } else {
+                    tx.b.ins().fcvt_to_uint_sat(ty, x)
+                };
+                let slot = tx.slot_of(to, r);
+                tx.set(h - 1, slot);
+            };
+            if sat {
+                convert(self);
+            } else {
+                let wide = if from == KF32 {
+                    self.b.ins().fpromote(F64, x)
+                } else {
+                    x
+                };
+                let (low, high) = match (to, signed) {
+                    (KI32, true) => (-2_147_483_648.0, 2_147_483_648.0),
+                    (KI32, false) => (0.0, 4_294_967_296.0),
+                    (_, true) => (-9_223_372_036_854_775_808.0, 9_223_372_036_854_775_808.0),
+                    (_, false) => (0.0, 18_446_744_073_709_551_616.0),
+                };
+                let t = self.b.ins().trunc(wide);
+                let nan = self.b.ins().fcmp(FloatCC::Unordered, wide, wide);
+                let low = self.b.ins().f64const(low);
+                let high = self.b.ins().f64const(high);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, t, low);
+                let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, t, high);
+                let out = self.b.ins().bor(below, above);
+                let bad = self.b.ins().bor(nan, out);
+                self.guarded(index, h, bad, convert);
+            }
+            return true;
+        }
+        // Plain unary and binary typed operations: (operand kind, result kind, builder).
+        if let Some((kind, result, f)) = typed_binary(op) {
+            let a = self.typed(h - 2, kind);
+            let b = self.typed(h - 1, kind);
+            let r = f(&mut self.b, a, b);
+            let r = if result == Result_::Float(true) {
+                self.canonical(r)
+            } else {
+                r
+            };
+            let out = match result {
+                Result_::Flag => {
+                    let c = self.b.ins().uextend(I32, r);
+                    self.slot_of(KI32, c)
+                }
+                _ => self.slot_of(kind, r),
+            };
+            self.set(h - 2, out);
+            return true;
+        }
+        if let Some((kind, result, f)) = typed_unary(op) {
+            let a = self.typed(h - 1, kind);
+            let r = f(&mut self.b, a);
+            let (out_kind, canonical) = match result {
+                Unary::Same(c) => (kind, c),
+                Unary::To(k, c) => (k, c),
+                Unary::Flag => (KI32, false),
+            };
+            let r = if canonical { self.canonical(r) } else { r };
+            let r = if result == Unary::Flag {
+                self.b.ins().uextend(I32, r)
+            } else {
+                r
+            };
+            let out = self.slot_of(out_kind, r);
+            self.set(h - 1, out);
+            return true;
+        }
+        match op {
+            O::Select | O::Select64 => {
+                let c = self.typed(h - 1, KI32);
+                let a = self.get(h - 3);
+                let b = self.get(h - 2);
+                let r = self.b.ins().select(c, a, b);
+                self.set(h - 3, r);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The four integer divisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Division {
+    /// Unsigned quotient.
+    DivU,
+    /// Signed quotient (traps on MIN / -1).
+    DivS,
+    /// Unsigned remainder.
+    RemU,
+    /// Signed remainder (MIN rem -1 = 0).
+    RemS,
+}
+
+/// What a typed binary operation produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Result_ {
+    /// A value of the operand kind; for floats, `true` when a NaN result is canonicalised.
+    Float(bool),
+    /// A value of the operand kind (integers).
+    Same,
+    /// A comparison flag (`I8`), pushed as an i32 0 or 1.
+    Flag,
+}
+
+/// What a typed unary operation produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unary {
+    /// A value of the operand kind; `true` when a NaN result is canonicalised.
+    Same(bool),
+    /// A value of another kind; `true` when a NaN result is canonicalised.
+    To(Kind, bool),
+    /// A test flag (`I8`), pushed as an i32 0 or 1.
+    Flag,
+}
+
+/// A binary builder.
+type BinaryFn = fn(&mut FunctionBuilder<'_>, Value, Value) -> Value;
+/// A unary builder.
+type UnaryFn = fn(&mut FunctionBuilder<'_>, Value) -> Value;
+
+/// The typed binary operations: operand kind, result, builder.
+fn typed_binary(op: Opcode) -> Option<(Kind, Result_, BinaryFn)> {
+    use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
+    use Opcode as O;
+    macro_rules! icmp {
+        ($cc:expr) => {
+            (|b, x, y| b.ins().icmp($cc, x, y)) as BinaryFn
+        };
+    }
+    macro_rules! fcmp {
+        ($cc:expr) => {
+            (|b, x, y| b.ins().fcmp($cc, x, y)) as BinaryFn
+        };
+    }
+    let int = |op: Opcode| -> Option<(Result_, BinaryFn)> {
+        Some(match op {
+            O::I32Eq | O::I64Eq => (Result_::Flag, icmp!(IntCC::Equal)),
+            O::I32Ne | O::I64Ne => (Result_::Flag, icmp!(IntCC::NotEqual)),
+            O::I32LtS | O::I64LtS => (Result_::Flag, icmp!(IntCC::SignedLessThan)),
+            O::I32LtU | O::I64LtU => (Result_::Flag, icmp!(IntCC::UnsignedLessThan)),
+            O::I32GtS | O::I64GtS => (Result_::Flag, icmp!(IntCC::SignedGreaterThan)),
+            O::I32GtU | O::I64GtU => (Result_::Flag, icmp!(IntCC::UnsignedGreaterThan)),
+            O::I32LeS | O::I64LeS => (Result_::Flag, icmp!(IntCC::SignedLessThanOrEqual)),
+            O::I32LeU | O::I64LeU => (Result_::Flag, icmp!(IntCC::UnsignedLessThanOrEqual)),
+            O::I32GeS | O::I64GeS => (Result_::Flag, icmp!(IntCC::SignedGreaterThanOrEqual)),
+            O::I32GeU | O::I64GeU => (Result_::Flag, icmp!(IntCC::UnsignedGreaterThanOrEqual)),
+            O::I32Add | O::I64Add => (Result_::Same, |b, x, y| b.ins().iadd(x, y)),
+            O::I32Sub | O::I64Sub => (Result_::Same, |b, x, y| b.ins().isub(x, y)),
+            O::I32Mul | O::I64Mul => (Result_::Same, |b, x, y| b.ins().imul(x, y)),
+            O::I32And | O::I64And => (Result_::Same, |b, x, y| b.ins().band(x, y)),
+            O::I32Or | O::I64Or => (Result_::Same, |b, x, y| b.ins().bor(x, y)),
+            O::I32Xor | O::I64Xor => (Result_::Same, |b, x, y| b.ins().bxor(x, y)),
+            O::I32Shl | O::I64Shl => (Result_::Same, |b, x, y| b.ins().ishl(x, y)),
+            O::I32ShrS | O::I64ShrS => (Result_::Same, |b, x, y| b.ins().sshr(x, y)),
+            O::I32ShrU | O::I64ShrU => (Result_::Same, |b, x, y| b.ins().ushr(x, y)),
+            O::I32Rotl | O::I64Rotl => (Result_::Same, |b, x, y| b.ins().rotl(x, y)),
+            O::I32Rotr | O::I64Rotr => (Result_::Same, |b, x, y| b.ins().rotr(x, y)),
+            _ => return None,
+        })
+    };
+    let float = |op: Opcode| -> Option<(Result_, BinaryFn)> {
+        Some(match op {
+            O::F32Eq | O::F64Eq => (Result_::Flag, fcmp!(FloatCC::Equal)),
+            O::F32Ne | O::F64Ne => (Result_::Flag, fcmp!(FloatCC::NotEqual)),
+            O::F32Lt | O::F64Lt => (Result_::Flag, fcmp!(FloatCC::LessThan)),
+            O::F32Gt | O::F64Gt => (Result_::Flag, fcmp!(FloatCC::GreaterThan)),
+            O::F32Le | O::F64Le => (Result_::Flag, fcmp!(FloatCC::LessThanOrEqual)),
+            O::F32Ge | O::F64Ge => (Result_::Flag, fcmp!(FloatCC::GreaterThanOrEqual)),
+            O::F32Add | O::F64Add => (Result_::Float(true), |b, x, y| b.ins().fadd(x, y)),
+            O::F32Sub | O::F64Sub => (Result_::Float(true), |b, x, y| b.ins().fsub(x, y)),
+            O::F32Mul | O::F64Mul => (Result_::Float(true), |b, x, y| b.ins().fmul(x, y)),
+            O::F32Div | O::F64Div => (Result_::Float(true), |b, x, y| b.ins().fdiv(x, y)),
+            O::F32Min | O::F64Min => (Result_::Float(true), |b, x, y| b.ins().fmin(x, y)),
+            O::F32Max | O::F64Max => (Result_::Float(true), |b, x, y| b.ins().fmax(x, y)),
+            O::F32Copysign | O::F64Copysign => {
+                (Result_::Float(false), |b, x, y| b.ins().fcopysign(x, y))
+            }
+            _ => return None,
+        })
+    };
+    let category = op.info().category;
+    use dotvm_core::isa::Category;
+    let (kind, (result, f)) = match category {
+        Category::Int32 => (KI32, int(op)?),
+        Category::Int64 => (KI64, int(op)?),
+        Category::Float32 => (KF32, float(op)?),
+        Category::Float64 => (KF64, float(op)?),
+        _ => return None,
+    };
+    Some((kind, result, f))
+}
+
+/// The typed unary operations (tests, bit counts, float rounding, conversions that cannot
+/// trap): operand kind, result, builder.
+fn typed_unary(op: Opcode) -> Option<(Kind, Unary, UnaryFn)> {
+    use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
+    use Opcode as O;
+    Some(match op {
+        O::I32Eqz => (KI32, Unary::Flag, |b, x| {
+            b.ins().icmp_imm_s(IntCC::Equal, x, 0)
+        }),
+        O::I64Eqz => (KI64, Unary::Flag, |b, x| {
+            b.ins().icmp_imm_s(IntCC::Equal, x, 0)
+        }),
+        O::I32Clz => (KI32, Unary::Same(false), |b, x| b.ins().clz(x)),
+        O::I32Ctz => (KI32, Unary::Same(false), |b, x| b.ins().ctz(x)),
+        O::I32Popcnt => (KI32, Unary::Same(false), |b, x| b.ins().popcnt(x)),
+        O::I64Clz => (KI64, Unary::Same(false), |b, x| b.ins().clz(x)),
+        O::I64Ctz => (KI64, Unary::Same(false), |b, x| b.ins().ctz(x)),
+        O::I64Popcnt => (KI64, Unary::Same(false), |b, x| b.ins().popcnt(x)),
+        O::I32Extend8S => (KI32, Unary::Same(false), |b, x| {
+            let n = b.ins().ireduce(I8, x);
+            b.ins().sextend(I32, n)
+        }),
+        O::I32Extend16S => (KI32, Unary::Same(false), |b, x| {
+            let n = b.ins().ireduce(I16, x);
+            b.ins().sextend(I32, n)
+        }),
+        O::I64Extend8S => (KI64, Unary::Same(false), |b, x| {
+            let n = b.ins().ireduce(I8, x);
+            b.ins().sextend(I64, n)
+        }),
+        O::I64Extend16S => (KI64, Unary::Same(false), |b, x| {
+            let n = b.ins().ireduce(I16, x);
+            b.ins().sextend(I64, n)
+        }),
+        O::I64Extend32S => (KI64, Unary::Same(false), |b, x| {
+            let n = b.ins().ireduce(I32, x);
+            b.ins().sextend(I64, n)
+        }),
+        O::F32Abs => (KF32, Unary::Same(false), |b, x| b.ins().fabs(x)),
+        O::F64Abs => (KF64, Unary::Same(false), |b, x| b.ins().fabs(x)),
+        O::F32Neg => (KF32, Unary::Same(false), |b, x| b.ins().fneg(x)),
+        O::F64Neg => (KF64, Unary::Same(false), |b, x| b.ins().fneg(x)),
+        O::F32Ceil => (KF32, Unary::Same(true), |b, x| b.ins().ceil(x)),
+        O::F64Ceil => (KF64, Unary::Same(true), |b, x| b.ins().ceil(x)),
+        O::F32Floor => (KF32, Unary::Same(true), |b, x| b.ins().floor(x)),
+        O::F64Floor => (KF64, Unary::Same(true), |b, x| b.ins().floor(x)),
+        O::F32Trunc => (KF32, Unary::Same(true), |b, x| b.ins().trunc(x)),
+        O::F64Trunc => (KF64, Unary::Same(true), |b, x| b.ins().trunc(x)),
+        O::F32Nearest => (KF32, Unary::Same(true), |b, x| b.ins().nearest(x)),
+        O::F64Nearest => (KF64, Unary::Same(true), |b, x| b.ins().nearest(x)),
+        O::F32Sqrt => (KF32, Unary::Same(true), |b, x| b.ins().sqrt(x)),
+        O::F64Sqrt => (KF64, Unary::Same(true), |b, x| b.ins().sqrt(x)),
+        O::I32WrapI64 => (KI64, Unary::To(KI32, false), |b, x| b.ins().ireduce(I32, x)),
+        O::I64ExtendI32S => (KI32, Unary::To(KI64, false), |b, x| b.ins().sextend(I64, x)),
+        O::I64ExtendI32U => (KI32, Unary::To(KI64, false), |b, x| b.ins().uextend(I64, x)),
+        O::F32ConvertI32S => (KI32, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_sint(F32, x)
+        }),
+        O::F32ConvertI32U => (KI32, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_uint(F32, x)
+        }),
+        O::F32ConvertI64S => (KI64, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_sint(F32, x)
+        }),
+        O::F32ConvertI64U => (KI64, Unary::To(KF32, false), |b, x| {
+            b.ins().fcvt_from_uint(F32, x)
+        }),
+        O::F64ConvertI32S => (KI32, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_sint(F64, x)
+        }),
+        O::F64ConvertI32U => (KI32, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_uint(F64, x)
+        }),
+        O::F64ConvertI64S => (KI64, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_sint(F64, x)
+        }),
+        O::F64ConvertI64U => (KI64, Unary::To(KF64, false), |b, x| {
+            b.ins().fcvt_from_uint(F64, x)
+        }),
+        O::F32DemoteF64 => (KF64, Unary::To(KF32, true), |b, x| b.ins().fdemote(F32, x)),
+        O::F64PromoteF32 => (KF32, Unary::To(KF64, true), |b, x| b.ins().fpromote(F64, x)),
+        O::I32ReinterpretF32 | O::F32ReinterpretI32 => (KI32, Unary::Same(false), |_, x| x),
+        O::I64ReinterpretF64 | O::F64ReinterpretI64 => (KI64, Unary::Same(false), |_, x| x),
+        _ => return None,
+    })
+}
+
+/// The float-to-integer truncations: source kind, result kind, signed, saturating.
+fn truncation(op: Opcode) -> Option<(Kind, Kind, bool, bool)> {
+    use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
+    use Opcode as O;
+    Some(match op {
+        O::I32TruncF32S => (KF32, KI32, true, false),
+        O::I32TruncF32U => (KF32, KI32, false, false),
+        O::I32TruncF64S => (KF64, KI32, true, false),
+        O::I32TruncF64U => (KF64, KI32, false, false),
+        O::I64TruncF32S => (KF32, KI64, true, false),
+        O::I64TruncF32U => (KF32, KI64, false, false),
+        O::I64TruncF64S => (KF64, KI64, true, false),
+        O::I64TruncF64U => (KF64, KI64, false, false),
+        O::I32TruncSatF32S => (KF32, KI32, true, true),
+        O::I32TruncSatF32U => (KF32, KI32, false, true),
+        O::I32TruncSatF64S => (KF64, KI32, true, true),
+        O::I32TruncSatF64U => (KF64, KI32, false, true),
+        O::I64TruncSatF32S => (KF32, KI64, true, true),
+        O::I64TruncSatF32U => (KF32, KI64, false, true),
+        O::I64TruncSatF64S => (KF64, KI64, true, true),
+        O::I64TruncSatF64U => (KF64, KI64, false, true),
+        _ => return None,
+    })
+}
+
+/// The typed loads: memory type, sign-extending, 64-bit result.
+fn typed_load(op: Opcode) -> Option<(Type, bool, bool)> {
+    use Opcode as O;
+    Some(match op {
+        O::I32Load => (I32, false, false),
+        O::F32Load => (I32, false, false),
+        O::I64Load => (I64, false, true),
+        O::F64Load => (I64, false, true),
+        O::I32Load8S => (I8, true, false),
+        O::I32Load8U => (I8, false, false),
+        O::I32Load16S => (I16, true, false),
+        O::I32Load16U => (I16, false, false),
+        O::I64Load8S => (I8, true, true),
+        O::I64Load8U => (I8, false, true),
+        O::I64Load16S => (I16, true, true),
+        O::I64Load16U => (I16, false, true),
+        O::I64Load32S => (I32, true, true),
+        O::I64Load32U => (I32, false, true),
+        _ => return None,
+    })
+}
+
+/// The typed stores: value kind, memory type.
+fn typed_store(op: Opcode) -> Option<(Kind, Type)> {
+    use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
+    use Opcode as O;
+    Some(match op {
+        O::I32Store => (KI32, I32),
+        O::I64Store => (KI64, I64),
+        O::F32Store => (KF32, I32),
+        O::F64Store => (KF64, I64),
+        O::I32Store8 => (KI32, I8),
+        O::I32Store16 => (KI32, I16),
+        O::I64Store8 => (KI64, I8),
+        O::I64Store16 => (KI64, I16),
+        O::I64Store32 => (KI64, I32),
+        _ => return None,
+    })
+}

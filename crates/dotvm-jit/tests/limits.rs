@@ -1,0 +1,143 @@
+//! The run limits under the JIT: deep recursion up to the call-depth limit, the value-stack
+//! limit, the instruction limit inside a hot loop, an embedder's interrupt and the time
+//! limit give the interpreter's traps, at the same place and count where that is defined.
+
+use dotvm_core::asm::{AsmOptions, assemble};
+use dotvm_core::{Arch, Verified};
+use dotvm_vm::{BufferIo, Host, Interrupt, Limits, RunError, TrapKind};
+use std::time::Duration;
+
+/// Recursion `f(n) = n == 0 ? 0 : f(n - 1) + 1` from `main` with `n`.
+fn recursion(n: u64, arch: Arch) -> Verified {
+    let source = format!(
+        ".func main\n    PUSH {n}\n    CALL f\n    SYSCALL print_uint\n    HALT\n.end\n\
+         .func f results=1\n    .param n\n    LOCAL_GET n\n    JNZ more\n    PUSH 0\n    RET\n\
+         more:\n    LOCAL_GET n\n    PUSH 1\n    SUB\n    CALL f\n    PUSH 1\n    ADD\n    RET\n.end\n"
+    );
+    let options = AsmOptions {
+        arch: Some(arch),
+        ..AsmOptions::default()
+    };
+    Verified::new(assemble(&source, "recursion.dasm", &options).expect("assemble")).expect("verify")
+}
+
+/// A loop that never ends.
+fn forever() -> Verified {
+    let source = ".func main\n    .local i\nloop:\n    LOCAL_GET i\n    PUSH 1\n    ADD\n    LOCAL_SET i\n    JMP loop\n.end\n";
+    Verified::new(assemble(source, "forever.dasm", &AsmOptions::default()).expect("assemble"))
+        .expect("verify")
+}
+
+/// What a run did, comparably.
+fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo) -> String {
+    let end = match result {
+        Ok(outcome) => format!("exit {} after {}", outcome.exit_code, outcome.instructions),
+        Err(RunError::Trap(trap)) => format!(
+            "trap {:?} in {} at pc {} after {}",
+            trap.kind, trap.func, trap.pc, trap.instructions
+        ),
+        Err(other) => format!("error {other}"),
+    };
+    format!("{end}\n{}", io.output_text())
+}
+
+/// Both engines' observations of `module` under `limits`.
+fn both(module: &Verified, limits: &Limits) -> (String, String) {
+    let mut interp_io = BufferIo::default();
+    let interp = dotvm_vm::run_hosted(
+        module,
+        limits,
+        &mut interp_io,
+        &mut Host::default(),
+        None,
+        None,
+    );
+    let compiled = dotvm_jit::compile(module).expect("compile");
+    let mut jit_io = BufferIo::default();
+    let jit = compiled.run(module, limits, &mut jit_io, &mut Host::default(), None);
+    (observe(jit, &jit_io), observe(interp, &interp_io))
+}
+
+#[test]
+fn recursion_reaches_the_call_depth_limit_exactly() {
+    for arch in [Arch::Arch64, Arch::Arch128] {
+        for (n, depth) in [
+            (9_998, 10_000),
+            (9_999, 10_000),
+            (50_000, 100_000),
+            (200, 100),
+        ] {
+            let limits = Limits {
+                call_depth: depth,
+                ..Limits::default()
+            };
+            let (jit, interp) = both(&recursion(n, arch), &limits);
+            assert_eq!(jit, interp, "{arch:?} n={n} depth={depth}");
+        }
+    }
+    let limits = Limits {
+        call_depth: 10_000,
+        ..Limits::default()
+    };
+    let (jit, _) = both(&recursion(9_998, Arch::Arch64), &limits);
+    assert!(jit.ends_with("9998"), "{jit}");
+    let (jit, _) = both(&recursion(9_999, Arch::Arch64), &limits);
+    assert!(jit.contains("CallDepthExceeded"), "{jit}");
+}
+
+#[test]
+fn the_value_stack_limit_traps_like_the_interpreter() {
+    let limits = Limits {
+        stack_slots: 1_000,
+        ..Limits::default()
+    };
+    let (jit, interp) = both(&recursion(5_000, Arch::Arch64), &limits);
+    assert!(jit.contains("StackOverflow"), "{jit}");
+    assert_eq!(jit, interp);
+}
+
+#[test]
+fn the_instruction_limit_stops_a_hot_loop_at_the_same_instruction() {
+    for fuel in [1, 2, 5, 1_000, 1_000_001, 3_333_333] {
+        let limits = Limits {
+            instructions: fuel,
+            ..Limits::default()
+        };
+        let (jit, interp) = both(&forever(), &limits);
+        assert!(jit.contains("InstructionLimit"), "{jit}");
+        assert!(jit.contains(&format!("after {fuel}\n")), "{jit}");
+        assert_eq!(jit, interp, "fuel {fuel}");
+    }
+}
+
+#[test]
+fn a_raised_interrupt_stops_before_the_first_block() {
+    let interrupt = Interrupt::new();
+    interrupt.raise();
+    let limits = Limits {
+        interrupt: Some(interrupt),
+        ..Limits::default()
+    };
+    let (jit, interp) = both(&forever(), &limits);
+    assert!(jit.contains("Interrupted"), "{jit}");
+    assert_eq!(jit, interp);
+}
+
+#[test]
+fn the_time_limit_stops_compiled_loops() {
+    let limits = Limits {
+        time: Some(Duration::from_millis(50)),
+        ..Limits::default()
+    };
+    let compiled = dotvm_jit::compile(&forever()).expect("compile");
+    let mut io = BufferIo::default();
+    let result = compiled.run(&forever(), &limits, &mut io, &mut Host::default(), None);
+    match result {
+        Err(RunError::Trap(trap)) => {
+            assert!(matches!(trap.kind, TrapKind::TimeLimit { .. }), "{trap}");
+            assert_eq!(trap.function, "main");
+            assert!(trap.instructions > 0);
+        }
+        other => panic!("expected a time-limit trap, got {other:?}"),
+    }
+}

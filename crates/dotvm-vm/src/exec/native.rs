@@ -1,0 +1,536 @@
+//! The machine side of the bridge to natively compiled code (`crate::native_abi` is the
+//! public side): the context block compiled code reads, and the `extern "C"` functions it
+//! calls for everything it does not do inline.
+//!
+//! Compiled code keeps a function's locals and operands in registers and its frame in the
+//! machine's value stack (the same layout as the interpreter's: local 0 at `fp`, operand
+//! `p` at `fp + locals + p`). Every instruction it does not translate, and every
+//! instruction whose inline fast path would trap, it hands to the precise interpreter one
+//! step at a time on the materialised frame ([`step`]), exactly as the threaded engine's
+//! `Step` op does, so behaviour, capabilities, fuel and trap kinds are the interpreter's by
+//! construction. A block the fuel cannot pay runs in the precise interpreter from its first
+//! instruction ([`precise_block`]), which stops inside that block at the instruction limit.
+
+use super::session::{CallEnv, Completion, Saved};
+use super::{At, Env, Exit, Fault, Machine, Parts, RunClock, interp};
+use crate::Outcome;
+use crate::error::RunError;
+use crate::host::Host;
+use crate::imports::NoHostFunctions;
+use crate::io::Io;
+use crate::limits::Limits;
+use crate::load::Program;
+use crate::state::StateStore;
+use crate::trap::TrapKind;
+use crate::word::Word;
+use dotvm_core::Module;
+use std::ffi::c_void;
+use std::sync::atomic::AtomicBool;
+
+/// What compiled code reads and writes directly, passed to every compiled function and
+/// bridge call. Offsets of the fields compiled code touches are the `OFFSET_*` constants.
+#[repr(C)]
+#[derive(Debug)]
+pub struct NativeCtx {
+    /// Fuel left (the interpreter's `Machine::fuel`).
+    fuel: u64,
+    /// Address of linear memory byte 0 (changes when memory grows).
+    mem_base: *mut u8,
+    /// Linear memory size in bytes.
+    mem_len: u64,
+    /// End of the read-only region: stores below it trap.
+    ro_end: u64,
+    /// The globals, one word each.
+    globals: *mut u8,
+    /// The run's interrupt flag.
+    interrupt: *const AtomicBool,
+    /// Calls nested beyond the entry function (the interpreter's `frames.len()`).
+    depth: u64,
+    /// The call-depth limit.
+    max_depth: u64,
+    /// One past the last value-stack slot the stack limit allows.
+    stack_end: *mut u8,
+    /// Native code of each function, by function index (for `CALL_INDIRECT`).
+    functions: *const *const u8,
+    /// The lowest native stack address compiled code may use.
+    native_floor: usize,
+    /// The `NativeState` of the run (private to the bridge).
+    state: *mut c_void,
+}
+
+impl NativeCtx {
+    /// Offset of the fuel (`u64`).
+    pub const OFFSET_FUEL: i32 = std::mem::offset_of!(NativeCtx, fuel) as i32;
+    /// Offset of the memory base address (pointer).
+    pub const OFFSET_MEM_BASE: i32 = std::mem::offset_of!(NativeCtx, mem_base) as i32;
+    /// Offset of the memory size in bytes (`u64`).
+    pub const OFFSET_MEM_LEN: i32 = std::mem::offset_of!(NativeCtx, mem_len) as i32;
+    /// Offset of the end of the read-only region (`u64`).
+    pub const OFFSET_RO_END: i32 = std::mem::offset_of!(NativeCtx, ro_end) as i32;
+    /// Offset of the globals' address (pointer).
+    pub const OFFSET_GLOBALS: i32 = std::mem::offset_of!(NativeCtx, globals) as i32;
+    /// Offset of the interrupt flag's address (pointer to one byte, nonzero when raised).
+    pub const OFFSET_INTERRUPT: i32 = std::mem::offset_of!(NativeCtx, interrupt) as i32;
+    /// Offset of the call depth (`u64`).
+    pub const OFFSET_DEPTH: i32 = std::mem::offset_of!(NativeCtx, depth) as i32;
+    /// Offset of the call-depth limit (`u64`).
+    pub const OFFSET_MAX_DEPTH: i32 = std::mem::offset_of!(NativeCtx, max_depth) as i32;
+    /// Offset of the value stack's end (pointer).
+    pub const OFFSET_STACK_END: i32 = std::mem::offset_of!(NativeCtx, stack_end) as i32;
+    /// Offset of the function table's address (pointer to pointers).
+    pub const OFFSET_FUNCTIONS: i32 = std::mem::offset_of!(NativeCtx, functions) as i32;
+    /// Offset of the native stack floor (pointer-sized).
+    pub const OFFSET_NATIVE_FLOOR: i32 = std::mem::offset_of!(NativeCtx, native_floor) as i32;
+}
+
+/// Trap codes compiled code passes to [`trap`].
+pub const TRAP_CALL_DEPTH: u32 = 0;
+/// The value stack limit (see [`TRAP_CALL_DEPTH`]).
+pub const TRAP_STACK_OVERFLOW: u32 = 1;
+/// The native stack ran short at the entry of the function (`index` 0, its first block not
+/// yet paid): reported as a stack overflow. Compiled code sizes the native stack for the
+/// call-depth limit, so this only guards against frames larger than that estimate.
+pub const TRAP_NATIVE_STACK: u32 = 2;
+
+/// The run state behind [`NativeCtx::state`]: the machine and how the run ended.
+struct NativeState<'m, 'a, W> {
+    /// The machine compiled code runs on.
+    m: &'m mut Machine<'a, W>,
+    /// Set when the run ended inside a bridge call (a trap or an exit).
+    end: Option<Result<Exit, Fault>>,
+}
+
+/// Builds the context for a run of `m` whose native function table is `functions`.
+fn context<W: Word>(
+    state: &mut NativeState<'_, '_, W>,
+    functions: &[*const u8],
+    native_floor: usize,
+) -> NativeCtx {
+    let state_ptr = (state as *mut NativeState<'_, '_, W>).cast::<c_void>();
+    let m = &mut *state.m;
+    let stack_end = m.stack.as_mut_ptr_range().end.cast::<u8>();
+    let mut ctx = NativeCtx {
+        fuel: m.fuel,
+        mem_base: std::ptr::null_mut(),
+        mem_len: 0,
+        ro_end: m.memory.ro_end(),
+        globals: m.globals.as_mut_ptr().cast::<u8>(),
+        interrupt: m.interrupt,
+        depth: 0,
+        max_depth: m.limits.call_depth as u64,
+        stack_end,
+        functions: functions.as_ptr(),
+        native_floor,
+        state: state_ptr,
+    };
+    refresh_memory(&mut ctx, m);
+    ctx
+}
+
+/// Copies the memory's current base and size into the context.
+fn refresh_memory<W: Word>(ctx: &mut NativeCtx, m: &mut Machine<'_, W>) {
+    let (base, len) = m.memory.raw_parts();
+    ctx.mem_base = base;
+    ctx.mem_len = len;
+}
+
+/// The machine and context behind `ctx`.
+///
+/// # Safety
+///
+/// `ctx` must be the context of a live run built by [`context`] for word `W`, and no
+/// other reference to its state may be live (compiled code is suspended in this call).
+unsafe fn parts<'c, W: Word>(
+    ctx: *mut NativeCtx,
+) -> (&'c mut NativeCtx, &'c mut NativeState<'c, 'c, W>) {
+    // SAFETY: the caller guarantees `ctx` is a live context of word `W`; its `state`
+    // pointer was made from a `NativeState<W>` that outlives the run, and compiled code
+    // holds no Rust references into it while it calls the bridge.
+    unsafe {
+        let ctx = &mut *ctx;
+        let state = &mut *ctx.state.cast::<NativeState<'c, 'c, W>>();
+        (ctx, state)
+    }
+}
+
+/// Index of `fp` (a frame pointer into the value stack) as a slot number.
+fn frame_index<W: Word>(m: &Machine<'_, W>, fp: *mut W) -> usize {
+    (fp as usize - m.stack.as_ptr() as usize) / std::mem::size_of::<W>()
+}
+
+/// Points the machine at instruction `index` of `func`, with the frame at `fp` holding
+/// `height` operand slots.
+fn position<W: Word>(m: &mut Machine<'_, W>, func: u32, index: u32, fp: *mut W, height: u32) {
+    let fp = frame_index(m, fp);
+    let function = &m.program.functions[func as usize];
+    m.func = func;
+    m.ip = index;
+    m.fp = fp;
+    m.sp = fp + (function.params + function.locals + height) as usize;
+    m.plain = true;
+}
+
+/// Records a trap at instruction `index` of the running function, inside a block that was
+/// paid for on entry while `fuel` was left after the charge: the instructions of the block
+/// from `index` on are given back, so the count is the interpreter's.
+fn record_trap<W: Word>(state: &mut NativeState<'_, '_, W>, fuel: u64, kind: TrapKind) {
+    let m = &mut *state.m;
+    let end = m.program.functions[m.func as usize].block_end[m.ip as usize];
+    let unrun = u64::from(end - m.ip);
+    let at = if kind.is_before_instruction() {
+        m.fuel = fuel.saturating_add(unrun);
+        At::PlainUnpaid
+    } else {
+        m.fuel = fuel.saturating_add(unrun - 1);
+        At::Plain
+    };
+    state.end = Some(Err((kind, at)));
+}
+
+/// Runs instruction `index` of `func` in the precise interpreter on the frame at `fp`
+/// (its operands materialised, `height` of them). Returns 0 when the run goes on with the
+/// next instruction, 1 when it ended (trap or exit, recorded for the driver).
+///
+/// # Safety
+///
+/// Called only by compiled code of a run built by [`context`] for word `W`, with `fp` the
+/// running function's frame in the value stack and its operands stored there.
+pub(crate) unsafe extern "C" fn step<W: Word>(
+    ctx: *mut NativeCtx,
+    func: u32,
+    index: u32,
+    fp: *mut W,
+    height: u32,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (ctx, state) = unsafe { parts::<W>(ctx) };
+    let fuel = ctx.fuel;
+    let m = &mut *state.m;
+    position(m, func, index, fp, height);
+    // The block paid for this instruction; the precise interpreter charges it again.
+    m.fuel = fuel + 1;
+    let end = interp::execute(m, &mut interp::OneStep);
+    ctx.fuel = m.fuel;
+    refresh_memory(ctx, m);
+    match end {
+        Ok(Exit::Stopped) => 0,
+        Ok(exit) => {
+            state.end = Some(Ok(exit));
+            1
+        }
+        Err(kind) => {
+            m.ip = index;
+            record_trap(state, fuel, kind);
+            1
+        }
+    }
+}
+
+/// Runs the block starting at instruction `index` of `func` in the precise interpreter
+/// because the fuel left cannot pay for it: the run stops inside the block at the
+/// instruction limit (or at an earlier trap). Always returns 1.
+///
+/// # Safety
+///
+/// As for [`step`], with the whole frame (locals and operands) materialised.
+pub(crate) unsafe extern "C" fn precise_block<W: Word>(
+    ctx: *mut NativeCtx,
+    func: u32,
+    index: u32,
+    fp: *mut W,
+    height: u32,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (ctx, state) = unsafe { parts::<W>(ctx) };
+    let m = &mut *state.m;
+    position(m, func, index, fp, height);
+    m.fuel = ctx.fuel;
+    let end = m.run_precise(None);
+    ctx.fuel = m.fuel;
+    state.end = Some(end);
+    1
+}
+
+/// Stops the run because the interrupt flag was raised when the block starting at `index`
+/// of `func` was entered (and paid for, with `ctx.fuel` left). Always returns 1.
+///
+/// # Safety
+///
+/// As for [`step`].
+pub(crate) unsafe extern "C" fn interrupted<W: Word>(
+    ctx: *mut NativeCtx,
+    func: u32,
+    index: u32,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (ctx, state) = unsafe { parts::<W>(ctx) };
+    let m = &mut *state.m;
+    m.func = func;
+    m.ip = index;
+    m.plain = true;
+    let kind = m.interruption();
+    record_trap(state, ctx.fuel, kind);
+    1
+}
+
+/// Stops the run with the trap `code` ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]) at
+/// the call at instruction `index` of `func`, or ([`TRAP_NATIVE_STACK`]) at the entry of
+/// `func`. Always returns 1.
+///
+/// # Safety
+///
+/// As for [`step`].
+pub(crate) unsafe extern "C" fn trap<W: Word>(
+    ctx: *mut NativeCtx,
+    func: u32,
+    index: u32,
+    code: u32,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (ctx, state) = unsafe { parts::<W>(ctx) };
+    let m = &mut *state.m;
+    m.func = func;
+    m.ip = index;
+    m.plain = true;
+    if code == TRAP_NATIVE_STACK {
+        m.fuel = ctx.fuel;
+        state.end = Some(Err((TrapKind::StackOverflow, At::PlainUnpaid)));
+        return 1;
+    }
+    let kind = if code == TRAP_CALL_DEPTH {
+        TrapKind::CallDepthExceeded
+    } else {
+        TrapKind::StackOverflow
+    };
+    record_trap(state, ctx.fuel, kind);
+    1
+}
+
+/// Resolves the `CALL_INDIRECT` at instruction `index` of `func` (operands `(ty, table)`),
+/// whose element index is the top of the `height` operands materialised at `fp`, and checks
+/// the call against the depth and stack limits as the interpreter does. Returns the callee's
+/// function index, or `u32::MAX` when the run ended with a trap (recorded for the driver).
+///
+/// # Safety
+///
+/// As for [`step`].
+pub(crate) unsafe extern "C" fn resolve_indirect<W: Word>(
+    ctx: *mut NativeCtx,
+    func: u32,
+    index: u32,
+    fp: *mut W,
+    height: u32,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (ctx, state) = unsafe { parts::<W>(ctx) };
+    let fuel = ctx.fuel;
+    let m = &mut *state.m;
+    position(m, func, index, fp, height);
+    let function = &m.program.functions[func as usize];
+    let crate::code::Op::CallIndirect(ty, table) = function.plain[index as usize] else {
+        record_trap(
+            state,
+            fuel,
+            TrapKind::Host("native code: CALL_INDIRECT expected".into()),
+        );
+        return u32::MAX;
+    };
+    let element = m.stack[m.sp - 1];
+    let callee = match m.refs.indirect_callee(m.program, table, element, ty) {
+        Ok((callee, _)) => callee,
+        Err(kind) => {
+            record_trap(state, fuel, kind);
+            return u32::MAX;
+        }
+    };
+    if ctx.depth + 1 >= ctx.max_depth {
+        record_trap(state, fuel, TrapKind::CallDepthExceeded);
+        return u32::MAX;
+    }
+    let callee_code = &m.program.functions[callee as usize];
+    let callee_base = m.sp - 1 - callee_code.params as usize;
+    if callee_base + callee_code.frame_slots > m.limits.stack_slots {
+        record_trap(state, fuel, TrapKind::StackOverflow);
+        return u32::MAX;
+    }
+    callee
+}
+
+/// How a native run of one function ended without a trap.
+enum Ended {
+    /// The function returned; its results are at the bottom of the value stack.
+    Returned,
+    /// The program exited (`HALT` or the `exit` system call) with this code.
+    Exited(i32),
+}
+
+/// Runs the function the machine was entered at through `enter`, which calls its native
+/// code with the context and the frame (at the bottom of the value stack) and returns the
+/// status (0: returned normally; otherwise the run ended in a bridge call).
+fn run_entered<W: Word>(
+    machine: &mut Machine<'_, W>,
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<Ended, Fault> {
+    machine.plain = true;
+    // Compiled code addresses frames directly: the stack never moves during the run.
+    let slots = machine.limits.stack_slots.max(1);
+    if machine.stack.len() < slots {
+        machine.stack.resize(slots, W::ZERO);
+    }
+    let mut state = NativeState {
+        m: machine,
+        end: None,
+    };
+    let mut ctx = context(&mut state, functions, native_floor);
+    let fp = state.m.stack.as_mut_ptr().cast::<u8>();
+    let status = enter(&mut ctx, fp);
+    match state.end.take() {
+        Some(Ok(Exit::Finished(code))) if status != 0 => Ok(Ended::Exited(code)),
+        Some(Ok(_)) if status != 0 => Err((
+            TrapKind::Host("native code stopped without an exit".into()),
+            At::PlainUnpaid,
+        )),
+        Some(Err(fault)) if status != 0 => Err(fault),
+        _ => {
+            state.m.fuel = ctx.fuel;
+            Ok(Ended::Returned)
+        }
+    }
+}
+
+/// Runs the entry function of `program` (loaded from `module`) through `enter` (see
+/// [`run_entered`]). The machine is set up and the outcome reported exactly as by the
+/// interpreter's driver.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run<W: Word>(
+    program: &Program<W>,
+    module: &Module,
+    limits: &Limits,
+    io: &mut dyn Io,
+    host: &mut Host,
+    state: Option<&mut dyn StateStore>,
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<Outcome, RunError> {
+    let parts = Parts::fresh(program, module, limits)?;
+    let clock = RunClock::start(limits);
+    let env = Env {
+        io,
+        host,
+        imports: &mut NoHostFunctions,
+        state: state.map(|s| s as &mut dyn StateStore),
+    };
+    let mut machine = Machine::new(
+        program,
+        limits,
+        env,
+        parts,
+        &clock,
+        limits.instructions,
+        program.entry,
+    );
+    let end = machine
+        .start()
+        .and_then(|()| run_entered(&mut machine, functions, native_floor, enter));
+    let end = end.map(|ended| match ended {
+        Ended::Exited(code) => code,
+        Ended::Returned => {
+            let entry = &program.functions[program.entry as usize];
+            if entry.results == 1 {
+                machine.stack[0].low_u64() as u32 as i32
+            } else {
+                0
+            }
+        }
+    });
+    machine.host.note_stack_slots(machine.stack.len());
+    match end {
+        Ok(exit_code) => {
+            if let Err(e) = machine.io.flush() {
+                return Err(machine
+                    .trap(TrapKind::Host(e.to_string()), machine.paid_position())
+                    .into());
+            }
+            Ok(Outcome {
+                exit_code,
+                instructions: limits.instructions - machine.fuel,
+                peak_memory: machine.memory.peak_bytes(),
+            })
+        }
+        Err((kind, at)) => {
+            let _ = machine.io.flush();
+            Err(machine.trap(kind, at).into())
+        }
+    }
+}
+
+/// Calls function `func` of an instance (its state in `saved`) with `args` through
+/// `enter` (see [`run_entered`]), as `session::call` does in the interpreter.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call<W: Word>(
+    program: &Program<W>,
+    env: CallEnv<'_>,
+    saved: &mut Option<Saved<W>>,
+    func: u32,
+    args: &[W],
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<Completion<W>, RunError> {
+    let CallEnv {
+        limits,
+        io,
+        host,
+        imports,
+        state: store,
+    } = env;
+    let Some(state) = saved.take() else {
+        return Err(crate::error::LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: "the instance was lost by an earlier failed call".into(),
+        }
+        .into());
+    };
+    let clock = RunClock::start(limits);
+    let env = Env {
+        io,
+        host,
+        imports,
+        state: store.map(|s| s as &mut dyn StateStore),
+    };
+    let mut machine = Machine::new(
+        program,
+        limits,
+        env,
+        state,
+        &clock,
+        limits.instructions,
+        func,
+    );
+    let end = machine
+        .enter(func, args)
+        .and_then(|()| run_entered(&mut machine, functions, native_floor, enter));
+    let result = match end {
+        Ok(Ended::Returned) => {
+            let _ = machine.io.flush();
+            let results = program.functions[func as usize].results as usize;
+            Ok(Completion::Returned(machine.stack[..results].to_vec()))
+        }
+        Ok(Ended::Exited(code)) => {
+            let _ = machine.io.flush();
+            Ok(Completion::Exited(code))
+        }
+        Err((kind, at)) => {
+            let _ = machine.io.flush();
+            Err(machine.trap(kind, at).into())
+        }
+    };
+    let mut parts = machine.into_parts();
+    parts.frames.clear();
+    *saved = Some(parts);
+    result
+}

@@ -1,0 +1,453 @@
+//! The bridge between the runtime and natively compiled code (the `dotvm-jit` crate).
+//!
+//! A compiler translates the interpreter's own loaded form of a module ([`NativeProgram`]:
+//! the decoded instructions with resolved targets, the basic blocks the interpreter charges
+//! fuel for, the constants) and runs the result on the interpreter's machine
+//! ([`NativeProgram::run`]). The contract for compiled code:
+//!
+//! * every function is `extern "C" fn(ctx: *mut NativeCtx, fp: *mut u8) -> u32`; `fp` is the
+//!   function's frame in the value stack (local 0, then the operands; parameters are there
+//!   on entry, results go to `fp[0..results]` on return). It returns 0 after `RET`, and
+//!   nonzero when the run ended in a bridge call, which the caller passes on at once;
+//! * each basic block (as [`NativeFunction::block_end`] delimits them) starts by charging its
+//!   instruction count to `fuel`; when the fuel cannot pay, the block is handed to
+//!   [`Hooks::precise_block`] with the whole frame stored; after paying, a raised interrupt
+//!   flag goes to [`Hooks::interrupted`];
+//! * any instruction it does not compile, and any whose inline fast path would trap, goes to
+//!   [`Hooks::step`] with the operands stored in the frame: the precise interpreter runs it,
+//!   so its effects, fuel and trap are the interpreter's;
+//! * a call checks the depth (`depth + 1 >= max_depth`) and stack limits (the callee's frame
+//!   must end before `stack_end`) and reports a failure through [`Hooks::trap`];
+//!   `CALL_INDIRECT` resolves its callee through [`Hooks::resolve_indirect`];
+//! * memory accesses are checked against `mem_len` (and stores against `ro_end`) before they
+//!   touch memory; `mem_base` and `mem_len` are read again after every bridge call.
+//!
+//! Only this module and `exec/native.rs` hold the `unsafe` code of the bridge.
+
+use crate::Outcome;
+use crate::code::Op;
+use crate::error::{LoadError, RunError};
+use crate::exec::native;
+use crate::exec::session::{CallEnv, Completion};
+use crate::host::Host;
+use crate::imports::HostFunctions;
+use crate::instance::{CallOutcome, Inner, Instance, Parts as InstanceParts};
+use crate::io::Io;
+use crate::limits::Limits;
+use crate::load::{FuncCode, Program, load};
+use crate::state::StateStore;
+use crate::word::Word;
+use dotvm_core::{Arch, Imm, Instruction, Verified};
+
+pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW};
+
+/// The largest value stack, in bytes, a native run reserves up front (compiled code
+/// addresses frames directly, so the stack is allocated at its limit before the run).
+pub const MAX_STACK_BYTES: u64 = 1 << 30;
+
+/// A word type the bridge supports.
+trait NativeWord: Word {
+    /// The word's bits.
+    fn bits(self) -> u128;
+}
+
+impl NativeWord for u64 {
+    fn bits(self) -> u128 {
+        u128::from(self)
+    }
+}
+
+impl NativeWord for u128 {
+    fn bits(self) -> u128 {
+        self
+    }
+}
+
+/// The loaded program, by word type.
+#[derive(Debug)]
+enum Loaded {
+    /// Arch64.
+    Arch64(Program<u64>),
+    /// Arch128.
+    Arch128(Program<u128>),
+}
+
+/// A module in the interpreter's executable form, for a native compiler.
+#[derive(Debug)]
+pub struct NativeProgram {
+    loaded: Loaded,
+}
+
+/// Addresses of the bridge functions compiled code calls, for one word type. Each is an
+/// `extern "C"` function; the signatures are given per field (`ptr` is a pointer, `fp` the
+/// frame pointer, the rest `u32`).
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    /// `(ctx, func, index, fp, height) -> status`: runs one instruction in the precise
+    /// interpreter on the stored operands; 0 to go on, 1 when the run ended.
+    pub step: *const u8,
+    /// `(ctx, func, index, fp, height) -> 1`: runs the block starting at `index` precisely
+    /// (the fuel cannot pay for it); the run ends inside it.
+    pub precise_block: *const u8,
+    /// `(ctx, func, index) -> 1`: the interrupt flag was raised at the block start `index`.
+    pub interrupted: *const u8,
+    /// `(ctx, func, index, code) -> 1`: the call at `index` exceeds a limit
+    /// ([`TRAP_CALL_DEPTH`] or [`TRAP_STACK_OVERFLOW`]), or the native stack ran short at
+    /// the function's entry ([`TRAP_NATIVE_STACK`]).
+    pub trap: *const u8,
+    /// `(ctx, func, index, fp, height) -> callee`: resolves the `CALL_INDIRECT` at `index`
+    /// (element index on top of the stored operands) and checks the limits; `u32::MAX` when
+    /// the run ended with a trap.
+    pub resolve_indirect: *const u8,
+}
+
+impl Hooks {
+    /// The hooks of word `W`.
+    fn of<W: Word>() -> Hooks {
+        Hooks {
+            step: native::step::<W> as *const u8,
+            precise_block: native::precise_block::<W> as *const u8,
+            interrupted: native::interrupted::<W> as *const u8,
+            trap: native::trap::<W> as *const u8,
+            resolve_indirect: native::resolve_indirect::<W> as *const u8,
+        }
+    }
+}
+
+/// One function of a [`NativeProgram`].
+#[derive(Debug, Clone, Copy)]
+pub struct NativeFunction<'a> {
+    code: FnRef<'a>,
+}
+
+/// A function's code, by word type.
+#[derive(Debug, Clone, Copy)]
+enum FnRef<'a> {
+    /// Arch64.
+    Arch64(&'a FuncCode<u64>, &'a Program<u64>),
+    /// Arch128.
+    Arch128(&'a FuncCode<u128>, &'a Program<u128>),
+}
+
+/// Evaluates `$e` with `$f` (the function) and `$p` (the program) of any word type.
+macro_rules! with_fn {
+    ($self:expr, |$f:ident, $p:ident| $e:expr) => {
+        match $self.code {
+            FnRef::Arch64($f, $p) => $e,
+            FnRef::Arch128($f, $p) => $e,
+        }
+    };
+}
+
+/// Evaluates `$e` with `$p` (the program) of any word type.
+macro_rules! with_program {
+    ($self:expr, |$p:ident| $e:expr) => {
+        match &$self.loaded {
+            Loaded::Arch64($p) => $e,
+            Loaded::Arch128($p) => $e,
+        }
+    };
+}
+
+impl NativeProgram {
+    /// Loads `module` as the interpreter does, or `None` when the bridge does not support
+    /// its architecture (it supports Arch64 and Arch128).
+    pub fn load(module: &Verified) -> Result<Option<NativeProgram>, LoadError> {
+        let module = module.module();
+        let loaded = match module.arch {
+            Arch::Arch64 => Loaded::Arch64(load::<u64>(module)?),
+            Arch::Arch128 => Loaded::Arch128(load::<u128>(module)?),
+            _ => return Ok(None),
+        };
+        Ok(Some(NativeProgram { loaded }))
+    }
+
+    /// The architecture.
+    pub fn arch(&self) -> Arch {
+        match self.loaded {
+            Loaded::Arch64(_) => Arch::Arch64,
+            Loaded::Arch128(_) => Arch::Arch128,
+        }
+    }
+
+    /// Number of functions.
+    pub fn function_count(&self) -> u32 {
+        with_program!(self, |p| p.functions.len() as u32)
+    }
+
+    /// The entry function's index.
+    pub fn entry(&self) -> u32 {
+        with_program!(self, |p| p.entry)
+    }
+
+    /// Function `func` (`func < function_count()`), or `None` when out of range.
+    pub fn function(&self, func: u32) -> Option<NativeFunction<'_>> {
+        let code = match &self.loaded {
+            Loaded::Arch64(p) => FnRef::Arch64(p.functions.get(func as usize)?, p),
+            Loaded::Arch128(p) => FnRef::Arch128(p.functions.get(func as usize)?, p),
+        };
+        Some(NativeFunction { code })
+    }
+
+    /// The bridge functions for this program's word.
+    pub fn hooks(&self) -> Hooks {
+        match self.loaded {
+            Loaded::Arch64(_) => Hooks::of::<u64>(),
+            Loaded::Arch128(_) => Hooks::of::<u128>(),
+        }
+    }
+
+    /// True when a native run can reserve the value stack `limits` allow (at most
+    /// [`MAX_STACK_BYTES`]).
+    pub fn stack_fits(&self, limits: &Limits) -> bool {
+        let word = match self.loaded {
+            Loaded::Arch64(_) => 8u64,
+            Loaded::Arch128(_) => 16,
+        };
+        (limits.stack_slots as u64)
+            .checked_mul(word)
+            .is_some_and(|bytes| bytes <= MAX_STACK_BYTES)
+    }
+
+    /// Runs the entry function's native code on a fresh machine for `module` (the module
+    /// this program was loaded from) under `limits`, with the capabilities of `host` and
+    /// `state` behind the database opcodes, like [`crate::run_hosted`] without an inspector.
+    ///
+    /// # Safety
+    ///
+    /// `functions` has one entry per function, each the address of code for that function
+    /// that follows the contract in the module documentation for this program (compiled
+    /// from it, using this program's [`Hooks`]), and `native_floor` is an address below
+    /// which that code never needs the native stack (its stack check traps first).
+    /// `self.stack_fits(limits)` must hold.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn run(
+        &self,
+        module: &Verified,
+        limits: &Limits,
+        io: &mut dyn Io,
+        host: &mut Host,
+        state: Option<&mut dyn StateStore>,
+        functions: &[*const u8],
+        native_floor: usize,
+    ) -> Result<Outcome, RunError> {
+        let entry = functions[self.entry() as usize];
+        // SAFETY: the caller guarantees `entry` is native code with this signature.
+        let entry: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
+            unsafe { std::mem::transmute(entry) };
+        let mut enter = |ctx: *mut NativeCtx, fp: *mut u8| {
+            // SAFETY: the caller guarantees the code follows the bridge contract; `ctx`
+            // and `fp` are the live run's context and entry frame.
+            unsafe { entry(ctx, fp) }
+        };
+        with_program!(self, |p| native::run(
+            p,
+            module.module(),
+            limits,
+            io,
+            host,
+            state,
+            functions,
+            native_floor,
+            &mut enter
+        ))
+    }
+}
+
+/// Calls function `func` of `instance` with `args` like [`Instance::call`], running native
+/// code instead of the interpreter: the instance's memory, globals and tables persist
+/// across calls under either engine.
+///
+/// # Safety
+///
+/// As for [`NativeProgram::run`], with `functions` compiled from a program loaded from the
+/// module `instance` was created from, and `instance.limits` fitting the stack.
+pub unsafe fn call_instance(
+    instance: &mut Instance,
+    func: u32,
+    args: &[Imm],
+    io: &mut dyn Io,
+    imports: &mut dyn HostFunctions,
+    functions: &[*const u8],
+    native_floor: usize,
+) -> Result<CallOutcome, RunError> {
+    let Some(&code) = functions.get(func as usize) else {
+        return Err(RunError::Load(LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: format!("function {func} does not exist"),
+        }));
+    };
+    // SAFETY: the caller guarantees `code` is native code with this signature.
+    let code: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
+        unsafe { std::mem::transmute(code) };
+    let mut enter = |ctx: *mut NativeCtx, fp: *mut u8| {
+        // SAFETY: the caller guarantees the code follows the bridge contract; `ctx` and
+        // `fp` are the live call's context and frame.
+        unsafe { code(ctx, fp) }
+    };
+    let limits = &instance.limits;
+    match &mut instance.inner {
+        Inner::A64(parts) => call_parts(
+            parts,
+            limits,
+            io,
+            imports,
+            func,
+            args,
+            functions,
+            native_floor,
+            &mut enter,
+        ),
+        Inner::A128(parts) => call_parts(
+            parts,
+            limits,
+            io,
+            imports,
+            func,
+            args,
+            functions,
+            native_floor,
+            &mut enter,
+        ),
+        _ => Err(RunError::Load(LoadError::Inconsistent {
+            func: Some(func),
+            pc: None,
+            message: "native code runs only Arch64 and Arch128 instances".into(),
+        })),
+    }
+}
+
+/// [`call_instance`] for one word type.
+#[allow(clippy::too_many_arguments)]
+fn call_parts<W: Word>(
+    parts: &mut InstanceParts<W>,
+    limits: &Limits,
+    io: &mut dyn Io,
+    imports: &mut dyn HostFunctions,
+    func: u32,
+    args: &[Imm],
+    functions: &[*const u8],
+    native_floor: usize,
+    enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
+) -> Result<CallOutcome, RunError> {
+    let args = args
+        .iter()
+        .map(|a| {
+            W::from_imm_checked(a).ok_or_else(|| LoadError::Inconsistent {
+                func: Some(func),
+                pc: None,
+                message: format!("argument {a:#x} does not fit a {}-bit word", W::BITS),
+            })
+        })
+        .collect::<Result<Vec<W>, LoadError>>()?;
+    let env = CallEnv {
+        limits,
+        io,
+        host: &mut parts.host,
+        imports,
+        state: None,
+    };
+    let completion = native::call(
+        &parts.program,
+        env,
+        &mut parts.saved,
+        func,
+        &args,
+        functions,
+        native_floor,
+        enter,
+    )?;
+    Ok(match completion {
+        Completion::Returned(results) => {
+            CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())
+        }
+        Completion::Exited(code) => CallOutcome::Exited(code),
+    })
+}
+
+impl<'a> NativeFunction<'a> {
+    /// Parameter slots.
+    pub fn params(&self) -> u32 {
+        with_fn!(self, |f, _p| f.params)
+    }
+
+    /// Declared local slots after the parameters.
+    pub fn locals(&self) -> u32 {
+        with_fn!(self, |f, _p| f.locals)
+    }
+
+    /// Result slots.
+    pub fn results(&self) -> u32 {
+        with_fn!(self, |f, _p| f.results)
+    }
+
+    /// Slots of a frame: parameters, locals and the largest operand stack.
+    pub fn frame_slots(&self) -> u32 {
+        with_fn!(self, |f, _p| f.frame_slots as u32)
+    }
+
+    /// Number of instructions.
+    pub fn len(&self) -> u32 {
+        with_fn!(self, |f, _p| f.plain.len() as u32)
+    }
+
+    /// True for a function without instructions (never for a verified one).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Byte offset of instruction `index`.
+    pub fn pc(&self, index: u32) -> u32 {
+        with_fn!(self, |f, _p| f.pcs[index as usize])
+    }
+
+    /// One past the last instruction of the basic block holding instruction `index`: the
+    /// blocks the interpreter charges fuel for (a block starts at instruction 0 and at
+    /// every `block_end`).
+    pub fn block_end(&self, index: u32) -> u32 {
+        with_fn!(self, |f, _p| f.block_end[index as usize])
+    }
+
+    /// The decoded instruction `index`.
+    pub fn instruction(&self, index: u32) -> &'a Instruction {
+        with_fn!(self, |f, _p| &f.instructions[index as usize])
+    }
+
+    /// The instruction index `JMP`, `JZ` or `JNZ` at `index` jumps to.
+    pub fn target(&self, index: u32) -> Option<u32> {
+        with_fn!(self, |f, _p| match f.plain[index as usize] {
+            Op::Jmp(t) | Op::Jz(t) | Op::Jnz(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The instruction indices a `JMP_TABLE` at `index` jumps to, the default last.
+    pub fn jump_table(&self, index: u32) -> Option<&'a [u32]> {
+        with_fn!(self, |f, _p| match f.plain[index as usize] {
+            Op::JmpTable(k) => f.jump_tables.get(k as usize).map(Vec::as_slice),
+            _ => None,
+        })
+    }
+
+    /// The slots `PUSH` or `PUSH_CONST` at `index` pushes (one or two words, as bits).
+    pub fn pushed(&self, index: u32) -> Option<Vec<u128>> {
+        with_fn!(self, |f, p| match f.plain[index as usize] {
+            Op::Push(w) => Some(vec![w.bits()]),
+            Op::PushPair(c) => p
+                .pairs
+                .get(c as usize)
+                .map(|[a, b]| vec![a.bits(), b.bits()]),
+            _ => None,
+        })
+    }
+
+    /// Parameter and frame slots of function `callee`.
+    pub fn callee(&self, callee: u32) -> Option<(u32, u32, u32)> {
+        with_fn!(self, |_f, p| p.functions.get(callee as usize).map(|c| (
+            c.params,
+            c.results,
+            c.frame_slots as u32
+        )))
+    }
+}
