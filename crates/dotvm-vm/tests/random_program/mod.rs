@@ -1,0 +1,431 @@
+//! A generator of random verified programs for differential tests of the engines: locals,
+//! globals, word and typed arithmetic, loads and stores, branches and loops, calls and
+//! recursion, printing. Shared by `dotvm-vm`'s `engines_agree.rs` and `dotvm-jit`'s
+//! `agree.rs` (which includes this file by path).
+
+use dotvm_core::instruction::Operand;
+use dotvm_core::module::{Function, Global, Memory};
+use dotvm_core::syscall::Syscall;
+use dotvm_core::{Arch, Imm, Instruction, Module, Opcode};
+use proptest::prelude::*;
+
+/// An expression: leaves one slot.
+#[derive(Debug, Clone)]
+enum Expr {
+    Const(u64),
+    Local(u8),
+    Global,
+    Unary(Opcode, Box<Expr>),
+    Binary(Opcode, Box<Expr>, Box<Expr>),
+    Load(Opcode, u32, Box<Expr>),
+    Tee(u8, Box<Expr>),
+    Select(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `e; DUP; op` with a binary op: `e op e`.
+    DupBinary(Opcode, Box<Expr>),
+    /// `a; b; DROP_KEEP 1 1`: `b`.
+    DropKeep(Box<Expr>, Box<Expr>),
+    Call(Box<Expr>, Box<Expr>),
+}
+
+/// A statement: leaves the stack as it found it (empty).
+#[derive(Debug, Clone)]
+enum Stmt {
+    Set(u8, Expr),
+    Store(Opcode, u32, Expr, Expr),
+    Print(Expr),
+    SetGlobal(Expr),
+    /// Branch to statement `target % len` when the expression is non-zero (`JNZ`) or zero.
+    Branch(bool, Expr, usize),
+    Jump(usize),
+    Pop(Expr),
+}
+
+/// Binary opcodes whose operands and result are one slot on every architecture.
+const BINARY: &[Opcode] = &[
+    Opcode::Add,
+    Opcode::Sub,
+    Opcode::Mul,
+    Opcode::DivU,
+    Opcode::DivS,
+    Opcode::ModU,
+    Opcode::ModS,
+    Opcode::And,
+    Opcode::Or,
+    Opcode::Xor,
+    Opcode::Shl,
+    Opcode::Shr,
+    Opcode::Sar,
+    Opcode::Rotl,
+    Opcode::Rotr,
+    Opcode::Eq,
+    Opcode::Ne,
+    Opcode::LtU,
+    Opcode::LtS,
+    Opcode::GtU,
+    Opcode::GeS,
+    Opcode::LeU,
+    Opcode::MulHiU,
+    Opcode::MulHiS,
+    Opcode::Byte,
+    Opcode::SignExtend,
+    Opcode::I32Add,
+    Opcode::I32Sub,
+    Opcode::I32Mul,
+    Opcode::I32DivS,
+    Opcode::I32RemU,
+    Opcode::I32And,
+    Opcode::I32Shl,
+    Opcode::I32ShrS,
+    Opcode::I32Rotl,
+    Opcode::I32Eq,
+    Opcode::I32LtS,
+    Opcode::I32GeU,
+    Opcode::F32Add,
+    Opcode::F32Mul,
+    Opcode::F32Min,
+    Opcode::F32Lt,
+];
+
+/// Binary opcodes on i64/f64, one slot from Arch64 up.
+const BINARY_64: &[Opcode] = &[
+    Opcode::I64Add,
+    Opcode::I64Mul,
+    Opcode::I64DivU,
+    Opcode::I64RemS,
+    Opcode::I64Xor,
+    Opcode::I64ShrU,
+    Opcode::I64LtU,
+    Opcode::I64Ne,
+    Opcode::F64Add,
+    Opcode::F64Div,
+    Opcode::F64Max,
+    Opcode::F64Ge,
+];
+
+const UNARY: &[Opcode] = &[
+    Opcode::Neg,
+    Opcode::Eqz,
+    Opcode::Not,
+    Opcode::Clz,
+    Opcode::Popcnt,
+    Opcode::I32Eqz,
+    Opcode::I32Clz,
+    Opcode::I32Extend8S,
+    Opcode::F32Sqrt,
+    Opcode::F32Neg,
+    Opcode::F32Floor,
+    Opcode::I32TruncSatF32S,
+    Opcode::F32ConvertI32U,
+    Opcode::I32TruncF32U,
+];
+
+const UNARY_64: &[Opcode] = &[
+    Opcode::I64Eqz,
+    Opcode::I64Ctz,
+    Opcode::I32WrapI64,
+    Opcode::I64ExtendI32S,
+    Opcode::F64Sqrt,
+    Opcode::F64ConvertI64S,
+    Opcode::I64TruncF64S,
+];
+
+const LOADS: &[Opcode] = &[
+    Opcode::Load8U,
+    Opcode::Load8S,
+    Opcode::Load16S,
+    Opcode::Load32U,
+    Opcode::Load,
+    Opcode::I32Load,
+    Opcode::I32Load8S,
+    Opcode::I32Load16U,
+];
+
+const STORES: &[Opcode] = &[
+    Opcode::Store8,
+    Opcode::Store16,
+    Opcode::Store32,
+    Opcode::Store,
+    Opcode::I32Store,
+    Opcode::I32Store8,
+];
+
+/// Locals of the entry function and of the helper (2 params + 2 locals).
+const LOCALS: u8 = 4;
+
+fn constant() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => 0u64..8,
+        2 => 0u64..70_000,
+        1 => any::<u64>(),
+        1 => Just(u64::MAX),
+        1 => Just(0x7FC0_0001),
+    ]
+}
+
+fn expr(wide: bool) -> impl Strategy<Value = Expr> {
+    let leaf = prop_oneof![
+        3 => constant().prop_map(Expr::Const),
+        3 => (0..LOCALS).prop_map(Expr::Local),
+        1 => Just(Expr::Global),
+    ];
+    let binary: Vec<Opcode> = BINARY
+        .iter()
+        .chain(if wide { BINARY_64 } else { &[] })
+        .copied()
+        .collect();
+    let unary: Vec<Opcode> = UNARY
+        .iter()
+        .chain(if wide { UNARY_64 } else { &[] })
+        .copied()
+        .collect();
+    leaf.prop_recursive(4, 24, 3, move |inner| {
+        let binary = prop::sample::select(binary.clone());
+        let unary = prop::sample::select(unary.clone());
+        prop_oneof![
+            4 => (binary.clone(), inner.clone(), inner.clone())
+                .prop_map(|(op, a, b)| Expr::Binary(op, Box::new(a), Box::new(b))),
+            2 => (unary, inner.clone()).prop_map(|(op, a)| Expr::Unary(op, Box::new(a))),
+            2 => (prop::sample::select(LOADS), 0u32..16, inner.clone())
+                .prop_map(|(op, offset, a)| Expr::Load(op, offset, Box::new(a))),
+            1 => (0..LOCALS, inner.clone()).prop_map(|(l, a)| Expr::Tee(l, Box::new(a))),
+            1 => (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| Expr::Select(Box::new(a), Box::new(b), Box::new(c))),
+            1 => (binary, inner.clone()).prop_map(|(op, a)| Expr::DupBinary(op, Box::new(a))),
+            1 => (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| Expr::DropKeep(Box::new(a), Box::new(b))),
+            1 => (inner.clone(), inner).prop_map(|(a, b)| Expr::Call(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+fn stmt(wide: bool) -> impl Strategy<Value = Stmt> {
+    prop_oneof![
+        4 => (0..LOCALS, expr(wide)).prop_map(|(l, e)| Stmt::Set(l, e)),
+        2 => (prop::sample::select(STORES), 0u32..16, expr(wide), expr(wide))
+            .prop_map(|(op, offset, a, v)| Stmt::Store(op, offset, a, v)),
+        2 => expr(wide).prop_map(Stmt::Print),
+        1 => expr(wide).prop_map(Stmt::SetGlobal),
+        2 => (any::<bool>(), expr(wide), any::<usize>())
+            .prop_map(|(jnz, e, t)| Stmt::Branch(jnz, e, t)),
+        1 => any::<usize>().prop_map(Stmt::Jump),
+        1 => expr(wide).prop_map(Stmt::Pop),
+    ]
+}
+
+/// Encodes instructions with jumps to statement indices resolved.
+struct Builder {
+    /// Bits a constant may have (the word's).
+    mask: u64,
+    code: Vec<Instruction>,
+    /// (instruction index, target statement) of each jump.
+    jumps: Vec<(usize, usize)>,
+    /// Instruction index where each statement starts.
+    starts: Vec<usize>,
+}
+
+impl Builder {
+    fn op(&mut self, opcode: Opcode) {
+        self.code.push(Instruction::simple(opcode));
+    }
+
+    fn with(&mut self, opcode: Opcode, operand: Operand) {
+        self.code.push(Instruction { opcode, operand });
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Const(k) => self.with(Opcode::Push, Operand::Imm(Imm::from(*k & self.mask))),
+            Expr::Local(l) => self.with(Opcode::LocalGet, Operand::Index(u32::from(*l))),
+            Expr::Global => self.with(Opcode::GlobalGet, Operand::Index(0)),
+            Expr::Unary(op, a) => {
+                self.expr(a);
+                self.op(*op);
+            }
+            Expr::Binary(op, a, b) => {
+                self.expr(a);
+                self.expr(b);
+                self.op(*op);
+            }
+            Expr::Load(op, offset, a) => {
+                self.expr(a);
+                self.with(*op, Operand::Offset(*offset));
+            }
+            Expr::Tee(l, a) => {
+                self.expr(a);
+                self.with(Opcode::LocalTee, Operand::Index(u32::from(*l)));
+            }
+            Expr::Select(a, b, c) => {
+                self.expr(a);
+                self.expr(b);
+                self.expr(c);
+                self.op(Opcode::Select);
+            }
+            Expr::DupBinary(op, a) => {
+                self.expr(a);
+                self.op(Opcode::Dup);
+                self.op(*op);
+            }
+            Expr::DropKeep(a, b) => {
+                self.expr(a);
+                self.expr(b);
+                self.with(Opcode::DropKeep, Operand::Pair(1, 1));
+            }
+            Expr::Call(a, b) => {
+                self.expr(a);
+                self.expr(b);
+                self.with(Opcode::Call, Operand::Index(1));
+            }
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        self.starts.push(self.code.len());
+        match s {
+            Stmt::Set(l, e) => {
+                self.expr(e);
+                self.with(Opcode::LocalSet, Operand::Index(u32::from(*l)));
+            }
+            Stmt::Store(op, offset, a, v) => {
+                self.expr(a);
+                self.expr(v);
+                self.with(*op, Operand::Offset(*offset));
+            }
+            Stmt::Print(e) => {
+                self.expr(e);
+                self.with(
+                    Opcode::Syscall,
+                    Operand::Syscall(Syscall::PrintUint.number()),
+                );
+                self.with(Opcode::Push, Operand::Imm(Imm::from(10u64)));
+                self.with(
+                    Opcode::Syscall,
+                    Operand::Syscall(Syscall::PrintChar.number()),
+                );
+            }
+            Stmt::SetGlobal(e) => {
+                self.expr(e);
+                self.with(Opcode::GlobalSet, Operand::Index(0));
+            }
+            Stmt::Branch(jnz, e, target) => {
+                self.expr(e);
+                self.jumps.push((self.code.len(), *target));
+                let op = if *jnz { Opcode::Jnz } else { Opcode::Jz };
+                self.with(op, Operand::Target(0));
+            }
+            Stmt::Jump(target) => {
+                self.jumps.push((self.code.len(), *target));
+                self.with(Opcode::Jmp, Operand::Target(0));
+            }
+            Stmt::Pop(e) => {
+                self.expr(e);
+                self.op(Opcode::Pop);
+            }
+        }
+    }
+
+    fn new(arch: Arch) -> Builder {
+        Builder {
+            mask: if arch == Arch::Arch32 {
+                u64::from(u32::MAX)
+            } else {
+                u64::MAX
+            },
+            code: Vec::new(),
+            jumps: Vec::new(),
+            starts: Vec::new(),
+        }
+    }
+
+    /// The function's bytes: the statements, then `result; RET`.
+    fn finish(mut self, body: &[Stmt], result: &Expr) -> Vec<u8> {
+        for s in body {
+            self.stmt(s);
+        }
+        let end = self.code.len();
+        self.expr(result);
+        self.op(Opcode::Ret);
+        let pcs: Vec<u32> = {
+            let mut pc = 0u32;
+            self.code
+                .iter()
+                .map(|i| {
+                    let at = pc;
+                    let mut bytes = Vec::new();
+                    i.encode(&mut bytes);
+                    pc += bytes.len() as u32;
+                    at
+                })
+                .collect()
+        };
+        for &(at, target) in &self.jumps {
+            let to = if self.starts.is_empty() {
+                end
+            } else {
+                self.starts[target % self.starts.len()]
+            };
+            self.code[at].operand = Operand::Target(pcs[to]);
+        }
+        let mut bytes = Vec::new();
+        for i in &self.code {
+            i.encode(&mut bytes);
+        }
+        bytes
+    }
+}
+
+/// The program: an entry function and a helper `f(a, b)` that both may call.
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    main: Vec<Stmt>,
+    main_result: Expr,
+    helper: Vec<Stmt>,
+    helper_result: Expr,
+}
+
+pub(crate) fn program(wide: bool) -> impl Strategy<Value = Program> {
+    (
+        prop::collection::vec(stmt(wide), 0..12),
+        expr(wide),
+        prop::collection::vec(stmt(wide), 0..5),
+        expr(wide),
+    )
+        .prop_map(|(main, main_result, helper, helper_result)| Program {
+            main,
+            main_result,
+            helper,
+            helper_result,
+        })
+}
+
+pub(crate) fn module_of(program: &Program, arch: Arch) -> Module {
+    let function = |params: u16, locals: u16, body: &[Stmt], result: &Expr| Function {
+        params,
+        results: 1,
+        locals,
+        max_stack: 0,
+        code: Builder::new(arch).finish(body, result),
+        ..Default::default()
+    };
+    Module {
+        arch,
+        functions: vec![
+            function(0, u16::from(LOCALS), &program.main, &program.main_result),
+            function(
+                2,
+                u16::from(LOCALS) - 2,
+                &program.helper,
+                &program.helper_result,
+            ),
+        ],
+        globals: vec![Global {
+            init: Imm::from(5u64),
+            mutable: true,
+        }],
+        memory: Memory {
+            initial_pages: 1,
+            max_pages: Some(1),
+            segments: Vec::new(),
+        },
+        ..Module::default()
+    }
+}
