@@ -20,8 +20,8 @@ pub enum KnownBug {
     /// Not a bug: the sign (and payload) of the NaN that `f64.promote_f32` or
     /// `f32.demote_f64` make of a NaN is nondeterministic in the spec, and `wasm-smith`'s
     /// `canonicalize_nans` does not canonicalise these two; DotVM returns the canonical
-    /// (positive) NaN, wasmi and wabt keep the sign, and `copysign` or a reinterpretation
-    /// makes the sign visible.
+    /// (positive) NaN, wasmi and wabt keep the sign and payload, and `copysign` makes the
+    /// sign visible, a reinterpretation the whole NaN pattern as an integer.
     ConversionNanSign,
 }
 
@@ -73,11 +73,19 @@ fn patterns(wasm: &[u8]) -> Patterns {
     found
 }
 
-/// True when two values differ at most in the sign bit of a float.
+/// True when two values differ at most in the sign bit of a float, or are integers that
+/// both hold a NaN pattern of their width (a reinterpreted NaN whose sign and payload the
+/// spec leaves open).
 fn same_but_float_sign(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::F32(x), Value::F32(y)) => (x ^ y) & !0x8000_0000 == 0,
         (Value::F64(x), Value::F64(y)) => (x ^ y) & !(1 << 63) == 0,
+        (Value::I32(x), Value::I32(y)) => {
+            x == y || (f32::from_bits(*x).is_nan() && f32::from_bits(*y).is_nan())
+        }
+        (Value::I64(x), Value::I64(y)) => {
+            x == y || (f64::from_bits(*x).is_nan() && f64::from_bits(*y).is_nan())
+        }
         _ => a == b,
     }
 }

@@ -33,6 +33,17 @@ const CONVERSION_NAN_SIGN: &str = r#"
     f64.copysign))
 "#;
 
+/// Found by `scripts/fuzz-differential` (seed 3003176): `f32.demote_f64` of a NaN with a
+/// payload, reinterpreted as an i32. wasmi keeps sign and payload (0xFFFFFFFF), DotVM and
+/// wabt return the canonical NaN (0x7FC00000); the spec allows any NaN here.
+const DEMOTED_NAN_BITS: &str = r#"
+(module
+  (func (export "") (result i32)
+    f64.const -nan:0xfffffffe00000
+    f32.demote_f64
+    i32.reinterpret_f32))
+"#;
+
 /// `local.get 0` left on the stack across `if (param i32) (result i32)` whose body
 /// overwrites local 0: x + 8 for x = 0 and 5 (a stale read would use 1000).
 const IF_PARAMS: &str = r#"
@@ -119,6 +130,23 @@ fn the_nan_sign_after_a_conversion_may_differ_and_is_explained() {
 }
 
 #[test]
+fn a_reinterpreted_nan_after_a_conversion_may_differ_and_is_explained() {
+    let (wasm, wasmi, dotvm) = both(DEMOTED_NAN_BITS);
+    assert_eq!(results(&wasmi), i32s(&[0xFFFF_FFFF]));
+    for observed in &dotvm {
+        assert_eq!(results(observed), i32s(&[0x7FC0_0000]));
+        assert_eq!(
+            explain(&wasm, &wasmi, observed),
+            Some(KnownBug::ConversionNanSign)
+        );
+    }
+    // An integer that is no NaN pattern is not explained away.
+    let mut wrong = dotvm[0].clone();
+    wrong.calls[0].ending = Ending::Returned(vec![Value::I32(0x7F80_0000)]);
+    assert_eq!(explain(&wasm, &wasmi, &wrong), None);
+}
+
+#[test]
 fn the_if_params_reproducer_is_not_a_wasmi_2_0_0_bug() {
     // The issue reports a stale read across `if` with block parameters; this reproducer
     // runs correctly in both engines, so there is no exclusion for it.
@@ -146,6 +174,8 @@ fn the_reference_interpreter_agrees_when_installed() {
             "sel_nonzero() => i32:20\nsel_zero() => i32:10",
         ),
         ("promote", CONVERSION_NAN_SIGN, "() => i32:0, f64:-0.000000"),
+        // wabt returns the canonical NaN here, as DotVM does.
+        ("demote", DEMOTED_NAN_BITS, "() => i32:2143289344"),
         ("if", IF_PARAMS, "ifp_0() => i32:8\nifp_5() => i32:13"),
     ] {
         let path = dir.join(format!("{name}.wasm"));
