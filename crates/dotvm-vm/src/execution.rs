@@ -10,11 +10,13 @@ use crate::host_env::HostEnv;
 use crate::imports::NoHostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
-use crate::load::{Program, load};
+use crate::load::Program;
+use crate::loaded::{AnyProgram, LoadedModule};
 use crate::state::StateStore;
 use crate::word::Word;
-use dotvm_core::{Arch, Verified};
+use dotvm_core::{Module, Verified};
 use ruint::aliases::{U256, U512};
+use std::sync::Arc;
 
 /// How a call to [`Execution::resume`] ended without a trap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +70,18 @@ enum Inner {
 /// A loaded program and its suspended run.
 #[derive(Debug)]
 struct Parts<W> {
-    program: Program<W>,
+    program: Arc<Program<W>>,
     run: Resumable<W>,
 }
 
 impl<W: Word> Parts<W> {
-    fn new(module: &Verified, limits: &Limits) -> Result<Box<Parts<W>>, LoadError> {
-        let program = load::<W>(module.module())?;
-        let run = Resumable::new(&program, module.module(), limits)?;
+    fn new(
+        program: &Arc<Program<W>>,
+        module: &Module,
+        limits: &Limits,
+    ) -> Result<Box<Parts<W>>, LoadError> {
+        let program = Arc::clone(program);
+        let run = Resumable::new(&program, module, limits)?;
         Ok(Box::new(Parts { program, run }))
     }
 }
@@ -98,12 +104,18 @@ impl Execution {
     /// yet. The other limits apply to every resumption (the time limit to each one
     /// separately).
     pub fn new(module: &Verified, limits: &Limits) -> Result<Execution, LoadError> {
-        let inner = match module.module().arch {
-            Arch::Arch32 => Inner::A32(Parts::new(module, limits)?),
-            Arch::Arch64 => Inner::A64(Parts::new(module, limits)?),
-            Arch::Arch128 => Inner::A128(Parts::new(module, limits)?),
-            Arch::Arch256 => Inner::A256(Parts::new(module, limits)?),
-            Arch::Arch512 => Inner::A512(Parts::new(module, limits)?),
+        Execution::from_loaded(&LoadedModule::load(module)?, limits)
+    }
+
+    /// Like [`Execution::new`], for a module loaded once (see [`LoadedModule`]).
+    pub fn from_loaded(module: &LoadedModule, limits: &Limits) -> Result<Execution, LoadError> {
+        let code = module.module();
+        let inner = match module.program() {
+            AnyProgram::A32(p) => Inner::A32(Parts::new(p, code, limits)?),
+            AnyProgram::A64(p) => Inner::A64(Parts::new(p, code, limits)?),
+            AnyProgram::A128(p) => Inner::A128(Parts::new(p, code, limits)?),
+            AnyProgram::A256(p) => Inner::A256(Parts::new(p, code, limits)?),
+            AnyProgram::A512(p) => Inner::A512(Parts::new(p, code, limits)?),
         };
         Ok(Execution {
             inner,

@@ -8,12 +8,14 @@ use crate::host_env::HostEnv;
 use crate::imports::HostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
-use crate::load::{Program, load};
+use crate::load::Program;
+use crate::loaded::{AnyProgram, LoadedModule};
 use crate::memory::LinearMemory;
 use crate::state::StateStore;
 use crate::word::Word;
-use dotvm_core::{Arch, Imm, Verified};
+use dotvm_core::{Imm, Module, Verified};
 use ruint::aliases::{U256, U512};
+use std::sync::Arc;
 
 /// How a call on an [`Instance`] ended without a trap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +70,7 @@ struct CallSide<'a> {
 /// A program and its state (absent only after a call lost it, which cannot happen).
 #[derive(Debug)]
 pub(crate) struct Parts<W> {
-    pub(crate) program: Program<W>,
+    pub(crate) program: Arc<Program<W>>,
     pub(crate) saved: Option<Saved<W>>,
     /// The host of calls that bring none (default capabilities).
     pub(crate) host: Host,
@@ -86,9 +88,9 @@ impl<W: Word> Parts<W> {
         }
     }
 
-    fn new(module: &Verified, limits: &Limits) -> Result<Self, LoadError> {
-        let program = load::<W>(module.module())?;
-        let saved = Saved::new(&program, module.module(), limits)?;
+    fn new(program: &Arc<Program<W>>, module: &Module, limits: &Limits) -> Result<Self, LoadError> {
+        let program = Arc::clone(program);
+        let saved = Saved::new(&program, module, limits)?;
         Ok(Parts {
             program,
             saved: Some(saved),
@@ -134,17 +136,24 @@ impl<W: Word> Parts<W> {
 impl Instance {
     /// Loads `module` and sets up its memory, globals and tables.
     pub fn new(module: &Verified, limits: &Limits) -> Result<Instance, LoadError> {
-        let inner = match module.module().arch {
-            Arch::Arch32 => Inner::A32(Box::new(Parts::new(module, limits)?)),
-            Arch::Arch64 => Inner::A64(Box::new(Parts::new(module, limits)?)),
-            Arch::Arch128 => Inner::A128(Box::new(Parts::new(module, limits)?)),
-            Arch::Arch256 => Inner::A256(Box::new(Parts::new(module, limits)?)),
-            Arch::Arch512 => Inner::A512(Box::new(Parts::new(module, limits)?)),
+        Instance::from_loaded(&LoadedModule::load(module)?, limits)
+    }
+
+    /// Sets up the memory, globals and tables of a module loaded once (see
+    /// [`LoadedModule`]); many instances can share it.
+    pub fn from_loaded(module: &LoadedModule, limits: &Limits) -> Result<Instance, LoadError> {
+        let code = module.module();
+        let inner = match module.program() {
+            AnyProgram::A32(p) => Inner::A32(Box::new(Parts::new(p, code, limits)?)),
+            AnyProgram::A64(p) => Inner::A64(Box::new(Parts::new(p, code, limits)?)),
+            AnyProgram::A128(p) => Inner::A128(Box::new(Parts::new(p, code, limits)?)),
+            AnyProgram::A256(p) => Inner::A256(Box::new(Parts::new(p, code, limits)?)),
+            AnyProgram::A512(p) => Inner::A512(Box::new(Parts::new(p, code, limits)?)),
         };
         Ok(Instance {
             inner,
             limits: limits.clone(),
-            has_memory: module.module().memory != dotvm_core::module::Memory::default(),
+            has_memory: code.memory != dotvm_core::module::Memory::default(),
         })
     }
 

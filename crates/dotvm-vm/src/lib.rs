@@ -16,6 +16,7 @@ mod instance;
 mod io;
 mod limits;
 mod load;
+mod loaded;
 mod memory;
 pub mod native_abi;
 mod per_op;
@@ -39,6 +40,7 @@ pub use inspect::{Control, Inspector, MachineView, Slots};
 pub use instance::{CallOutcome, Instance};
 pub use io::{BufferIo, Io, StdIo};
 pub use limits::{Interrupt, Limits, format_duration, parse_duration};
+pub use loaded::LoadedModule;
 pub use memory::{LinearMemory, MemoryError};
 pub use state::{StateError, StateStore};
 pub use trap::{CallSite, Trap, TrapKind};
@@ -114,6 +116,22 @@ pub fn run_hosted(
         Arch::Arch256 => run_with::<U256>(module, limits, io, host, state, inspector),
         Arch::Arch512 => run_with::<U512>(module, limits, io, host, state, inspector),
     }
+}
+
+/// Runs the entry function of a module loaded once (see [`LoadedModule`]) exactly as
+/// [`run_hosted`] runs a verified module, without loading it again.
+pub fn run_loaded(
+    module: &LoadedModule,
+    limits: &Limits,
+    io: &mut dyn Io,
+    host: &mut Host,
+    state: Option<&mut dyn StateStore>,
+    inspector: Option<&mut dyn Inspector>,
+) -> Result<Outcome, RunError> {
+    let code = module.module();
+    loaded::with_program!(module.program(), |program| exec::run_program(
+        program, code, limits, io, host, state, inspector
+    ))
 }
 
 /// Loads and runs a module with the interpreter instance for word type `W`.
