@@ -206,14 +206,14 @@ pub(crate) fn translate_module(
         module.functions[f].max_stack = max;
     }
     verify(&module).map_err(|e| TranslateError::Verify(e.to_string()))?;
-    let variables = if with_variables && lines.is_some() {
+    let variables = if with_variables && let Some(lines) = &lines {
         let globals: Vec<(u32, u32)> = info
             .globals
             .iter()
             .zip(&info.global_map)
             .map(|(g, &index)| (index, slot_type(g.ty).slots(arch)))
             .collect();
-        variables::read(&info.dwarf, &layouts, &globals)
+        variables::read(&info.dwarf, &layouts, &globals, &lines.prologue_ends)
     } else {
         None
     };

@@ -138,6 +138,8 @@ struct FunctionVariables {
     markers: Vec<(u32, u64)>,
     /// The function's frame base (`DW_AT_frame_base`).
     frame_base: Option<VarLocation>,
+    /// The pc where its prologue ends (the line table's `prologue_end`), when known.
+    body: Option<u32>,
     variables: Vec<Variable>,
 }
 
@@ -167,6 +169,12 @@ impl Variables {
     /// Type `id`.
     pub fn ty(&self, id: TypeId) -> Option<&Type> {
         self.types.get(id)
+    }
+
+    /// The pc of `func` where its prologue has ended (the frame base is set and the
+    /// parameters stored), from the line table's `prologue_end`, when known.
+    pub fn body_pc(&self, func: u32) -> Option<u32> {
+        self.functions.get(&func)?.body
     }
 
     /// The frame base of `func`, the value `DW_OP_fbreg` offsets are added to.
@@ -203,12 +211,14 @@ impl Variables {
 }
 
 /// Reads the variables of the functions in `layouts` from the DWARF sections; `globals`
-/// gives the first DotVM global and width of each wasm global. `None` when the module has
-/// no `.debug_info` or no function could be matched.
+/// gives the first DotVM global and width of each wasm global, `prologue_ends` the
+/// (sorted) addresses where the line table marks a prologue's end. `None` when the module
+/// has no `.debug_info` or no function could be matched.
 pub(crate) fn read(
     sections: &HashMap<&str, &[u8]>,
     layouts: &[FunctionLayout],
     globals: &[(u32, u32)],
+    prologue_ends: &[u64],
 ) -> Option<Variables> {
     if !sections.contains_key(".debug_info") {
         return None;
@@ -230,6 +240,7 @@ pub(crate) fn read(
         layouts,
         starts: &starts,
         globals,
+        prologue_ends,
         result: Variables::default(),
         memo: HashMap::new(),
     };
@@ -258,6 +269,7 @@ struct Builder<'d, 'a> {
     layouts: &'d [FunctionLayout],
     starts: &'d [(u64, usize)],
     globals: &'d [(u32, u32)],
+    prologue_ends: &'d [u64],
     result: Variables,
     /// The unit's types already read.
     memo: HashMap<gimli::UnitOffset, TypeId>,
@@ -322,9 +334,20 @@ impl<'a> Builder<'_, 'a> {
                         .map(|value| self.location(unit, value, layout));
                     let func = layout.func;
                     let markers = layout.markers.clone();
+                    // The first prologue end in the function, at a marker (a row starts
+                    // there, so there is one).
+                    let (low, high) = (low.unwrap_or(0), high.unwrap_or(0));
+                    let end = self.prologue_ends.partition_point(|&a| a < low);
+                    let body = self
+                        .prologue_ends
+                        .get(end)
+                        .filter(|&&a| a < high)
+                        .and_then(|&a| markers.iter().find(|&&(_, m)| m >= a))
+                        .map(|&(pc, _)| pc);
                     let slot = self.result.functions.entry(func).or_default();
                     slot.markers = markers;
                     slot.frame_base = frame_base;
+                    slot.body = body;
                     current = Some((index, depth));
                     scopes.clear();
                 }
@@ -677,7 +700,7 @@ mod tests {
 
     #[test]
     fn modules_without_dwarf_have_no_variables() {
-        assert!(read(&HashMap::new(), &[], &[]).is_none());
+        assert!(read(&HashMap::new(), &[], &[], &[]).is_none());
         let mut sections = HashMap::new();
         sections.insert(".debug_info", &[0xFFu8, 0xFF, 0x01][..]);
         let layouts = [FunctionLayout {
@@ -685,7 +708,7 @@ mod tests {
             markers: vec![(0, 0)],
             locals: vec![(0, 1)],
         }];
-        assert!(read(&sections, &layouts, &[]).is_none());
+        assert!(read(&sections, &layouts, &[], &[]).is_none());
     }
 
     #[test]
@@ -705,6 +728,7 @@ mod tests {
             FunctionVariables {
                 markers: vec![(0, 100), (10, 120), (20, 150)],
                 frame_base: None,
+                body: Some(10),
                 variables: vec![
                     variable("x", false, vec![], 1, 2),
                     variable("n", true, vec![], 1, 1),
@@ -723,5 +747,6 @@ mod tests {
         assert_eq!(names(12), [("n".into(), 1), ("x".into(), 3)]);
         assert_eq!(names(25), [("n".into(), 1), ("x".into(), 2)]);
         assert!(variables.in_scope(4, 0).is_empty());
+        assert_eq!(variables.body_pc(3), Some(10));
     }
 }

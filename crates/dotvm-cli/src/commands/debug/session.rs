@@ -191,9 +191,16 @@ impl Debugger {
             Mode::NotStarted | Mode::Continue => None,
             Mode::StepInstruction => Some(Reason::Stepped),
             Mode::Step { from, depth: start } => {
+                // A function entered is stepped into past its prologue, when known.
+                let in_prologue = depth > start
+                    && self
+                        .variables
+                        .as_ref()
+                        .and_then(|v| v.body_pc(func))
+                        .is_some_and(|body| pc < body);
                 let here = self.line_at(func, pc, false);
                 let new_line = here.is_some_and(|(_, line)| line != 0) && here != from;
-                (!has_map || new_line || depth < start).then_some(Reason::Stepped)
+                (!in_prologue && (!has_map || new_line || depth < start)).then_some(Reason::Stepped)
             }
             Mode::Next { from, depth: start } => {
                 let here = self.line_at(func, pc, true);
@@ -528,7 +535,7 @@ impl Debugger {
     fn add_breakpoint(&mut self, location: &Location) {
         let resolved = {
             let symbols = Symbols::with_map(&self.module, self.map.as_ref());
-            resolve(&symbols, location)
+            resolve(&symbols, self.variables.as_ref(), location)
         };
         match resolved {
             Ok((positions, what)) => {
@@ -826,8 +833,11 @@ impl Inspector for Debugger {
 }
 
 /// The positions a breakpoint location stands for, and a description.
+/// A function's breakpoint goes after its prologue when `variables` knows where that
+/// ends (as gdb places it), so that its parameters can be printed; else at pc 0.
 fn resolve(
     symbols: &Symbols<'_>,
+    variables: Option<&Variables>,
     location: &Location,
 ) -> Result<(Vec<(u32, u32)>, String), String> {
     let module = symbols.module();
@@ -835,17 +845,18 @@ fn resolve(
         Location::Function(name) => {
             let func = find_function(module, name)?;
             let function = symbols.name(func);
+            let pc = variables.and_then(|v| v.body_pc(func)).unwrap_or(0);
             let first_line = symbols.source_map().and_then(|map| {
                 map.entries
                     .iter()
-                    .find(|e| e.func == func && e.loc.line != 0)
+                    .find(|e| e.func == func && e.pc >= pc && e.loc.line != 0)
                     .map(|e| symbols.describe(e.loc))
             });
             let what = match first_line {
                 Some(line) => format!("{function} ({line})"),
-                None => format!("{function} (func {func} pc 0)"),
+                None => format!("{function} (func {func} pc {pc})"),
             };
-            Ok((vec![(func, 0)], what))
+            Ok((vec![(func, pc)], what))
         }
         Location::Pc(name, pc) => {
             let func = find_function(module, name)?;
