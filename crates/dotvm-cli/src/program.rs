@@ -6,6 +6,7 @@ use anyhow::{Context, Result, anyhow};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::format::read_module;
 use dotvm_core::{Arch, Module, Verified};
+use dotvm_wasm::variables::Variables;
 use std::path::Path;
 
 /// Reads `path` as a module with the default build settings (see [`load_input`]).
@@ -18,13 +19,28 @@ pub fn load_module(path: &Path, arch: Option<Arch>) -> Result<Module> {
 /// `arch` when given), anything else is read as bytecode, whose header must then name
 /// `arch`.
 pub fn load_input(path: &Path, arch: Option<Arch>, build: &BuildOptions) -> Result<Module> {
+    load_input_with(path, arch, build, false).map(|(module, _)| module)
+}
+
+/// [`load_input`], also reading the source-level variables of a WebAssembly-based
+/// input's DWARF when `with_variables` (for the debugger; `None` for other inputs).
+pub fn load_input_with(
+    path: &Path,
+    arch: Option<Arch>,
+    build: &BuildOptions,
+    with_variables: bool,
+) -> Result<(Module, Option<Variables>)> {
     let kind = InputKind::of(path)?;
     if kind.is_wasm_based() {
         let build = BuildOptions {
             arch: arch.unwrap_or(build.arch),
             ..build.clone()
         };
-        return driver::module_of(path, kind, &build);
+        return if with_variables {
+            driver::module_and_variables_of(path, kind, &build)
+        } else {
+            driver::module_of(path, kind, &build).map(|module| (module, None))
+        };
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if kind == InputKind::Assembly {
@@ -34,7 +50,9 @@ pub fn load_input(path: &Path, arch: Option<Arch>, build: &BuildOptions) -> Resu
             arch,
             line_table: build.line_table,
         };
-        assemble(&text, &path.display().to_string(), &options).map_err(|e| anyhow!("{e}"))
+        assemble(&text, &path.display().to_string(), &options)
+            .map(|module| (module, None))
+            .map_err(|e| anyhow!("{e}"))
     } else {
         let module = read_module(&bytes)
             .map_err(|e| anyhow!("{}: invalid bytecode: {e}", path.display()))?;
@@ -45,7 +63,7 @@ pub fn load_input(path: &Path, arch: Option<Arch>, build: &BuildOptions) -> Resu
                 path.display(),
                 module.arch
             )),
-            _ => Ok(module),
+            _ => Ok((module, None)),
         }
     }
 }

@@ -458,3 +458,185 @@ fn the_debugger_works_on_other_architectures() {
         );
     }
 }
+
+/// Debugger commands for `fibonacci.rs` by Rust variable name: `n` at a line breakpoint,
+/// again after `continue` (a deeper call), in the caller's frame, and `main`'s locals.
+const VARIABLES_SCRIPT: &str = "\
+break fibonacci.rs:5
+run
+print n
+locals
+continue
+print n
+backtrace
+frame 1
+locals
+print n
+print local[0]
+frame 2
+locals
+print count
+print nothing
+frame 0
+print n
+quit
+";
+
+#[test]
+fn the_debugger_prints_rust_variables_by_name_in_any_frame() {
+    let output = dotvm_in(
+        &examples(),
+        &["debug", "fibonacci.rs", "--", "3"],
+        VARIABLES_SCRIPT,
+    );
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = normalize(&text(&output.stdout));
+    // The first stop is fib_recursive(25), the next its call fib_recursive(24); frame 1
+    // is the first call again, frame 2 `main` with `count` = 3 (the argument).
+    let prints: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("n = ") || l.starts_with("count = "))
+        .collect();
+    assert_eq!(
+        prints,
+        [
+            "n = 25 (u32)",
+            "n = 25 (u32)",
+            "n = 24 (u32)",
+            "n = 25 (u32)",
+            "n = 25 (u32)",
+            "count = 3 (u32)",
+            "count = 3 (u32)",
+            "n = 24 (u32)",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("error: no variable `nothing` in scope in fibonacci::main here"),
+        "{stdout}"
+    );
+    check_golden("debug_variables_rs.txt", &stdout);
+}
+
+#[test]
+fn rust_variables_read_the_same_on_arch32() {
+    let output = dotvm_in(
+        &examples(),
+        &["debug", "--arch", "arch32", "fibonacci.rs", "--", "3"],
+        "break fibonacci.rs:15\nrun\nlocals\ncontinue\nprint b\nframe 1\nprint n\nx n 4\nquit\n",
+    );
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    // fib_iterative(1): one turn of the loop; then fib_iterative(2)'s first turn. Frame 1
+    // is the closure in `main` that called it with its own `n`.
+    for line in [
+        "n = 1 (u32)\na = 0 (u64)\nb = 1 (u64)\niter = {start: 1, end: 1} (Range<u32>)\n",
+        "b = 1 (u64)\n#1  fibonacci::main::{{closure}} at fibonacci.rs:37:51\n",
+        "n = 2 (u32)\n",
+        // `x` of a variable in memory dumps its bytes.
+        ": 02 00 00 00 ",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+}
+
+/// A program without DWARF: `locals` shows the slots, a name is refused with a reason.
+const NO_DWARF_WAT: &str = r#"(module
+  (func $double (param $x i32) (result i32)
+    local.get $x
+    local.get $x
+    i32.add)
+  (func (export "_start")
+    i32.const 21
+    call $double
+    drop))
+"#;
+
+#[test]
+fn without_dwarf_variables_fall_back_to_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("double.wat"), NO_DWARF_WAT).unwrap();
+    let output = dotvm_in(
+        dir.path(),
+        &["debug", "double.wat"],
+        "break 0\nrun\nlocals\nprint x\nprint local[0]\nframe 1\nlocals\nquit\n",
+    );
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        stdout
+            .matches("local[0] (param, i32) = 21 (0x15)\n")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    for line in [
+        "error: no variable `x`: double has no DWARF variable information",
+        "no locals\n",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+}
+
+/// The `.debug_info` bytes of a wasm module: (offset, length) in the file.
+fn debug_info_range(wasm: &[u8]) -> (usize, usize) {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::CustomSection(reader)) = payload
+            && reader.name() == ".debug_info"
+        {
+            return (reader.data_offset() as usize, reader.data().len());
+        }
+    }
+    panic!("no .debug_info section");
+}
+
+#[test]
+fn broken_dwarf_variables_never_crash_the_debugger() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm_path = dir.path().join("fib.wasm");
+    let status = Command::new("rustc")
+        .args(["--edition", "2024", "--target", "wasm32-wasip1", "-C"])
+        .arg("opt-level=0")
+        .arg("-g")
+        .arg("-o")
+        .arg(&wasm_path)
+        .arg(examples().join("fibonacci.rs"))
+        .status()
+        .expect("run rustc");
+    assert!(status.success());
+    let wasm = std::fs::read(&wasm_path).unwrap();
+    let (start, len) = debug_info_range(&wasm);
+    // By name, so that the run stops even when the source map is lost with the DWARF.
+    let script = "break fib_recursive\nbreak fibonacci.rs:5\nrun\nprint n\nlocals\nnext\n\
+                  print n\nlocals\nframe 1\nlocals\nx n 4\nquit\n";
+    // Unreadable from the first byte: no variables (and no source positions, which need
+    // the units of `.debug_info` too), the slots are shown instead.
+    let mut wiped = wasm.clone();
+    wiped[start..start + len].fill(0xFF);
+    std::fs::write(&wasm_path, &wiped).unwrap();
+    let output = dotvm_in(&examples(), &["debug", wasm_path.to_str().unwrap()], script);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    assert!(
+        stdout.contains(
+            "error: no variable `n`: fibonacci::fib_recursive has no DWARF variable information"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("local[0] (param, i32) = 25 (0x19)"),
+        "{stdout}"
+    );
+    // Damaged here and there: whatever is read, every command answers.
+    for seed in 1..=4usize {
+        let mut damaged = wasm.clone();
+        for at in (start + seed * 7..start + len).step_by(101 + seed * 13) {
+            damaged[at] ^= 0x5A;
+        }
+        std::fs::write(&wasm_path, &damaged).unwrap();
+        let output = dotvm_in(&examples(), &["debug", wasm_path.to_str().unwrap()], script);
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("panicked"), "seed {seed}: {stderr}");
+        assert_eq!(output.status.code(), Some(130), "seed {seed}: {stderr}");
+    }
+}

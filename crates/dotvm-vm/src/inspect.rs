@@ -33,6 +33,7 @@ pub struct MachineView<'a> {
     pub(crate) locals: Slots<'a>,
     pub(crate) globals: Slots<'a>,
     pub(crate) memory: &'a [u8],
+    pub(crate) callers: &'a dyn CallerFrames,
 }
 
 impl<'a> MachineView<'a> {
@@ -79,6 +80,13 @@ impl<'a> MachineView<'a> {
     /// The current frame's locals (parameters first).
     pub fn locals(&self) -> Slots<'a> {
         self.locals
+    }
+
+    /// The locals of the `n`th calling frame (1 = the caller of the running function,
+    /// `call_depth() - 1` = the entry function), parameters first; `None` for `n` 0 or
+    /// beyond the entry function.
+    pub fn caller_locals(&self, n: usize) -> Option<Vec<Imm>> {
+        self.callers.locals(n)
     }
 
     /// The global variables.
@@ -142,6 +150,12 @@ impl std::fmt::Debug for Slots<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.to_vec()).finish()
     }
+}
+
+/// Type-erased access to the calling frames' locals.
+pub(crate) trait CallerFrames {
+    /// The locals of the `n`th caller (1 = innermost caller).
+    fn locals(&self, n: usize) -> Option<Vec<Imm>>;
 }
 
 /// Type-erased access to a slice of words.

@@ -168,3 +168,43 @@ fn inspected_runs_respect_the_instruction_limit() {
     assert_eq!((trap.pc, trap.instructions), (main.pc_of(2), 9));
     assert_eq!(recorder.seen.len(), 9);
 }
+
+/// The call depth and the locals of the first and second callers at one instruction.
+type CallerLocals = (usize, Option<Vec<u64>>, Option<Vec<u64>>);
+
+/// Records, at every instruction of `double`, the caller's locals as the view shows them.
+#[derive(Default)]
+struct CallerWatcher {
+    seen: Vec<CallerLocals>,
+}
+
+impl Inspector for CallerWatcher {
+    fn before_instruction(&mut self, view: &MachineView<'_>) -> Control {
+        if view.func() == 1 {
+            self.seen.push((
+                view.call_depth(),
+                view.caller_locals(1).map(words),
+                view.caller_locals(2).map(words),
+            ));
+        }
+        // The running frame is not a caller.
+        assert!(view.caller_locals(0).is_none());
+        Control::Continue
+    }
+}
+
+#[test]
+fn the_view_shows_the_callers_locals() {
+    let (_, _, m) = program();
+    let program = verified(m);
+    let mut watcher = CallerWatcher::default();
+    let mut io = BufferIo::default();
+    dotvm_vm::run_inspected(&program, &Limits::default(), &mut io, &mut watcher).unwrap();
+    // `double` runs 4 instructions called from `main`, whose local 0 is 2 then.
+    assert_eq!(watcher.seen.len(), 4);
+    for (depth, caller, beyond) in watcher.seen {
+        assert_eq!(depth, 2);
+        assert_eq!(caller, Some(vec![2]));
+        assert_eq!(beyond, None);
+    }
+}

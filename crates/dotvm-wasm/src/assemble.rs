@@ -11,6 +11,7 @@ use crate::init::initializer;
 use crate::ir::Code;
 use crate::lower::{Context, Lowered, function_label, lower_function};
 use crate::module_info::{ExportKind, FuncImport, ModuleInfo, SegmentMode, sig_type, slot_type};
+use crate::variables::{self, FunctionLayout};
 use crate::{TranslateOptions, Translation, optimize};
 use dotvm_core::instruction::Operand;
 use dotvm_core::isa::Opcode;
@@ -40,10 +41,13 @@ fn unsupported(message: String) -> TranslateError {
 
 /// Translates a read module into a DotVM module, appended to `base` when there is one;
 /// `progress` is told `(functions translated, functions in all)` after each function.
+/// With `with_variables` (and [`TranslateOptions::debug_names`]) the DWARF variables are
+/// read too ([`Translation::variables`]).
 pub(crate) fn translate_module(
     mut info: ModuleInfo<'_>,
     options: &TranslateOptions,
     base: Option<&Module>,
+    with_variables: bool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Translation, TranslateError> {
     let pending = std::mem::take(&mut info.bodies);
@@ -82,6 +86,8 @@ pub(crate) fn translate_module(
     };
     // The `(pc, wasm address)` source markers of each new function.
     let mut markers: Vec<(u32, Vec<(u32, u64)>)> = Vec::new();
+    // What the variable reader needs of each new function.
+    let mut layouts: Vec<FunctionLayout> = Vec::new();
     let imported = info.imported_funcs.len();
     let mut allocations = FuncValidatorAllocations::default();
     for (i, body) in pending.into_iter().enumerate() {
@@ -98,8 +104,20 @@ pub(crate) fn translate_module(
         })?;
         allocations = reuse;
         let ty = info.ty(info.funcs[f as usize]);
+        let local_slots = if with_variables {
+            lowered.local_slots.clone()
+        } else {
+            Vec::new()
+        };
         let (function, locs) = function(lowered, ty, options)?;
         if !locs.is_empty() {
+            if with_variables {
+                layouts.push(FunctionLayout {
+                    func: module.functions.len() as u32,
+                    markers: locs.clone(),
+                    locals: local_slots,
+                });
+            }
             markers.push((module.functions.len() as u32, locs));
         }
         module.functions.push(function);
@@ -188,7 +206,19 @@ pub(crate) fn translate_module(
         module.functions[f].max_stack = max;
     }
     verify(&module).map_err(|e| TranslateError::Verify(e.to_string()))?;
+    let variables = if with_variables && let Some(lines) = &lines {
+        let globals: Vec<(u32, u32)> = info
+            .globals
+            .iter()
+            .zip(&info.global_map)
+            .map(|(g, &index)| (index, slot_type(g.ty).slots(arch)))
+            .collect();
+        variables::read(&info.dwarf, &layouts, &globals, &lines.prologue_ends)
+    } else {
+        None
+    };
     Ok(Translation {
+        variables,
         exports: info.exports.clone(),
         globals: info
             .globals
@@ -298,6 +328,7 @@ fn stub(ty: &FuncType, how: FuncImport, arch: Arch) -> Lowered {
         results: ty.result_slots(arch),
         locals: 0,
         code,
+        local_slots: Vec::new(),
     }
 }
 

@@ -44,6 +44,8 @@ pub(crate) struct SourceLines {
     pub(crate) names: Vec<String>,
     rows: Vec<Row>,
     inlined: Vec<Inlined>,
+    /// Addresses where a function's prologue ends (`prologue_end` rows), sorted.
+    pub(crate) prologue_ends: Vec<u64>,
 }
 
 /// Demangles a Rust symbol (without its hash); other names come back unchanged.
@@ -80,6 +82,7 @@ impl SourceLines {
         // An end-of-sequence row must not hide a row that starts at the same address.
         result.rows.sort_by_key(|r| (r.addr, !r.end));
         result.inlined.sort_by_key(|i| (i.low, i.depth));
+        result.prologue_ends.sort_unstable();
         (!result.rows.is_empty() && !result.files.is_empty()).then_some(result)
     }
 
@@ -187,6 +190,9 @@ impl Builder {
                     file
                 }
             };
+            if row.prologue_end() {
+                self.result.prologue_ends.push(row.address());
+            }
             let column = match row.column() {
                 gimli::ColumnType::LeftEdge => 0,
                 gimli::ColumnType::Column(c) => u32::try_from(c.get()).unwrap_or(u32::MAX),

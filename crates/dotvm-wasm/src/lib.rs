@@ -24,6 +24,7 @@ mod module_info;
 mod native;
 mod numeric;
 mod optimize;
+pub mod variables;
 
 pub use debuginfo::demangle;
 pub use error::TranslateError;
@@ -80,6 +81,9 @@ pub struct Translation {
     pub functions: Vec<u32>,
     /// For each wasm table: its DotVM table.
     pub tables: Vec<u32>,
+    /// The source-level variables read from the DWARF, when asked for
+    /// ([`translate_with_variables`]) and the module has them.
+    pub variables: Option<variables::Variables>,
 }
 
 /// Translates `wasm` (binary) with the WASI imports of [`WasiImports`].
@@ -94,7 +98,19 @@ pub fn translate_with(
     imports: &dyn ImportResolver,
 ) -> Result<Translation, TranslateError> {
     let info = module_info::read(wasm, imports, options.arch, Base::default())?;
-    assemble::translate_module(info, options, None, &mut |_, _| {})
+    assemble::translate_module(info, options, None, false, &mut |_, _| {})
+}
+
+/// [`translate_with_progress`], also reading the source-level variables from the
+/// module's DWARF (see [`variables`]) when [`TranslateOptions::debug_names`] is set and the
+/// module has line tables and `.debug_info`; for a debugger.
+pub fn translate_with_variables(
+    wasm: &[u8],
+    options: &TranslateOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(Module, Option<variables::Variables>), TranslateError> {
+    let info = module_info::read(wasm, &WasiImports, options.arch, Base::default())?;
+    assemble::translate_module(info, options, None, true, progress).map(|t| (t.module, t.variables))
 }
 
 /// [`translate`], telling `progress` `(functions translated, functions in all)` after
@@ -105,7 +121,7 @@ pub fn translate_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Module, TranslateError> {
     let info = module_info::read(wasm, &WasiImports, options.arch, Base::default())?;
-    assemble::translate_module(info, options, None, progress).map(|t| t.module)
+    assemble::translate_module(info, options, None, false, progress).map(|t| t.module)
 }
 
 /// Translates `wasm` into a module that extends `base` (the DotVM module of earlier,
@@ -140,5 +156,5 @@ pub fn translate_linked(
         has_memory: base.memory != dotvm_core::module::Memory::default(),
     };
     let info = module_info::read(wasm, imports, options.arch, counts)?;
-    assemble::translate_module(info, options, Some(base), &mut |_, _| {})
+    assemble::translate_module(info, options, Some(base), false, &mut |_, _| {})
 }

@@ -13,6 +13,7 @@ use crate::symbols::Symbols;
 use anyhow::{Context, Result};
 use dotvm_core::{Instruction, Module};
 use dotvm_vm::{Control, Inspector, Io, MachineView};
+use dotvm_wasm::variables::Variables;
 use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
@@ -73,7 +74,7 @@ impl Observer for ProfileObserver {
         false
     }
 
-    fn start(&mut self, module: &Module) -> Result<()> {
+    fn start(&mut self, module: &Module, _variables: Option<Variables>) -> Result<()> {
         self.module = Some(module.clone());
         self.profiler.pc_counts = module
             .functions

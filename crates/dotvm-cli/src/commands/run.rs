@@ -4,7 +4,7 @@ use crate::audit::AuditLog;
 use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
 use crate::embedded::{run_error, run_transaction};
-use crate::program::load_input;
+use crate::program::load_input_with;
 use crate::replay::ReplayInput;
 use crate::resources::{CountingStore, DbCounts, RunStats, Usage};
 use crate::signing::{self, hex, signer_id};
@@ -23,6 +23,7 @@ use dotvm_vm::{
     Capabilities, ClockSource, Denial, DenialReason, Host, Inspector, Io, Limits, Outcome, Preopen,
     RandomSource, RunError, StdIo, Stopped, TrapKind,
 };
+use dotvm_wasm::variables::Variables;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -44,8 +45,13 @@ pub trait Observer {
     fn build(&self, options: &mut BuildOptions);
     /// True when a person drives the run: no default wall-clock limit (as with `--step`).
     fn interactive(&self) -> bool;
-    /// Called with the verified module before it runs.
-    fn start(&mut self, module: &Module) -> Result<()>;
+    /// True when [`Observer::start`] wants the source-level variables of the DWARF.
+    fn wants_variables(&self) -> bool {
+        false
+    }
+    /// Called with the verified module before it runs, and its variables when asked for
+    /// and the input has them.
+    fn start(&mut self, module: &Module, variables: Option<Variables>) -> Result<()>;
     /// The inspector that sees every instruction.
     fn inspector(&mut self) -> &mut dyn Inspector;
     /// The program's standard streams, when they differ from the process's (the
@@ -73,18 +79,21 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
     if let Some(observer) = &observer {
         observer.build(&mut build);
     }
-    let loaded = load_input(&args.file, args.arch, &build).and_then(|module| {
-        let kind = InputKind::of(&args.file)?;
-        let signer = signer_of(args, kind, &module)?;
-        let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
-            dotvm::Error::InvalidModule(message) => {
-                anyhow!("{}: {message}", args.file.display())
-            }
-            other => anyhow!("{}: {other}", args.file.display()),
-        })?;
-        Ok((kind, signer, module))
-    });
-    let (kind, signer, module) = match loaded {
+    let with_variables = observer.as_ref().is_some_and(|o| o.wants_variables());
+    let loaded = load_input_with(&args.file, args.arch, &build, with_variables).and_then(
+        |(module, variables)| {
+            let kind = InputKind::of(&args.file)?;
+            let signer = signer_of(args, kind, &module)?;
+            let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
+                dotvm::Error::InvalidModule(message) => {
+                    anyhow!("{}: {message}", args.file.display())
+                }
+                other => anyhow!("{}: {other}", args.file.display()),
+            })?;
+            Ok((kind, signer, module, variables))
+        },
+    );
+    let (kind, signer, module, variables) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             if let Some(audit) = &audit {
@@ -99,7 +108,7 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
     };
     let verified = module.verified();
     if let Some(observer) = &mut observer {
-        observer.start(verified.module())?;
+        observer.start(verified.module(), variables)?;
     }
     let load_time = load_start.elapsed();
     if let Some(audit) = &audit {

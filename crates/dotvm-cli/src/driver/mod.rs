@@ -7,7 +7,7 @@ mod rust;
 pub mod target;
 mod translate;
 
-pub use translate::{module_of, translate_wasm};
+pub use translate::{module_and_variables_of, module_of, translate_wasm};
 
 use anyhow::{Context, Result, anyhow, bail};
 use dotvm_core::Arch;

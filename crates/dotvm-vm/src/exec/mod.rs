@@ -28,7 +28,7 @@ use crate::allocator::{Allocator, heap_base};
 use crate::error::{LoadError, RunError, Stopped};
 use crate::host::Host;
 use crate::imports::{HostFunctions, NoHostFunctions};
-use crate::inspect::{Inspector, MachineView, Slots, Words};
+use crate::inspect::{CallerFrames, Inspector, MachineView, Slots, Words};
 use crate::io::Io;
 use crate::limits::{Interrupt, Limits, Watchdog};
 use crate::load::{FuncCode, Program};
@@ -36,7 +36,7 @@ use crate::memory::LinearMemory;
 use crate::state::StateStore;
 use crate::trap::{CallSite, Trap, TrapKind};
 use crate::word::Word;
-use dotvm_core::Module;
+use dotvm_core::{Imm, Module};
 use dotvm_crypto::bigint::BigIntHeap;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -484,6 +484,11 @@ impl<W: Word> Machine<'_, W> {
         let operands = Words(&self.stack[locals_end..self.sp]);
         let locals = Words(&self.stack[self.fp..locals_end]);
         let globals = Words(&self.globals[..]);
+        let callers = CallerLocals {
+            frames: &self.frames,
+            stack: &self.stack,
+            program: self.program,
+        };
         let view = MachineView {
             func: self.func,
             label: &self.program.labels[self.func as usize],
@@ -499,7 +504,31 @@ impl<W: Word> Machine<'_, W> {
                 .memory
                 .read(0, self.memory.size_bytes())
                 .unwrap_or_default(),
+            callers: &callers,
         };
         f(&view)
+    }
+}
+
+/// The calling frames of a stopped machine, for [`MachineView::caller_locals`].
+struct CallerLocals<'a, W> {
+    /// Saved callers, innermost last.
+    frames: &'a [Frame],
+    stack: &'a [W],
+    program: &'a Program<W>,
+}
+
+impl<W: Word> CallerFrames for CallerLocals<'_, W> {
+    fn locals(&self, n: usize) -> Option<Vec<Imm>> {
+        let frame = self.frames.get(self.frames.len().checked_sub(n)?)?;
+        let function = self.program.functions.get(frame.func as usize)?;
+        let end = frame.fp + (function.params + function.locals) as usize;
+        Some(
+            self.stack
+                .get(frame.fp..end)?
+                .iter()
+                .map(|w| w.to_imm())
+                .collect(),
+        )
     }
 }

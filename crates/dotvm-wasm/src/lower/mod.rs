@@ -32,6 +32,9 @@ pub(crate) struct Lowered {
     pub(crate) results: u32,
     pub(crate) locals: u32,
     pub(crate) code: Code,
+    /// First slot and width of each wasm local, parameters first (for the debugger's
+    /// variables; empty for code that is not a wasm function body).
+    pub(crate) local_slots: Vec<(u32, u32)>,
 }
 
 /// The state of lowering one function.
@@ -136,6 +139,11 @@ pub(crate) fn lower_function(
             params,
             results,
             locals: next_slot - params,
+            local_slots: lowering
+                .locals
+                .iter()
+                .map(|&(slot, ty)| (slot, lowering.width(ty)))
+                .collect(),
             code: lowering.code,
         },
         validator.into_allocations(),

@@ -13,8 +13,10 @@ pub(super) enum Location {
 }
 
 /// A place in memory or a slot, as typed in `print`, `x` and `watch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Place {
+    /// A source-level variable by name (from the DWARF of a Rust or wasm input).
+    Variable(String),
     /// Local slot N of the selected frame.
     Local(usize),
     /// Global slot N.
@@ -26,7 +28,7 @@ pub(super) enum Place {
 }
 
 /// An address: a place plus an offset (`global[0]+16`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Address {
     /// Where the base comes from.
     pub(super) base: Place,
@@ -88,10 +90,13 @@ commands (abbreviations in brackets):
   backtrace   [bt]     show the call stack, innermost first (inlined calls expanded);
                        `backtrace all` also shows the Rust runtime's start-up frames
   frame N     [f]      select frame N of the backtrace
-  locals               show the selected frame's locals (parameters first, with their types)
-  print PLACE [p]      show local[N], global[N] or stack[N] (0 = top of the operand stack)
+  locals               show the selected frame's variables in scope, by name and type (from
+                       the DWARF); without DWARF its local slots, parameters typed
+  print PLACE [p]      show a variable by name (`print n`), or local[N], global[N] or
+                       stack[N] (0 = top of the operand stack)
   x ADDR [LEN]         dump LEN bytes (default 64) of memory; ADDR is a number (decimal or
-                       0x hex) or a PLACE, plus an optional +OFFSET (`x global[0]+16 32`)
+                       0x hex) or a PLACE (a variable in memory: its address), plus an
+                       optional +OFFSET (`x global[0]+16 32`)
   watch ADDR LEN       stop when those LEN bytes of memory change
   info breakpoints     list breakpoints and watchpoints
   help        [h]      this text
@@ -141,7 +146,9 @@ pub(super) fn parse(line: &str) -> Result<Option<Command>, String> {
         "locals" => none(Command::Locals),
         "print" | "p" => match rest.as_slice() {
             [place] => Ok(Some(Command::Print(place_of(place)?))),
-            _ => Err("`print` needs one of local[N], global[N], stack[N]".into()),
+            _ => {
+                Err("`print` needs a variable name or one of local[N], global[N], stack[N]".into())
+            }
         },
         "x" => match rest.as_slice() {
             [addr] => Ok(Some(Command::Examine(address_of(addr)?, 64))),
@@ -180,8 +187,15 @@ fn number(text: &str, what: &str) -> Result<u64, String> {
     parsed.map_err(|_| format!("bad {what} `{text}`: expected a number (decimal or 0x hex)"))
 }
 
-/// `local[N]`, `global[N]`, `stack[N]` or a number.
+/// A variable name, `local[N]`, `global[N]`, `stack[N]` or a number.
 fn place_of(text: &str) -> Result<Place, String> {
+    let mut chars = text.chars();
+    if chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && !text.contains('[')
+    {
+        return Ok(Place::Variable(text.to_string()));
+    }
     for (prefix, make) in [
         ("local[", Place::Local as fn(usize) -> Place),
         ("global[", Place::Global),
@@ -195,7 +209,9 @@ fn place_of(text: &str) -> Result<Place, String> {
         }
     }
     number(text, "place").map(Place::Number).map_err(|_| {
-        format!("bad place `{text}`: expected local[N], global[N], stack[N] or a number")
+        format!(
+            "bad place `{text}`: expected a variable name, local[N], global[N], stack[N] or a number"
+        )
     })
 }
 
@@ -294,6 +310,20 @@ mod tests {
                 4
             ))
         );
+        assert_eq!(
+            parse("print n").unwrap(),
+            Some(Command::Print(Place::Variable("n".into())))
+        );
+        assert_eq!(
+            parse("x numbers+8 4").unwrap(),
+            Some(Command::Examine(
+                Address {
+                    base: Place::Variable("numbers".into()),
+                    offset: 8
+                },
+                4
+            ))
+        );
         assert_eq!(parse("   ").unwrap(), None);
     }
 
@@ -305,7 +335,8 @@ mod tests {
             ("break a.rs:0", "count from 1"),
             ("break main:", "lacks the line or pc"),
             ("p local[1", "closing `]`"),
-            ("p banana", "bad place `banana`"),
+            ("p 9banana", "bad place `9banana`"),
+            ("p a.b", "bad place `a.b`"),
             ("x 0xZZ", "bad place `0xZZ`"),
             ("watch 16 0", "1 to 4096 bytes"),
             ("step 3", "takes no argument"),

@@ -5,6 +5,7 @@
 
 mod command;
 mod session;
+mod values;
 
 use crate::cli::DebugArgs;
 use crate::commands::run::{Observer, RunEnd, execute_observed};
@@ -12,6 +13,7 @@ use crate::driver::BuildOptions;
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::Module;
 use dotvm_vm::{Inspector, Io};
+use dotvm_wasm::variables::Variables;
 use session::{Debugger, Input};
 use std::io::{IsTerminal, Read, Write};
 
@@ -41,7 +43,11 @@ impl Observer for DebugObserver {
         true
     }
 
-    fn start(&mut self, module: &Module) -> Result<()> {
+    fn wants_variables(&self) -> bool {
+        true
+    }
+
+    fn start(&mut self, module: &Module, variables: Option<Variables>) -> Result<()> {
         let input = if std::io::stdin().is_terminal() {
             let editor = rustyline::DefaultEditor::new()
                 .map_err(|e| anyhow!("cannot start the line editor: {e}"))?;
@@ -51,6 +57,7 @@ impl Observer for DebugObserver {
         };
         self.debugger = Some(Debugger::new(
             module.clone(),
+            variables,
             input,
             Box::new(std::io::stdout()),
         ));

@@ -5,10 +5,12 @@
 //! stopped, reads and runs commands until one resumes the program.
 
 use super::command::{Address, Command, HELP, Location, Place, parse};
+use super::values::{self, FrameState};
 use crate::symbols::{Frame, Symbols, is_runtime_frame};
-use dotvm_core::Module;
 use dotvm_core::source_map::{SourceLoc, SourceMap};
+use dotvm_core::{Imm, Module};
 use dotvm_vm::{Control, Inspector, MachineView};
+use dotvm_wasm::variables::{Variable, Variables};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
@@ -104,6 +106,8 @@ enum Reason {
 pub(super) struct Debugger {
     module: Module,
     map: Option<SourceMap>,
+    /// The source-level variables of the DWARF, for Rust and wasm inputs that have it.
+    variables: Option<Variables>,
     input: Input,
     out: Box<dyn Write>,
     points: Vec<(usize, Point)>,
@@ -120,12 +124,19 @@ pub(super) struct Debugger {
 }
 
 impl Debugger {
-    /// A debugger for `module` reading commands from `input` and writing to `out`.
-    pub(super) fn new(module: Module, input: Input, out: Box<dyn Write>) -> Debugger {
+    /// A debugger for `module` (with the variables of its DWARF, when known) reading
+    /// commands from `input` and writing to `out`.
+    pub(super) fn new(
+        module: Module,
+        variables: Option<Variables>,
+        input: Input,
+        out: Box<dyn Write>,
+    ) -> Debugger {
         let map = Symbols::new(&module).source_map().cloned();
         Debugger {
             module,
             map,
+            variables,
             input,
             out,
             points: Vec::new(),
@@ -180,9 +191,16 @@ impl Debugger {
             Mode::NotStarted | Mode::Continue => None,
             Mode::StepInstruction => Some(Reason::Stepped),
             Mode::Step { from, depth: start } => {
+                // A function entered is stepped into past its prologue, when known.
+                let in_prologue = depth > start
+                    && self
+                        .variables
+                        .as_ref()
+                        .and_then(|v| v.body_pc(func))
+                        .is_some_and(|body| pc < body);
                 let here = self.line_at(func, pc, false);
                 let new_line = here.is_some_and(|(_, line)| line != 0) && here != from;
-                (!has_map || new_line || depth < start).then_some(Reason::Stepped)
+                (!in_prologue && (!has_map || new_line || depth < start)).then_some(Reason::Stepped)
             }
             Mode::Next { from, depth: start } => {
                 let here = self.line_at(func, pc, true);
@@ -433,11 +451,11 @@ impl Debugger {
                 )),
             },
             Command::Locals => self.print_locals(view, frames),
-            Command::Print(place) => match self.place_value(place, view, frames) {
-                Ok((label, value)) => self.say(&format!("{label} = {value}")),
+            Command::Print(place) => match self.place_value(&place, view, frames) {
+                Ok(text) => self.say(&text),
                 Err(message) => self.say(&format!("error: {message}")),
             },
-            Command::Examine(address, len) => match self.address(address, view, frames) {
+            Command::Examine(address, len) => match self.address(&address, view, frames) {
                 Ok(addr) => match read_memory(view.memory(), addr, len) {
                     Some(bytes) => {
                         for (i, chunk) in bytes.chunks(16).enumerate() {
@@ -465,7 +483,7 @@ impl Debugger {
                 },
                 Err(message) => self.say(&format!("error: {message}")),
             },
-            Command::Watch(address, len) => match self.address(address, view, frames) {
+            Command::Watch(address, len) => match self.address(&address, view, frames) {
                 Ok(addr) => match read_memory(view.memory(), addr, len) {
                     Some(bytes) => {
                         let id = self.next_id;
@@ -517,7 +535,7 @@ impl Debugger {
     fn add_breakpoint(&mut self, location: &Location) {
         let resolved = {
             let symbols = Symbols::with_map(&self.module, self.map.as_ref());
-            resolve(&symbols, location)
+            resolve(&symbols, self.variables.as_ref(), location)
         };
         match resolved {
             Ok((positions, what)) => {
@@ -565,44 +583,119 @@ impl Debugger {
     }
 
     /// The selected frame must be the innermost function (its own frame or a call
-    /// inlined into it): only its slots are visible.
+    /// inlined into it): only its operand stack is visible.
     fn check_innermost(&self, frames: &[Frame]) -> Result<(), String> {
-        let selected = self.selected.min(frames.len().saturating_sub(1));
-        if frames[..selected].iter().any(|f| !f.inlined) {
+        if self.physical_frame(frames) > 0 {
             return Err(format!(
-                "frame {} is a caller: only the innermost function's locals are visible (select frame 0)",
+                "frame {} is a caller: only the innermost function's operand stack is visible (select frame 0)",
                 self.selected
             ));
         }
         Ok(())
     }
 
-    /// Prints the locals of the innermost function, parameters typed.
+    /// How many function frames lie inside the selected one (0: the running function;
+    /// inlined frames belong to the function that holds them).
+    fn physical_frame(&self, frames: &[Frame]) -> usize {
+        let selected = self.selected.min(frames.len().saturating_sub(1));
+        frames[..selected].iter().filter(|f| !f.inlined).count()
+    }
+
+    /// The function, pc and local slots of the selected frame (a caller's from the
+    /// engine, at the pc of its call).
+    fn selected_slots(
+        &self,
+        view: &MachineView<'_>,
+        frames: &[Frame],
+    ) -> Result<(u32, u32, Vec<Imm>), String> {
+        let physical = self.physical_frame(frames);
+        if physical == 0 {
+            return Ok((view.func(), view.pc(), view.locals().to_vec()));
+        }
+        let frame = &frames[self.selected.min(frames.len() - 1)];
+        let locals = view
+            .caller_locals(physical)
+            .ok_or_else(|| format!("frame {} is not on the engine's call stack", self.selected))?;
+        Ok((frame.func, frame.pc, locals))
+    }
+
+    /// The variables of `func` when its DWARF describes them.
+    fn variables_of(&self, func: u32) -> Option<&Variables> {
+        self.variables.as_ref().filter(|v| v.has_function(func))
+    }
+
+    /// Variable `name` in scope at `pc` of `func`.
+    fn find_variable(&self, name: &str, func: u32, pc: u32) -> Result<&Variable, String> {
+        let function = Symbols::with_map(&self.module, self.map.as_ref()).name(func);
+        let Some(variables) = self.variables_of(func) else {
+            return Err(format!(
+                "no variable `{name}`: {function} has no DWARF variable information (see `locals`; local[N] shows a slot)"
+            ));
+        };
+        let in_scope = variables.in_scope(func, pc);
+        match in_scope.iter().find(|v| v.name == name) {
+            Some(variable) => Ok(variable),
+            None => {
+                let names: Vec<&str> = in_scope.iter().map(|v| v.name.as_str()).collect();
+                Err(format!(
+                    "no variable `{name}` in scope in {function} here (in scope: {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            }
+        }
+    }
+
+    /// Prints the selected frame's variables in scope, or its local slots (parameters
+    /// typed) when the DWARF does not describe the function.
     fn print_locals(&mut self, view: &MachineView<'_>, frames: &[Frame]) {
-        if let Err(message) = self.check_innermost(frames) {
-            self.say(&format!("error: {message}"));
-            return;
-        }
-        let locals = view.locals();
-        if locals.is_empty() {
-            self.say("no locals");
-            return;
-        }
-        let lines: Vec<String> = (0..locals.len())
-            .map(|i| {
-                let (label, value) = self.local_value(view, i);
-                format!("{label} = {value}")
-            })
-            .collect();
+        let (func, pc, locals) = match self.selected_slots(view, frames) {
+            Ok(slots) => slots,
+            Err(message) => {
+                self.say(&format!("error: {message}"));
+                return;
+            }
+        };
+        let lines: Vec<String> = if let Some(variables) = self.variables_of(func) {
+            let globals = view.globals().to_vec();
+            let frame = FrameState {
+                func,
+                locals: &locals,
+                globals: &globals,
+                memory: view.memory(),
+            };
+            let lines: Vec<String> = variables
+                .in_scope(func, pc)
+                .into_iter()
+                .map(|v| values::describe(variables, v, &frame))
+                .collect();
+            if lines.is_empty() {
+                vec!["no variables in scope".to_string()]
+            } else {
+                lines
+            }
+        } else if locals.is_empty() {
+            vec!["no locals".to_string()]
+        } else {
+            (0..locals.len())
+                .map(|i| {
+                    let (label, value) = self.local_value(func, &locals, i);
+                    format!("{label} = {value}")
+                })
+                .collect()
+        };
         for line in lines {
             self.say(&line);
         }
     }
 
     /// A local slot's label (with its parameter type when known) and value.
-    fn local_value(&self, view: &MachineView<'_>, index: usize) -> (String, String) {
-        let raw = view.locals().get(index).unwrap_or_default();
-        let function = &self.module.functions[view.func() as usize];
+    fn local_value(&self, func: u32, locals: &[Imm], index: usize) -> (String, String) {
+        let raw = locals.get(index).copied().unwrap_or_default();
+        let function = &self.module.functions[func as usize];
         let ty = function
             .ty
             .and_then(|t| self.module.types.get(t as usize))
@@ -616,27 +709,41 @@ impl Debugger {
         }
     }
 
-    /// The label and value of a place.
+    /// The text `print` shows for a place.
     fn place_value(
         &self,
-        place: Place,
+        place: &Place,
         view: &MachineView<'_>,
         frames: &[Frame],
-    ) -> Result<(String, String), String> {
+    ) -> Result<String, String> {
         match place {
+            Place::Variable(name) => {
+                let (func, pc, locals) = self.selected_slots(view, frames)?;
+                let variable = self.find_variable(name, func, pc)?;
+                let globals = view.globals().to_vec();
+                let frame = FrameState {
+                    func,
+                    locals: &locals,
+                    globals: &globals,
+                    memory: view.memory(),
+                };
+                let variables = self.variables_of(func).ok_or("no variables")?;
+                Ok(values::describe(variables, variable, &frame))
+            }
             Place::Local(i) => {
-                self.check_innermost(frames)?;
-                if i >= view.locals().len() {
+                let (func, _, locals) = self.selected_slots(view, frames)?;
+                if *i >= locals.len() {
                     return Err(format!(
                         "no local[{i}]: {} has {} local slots",
-                        frames[0].function,
-                        view.locals().len()
+                        Symbols::with_map(&self.module, self.map.as_ref()).name(func),
+                        locals.len()
                     ));
                 }
-                Ok(self.local_value(view, i))
+                let (label, value) = self.local_value(func, &locals, *i);
+                Ok(format!("{label} = {value}"))
             }
-            Place::Global(i) => match view.globals().get(i) {
-                Some(v) => Ok((format!("global[{i}]"), format_raw(v))),
+            Place::Global(i) => match view.globals().get(*i) {
+                Some(v) => Ok(format!("global[{i}] = {}", format_raw(v))),
                 None => Err(format!(
                     "no global[{i}]: the module has {} global slots",
                     view.globals().len()
@@ -649,38 +756,54 @@ impl Debugger {
                     .checked_sub(i + 1)
                     .and_then(|at| view.operands().get(at))
                 {
-                    Some(v) => Ok((format!("stack[{i}]"), format_raw(v))),
+                    Some(v) => Ok(format!("stack[{i}] = {}", format_raw(v))),
                     None => Err(format!(
                         "no stack[{i}]: the operand stack holds {len} slots"
                     )),
                 }
             }
-            Place::Number(n) => Ok((format!("{n}"), format!("{n} ({n:#x})"))),
+            Place::Number(n) => Ok(format!("{n} = {n} ({n:#x})")),
         }
     }
 
     /// The memory address an [`Address`] names.
     fn address(
         &self,
-        address: Address,
+        address: &Address,
         view: &MachineView<'_>,
         frames: &[Frame],
     ) -> Result<u64, String> {
-        let base = match address.base {
-            Place::Number(n) => n,
+        let base = match &address.base {
+            Place::Number(n) => *n,
+            Place::Variable(name) => {
+                let (func, pc, locals) = self.selected_slots(view, frames)?;
+                let variable = self.find_variable(name, func, pc)?;
+                let globals = view.globals().to_vec();
+                let frame = FrameState {
+                    func,
+                    locals: &locals,
+                    globals: &globals,
+                    memory: view.memory(),
+                };
+                let variables = self.variables_of(func).ok_or("no variables")?;
+                values::address(variables, variable, &frame)?.ok_or_else(|| {
+                    format!("`{name}` is kept in a slot, not in memory (use `print {name}`)")
+                })?
+            }
             place => {
                 let value = match place {
                     Place::Local(i) => {
-                        self.check_innermost(frames)?;
-                        view.locals().get(i)
+                        let (_, _, locals) = self.selected_slots(view, frames)?;
+                        locals.get(*i).copied()
                     }
-                    Place::Global(i) => view.globals().get(i),
+                    Place::Global(i) => view.globals().get(*i),
                     Place::Stack(i) => {
+                        self.check_innermost(frames)?;
                         let len = view.operands().len();
                         len.checked_sub(i + 1)
                             .and_then(|at| view.operands().get(at))
                     }
-                    Place::Number(_) => None,
+                    Place::Number(_) | Place::Variable(_) => None,
                 };
                 let value = value.ok_or_else(|| format!("{place:?} does not exist here"))?;
                 u64::try_from(value).map_err(|_| format!("{value:#x} is not a memory address"))?
@@ -710,8 +833,11 @@ impl Inspector for Debugger {
 }
 
 /// The positions a breakpoint location stands for, and a description.
+/// A function's breakpoint goes after its prologue when `variables` knows where that
+/// ends (as gdb places it), so that its parameters can be printed; else at pc 0.
 fn resolve(
     symbols: &Symbols<'_>,
+    variables: Option<&Variables>,
     location: &Location,
 ) -> Result<(Vec<(u32, u32)>, String), String> {
     let module = symbols.module();
@@ -719,17 +845,18 @@ fn resolve(
         Location::Function(name) => {
             let func = find_function(module, name)?;
             let function = symbols.name(func);
+            let pc = variables.and_then(|v| v.body_pc(func)).unwrap_or(0);
             let first_line = symbols.source_map().and_then(|map| {
                 map.entries
                     .iter()
-                    .find(|e| e.func == func && e.loc.line != 0)
+                    .find(|e| e.func == func && e.pc >= pc && e.loc.line != 0)
                     .map(|e| symbols.describe(e.loc))
             });
             let what = match first_line {
                 Some(line) => format!("{function} ({line})"),
-                None => format!("{function} (func {func} pc 0)"),
+                None => format!("{function} (func {func} pc {pc})"),
             };
-            Ok((vec![(func, 0)], what))
+            Ok((vec![(func, pc)], what))
         }
         Location::Pc(name, pc) => {
             let func = find_function(module, name)?;
