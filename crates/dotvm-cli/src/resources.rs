@@ -136,7 +136,7 @@ impl StateStore for CountingStore<'_> {
 /// operations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// System calls, host-function calls and the value stack's high-water mark.
+    /// System calls, host-function calls and the value stack's peak.
     pub host: HostStats,
     /// Database operations (all zero when the program has no database opcodes).
     pub db: DbCounts,
@@ -148,7 +148,7 @@ impl Usage {
         let (host, db) = (&self.host, &self.db);
         vec![
             format!(
-                "peak stack       {} slots allocated (value stack high-water mark)",
+                "peak stack       {} slots (deepest frame: the smallest --stack-size this run fits in)",
                 host.peak_stack_slots
             ),
             format!(

@@ -1,5 +1,5 @@
 //! Resource monitoring through the `dotvm` binary: the figures of `dotvm run --verbose`
-//! (database operations and bytes, system calls, the value stack's high-water mark), the
+//! (database operations and bytes, system calls, the value stack's peak), the
 //! same as JSON with `--verbose --json`, and `--quiet`.
 
 use serde_json::Value;
@@ -55,7 +55,7 @@ fn verbose_counts_the_database_operations_and_system_calls_of_counter() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("\npeak stack       4096 slots allocated"),
+        stderr.contains("\npeak stack       14 slots (deepest frame: the smallest --stack-size this run fits in)\n"),
         "{stderr}"
     );
 }
@@ -106,7 +106,7 @@ fn verbose_json_has_every_field_with_the_run_s_numbers() {
     assert_eq!(stats["exit_code"], 0);
     assert_eq!(stats["instructions"], 2053);
     assert_eq!(stats["peak_memory_bytes"], 65536);
-    assert_eq!(stats["peak_stack_slots"], 4096);
+    assert_eq!(stats["peak_stack_slots"], 14);
     assert_eq!(stats["system_calls"], 20);
     assert_eq!(stats["host_function_calls"], 0);
     assert_eq!(stats["db_reads"], 4);
@@ -166,7 +166,7 @@ fn system_calls_are_counted_exactly_also_in_a_loop() {
 }
 
 #[test]
-fn the_stack_high_water_mark_follows_the_stack_limit_and_traps_report_it() {
+fn the_stack_peak_is_the_entry_frame_when_a_run_traps_before_any_call() {
     let file = program(".func main\nPUSH 1\nPUSH 0\nDIV_U\nHALT\n.end\n");
     let output = dotvm(&[
         "run",
@@ -178,8 +178,8 @@ fn the_stack_high_water_mark_follows_the_stack_limit_and_traps_report_it() {
     ]);
     assert_eq!(output.status.code(), Some(70));
     let stats = stats(&output);
-    // The stack starts at min(limit, 4096) slots.
-    assert_eq!(stats["peak_stack_slots"], 64);
+    // The entry frame only (two operands at most): the run traps before any call.
+    assert_eq!(stats["peak_stack_slots"], 2);
     assert_eq!(stats["end"], "trapped");
     assert_eq!(stats["instructions"], 2);
     assert!(text(&output.stderr).contains("integer divide by zero"));

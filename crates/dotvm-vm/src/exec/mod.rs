@@ -322,11 +322,7 @@ impl<W: Word> Machine<'_, W> {
         if entry.frame_slots > self.limits.stack_slots {
             return Err((TrapKind::StackOverflow, At::PlainUnpaid));
         }
-        let initial = entry
-            .frame_slots
-            .max(self.limits.stack_slots.min(4096))
-            .max(1);
-        self.stack.resize(initial, W::ZERO);
+        self.reserve_entry_frame(entry.frame_slots);
         self.sp = (entry.params + entry.locals) as usize;
         Ok(())
     }
@@ -397,12 +393,23 @@ impl<W: Word> Machine<'_, W> {
         if self.plain { At::Plain } else { At::Fast }
     }
 
-    /// Grows the value stack to at least `need` slots (`need <= limits.stack_slots`).
+    /// Makes the value stack hold the entry frame (`frame_slots`, at least one slot), with
+    /// room for 4096 slots (at most the stack limit) before it has to reallocate.
+    pub(crate) fn reserve_entry_frame(&mut self, frame_slots: usize) {
+        let room = self.limits.stack_slots.min(4096);
+        self.stack.reserve(room.saturating_sub(self.stack.len()));
+        if self.stack.len() < frame_slots.max(1) {
+            self.stack.resize(frame_slots.max(1), W::ZERO);
+        }
+    }
+
+    /// Grows the value stack to exactly `need` slots (`need <= limits.stack_slots`), the
+    /// end of the deepest frame so far: the stack's length is the smallest stack limit the
+    /// run fits in ([`HostStats::peak_stack_slots`](crate::HostStats)). The allocation
+    /// itself grows by doubling (`Vec`), and only a call deeper than every earlier one
+    /// gets here.
     fn grow_stack(&mut self, need: usize) {
-        let len = need
-            .max(self.stack.len().saturating_mul(2))
-            .min(self.limits.stack_slots);
-        self.stack.resize(len, W::ZERO);
+        self.stack.resize(need, W::ZERO);
     }
 
     /// The running function's executable form.

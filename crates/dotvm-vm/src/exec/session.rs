@@ -171,13 +171,7 @@ impl<W: Word> Machine<'_, W> {
         if function.frame_slots > self.limits.stack_slots {
             return Err((TrapKind::StackOverflow, At::PlainUnpaid));
         }
-        let initial = function
-            .frame_slots
-            .max(self.limits.stack_slots.min(4096))
-            .max(1);
-        if self.stack.len() < initial {
-            self.stack.resize(initial, W::ZERO);
-        }
+        self.reserve_entry_frame(function.frame_slots);
         self.stack[..args.len()].copy_from_slice(args);
         let locals_end = (function.params + function.locals) as usize;
         self.stack[args.len()..locals_end].fill(W::ZERO);

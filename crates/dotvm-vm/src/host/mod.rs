@@ -178,9 +178,11 @@ pub struct HostStats {
     pub system_calls: u64,
     /// Embedder functions called with `CALL_HOST`.
     pub host_functions: u64,
-    /// The most value-stack slots a run allocated: the stack starts at the entry frame or
-    /// 4096 slots (at most the stack limit) and doubles when a call needs more, so this is
-    /// the stack's high-water mark rounded up to that growth.
+    /// The value stack's peak: the end of the deepest frame a run entered, in slots (at
+    /// least 1). It is the smallest stack limit (`Limits::stack_slots`) the run fits in: a
+    /// frame reserves its parameters, locals and the most operands the verifier allows it,
+    /// and that is what the limit is checked against. Under the compiled tier, which
+    /// reserves the whole limit up front, it is that limit.
     pub peak_stack_slots: u64,
 }
 
@@ -253,7 +255,7 @@ impl Host {
         self.stats.host_functions += 1;
     }
 
-    /// Records that a run allocated `slots` value-stack slots.
+    /// Records that a run's value stack reached `slots` slots.
     pub(crate) fn note_stack_slots(&mut self, slots: usize) {
         self.stats.peak_stack_slots = self.stats.peak_stack_slots.max(slots as u64);
     }
