@@ -37,7 +37,7 @@
 //!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way).
 //!
 //! Host functions that take a [`Caller`] first read and write the guest's memory,
-//! bounds-checked.
+//! bounds-checked, and the state store in the guest's transaction.
 //!
 //! Every failure is an [`Error`].
 
@@ -51,10 +51,11 @@ mod instance;
 mod linker;
 mod module;
 mod run;
+mod signing;
 mod store;
 mod values;
 
-pub use caller::Caller;
+pub use caller::{Caller, CallerState};
 pub use config::{Config, Engine, EngineConfig};
 pub use error::Error;
 pub use host_error::HostError;
@@ -63,12 +64,14 @@ pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
 pub use run::Run;
+pub use signing::{SignatureError, TrustedKey, check_signature, check_trusted, signer_id};
 pub use store::Store;
 pub use values::{Value, Values};
 
 pub use dotvm_core::Arch;
+pub use dotvm_vm::state::{Entry, Query};
 pub use dotvm_vm::{
     BufferIo, Capabilities, ClockSource, Control, Denial, Host, Inspector, Interrupt, Io, Limits,
-    LoadError, MachineView, Outcome, Preopen, Progress, RandomSource, StateStore, StdIo, Stopped,
-    Trap, TrapKind,
+    LoadError, MachineView, Outcome, Preopen, Progress, RandomSource, RunError, StateError,
+    StateStore, StdIo, Stopped, Trap, TrapKind,
 };
