@@ -335,7 +335,11 @@ fn host_functions_read_and_write_the_state_in_the_guest_transaction() {
     let mut store = Store::new(&engine);
     store.use_memory_state();
     let mut instance = linker.instantiate(&module).unwrap();
-    // A host error after the host function wrote traps the guest: nothing is committed.
+    // Exit code 3 (returned by the entry point), then a host error after the host function
+    // wrote (a trap): nothing of either is committed.
+    code.store(3, Ordering::Relaxed);
+    assert_eq!(instance.run(&mut store).unwrap(), 3);
+    assert_eq!(committed(&mut store), [None, None]);
     code.store(99, Ordering::Relaxed);
     let error = instance.run(&mut store).unwrap_err();
     assert!(matches!(error, Error::Trap(_)), "{error}");
