@@ -29,6 +29,10 @@ pub enum Error {
     /// Checked before the module is verified.
     #[error("{0}")]
     Signature(SignatureError),
+    /// The compiled tier (cargo feature `jit`) does not cover the module, or the host has
+    /// no native code generator; the interpreter runs it.
+    #[error("{0}")]
+    Unsupported(String),
     /// The module's imports do not match the host functions of the linker (missing, wrong
     /// parameter or result types).
     #[error("link error: {0}")]

@@ -34,7 +34,10 @@
 //!   store's capabilities and state store; [`Linker::start`] is a resumable run of the
 //!   entry point with host functions.
 //! - [`Module::run_hosted`] runs the entry point with the caller's own [`Io`], [`Host`],
-//!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way).
+//!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way), and
+//!   [`Module::run_hosted_with_limits`] under the caller's limits.
+//! - With the cargo feature `jit`, `Module::compile` compiles a module to native code
+//!   (`CompiledModule::run_hosted`), with the interpreter's results.
 //!
 //! Host functions that take a [`Caller`] first read and write the guest's memory,
 //! bounds-checked, and the state store in the guest's transaction.
@@ -42,6 +45,8 @@
 //! Every failure is an [`Error`].
 
 mod caller;
+#[cfg(feature = "jit")]
+mod compiled;
 mod config;
 mod error;
 mod host_error;
@@ -56,6 +61,8 @@ mod store;
 mod values;
 
 pub use caller::{Caller, CallerState};
+#[cfg(feature = "jit")]
+pub use compiled::CompiledModule;
 pub use config::{Config, Engine, EngineConfig};
 pub use error::Error;
 pub use host_error::HostError;

@@ -229,13 +229,7 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
         }
         false => (
             match inspector {
-                None => match super::engine::run_compiled(
-                    args,
-                    verified,
-                    &limits,
-                    io.as_mut(),
-                    &mut host,
-                )? {
+                None => match super::engine::run_compiled(args, &module, io.as_mut(), &mut host)? {
                     super::engine::Choice::Compiled(result, engine) => {
                         ran = engine;
                         result
