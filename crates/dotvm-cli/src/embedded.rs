@@ -1,10 +1,10 @@
 //! The CLI's runs go through the embedding API (the `dotvm` crate): `dotvm run` and
-//! `dotvm serve` run their modules with [`dotvm::Module::run_hosted`]; this module puts the
-//! results in the terms the commands report in ([`RunError`], [`TransactionError`]).
+//! `dotvm serve` run their modules with [`dotvm::Module::run_hosted`], `dotvm batch` with
+//! [`dotvm::Module::run_hosted_with_limits`] (through `dotvm_parallel`); this module runs
+//! one as a transaction, in the terms the commands report in ([`TransactionError`]).
 
 use dotvm::{Host, Inspector, Io, Outcome, StateStore};
 use dotvm_state::TransactionError;
-use dotvm_vm::{LoadError, RunError};
 
 /// Runs `module`'s entry point as one transaction on `state`: committed when the program
 /// exits with code 0, aborted when it exits with another code or fails.
@@ -26,34 +26,15 @@ pub fn run_transaction(
         }
         Err(error) => {
             state.abort();
-            Err(TransactionError::Run(run_error(error)))
+            Err(TransactionError::Run(error.into()))
         }
-    }
-}
-
-/// The run error behind an error of [`dotvm::Module::run_hosted`]: a trap (also of a
-/// limit, a denied capability or the state store), a stop by the inspector, or a module
-/// that cannot start. `run_hosted` fails in no other way; anything else is reported as a
-/// module that cannot start, with the crate's message.
-pub fn run_error(error: dotvm::Error) -> RunError {
-    match error {
-        dotvm::Error::Instantiate(error) => RunError::Load(error),
-        dotvm::Error::Stopped(stopped) => RunError::Stopped(stopped),
-        error => match error.trap() {
-            Some(trap) => RunError::Trap(trap.clone()),
-            None => RunError::Load(LoadError::Inconsistent {
-                func: None,
-                pc: None,
-                message: error.to_string(),
-            }),
-        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dotvm::{BufferIo, Engine, Module};
+    use dotvm::{BufferIo, Engine, Module, RunError};
     use dotvm_vm::TrapKind;
 
     /// Stores the key `c` in collection `c` and returns `exit` as its exit code.
@@ -86,12 +67,12 @@ mod tests {
         let error = trap
             .run_hosted(&mut BufferIo::default(), &mut Host::default(), None, None)
             .unwrap_err();
-        let RunError::Trap(trap) = run_error(error) else {
+        let RunError::Trap(trap) = RunError::from(error) else {
             panic!("expected a trap");
         };
         assert_eq!(trap.kind, TrapKind::Unreachable);
         assert_eq!(trap.function, "main");
-        let other = run_error(dotvm::Error::Memory("outside".into()));
+        let other = RunError::from(dotvm::Error::Memory("outside".into()));
         assert!(other.to_string().contains("outside"), "{other}");
     }
 }

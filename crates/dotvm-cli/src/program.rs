@@ -1,11 +1,11 @@
 //! Loading a program from disk: bytecode, assembly, or a Rust/WebAssembly input that the
-//! driver transpiles in memory; then verification.
+//! driver transpiles in memory; then verification through the embedding API.
 
 use crate::driver::{self, BuildOptions, InputKind};
 use anyhow::{Context, Result, anyhow};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::format::read_module;
-use dotvm_core::{Arch, Module, Verified};
+use dotvm_core::{Arch, Module};
 use dotvm_wasm::variables::Variables;
 use std::path::Path;
 
@@ -68,19 +68,19 @@ pub fn load_input_with(
     }
 }
 
-/// Reads (see [`load_module`]) and verifies `path`.
-pub fn load_verified(path: &Path, arch: Option<Arch>) -> Result<Verified> {
-    load_verified_input(path, arch, &BuildOptions::default())
+/// Reads `path` (see [`load_module`]) as a module of the embedding API for `engine`,
+/// verified (and its signature checked when the engine requires one).
+pub fn load_dotvm_module(engine: &dotvm::Engine, path: &Path) -> Result<dotvm::Module> {
+    let module = load_module(path, None)?;
+    dotvm::Module::from_module(engine, module).map_err(|error| module_error(path, error))
 }
 
-/// Reads (see [`load_input`]) and verifies `path`.
-pub fn load_verified_input(
-    path: &Path,
-    arch: Option<Arch>,
-    build: &BuildOptions,
-) -> Result<Verified> {
-    let module = load_input(path, arch, build)?;
-    Verified::new(module).map_err(|e| anyhow!("{}: verification failed: {e}", path.display()))
+/// An error of [`dotvm::Module::from_module`] for the file `path`: `PATH: what is wrong`.
+pub fn module_error(path: &Path, error: dotvm::Error) -> anyhow::Error {
+    match error {
+        dotvm::Error::InvalidModule(message) => anyhow!("{}: {message}", path.display()),
+        other => anyhow!("{}: {other}", path.display()),
+    }
 }
 
 /// True for assembly source files (`.dasm`).

@@ -1,6 +1,6 @@
-//! Signed bytecode: Ed25519 key files, signing a module, and checking a module's signature
-//! against trusted keys (`dotvm keygen`, `sign`, `verify --trusted-key`, `run
-//! --require-signed`, `inspect`).
+//! Signed bytecode: Ed25519 key files and signing a module (`dotvm keygen`, `sign`); the
+//! checks of a module's signature against trusted keys (`verify --trusted-key`, `run
+//! --require-signed`, `inspect`) are the `dotvm` crate's, re-exported here.
 //!
 //! Key files are one line of text. A secret key file (`NAME.key`, mode 0600) holds
 //! `dotvm-ed25519-secret-key HEX` (the 32-byte seed); a public key file (`NAME.pub`) holds
@@ -8,6 +8,7 @@
 //! its signature section (`docs/bytecode-format.md`).
 
 use anyhow::{Context, Result, anyhow, bail};
+pub use dotvm::{SignatureError, TrustedKey, check_signature, check_trusted, signer_id};
 use dotvm_core::Module;
 use dotvm_core::format::signed_message;
 use dotvm_core::module::Signature;
@@ -21,15 +22,6 @@ const SECRET_TAG: &str = "dotvm-ed25519-secret-key";
 const PUBLIC_TAG: &str = "dotvm-ed25519-public-key";
 /// The environment variable listing trusted public key files (separated by `:`).
 pub const TRUSTED_KEYS_VAR: &str = "DOTVM_TRUSTED_KEYS";
-
-/// A public key with the name its file gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicKey {
-    /// The Ed25519 key.
-    pub key: [u8; 32],
-    /// The name in the key file (its third word), or the file name.
-    pub name: String,
-}
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
@@ -49,11 +41,6 @@ fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
         *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(out)
-}
-
-/// How a signer is shown: `ed25519:` and the public key in hex.
-pub fn signer_id(key: &[u8; 32]) -> String {
-    format!("ed25519:{}", hex(key))
 }
 
 /// Creates `NAME.key` (mode 0600) and `NAME.pub` for a new key pair; refuses to overwrite
@@ -167,7 +154,7 @@ pub fn read_secret_key(path: &Path) -> Result<[u8; 32]> {
 }
 
 /// Reads a public key file.
-pub fn read_public_key(path: &Path) -> Result<PublicKey> {
+pub fn read_public_key(path: &Path) -> Result<TrustedKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read public key {}", path.display()))?;
     let bad = |what: &str| {
@@ -196,11 +183,11 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey> {
     if words.next().is_some() {
         return Err(bad("extra text after the name"));
     }
-    Ok(PublicKey { key, name })
+    Ok(TrustedKey::new(key, name))
 }
 
 /// The trusted keys: the files given, else those listed in `DOTVM_TRUSTED_KEYS`.
-pub fn trusted_keys(files: &[PathBuf]) -> Result<Vec<PublicKey>> {
+pub fn trusted_keys(files: &[PathBuf]) -> Result<Vec<TrustedKey>> {
     if !files.is_empty() {
         return files.iter().map(|path| read_public_key(path)).collect();
     }
@@ -230,63 +217,6 @@ pub fn sign(module: &Module, seed: &[u8; 32]) -> Result<Module> {
         }),
         ..module.clone()
     })
-}
-
-/// Why a module's signature is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
-    /// The file has no signature section.
-    #[error("not signed (a signed file is required)")]
-    Unsigned,
-    /// The signature does not match the file's bytes.
-    #[error(
-        "bad signature: the file was changed after it was signed, or the signature is \
-         corrupt (it claims signer {signer})"
-    )]
-    Invalid {
-        /// The claimed signer.
-        signer: String,
-    },
-    /// A valid signature by a key that is not trusted.
-    #[error("signed by {signer}, which is not a trusted key (trusted: {trusted})")]
-    Untrusted {
-        /// The signer.
-        signer: String,
-        /// The trusted keys' names.
-        trusted: String,
-    },
-}
-
-/// Checks that `module` carries a valid signature; returns the signer's public key.
-pub fn check_signature(module: &Module) -> Result<[u8; 32], SignatureError> {
-    let signature = module.signature.ok_or(SignatureError::Unsigned)?;
-    let message = signed_message(module, signature.public_key);
-    if SignatureAlgorithm::Ed25519.verify(&signature.public_key, &message, &signature.signature) {
-        Ok(signature.public_key)
-    } else {
-        Err(SignatureError::Invalid {
-            signer: signer_id(&signature.public_key),
-        })
-    }
-}
-
-/// Checks that `module` is validly signed by one of `trusted`; returns that key.
-pub fn check_trusted<'k>(
-    module: &Module,
-    trusted: &'k [PublicKey],
-) -> Result<&'k PublicKey, SignatureError> {
-    let signer = check_signature(module)?;
-    trusted
-        .iter()
-        .find(|key| key.key == signer)
-        .ok_or_else(|| SignatureError::Untrusted {
-            signer: signer_id(&signer),
-            trusted: trusted
-                .iter()
-                .map(|k| k.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
 }
 
 #[cfg(test)]

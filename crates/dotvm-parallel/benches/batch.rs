@@ -6,12 +6,11 @@
 //!
 //! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
 
-use dotvm_core::Verified;
+use dotvm::{Engine, Module};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_parallel::{BatchReport, Job, Options, run_parallel, run_serial};
 use dotvm_state::MemoryStore;
 use dotvm_vm::Limits;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Each job mixes a number `WORK` times (the argument-free part of a realistic job), then
@@ -162,7 +161,7 @@ fn main() {
     let rounds = arg(2, 5).max(1);
     let text = PROGRAM.replace("PUSH WORK", &format!("PUSH {work}"));
     let module = assemble(&text, "bench.dasm", &AsmOptions::default()).expect("assembles");
-    let program = Arc::new(Verified::new(module).expect("verifies"));
+    let program = Module::from_module(&Engine::default(), module).expect("verifies");
     println!(
         "{jobs} jobs of ~{} instructions each, median of {rounds} rounds, {} cores available",
         work * 16 + 40,
@@ -181,7 +180,7 @@ fn main() {
     for (name, key) in WORKLOADS {
         let batch: Vec<Job> = (0..jobs)
             .map(|i| Job {
-                program: Arc::clone(&program),
+                program: program.clone(),
                 argv: vec!["bench".into()],
                 env: Vec::new(),
                 stdin: key(i).into_bytes(),

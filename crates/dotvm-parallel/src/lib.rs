@@ -3,7 +3,8 @@
 //! one after another in batch order: the final state, and every job's output and exit
 //! status. The algorithm is Block-STM (Gelashvili et al., PPoPP 2023): jobs run
 //! optimistically over a multi-version memory, their reads are validated, and conflicting
-//! jobs run again. The batch's writes commit in one transaction at the end. See
+//! jobs run again. The batch's writes commit in one transaction at the end. Jobs run
+//! through the embedding API (`dotvm::Module::run_hosted_with_limits`). See
 //! `docs/parallel.md`.
 
 mod base;
@@ -15,7 +16,7 @@ mod view;
 pub use serial::{FreshIds, run_serial};
 
 use base::Base;
-use dotvm_core::Verified;
+use dotvm::Module;
 use dotvm_vm::{
     BufferIo, Capabilities, ClockSource, Host, Limits, Outcome, RandomSource, RunError, StateError,
     StateStore,
@@ -23,15 +24,16 @@ use dotvm_vm::{
 use mvmemory::MvMemory;
 use scheduler::{Scheduler, Task};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use view::{Interrupt, JobView};
 
 /// One dot invocation of a batch.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The verified program (share one `Arc` between the jobs that run the same program).
-    pub program: Arc<Verified>,
+    /// The program, verified once: clones of one [`Module`] share it between the jobs
+    /// that run it (the module's engine limits do not apply; `limits` do).
+    pub program: Module,
     /// The arguments, the first being the program name.
     pub argv: Vec<String>,
     /// The environment as (key, value) pairs.
@@ -309,14 +311,10 @@ impl Batch<'_, '_> {
             let mut host = host_for(job, index, self.options);
             let mut view = JobView::new(index, &self.memory, &self.base);
             let run_started = Instant::now();
-            let result = dotvm_vm::run_hosted(
-                &job.program,
-                &job.limits,
-                &mut io,
-                &mut host,
-                Some(&mut view),
-                None,
-            );
+            let result = job
+                .program
+                .run_hosted_with_limits(&job.limits, &mut io, &mut host, Some(&mut view), None)
+                .map_err(RunError::from);
             match view.interrupt() {
                 Some(Interrupt::Blocked(blocking)) => {
                     self.waits.fetch_add(1, Relaxed);

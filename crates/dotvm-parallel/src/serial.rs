@@ -4,7 +4,7 @@
 
 use crate::{BatchError, BatchReport, Job, JobReport, Options, host_for};
 use dotvm_vm::state::{Entry, Query, StateError};
-use dotvm_vm::{BufferIo, StateStore};
+use dotvm_vm::{BufferIo, RunError, StateStore};
 use std::time::Instant;
 
 /// A store seen by one job as if it had just been opened, as `dotvm run` opens it: the
@@ -125,14 +125,11 @@ fn run_one(
     let mut host = host_for(job, index, options);
     let savepoint = store.savepoint().map_err(BatchError::Store)?;
     let started = Instant::now();
-    let result = dotvm_vm::run_hosted(
-        &job.program,
-        &job.limits,
-        &mut io,
-        &mut host,
-        Some(&mut FreshIds::new(store)),
-        None,
-    );
+    let mut fresh = FreshIds::new(store);
+    let result = job
+        .program
+        .run_hosted_with_limits(&job.limits, &mut io, &mut host, Some(&mut fresh), None)
+        .map_err(RunError::from);
     if !matches!(&result, Ok(outcome) if outcome.exit_code == 0) {
         store.rollback_to(savepoint).map_err(BatchError::Store)?;
     }

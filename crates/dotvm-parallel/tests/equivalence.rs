@@ -2,30 +2,30 @@
 //! `run_transaction` (as `dotvm run` does, each committing): same outputs, exit statuses and
 //! final state, for random batches on 1, 2, 4 and 8 threads, and for conflict-heavy ones.
 
-use dotvm_core::Verified;
+use dotvm::{Engine, Module};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_parallel::{FreshIds, Job, JobReport, Options, job_seed, run_parallel, run_serial};
 use dotvm_state::{MemoryStore, run_transaction};
 use dotvm_vm::state::{Entry, Query};
 use dotvm_vm::{BufferIo, Capabilities, ClockSource, Host, Limits, RandomSource, StateStore};
 use proptest::prelude::*;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 /// The script interpreter every job of these tests runs.
-static PROGRAM: LazyLock<Arc<Verified>> = LazyLock::new(|| {
+static PROGRAM: LazyLock<Module> = LazyLock::new(|| {
     let module = assemble(
         include_str!("script.dasm"),
         "script.dasm",
         &AsmOptions::default(),
     )
     .expect("script.dasm assembles");
-    Arc::new(Verified::new(module).expect("script.dasm verifies"))
+    Module::from_module(&Engine::default(), module).expect("script.dasm verifies")
 });
 
 /// A job running `script`.
 fn job(script: &[u8]) -> Job {
     Job {
-        program: Arc::clone(&PROGRAM),
+        program: PROGRAM.clone(),
         argv: vec!["script.dasm".into()],
         env: Vec::new(),
         stdin: script.to_vec(),
@@ -67,7 +67,7 @@ fn reference(jobs: &[Job], seed: u64) -> (Vec<JobReport>, Vec<Entry>) {
         })
         .unwrap();
         let result = run_transaction(
-            &job.program,
+            job.program.verified(),
             &job.limits,
             &mut io,
             &mut host,

@@ -4,8 +4,8 @@
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
 use dotvm_vm::{
-    BufferIo, Host, HostEnv, HostFunctions, HostStats, Instance, Limits, LinearMemory, TrapKind,
-    run_hosted,
+    BufferIo, Host, HostEnv, HostFunctions, HostStats, Instance, Limits, LinearMemory, StateStore,
+    TrapKind, run_hosted,
 };
 
 /// Assembles `source` for `arch` and verifies it.
@@ -27,6 +27,7 @@ impl HostFunctions for Adder {
         _import: u32,
         args: &[Imm],
         _memory: &mut LinearMemory,
+        _state: Option<&mut dyn StateStore>,
     ) -> Result<Vec<Imm>, TrapKind> {
         Ok(vec![args[0] + args[1]])
     }

@@ -5,7 +5,7 @@ use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
 use dotvm_vm::{
     BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, NoHostFunctions,
-    RunError, TrapKind, run,
+    RunError, StateStore, TrapKind, run,
 };
 
 /// Assembles `source` for `arch` and verifies it.
@@ -207,6 +207,7 @@ impl HostFunctions for Adder {
         import: u32,
         args: &[Imm],
         _memory: &mut LinearMemory,
+        _state: Option<&mut dyn StateStore>,
     ) -> Result<Vec<Imm>, TrapKind> {
         assert_eq!(import, 0);
         Ok(vec![args[0] + args[1]])

@@ -1,13 +1,17 @@
 //! What a host function sees of the guest that called it: a bounds-checked view of its
-//! linear memory, lent for the call without copying.
+//! linear memory, lent for the call without copying, and the guest's state transaction.
 
 use crate::host_error::HostError;
 use dotvm_vm::LinearMemory;
+use dotvm_vm::state::{Entry, Query, StateError, StateStore};
 
 /// The guest calling a host function. Take it as the first parameter of a closure given
 /// to [`crate::Linker::func_wrap`] to read and write the guest's linear memory during the
 /// call; every access is bounds-checked, and a failed one is a [`HostError`] (return it
 /// with `?` to trap the guest).
+///
+/// [`Caller::state`] reads and writes the store's state store in the guest's own
+/// transaction.
 ///
 /// Guest pointers are byte offsets into the memory: a WebAssembly `i32` pointer arrives as
 /// an `i32` parameter; convert it with `ptr as u32 as u64`.
@@ -36,15 +40,74 @@ use dotvm_vm::LinearMemory;
 /// assert_eq!(instance.read_memory(64, 5)?, b"HELLO");
 /// # Ok::<(), dotvm::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Caller<'a> {
     memory: &'a mut LinearMemory,
+    state: Option<&'a mut dyn StateStore>,
+}
+
+impl std::fmt::Debug for Caller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("memory", &self.memory)
+            .field("state", &self.state.is_some())
+            .finish()
+    }
 }
 
 impl<'a> Caller<'a> {
-    /// The view of `memory` for one host call.
-    pub(crate) fn new(memory: &'a mut LinearMemory) -> Caller<'a> {
-        Caller { memory }
+    /// The view of `memory` and `state` for one host call.
+    pub(crate) fn new(
+        memory: &'a mut LinearMemory,
+        state: Option<&'a mut dyn StateStore>,
+    ) -> Caller<'a> {
+        Caller { memory, state }
+    }
+
+    /// The state store of the run, in the guest's open transaction: what the host function
+    /// writes commits with the guest's writes and is discarded with them (when the guest
+    /// traps or exits with a code other than 0). Without a state store
+    /// ([`crate::Store::use_memory_state`], [`crate::Store::open_state`]) every access is
+    /// refused, as the guest's own database opcodes are; the error (a
+    /// [`crate::StateError`]) converts to a [`HostError`] with `?`.
+    ///
+    /// ```
+    /// use dotvm::{Caller, Engine, HostError, Linker, Module, Store};
+    ///
+    /// let engine = Engine::default();
+    /// // `visit` counts visits in the state; a visit with a non-zero argument then traps.
+    /// let module = Module::from_wat(&engine, r#"(module
+    ///     (import "env" "count" (func $count (result i64)))
+    ///     (func (export "visit") (param i32) (result i64) (local i64)
+    ///         call $count local.set 1
+    ///         local.get 0 if unreachable end
+    ///         local.get 1))"#)?;
+    /// let mut linker = Linker::new();
+    /// linker.func_wrap("env", "count", |mut caller: Caller<'_>| {
+    ///     let mut state = caller.state()?;
+    ///     let visits = match state.get(b"site", b"visits")? {
+    ///         Some(bytes) => u64::from_le_bytes(bytes.try_into().unwrap()) + 1,
+    ///         None => 1,
+    ///     };
+    ///     state.put(b"site", b"visits", &visits.to_le_bytes())?;
+    ///     Ok::<i64, HostError>(visits as i64)
+    /// })?;
+    /// let mut store = Store::new(&engine);
+    /// store.use_memory_state();
+    /// let mut instance = linker.instantiate(&module)?;
+    /// assert_eq!(instance.call::<i32, i64>(&mut store, "visit", 0)?, 1);
+    /// assert_eq!(instance.call::<i32, i64>(&mut store, "visit", 0)?, 2);
+    /// // The guest traps after the host function wrote 3: the write is rolled back.
+    /// assert!(instance.call::<i32, i64>(&mut store, "visit", 1).is_err());
+    /// assert_eq!(instance.call::<i32, i64>(&mut store, "visit", 0)?, 3);
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
+    pub fn state(&mut self) -> Result<CallerState<'_>, HostError> {
+        match self.state.as_deref_mut() {
+            Some(store) => Ok(CallerState { store }),
+            None => Err(HostError::new(
+                "the run has no state store (Store::use_memory_state, Store::open_state)",
+            )),
+        }
     }
 
     /// The size of the guest's linear memory in bytes (0 for a module without memory).
@@ -125,5 +188,45 @@ impl<'a> Caller<'a> {
             )),
             Err(_) => self.out_of_bounds(addr, len),
         }
+    }
+}
+
+/// The guest's state transaction, seen by a host function ([`Caller::state`]): reads see
+/// the guest's uncommitted writes, and writes join them. Committing and aborting stay the
+/// run's decision, so they are not offered here.
+pub struct CallerState<'c> {
+    store: &'c mut dyn StateStore,
+}
+
+impl std::fmt::Debug for CallerState<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallerState")
+    }
+}
+
+impl CallerState<'_> {
+    /// The value stored under `key` in `collection`, if any.
+    pub fn get(&mut self, collection: &[u8], key: &[u8]) -> Result<Option<&[u8]>, StateError> {
+        self.store.get(collection, key)
+    }
+
+    /// Stores `value` under `key` in `collection`, replacing any previous value.
+    pub fn put(&mut self, collection: &[u8], key: &[u8], value: &[u8]) -> Result<(), StateError> {
+        self.store.put(collection, key, value)
+    }
+
+    /// Removes `key` from `collection`; returns whether it was present.
+    pub fn delete(&mut self, collection: &[u8], key: &[u8]) -> Result<bool, StateError> {
+        self.store.delete(collection, key)
+    }
+
+    /// The entries of `collection` that `query` selects.
+    pub fn query(&mut self, collection: &[u8], query: &Query) -> Result<Vec<Entry>, StateError> {
+        self.store.query(collection, query)
+    }
+
+    /// How many entries [`CallerState::query`] would return.
+    pub fn count(&mut self, collection: &[u8], query: &Query) -> Result<u64, StateError> {
+        self.store.count(collection, query)
     }
 }

@@ -1,6 +1,7 @@
-//! Engine settings: the architecture modules are built for, the limits every run gets and
-//! the capabilities a new store starts with.
+//! Engine settings: the architecture modules are built for, the limits every run gets,
+//! the capabilities a new store starts with and the keys modules must be signed by.
 
+use crate::signing::TrustedKey;
 use dotvm_core::Arch;
 use dotvm_vm::{Capabilities, Interrupt, Limits};
 use std::sync::Arc;
@@ -26,13 +27,15 @@ use std::time::Duration;
 /// The defaults: Arch64 for WebAssembly and assembly (bytecode names its own
 /// architecture), [`Limits::default`] (no fuel limit, 256 MiB of memory, 1 Mi stack slots,
 /// call depth 10 000, no time limit), optimisation level 1 for WebAssembly, and
-/// [`Capabilities::default`] (standard streams and exit only).
+/// [`Capabilities::default`] (standard streams and exit only), and unsigned modules
+/// accepted.
 #[derive(Debug, Clone)]
 pub struct Config {
     arch: Arch,
     opt_level: u8,
     limits: Limits,
     capabilities: Capabilities,
+    trusted_keys: Option<Vec<TrustedKey>>,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             opt_level: 1,
             limits: Limits::default(),
             capabilities: Capabilities::default(),
+            trusted_keys: None,
         }
     }
 }
@@ -111,6 +115,26 @@ impl Config {
         self.capabilities = capabilities;
         self
     }
+
+    /// Accept only modules signed by one of `trusted` (`dotvm sign`): every way of making
+    /// a [`crate::Module`] then refuses an unsigned module (also one built from
+    /// WebAssembly or assembly, which cannot be signed), a module changed after it was
+    /// signed and one signed by another key, with [`crate::Error::Signature`], before
+    /// verifying it. An empty list accepts nothing.
+    ///
+    /// ```
+    /// use dotvm::{Config, Engine, Error, Module, SignatureError, TrustedKey};
+    ///
+    /// let mut config = Config::default();
+    /// config.require_signed([TrustedKey::new([7; 32], "alice")]);
+    /// let engine = Engine::new(&config);
+    /// let error = Module::from_assembly(&engine, ".func main\nHALT\n.end\n").unwrap_err();
+    /// assert!(matches!(error, Error::Signature(SignatureError::Unsigned)), "{error}");
+    /// ```
+    pub fn require_signed(&mut self, trusted: impl IntoIterator<Item = TrustedKey>) -> &mut Config {
+        self.trusted_keys = Some(trusted.into_iter().collect());
+        self
+    }
 }
 
 /// A configured DotVM: what modules are built and run with. Cheap to clone (the settings
@@ -162,5 +186,10 @@ impl<'e> EngineConfig<'e> {
     /// The capabilities a new store starts with.
     pub fn default_capabilities(self) -> &'e Capabilities {
         &self.0.capabilities
+    }
+
+    /// The keys modules must be signed by, when the engine requires signed modules.
+    pub fn trusted_keys(self) -> Option<&'e [TrustedKey]> {
+        self.0.trusted_keys.as_deref()
     }
 }

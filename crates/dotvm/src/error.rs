@@ -1,5 +1,6 @@
 //! The one error type of the crate: every failure an embedder can match on.
 
+use crate::signing::SignatureError;
 use dotvm_vm::{LoadError, RunError, Stopped, Trap, TrapKind};
 
 /// Why a DotVM operation failed.
@@ -23,6 +24,15 @@ pub enum Error {
     /// The module could not be read, translated, assembled or verified.
     #[error("invalid module: {0}")]
     InvalidModule(String),
+    /// The engine requires signed modules ([`crate::Config::require_signed`]) and this one
+    /// is unsigned, wrongly signed (changed after signing) or signed by an untrusted key.
+    /// Checked before the module is verified.
+    #[error("{0}")]
+    Signature(SignatureError),
+    /// The compiled tier (cargo feature `jit`) does not cover the module, or the host has
+    /// no native code generator; the interpreter runs it.
+    #[error("{0}")]
+    Unsupported(String),
     /// The module's imports do not match the host functions of the linker (missing, wrong
     /// parameter or result types).
     #[error("link error: {0}")]
@@ -124,6 +134,27 @@ impl From<RunError> for Error {
             RunError::Trap(trap) => trap.into(),
             RunError::Load(error) => Error::Instantiate(error),
             RunError::Stopped(stopped) => Error::Stopped(stopped),
+        }
+    }
+}
+
+/// The lower-level `dotvm_vm` error behind an error of a run ([`crate::Module::run_hosted`]
+/// and the other runs of the entry point): a trap (also of a limit, a denied capability or
+/// the state store), a stop by the inspector, or a module that cannot start. Runs fail in
+/// no other way; any other error becomes a module that cannot start, with its message.
+impl From<Error> for RunError {
+    fn from(error: Error) -> RunError {
+        match error {
+            Error::Instantiate(error) => RunError::Load(error),
+            Error::Stopped(stopped) => RunError::Stopped(stopped),
+            error => match error.trap() {
+                Some(trap) => RunError::Trap(trap.clone()),
+                None => RunError::Load(LoadError::Inconsistent {
+                    func: None,
+                    pc: None,
+                    message: error.to_string(),
+                }),
+            },
         }
     }
 }

@@ -24,3 +24,9 @@ impl From<String> for HostError {
         HostError(message)
     }
 }
+
+impl From<dotvm_vm::StateError> for HostError {
+    fn from(error: dotvm_vm::StateError) -> HostError {
+        HostError(format!("state store: {error}"))
+    }
+}

@@ -5,7 +5,7 @@ use crate::host_func::HostFunc;
 use crate::values::{decode, encode};
 use dotvm_core::module::FuncType;
 use dotvm_core::{Arch, Imm};
-use dotvm_vm::{HostFunctions, LinearMemory, TrapKind};
+use dotvm_vm::{HostFunctions, LinearMemory, StateStore, TrapKind};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// One import bound to its host function.
@@ -42,6 +42,7 @@ impl HostFunctions for Imports {
         import: u32,
         args: &[Imm],
         memory: &mut LinearMemory,
+        state: Option<&mut dyn StateStore>,
     ) -> Result<Vec<Imm>, TrapKind> {
         let bound = self
             .bound
@@ -57,7 +58,7 @@ impl HostFunctions for Imports {
             .collect::<Option<Vec<u64>>>()
             .ok_or_else(|| TrapKind::Host(format!("{label}: arguments do not fit its type")))?;
         let body = &bound.func.body;
-        let caller = Caller::new(memory);
+        let caller = Caller::new(memory, state.map(|s| s as &mut dyn StateStore));
         let results = catch_unwind(AssertUnwindSafe(|| body(caller, &params)))
             .map_err(|_| TrapKind::Host(format!("{label} panicked")))?
             .map_err(|e| TrapKind::Host(format!("{label}: {e}")))?;

@@ -17,9 +17,10 @@ use dotvm_vm::{CallOutcome, HostEnv, StateStore};
 ///
 /// Every call runs with the store it is given: its stdin, captured stdout and stderr,
 /// arguments, environment and other capabilities, and its state store. With a state
-/// store, each call of a module with database opcodes is one transaction: committed when
-/// the function returns (or exits with code 0), discarded when it traps or exits with
-/// another code.
+/// store, each call of a module with database opcodes or host functions is one
+/// transaction: committed when the function returns (or exits with code 0), discarded
+/// when it traps or exits with another code; [`Instance::run`] commits when its exit code
+/// is 0.
 ///
 /// ```
 /// use dotvm::{Engine, Instance, Module, Store};
@@ -50,6 +51,18 @@ impl std::fmt::Debug for Instance {
         f.debug_struct("Instance")
             .field("module", &self.module)
             .finish_non_exhaustive()
+    }
+}
+
+/// The exit code of a run of the entry point: the code it exited with, the result of an
+/// entry function that returns one, else 0.
+fn exit_code(outcome: &CallOutcome) -> i32 {
+    match outcome {
+        CallOutcome::Returned(results) => results
+            .first()
+            .map(|code| u64::try_from(*code).unwrap_or(u64::MAX) as i32)
+            .unwrap_or(0),
+        CallOutcome::Exited(code) => *code,
     }
 }
 
@@ -84,15 +97,13 @@ impl Instance {
     /// Runs the module's entry point (for a WASI command: its initializer, then `_start`)
     /// and returns the exit code: 0 after a normal return without a result, the result of
     /// an entry function that returns one, or the code the guest exited with.
+    ///
+    /// With a state store, the run is one transaction committed when this exit code is 0,
+    /// as for [`Module::run`].
     pub fn run(&mut self, store: &mut Store) -> Result<i32, Error> {
         let entry = self.module.verified().module().entry;
-        match self.call_raw(store, entry, &[])? {
-            CallOutcome::Returned(results) => Ok(results
-                .first()
-                .map(|code| u64::try_from(*code).unwrap_or(u64::MAX) as i32)
-                .unwrap_or(0)),
-            CallOutcome::Exited(code) => Ok(code),
-        }
+        self.call_raw(store, entry, &[], exit_code)
+            .map(|outcome| exit_code(&outcome))
     }
 
     /// Calls the exported function `name` with typed arguments and results: `P` and `R`
@@ -125,7 +136,10 @@ impl Instance {
         for (bits, &ty) in params.to_bits().into_iter().zip(&ty.params) {
             encode(bits, ty, arch, &mut args);
         }
-        match self.call_raw(store, func, &args)? {
+        match self.call_raw(store, func, &args, |outcome| match outcome {
+            CallOutcome::Returned(_) => 0,
+            CallOutcome::Exited(code) => *code,
+        })? {
             CallOutcome::Returned(results) => {
                 let mut slots = results.as_slice();
                 let bits = ty
@@ -142,13 +156,14 @@ impl Instance {
         }
     }
 
-    /// Calls function `func` with raw word slots, with the store's streams, host and state
-    /// (one transaction per call).
+    /// Calls function `func` with raw word slots, with the store's streams, host and state:
+    /// one transaction per call, committed when `code` gives 0 for the outcome.
     fn call_raw(
         &mut self,
         store: &mut Store,
         func: u32,
         args: &[Imm],
+        code: fn(&CallOutcome) -> i32,
     ) -> Result<CallOutcome, Error> {
         let host = match store.call_host.take() {
             Some(host) => host,
@@ -171,10 +186,7 @@ impl Instance {
         let result = self.vm.call_hosted(func, args, env);
         store.denials = host.take_denials();
         if let (true, Some(state)) = (uses_state, store.state.as_deref_mut()) {
-            let commit = matches!(
-                result,
-                Ok(CallOutcome::Returned(_) | CallOutcome::Exited(0))
-            );
+            let commit = matches!(&result, Ok(outcome) if code(outcome) == 0);
             end_transaction(state, commit)?;
         }
         Ok(result?)

@@ -34,14 +34,19 @@
 //!   store's capabilities and state store; [`Linker::start`] is a resumable run of the
 //!   entry point with host functions.
 //! - [`Module::run_hosted`] runs the entry point with the caller's own [`Io`], [`Host`],
-//!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way).
+//!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way), and
+//!   [`Module::run_hosted_with_limits`] under the caller's limits.
+//! - With the cargo feature `jit`, `Module::compile` compiles a module to native code
+//!   (`CompiledModule::run_hosted`), with the interpreter's results.
 //!
 //! Host functions that take a [`Caller`] first read and write the guest's memory,
-//! bounds-checked.
+//! bounds-checked, and the state store in the guest's transaction.
 //!
 //! Every failure is an [`Error`].
 
 mod caller;
+#[cfg(feature = "jit")]
+mod compiled;
 mod config;
 mod error;
 mod host_error;
@@ -51,10 +56,13 @@ mod instance;
 mod linker;
 mod module;
 mod run;
+mod signing;
 mod store;
 mod values;
 
-pub use caller::Caller;
+pub use caller::{Caller, CallerState};
+#[cfg(feature = "jit")]
+pub use compiled::CompiledModule;
 pub use config::{Config, Engine, EngineConfig};
 pub use error::Error;
 pub use host_error::HostError;
@@ -63,12 +71,14 @@ pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
 pub use run::Run;
+pub use signing::{SignatureError, TrustedKey, check_signature, check_trusted, signer_id};
 pub use store::Store;
 pub use values::{Value, Values};
 
 pub use dotvm_core::Arch;
+pub use dotvm_vm::state::{Entry, Query};
 pub use dotvm_vm::{
     BufferIo, Capabilities, ClockSource, Control, Denial, Host, Inspector, Interrupt, Io, Limits,
-    LoadError, MachineView, Outcome, Preopen, Progress, RandomSource, StateStore, StdIo, Stopped,
-    Trap, TrapKind,
+    LoadError, MachineView, Outcome, Preopen, Progress, RandomSource, RunError, StateError,
+    StateStore, StdIo, Stopped, Trap, TrapKind,
 };

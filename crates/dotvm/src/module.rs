@@ -3,6 +3,7 @@
 
 use crate::config::Engine;
 use crate::error::Error;
+use crate::signing::{TrustedKey, check_trusted};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::format::{MAGIC, read_module};
 use dotvm_core::module::{FuncType, SigType};
@@ -46,8 +47,11 @@ pub struct Module {
 struct Inner {
     engine: Engine,
     verified: Verified,
-    /// Whether the code has database opcodes (runs then need a state store).
+    /// Whether runs use the state store: the code has database opcodes, or imports host
+    /// functions (which reach the state through [`crate::Caller::state`]).
     uses_state: bool,
+    /// The trusted key that signed the module, when the engine requires signatures.
+    signer: Option<TrustedKey>,
 }
 
 impl Module {
@@ -159,17 +163,35 @@ impl Module {
     }
 
     /// Verifies a module built in memory (for example by `dotvm_core`'s assembler or
-    /// `dotvm_wasm`'s translator).
+    /// `dotvm_wasm`'s translator, or read with `dotvm_core::format::read_module`, which
+    /// keeps the signature). When the engine requires signed modules, the signature is
+    /// checked first ([`Error::Signature`]).
     pub fn from_module(engine: &Engine, module: dotvm_core::Module) -> Result<Module, Error> {
+        let signer = match engine.config().trusted_keys() {
+            Some(trusted) => Some(
+                check_trusted(&module, trusted)
+                    .map_err(Error::Signature)?
+                    .clone(),
+            ),
+            None => None,
+        };
         let verified = Verified::new(module)
             .map_err(|e| Error::InvalidModule(format!("verification failed: {e}")))?;
         Ok(Module {
             inner: Arc::new(Inner {
                 engine: engine.clone(),
-                uses_state: dotvm_state::uses_state(verified.module()),
+                uses_state: dotvm_state::uses_state(verified.module())
+                    || !verified.module().imports.is_empty(),
                 verified,
+                signer,
             }),
         })
+    }
+
+    /// The trusted key that signed the module, when its engine requires signed modules
+    /// ([`crate::Config::require_signed`]); `None` otherwise.
+    pub fn signer(&self) -> Option<&TrustedKey> {
+        self.inner.signer.as_ref()
     }
 
     /// The engine the module was built with.
@@ -182,8 +204,9 @@ impl Module {
         &self.inner.verified
     }
 
-    /// True when the module has database opcodes: its runs use the store's state store
-    /// (and are denied those opcodes without one).
+    /// True when the module's runs use the store's state store: it has database opcodes
+    /// (denied without a state store), or imports host functions, which reach the state
+    /// through [`crate::Caller::state`]. Each such run or call is one transaction.
     pub fn uses_state(&self) -> bool {
         self.inner.uses_state
     }

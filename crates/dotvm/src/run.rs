@@ -1,14 +1,14 @@
 //! Running a module's entry point with the store's capabilities and state: in one go
 //! ([`Module::run`]), in slices of fuel ([`Module::start`], [`crate::Linker::start`],
 //! [`Run::resume`]), or with the caller's own streams, host and state store
-//! ([`Module::run_hosted`]).
+//! ([`Module::run_hosted`], [`Module::run_hosted_with_limits`]).
 
 use crate::error::Error;
 use crate::imports::Imports;
 use crate::module::Module;
 use crate::store::Store;
 use dotvm_vm::state::Guarded;
-use dotvm_vm::{Execution, Host, HostEnv, Inspector, Io, Outcome, Progress, StateStore};
+use dotvm_vm::{Execution, Host, HostEnv, Inspector, Io, Limits, Outcome, Progress, StateStore};
 
 /// Ends the transaction a run or call left open on `state`: commits it when `commit`,
 /// discards it otherwise.
@@ -109,8 +109,34 @@ impl Module {
         state: Option<&mut dyn StateStore>,
         inspector: Option<&mut dyn Inspector>,
     ) -> Result<Outcome, Error> {
-        let verified = self.verified();
         let limits = self.engine().config().limits();
+        self.run_hosted_with_limits(limits, io, host, state, inspector)
+    }
+
+    /// [`Module::run_hosted`] under `limits` instead of the engine's: for embedders whose
+    /// runs of one module each have their own limits, like the jobs of a `dotvm batch`
+    /// (`dotvm_parallel`), which share one module between threads.
+    ///
+    /// ```
+    /// use dotvm::{BufferIo, Engine, Error, Host, Limits, Module};
+    ///
+    /// let engine = Engine::default();
+    /// let spin = Module::from_assembly(&engine, ".func main\ntop:\nJMP top\n.end\n")?;
+    /// let limits = Limits { instructions: 1_000, ..Limits::default() };
+    /// let (mut io, mut host) = (BufferIo::default(), Host::default());
+    /// let error = spin.run_hosted_with_limits(&limits, &mut io, &mut host, None, None).unwrap_err();
+    /// assert!(matches!(error, Error::Limit(_)), "{error}");
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
+    pub fn run_hosted_with_limits(
+        &self,
+        limits: &Limits,
+        io: &mut dyn Io,
+        host: &mut Host,
+        state: Option<&mut dyn StateStore>,
+        inspector: Option<&mut dyn Inspector>,
+    ) -> Result<Outcome, Error> {
+        let verified = self.verified();
         let mut denied = Guarded::denied();
         let state: Option<&mut dyn StateStore> = match (self.uses_state(), state) {
             (false, _) => None,

@@ -375,3 +375,31 @@ fn engines_modules_and_stores_can_move_between_threads() {
     send::<Store>();
     send::<Instance>();
 }
+
+/// The compiled tier gives the interpreter's results: output, exit code and fuel, and the
+/// same limit trap.
+#[cfg(feature = "jit")]
+#[test]
+fn a_compiled_module_runs_like_the_interpreted_one() {
+    use dotvm::{BufferIo, Host};
+    let source = ".func main results=1\n.local i\ntop:\nLOCAL_GET i\nPUSH 1\nADD\nLOCAL_TEE i\n\
+                  PUSH 1000\nLT_U\nJNZ top\nLOCAL_GET i\nSYSCALL print_int\nPUSH 3\nRET\n.end\n";
+    for fuel in [1_000_000, 500] {
+        let mut config = Config::default();
+        config.fuel(fuel);
+        let module = Module::from_assembly(&Engine::new(&config), source).unwrap();
+        let compiled = match module.compile() {
+            Ok(compiled) => compiled,
+            Err(Error::Unsupported(reason)) => return eprintln!("skipped: {reason}"),
+            Err(other) => panic!("{other}"),
+        };
+        let (mut io, mut host) = (BufferIo::default(), Host::default());
+        let interpreted = module.run_hosted(&mut io, &mut host, None, None);
+        let interpreted = (interpreted.map_err(|e| e.to_string()), io.output);
+        let (mut io, mut host) = (BufferIo::default(), Host::default());
+        let native = compiled.run_hosted(&mut io, &mut host);
+        let native = (native.map_err(|e| e.to_string()), io.output);
+        assert!(compiled.supports(module.engine().config().limits()));
+        assert_eq!(native, interpreted, "fuel {fuel}");
+    }
+}

@@ -1,13 +1,14 @@
 //! What host functions and instance calls reach: the guest's memory through a `Caller`
 //! (bounds-checked, read-only region refused), the store's capabilities and state store on
-//! instance calls, and host functions in resumable runs.
+//! instance calls, host functions in resumable runs, and the guest's state transaction
+//! through `Caller::state`.
 
 use dotvm::{
     Arch, Caller, Config, Engine, Error, HostError, Instance, Linker, Module, Progress, Store,
     TrapKind,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 const COUNTER: &str = include_str!("../../../examples/counter.dasm");
 
@@ -280,4 +281,123 @@ fn resumable_runs_call_host_functions_in_every_slice() {
     // Linker::start checks the imports like instantiate.
     let error = Linker::new().start(&module, &store).unwrap_err();
     assert!(matches!(error, Error::Link(_)), "{error}");
+}
+
+/// Writes `c/guest` = "guest", then calls `env.mirror()` and exits with its result.
+const MIRROR_ASM: &str = r#"
+.pool c str "c"
+.pool g str "guest"
+.type results i32
+.import "env" "mirror" 0
+.func main results=1
+    PUSH_CONST c
+    PUSH_CONST g
+    PUSH_CONST g
+    DB_PUT
+    POP
+    CALL_HOST 0
+    RET
+.end
+"#;
+
+/// `env.mirror()`: copies the guest's uncommitted `c/guest` to `c/host` and returns
+/// `code`, or fails after the copy when `code` is 99.
+fn mirror_linker(code: Arc<AtomicI32>) -> Linker {
+    let mut linker = Linker::new();
+    linker
+        .func_wrap("env", "mirror", move |mut caller: Caller<'_>| {
+            let mut state = caller.state()?;
+            let seen = state.get(b"c", b"guest")?.map(<[u8]>::to_vec);
+            let seen = seen.ok_or_else(|| HostError::new("the guest's write is not visible"))?;
+            state.put(b"c", b"host", &seen)?;
+            match code.load(Ordering::Relaxed) {
+                99 => Err(HostError::new("failed after writing")),
+                code => Ok(code),
+            }
+        })
+        .unwrap();
+    linker
+}
+
+/// The committed values of `c/guest` and `c/host`.
+fn committed(store: &mut Store) -> [Option<Vec<u8>>; 2] {
+    let state = store.state_mut().expect("a state store");
+    [b"guest".as_slice(), b"host"].map(|key| state.get(b"c", key).unwrap().map(<[u8]>::to_vec))
+}
+
+#[test]
+fn host_functions_read_and_write_the_state_in_the_guest_transaction() {
+    let engine = Engine::default();
+    let module = Module::from_assembly(&engine, MIRROR_ASM).unwrap();
+    let code = Arc::new(AtomicI32::new(0));
+    let linker = mirror_linker(code.clone());
+    let guest = Some(b"guest".to_vec());
+    let mut store = Store::new(&engine);
+    store.use_memory_state();
+    let mut instance = linker.instantiate(&module).unwrap();
+    // Exit code 3 (returned by the entry point), then a host error after the host function
+    // wrote (a trap): nothing of either is committed.
+    code.store(3, Ordering::Relaxed);
+    assert_eq!(instance.run(&mut store).unwrap(), 3);
+    assert_eq!(committed(&mut store), [None, None]);
+    code.store(99, Ordering::Relaxed);
+    let error = instance.run(&mut store).unwrap_err();
+    assert!(matches!(error, Error::Trap(_)), "{error}");
+    assert!(
+        error.to_string().contains("failed after writing"),
+        "{error}"
+    );
+    assert_eq!(committed(&mut store), [None, None]);
+    // Exit code 0: the guest's and the host function's writes commit together.
+    code.store(0, Ordering::Relaxed);
+    assert_eq!(instance.run(&mut store).unwrap(), 0);
+    assert_eq!(committed(&mut store), [guest.clone(), guest.clone()]);
+
+    // A resumable run (Linker::start) shares the transaction the same way; exit code 3
+    // discards it too.
+    for (exit, expected) in [
+        (99, [None, None]),
+        (3, [None, None]),
+        (0, [guest.clone(), guest]),
+    ] {
+        code.store(exit, Ordering::Relaxed);
+        let mut store = Store::new(&engine);
+        store.use_memory_state();
+        let mut run = linker.start(&module, &store).unwrap();
+        match run.resume(&mut store) {
+            Ok(Progress::Finished(outcome)) => assert_eq!(outcome.exit_code, exit),
+            other => assert!(exit == 99 && other.is_err(), "{other:?}"),
+        }
+        assert_eq!(committed(&mut store), expected);
+    }
+}
+
+#[test]
+fn without_a_state_store_the_caller_state_is_denied_and_traps_the_guest() {
+    let engine = Engine::default();
+    let module = Module::from_wat(
+        &engine,
+        r#"(module
+            (import "env" "peek" (func $peek (result i32)))
+            (func (export "run") (result i32) call $peek))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new();
+    linker
+        .func_wrap("env", "peek", |mut caller: Caller<'_>| {
+            let found = caller.state()?.get(b"c", b"k")?.is_some();
+            Ok::<i32, HostError>(i32::from(found))
+        })
+        .unwrap();
+    let mut instance = linker.instantiate(&module).unwrap();
+    let error = instance
+        .call::<(), i32>(&mut Store::new(&engine), "run", ())
+        .unwrap_err();
+    // Without a state store the guest's transaction is the denied one, as for its own
+    // database opcodes.
+    assert!(matches!(error, Error::Trap(_)), "{error}");
+    assert!(error.to_string().contains("`db` capability"), "{error}");
+    let mut store = Store::new(&engine);
+    store.use_memory_state();
+    assert_eq!(instance.call::<(), i32>(&mut store, "run", ()).unwrap(), 0);
 }

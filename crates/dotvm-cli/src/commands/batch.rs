@@ -1,19 +1,16 @@
 //! `dotvm batch`: runs the jobs of a JSON-lines file over one state, in parallel, with the
 //! result of running them one by one in file order (docs/parallel.md).
 
-use crate::driver::BuildOptions;
-use crate::program::load_verified_input;
+use crate::program::load_dotvm_module;
 use crate::state::{Location, OpenStore};
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use dotvm_core::Verified;
 use dotvm_parallel::{BatchReport, Job, JobReport, Options, run_batch};
 use dotvm_vm::{Limits, RunError, StateStore};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// `dotvm batch`.
@@ -141,7 +138,9 @@ fn parse_batch(
 ) -> Result<Vec<Job>> {
     let mut jobs = Vec::new();
     let mut errors = Vec::new();
-    let mut programs: HashMap<PathBuf, Option<Arc<Verified>>> = HashMap::new();
+    // Jobs carry their own limits (`Job::limits`), so the engine's are not used.
+    let engine = dotvm::Engine::default();
+    let mut programs: HashMap<PathBuf, Option<dotvm::Module>> = HashMap::new();
     for (number, line) in text.lines().enumerate().map(|(i, line)| (i + 1, line)) {
         if line.trim().is_empty() {
             continue;
@@ -155,8 +154,8 @@ fn parse_batch(
         };
         let path = dir.join(&spec.program);
         let program = programs.entry(path.clone()).or_insert_with(|| {
-            match load_verified_input(&path, None, &BuildOptions::default()) {
-                Ok(verified) => Some(Arc::new(verified)),
+            match load_dotvm_module(&engine, &path) {
+                Ok(module) => Some(module),
                 Err(error) => {
                     errors.push(format!("{}:{number}: {error:#}", file.display()));
                     None
@@ -169,7 +168,7 @@ fn parse_batch(
         let mut argv = vec![spec.program];
         argv.extend(spec.args);
         jobs.push(Job {
-            program: Arc::clone(program),
+            program: program.clone(),
             argv,
             env: spec.env,
             stdin: spec.stdin.into_bytes(),

@@ -1,10 +1,10 @@
-//! `dotvm run --engine`: choosing between the compiled tier (`dotvm-jit`) and the
-//! interpreter for a plain run (no database opcodes, no inspector).
+//! `dotvm run --engine`: choosing between the compiled tier (`dotvm::CompiledModule`,
+//! the crate's `jit` feature) and the interpreter for a plain run (no database opcodes, no
+//! inspector).
 
 use crate::cli::{EngineName, RunArgs};
 use anyhow::{Result, anyhow};
-use dotvm_core::Verified;
-use dotvm_vm::{Host, Io, Limits, Outcome, RunError};
+use dotvm_vm::{Host, Io, Outcome, RunError};
 use std::time::Duration;
 
 /// Which engine ran a program, for `--verbose`.
@@ -49,8 +49,7 @@ pub enum Choice {
 /// that names the instruction.
 pub fn run_compiled(
     args: &RunArgs,
-    module: &Verified,
-    limits: &Limits,
+    module: &dotvm::Module,
     io: &mut dyn Io,
     host: &mut Host,
 ) -> Result<Choice> {
@@ -61,17 +60,22 @@ pub fn run_compiled(
     match args.engine {
         EngineName::Interp => interp("--engine interp"),
         EngineName::Auto => interp(AUTO_INTERPRETS),
-        EngineName::Jit => match dotvm_jit::compile(module) {
-            Ok(compiled) if compiled.supports(limits) => {
-                let time = compiled.compile_time();
-                let result = compiled.run(module, limits, io, host, None);
-                Ok(Choice::Compiled(result, Ran::Jit(time)))
+        EngineName::Jit => {
+            let limits = module.engine().config().limits();
+            match module.compile() {
+                Ok(compiled) if compiled.supports(limits) => {
+                    let time = compiled.compile_time();
+                    let result = compiled.run_hosted(io, host).map_err(RunError::from);
+                    Ok(Choice::Compiled(result, Ran::Jit(time)))
+                }
+                Ok(_) => Err(anyhow!(
+                    "--engine jit: the value stack limit ({} slots) is too large for the JIT",
+                    limits.stack_slots
+                )),
+                // A module that cannot load is reported as the interpreter reports it.
+                Err(dotvm::Error::Instantiate(error)) => Err(anyhow!("{error}")),
+                Err(error) => Err(anyhow!("{error}")),
             }
-            Ok(_) => Err(anyhow!(
-                "--engine jit: the value stack limit ({} slots) is too large for the JIT",
-                limits.stack_slots
-            )),
-            Err(error) => Err(anyhow!("{error}")),
-        },
+        }
     }
 }

@@ -3,8 +3,8 @@
 use crate::audit::AuditLog;
 use crate::cli::{CapabilityName, RunArgs, Timeout};
 use crate::driver::{BuildOptions, InputKind};
-use crate::embedded::{run_error, run_transaction};
-use crate::program::load_input_with;
+use crate::embedded::run_transaction;
+use crate::program::{load_input_with, module_error};
 use crate::replay::ReplayInput;
 use crate::resources::{CountingStore, DbCounts, RunStats, Usage};
 use crate::signing::{self, hex, signer_id};
@@ -72,27 +72,33 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
     if args.timeout.is_none() && observer.as_ref().is_some_and(|o| o.interactive()) {
         limits.time = None;
     }
-    let mut config = dotvm::Config::default();
-    config.limits(limits.clone());
-    let engine = dotvm::Engine::new(&config);
     let mut build = build_options(args);
     if let Some(observer) = &observer {
         observer.build(&mut build);
     }
     let with_variables = observer.as_ref().is_some_and(|o| o.wants_variables());
-    let loaded = load_input_with(&args.file, args.arch, &build, with_variables).and_then(
-        |(module, variables)| {
-            let kind = InputKind::of(&args.file)?;
-            let signer = signer_of(args, kind, &module)?;
-            let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
-                dotvm::Error::InvalidModule(message) => {
-                    anyhow!("{}: {message}", args.file.display())
-                }
-                other => anyhow!("{}: {other}", args.file.display()),
-            })?;
-            Ok((kind, signer, module, variables))
-        },
-    );
+    let loaded = engine_for(args, &limits).and_then(|engine| {
+        let (module, variables) = load_input_with(&args.file, args.arch, &build, with_variables)?;
+        let kind = InputKind::of(&args.file)?;
+        let file = args.file.display();
+        let claimed = unchecked_signer(args, &module);
+        let module = dotvm::Module::from_module(&engine, module).map_err(|e| match e {
+            dotvm::Error::Signature(dotvm::SignatureError::Unsigned)
+                if kind != InputKind::Bytecode =>
+            {
+                anyhow!(
+                    "{file}: not signed: --require-signed runs only signed bytecode files \
+                     (build it with `dotvm asm` or `dotvm transpile`, then `dotvm sign`)"
+                )
+            }
+            other => module_error(&args.file, other),
+        })?;
+        let signer = match module.signer() {
+            Some(key) => Some(format!("{} ({})", key.name, key.id())),
+            None => claimed,
+        };
+        Ok((kind, signer, module, variables))
+    });
     let (kind, signer, module, variables) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -230,13 +236,7 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
         }
         false => (
             match inspector {
-                None => match super::engine::run_compiled(
-                    args,
-                    verified,
-                    &limits,
-                    io.as_mut(),
-                    &mut host,
-                )? {
+                None => match super::engine::run_compiled(args, &module, io.as_mut(), &mut host)? {
                     super::engine::Choice::Compiled(result, engine) => {
                         ran = engine;
                         result
@@ -245,12 +245,12 @@ pub fn execute_observed(args: &RunArgs, mut observer: Option<&mut dyn Observer>)
                         ran = engine;
                         module
                             .run_hosted(io.as_mut(), &mut host, None, None)
-                            .map_err(run_error)
+                            .map_err(RunError::from)
                     }
                 },
                 Some(inspector) => module
                     .run_hosted(io.as_mut(), &mut host, None, Some(inspector))
-                    .map_err(run_error),
+                    .map_err(RunError::from),
             },
             format!("{location}, not opened (no database opcodes)"),
             "not used",
@@ -444,17 +444,12 @@ fn end_records(
     records
 }
 
-/// Who signed the program: checked against the trusted keys under `--require-signed`
-/// (refusing unsigned, badly signed and untrusted programs), otherwise the signer of a
-/// validly signed file, if any.
-fn signer_of(args: &RunArgs, kind: InputKind, module: &Module) -> Result<Option<String>> {
-    let file = args.file.display();
+/// The engine of a run: its limits, and under `--require-signed` the trusted keys
+/// (`--trusted-key`, else `DOTVM_TRUSTED_KEYS`; there must be at least one).
+fn engine_for(args: &RunArgs, limits: &Limits) -> Result<dotvm::Engine> {
+    let mut config = dotvm::Config::default();
+    config.limits(limits.clone());
     if args.require_signed {
-        if kind != InputKind::Bytecode {
-            return Err(anyhow!(
-                "{file}: not signed: --require-signed runs only signed bytecode files (build                  it with `dotvm asm` or `dotvm transpile`, then `dotvm sign`)"
-            ));
-        }
         let trusted = signing::trusted_keys(&args.trusted_keys)?;
         if trusted.is_empty() {
             return Err(anyhow!(
@@ -462,19 +457,29 @@ fn signer_of(args: &RunArgs, kind: InputKind, module: &Module) -> Result<Option<
                 signing::TRUSTED_KEYS_VAR
             ));
         }
-        let key = signing::check_trusted(module, &trusted).map_err(|e| anyhow!("{file}: {e}"))?;
-        return Ok(Some(format!("{} ({})", key.name, signer_id(&key.key))));
+        config.require_signed(trusted);
+    }
+    Ok(dotvm::Engine::new(&config))
+}
+
+/// Who signed the program when signatures are not required (under `--require-signed` the
+/// engine checks them): the signer of a validly signed file, a warning and the claimed
+/// signer for a bad signature, `None` for an unsigned file.
+fn unchecked_signer(args: &RunArgs, module: &Module) -> Option<String> {
+    if args.require_signed {
+        return None;
     }
     match signing::check_signature(module) {
-        Ok(key) => Ok(Some(signer_id(&key))),
-        Err(signing::SignatureError::Unsigned) => Ok(None),
+        Ok(key) => Some(signer_id(&key)),
+        Err(signing::SignatureError::Unsigned) => None,
         Err(error) => {
+            let file = args.file.display();
             eprintln!("warning: {file}: {error}; running it anyway (--require-signed refuses it)");
             let claimed = module.signature.map(|s| signer_id(&s.public_key));
-            Ok(Some(format!(
+            Some(format!(
                 "invalid signature (claims {})",
                 claimed.unwrap_or_default()
-            )))
+            ))
         }
     }
 }

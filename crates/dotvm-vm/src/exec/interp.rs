@@ -31,6 +31,7 @@ use super::{Exit, Frame, Machine};
 use super::{bigint, crypto};
 use crate::code::Op;
 use crate::inspect::{Control, Inspector};
+use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use crate::word_op;
@@ -511,7 +512,13 @@ pub(super) fn execute<W: Word, M: Mode>(
                     let _ = pop!();
                 }
                 m.host.count_host_function();
-                let values = check!(m.imports.call_import(import, &args, &mut m.memory));
+                let values = check!(m.imports.call_import(
+                    import,
+                    &args,
+                    &mut m.memory,
+                    // Shortens the store's object lifetime to this call's borrow.
+                    m.state.as_deref_mut().map(|s| s as &mut dyn StateStore)
+                ));
                 if values.len() != results as usize {
                     fault!(TrapKind::Host(format!(
                         "import {import} returned {} slots, its type has {results}",

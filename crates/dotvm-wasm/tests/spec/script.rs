@@ -13,7 +13,8 @@ use super::values::{self, Value};
 use dotvm_core::module::{Module, SigType};
 use dotvm_core::{Arch, Imm, Verified};
 use dotvm_vm::{
-    BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, RunError, TrapKind,
+    BufferIo, CallOutcome, HostFunctions, Instance, Limits, LinearMemory, RunError, StateStore,
+    TrapKind,
 };
 use dotvm_wasm::{
     ExportKind, HostImport, ImportResolver, TranslateError, TranslateOptions, Translation,
@@ -121,6 +122,7 @@ impl HostFunctions for Linker<'_> {
         import: u32,
         args: &[Imm],
         _memory: &mut LinearMemory,
+        _state: Option<&mut dyn StateStore>,
     ) -> Result<Vec<Imm>, TrapKind> {
         let (group, func) = self.links[import as usize];
         if self.depth >= MAX_LINK_DEPTH {
