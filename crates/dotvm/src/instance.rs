@@ -70,7 +70,8 @@ impl Instance {
     /// Loads `module` with these bound imports.
     pub(crate) fn new(module: &Module, imports: Imports) -> Result<Instance, Error> {
         let limits = module.engine().config().limits();
-        let vm = dotvm_vm::Instance::new(module.verified(), limits).map_err(Error::Instantiate)?;
+        let vm =
+            dotvm_vm::Instance::from_loaded(module.loaded(), limits).map_err(Error::Instantiate)?;
         Ok(Instance {
             module: module.clone(),
             vm,

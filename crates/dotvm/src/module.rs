@@ -8,6 +8,7 @@ use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::format::{MAGIC, read_module};
 use dotvm_core::module::{FuncType, SigType};
 use dotvm_core::{Arch, Verified};
+use dotvm_vm::LoadedModule;
 use dotvm_wasm::{HostImport, ImportResolver, TranslateOptions, host_import, translate_with};
 use std::collections::HashMap;
 use std::path::Path;
@@ -46,7 +47,8 @@ pub struct Module {
 #[derive(Debug)]
 struct Inner {
     engine: Engine,
-    verified: Verified,
+    /// The verified module in the engine's executable form, loaded once for every run.
+    loaded: LoadedModule,
     /// Whether runs use the state store: the code has database opcodes, or imports host
     /// functions (which reach the state through [`crate::Caller::state`]).
     uses_state: bool,
@@ -177,12 +179,15 @@ impl Module {
         };
         let verified = Verified::new(module)
             .map_err(|e| Error::InvalidModule(format!("verification failed: {e}")))?;
+        let uses_state =
+            dotvm_state::uses_state(verified.module()) || !verified.module().imports.is_empty();
+        let loaded = LoadedModule::load_shared(Arc::new(verified))
+            .map_err(|e| Error::InvalidModule(format!("cannot load: {e}")))?;
         Ok(Module {
             inner: Arc::new(Inner {
                 engine: engine.clone(),
-                uses_state: dotvm_state::uses_state(verified.module())
-                    || !verified.module().imports.is_empty(),
-                verified,
+                uses_state,
+                loaded,
                 signer,
             }),
         })
@@ -201,7 +206,12 @@ impl Module {
 
     /// The verified module, for the lower-level `dotvm_vm` API.
     pub fn verified(&self) -> &Verified {
-        &self.inner.verified
+        self.inner.loaded.verified()
+    }
+
+    /// The module in the engine's executable form, loaded when the module was made.
+    pub(crate) fn loaded(&self) -> &LoadedModule {
+        &self.inner.loaded
     }
 
     /// True when the module's runs use the store's state store: it has database opcodes
@@ -213,13 +223,13 @@ impl Module {
 
     /// The module's architecture.
     pub fn arch(&self) -> Arch {
-        self.inner.verified.module().arch
+        self.inner.loaded.module().arch
     }
 
     /// The names of the exported functions.
     pub fn exports(&self) -> impl Iterator<Item = &str> {
         self.inner
-            .verified
+            .loaded
             .module()
             .exports
             .iter()
@@ -229,7 +239,7 @@ impl Module {
     /// The host functions the module imports, as `(module, name)`.
     pub fn imports(&self) -> impl Iterator<Item = (&str, &str)> {
         self.inner
-            .verified
+            .loaded
             .module()
             .imports
             .iter()
@@ -239,7 +249,7 @@ impl Module {
     /// The type of function `func` (a function without a declared type takes and returns
     /// whole words).
     pub(crate) fn func_type(&self, func: u32) -> Option<FuncType> {
-        let module = self.inner.verified.module();
+        let module = self.inner.loaded.module();
         let function = module.functions.get(func as usize)?;
         Some(match function.ty {
             Some(ty) => module.types.get(ty as usize)?.clone(),
@@ -252,7 +262,7 @@ impl Module {
 
     /// The function index of export `name`.
     pub(crate) fn export(&self, name: &str) -> Option<u32> {
-        let module = self.inner.verified.module();
+        let module = self.inner.loaded.module();
         module
             .exports
             .iter()

@@ -136,15 +136,19 @@ impl Module {
         state: Option<&mut dyn StateStore>,
         inspector: Option<&mut dyn Inspector>,
     ) -> Result<Outcome, Error> {
-        let verified = self.verified();
         let mut denied = Guarded::denied();
         let state: Option<&mut dyn StateStore> = match (self.uses_state(), state) {
             (false, _) => None,
             (true, Some(state)) => Some(state),
             (true, None) => Some(&mut denied),
         };
-        Ok(dotvm_vm::run_hosted(
-            verified, limits, io, host, state, inspector,
+        Ok(dotvm_vm::run_loaded(
+            self.loaded(),
+            limits,
+            io,
+            host,
+            state,
+            inspector,
         )?)
     }
 
@@ -233,7 +237,7 @@ impl Run {
     /// A run of `module`'s entry point with the store's capabilities and these imports;
     /// nothing runs yet.
     pub(crate) fn new(module: &Module, store: &Store, imports: Imports) -> Result<Run, Error> {
-        let execution = Execution::new(module.verified(), module.engine().config().limits())
+        let execution = Execution::from_loaded(module.loaded(), module.engine().config().limits())
             .map_err(Error::Instantiate)?;
         Ok(Run {
             execution,
