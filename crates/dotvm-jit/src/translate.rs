@@ -135,7 +135,18 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     b.switch_to_block(entry);
     let ctx = b.block_params(entry)[0];
     let fp = b.block_params(entry)[1];
-    let vars = (0..f.frame_slots())
+    // One variable per slot the code can reach (the verifier's heights), not per declared
+    // frame slot: a module may declare a far larger `max_stack` than its code uses (the
+    // stack-limit check still uses the declared frame, as the interpreter does).
+    let reached = env
+        .shape
+        .heights
+        .iter()
+        .zip(&env.shape.effects)
+        .filter_map(|(height, &(pops, pushes))| height.map(|h| h.max(h - pops + pushes)))
+        .max()
+        .unwrap_or(0);
+    let vars = (0..base + reached)
         .map(|_| b.declare_var(env.word))
         .collect::<Vec<_>>();
     let fuel = b.declare_var(I64);

@@ -96,6 +96,27 @@ fn the_value_stack_limit_traps_like_the_interpreter() {
     assert_eq!(jit, interp);
 }
 
+/// A declared frame far larger than the code uses (the fuzzer's out-of-memory reproducer:
+/// `max_stack` 33,554,435 on a function that needs four slots) compiles with variables for
+/// the slots the code reaches only, and the stack limit still sees the declared frame.
+#[test]
+fn a_huge_declared_frame_compiles_small_and_still_meets_the_stack_limit() {
+    let mut module = recursion(3, Arch::Arch64).into_module();
+    let f = module.functions.len() - 1;
+    module.functions[f].max_stack = 33_554_435;
+    let module = Verified::new(module).expect("a larger declared max_stack verifies");
+    let (jit, interp) = both(&module, &Limits::default());
+    assert!(jit.contains("StackOverflow"), "{jit}");
+    assert_eq!(jit, interp);
+    let roomy = Limits {
+        stack_slots: 40_000_000,
+        ..Limits::default()
+    };
+    let (jit, interp) = both(&module, &roomy);
+    assert!(jit.ends_with('3'), "{jit}");
+    assert_eq!(jit, interp);
+}
+
 #[test]
 fn the_instruction_limit_stops_a_hot_loop_at_the_same_instruction() {
     for fuel in [1, 2, 5, 1_000, 1_000_001, 3_333_333] {
