@@ -123,7 +123,14 @@ impl<W: Word> Parts<W> {
             imports: env.imports,
             state: env.state.map(|s| s as &mut dyn StateStore),
         };
-        let completion = session::call(&self.program, env, &mut self.saved, func, &args)?;
+        let completion = session::call(
+            &self.program,
+            env,
+            &mut self.saved,
+            func,
+            &args,
+            session::interpret,
+        )?;
         Ok(match completion {
             Completion::Returned(results) => {
                 CallOutcome::Returned(results.into_iter().map(W::to_imm).collect())

@@ -6,14 +6,17 @@
 //! [`Limits::time`], or by the embedder through a handle it kept. An engine honours it with
 //! one relaxed atomic load:
 //!
-//! * at every block boundary (the fast mode's `Charge` op, after the block is paid for), and
+//! * at block boundaries, after the block is paid for: at every block in compiled code;
+//!   in the threaded engine at the run's first block and then at least once every 65 536
+//!   instructions (its `Charge` op reads it when it starts a new chunk of fuel, see
+//!   `docs/engine.md`), and
 //! * before every instruction in the precise mode (before the instruction is paid for),
 //!
 //! and, when the flag is set, saves its position and fails with the trap kind
 //! `Machine::interruption` returns ([`TrapKind::TimeLimit`](crate::TrapKind::TimeLimit) or
 //! [`TrapKind::Interrupted`](crate::TrapKind::Interrupted)). Host work that can take long
 //! (BigInt and crypto instructions) checks the flag before it starts. So a timed-out run
-//! stops within one basic block (or one host instruction) of the deadline.
+//! stops within one chunk of instructions (or one host instruction) of the deadline.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,7 +57,8 @@ impl Default for Limits {
     }
 }
 
-/// A shared stop flag: raising it stops every run that uses it at its next block boundary.
+/// A shared stop flag: raising it stops every run that uses it soon after, at a block
+/// boundary (see the module docs).
 /// Clones share the flag; two handles are equal when they share it.
 #[derive(Debug, Clone, Default)]
 pub struct Interrupt(Arc<AtomicBool>);

@@ -11,7 +11,7 @@
 //! construction. A block the fuel cannot pay runs in the precise interpreter from its first
 //! instruction ([`precise_block`]), which stops inside that block at the instruction limit.
 
-use super::session::{CallEnv, Completion, Saved};
+use super::session::{self, CallEnv, Completion, Saved};
 use super::{At, Env, Exit, Fault, Machine, Parts, RunClock, interp};
 use crate::Outcome;
 use crate::error::RunError;
@@ -468,7 +468,8 @@ pub(crate) fn run<W: Word>(
 }
 
 /// Calls function `func` of an instance (its state in `saved`) with `args` through
-/// `enter` (see [`run_entered`]), as `session::call` does in the interpreter.
+/// `enter` (see [`run_entered`]): `session::call` builds and enters the machine, as for
+/// the interpreter.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn call<W: Word>(
     program: &Program<W>,
@@ -480,57 +481,16 @@ pub(crate) fn call<W: Word>(
     native_floor: usize,
     enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
 ) -> Result<Completion<W>, RunError> {
-    let CallEnv {
-        limits,
-        io,
-        host,
-        imports,
-        state: store,
-    } = env;
-    let Some(state) = saved.take() else {
-        return Err(crate::error::LoadError::Inconsistent {
-            func: Some(func),
-            pc: None,
-            message: "the instance was lost by an earlier failed call".into(),
+    session::call(program, env, saved, func, args, |machine| {
+        let end = run_entered(machine, functions, native_floor, enter);
+        let _ = machine.io.flush();
+        match end {
+            Ok(Ended::Returned) => {
+                let results = program.functions[func as usize].results as usize;
+                Ok(Completion::Returned(machine.stack[..results].to_vec()))
+            }
+            Ok(Ended::Exited(code)) => Ok(Completion::Exited(code)),
+            Err((kind, at)) => Err(machine.trap(kind, at).into()),
         }
-        .into());
-    };
-    let clock = RunClock::start(limits);
-    let env = Env {
-        io,
-        host,
-        imports,
-        state: store.map(|s| s as &mut dyn StateStore),
-    };
-    let mut machine = Machine::new(
-        program,
-        limits,
-        env,
-        state,
-        &clock,
-        limits.instructions,
-        func,
-    );
-    let end = machine
-        .enter(func, args)
-        .and_then(|()| run_entered(&mut machine, functions, native_floor, enter));
-    let result = match end {
-        Ok(Ended::Returned) => {
-            let _ = machine.io.flush();
-            let results = program.functions[func as usize].results as usize;
-            Ok(Completion::Returned(machine.stack[..results].to_vec()))
-        }
-        Ok(Ended::Exited(code)) => {
-            let _ = machine.io.flush();
-            Ok(Completion::Exited(code))
-        }
-        Err((kind, at)) => {
-            let _ = machine.io.flush();
-            Err(machine.trap(kind, at).into())
-        }
-    };
-    let mut parts = machine.into_parts();
-    parts.frames.clear();
-    *saved = Some(parts);
-    result
+    })
 }

@@ -87,13 +87,16 @@ pub(crate) struct CallEnv<'e> {
 }
 
 /// Calls `func` with `args` (one word per parameter slot) on the saved state, which is
-/// updated whether the call returns or traps.
+/// updated whether the call returns or traps. The machine is built and entered here;
+/// `run` runs it from there and reports how the call ended ([`interpret`] for the
+/// interpreter, the compiled-code bridge for the JIT).
 pub(crate) fn call<W: Word>(
     program: &Program<W>,
     env: CallEnv<'_>,
     saved: &mut Option<Saved<W>>,
     func: u32,
     args: &[W],
+    run: impl FnOnce(&mut Machine<'_, W>) -> Result<Completion<W>, RunError>,
 ) -> Result<Completion<W>, RunError> {
     let CallEnv {
         limits,
@@ -126,9 +129,23 @@ pub(crate) fn call<W: Word>(
         limits.instructions,
         func,
     );
-    let end = machine.enter(func, args).and_then(|()| machine.run_fast());
+    let result = match machine.enter(func, args) {
+        Ok(()) => run(&mut machine),
+        Err((kind, at)) => {
+            let _ = machine.io.flush();
+            Err(machine.trap(kind, at).into())
+        }
+    };
     machine.host.note_stack_slots(machine.stack.len());
-    let result = match end {
+    let mut parts = machine.into_parts();
+    parts.frames.clear();
+    *saved = Some(parts);
+    result
+}
+
+/// Runs an entered machine in the interpreter (the run step of [`call`]).
+pub(crate) fn interpret<W: Word>(machine: &mut Machine<'_, W>) -> Result<Completion<W>, RunError> {
+    match machine.run_fast() {
         Ok(Exit::Finished(code)) => {
             let _ = machine.io.flush();
             Ok(machine.completion(code))
@@ -138,11 +155,7 @@ pub(crate) fn call<W: Word>(
             let _ = machine.io.flush();
             Err(machine.trap(kind, at).into())
         }
-    };
-    let mut parts = machine.into_parts();
-    parts.frames.clear();
-    *saved = Some(parts);
-    result
+    }
 }
 
 impl<W: Word> Machine<'_, W> {

@@ -14,7 +14,7 @@
 
 use super::{Kind, RegCode, RegOp, WordLoad, WordStore};
 use crate::code::Op;
-use crate::typed_op::{TypedGroup, TypedInst};
+use crate::typed_op::{TypedBinary, TypedGroup, TypedInst};
 use crate::word::Word;
 use dotvm_core::verify::StackShape;
 use std::collections::BTreeMap;
@@ -463,9 +463,37 @@ impl<W: Word> Lowering<'_, W> {
         }
     }
 
-    /// A word load.
+    /// A word load; when its address is the sum an `I32_ADD` just wrote to its home (the
+    /// address computation of compiled wasm), one op does both.
     fn load(&mut self, kind: WordLoad, offset: u32) {
-        self.produce(1, Kind::Load(kind), None, u64::from(offset));
+        let h = self.height();
+        let last = self.ops.len().wrapping_sub(1);
+        let add = match (self.stack[h - 1], self.producer) {
+            (Val::Slot(s), Some(p)) if p == last && self.ops[p].dst == s => Some(self.ops[p]),
+            _ => None,
+        };
+        let fused = add.and_then(|add| match add.kind {
+            Kind::TypedBinary(TypedBinary::I32Add) => {
+                Some((Kind::LoadAdd(kind), add.a, add.b, u64::from(offset)))
+            }
+            Kind::TypedBinaryImm(TypedBinary::I32Add) => Some((
+                Kind::LoadAddImm(kind),
+                add.a,
+                0,
+                u64::from(offset) | (add.imm & 0xFFFF_FFFF) << 32,
+            )),
+            _ => None,
+        });
+        match fused {
+            Some((fused, a, b, imm)) => {
+                // The add cannot trap: the load (the op's origin) stands for both.
+                self.ops.pop();
+                self.origin.pop();
+                let dst = self.home(h - 1);
+                self.emit_producer(fused, dst, a, b, imm);
+            }
+            None => self.produce(1, Kind::Load(kind), None, u64::from(offset)),
+        }
     }
 
     /// A typed instruction: a register op when every value takes one slot, else the

@@ -75,6 +75,12 @@ pub(crate) enum Kind {
     WordTernary(WordTernary),
     /// `dst = load(a + imm)`, extended to the word.
     Load(WordLoad),
+    /// `dst = load(i32(a + b) + imm)`: an `I32_ADD` of two slots fused with the word load
+    /// that reads its sum (the sum is not written anywhere).
+    LoadAdd(WordLoad),
+    /// `dst = load(i32(a + (imm >> 32)) + (imm & 0xFFFF_FFFF))`: an `I32_ADD` of a slot and
+    /// a constant fused with the word load that reads its sum.
+    LoadAddImm(WordLoad),
     /// `dst = load(a + imm)` of a whole word.
     LoadWord,
     /// `store(a + imm, b)` of the low bytes.
@@ -206,6 +212,8 @@ impl RegOp {
                 | Kind::WordUnary(_)
                 | Kind::WordTernary(_)
                 | Kind::Load(_)
+                | Kind::LoadAdd(_)
+                | Kind::LoadAddImm(_)
                 | Kind::LoadWord
                 | Kind::TypedUnary(_)
                 | Kind::TypedTest(_)

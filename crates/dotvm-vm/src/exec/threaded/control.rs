@@ -2,7 +2,7 @@
 //! returns, and the single steps through the precise interpreter.
 
 use super::ops::{get, typed_eval};
-use super::{Cx, Inst, Next, finish, next, stop};
+use super::{Cx, FUEL_CHUNK, Inst, Next, finish, next, stop};
 use crate::exec::interp::{self, OneStep};
 use crate::exec::{Exit, Frame};
 use crate::trap::TrapKind;
@@ -39,11 +39,12 @@ pub(super) fn native_stack_pointer() -> usize {
     sp
 }
 
-/// Pays for the block that starts here (`imm` instructions). When the fuel cannot pay,
-/// stops with [`Exit::OutOfFuel`] so the run finishes in the precise interpreter. With tail
-/// calls it also bounds the native stack: should some handler not have become a jump, the
-/// frames it left are unwound by returning to the loop in `run` once they pass
-/// [`NATIVE_STACK_BUDGET`].
+/// Pays for the block that starts here (`imm` instructions) from the current fuel chunk.
+/// When the chunk cannot pay, [`charge_slowly`] starts a new one (or stops with
+/// [`Exit::OutOfFuel`] so the run finishes in the precise interpreter) and reads the
+/// interrupt flag. With tail calls it also bounds the native stack: should some handler
+/// not have become a jump, the frames it left are unwound by returning to the loop in
+/// `run` once they pass [`NATIVE_STACK_BUDGET`].
 pub(super) unsafe fn charge<W: Word>(
     ip: *const Inst<W>,
     fp: *mut W,
@@ -55,7 +56,7 @@ pub(super) unsafe fn charge<W: Word>(
     let deep = native_stack_pointer() < cx.native_floor;
     #[cfg(not(dotvm_tail_calls))]
     let deep = false;
-    if count > cx.fuel || deep || cx.interrupt.load(Ordering::Relaxed) {
+    if count > cx.fuel || deep {
         return charge_slowly(ip, fp, cx);
     }
     cx.fuel -= count;
@@ -63,23 +64,29 @@ pub(super) unsafe fn charge<W: Word>(
     next!(unsafe { ip.add(1) }, fp, cx)
 }
 
-/// [`charge`] when the fuel runs short, the interrupt flag is raised (time limit: the block
-/// is paid, then the run traps at its start) or the native stack is deep.
+/// [`charge`] when the fuel chunk runs short (a new chunk starts, or the run stops when
+/// the fuel left cannot pay; then the interrupt flag is read: when raised, the block is
+/// paid and the run traps at its start) or the native stack is deep.
 #[cold]
 #[inline(never)]
 fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
     // SAFETY: `ip` is an op of the running function.
     let count = unsafe { (*ip).imm };
-    if count > cx.fuel {
+    let total = cx.fuel_left();
+    if count > total {
         return out_of_fuel(ip, fp, cx);
     }
-    cx.fuel -= count;
+    let chunk = total.min(FUEL_CHUNK.max(count));
+    cx.fuel = chunk - count;
+    cx.reserve = total - chunk;
     if cx.interrupt.load(Ordering::Relaxed) {
         cx.end = Err(cx.m.interruption());
         return stop(ip, fp, cx);
     }
     #[cfg(all(test, dotvm_tail_calls))]
-    NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if native_stack_pointer() < cx.native_floor {
+        NATIVE_UNWINDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     // SAFETY: as in `charge`.
     Next::at(unsafe { ip.add(1) }, fp)
 }
@@ -386,15 +393,19 @@ fn single_step<W: Word>(
     // SAFETY: `ip` is an op of the running function.
     let i = unsafe { &*ip };
     let fp_index = cx.frame_index(fp);
+    let fuel = cx.fuel_left();
     let m = &mut *cx.m;
     m.func = cx.func;
     m.ip = i.imm as u32;
     m.fp = fp_index;
     m.sp = fp_index + i.a as usize;
     // The block paid for this instruction; the precise interpreter charges it again.
-    m.fuel = cx.fuel + 1;
+    m.fuel = fuel + 1;
     let end = interp::execute(m, &mut OneStep);
-    cx.fuel = m.fuel;
+    let left = m.fuel;
+    cx.set_fuel_left(left);
+    // The instruction may have grown the memory.
+    cx.refresh_memory();
     match end {
         Ok(Exit::Stopped) => Ok(()),
         Ok(Exit::Finished(code)) => Err(finish(ip, fp, cx, code)),
@@ -405,7 +416,7 @@ fn single_step<W: Word>(
         Err(kind) => {
             if kind.is_before_instruction() {
                 // The precise interpreter leaves the instruction unpaid; it was paid.
-                cx.fuel -= 1;
+                cx.set_fuel_left(cx.fuel_left() - 1);
             }
             cx.end = Err(kind);
             Err(stop(ip, fp, cx))

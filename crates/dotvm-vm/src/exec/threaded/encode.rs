@@ -76,6 +76,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
             WordLoad::U64 => memory::load::<W, 8, false>,
             WordLoad::S64 => memory::load::<W, 8, true>,
         },
+        Kind::LoadAdd(load) => load_sum::<W, false>(load),
+        Kind::LoadAddImm(load) => load_sum::<W, true>(load),
         Kind::LoadWord => memory::load_word::<W>,
         Kind::Store(store) => match store {
             WordStore::B8 => memory::store::<W, 1>,
@@ -112,6 +114,21 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::Halt => control::halt::<W>,
         Kind::Unreachable => control::unreachable::<W>,
         Kind::Step => control::step::<W>,
+    }
+}
+
+/// The handler of a fused `I32_ADD` and word load `load` (`IMM`: the add's second operand
+/// is a constant).
+fn load_sum<W: Word, const IMM: bool>(load: WordLoad) -> Handler<W> {
+    match load {
+        WordLoad::U8 => memory::load_sum::<W, 1, false, IMM>,
+        WordLoad::S8 => memory::load_sum::<W, 1, true, IMM>,
+        WordLoad::U16 => memory::load_sum::<W, 2, false, IMM>,
+        WordLoad::S16 => memory::load_sum::<W, 2, true, IMM>,
+        WordLoad::U32 => memory::load_sum::<W, 4, false, IMM>,
+        WordLoad::S32 => memory::load_sum::<W, 4, true, IMM>,
+        WordLoad::U64 => memory::load_sum::<W, 8, false, IMM>,
+        WordLoad::S64 => memory::load_sum::<W, 8, true, IMM>,
     }
 }
 

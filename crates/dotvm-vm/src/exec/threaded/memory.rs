@@ -1,6 +1,9 @@
-//! Memory handlers: word and typed loads and stores. The bounds check is inline; a fault
-//! leaves through a cold function with scalar arguments, so the hot path needs no stack
-//! frame and dispatches with a jump.
+//! Memory handlers: word and typed loads and stores. They reach the memory through the
+//! address and size cached in the context (no indirection through the machine) and check
+//! bounds inline with one comparison of the access's end (after an overflow test of its
+//! sum, which the fused loads' 32-bit addresses do not need; plus one of its start for a
+//! write); a fault leaves through a cold function with scalar arguments, so the hot path
+//! needs no stack frame and dispatches with a jump.
 
 use super::ops::{get, set};
 use super::{Cx, Inst, Next, next, stop};
@@ -45,6 +48,29 @@ fn wide_fault<W: Word>(
     stop(ip, fp, cx)
 }
 
+/// The host address of the `len` bytes at `addr + offset` when they all lie in linear
+/// memory, and, for a write, at or above the read-only end: the end of the access is one
+/// 64-bit sum (which must not wrap) compared once with the memory's size (a write also
+/// compares its start with the read-only end).
+#[inline(always)]
+fn span<W: Word>(
+    cx: &Cx<'_, '_, W>,
+    addr: u64,
+    offset: u32,
+    len: usize,
+    write: bool,
+) -> Option<*mut u8> {
+    let end = addr.checked_add(u64::from(offset) + len as u64)?;
+    let start = end - len as u64;
+    if end > cx.mem_len || (write && start < cx.ro_end) {
+        return None;
+    }
+    // SAFETY: `start + len <= mem_len`, so `start` is an offset into the memory's bytes,
+    // whose address and size `cx.refresh_memory` took from the memory after its last
+    // change (see `Cx::mem`).
+    Some(unsafe { cx.mem.add(start as usize) })
+}
+
 /// Reads the `N` bytes at slot `a` + `imm` as a little-endian number, or leaves.
 macro_rules! read {
     ($ip:ident, $fp:ident, $cx:ident, $n:expr) => {{
@@ -53,10 +79,12 @@ macro_rules! read {
         let Some(addr) = word.to_address() else {
             return wide_fault($ip, $fp, $cx, $n);
         };
-        match $cx.m.memory.get::<{ $n }>(addr, offset) {
-            Some(bytes) => (0..$n).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k)),
-            None => return fault($ip, $fp, $cx, addr, offset, $n),
-        }
+        let Some(at) = span($cx, addr, offset, $n, false) else {
+            return fault($ip, $fp, $cx, addr, offset, $n);
+        };
+        // SAFETY: `span` checked that the `N` bytes at `at` lie in memory.
+        let bytes = unsafe { at.cast::<[u8; $n]>().read() };
+        (0..$n).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k))
     }};
 }
 
@@ -69,10 +97,12 @@ macro_rules! write {
             return wide_fault($ip, $fp, $cx, $n);
         };
         let value: u64 = $value;
-        match $cx.m.memory.get_mut::<{ $n }>(addr, offset) {
-            Some(bytes) => *bytes = std::array::from_fn(|k| (value >> (8 * k)) as u8),
-            None => return fault($ip, $fp, $cx, addr, offset, $n),
-        }
+        let Some(at) = span($cx, addr, offset, $n, true) else {
+            return fault($ip, $fp, $cx, addr, offset, $n);
+        };
+        let bytes: [u8; $n] = std::array::from_fn(|k| (value >> (8 * k)) as u8);
+        // SAFETY: `span` checked that the `N` bytes at `at` lie in writable memory.
+        unsafe { at.cast::<[u8; $n]>().write(bytes) };
     }};
 }
 
@@ -83,6 +113,43 @@ pub(super) unsafe fn load<W: Word, const N: usize, const SIGNED: bool>(
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
     let raw = read!(ip, fp, cx, N);
+    let value = if SIGNED {
+        W::sign_extend(raw, N as u32 * 8)
+    } else {
+        W::from_u64(raw)
+    };
+    // SAFETY: `dst` is a slot of the frame.
+    unsafe { set(fp, (*ip).dst, value) };
+    // SAFETY: the op is followed by another of its block.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// `dst = load(i32(a + b) + offset)` (`IMM` false) or `dst = load(i32(a + (imm >> 32)) +
+/// offset)` (`IMM` true) of `N` bytes, sign-extended to the word when `SIGNED`, the offset
+/// being the low half of `imm`: an `I32_ADD` fused with the word load of its sum. The
+/// address is below 2^32, so its end cannot wrap and one comparison checks it.
+pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const IMM: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
+    let (base, addend, offset) = unsafe {
+        let i = &*ip;
+        let addend = if IMM {
+            (i.imm >> 32) as u32
+        } else {
+            get(fp, i.b).low_u64() as u32
+        };
+        (get(fp, i.a).low_u64() as u32, addend, i.imm as u32)
+    };
+    let addr = u64::from(base.wrapping_add(addend));
+    let Some(at) = span(cx, addr, offset, N, false) else {
+        return fault(ip, fp, cx, addr, offset, N);
+    };
+    // SAFETY: `span` checked that the `N` bytes at `at` lie in memory.
+    let bytes = unsafe { at.cast::<[u8; N]>().read() };
+    let raw = (0..N).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k));
     let value = if SIGNED {
         W::sign_extend(raw, N as u32 * 8)
     } else {
@@ -171,10 +238,11 @@ pub(super) unsafe fn load_word<W: Word>(
     let Some(addr) = word.to_address() else {
         return wide_fault(ip, fp, cx, W::BYTES);
     };
-    let value = match cx.m.memory.load_bytes(addr, offset, W::BYTES) {
-        Ok(bytes) => W::from_le_slice(bytes),
-        Err(_) => return fault(ip, fp, cx, addr, offset, W::BYTES),
+    let Some(at) = span(cx, addr, offset, W::BYTES, false) else {
+        return fault(ip, fp, cx, addr, offset, W::BYTES);
     };
+    // SAFETY: `span` checked that the word's bytes at `at` lie in memory.
+    let value = W::from_le_slice(unsafe { std::slice::from_raw_parts(at, W::BYTES) });
     // SAFETY: `dst` is a slot of the frame.
     unsafe { set(fp, (*ip).dst, value) };
     // SAFETY: the op is followed by another of its block.
@@ -192,16 +260,11 @@ pub(super) unsafe fn store_word<W: Word>(
     let Some(addr) = word.to_address() else {
         return wide_fault(ip, fp, cx, W::BYTES);
     };
-    let mut bytes = [0u8; 64];
-    value.write_le_slice(&mut bytes[..W::BYTES]);
-    if cx
-        .m
-        .memory
-        .store_bytes(addr, offset, &bytes[..W::BYTES])
-        .is_err()
-    {
+    let Some(at) = span(cx, addr, offset, W::BYTES, true) else {
         return fault(ip, fp, cx, addr, offset, W::BYTES);
-    }
+    };
+    // SAFETY: `span` checked that the word's bytes at `at` lie in writable memory.
+    value.write_le_slice(unsafe { std::slice::from_raw_parts_mut(at, W::BYTES) });
     // SAFETY: the op is followed by another of its block.
     next!(unsafe { ip.add(1) }, fp, cx)
 }

@@ -78,11 +78,20 @@ pub(crate) struct Cx<'m, 'a, W> {
     code: *const Inst<W>,
     /// The running function's constant pool.
     pool: *const W,
+    /// Byte 0 of linear memory (see [`Cx::refresh_memory`]).
+    mem: *mut u8,
+    /// The size of linear memory in bytes.
+    mem_len: u64,
+    /// End of the read-only region of linear memory.
+    ro_end: u64,
     /// The running function.
     func: u32,
-    /// Fuel left (the machine's copy is stale while the engine runs).
+    /// Fuel left in the current chunk: what a block's charge compares with and pays from
+    /// (the machine's copy is stale while the engine runs).
     fuel: u64,
-    /// The run's interrupt flag (time limit), checked at every block's charge.
+    /// Fuel left besides the chunk (see [`FUEL_CHUNK`]).
+    reserve: u64,
+    /// The run's interrupt flag (time limit), checked when a chunk of fuel is used up.
     interrupt: &'a AtomicBool,
     /// Lowest native stack address handlers may reach before unwinding to the loop.
     #[cfg(dotvm_tail_calls)]
@@ -146,7 +155,30 @@ impl<W: Word> Cx<'_, '_, W> {
         self.m.ip = self.index(ip);
         self.m.fp = self.frame_index(fp);
         self.m.sp = self.m.fp;
-        self.m.fuel = self.fuel;
+        self.m.fuel = self.fuel_left();
+    }
+
+    /// All the fuel left: the chunk's and the reserve.
+    fn fuel_left(&self) -> u64 {
+        self.fuel + self.reserve
+    }
+
+    /// Sets the fuel left to `total`, keeping at most the chunk's current fuel in the chunk
+    /// (so only a block's charge can start a new chunk, after the interrupt check).
+    fn set_fuel_left(&mut self, total: u64) {
+        self.fuel = self.fuel.min(total);
+        self.reserve = total - self.fuel;
+    }
+
+    /// Caches the linear memory's address, size and read-only end for the memory
+    /// handlers. Called when the run starts and after anything that may grow or otherwise
+    /// reach the memory through the machine (a single step, a stack-shaped typed op), so
+    /// the cached pointer is always the one last taken from the memory.
+    fn refresh_memory(&mut self) {
+        let (mem, len) = self.m.memory.raw_parts();
+        self.mem = mem;
+        self.mem_len = len;
+        self.ro_end = self.m.memory.ro_end();
     }
 
     /// Makes `func` the running function.
@@ -183,6 +215,12 @@ fn finish<W: Word>(
     Next::stop()
 }
 
+/// The fuel a block's charge may use before the engine next reads the interrupt flag:
+/// the run's fuel is paid out in chunks of this many instructions (or one block, if
+/// larger), so the common charge is one comparison and the flag is read at the run's first
+/// block and then at least once every `FUEL_CHUNK` instructions (about 0.1 ms).
+pub(super) const FUEL_CHUNK: u64 = 1 << 16;
+
 /// Runs the register form from the machine's saved position (a `Charge` op, or the start
 /// of the entry function) until the program finishes, traps, or cannot pay for a block
 /// ([`Exit::OutOfFuel`], with the position at that block's `Charge` and the operand stack
@@ -196,14 +234,20 @@ pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
         base,
         code: std::ptr::null(),
         pool: std::ptr::null(),
+        mem: std::ptr::null_mut(),
+        mem_len: 0,
+        ro_end: 0,
         func,
-        fuel,
+        // The first charge starts a chunk, so it reads the interrupt flag.
+        fuel: 0,
+        reserve: fuel,
         interrupt,
         #[cfg(dotvm_tail_calls)]
         native_floor: control::native_stack_pointer().saturating_sub(control::NATIVE_STACK_BUDGET),
         end: Ok(Exit::Stopped),
     };
     cx.switch_to(func);
+    cx.refresh_memory();
     // SAFETY: the saved position indexes the function's code and the saved frame index
     // lies within the stack.
     let mut next = unsafe {

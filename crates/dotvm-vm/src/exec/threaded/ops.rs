@@ -159,6 +159,9 @@ handlers! {
         // The verified stack has room for max(pops, pushes) slots from `a`.
         let slots = std::slice::from_raw_parts_mut(fp.add(i.a as usize), usize::from(inst.room));
         let mut operands = Operands::new(slots, usize::from(inst.pops));
-        typed::execute(inst, &mut operands, &mut cx.m.memory).map(|()| None)
+        let result = typed::execute(inst, &mut operands, &mut cx.m.memory);
+        // It reached the memory through the machine: take its address afresh.
+        cx.refresh_memory();
+        result.map(|()| None)
     });
 }
