@@ -16,7 +16,7 @@ use cranelift_codegen::ir::{Function, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
 use dotvm_core::Imm;
 use dotvm_core::verify::stack_shape;
@@ -98,6 +98,11 @@ fn unsupported(module: &Verified) -> JitError {
     }
 }
 
+/// Address space reserved for one module's native code (pages are committed only as code
+/// is written): within the ±2 GiB that x86-64's pc-relative calls reach (AArch64's reach
+/// ±128 MiB, more native code than any module compiled so far).
+const CODE_RESERVE_BYTES: usize = 1 << 30;
+
 /// The host's code generator.
 fn host_isa() -> Result<OwnedTargetIsa, JitError> {
     let codegen = |message: String| JitError::Codegen {
@@ -132,7 +137,17 @@ pub fn compile(module: &Verified) -> Result<Compiled, JitError> {
     let ptr = isa.pointer_type();
     let call_conv = isa.default_call_conv();
     let frontend = isa.frontend_config();
-    let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+    let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+    // All of a module's code goes into one reserved region, so that calls between its
+    // functions (32-bit pc-relative) always reach: pages mapped one by one can land more
+    // than 2 GiB apart, which made relocation panic (found by the jit_agree fuzz target).
+    let arena =
+        ArenaMemoryProvider::new_with_size(CODE_RESERVE_BYTES).map_err(|e| JitError::Codegen {
+            function: None,
+            message: format!("cannot reserve address space for code: {e}"),
+        })?;
+    builder.memory_provider(Box::new(arena));
+    let mut jit = JITModule::new(builder);
     let signature = translate::function_signature(ptr, call_conv);
     let codegen = |func: u32, message: String| JitError::Codegen {
         function: Some(m.function_label(func)),

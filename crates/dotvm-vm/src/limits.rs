@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Bounds a run may not exceed; exceeding one is a trap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,11 +107,13 @@ pub(crate) struct Watchdog {
 }
 
 impl Watchdog {
-    /// Starts a thread that raises `interrupt` after `after`.
-    pub(crate) fn start(interrupt: Interrupt, after: Duration) -> Watchdog {
+    /// Starts a thread that raises `interrupt` at `deadline` (never before it, so a run
+    /// that sees the flag raised by the watchdog also sees the deadline passed).
+    pub(crate) fn start(interrupt: Interrupt, deadline: Instant) -> Watchdog {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(after) {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
                 interrupt.raise();
             }
         });
@@ -187,9 +189,12 @@ mod tests {
     #[test]
     fn the_watchdog_raises_unless_dropped() {
         let fired = Interrupt::new();
-        let _dog = Watchdog::start(fired.clone(), Duration::from_millis(1));
+        let _dog = Watchdog::start(fired.clone(), Instant::now() + Duration::from_millis(1));
         let quiet = Interrupt::new();
-        drop(Watchdog::start(quiet.clone(), Duration::from_millis(1)));
+        drop(Watchdog::start(
+            quiet.clone(),
+            Instant::now() + Duration::from_millis(1),
+        ));
         std::thread::sleep(Duration::from_millis(50));
         assert!(fired.is_raised());
         assert!(!quiet.is_raised());

@@ -120,11 +120,12 @@ impl RunClock {
     /// one) and a watchdog for the time limit.
     pub(crate) fn start(limits: &Limits) -> RunClock {
         let interrupt = limits.interrupt.clone().unwrap_or_default();
-        let watchdog = limits
-            .time
-            .map(|after| Watchdog::start(interrupt.clone(), after));
+        // One deadline for both: the watchdog raises the flag at it, and the trap it causes
+        // is a time limit because the deadline has passed by then.
+        let deadline = limits.time.map(|after| Instant::now() + after);
+        let watchdog = deadline.map(|at| Watchdog::start(interrupt.clone(), at));
         RunClock {
-            deadline: limits.time.map(|after| Instant::now() + after),
+            deadline,
             interrupt,
             _watchdog: watchdog,
         }
