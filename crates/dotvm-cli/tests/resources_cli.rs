@@ -39,25 +39,37 @@ fn program(source: &str) -> tempfile::TempPath {
 
 #[test]
 fn verbose_counts_the_database_operations_and_system_calls_of_counter() {
-    let output = dotvm(&["run", "--state", ":memory:", "--verbose", "counter.dasm"]);
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).starts_with("run 1\n"));
-    let stderr = text(&output.stderr);
-    // Reads: the counter (absent), the rolled-back scratch key (absent), a count and a
-    // query returning "0001" and its 24-byte document. Writes: the counter (4 + 8 bytes),
-    // the document (4 + 24) and the scratch key (7 + 8), rolled back but performed.
-    assert!(
-        stderr.contains("\ndatabase         4 reads (28 bytes), 3 writes (55 bytes)\n"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("\nhost calls       20 system calls, 0 host function calls\n"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("\npeak stack       14 slots (deepest frame: the smallest --stack-size this run fits in)\n"),
-        "{stderr}"
-    );
+    for engine in ["interp", "jit"] {
+        let output = dotvm(&[
+            "run",
+            "--state",
+            ":memory:",
+            "--verbose",
+            "--engine",
+            engine,
+            "counter.dasm",
+        ]);
+        let stderr = text(&output.stderr);
+        assert!(output.status.success(), "{engine}: {stderr}");
+        assert!(text(&output.stdout).starts_with("run 1\n"), "{engine}");
+        // Reads: the counter (absent), the rolled-back scratch key (absent), a count and a
+        // query returning "0001" and its 24-byte document. Writes: the counter (4 + 8
+        // bytes), the document (4 + 24) and the scratch key (7 + 8), rolled back but
+        // performed.
+        assert!(
+            stderr.contains("\ndatabase         4 reads (28 bytes), 3 writes (55 bytes)\n"),
+            "{engine}: {stderr}"
+        );
+        assert!(
+            stderr.contains("\nhost calls       20 system calls, 0 host function calls\n"),
+            "{engine}: {stderr}"
+        );
+        // The same exact peak under both engines (compiled code keeps a high-water mark).
+        assert!(
+            stderr.contains("\npeak stack       14 slots (deepest frame: the smallest --stack-size this run fits in)\n"),
+            "{engine}: {stderr}"
+        );
+    }
 }
 
 #[test]

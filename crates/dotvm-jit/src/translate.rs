@@ -830,6 +830,9 @@ impl Tx<'_, '_, '_> {
             .ins()
             .icmp(IntCC::UnsignedGreaterThan, frame_end, stack_end);
         self.limit_trap(index, overflow, TRAP_STACK_OVERFLOW);
+        let peak = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_PEAK);
+        let deepest = self.b.ins().umax(peak, frame_end);
+        self.ctx_store(deepest, NativeCtx::OFFSET_STACK_PEAK);
         callee_fp
     }
 

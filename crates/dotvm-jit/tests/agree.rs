@@ -2,10 +2,11 @@
 //! verified programs (the generator of `dotvm-vm`'s `engines_agree.rs`, included by path from
 //! `crates/dotvm-vm/tests/random_program`: locals, globals, word and typed arithmetic,
 //! loads and stores, branches and loops, calls and recursion, printing) give the same
-//! output, exit code, trap (kind, function, pc), instruction count and peak memory under
-//! `dotvm_jit` and under `dotvm_vm::run_hosted`, on Arch64 and Arch128 and under random fuel
-//! and call-depth limits, so the JIT's block charges, its hand-over to the precise
-//! interpreter at the instruction limit and its limit checks are exercised too.
+//! output, exit code, trap (kind, function, pc), instruction count, peak memory and peak
+//! value stack under `dotvm_jit` and under `dotvm_vm::run_hosted`, on Arch64 and Arch128
+//! and under random fuel and call-depth limits, so the JIT's block charges, its hand-over
+//! to the precise interpreter at the instruction limit and its limit checks are exercised
+//! too.
 
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;
@@ -25,8 +26,8 @@ fn verified(mut module: Module) -> Verified {
     Verified::new(module).unwrap_or_else(|e| panic!("verification failed: {e}"))
 }
 
-/// What a run did, comparably.
-fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo) -> String {
+/// What a run did, comparably, with its peak value stack.
+fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo, host: &Host) -> String {
     let end = match result {
         Ok(outcome) => format!(
             "exit {} after {} peak {}",
@@ -38,7 +39,8 @@ fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo) -> String
         ),
         Err(other) => format!("error {other}"),
     };
-    format!("{end}\n{}", io.output_text())
+    let peak = host.stats().peak_stack_slots;
+    format!("{end} stack {peak}\n{}", io.output_text())
 }
 
 proptest! {
@@ -58,13 +60,15 @@ proptest! {
         for arch in [Arch::Arch64, Arch::Arch128] {
             let module = verified(module_of(&wide, arch));
             let mut interp_io = BufferIo::with_input(b"");
-            let interp = dotvm_vm::run_hosted(&module, &limits, &mut interp_io, &mut Host::default(), None, None);
+            let mut interp_host = Host::default();
+            let interp = dotvm_vm::run_hosted(&module, &limits, &mut interp_io, &mut interp_host, None, None);
             let compiled = dotvm_jit::compile(&module).expect("the JIT covers this module");
             let mut jit_io = BufferIo::with_input(b"");
-            let jit = compiled.run(&module, &limits, &mut jit_io, &mut Host::default(), None);
+            let mut jit_host = Host::default();
+            let jit = compiled.run(&module, &limits, &mut jit_io, &mut jit_host, None);
             prop_assert_eq!(
-                observe(jit, &jit_io),
-                observe(interp, &interp_io),
+                observe(jit, &jit_io, &jit_host),
+                observe(interp, &interp_io, &interp_host),
                 "{} with fuel {} and depth {}", arch, fuel, depth
             );
         }

@@ -41,21 +41,20 @@ fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo) -> String
     format!("{end}\n{}", io.output_text())
 }
 
-/// Both engines' observations of `module` under `limits`.
+/// Both engines' observations of `module` under `limits`, each with its peak value stack.
 fn both(module: &Verified, limits: &Limits) -> (String, String) {
     let mut interp_io = BufferIo::default();
-    let interp = dotvm_vm::run_hosted(
-        module,
-        limits,
-        &mut interp_io,
-        &mut Host::default(),
-        None,
-        None,
-    );
+    let mut interp_host = Host::default();
+    let interp = dotvm_vm::run_hosted(module, limits, &mut interp_io, &mut interp_host, None, None);
     let compiled = dotvm_jit::compile(module).expect("compile");
     let mut jit_io = BufferIo::default();
-    let jit = compiled.run(module, limits, &mut jit_io, &mut Host::default(), None);
-    (observe(jit, &jit_io), observe(interp, &interp_io))
+    let mut jit_host = Host::default();
+    let jit = compiled.run(module, limits, &mut jit_io, &mut jit_host, None);
+    let peak = |host: &Host| format!("\npeak stack {}", host.stats().peak_stack_slots);
+    (
+        observe(jit, &jit_io) + &peak(&jit_host),
+        observe(interp, &interp_io) + &peak(&interp_host),
+    )
 }
 
 #[test]
@@ -80,7 +79,7 @@ fn recursion_reaches_the_call_depth_limit_exactly() {
         ..Limits::default()
     };
     let (jit, _) = both(&recursion(9_998, Arch::Arch64), &limits);
-    assert!(jit.ends_with("9998"), "{jit}");
+    assert!(jit.contains("9998\npeak"), "{jit}");
     let (jit, _) = both(&recursion(9_999, Arch::Arch64), &limits);
     assert!(jit.contains("CallDepthExceeded"), "{jit}");
 }
@@ -113,8 +112,39 @@ fn a_huge_declared_frame_compiles_small_and_still_meets_the_stack_limit() {
         ..Limits::default()
     };
     let (jit, interp) = both(&module, &roomy);
-    assert!(jit.ends_with('3'), "{jit}");
+    assert!(jit.contains("3\npeak"), "{jit}");
     assert_eq!(jit, interp);
+}
+
+/// The peak stack compiled code reports is the smallest stack limit the run fits in: the
+/// run succeeds with exactly that limit and overflows with one slot less.
+#[test]
+fn the_peak_stack_is_the_smallest_limit_the_compiled_run_fits_in() {
+    for arch in [Arch::Arch64, Arch::Arch128] {
+        let module = recursion(300, arch);
+        let compiled = dotvm_jit::compile(&module).expect("compile");
+        let run = |stack_slots: usize| {
+            let limits = Limits {
+                stack_slots,
+                ..Limits::default()
+            };
+            let mut host = Host::default();
+            let mut io = BufferIo::default();
+            let result = compiled.run(&module, &limits, &mut io, &mut host, None);
+            (result, host.stats().peak_stack_slots)
+        };
+        let (roomy, peak) = run(1 << 20);
+        assert_eq!(roomy.expect("runs").exit_code, 0);
+        assert!(peak > 300 && peak < 10_000, "{arch:?}: peak {peak}");
+        let peak = usize::try_from(peak).expect("small");
+        let (tight, tight_peak) = run(peak);
+        assert!(tight.is_ok(), "{arch:?}: limit {peak}: {tight:?}");
+        assert_eq!(tight_peak, peak as u64);
+        match run(peak - 1).0 {
+            Err(RunError::Trap(trap)) => assert_eq!(trap.kind, TrapKind::StackOverflow),
+            other => panic!("{arch:?}: limit {} should overflow: {other:?}", peak - 1),
+        }
+    }
 }
 
 #[test]

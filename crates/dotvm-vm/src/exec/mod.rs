@@ -85,12 +85,15 @@ pub(crate) struct Machine<'a, W> {
     allocator: Allocator,
     /// BigInt objects; their bytes count against the memory limit with `memory`.
     bigints: BigIntHeap,
-    /// Fuel still allowed before the instruction limit: one unit per instruction, plus
-    /// the extra cost of crypto and BigInt instructions.
     /// Tables and segments.
     refs: RefState<W>,
-    /// Instructions still allowed before the limit.
+    /// Fuel still allowed before the instruction limit: one unit per instruction, plus
+    /// the extra cost of crypto and BigInt instructions.
     fuel: u64,
+    /// The end of the deepest frame compiled code reached, in slots (0 when no compiled
+    /// code ran): compiled code keeps the whole stack limit allocated, so `stack.len()`
+    /// does not tell its peak.
+    native_stack_peak: usize,
     /// True once the position and return addresses index plain code.
     plain: bool,
     /// Running function.
@@ -229,6 +232,7 @@ impl<'a, W: Word> Machine<'a, W> {
             bigints: parts.bigints,
             refs: parts.refs,
             fuel,
+            native_stack_peak: 0,
             plain: false,
             func,
             ip: 0,
@@ -288,7 +292,7 @@ pub(crate) fn run_program<W: Word>(
             .and_then(|()| machine.run_precise(Some(inspector))),
         None => machine.start().and_then(|()| machine.run_fast()),
     };
-    machine.host.note_stack_slots(machine.stack.len());
+    machine.note_stack_peak();
     match end {
         Ok(Exit::Finished(exit_code)) => {
             if let Err(e) = machine.io.flush() {
@@ -392,6 +396,17 @@ impl<W: Word> Machine<'_, W> {
     /// What the saved position refers to after an instruction at it has run.
     fn paid_position(&self) -> At {
         if self.plain { At::Plain } else { At::Fast }
+    }
+
+    /// Records the run's peak value stack in the host statistics: the end of the deepest
+    /// frame (the interpreter grows the stack to exactly that, compiled code reports it).
+    fn note_stack_peak(&mut self) {
+        let peak = if self.native_stack_peak > 0 {
+            self.native_stack_peak
+        } else {
+            self.stack.len()
+        };
+        self.host.note_stack_slots(peak);
     }
 
     /// Makes the value stack hold the entry frame (`frame_slots`, at least one slot), with

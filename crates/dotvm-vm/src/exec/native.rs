@@ -50,6 +50,8 @@ pub struct NativeCtx {
     max_depth: u64,
     /// One past the last value-stack slot the stack limit allows.
     stack_end: *mut u8,
+    /// The end of the deepest frame so far (compiled code raises it at every call).
+    stack_peak: *mut u8,
     /// Native code of each function, by function index (for `CALL_INDIRECT`).
     functions: *const *const u8,
     /// The lowest native stack address compiled code may use.
@@ -77,6 +79,8 @@ impl NativeCtx {
     pub const OFFSET_MAX_DEPTH: i32 = std::mem::offset_of!(NativeCtx, max_depth) as i32;
     /// Offset of the value stack's end (pointer).
     pub const OFFSET_STACK_END: i32 = std::mem::offset_of!(NativeCtx, stack_end) as i32;
+    /// Offset of the end of the deepest frame so far (pointer).
+    pub const OFFSET_STACK_PEAK: i32 = std::mem::offset_of!(NativeCtx, stack_peak) as i32;
     /// Offset of the function table's address (pointer to pointers).
     pub const OFFSET_FUNCTIONS: i32 = std::mem::offset_of!(NativeCtx, functions) as i32;
     /// Offset of the native stack floor (pointer-sized).
@@ -109,6 +113,12 @@ fn context<W: Word>(
     let state_ptr = (state as *mut NativeState<'_, '_, W>).cast::<c_void>();
     let m = &mut *state.m;
     let stack_end = m.stack.as_mut_ptr_range().end.cast::<u8>();
+    let entry_frame_end = m.function().frame_slots.max(1);
+    let stack_peak = m
+        .stack
+        .as_mut_ptr()
+        .wrapping_add(entry_frame_end)
+        .cast::<u8>();
     let mut ctx = NativeCtx {
         fuel: m.fuel,
         mem_base: std::ptr::null_mut(),
@@ -119,6 +129,7 @@ fn context<W: Word>(
         depth: 0,
         max_depth: m.limits.call_depth as u64,
         stack_end,
+        stack_peak,
         functions: functions.as_ptr(),
         native_floor,
         state: state_ptr,
@@ -386,6 +397,8 @@ fn run_entered<W: Word>(
     let mut ctx = context(&mut state, functions, native_floor);
     let fp = state.m.stack.as_mut_ptr().cast::<u8>();
     let status = enter(&mut ctx, fp);
+    let peak = (ctx.stack_peak as usize - fp as usize) / std::mem::size_of::<W>();
+    state.m.native_stack_peak = state.m.native_stack_peak.max(peak);
     match state.end.take() {
         Some(Ok(Exit::Finished(code))) if status != 0 => Ok(Ended::Exited(code)),
         Some(Ok(_)) if status != 0 => Err((
@@ -446,7 +459,7 @@ pub(crate) fn run<W: Word>(
             }
         }
     });
-    machine.host.note_stack_slots(machine.stack.len());
+    machine.note_stack_peak();
     match end {
         Ok(exit_code) => {
             if let Err(e) = machine.io.flush() {

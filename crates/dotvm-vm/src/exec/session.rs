@@ -136,7 +136,7 @@ pub(crate) fn call<W: Word>(
             Err(machine.trap(kind, at).into())
         }
     };
-    machine.host.note_stack_slots(machine.stack.len());
+    machine.note_stack_peak();
     let mut parts = machine.into_parts();
     parts.frames.clear();
     *saved = Some(parts);
