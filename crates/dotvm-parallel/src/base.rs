@@ -2,10 +2,10 @@
 //! lock, with caches of the values and ranges already read (the store does not change until
 //! the batch commits).
 
-use crate::mvmemory::Value;
+use crate::mvmemory::{Location, LocationRef, Value};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{KeyRange, Query, StateError};
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// A range's entries in key order.
@@ -16,7 +16,7 @@ struct Cached<'s> {
     /// The store.
     store: &'s mut (dyn StateStore + Send),
     /// Point reads: (collection, key) → value.
-    points: HashMap<(Vec<u8>, Vec<u8>), Value>,
+    points: HashMap<Location, Value>,
     /// Range reads: (collection, range) → entries.
     ranges: HashMap<(Vec<u8>, KeyRange), Entries>,
 }
@@ -42,12 +42,13 @@ impl<'s> Base<'s> {
     /// The value of `key` in `collection` before the batch.
     pub(crate) fn get(&self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let id = (collection.to_vec(), key.to_vec());
-        if let Some(value) = inner.points.get(&id) {
+        if let Some(value) = inner.points.get(&LocationRef(collection, key)) {
             return Ok(value.clone());
         }
         let value = inner.store.get(collection, key)?.map(Arc::from);
-        inner.points.insert(id, value.clone());
+        inner
+            .points
+            .insert((collection.to_vec(), key.to_vec()), value.clone());
         Ok(value)
     }
 

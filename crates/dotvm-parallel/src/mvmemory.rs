@@ -3,7 +3,8 @@
 //! expected again. A job reads the version of the highest job before it.
 
 use dotvm_vm::state::KeyRange;
-use std::collections::{BTreeMap, BTreeSet};
+use hashbrown::{Equivalent, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// A stored value: `None` is a deletion.
@@ -14,6 +15,20 @@ pub(crate) type WriteEntry = (Vec<u8>, Vec<u8>, Value);
 
 /// Which execution of a job produced a value: (job index, incarnation).
 pub(crate) type Version = (usize, u32);
+
+/// A (collection, key) location, owned.
+pub(crate) type Location = (Vec<u8>, Vec<u8>);
+
+/// A borrowed (collection, key) location: looks up [`Location`] keys of hash sets and maps
+/// without copying the bytes (it hashes exactly as the owned pair does).
+#[derive(Hash)]
+pub(crate) struct LocationRef<'a>(pub(crate) &'a [u8], pub(crate) &'a [u8]);
+
+impl Equivalent<Location> for LocationRef<'_> {
+    fn equivalent(&self, location: &Location) -> bool {
+        self.0 == location.0.as_slice() && self.1 == location.1.as_slice()
+    }
+}
 
 /// What a read of the multi-version memory finds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +95,7 @@ pub(crate) struct MvMemory {
 #[derive(Debug, Default)]
 struct Recorded {
     /// The keys written.
-    written: BTreeSet<(Vec<u8>, Vec<u8>)>,
+    written: HashSet<Location>,
     /// The reads made.
     reads: Arc<Vec<Read>>,
 }
@@ -146,7 +161,7 @@ impl MvMemory {
     ) -> bool {
         let (job, incarnation) = version;
         let mut last = unpoison(self.last[job].lock());
-        let written: BTreeSet<(Vec<u8>, Vec<u8>)> = writes
+        let written: HashSet<Location> = writes
             .iter()
             .map(|(c, k, _)| (c.clone(), k.clone()))
             .collect();
@@ -154,7 +169,7 @@ impl MvMemory {
         {
             let mut data = unpoison(self.data.write());
             for (collection, key) in &last.written {
-                if !written.contains(&(collection.clone(), key.clone()))
+                if !written.contains(&LocationRef(collection, key))
                     && let Some(keys) = data.get_mut(collection)
                     && let Some(versions) = keys.get_mut(key)
                 {
@@ -162,7 +177,7 @@ impl MvMemory {
                 }
             }
             for (collection, key, value) in writes {
-                if !last.written.contains(&(collection.clone(), key.clone())) {
+                if !last.written.contains(&LocationRef(&collection, &key)) {
                     wrote_new = true;
                 }
                 data.entry(collection)

@@ -3,17 +3,15 @@
 //! Every outside read is recorded for validation; reading an ESTIMATE stops the run.
 
 use crate::base::Base;
-use crate::mvmemory::{Found, MvMemory, Read, Value, Version, WriteEntry};
+use crate::mvmemory::{Found, Location, LocationRef, MvMemory, Read, Value, Version, WriteEntry};
 use dotvm_state::Matcher;
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{
     Direction, Entry, KeyRange, Query, StateError, check_collection, check_key, check_value,
 };
-use std::collections::{BTreeMap, HashMap};
+use hashbrown::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// (collection, key).
-type Location = (Vec<u8>, Vec<u8>);
 
 /// Why an execution could not go on (it then traps, and the trap is not the job's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +31,7 @@ pub(crate) struct JobView<'a, 's> {
     /// The state before the batch.
     base: &'a Base<'s>,
     /// The job's own writes (`None`: deleted).
-    writes: BTreeMap<Location, Value>,
+    writes: HashMap<Location, Value>,
     /// Undo records while a savepoint is open: the location and its previous own write.
     undo: Vec<(Location, Option<Value>)>,
     /// Open savepoints: (id, undo length when opened).
@@ -57,7 +55,7 @@ impl<'a, 's> JobView<'a, 's> {
             job,
             memory,
             base,
-            writes: BTreeMap::new(),
+            writes: HashMap::new(),
             undo: Vec::new(),
             savepoints: Vec::new(),
             last_savepoint: 0,
@@ -103,21 +101,20 @@ impl<'a, 's> JobView<'a, 's> {
                 Err(error) => return Err(self.stop(Interrupt::Failed(error))),
             },
         };
-        let location = (collection.to_vec(), key.to_vec());
-        if self.seen.get(&location) != Some(&seen) {
+        if self.seen.get(&LocationRef(collection, key)) != Some(&seen) {
             self.reads.push(Read::Point {
-                collection: location.0.clone(),
-                key: location.1.clone(),
+                collection: collection.to_vec(),
+                key: key.to_vec(),
                 seen,
             });
-            self.seen.insert(location, seen);
+            self.seen.insert((collection.to_vec(), key.to_vec()), seen);
         }
         Ok(value)
     }
 
     /// The current value of a location: the job's own write, else from outside.
     fn current(&mut self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
-        match self.writes.get(&(collection.to_vec(), key.to_vec())) {
+        match self.writes.get(&LocationRef(collection, key)) {
             Some(value) => Ok(value.clone()),
             None => self.outside(collection, key),
         }
