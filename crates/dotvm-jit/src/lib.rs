@@ -21,6 +21,7 @@ use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
 use dotvm_core::Imm;
 use dotvm_core::verify::stack_shape;
 use dotvm_core::{Arch, Verified};
+use dotvm_vm::LoadedModule;
 use dotvm_vm::native_abi::NativeProgram;
 use dotvm_vm::{
     CallOutcome, Host, HostFunctions, Instance, Io, Limits, LoadError, Outcome, RunError,
@@ -124,11 +125,20 @@ fn host_isa() -> Result<OwnedTargetIsa, JitError> {
 
 /// Compiles every function of `module` to native code.
 pub fn compile(module: &Verified) -> Result<Compiled, JitError> {
-    let started = Instant::now();
-    let Some(program) = NativeProgram::load(module)? else {
+    if !matches!(module.module().arch, Arch::Arch64 | Arch::Arch128) {
         return Err(unsupported(module));
+    }
+    compile_loaded(&LoadedModule::load(module)?)
+}
+
+/// Compiles every function of a loaded module to native code, from the executable form
+/// it already holds (nothing is decoded or lowered again).
+pub fn compile_loaded(loaded: &LoadedModule) -> Result<Compiled, JitError> {
+    let started = Instant::now();
+    let Some(program) = NativeProgram::of(loaded) else {
+        return Err(unsupported(loaded.verified()));
     };
-    let m = module.module();
+    let m = loaded.module();
     let word = match program.arch() {
         Arch::Arch128 => I128,
         _ => I64,

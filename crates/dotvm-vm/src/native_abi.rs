@@ -34,10 +34,12 @@ use crate::imports::HostFunctions;
 use crate::instance::{CallOutcome, Inner, Instance, Parts as InstanceParts};
 use crate::io::Io;
 use crate::limits::Limits;
-use crate::load::{FuncCode, Program, load};
+use crate::load::{FuncCode, Program};
+use crate::loaded::{AnyProgram, LoadedModule};
 use crate::state::StateStore;
 use crate::word::Word;
 use dotvm_core::{Arch, Imm, Instruction, Verified};
+use std::sync::Arc;
 
 pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW};
 
@@ -63,13 +65,13 @@ impl NativeWord for u128 {
     }
 }
 
-/// The loaded program, by word type.
+/// The loaded program, by word type (shared with the [`LoadedModule`] it came from).
 #[derive(Debug)]
 enum Loaded {
     /// Arch64.
-    Arch64(Program<u64>),
+    Arch64(Arc<Program<u64>>),
     /// Arch128.
-    Arch128(Program<u128>),
+    Arch128(Arc<Program<u128>>),
 }
 
 /// A module in the interpreter's executable form, for a native compiler.
@@ -150,16 +152,15 @@ macro_rules! with_program {
 }
 
 impl NativeProgram {
-    /// Loads `module` as the interpreter does, or `None` when the bridge does not support
-    /// its architecture (it supports Arch64 and Arch128).
-    pub fn load(module: &Verified) -> Result<Option<NativeProgram>, LoadError> {
-        let module = module.module();
-        let loaded = match module.arch {
-            Arch::Arch64 => Loaded::Arch64(load::<u64>(module)?),
-            Arch::Arch128 => Loaded::Arch128(load::<u128>(module)?),
-            _ => return Ok(None),
+    /// The executable form of `loaded`, shared (not loaded again), or `None` when the bridge
+    /// does not support its architecture (it supports Arch64 and Arch128).
+    pub fn of(loaded: &LoadedModule) -> Option<NativeProgram> {
+        let loaded = match loaded.program() {
+            AnyProgram::A64(program) => Loaded::Arch64(Arc::clone(program)),
+            AnyProgram::A128(program) => Loaded::Arch128(Arc::clone(program)),
+            _ => return None,
         };
-        Ok(Some(NativeProgram { loaded }))
+        Some(NativeProgram { loaded })
     }
 
     /// The architecture.

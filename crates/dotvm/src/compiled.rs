@@ -40,7 +40,7 @@ impl Module {
     /// compiled tier does not cover the module (it names the first instruction it cannot
     /// run) or the host has no native code generator; the interpreter runs such modules.
     pub fn compile(&self) -> Result<CompiledModule, Error> {
-        let code = dotvm_jit::compile(self.verified()).map_err(|error| match error {
+        let code = dotvm_jit::compile_loaded(self.loaded()).map_err(|error| match error {
             JitError::Load(error) => Error::Instantiate(error),
             other => Error::Unsupported(other.to_string()),
         })?;
