@@ -267,9 +267,35 @@ pub(crate) fn run_program<W: Word>(
     state: Option<&mut dyn StateStore>,
     inspector: Option<&mut dyn Inspector>,
 ) -> Result<Outcome, RunError> {
+    let plain = inspector.is_some();
+    run_entry(
+        program,
+        module,
+        limits,
+        (io, host, state),
+        plain,
+        |machine| match inspector {
+            Some(inspector) => machine.run_precise(Some(inspector)),
+            None => machine.run_fast(),
+        },
+    )
+}
+
+/// Runs the entry function of `program` (loaded from `module`) on a fresh machine: sets
+/// up the entry frame, lets `drive` run it (an engine: the interpreter or compiled code),
+/// and reports the end as an [`Outcome`] or a trap. The one place a whole run starts and
+/// ends, for every engine. `host` is the run's streams, host state and store; `plain`
+/// starts the machine on the plain code (precise mode).
+fn run_entry<W: Word>(
+    program: &Program<W>,
+    module: &Module,
+    limits: &Limits,
+    (io, host, state): (&mut dyn Io, &mut Host, Option<&mut dyn StateStore>),
+    plain: bool,
+    drive: impl FnOnce(&mut Machine<'_, W>) -> Result<Exit, Fault>,
+) -> Result<Outcome, RunError> {
     let parts = Parts::fresh(program, module, limits)?;
     let clock = RunClock::start(limits);
-    let plain = inspector.is_some();
     let env = Env {
         io,
         host,
@@ -286,12 +312,7 @@ pub(crate) fn run_program<W: Word>(
         program.entry,
     );
     machine.plain = plain;
-    let end = match inspector {
-        Some(inspector) => machine
-            .start()
-            .and_then(|()| machine.run_precise(Some(inspector))),
-        None => machine.start().and_then(|()| machine.run_fast()),
-    };
+    let end = machine.start().and_then(|()| drive(&mut machine));
     machine.note_stack_peak();
     match end {
         Ok(Exit::Finished(exit_code)) => {

@@ -12,11 +12,10 @@
 //! instruction ([`precise_block`]), which stops inside that block at the instruction limit.
 
 use super::session::{self, CallEnv, Completion, Saved};
-use super::{At, Env, Exit, Fault, Machine, Parts, RunClock, interp};
+use super::{At, Exit, Fault, Machine, interp};
 use crate::Outcome;
 use crate::error::RunError;
 use crate::host::Host;
-use crate::imports::NoHostFunctions;
 use crate::io::Io;
 use crate::limits::Limits;
 use crate::load::Program;
@@ -428,56 +427,28 @@ pub(crate) fn run<W: Word>(
     native_floor: usize,
     enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
 ) -> Result<Outcome, RunError> {
-    let parts = Parts::fresh(program, module, limits)?;
-    let clock = RunClock::start(limits);
-    let env = Env {
-        io,
-        host,
-        imports: &mut NoHostFunctions,
-        state: state.map(|s| s as &mut dyn StateStore),
-    };
-    let mut machine = Machine::new(
+    super::run_entry(
         program,
+        module,
         limits,
-        env,
-        parts,
-        &clock,
-        limits.instructions,
-        program.entry,
-    );
-    let end = machine
-        .start()
-        .and_then(|()| run_entered(&mut machine, functions, native_floor, enter));
-    let end = end.map(|ended| match ended {
-        Ended::Exited(code) => code,
-        Ended::Returned => {
-            let entry = &program.functions[program.entry as usize];
-            if entry.results == 1 {
-                machine.stack[0].low_u64() as u32 as i32
-            } else {
-                0
-            }
-        }
-    });
-    machine.note_stack_peak();
-    match end {
-        Ok(exit_code) => {
-            if let Err(e) = machine.io.flush() {
-                return Err(machine
-                    .trap(TrapKind::Host(e.to_string()), machine.paid_position())
-                    .into());
-            }
-            Ok(Outcome {
-                exit_code,
-                instructions: limits.instructions - machine.fuel,
-                peak_memory: machine.memory.peak_bytes(),
-            })
-        }
-        Err((kind, at)) => {
-            let _ = machine.io.flush();
-            Err(machine.trap(kind, at).into())
-        }
-    }
+        (io, host, state),
+        false,
+        |machine| {
+            Ok(
+                match run_entered(machine, functions, native_floor, enter)? {
+                    Ended::Exited(code) => Exit::Finished(code),
+                    Ended::Returned => {
+                        let entry = &program.functions[program.entry as usize];
+                        Exit::Finished(if entry.results == 1 {
+                            machine.stack[0].low_u64() as u32 as i32
+                        } else {
+                            0
+                        })
+                    }
+                },
+            )
+        },
+    )
 }
 
 /// Calls function `func` of an instance (its state in `saved`) with `args` through
