@@ -66,3 +66,94 @@ proptest! {
         }
     }
 }
+
+/// Runs `source` (assembly) in both engines; returns what the threaded engine did after
+/// checking that the precise interpreter did the same.
+fn both_engines(source: &str) -> String {
+    let module = dotvm_core::asm::assemble(source, "fused.dasm", &Default::default()).unwrap();
+    let module = verified(module);
+    let limits = Limits::default();
+    let mut fast_io = BufferIo::with_input(b"");
+    let fast = observe(dotvm_vm::run(&module, &limits, &mut fast_io), &fast_io);
+    let mut precise_io = BufferIo::with_input(b"");
+    let precise = dotvm_vm::run_inspected(&module, &limits, &mut precise_io, &mut Continue);
+    assert_eq!(fast, observe(precise, &precise_io), "{source}");
+    fast
+}
+
+/// A loop in a called function using every fused form (address adds of stores and typed
+/// loads and stores, a counter step with its compare-and-branch, a product feeding an
+/// add), then `ACCESS` at address `ADDR` + 16 of `LOCAL_GET i; PUSH ADDR; I32_ADD`.
+const FUSED: &str = r#"
+.arch arch64
+.memory 1 1
+.func main results=1
+    CALL body
+    RET
+.end
+.func body results=1
+    .local i
+    .local x
+loop:
+    PUSH 64
+    LOCAL_GET i
+    I32_ADD
+    LOCAL_GET i
+    STORE8
+    LOCAL_GET i
+    PUSH 64
+    I32_ADD
+    I32_LOAD8_S
+    LOCAL_SET x
+    PUSH 128
+    LOCAL_GET x
+    I32_ADD
+    LOCAL_GET i
+    I32_STORE +4
+    LOCAL_GET x
+    LOCAL_GET x
+    F64_MUL
+    LOCAL_GET i
+    F64_ADD
+    LOCAL_SET x
+    LOCAL_GET i
+    PUSH 1
+    I32_ADD
+    LOCAL_TEE i
+    PUSH 16
+    I32_LT_U
+    JNZ loop
+    LOCAL_GET i
+    PUSH ADDR
+    I32_ADD
+    ACCESS
+    LOCAL_GET x
+    RET
+.end
+"#;
+
+#[test]
+fn fused_ops_run_and_trap_as_their_instructions() {
+    let program = |addr: u32, access: &str| {
+        FUSED
+            .replace("ADDR", &addr.to_string())
+            .replace("ACCESS", access)
+    };
+    // In bounds, the loop runs to its end in both engines.
+    let done = both_engines(&program(0, "PUSH 7\n    STORE16 +16"));
+    assert!(done.starts_with("exit "), "{done}");
+    // Out of bounds, each fused access traps at its own instruction in `body` (func 1),
+    // in both engines alike (`both_engines` compares function, pc and count).
+    for access in [
+        "PUSH 7\n    STORE16 +16",
+        "PUSH 7\n    I64_STORE +16",
+        "I64_LOAD +16",
+        "LOAD32_U +16",
+    ] {
+        let trapped = both_engines(&program(65_530, access));
+        assert!(
+            trapped.starts_with("trap OutOfBounds") && trapped.contains(" in 1 at pc "),
+            "{access}: {trapped}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use super::{Kind, RegCode, RegOp, WordLoad, WordStore};
 use crate::code::Op;
 use crate::typed_op::{TypedBinary, TypedGroup, TypedInst};
 use crate::word::Word;
+use crate::word_op::WordBinary;
 use dotvm_core::verify::StackShape;
 use std::collections::BTreeMap;
 
@@ -304,16 +305,76 @@ impl<W: Word> Lowering<'_, W> {
                 self.origin.pop();
                 self.producer = None;
                 self.stack.truncate(h - 1);
+                let before = self.ops.len();
                 self.materialize_all();
-                self.emit(kind, target, compare.a, compare.b, compare.imm);
+                let (kind, a, b, imm) = match self.counter_step(before, kind, &compare) {
+                    Some(fused) => fused,
+                    None => (kind, compare.a, compare.b, compare.imm),
+                };
+                self.emit(kind, target, a, b, imm);
             }
             None => {
                 let condition = self.slot(h - 1);
                 self.stack.truncate(h - 1);
+                let before = self.ops.len();
                 self.materialize_all();
-                self.emit(Kind::BrIf { when }, target, condition, 0, 0);
+                let kind = Kind::BrIf { when };
+                let branch = RegOp::new(kind, target, condition, 0, 0);
+                let (kind, a, b, imm) = match self.counter_step(before, kind, &branch) {
+                    Some(fused) => fused,
+                    None => (kind, condition, 0, 0),
+                };
+                self.emit(kind, target, a, b, imm);
             }
         }
+    }
+
+    /// The compare-and-branch `kind` (of `compare`'s operands) fused with the op before
+    /// it when that op steps a loop counter the comparison reads first (`i = i + k` in
+    /// place by an `I32_ADD`: `LOCAL_GET i; PUSH k; I32_ADD; LOCAL_TEE i; ...; I32_LT_U; JNZ`); the
+    /// step is then removed. `before` is the op count before the branch's operands were
+    /// materialised: the step must still be the last op.
+    fn counter_step(
+        &mut self,
+        before: usize,
+        kind: Kind,
+        compare: &RegOp,
+    ) -> Option<(Kind, u32, u32, u64)> {
+        let step = *self.ops.last()?;
+        let is_step = self.ops.len() == before
+            && step.kind == Kind::TypedBinaryImm(TypedBinary::I32Add)
+            && step.dst == step.a
+            && step.a == compare.a;
+        if !is_step {
+            return None;
+        }
+        let addend = step.imm & 0xFFFF_FFFF;
+        // The immediate forms hold the constant in the high half.
+        let packed = (compare.imm <= 0xFFFF_FFFF).then_some(addend | compare.imm << 32);
+        let fused = match (kind, packed) {
+            (Kind::BrCompare { op, when }, _) => {
+                (Kind::BrAddCompare { op, when }, step.a, compare.b, addend)
+            }
+            (Kind::BrCompareImm { op, when }, Some(packed)) => {
+                (Kind::BrAddCompareImm { op, when }, step.a, 0, packed)
+            }
+            (Kind::BrWord { op, when }, _) => {
+                (Kind::BrAddWord { op, when }, step.a, compare.b, addend)
+            }
+            (Kind::BrWordImm { op, when }, Some(packed)) => {
+                (Kind::BrAddWordImm { op, when }, step.a, 0, packed)
+            }
+            // A branch on the counter itself compares it with zero.
+            (Kind::BrIf { when }, _) => {
+                let op = WordBinary::Ne;
+                (Kind::BrAddWordImm { op, when }, step.a, 0, addend)
+            }
+            _ => return None,
+        };
+        // The step cannot trap: the branch (the fused op's origin) stands for both.
+        self.ops.pop();
+        self.origin.pop();
+        Some(fused)
     }
 
     /// Lowers plain instruction `i`.
@@ -433,10 +494,10 @@ impl<W: Word> Lowering<'_, W> {
             Op::Load64U(o) => self.load(WordLoad::U64, o),
             Op::Load64S(o) => self.load(WordLoad::S64, o),
             Op::Load(o) => self.produce(1, Kind::LoadWord, None, u64::from(o)),
-            Op::Store8(o) => self.store(Kind::Store(WordStore::B8), o),
-            Op::Store16(o) => self.store(Kind::Store(WordStore::B16), o),
-            Op::Store32(o) => self.store(Kind::Store(WordStore::B32), o),
-            Op::Store64(o) => self.store(Kind::Store(WordStore::B64), o),
+            Op::Store8(o) => self.word_store(WordStore::B8, o),
+            Op::Store16(o) => self.word_store(WordStore::B16, o),
+            Op::Store32(o) => self.word_store(WordStore::B32, o),
+            Op::Store64(o) => self.word_store(WordStore::B64, o),
             Op::Store(o) => self.store(Kind::StoreWord, o),
             Op::Typed(inst) => self.typed(i, inst),
             Op::Alloc
@@ -463,26 +524,70 @@ impl<W: Word> Lowering<'_, W> {
         }
     }
 
-    /// A word load; when its address is the sum an `I32_ADD` just wrote to its home (the
-    /// address computation of compiled wasm), one op does both.
-    fn load(&mut self, kind: WordLoad, offset: u32) {
+    /// The `I32_ADD` that is the last op and wrote the entry at position `p` to its home
+    /// (the address computation of compiled wasm), with its index.
+    fn address_add(&self, p: usize) -> Option<(usize, RegOp)> {
+        let last = self.ops.len().checked_sub(1)?;
+        let home = self.home(p);
+        let add = self.ops[last];
+        let is_add = matches!(
+            add.kind,
+            Kind::TypedBinary(TypedBinary::I32Add) | Kind::TypedBinaryImm(TypedBinary::I32Add)
+        );
+        (self.producer == Some(last)
+            && self.stack[p] == Val::Slot(home)
+            && add.dst == home
+            && is_add)
+            .then_some((last, add))
+    }
+
+    /// A store of kind `kinds[0]`; when its address is the sum an `I32_ADD` just wrote to
+    /// its home (the address computation of compiled wasm), one op of kind `kinds[1]`
+    /// (the add of two slots) or `kinds[2]` (of a slot and a constant) does both, the sum
+    /// written nowhere.
+    fn store_at(&mut self, kinds: [Kind; 3], offset: u32) {
         let h = self.height();
-        let last = self.ops.len().wrapping_sub(1);
-        let add = match (self.stack[h - 1], self.producer) {
-            (Val::Slot(s), Some(p)) if p == last && self.ops[p].dst == s => Some(self.ops[p]),
-            _ => None,
+        let Some((index, add)) = self.address_add(h - 2) else {
+            return self.store(kinds[0], offset);
         };
-        let fused = add.and_then(|add| match add.kind {
-            Kind::TypedBinary(TypedBinary::I32Add) => {
-                Some((Kind::LoadAdd(kind), add.a, add.b, u64::from(offset)))
-            }
-            Kind::TypedBinaryImm(TypedBinary::I32Add) => Some((
-                Kind::LoadAddImm(kind),
+        let value = self.slot(h - 1);
+        // Materialising a constant value wrote its home after the add: the add's operands
+        // must not be that slot.
+        let imm_form = matches!(add.kind, Kind::TypedBinaryImm(_));
+        if value == add.dst
+            || (self.ops.len() != index + 1 && (add.a == value || (!imm_form && add.b == value)))
+        {
+            return self.store(kinds[0], offset);
+        }
+        // The add cannot trap: the store (the op's origin) stands for both.
+        self.ops.remove(index);
+        self.origin.remove(index);
+        self.stack.truncate(h - 2);
+        let (fused, b, imm) = if imm_form {
+            (
+                kinds[2],
+                0,
+                u64::from(offset) | (add.imm & 0xFFFF_FFFF) << 32,
+            )
+        } else {
+            (kinds[1], add.b, u64::from(offset))
+        };
+        self.emit(fused, value, add.a, b, imm);
+    }
+
+    /// A load of kind `kinds[0]`; when its address is the sum an `I32_ADD` just wrote to
+    /// its home, one op of kind `kinds[1]` (the add of two slots) or `kinds[2]` (of a
+    /// slot and a constant) does both.
+    fn load_at(&mut self, kinds: [Kind; 3], offset: u32) {
+        let h = self.height();
+        let fused = self.address_add(h - 1).map(|(_, add)| match add.kind {
+            Kind::TypedBinaryImm(_) => (
+                kinds[2],
                 add.a,
                 0,
                 u64::from(offset) | (add.imm & 0xFFFF_FFFF) << 32,
-            )),
-            _ => None,
+            ),
+            _ => (kinds[1], add.a, add.b, u64::from(offset)),
         });
         match fused {
             Some((fused, a, b, imm)) => {
@@ -492,18 +597,69 @@ impl<W: Word> Lowering<'_, W> {
                 let dst = self.home(h - 1);
                 self.emit_producer(fused, dst, a, b, imm);
             }
-            None => self.produce(1, Kind::Load(kind), None, u64::from(offset)),
+            None => self.produce(1, kinds[0], None, u64::from(offset)),
         }
+    }
+
+    /// A word load (see [`Lowering::load_at`]).
+    fn load(&mut self, kind: WordLoad, offset: u32) {
+        let kinds = [
+            Kind::Load(kind),
+            Kind::LoadAdd(kind),
+            Kind::LoadAddImm(kind),
+        ];
+        self.load_at(kinds, offset);
+    }
+
+    /// A narrow word store (see [`Lowering::store_at`]).
+    fn word_store(&mut self, kind: WordStore, offset: u32) {
+        let kinds = [
+            Kind::Store(kind),
+            Kind::StoreAdd(kind),
+            Kind::StoreAddImm(kind),
+        ];
+        self.store_at(kinds, offset);
+    }
+
+    /// Fuses typed binary `op` (`F64_ADD` or `F64_SUB`) with the `F64_MUL` just before it
+    /// that computed one of its operands, the other being in a slot; false when it does
+    /// not apply.
+    fn mul_then(&mut self, op: TypedBinary) -> bool {
+        if !matches!(op, TypedBinary::F64Add | TypedBinary::F64Sub) {
+            return false;
+        }
+        let h = self.height();
+        let Some(last) = self.ops.len().checked_sub(1) else {
+            return false;
+        };
+        let mul = self.ops[last];
+        if self.producer != Some(last) || mul.kind != Kind::TypedBinary(TypedBinary::F64Mul) {
+            return false;
+        }
+        let (left, right) = (self.home(h - 2), self.home(h - 1));
+        let (mul_left, other) = match (self.stack[h - 2], self.stack[h - 1]) {
+            (Val::Slot(s), Val::Slot(other)) if s == left && mul.dst == left => (true, other),
+            (Val::Slot(other), Val::Slot(s)) if s == right && mul.dst == right => (false, other),
+            _ => return false,
+        };
+        // The product is written nowhere: the second op (the origin) stands for both.
+        self.ops.pop();
+        self.origin.pop();
+        self.stack.truncate(h - 2);
+        let kind = Kind::MulThen { op, mul_left };
+        self.emit_producer(kind, left, mul.a, mul.b, u64::from(other));
+        self.stack.push(Val::Slot(left));
+        true
     }
 
     /// A typed instruction: a register op when every value takes one slot, else the
     /// stack-shaped form.
     fn typed(&mut self, i: usize, inst: TypedInst) {
         let (pops, pushes) = self.input.shape.effects[i];
-        let offset = u64::from(inst.offset);
         match (inst.op.group(), pops, pushes) {
             (TypedGroup::Unary(op), 1, 1) => self.produce(1, Kind::TypedUnary(op), None, 0),
             (TypedGroup::Test(op), 1, 1) => self.produce(1, Kind::TypedTest(op), None, 0),
+            (TypedGroup::Binary(op), 2, 1) if self.mul_then(op) => {}
             (TypedGroup::Binary(op), 2, 1) => {
                 let imm = (!can_trap(op)).then_some(Kind::TypedBinaryImm(op));
                 self.produce(2, Kind::TypedBinary(op), imm, 0);
@@ -514,8 +670,22 @@ impl<W: Word> Lowering<'_, W> {
                 Some(Kind::TypedCompareImm(op)),
                 0,
             ),
-            (TypedGroup::Load(op), 1, 1) => self.produce(1, Kind::TypedLoad(op), None, offset),
-            (TypedGroup::Store(op), 2, 0) => self.store(Kind::TypedStore(op), inst.offset),
+            (TypedGroup::Load(op), 1, 1) => {
+                let kinds = [
+                    Kind::TypedLoad(op),
+                    Kind::TypedLoadAdd(op),
+                    Kind::TypedLoadAddImm(op),
+                ];
+                self.load_at(kinds, inst.offset);
+            }
+            (TypedGroup::Store(op), 2, 0) => {
+                let kinds = [
+                    Kind::TypedStore(op),
+                    Kind::TypedStoreAdd(op),
+                    Kind::TypedStoreAddImm(op),
+                ];
+                self.store_at(kinds, inst.offset);
+            }
             (TypedGroup::Select(op), 3, 1) => self.produce(3, Kind::TypedSelect(op), None, 0),
             _ => {
                 let h = self.height();

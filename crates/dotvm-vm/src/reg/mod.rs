@@ -87,6 +87,13 @@ pub(crate) enum Kind {
     Store(WordStore),
     /// `store(a + imm, b)` of a whole word.
     StoreWord,
+    /// `store(i32(a + b) + imm, dst)` of the low bytes (`dst` is a slot here): an
+    /// `I32_ADD` of two slots fused with the narrow word store to its sum.
+    StoreAdd(WordStore),
+    /// `store(i32(a + (imm >> 32)) + (imm & 0xFFFF_FFFF), dst)` of the low bytes (`dst` is
+    /// a slot here): an `I32_ADD` of a slot and a constant fused with the narrow word store
+    /// to its sum.
+    StoreAddImm(WordStore),
     /// `dst = op a` (one-slot values).
     TypedUnary(TypedUnary),
     /// `dst = op a` (an i32 truth value).
@@ -95,6 +102,15 @@ pub(crate) enum Kind {
     TypedBinary(TypedBinary),
     /// `dst = a op imm` (one-slot values).
     TypedBinaryImm(TypedBinary),
+    /// `dst = (a * b) op slot imm` (`mul_left`) or `dst = slot imm op (a * b)`: an
+    /// `F64_MUL` whose product feeds the `F64_ADD` or `F64_SUB` right after it, two ops in
+    /// one that round after each as before (not a fused multiply-add).
+    MulThen {
+        /// The second op.
+        op: TypedBinary,
+        /// The product is the second op's left operand.
+        mul_left: bool,
+    },
     /// `dst = a cmp b`.
     TypedCompare(TypedCompare),
     /// `dst = a cmp imm`.
@@ -103,6 +119,18 @@ pub(crate) enum Kind {
     TypedLoad(TypedLoad),
     /// `store(a + imm, b)`.
     TypedStore(TypedStore),
+    /// `dst = load(i32(a + b) + imm)`: an `I32_ADD` of two slots fused with the typed
+    /// load that reads its sum.
+    TypedLoadAdd(TypedLoad),
+    /// `dst = load(i32(a + (imm >> 32)) + (imm & 0xFFFF_FFFF))`: an `I32_ADD` of a slot
+    /// and a constant fused with the typed load that reads its sum.
+    TypedLoadAddImm(TypedLoad),
+    /// `store(i32(a + b) + imm, dst)` (`dst` is a slot here): an `I32_ADD` of two slots
+    /// fused with the typed store to its sum.
+    TypedStoreAdd(TypedStore),
+    /// `store(i32(a + (imm >> 32)) + (imm & 0xFFFF_FFFF), dst)` (`dst` is a slot here):
+    /// an `I32_ADD` of a slot and a constant fused with the typed store to its sum.
+    TypedStoreAddImm(TypedStore),
     /// `dst = if slot imm != 0 { a } else { b }`.
     TypedSelect(TypedSelect),
     /// A typed op whose values take several slots (i64 and f64 on Arch32): its operands
@@ -151,6 +179,39 @@ pub(crate) enum Kind {
     BrCompareImm {
         /// The comparison.
         op: TypedCompare,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// `a = i32(a + imm)`, then jump to op `dst` when `(a cmp b) == when`: a loop
+    /// counter's step fused with the compare-and-branch that reads it.
+    BrAddCompare {
+        /// The comparison.
+        op: TypedCompare,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// `a = i32(a + (imm & 0xFFFF_FFFF))`, then jump to op `dst` when
+    /// `(a cmp (imm >> 32)) == when`: a loop counter's step fused with the
+    /// compare-and-branch of it with a constant.
+    BrAddCompareImm {
+        /// The comparison.
+        op: TypedCompare,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// `a = i32(a + imm)`, then jump to op `dst` when `(a op b != 0) == when`: a loop
+    /// counter's step fused with the word compare-and-branch that reads it.
+    BrAddWord {
+        /// The comparison.
+        op: WordBinary,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// `a = i32(a + (imm & 0xFFFF_FFFF))`, then jump to op `dst` when
+    /// `(a op (imm >> 32) != 0) == when` (also a branch on the counter alone: `NE` 0).
+    BrAddWordImm {
+        /// The comparison.
+        op: WordBinary,
         /// Jump when the comparison holds.
         when: bool,
     },
@@ -219,9 +280,12 @@ impl RegOp {
                 | Kind::TypedTest(_)
                 | Kind::TypedBinary(_)
                 | Kind::TypedBinaryImm(_)
+                | Kind::MulThen { .. }
                 | Kind::TypedCompare(_)
                 | Kind::TypedCompareImm(_)
                 | Kind::TypedLoad(_)
+                | Kind::TypedLoadAdd(_)
+                | Kind::TypedLoadAddImm(_)
                 | Kind::TypedSelect(_)
                 | Kind::GlobalGet
         )
@@ -236,7 +300,11 @@ impl RegOp {
             | Kind::BrWordImm { .. }
             | Kind::BrTest { .. }
             | Kind::BrCompare { .. }
-            | Kind::BrCompareImm { .. } => Some(self.dst),
+            | Kind::BrCompareImm { .. }
+            | Kind::BrAddCompare { .. }
+            | Kind::BrAddCompareImm { .. }
+            | Kind::BrAddWord { .. }
+            | Kind::BrAddWordImm { .. } => Some(self.dst),
             _ => None,
         }
     }
@@ -262,6 +330,88 @@ mod tests {
     use crate::code::Op;
     use crate::trap::TrapKind;
     use ruint::aliases::U512;
+
+    /// The register ops of function `func` of `source` (assembly), on u64 words.
+    fn lowered(source: &str, func: usize) -> Vec<Kind> {
+        let module = dotvm_core::asm::assemble(source, "t.dasm", &Default::default()).unwrap();
+        let module = dotvm_core::Verified::new(module).unwrap();
+        let program = crate::load::load::<u64>(module.module()).unwrap();
+        program.functions[func]
+            .reg
+            .ops
+            .iter()
+            .map(|op| op.kind)
+            .collect()
+    }
+
+    #[test]
+    fn address_adds_counter_steps_and_products_fuse() {
+        let source = r#"
+.arch arch64
+.memory 1 1
+.func main results=1
+    .local i
+    .local x
+loop:
+    PUSH 64
+    LOCAL_GET i
+    I32_ADD
+    LOCAL_GET i
+    STORE8
+    LOCAL_GET i
+    PUSH 64
+    I32_ADD
+    I32_LOAD8_S
+    LOCAL_SET x
+    LOCAL_GET i
+    PUSH 128
+    I32_ADD
+    LOCAL_GET x
+    I32_STORE +4
+    LOCAL_GET i
+    LOCAL_GET x
+    LOCAL_GET x
+    F64_MUL
+    F64_SUB
+    LOCAL_SET x
+    LOCAL_GET i
+    PUSH 1
+    I32_ADD
+    LOCAL_TEE i
+    PUSH 16
+    NE
+    JNZ loop
+    LOCAL_GET x
+    RET
+.end
+"#;
+        let kinds = lowered(source, 0);
+        use crate::typed_op::{TypedBinary, TypedLoad, TypedStore};
+        use crate::word_op::WordBinary;
+        for fused in [
+            Kind::StoreAdd(WordStore::B8),
+            Kind::TypedLoadAddImm(TypedLoad::I32Load8S),
+            Kind::TypedStoreAddImm(TypedStore::I32Store),
+            Kind::MulThen {
+                op: TypedBinary::F64Sub,
+                mul_left: false,
+            },
+            Kind::BrAddWordImm {
+                op: WordBinary::Ne,
+                when: true,
+            },
+        ] {
+            assert!(kinds.contains(&fused), "{fused:?} not in {kinds:?}");
+        }
+        // Every add and the product were fused away.
+        assert!(
+            !kinds.iter().any(|k| matches!(
+                k,
+                Kind::TypedBinary(_) | Kind::TypedBinaryImm(_) | Kind::BrWordImm { .. }
+            )),
+            "{kinds:?}"
+        );
+    }
 
     #[test]
     fn hot_types_stay_small() {

@@ -18,7 +18,12 @@ enum Expr {
     Unary(Opcode, Box<Expr>),
     Binary(Opcode, Box<Expr>, Box<Expr>),
     Load(Opcode, u32, Box<Expr>),
+    /// `a; b; I32_ADD; load`: the address computation of compiled wasm.
+    LoadSum(Opcode, u32, Box<Expr>, Box<Expr>),
     Tee(u8, Box<Expr>),
+    /// `a; b; F64_MUL; c; op` (`true`) or `c; a; b; F64_MUL; op`: a product feeding an
+    /// `F64_ADD` or `F64_SUB` (one-slot f64 values only).
+    MulThen(Opcode, bool, Box<Expr>, Box<Expr>, Box<Expr>),
     Select(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `e; DUP; op` with a binary op: `e op e`.
     DupBinary(Opcode, Box<Expr>),
@@ -32,6 +37,18 @@ enum Expr {
 enum Stmt {
     Set(u8, Expr),
     Store(Opcode, u32, Expr, Expr),
+    /// `a; b; I32_ADD; v; store`: the address computation of compiled wasm.
+    StoreSum(Opcode, u32, Expr, Expr, Expr),
+    /// A loop counter's back edge: `LOCAL_GET l; PUSH step; I32_ADD; LOCAL_TEE l; bound;
+    /// compare; JNZ` (or `JZ`) to statement `target % len`; without a comparison, the
+    /// branch tests the counter itself.
+    Count {
+        local: u8,
+        step: u64,
+        compare: Option<(Opcode, Expr)>,
+        jnz: bool,
+        target: usize,
+    },
     Print(Expr),
     SetGlobal(Expr),
     /// Branch to statement `target % len` when the expression is non-zero (`JNZ`) or zero.
@@ -140,6 +157,19 @@ const LOADS: &[Opcode] = &[
     Opcode::I32Load16U,
 ];
 
+/// The comparisons of loop counters: i32 and word.
+const COUNT_COMPARES: &[Opcode] = &[
+    Opcode::I32LtU,
+    Opcode::I32LtS,
+    Opcode::I32Ne,
+    Opcode::I32GeU,
+    Opcode::I32Eq,
+    Opcode::LtU,
+    Opcode::LtS,
+    Opcode::Ne,
+    Opcode::GeU,
+];
+
 const STORES: &[Opcode] = &[
     Opcode::Store8,
     Opcode::Store16,
@@ -187,7 +217,19 @@ fn expr(wide: bool) -> impl Strategy<Value = Expr> {
             2 => (unary, inner.clone()).prop_map(|(op, a)| Expr::Unary(op, Box::new(a))),
             2 => (prop::sample::select(LOADS), 0u32..16, inner.clone())
                 .prop_map(|(op, offset, a)| Expr::Load(op, offset, Box::new(a))),
+            2 => (prop::sample::select(LOADS), 0u32..16, inner.clone(), inner.clone())
+                .prop_map(|(op, offset, a, b)| Expr::LoadSum(op, offset, Box::new(a), Box::new(b))),
             1 => (0..LOCALS, inner.clone()).prop_map(|(l, a)| Expr::Tee(l, Box::new(a))),
+            if wide { 2 } else { 0 } => (
+                prop::sample::select(&[Opcode::F64Add, Opcode::F64Sub][..]),
+                any::<bool>(),
+                inner.clone(),
+                inner.clone(),
+                inner.clone(),
+            )
+                .prop_map(|(op, left, a, b, c)| {
+                    Expr::MulThen(op, left, Box::new(a), Box::new(b), Box::new(c))
+                }),
             1 => (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(a, b, c)| Expr::Select(Box::new(a), Box::new(b), Box::new(c))),
             1 => (binary, inner.clone()).prop_map(|(op, a)| Expr::DupBinary(op, Box::new(a))),
@@ -203,6 +245,22 @@ fn stmt(wide: bool) -> impl Strategy<Value = Stmt> {
         4 => (0..LOCALS, expr(wide)).prop_map(|(l, e)| Stmt::Set(l, e)),
         2 => (prop::sample::select(STORES), 0u32..16, expr(wide), expr(wide))
             .prop_map(|(op, offset, a, v)| Stmt::Store(op, offset, a, v)),
+        2 => (prop::sample::select(STORES), 0u32..16, expr(wide), expr(wide), expr(wide))
+            .prop_map(|(op, offset, a, b, v)| Stmt::StoreSum(op, offset, a, b, v)),
+        2 => (
+            0..LOCALS,
+            prop_oneof![Just(1u64), Just(u64::from(u32::MAX)), Just(u64::MAX), 0u64..16],
+            prop::option::weighted(0.8, (prop::sample::select(COUNT_COMPARES), expr(wide))),
+            any::<bool>(),
+            any::<usize>(),
+        )
+            .prop_map(|(local, step, compare, jnz, target)| Stmt::Count {
+                local,
+                step,
+                compare,
+                jnz,
+                target,
+            }),
         2 => expr(wide).prop_map(Stmt::Print),
         1 => expr(wide).prop_map(Stmt::SetGlobal),
         2 => (any::<bool>(), expr(wide), any::<usize>())
@@ -250,6 +308,24 @@ impl Builder {
                 self.expr(a);
                 self.with(*op, Operand::Offset(*offset));
             }
+            Expr::LoadSum(op, offset, a, b) => {
+                self.expr(a);
+                self.expr(b);
+                self.op(Opcode::I32Add);
+                self.with(*op, Operand::Offset(*offset));
+            }
+            Expr::MulThen(op, left, a, b, c) => {
+                if !*left {
+                    self.expr(c);
+                }
+                self.expr(a);
+                self.expr(b);
+                self.op(Opcode::F64Mul);
+                if *left {
+                    self.expr(c);
+                }
+                self.op(*op);
+            }
             Expr::Tee(l, a) => {
                 self.expr(a);
                 self.with(Opcode::LocalTee, Operand::Index(u32::from(*l)));
@@ -289,6 +365,33 @@ impl Builder {
                 self.expr(a);
                 self.expr(v);
                 self.with(*op, Operand::Offset(*offset));
+            }
+            Stmt::StoreSum(op, offset, a, b, v) => {
+                self.expr(a);
+                self.expr(b);
+                self.op(Opcode::I32Add);
+                self.expr(v);
+                self.with(*op, Operand::Offset(*offset));
+            }
+            Stmt::Count {
+                local,
+                step,
+                compare,
+                jnz,
+                target,
+            } => {
+                let local = Operand::Index(u32::from(*local));
+                self.with(Opcode::LocalGet, local.clone());
+                self.with(Opcode::Push, Operand::Imm(Imm::from(*step & self.mask)));
+                self.op(Opcode::I32Add);
+                self.with(Opcode::LocalTee, local);
+                if let Some((compare, bound)) = compare {
+                    self.expr(bound);
+                    self.op(*compare);
+                }
+                self.jumps.push((self.code.len(), *target));
+                let op = if *jnz { Opcode::Jnz } else { Opcode::Jz };
+                self.with(op, Operand::Target(0));
             }
             Stmt::Print(e) => {
                 self.expr(e);

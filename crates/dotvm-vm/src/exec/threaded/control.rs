@@ -1,7 +1,7 @@
 //! Control handlers: block charges, jumps and fused compare-and-branch, calls and
 //! returns, and the single steps through the precise interpreter.
 
-use super::ops::{get, typed_eval};
+use super::ops::{get, set, typed_eval};
 use super::{Cx, FUEL_CHUNK, Inst, Next, finish, next, stop};
 use crate::exec::interp::{self, OneStep};
 use crate::exec::{Exit, Frame};
@@ -50,6 +50,18 @@ pub(super) unsafe fn charge<W: Word>(
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
+    // SAFETY: `ip` is a block's `Charge`.
+    unsafe { enter_block(ip, fp, cx) }
+}
+
+/// Runs the `Charge` at `ip` in the handler that continues there: jumps and branches,
+/// whose targets and fall-through ops are always block starts, pay for the block they
+/// enter themselves, saving the charge's own dispatch.
+///
+/// # Safety
+/// `ip` must be a `Charge` op of the running function.
+#[inline(always)]
+unsafe fn enter_block<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
     // SAFETY: `ip` is an op of the running function.
     let count = unsafe { (*ip).imm };
     #[cfg(dotvm_tail_calls)]
@@ -109,11 +121,12 @@ pub(super) unsafe fn jmp<W: Word>(
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
-    // SAFETY: `dst` is an op index of the running function.
-    next!(unsafe { cx.code.add((*ip).dst as usize) }, fp, cx)
+    // SAFETY: `dst` is an op index of the running function, a block's `Charge`.
+    unsafe { enter_block(cx.code.add((*ip).dst as usize), fp, cx) }
 }
 
-/// Continues at op `dst` when `taken`, else with the next op.
+/// Continues at op `dst` when `taken`, else with the next op (each a block's `Charge`,
+/// paid here).
 #[inline(always)]
 unsafe fn branch<W: Word>(
     ip: *const Inst<W>,
@@ -121,16 +134,16 @@ unsafe fn branch<W: Word>(
     cx: &mut Cx<'_, '_, W>,
     taken: bool,
 ) -> Next<W> {
-    // SAFETY: `dst` is an op index of the running function; a conditional branch is
-    // followed by the next block's `Charge`.
-    let next = unsafe {
-        if taken {
+    // SAFETY: `dst` is an op index of the running function, a block's `Charge`; a
+    // conditional branch is followed by the next block's `Charge`.
+    unsafe {
+        let next = if taken {
             cx.code.add((*ip).dst as usize)
         } else {
             ip.add(1)
-        }
-    };
-    next!(next, fp, cx)
+        };
+        enter_block(next, fp, cx)
+    }
 }
 
 /// Defines conditional branches: `$condition` (inside one `unsafe` block, with the op
@@ -189,6 +202,51 @@ branches! {
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory)
             .is_ok_and(|r| !r.is_zero())
     });
+    /// Steps the counter in slot `a` by `imm` (`I32_ADD`), then branches on a typed
+    /// comparison of it with slot `b`.
+    fn br_add_compare<OP: u16>(|i, fp, cx| {
+        let counter = step_counter(i, fp, cx, i.imm);
+        let operands = [counter, get(fp, i.b), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory)
+            .is_ok_and(|r| !r.is_zero())
+    });
+    /// Steps the counter in slot `a` by the low half of `imm` (`I32_ADD`), then branches
+    /// on a typed comparison of it with the high half.
+    fn br_add_compare_imm<OP: u16>(|i, fp, cx| {
+        let counter = step_counter(i, fp, cx, i.imm & 0xFFFF_FFFF);
+        let operands = [counter, W::from_u64(i.imm >> 32), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory)
+            .is_ok_and(|r| !r.is_zero())
+    });
+    /// Steps the counter in slot `a` by `imm` (`I32_ADD`), then branches on a word
+    /// comparison of it with slot `b`.
+    fn br_add_word<OP: u16>(|i, fp, cx| {
+        let counter = step_counter(i, fp, cx, i.imm);
+        word_op::binary(WordBinary::ALL[OP as usize], counter, get(fp, i.b))
+            .is_ok_and(|r| !r.is_zero())
+    });
+    /// Steps the counter in slot `a` by the low half of `imm` (`I32_ADD`), then branches
+    /// on a word comparison of it with the high half.
+    fn br_add_word_imm<OP: u16>(|i, fp, cx| {
+        let counter = step_counter(i, fp, cx, i.imm & 0xFFFF_FFFF);
+        word_op::binary(WordBinary::ALL[OP as usize], counter, W::from_u64(i.imm >> 32))
+            .is_ok_and(|r| !r.is_zero())
+    });
+}
+
+/// `a = i32(a + addend)` (an `I32_ADD`, which cannot fail) for a fused counter step;
+/// returns the new value.
+///
+/// # Safety
+/// `a` must be a slot of the frame at `fp`.
+#[inline(always)]
+unsafe fn step_counter<W: Word>(i: &Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>, addend: u64) -> W {
+    // SAFETY: as the caller guarantees.
+    let operands = [unsafe { get(fp, i.a) }, W::from_u64(addend), W::ZERO];
+    let sum = typed_eval(TypedOp::I32Add, 0, operands, 2, &mut cx.m.memory).unwrap_or(W::ZERO);
+    // SAFETY: as above.
+    unsafe { set(fp, i.a, sum) };
+    sum
 }
 
 /// Jumps through jump table `b` by the index in slot `a` (the last entry is the default).
@@ -206,7 +264,8 @@ pub(super) unsafe fn jmp_table<W: Word>(
         let targets = function.reg.jump_tables.get_unchecked(i.b as usize);
         cx.code.add(targets[index.min(targets.len() - 1)] as usize)
     };
-    next!(next, fp, cx)
+    // SAFETY: jump table entries are block starts.
+    unsafe { enter_block(next, fp, cx) }
 }
 
 /// Calls function `a` with its frame at slot `b`.
@@ -284,7 +343,8 @@ unsafe fn enter<W: Word>(
         callee_fp
     };
     cx.switch_to(callee);
-    next!(cx.code, callee_fp, cx)
+    // SAFETY: a function's code starts with its first block's `Charge`.
+    unsafe { enter_block(cx.code, callee_fp, cx) }
 }
 
 /// Grows the value stack to `need` slots for a call (or traps at the stack limit), then
@@ -335,7 +395,8 @@ pub(super) unsafe fn ret<W: Word>(
             // SAFETY: frames hold valid stack indices and return addresses.
             let (next, caller_fp) =
                 unsafe { (cx.code.add(frame.ret_ip as usize), cx.base.add(frame.fp)) };
-            next!(next, caller_fp, cx)
+            // SAFETY: a call ends its block, so it returns to the next block's `Charge`.
+            unsafe { enter_block(next, caller_fp, cx) }
         }
         None => {
             // SAFETY: one result was just stored at `fp`.

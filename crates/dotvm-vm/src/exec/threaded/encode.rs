@@ -10,7 +10,8 @@ use crate::word::Word;
 use std::marker::PhantomData;
 
 /// Declares a [`PerOp`] family: `$name<W>` builds `$handler::<W, OP>`, with `$when` as an
-/// extra const parameter for branch families.
+/// extra const parameter (a branch's direction, or whether a fused add's second operand
+/// is a constant).
 macro_rules! families {
     ($($name:ident => $module:ident::$handler:ident $(, when $when:ident)?;)*) => {$(
         #[doc = concat!("Builds `", stringify!($module), "::", stringify!($handler), "` per operation.")]
@@ -36,12 +37,19 @@ families! {
     TypedBinaryImmFamily => ops::typed_binary_imm;
     TypedLoadFamily => memory::typed_load;
     TypedStoreFamily => memory::typed_store;
+    TypedLoadSumFamily => memory::typed_load_sum, when IMM;
+    TypedStoreSumFamily => memory::typed_store_sum, when IMM;
     TypedSelectFamily => ops::typed_select;
+    MulThenFamily => ops::mul_then, when LEFT;
     BrWordFamily => control::br_word, when WHEN;
     BrWordImmFamily => control::br_word_imm, when WHEN;
     BrTestFamily => control::br_test, when WHEN;
     BrCompareFamily => control::br_compare, when WHEN;
     BrCompareImmFamily => control::br_compare_imm, when WHEN;
+    BrAddCompareFamily => control::br_add_compare, when WHEN;
+    BrAddCompareImmFamily => control::br_add_compare_imm, when WHEN;
+    BrAddWordFamily => control::br_add_word, when WHEN;
+    BrAddWordImmFamily => control::br_add_word_imm, when WHEN;
 }
 
 /// `$family<W, true>` or `$family<W, false>` by `when`, for `op`.
@@ -86,15 +94,22 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
             WordStore::B64 => memory::store::<W, 8>,
         },
         Kind::StoreWord => memory::store_word::<W>,
+        Kind::StoreAdd(store) => store_sum::<W, false>(store),
+        Kind::StoreAddImm(store) => store_sum::<W, true>(store),
         Kind::TypedUnary(op) => op.instantiate::<TypedUnaryFamily<W>>(),
         // A test is a one-operand op with an i32 result: the unary handler runs it.
         Kind::TypedTest(op) => op.instantiate::<TypedUnaryFamily<W>>(),
         Kind::TypedBinary(op) => op.instantiate::<TypedBinaryFamily<W>>(),
         Kind::TypedBinaryImm(op) => op.instantiate::<TypedBinaryImmFamily<W>>(),
+        Kind::MulThen { op, mul_left } => by_when!(op, MulThenFamily, mul_left),
         Kind::TypedCompare(op) => op.instantiate::<TypedBinaryFamily<W>>(),
         Kind::TypedCompareImm(op) => op.instantiate::<TypedBinaryImmFamily<W>>(),
         Kind::TypedLoad(op) => op.instantiate::<TypedLoadFamily<W>>(),
         Kind::TypedStore(op) => op.instantiate::<TypedStoreFamily<W>>(),
+        Kind::TypedLoadAdd(op) => op.instantiate::<TypedLoadSumFamily<W, false>>(),
+        Kind::TypedLoadAddImm(op) => op.instantiate::<TypedLoadSumFamily<W, true>>(),
+        Kind::TypedStoreAdd(op) => op.instantiate::<TypedStoreSumFamily<W, false>>(),
+        Kind::TypedStoreAddImm(op) => op.instantiate::<TypedStoreSumFamily<W, true>>(),
         Kind::TypedSelect(op) => op.instantiate::<TypedSelectFamily<W>>(),
         Kind::TypedSlots(_) => ops::typed_slots::<W>,
         Kind::GlobalGet => ops::global_get::<W>,
@@ -107,6 +122,10 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::BrTest { op, when } => by_when!(op, BrTestFamily, when),
         Kind::BrCompare { op, when } => by_when!(op, BrCompareFamily, when),
         Kind::BrCompareImm { op, when } => by_when!(op, BrCompareImmFamily, when),
+        Kind::BrAddCompare { op, when } => by_when!(op, BrAddCompareFamily, when),
+        Kind::BrAddCompareImm { op, when } => by_when!(op, BrAddCompareImmFamily, when),
+        Kind::BrAddWord { op, when } => by_when!(op, BrAddWordFamily, when),
+        Kind::BrAddWordImm { op, when } => by_when!(op, BrAddWordImmFamily, when),
         Kind::JmpTable => control::jmp_table::<W>,
         Kind::Call => control::call::<W>,
         Kind::CallIndirect => control::call_indirect::<W>,
@@ -132,6 +151,17 @@ fn load_sum<W: Word, const IMM: bool>(load: WordLoad) -> Handler<W> {
     }
 }
 
+/// The handler of a fused `I32_ADD` and narrow word store `store` (`IMM`: the add's
+/// second operand is a constant).
+fn store_sum<W: Word, const IMM: bool>(store: WordStore) -> Handler<W> {
+    match store {
+        WordStore::B8 => memory::store_sum::<W, 1, IMM>,
+        WordStore::B16 => memory::store_sum::<W, 2, IMM>,
+        WordStore::B32 => memory::store_sum::<W, 4, IMM>,
+        WordStore::B64 => memory::store_sum::<W, 8, IMM>,
+    }
+}
+
 /// The executable ops of `code`.
 pub(crate) fn encode<W: Word>(code: &RegCode<W>) -> Vec<Inst<W>> {
     code.ops
@@ -150,8 +180,11 @@ pub(crate) fn encode<W: Word>(code: &RegCode<W>) -> Vec<Inst<W>> {
                 ),
                 _ => (op.b, op.imm),
             };
+            let handler = handler::<W>(op.kind);
+            #[cfg(feature = "op-pairs")]
+            super::pairs::name(handler as usize, format!("{:?}", op.kind));
             Inst {
-                handler: handler::<W>(op.kind),
+                handler,
                 imm,
                 dst: op.dst,
                 a: op.a,

@@ -124,6 +124,55 @@ pub(super) unsafe fn load<W: Word, const N: usize, const SIGNED: bool>(
     next!(unsafe { ip.add(1) }, fp, cx)
 }
 
+/// The address `i32(a + b)` (`IMM` false) or `i32(a + (imm >> 32))` (`IMM` true) of a
+/// fused `I32_ADD` and memory access, and the access's offset (the low half of `imm`).
+///
+/// # Safety
+/// `ip` must be an op of the running function whose `a` (and `b` unless `IMM`) are slots
+/// of the frame at `fp`.
+#[inline(always)]
+unsafe fn sum_address<W: Word, const IMM: bool>(ip: *const Inst<W>, fp: *mut W) -> (u64, u32) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        let i = &*ip;
+        let addend = if IMM {
+            (i.imm >> 32) as u32
+        } else {
+            get(fp, i.b).low_u64() as u32
+        };
+        let base = get(fp, i.a).low_u64() as u32;
+        (u64::from(base.wrapping_add(addend)), i.imm as u32)
+    }
+}
+
+/// The `N` bytes at `addr + offset` as a little-endian number, or `None` when they do not
+/// all lie in linear memory.
+#[inline(always)]
+fn read_at<W: Word, const N: usize>(cx: &Cx<'_, '_, W>, addr: u64, offset: u32) -> Option<u64> {
+    let at = span(cx, addr, offset, N, false)?;
+    // SAFETY: `span` checked that the `N` bytes at `at` lie in memory.
+    let bytes = unsafe { at.cast::<[u8; N]>().read() };
+    Some((0..N).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k)))
+}
+
+/// Writes the low `N` bytes of `value` at `addr + offset`; false when they do not all lie
+/// in writable linear memory.
+#[inline(always)]
+fn write_at<W: Word, const N: usize>(
+    cx: &Cx<'_, '_, W>,
+    addr: u64,
+    offset: u32,
+    value: u64,
+) -> bool {
+    let Some(at) = span(cx, addr, offset, N, true) else {
+        return false;
+    };
+    let bytes: [u8; N] = std::array::from_fn(|k| (value >> (8 * k)) as u8);
+    // SAFETY: `span` checked that the `N` bytes at `at` lie in writable memory.
+    unsafe { at.cast::<[u8; N]>().write(bytes) };
+    true
+}
+
 /// `dst = load(i32(a + b) + offset)` (`IMM` false) or `dst = load(i32(a + (imm >> 32)) +
 /// offset)` (`IMM` true) of `N` bytes, sign-extended to the word when `SIGNED`, the offset
 /// being the low half of `imm`: an `I32_ADD` fused with the word load of its sum. The
@@ -134,22 +183,10 @@ pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
     // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
-    let (base, addend, offset) = unsafe {
-        let i = &*ip;
-        let addend = if IMM {
-            (i.imm >> 32) as u32
-        } else {
-            get(fp, i.b).low_u64() as u32
-        };
-        (get(fp, i.a).low_u64() as u32, addend, i.imm as u32)
-    };
-    let addr = u64::from(base.wrapping_add(addend));
-    let Some(at) = span(cx, addr, offset, N, false) else {
+    let (addr, offset) = unsafe { sum_address::<W, IMM>(ip, fp) };
+    let Some(raw) = read_at::<W, N>(cx, addr, offset) else {
         return fault(ip, fp, cx, addr, offset, N);
     };
-    // SAFETY: `span` checked that the `N` bytes at `at` lie in memory.
-    let bytes = unsafe { at.cast::<[u8; N]>().read() };
-    let raw = (0..N).fold(0u64, |raw, k| raw | u64::from(bytes[k]) << (8 * k));
     let value = if SIGNED {
         W::sign_extend(raw, N as u32 * 8)
     } else {
@@ -157,6 +194,92 @@ pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const
     };
     // SAFETY: `dst` is a slot of the frame.
     unsafe { set(fp, (*ip).dst, value) };
+    // SAFETY: the op is followed by another of its block.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// `store(i32(a + b) + offset, dst)` (`IMM` false) or `store(i32(a + (imm >> 32)) +
+/// offset, dst)` (`IMM` true) of the low `N` bytes, the offset being the low half of
+/// `imm`: an `I32_ADD` fused with the word store to its sum.
+pub(super) unsafe fn store_sum<W: Word, const N: usize, const IMM: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `a`, `b` and `dst` are slots of its
+    // frame.
+    let ((addr, offset), value) =
+        unsafe { (sum_address::<W, IMM>(ip, fp), get(fp, (*ip).dst).low_u64()) };
+    if !write_at::<W, N>(cx, addr, offset, value) {
+        return fault(ip, fp, cx, addr, offset, N);
+    }
+    // SAFETY: the op is followed by another of its block.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// Typed load `OP` of `i32(a + b) + offset` (`IMM` false) or `i32(a + (imm >> 32)) +
+/// offset` (`IMM` true) into `dst`, the offset being the low half of `imm`: an `I32_ADD`
+/// fused with the typed load of its sum.
+pub(super) unsafe fn typed_load_sum<W: Word, const OP: u16, const IMM: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    let load = const {
+        match TypedOp::ALL[OP as usize].group() {
+            TypedGroup::Load(load) => load,
+            _ => panic!("typed_load_sum instantiated for an op that is not a load"),
+        }
+    };
+    // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
+    let (addr, offset) = unsafe { sum_address::<W, IMM>(ip, fp) };
+    let raw = match load.bytes() {
+        1 => read_at::<W, 1>(cx, addr, offset),
+        2 => read_at::<W, 2>(cx, addr, offset),
+        4 => read_at::<W, 4>(cx, addr, offset),
+        _ => read_at::<W, 8>(cx, addr, offset),
+    };
+    let Some(raw) = raw else {
+        return fault(ip, fp, cx, addr, offset, load.bytes());
+    };
+    // SAFETY: `dst` is a slot of the frame.
+    unsafe { set(fp, (*ip).dst, W::from_u64(load.extend(raw))) };
+    // SAFETY: the op is followed by another of its block.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// Typed store `OP` of slot `dst` to `i32(a + b) + offset` (`IMM` false) or
+/// `i32(a + (imm >> 32)) + offset` (`IMM` true), the offset being the low half of `imm`:
+/// an `I32_ADD` fused with the typed store to its sum.
+pub(super) unsafe fn typed_store_sum<W: Word, const OP: u16, const IMM: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    let store = const {
+        match TypedOp::ALL[OP as usize].group() {
+            TypedGroup::Store(store) => store,
+            _ => panic!("typed_store_sum instantiated for an op that is not a store"),
+        }
+    };
+    // SAFETY: `ip` is an op of the running function; `a`, `b` and `dst` are slots of its
+    // frame.
+    let ((addr, offset), slot) =
+        unsafe { (sum_address::<W, IMM>(ip, fp), get(fp, (*ip).dst).low_u64()) };
+    let value = if store.wide() {
+        slot
+    } else {
+        slot & 0xFFFF_FFFF
+    };
+    let written = match store.bytes() {
+        1 => write_at::<W, 1>(cx, addr, offset, value),
+        2 => write_at::<W, 2>(cx, addr, offset, value),
+        4 => write_at::<W, 4>(cx, addr, offset, value),
+        _ => write_at::<W, 8>(cx, addr, offset, value),
+    };
+    if !written {
+        return fault(ip, fp, cx, addr, offset, store.bytes());
+    }
     // SAFETY: the op is followed by another of its block.
     next!(unsafe { ip.add(1) }, fp, cx)
 }

@@ -21,6 +21,8 @@ mod control;
 mod encode;
 mod memory;
 mod ops;
+#[cfg(feature = "op-pairs")]
+pub(crate) mod pairs;
 
 pub(crate) use encode::encode;
 
@@ -105,6 +107,9 @@ pub(crate) struct Cx<'m, 'a, W> {
 macro_rules! next {
     ($ip:expr, $fp:expr, $cx:expr) => {{
         let ip: *const $crate::exec::threaded::Inst<_> = $ip;
+        #[cfg(feature = "op-pairs")]
+        // SAFETY: as below.
+        $crate::exec::threaded::pairs::record(unsafe { (*ip).handler } as usize);
         #[cfg(dotvm_tail_calls)]
         {
             // SAFETY: `ip` is an op of the running function (see the module docs), whose
@@ -260,6 +265,8 @@ pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
         // SAFETY: `next.ip` is an op of the running function and `next.fp` its frame.
         next = unsafe { ((*next.ip).handler)(next.ip, next.fp, &mut cx) };
     }
+    #[cfg(feature = "op-pairs")]
+    pairs::report();
     cx.end
 }
 

@@ -142,6 +142,19 @@ handlers! {
         let operands = [get(fp, i.a), W::from_u64(i.imm), W::ZERO];
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
     });
+    /// `dst = (a * b) op slot imm` (`LEFT`) or `dst = slot imm op (a * b)`: `F64_MUL`
+    /// then typed op `OP`, each rounding as on its own.
+    fn mul_then<OP: u16, LEFT: bool>(|i, fp, cx| {
+        let factors = [get(fp, i.a), get(fp, i.b), W::ZERO];
+        let product = typed_eval(TypedOp::F64Mul, 0, factors, 2, &mut cx.m.memory)?;
+        let other = get(fp, i.imm as u32);
+        let operands = if LEFT {
+            [product, other, W::ZERO]
+        } else {
+            [other, product, W::ZERO]
+        };
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
+    });
     /// `dst = if slot imm != 0 { a } else { b }` (typed).
     fn typed_select<OP: u16>(|i, fp, cx| {
         let operands = [get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32)];
