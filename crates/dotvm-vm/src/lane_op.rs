@@ -98,13 +98,13 @@ pub(crate) const fn key(op: LaneOp, width: LaneWidth) -> u16 {
     (op as u16) << 7 | width.bits() as u16
 }
 
-/// The operation and lane width of a [`key`].
+/// The operation and lane width of a [`key`]; evaluated at compile time by the threaded
+/// handlers, so a number that is not a key fails the build.
 pub(crate) const fn from_key(key: u16) -> (LaneOp, LaneWidth) {
-    let width = match LaneWidth::from_bits(key as u32 & 0x7F) {
-        Some(width) => width,
-        None => LaneWidth::L64,
-    };
-    (LaneOp::ALL[(key >> 7) as usize], width)
+    match LaneWidth::from_bits(key as u32 & 0x7F) {
+        Some(width) => (LaneOp::ALL[(key >> 7) as usize], width),
+        None => panic!("not a lane operation key"),
+    }
 }
 
 /// `op` on lanes of `width` of `a` (and `b`, the second operand of the two-operand
