@@ -196,3 +196,66 @@ fn shift<W: Word>(x: W::Limbs, count: W, f: impl Fn(u64, u32) -> u64, l: u32) ->
     }
     W::from_limbs(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dotvm_core::isa::Category;
+
+    #[test]
+    fn every_lane_opcode_has_an_operation_of_its_shape() {
+        for (i, op) in LaneOp::ALL.iter().enumerate() {
+            assert_eq!(*op as usize, i);
+        }
+        for &opcode in Opcode::ALL {
+            let op = LaneOp::from_opcode(opcode);
+            assert_eq!(
+                op.is_some(),
+                opcode.info().category == Category::Lanes,
+                "{}",
+                opcode.mnemonic()
+            );
+            if let Some(op) = op {
+                let shape = opcode.info().effect.slots(dotvm_core::Arch::Arch64);
+                assert_eq!(shape, Some((op.reads() as u32, 1)), "{}", opcode.mnemonic());
+            }
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for &op in LaneOp::ALL {
+            for width in LaneWidth::ALL {
+                assert_eq!(from_key(key(op, width)), (op, width));
+            }
+        }
+    }
+
+    #[test]
+    fn byte_lanes_of_a_u32_word() {
+        let a = 0x80_7F_01_FFu32;
+        let b = 0x01_01_01_01u32;
+        assert_eq!(execute(LaneOp::Add, LaneWidth::L8, 0, a, b), 0x81_80_02_00);
+        assert_eq!(execute(LaneOp::Sub, LaneWidth::L8, 0, a, b), 0x7F_7E_00_FE);
+        assert_eq!(execute(LaneOp::LtS, LaneWidth::L8, 0, a, b), 0xFF_00_00_FF);
+        assert_eq!(execute(LaneOp::LtU, LaneWidth::L8, 0, a, b), 0x00_00_00_00);
+        assert_eq!(execute(LaneOp::Eq, LaneWidth::L8, 0, a, b), 0x00_00_FF_00);
+        assert_eq!(execute(LaneOp::ShrS, LaneWidth::L8, 0, a, 9), 0xC0_3F_00_FF);
+        assert_eq!(
+            execute(LaneOp::Sum, LaneWidth::L8, 0, a, 0),
+            0x80 + 0x7F + 1 + 0xFF
+        );
+        assert_eq!(
+            execute(LaneOp::ExtractS, LaneWidth::L8, 3, a, 0),
+            0xFFFF_FF80
+        );
+        assert_eq!(
+            execute(LaneOp::Insert, LaneWidth::L16, 1, a, 0x1234),
+            0x1234_01FF
+        );
+        assert_eq!(
+            execute(LaneOp::Splat, LaneWidth::L16, 0, 0xABCD_u32, 0),
+            0xABCD_ABCD
+        );
+    }
+}
