@@ -13,11 +13,13 @@ pub(crate) enum Bench {
     Arch,
     /// The 256-bit arithmetic loop on Arch256 next to the same loop as EVM bytecode in revm.
     Revm,
+    /// The word-lane dot product example on every architecture, per element.
+    Lanes,
 }
 
 impl Bench {
     /// Every benchmark, in the order `all` runs them.
-    pub(crate) const ALL: [Bench; 3] = [Bench::Loop, Bench::Arch, Bench::Revm];
+    pub(crate) const ALL: [Bench; 4] = [Bench::Loop, Bench::Arch, Bench::Revm, Bench::Lanes];
 
     /// The benchmark's command-line name.
     fn name(self) -> &'static str {
@@ -25,6 +27,7 @@ impl Bench {
             Bench::Loop => "loop",
             Bench::Arch => "arch",
             Bench::Revm => "revm",
+            Bench::Lanes => "lanes",
         }
     }
 
@@ -33,6 +36,8 @@ impl Bench {
         match self {
             Bench::Loop => 100_000_000,
             Bench::Arch | Bench::Revm => 2_000_000,
+            // Rounds of the 1024-element dot product (about 0.1 s on Arch32).
+            Bench::Lanes => 20_000,
         }
     }
 }
@@ -48,7 +53,7 @@ pub(crate) struct Settings {
     pub(crate) runs: usize,
     /// Loops the `arch` and `revm` benchmarks run, in order, without repeats.
     pub(crate) kernels: Vec<Kernel>,
-    /// Architectures the `arch` benchmark runs, narrowest first.
+    /// Architectures the `arch` and `lanes` benchmarks run, narrowest first.
     pub(crate) archs: Vec<Arch>,
 }
 
@@ -60,7 +65,7 @@ impl Settings {
 }
 
 /// The usage line printed with argument errors.
-pub(crate) const USAGE: &str = "usage: dotvm-bench [loop|arch|revm|all]... [--iterations N] \
+pub(crate) const USAGE: &str = "usage: dotvm-bench [loop|arch|revm|lanes|all]... [--iterations N] \
      [--runs N] [--kernel mulmod|muladd]... [--arch arch32|...|arch512]...";
 
 /// Appends `item` unless it is already there.

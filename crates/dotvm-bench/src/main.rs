@@ -5,9 +5,11 @@
 //!   `x = x * a + b` (`muladd`) on every architecture, instructions per second and
 //!   nanoseconds per instruction, next to native Rust;
 //! * `revm`: those loops on Arch256 next to the equivalent EVM bytecode in revm's
-//!   interpreter and native Rust, with the time ratio.
+//!   interpreter and native Rust, with the time ratio;
+//! * `lanes`: the word-lane example `examples/lanes_dot.dasm` (a dot product) on every
+//!   architecture, nanoseconds per element.
 //!
-//! `cargo run --release -p dotvm-bench -- [loop|arch|revm|all]... [--iterations N]
+//! `cargo run --release -p dotvm-bench -- [loop|arch|revm|lanes|all]... [--iterations N]
 //! [--runs N] [--kernel mulmod|muladd]... [--arch NAME]...`
 
 mod arch_table;
@@ -15,6 +17,7 @@ mod arith;
 mod cli;
 mod counting;
 mod evm;
+mod lanes_dot;
 mod timing;
 mod versus_revm;
 
@@ -41,6 +44,7 @@ fn run(settings: &cli::Settings) -> Result<(), String> {
             Bench::Loop => counting::bench(&plan)?,
             Bench::Arch => arch_table::bench(&settings.kernels, &settings.archs, &plan)?,
             Bench::Revm => versus_revm::bench(&settings.kernels, &plan)?,
+            Bench::Lanes => lanes_dot::bench(&settings.archs, &plan)?,
         }
     }
     Ok(())

@@ -320,6 +320,8 @@ impl<'a> Disassembler<'a> {
                 None => n.to_string(),
             },
             Operand::Selector(selector) => selector.name().to_string(),
+            Operand::Lanes(width) => width.bits().to_string(),
+            Operand::Lane(width, index) => format!("{} {index}", width.bits()),
         };
         format!("{mnemonic} {operand}")
     }

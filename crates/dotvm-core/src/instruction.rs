@@ -1,6 +1,7 @@
 //! Decoded instructions and their byte encoding (the encoder and the checked decoder).
 
 use crate::isa::{Opcode, OperandKind, is_prefix_byte};
+use crate::lanes::LaneWidth;
 use crate::selector::Selector;
 use ruint::aliases::U512;
 use std::fmt;
@@ -35,6 +36,11 @@ pub enum Operand {
     Targets(Vec<u32>),
     /// For [`OperandKind::Pair`].
     Pair(u32, u32),
+    /// For [`OperandKind::Lanes`]: the lane width.
+    Lanes(LaneWidth),
+    /// For [`OperandKind::Lane`]: the lane width and a lane index (the verifier checks it
+    /// against the lanes per word).
+    Lane(LaneWidth, u8),
 }
 
 /// One instruction: an opcode and its operand.
@@ -83,6 +89,14 @@ pub enum DecodeError {
     /// A word immediate is not in minimal form (its last byte is zero).
     #[error("immediate at pc {pc} is not minimally encoded (trailing zero byte)")]
     NonCanonicalImmediate {
+        /// Where the instruction starts.
+        pc: u32,
+    },
+    /// A lane-width byte is not 8, 16, 32 or 64.
+    #[error("lane width {bits} at pc {pc} is not 8, 16, 32 or 64 bits")]
+    BadLaneWidth {
+        /// The byte read.
+        bits: u8,
         /// Where the instruction starts.
         pc: u32,
     },
@@ -141,6 +155,8 @@ impl Instruction {
                 out.extend_from_slice(&a.to_le_bytes());
                 out.extend_from_slice(&b.to_le_bytes());
             }
+            Operand::Lanes(width) => out.push(width.bits() as u8),
+            Operand::Lane(width, index) => out.extend_from_slice(&[width.bits() as u8, *index]),
         }
     }
 
@@ -240,6 +256,11 @@ impl Instruction {
                 let b = u32_operand(take(4, "operand")?);
                 Operand::Pair(a, b)
             }
+            OperandKind::Lanes => Operand::Lanes(lane_width(take(1, "operand")?[0], pc)?),
+            OperandKind::Lane => {
+                let bytes = take(2, "operand")?;
+                Operand::Lane(lane_width(bytes[0], pc)?, bytes[1])
+            }
         };
         Ok((Instruction { opcode, operand }, cursor - start))
     }
@@ -255,6 +276,11 @@ impl Instruction {
         }
         Ok(out)
     }
+}
+
+/// The lane width whose byte on disk is `bits`.
+fn lane_width(bits: u8, pc: u32) -> Result<LaneWidth, DecodeError> {
+    LaneWidth::from_bits(u32::from(bits)).ok_or(DecodeError::BadLaneWidth { bits, pc })
 }
 
 impl fmt::Display for Instruction {
@@ -280,6 +306,8 @@ impl fmt::Display for Instruction {
                 Ok(())
             }
             Operand::Pair(a, b) => write!(f, " {a} {b}"),
+            Operand::Lanes(width) => write!(f, " {}", width.bits()),
+            Operand::Lane(width, index) => write!(f, " {} {index}", width.bits()),
         }
     }
 }
@@ -304,6 +332,8 @@ mod tests {
                 | OperandKind::Import => Operand::Index(7),
                 OperandKind::Targets => Operand::Targets(vec![8, 16, 0]),
                 OperandKind::Pair => Operand::Pair(2, 9),
+                OperandKind::Lanes => Operand::Lanes(LaneWidth::L16),
+                OperandKind::Lane => Operand::Lane(LaneWidth::L8, 5),
                 OperandKind::Target => Operand::Target(40),
                 OperandKind::Offset => Operand::Offset(16),
                 OperandKind::Depth => Operand::Depth(3),

@@ -52,6 +52,10 @@ pub enum OperandKind {
     Data,
     /// A host-import index (u32 LE), see [`crate::module::Import`].
     Import,
+    /// A lane width (u8: 8, 16, 32 or 64 bits), see [`crate::lanes`].
+    Lanes,
+    /// A lane width (u8) then a lane index (u8) below the lanes per word.
+    Lane,
 }
 
 impl OperandKind {
@@ -75,6 +79,8 @@ impl OperandKind {
             OperandKind::Elem => "elem",
             OperandKind::Data => "data",
             OperandKind::Import => "import",
+            OperandKind::Lanes => "lanes",
+            OperandKind::Lane => "lanes lane",
         }
     }
 }
@@ -188,6 +194,8 @@ pub enum Category {
     TypedMemory,
     /// The state database (see `docs/state.md`).
     Database,
+    /// Word-lane vectors: the word as lanes of 8 to 64 bits (see `docs/vectors.md`).
+    Lanes,
 }
 
 impl Category {
@@ -212,6 +220,7 @@ impl Category {
             Category::Conversion => "Conversions",
             Category::TypedMemory => "Typed memory and select",
             Category::Database => "Database",
+            Category::Lanes => "Word lanes",
         }
     }
 }
@@ -610,6 +619,28 @@ macro_rules! for_each_op {
             0xF907 Seal      "SEAL"      None                fx(&[W, W, W, W], &[W]), Crypto "pk src len dst -- status: sealed box to an X25519 public key, writing 48 + len bytes to dst (needs randomness).";
             0xF908 Open      "OPEN"      None                fx(&[W, W, W, W], &[W]), Crypto "sk src len dst -- status: open a sealed box with the X25519 secret key, writing len - 48 bytes to dst only when authentic.";
             0xF909 Random    "RANDOM"    None                fx(&[W, W], &[W]), Crypto "dst len -- status: fill len bytes with secure (or, when the embedder says so, seeded) random bytes.";
+            // ---- Word lanes: 0xFCxx (the word as lanes of 8..64 bits: docs/vectors.md) ----
+            0xFC00 LanesAdd      "LANES_ADD"       Lanes fx(&[W, W], &[W]), Lanes "a b -- a+b in every lane (wrapping).";
+            0xFC01 LanesSub      "LANES_SUB"       Lanes fx(&[W, W], &[W]), Lanes "a b -- a-b in every lane (wrapping).";
+            0xFC02 LanesMul      "LANES_MUL"       Lanes fx(&[W, W], &[W]), Lanes "a b -- a*b in every lane (wrapping: the low lane bits of the product).";
+            0xFC03 LanesMinS     "LANES_MIN_S"     Lanes fx(&[W, W], &[W]), Lanes "a b -- the signed minimum in every lane.";
+            0xFC04 LanesMinU     "LANES_MIN_U"     Lanes fx(&[W, W], &[W]), Lanes "a b -- the unsigned minimum in every lane.";
+            0xFC05 LanesMaxS     "LANES_MAX_S"     Lanes fx(&[W, W], &[W]), Lanes "a b -- the signed maximum in every lane.";
+            0xFC06 LanesMaxU     "LANES_MAX_U"     Lanes fx(&[W, W], &[W]), Lanes "a b -- the unsigned maximum in every lane.";
+            0xFC08 LanesShl      "LANES_SHL"       Lanes fx(&[W, W], &[W]), Lanes "a n -- every lane shifted left by n mod the lane bits.";
+            0xFC09 LanesShrS     "LANES_SHR_S"     Lanes fx(&[W, W], &[W]), Lanes "a n -- every lane shifted right arithmetically by n mod the lane bits.";
+            0xFC0A LanesShrU     "LANES_SHR_U"     Lanes fx(&[W, W], &[W]), Lanes "a n -- every lane shifted right logically by n mod the lane bits.";
+            0xFC10 LanesEq       "LANES_EQ"        Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a = b, else zero.";
+            0xFC11 LanesNe       "LANES_NE"        Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a != b, else zero.";
+            0xFC12 LanesLtS      "LANES_LT_S"      Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a < b (signed), else zero.";
+            0xFC13 LanesLtU      "LANES_LT_U"      Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a < b (unsigned), else zero.";
+            0xFC14 LanesGtS      "LANES_GT_S"      Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a > b (signed), else zero.";
+            0xFC15 LanesGtU      "LANES_GT_U"      Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a > b (unsigned), else zero.";
+            0xFC18 LanesSplat    "LANES_SPLAT"     Lanes fx(&[W], &[W]), Lanes "x -- every lane set to the low lane bits of x.";
+            0xFC19 LanesSum      "LANES_SUM"       Lanes fx(&[W], &[W]), Lanes "a -- the sum of the unsigned lanes as a word (wrapping).";
+            0xFC1A LanesExtractU "LANES_EXTRACT_U" Lane  fx(&[W], &[W]), Lanes "a -- lane i of a, zero-extended to the word.";
+            0xFC1B LanesExtractS "LANES_EXTRACT_S" Lane  fx(&[W], &[W]), Lanes "a -- lane i of a, sign-extended to the word.";
+            0xFC1C LanesInsert   "LANES_INSERT"    Lane  fx(&[W, W], &[W]), Lanes "a x -- a with lane i replaced by the low lane bits of x.";
             // ---- BigInt: 0xFA00..0xFAFF (handles and fuel: docs/crypto.md) ----
             0xFA00 BigFromWord  "BIGINT_FROM_WORD"   None fx(&[W], &[W]), BigInt "w -- h: the unsigned word as a BigInt.";
             0xFA01 BigFromWordS "BIGINT_FROM_WORD_S" None fx(&[W], &[W]), BigInt "w -- h: the signed (two's complement) word as a BigInt.";

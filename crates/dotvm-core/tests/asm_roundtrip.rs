@@ -2,6 +2,7 @@
 //! unchanged, and hand-written programs assemble to the expected code and layout.
 
 use dotvm_core::Arch;
+use dotvm_core::LaneWidth;
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::disasm::disassemble;
 use dotvm_core::instruction::{Imm, Instruction, Operand};
@@ -466,6 +467,10 @@ fn build_module(raw: RawModule) -> Module {
                         .collect(),
                 ),
                 OperandKind::Pair => Operand::Pair((seed % 5) as u32, (seed >> 8) as u32 % 5),
+                OperandKind::Lanes => Operand::Lanes(LaneWidth::ALL[seed as usize % 4]),
+                OperandKind::Lane => {
+                    Operand::Lane(LaneWidth::ALL[seed as usize % 4], (seed >> 8) as u8)
+                }
                 OperandKind::Table
                 | OperandKind::Elem
                 | OperandKind::Data

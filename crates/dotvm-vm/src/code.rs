@@ -6,6 +6,7 @@
 use crate::bigint_op::BigOp;
 use crate::crypto_op::CryptoOp;
 use crate::db_op::DbOp;
+use crate::lane_op::LaneInst;
 use crate::typed_op::TypedInst;
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
 use dotvm_core::syscall::Syscall;
@@ -64,6 +65,8 @@ pub(crate) enum Op<W> {
     WordUnary(WordUnary),
     /// A word instruction with three operands (`ADDMOD`, `MULMOD`).
     WordTernary(WordTernary),
+    /// A word-lane instruction (`LANES_*`): one or two operands, one result.
+    Lanes(LaneInst),
     /// `LOAD8_U` with its offset.
     Load8U(u32),
     /// `LOAD8_S`.

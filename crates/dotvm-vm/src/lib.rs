@@ -14,6 +14,7 @@ mod imports;
 mod inspect;
 mod instance;
 mod io;
+mod lane_op;
 mod limits;
 mod load;
 mod loaded;

@@ -10,6 +10,7 @@ use crate::code::Op;
 use crate::db_op::{DbOp, db_opcodes};
 use crate::error::LoadError;
 use crate::exec::threaded::{self, Inst};
+use crate::lane_op::{LaneInst, LaneOp, lane_opcodes};
 use crate::reg::{RegCode, lower};
 use crate::typed_op::{TypedInst, typed_opcodes};
 use crate::word::Word;
@@ -518,6 +519,15 @@ impl Resolver<'_> {
             }
             opcode @ word_ternary_opcodes!() => {
                 Op::WordTernary(self.member(WordTernary::from_opcode(opcode), opcode, pc)?)
+            }
+            opcode @ lane_opcodes!() => {
+                let op = self.member(LaneOp::from_opcode(opcode), opcode, pc)?;
+                let (width, index) = match inst.operand {
+                    Operand::Lanes(width) => (width, 0),
+                    Operand::Lane(width, index) => (width, index),
+                    _ => return Err(self.bad(pc, "missing lane width".into())),
+                };
+                Op::Lanes(LaneInst { op, width, index })
             }
             opcode @ db_opcodes!() => Op::Db(self.member(DbOp::from_opcode(opcode), opcode, pc)?),
             // Typed instructions share one op; their operand is an offset or nothing.

@@ -9,6 +9,7 @@ use super::number::{fit_word, too_wide};
 use super::suggest::closest;
 use crate::instruction::{Imm, Instruction, Operand};
 use crate::isa::OperandKind;
+use crate::lanes::LaneWidth;
 use crate::module::{
     DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory, Module, PAGE_SIZE,
 };
@@ -229,6 +230,18 @@ impl<'a> Builder<'a> {
             _ => diag(
                 v.pos,
                 format!("{value} is too large for {what} (at most {max})"),
+            ),
+        }
+    }
+
+    /// A lane width: 8, 16, 32 or 64.
+    fn lane_width(&self, v: &ValueAt) -> Result<LaneWidth> {
+        let bits = self.unsigned(v, u64::from(u32::MAX), "a lane width")?;
+        match LaneWidth::from_bits(bits as u32) {
+            Some(width) => Ok(width),
+            None => diag(
+                v.pos,
+                format!("lane width {bits} is not 8, 16, 32 or 64 bits"),
             ),
         }
     }
@@ -474,6 +487,11 @@ impl<'a> Builder<'a> {
                 (OperandKind::Pair, OperandSrc::Pair(pair)) => Operand::Pair(
                     self.unsigned(&pair.0, u32::MAX.into(), "an index or count")? as u32,
                     self.unsigned(&pair.1, u32::MAX.into(), "an index or count")? as u32,
+                ),
+                (OperandKind::Lanes, OperandSrc::Value(v)) => Operand::Lanes(self.lane_width(v)?),
+                (OperandKind::Lane, OperandSrc::Pair(pair)) => Operand::Lane(
+                    self.lane_width(&pair.0)?,
+                    self.unsigned(&pair.1, u8::MAX.into(), "a lane index")? as u8,
                 ),
                 (OperandKind::Targets, OperandSrc::Targets(targets)) => {
                     // Operand bytes: the u32 count, then one u32 per target.

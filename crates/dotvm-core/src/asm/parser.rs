@@ -218,6 +218,8 @@ impl Parser {
             OperandKind::Selector(family) => family.name(),
             OperandKind::Targets => "one or more labels",
             OperandKind::Pair => "two numbers",
+            OperandKind::Lanes => "a lane width (8, 16, 32 or 64)",
+            OperandKind::Lane => "a lane width (8, 16, 32 or 64) and a lane index",
             OperandKind::Table => "a table index",
             OperandKind::Elem => "an element-segment index",
             OperandKind::Data => "a data-segment index",
@@ -241,8 +243,9 @@ impl Parser {
             | OperandKind::Table
             | OperandKind::Elem
             | OperandKind::Data
-            | OperandKind::Import => OperandSrc::Value(value(cursor, &token)?),
-            OperandKind::Pair => {
+            | OperandKind::Import
+            | OperandKind::Lanes => OperandSrc::Value(value(cursor, &token)?),
+            OperandKind::Pair | OperandKind::Lane => {
                 let first = value(cursor, &token)?;
                 let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;
                 OperandSrc::Pair(Box::new((first, value(cursor, &second)?)))

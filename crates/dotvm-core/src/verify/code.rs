@@ -1,8 +1,10 @@
 //! Decoding a function's code and checking every operand, reachable or not.
 
 use super::error::{VerifyError, count, fits_word, grouped_hex, word_misfit};
+use crate::arch::Arch;
 use crate::instruction::{DecodeError, Instruction, Operand};
 use crate::isa::{Opcode, OperandKind};
+use crate::lanes::LaneWidth;
 use crate::module::{Function, Module, RefKind};
 use crate::syscall::Syscall;
 
@@ -206,6 +208,12 @@ impl Code {
                     Ok(())
                 }
             }
+            (_, &Operand::Lanes(width)) => {
+                check_lanes(module.arch, opcode, width, None).map_err(located)
+            }
+            (_, &Operand::Lane(width, index)) => {
+                check_lanes(module.arch, opcode, width, Some(index)).map_err(located)
+            }
             (_, &Operand::Syscall(n)) if Syscall::from_number(n).is_none() => {
                 fail(format!("unknown system call {n}"))
             }
@@ -274,6 +282,9 @@ fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
             pc,
             "immediate is not minimally encoded (trailing zero byte)",
         ),
+        DecodeError::BadLaneWidth { bits, pc } => {
+            site.at(pc, format!("lane width {bits} is not 8, 16, 32 or 64 bits"))
+        }
         DecodeError::BadSelector {
             selector,
             mnemonic,
@@ -283,6 +294,37 @@ fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
             pc,
             format!("selector 0x{selector:02X} is not a {expected} of {mnemonic}"),
         ),
+    }
+}
+
+/// Checks that lanes of `width` fit the word of `arch` and that `index`, when given, names
+/// one of them.
+fn check_lanes(
+    arch: Arch,
+    opcode: Opcode,
+    width: LaneWidth,
+    index: Option<u8>,
+) -> Result<(), String> {
+    let lanes = width.lanes(arch);
+    if lanes == 0 {
+        return Err(format!(
+            "{} with {}-bit lanes: the lanes are wider than the {}-bit word of {}",
+            opcode.mnemonic(),
+            width.bits(),
+            arch.word_bits(),
+            arch.name()
+        ));
+    }
+    match index {
+        Some(index) if u32::from(index) >= lanes => Err(format!(
+            "{} of lane {index}: a {}-bit word of {} has {lanes} lanes of {} bits (0..={})",
+            opcode.mnemonic(),
+            arch.word_bits(),
+            arch.name(),
+            width.bits(),
+            lanes - 1
+        )),
+        _ => Ok(()),
     }
 }
 

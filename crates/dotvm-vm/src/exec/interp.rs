@@ -31,6 +31,7 @@ use super::{Exit, Frame, Machine};
 use super::{bigint, crypto};
 use crate::code::Op;
 use crate::inspect::{Control, Inspector};
+use crate::lane_op;
 use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
@@ -404,6 +405,12 @@ pub(super) fn execute<W: Word, M: Mode>(
             Op::WordBinary(op) => binary!(|a, b| check!(word_op::binary(op, a, b))),
             Op::WordUnary(op) => unary!(|a| word_op::unary(op, a)),
             Op::WordTernary(op) => ternary!(|a, b, c| word_op::ternary(op, a, b, c)),
+            Op::Lanes(inst) if inst.op.reads() == 1 => {
+                unary!(|a| lane_op::execute(inst.op, inst.width, inst.index, a, W::ZERO))
+            }
+            Op::Lanes(inst) => {
+                binary!(|a, b| lane_op::execute(inst.op, inst.width, inst.index, a, b))
+            }
             Op::Load8U(offset) => load!(1, offset, |raw| W::from_u64(raw)),
             Op::Load8S(offset) => load!(1, offset, |raw| W::sign_extend(raw, 8)),
             Op::Load16U(offset) => load!(2, offset, |raw| W::from_u64(raw)),

@@ -485,6 +485,12 @@ impl<W: Word> Lowering<'_, W> {
             }
             Op::WordUnary(op) => self.produce(1, Kind::WordUnary(op), None, 0),
             Op::WordTernary(op) => self.produce(3, Kind::WordTernary(op), None, 0),
+            Op::Lanes(inst) => self.produce(
+                inst.op.reads(),
+                Kind::Lanes(inst),
+                None,
+                u64::from(inst.index),
+            ),
             Op::Load8U(o) => self.load(WordLoad::U8, o),
             Op::Load8S(o) => self.load(WordLoad::S8, o),
             Op::Load16U(o) => self.load(WordLoad::U16, o),

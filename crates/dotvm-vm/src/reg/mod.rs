@@ -13,6 +13,7 @@
 
 pub(crate) mod lower;
 
+use crate::lane_op::LaneInst;
 use crate::typed_op::{TypedBinary, TypedCompare, TypedInst, TypedLoad, TypedSelect, TypedStore};
 use crate::typed_op::{TypedTest, TypedUnary};
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
@@ -73,6 +74,8 @@ pub(crate) enum Kind {
     WordUnary(WordUnary),
     /// `dst = op(a, b, imm as slot)`.
     WordTernary(WordTernary),
+    /// `dst = lanes op(a, b)` (`b` unused by the one-operand operations), lane index `imm`.
+    Lanes(LaneInst),
     /// `dst = load(a + imm)`, extended to the word.
     Load(WordLoad),
     /// `dst = load(i32(a + b) + imm)`: an `I32_ADD` of two slots fused with the word load
@@ -272,6 +275,7 @@ impl RegOp {
                 | Kind::WordBinaryImm(_)
                 | Kind::WordUnary(_)
                 | Kind::WordTernary(_)
+                | Kind::Lanes(_)
                 | Kind::Load(_)
                 | Kind::LoadAdd(_)
                 | Kind::LoadAddImm(_)

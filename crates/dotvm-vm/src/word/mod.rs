@@ -106,6 +106,13 @@ pub(crate) trait Word: Copy + Eq + Ord + Default + Debug + Send + Sync + 'static
     /// The word whose low `from_bits` bits (8, 16, 32 or 64) are those of `value`,
     /// sign-extended (truncated when the word is narrower than `from_bits`).
     fn sign_extend(value: u64, from_bits: u32) -> Self;
+    /// The word as 64-bit limbs, least significant first (for `u32` one limb, zero-extended);
+    /// the word-lane instructions work limb by limb.
+    type Limbs: Copy + AsRef<[u64]> + AsMut<[u64]>;
+    /// The word's limbs.
+    fn to_limbs(self) -> Self::Limbs;
+    /// The word of these limbs (truncated to the word for `u32`).
+    fn from_limbs(limbs: Self::Limbs) -> Self;
     /// Reads a word from exactly [`Word::BYTES`] little-endian bytes.
     fn from_le_slice(bytes: &[u8]) -> Self;
     /// Writes the word as exactly [`Word::BYTES`] little-endian bytes.

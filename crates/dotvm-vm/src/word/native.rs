@@ -65,8 +65,28 @@ impl Widen for u128 {
 
 /// Implements [`Word`] for a native unsigned integer `$u` whose signed twin is `$s`.
 macro_rules! native_word {
-    ($u:ty, $s:ty) => {
+    ($u:ty, $s:ty, $limbs:literal) => {
         impl Word for $u {
+            type Limbs = [u64; $limbs];
+
+            #[inline(always)]
+            fn to_limbs(self) -> [u64; $limbs] {
+                let mut limbs = [0; $limbs];
+                for (i, limb) in limbs.iter_mut().enumerate() {
+                    *limb = (self >> (64 * i)) as u64;
+                }
+                limbs
+            }
+
+            #[inline(always)]
+            fn from_limbs(limbs: [u64; $limbs]) -> Self {
+                let mut value: $u = 0;
+                for (i, limb) in limbs.iter().enumerate() {
+                    value |= (*limb as $u) << (64 * i);
+                }
+                value
+            }
+
             const BITS: u32 = <$u>::BITS;
             const BYTES: usize = size_of::<$u>();
             const ZERO: Self = 0;
@@ -269,6 +289,6 @@ macro_rules! native_word {
     };
 }
 
-native_word!(u32, i32);
-native_word!(u64, i64);
-native_word!(u128, i128);
+native_word!(u32, i32, 1);
+native_word!(u64, i64, 1);
+native_word!(u128, i128, 2);

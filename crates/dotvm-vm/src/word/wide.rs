@@ -11,8 +11,20 @@ use ruint::aliases::{U256, U512};
 /// Implements [`Word`] for the ruint integer `$u`; `$double` is the type twice as wide
 /// (for the high half of products).
 macro_rules! wide_word {
-    ($u:ty, $double:ty) => {
+    ($u:ty, $double:ty, $limbs:literal) => {
         impl Word for $u {
+            type Limbs = [u64; $limbs];
+
+            #[inline(always)]
+            fn to_limbs(self) -> [u64; $limbs] {
+                self.into_limbs()
+            }
+
+            #[inline(always)]
+            fn from_limbs(limbs: [u64; $limbs]) -> Self {
+                <$u>::from_limbs(limbs)
+            }
+
             const BITS: u32 = <$u>::BITS as u32;
             const BYTES: usize = <$u>::BYTES;
             const ZERO: Self = <$u>::ZERO;
@@ -192,8 +204,8 @@ macro_rules! wide_word {
     };
 }
 
-wide_word!(U256, U512);
-wide_word!(U512, Uint<1024, 16>);
+wide_word!(U256, U512, 4);
+wide_word!(U512, Uint<1024, 16>, 8);
 
 /// The most negative signed value: only the sign bit set.
 const fn min_signed<const BITS: usize, const LIMBS: usize>() -> Uint<BITS, LIMBS> {

@@ -27,6 +27,11 @@ impl Code {
         self
     }
 
+    /// An instruction with any operand.
+    pub fn with(self, opcode: Opcode, operand: Operand) -> Code {
+        self.emit(opcode, operand)
+    }
+
     /// An instruction without an operand.
     pub fn op(self, opcode: Opcode) -> Code {
         self.emit(opcode, Operand::None)

@@ -1,12 +1,12 @@
 //! A generator of random verified programs for differential tests of the engines: locals,
-//! globals, word and typed arithmetic, loads and stores, branches and loops, calls and
+//! globals, word, typed and word-lane arithmetic, loads and stores, branches and loops, calls and
 //! recursion, printing. Shared by `dotvm-vm`'s `engines_agree.rs` and `dotvm-jit`'s
 //! `agree.rs` (which includes this file by path).
 
 use dotvm_core::instruction::Operand;
 use dotvm_core::module::{Function, Global, Memory};
 use dotvm_core::syscall::Syscall;
-use dotvm_core::{Arch, Imm, Instruction, Module, Opcode};
+use dotvm_core::{Arch, Imm, Instruction, LaneWidth, Module, Opcode};
 use proptest::prelude::*;
 
 /// An expression: leaves one slot.
@@ -30,6 +30,8 @@ enum Expr {
     /// `a; b; DROP_KEEP 1 1`: `b`.
     DropKeep(Box<Expr>, Box<Expr>),
     Call(Box<Expr>, Box<Expr>),
+    /// `a; [b;] op width [lane]`: a word-lane instruction on one or two operands.
+    Lanes(Opcode, Operand, Box<Expr>, Option<Box<Expr>>),
 }
 
 /// A statement: leaves the stack as it found it (empty).
@@ -179,6 +181,44 @@ const STORES: &[Opcode] = &[
     Opcode::I32Store8,
 ];
 
+/// Word-lane opcodes on two words (or a word and a scalar).
+const LANES_BINARY: &[Opcode] = &[
+    Opcode::LanesAdd,
+    Opcode::LanesSub,
+    Opcode::LanesMul,
+    Opcode::LanesMinS,
+    Opcode::LanesMaxU,
+    Opcode::LanesShl,
+    Opcode::LanesShrS,
+    Opcode::LanesShrU,
+    Opcode::LanesEq,
+    Opcode::LanesLtS,
+    Opcode::LanesGtU,
+    Opcode::LanesInsert,
+];
+
+/// Word-lane opcodes on one word.
+const LANES_UNARY: &[Opcode] = &[
+    Opcode::LanesSplat,
+    Opcode::LanesSum,
+    Opcode::LanesExtractU,
+    Opcode::LanesExtractS,
+];
+
+/// The operand of lane opcode `op`: a width that fits the narrowest word the program runs
+/// on (Arch32, or Arch64 for wide programs) and, for extract and insert, a lane of it.
+fn lanes_operand(op: Opcode, wide: bool, width: usize, lane: u8) -> Operand {
+    let widths = if wide { 4 } else { 3 };
+    let width = LaneWidth::ALL[width % widths];
+    let lanes = if wide { 64 } else { 32 } / width.bits();
+    match op {
+        Opcode::LanesExtractU | Opcode::LanesExtractS | Opcode::LanesInsert => {
+            Operand::Lane(width, (u32::from(lane) % lanes) as u8)
+        }
+        _ => Operand::Lanes(width),
+    }
+}
+
 /// Locals of the entry function and of the helper (2 params + 2 locals).
 const LOCALS: u8 = 4;
 
@@ -235,7 +275,15 @@ fn expr(wide: bool) -> impl Strategy<Value = Expr> {
             1 => (binary, inner.clone()).prop_map(|(op, a)| Expr::DupBinary(op, Box::new(a))),
             1 => (inner.clone(), inner.clone())
                 .prop_map(|(a, b)| Expr::DropKeep(Box::new(a), Box::new(b))),
-            1 => (inner.clone(), inner).prop_map(|(a, b)| Expr::Call(Box::new(a), Box::new(b))),
+            1 => (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::Call(Box::new(a), Box::new(b))),
+            1 => (prop::sample::select(LANES_BINARY), any::<usize>(), any::<u8>(), inner.clone(), inner.clone())
+                .prop_map(move |(op, width, lane, a, b)| {
+                    Expr::Lanes(op, lanes_operand(op, wide, width, lane), Box::new(a), Some(Box::new(b)))
+                }),
+            1 => (prop::sample::select(LANES_UNARY), any::<usize>(), any::<u8>(), inner)
+                .prop_map(move |(op, width, lane, a)| {
+                    Expr::Lanes(op, lanes_operand(op, wide, width, lane), Box::new(a), None)
+                }),
         ]
     })
 }
@@ -350,6 +398,13 @@ impl Builder {
                 self.expr(a);
                 self.expr(b);
                 self.with(Opcode::Call, Operand::Index(1));
+            }
+            Expr::Lanes(op, operand, a, b) => {
+                self.expr(a);
+                if let Some(b) = b {
+                    self.expr(b);
+                }
+                self.with(*op, operand.clone());
             }
         }
     }

@@ -32,6 +32,7 @@ families! {
     WordBinaryImmFamily => ops::word_binary_imm;
     WordUnaryFamily => ops::word_unary;
     WordTernaryFamily => ops::word_ternary;
+    LanesFamily => ops::lanes;
     TypedUnaryFamily => ops::typed_unary;
     TypedBinaryFamily => ops::typed_binary;
     TypedBinaryImmFamily => ops::typed_binary_imm;
@@ -74,6 +75,7 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::WordBinaryImm(op) => op.instantiate::<WordBinaryImmFamily<W>>(),
         Kind::WordUnary(op) => op.instantiate::<WordUnaryFamily<W>>(),
         Kind::WordTernary(op) => op.instantiate::<WordTernaryFamily<W>>(),
+        Kind::Lanes(inst) => inst.instantiate::<LanesFamily<W>>(),
         Kind::Load(load) => match load {
             WordLoad::U8 => memory::load::<W, 1, false>,
             WordLoad::S8 => memory::load::<W, 1, true>,

@@ -4,6 +4,7 @@
 
 use super::{Cx, Inst, Next, next, stop};
 use crate::exec::typed::{self, Operands};
+use crate::lane_op;
 use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
 use crate::typed_op::{TypedInst, TypedOp};
@@ -126,6 +127,13 @@ handlers! {
     fn word_ternary<OP: u16>(|i, fp, _cx| {
         let c = get(fp, i.imm as u32);
         Ok(Some(word_op::ternary(WordTernary::ALL[OP as usize], get(fp, i.a), get(fp, i.b), c)))
+    });
+    /// `dst = lanes op(a, b)` with lane index `imm` (`b` is not read by the one-operand
+    /// operations: the lowering leaves it 0).
+    fn lanes<OP: u16>(|i, fp, _cx| {
+        let (op, width) = const { lane_op::from_key(OP) };
+        let b = if op.reads() == 2 { get(fp, i.b) } else { W::ZERO };
+        Ok(Some(lane_op::execute(op, width, i.imm as u8, get(fp, i.a), b)))
     });
     /// `dst = op a` (typed, one slot each).
     fn typed_unary<OP: u16>(|i, fp, cx| {
