@@ -251,40 +251,119 @@ fn expr(wide: bool) -> impl Strategy<Value = Expr> {
     leaf.prop_recursive(4, 24, 3, move |inner| {
         let binary = prop::sample::select(binary.clone());
         let unary = prop::sample::select(unary.clone());
-        prop_oneof![
-            4 => (binary.clone(), inner.clone(), inner.clone())
-                .prop_map(|(op, a, b)| Expr::Binary(op, Box::new(a), Box::new(b))),
-            2 => (unary, inner.clone()).prop_map(|(op, a)| Expr::Unary(op, Box::new(a))),
-            2 => (prop::sample::select(LOADS), 0u32..16, inner.clone())
-                .prop_map(|(op, offset, a)| Expr::Load(op, offset, Box::new(a))),
-            2 => (prop::sample::select(LOADS), 0u32..16, inner.clone(), inner.clone())
-                .prop_map(|(op, offset, a, b)| Expr::LoadSum(op, offset, Box::new(a), Box::new(b))),
-            1 => (0..LOCALS, inner.clone()).prop_map(|(l, a)| Expr::Tee(l, Box::new(a))),
-            if wide { 2 } else { 0 } => (
-                prop::sample::select(&[Opcode::F64Add, Opcode::F64Sub][..]),
-                any::<bool>(),
-                inner.clone(),
-                inner.clone(),
-                inner.clone(),
-            )
-                .prop_map(|(op, left, a, b, c)| {
-                    Expr::MulThen(op, left, Box::new(a), Box::new(b), Box::new(c))
-                }),
-            1 => (inner.clone(), inner.clone(), inner.clone())
-                .prop_map(|(a, b, c)| Expr::Select(Box::new(a), Box::new(b), Box::new(c))),
-            1 => (binary, inner.clone()).prop_map(|(op, a)| Expr::DupBinary(op, Box::new(a))),
-            1 => (inner.clone(), inner.clone())
-                .prop_map(|(a, b)| Expr::DropKeep(Box::new(a), Box::new(b))),
-            1 => (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::Call(Box::new(a), Box::new(b))),
-            1 => (prop::sample::select(LANES_BINARY), any::<usize>(), any::<u8>(), inner.clone(), inner.clone())
-                .prop_map(move |(op, width, lane, a, b)| {
-                    Expr::Lanes(op, lanes_operand(op, wide, width, lane), Box::new(a), Some(Box::new(b)))
-                }),
-            1 => (prop::sample::select(LANES_UNARY), any::<usize>(), any::<u8>(), inner)
-                .prop_map(move |(op, width, lane, a)| {
-                    Expr::Lanes(op, lanes_operand(op, wide, width, lane), Box::new(a), None)
-                }),
-        ]
+        let mut arms: Vec<(u32, BoxedStrategy<Expr>)> = vec![
+            (
+                4,
+                (binary.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(op, a, b)| Expr::Binary(op, Box::new(a), Box::new(b)))
+                    .boxed(),
+            ),
+            (
+                2,
+                (unary, inner.clone())
+                    .prop_map(|(op, a)| Expr::Unary(op, Box::new(a)))
+                    .boxed(),
+            ),
+            (
+                2,
+                (prop::sample::select(LOADS), 0u32..16, inner.clone())
+                    .prop_map(|(op, offset, a)| Expr::Load(op, offset, Box::new(a)))
+                    .boxed(),
+            ),
+            (
+                2,
+                (
+                    prop::sample::select(LOADS),
+                    0u32..16,
+                    inner.clone(),
+                    inner.clone(),
+                )
+                    .prop_map(|(op, offset, a, b)| {
+                        Expr::LoadSum(op, offset, Box::new(a), Box::new(b))
+                    })
+                    .boxed(),
+            ),
+            (
+                1,
+                (0..LOCALS, inner.clone())
+                    .prop_map(|(l, a)| Expr::Tee(l, Box::new(a)))
+                    .boxed(),
+            ),
+            (
+                1,
+                (inner.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(a, b, c)| Expr::Select(Box::new(a), Box::new(b), Box::new(c)))
+                    .boxed(),
+            ),
+            (
+                1,
+                (binary, inner.clone())
+                    .prop_map(|(op, a)| Expr::DupBinary(op, Box::new(a)))
+                    .boxed(),
+            ),
+            (
+                1,
+                (inner.clone(), inner.clone())
+                    .prop_map(|(a, b)| Expr::DropKeep(Box::new(a), Box::new(b)))
+                    .boxed(),
+            ),
+            (
+                1,
+                (inner.clone(), inner.clone())
+                    .prop_map(|(a, b)| Expr::Call(Box::new(a), Box::new(b)))
+                    .boxed(),
+            ),
+            (
+                1,
+                (
+                    prop::sample::select(LANES_BINARY),
+                    any::<usize>(),
+                    any::<u8>(),
+                    inner.clone(),
+                    inner.clone(),
+                )
+                    .prop_map(move |(op, width, lane, a, b)| {
+                        Expr::Lanes(
+                            op,
+                            lanes_operand(op, wide, width, lane),
+                            Box::new(a),
+                            Some(Box::new(b)),
+                        )
+                    })
+                    .boxed(),
+            ),
+            (
+                1,
+                (
+                    prop::sample::select(LANES_UNARY),
+                    any::<usize>(),
+                    any::<u8>(),
+                    inner.clone(),
+                )
+                    .prop_map(move |(op, width, lane, a)| {
+                        Expr::Lanes(op, lanes_operand(op, wide, width, lane), Box::new(a), None)
+                    })
+                    .boxed(),
+            ),
+        ];
+        // f64 products need one-slot doubles: wide programs only.
+        if wide {
+            arms.push((
+                2,
+                (
+                    prop::sample::select(&[Opcode::F64Add, Opcode::F64Sub][..]),
+                    any::<bool>(),
+                    inner.clone(),
+                    inner.clone(),
+                    inner,
+                )
+                    .prop_map(|(op, left, a, b, c)| {
+                        Expr::MulThen(op, left, Box::new(a), Box::new(b), Box::new(c))
+                    })
+                    .boxed(),
+            ));
+        }
+        prop::strategy::Union::new_weighted(arms)
     })
 }
 
