@@ -321,7 +321,7 @@ impl<'a> Disassembler<'a> {
             },
             Operand::Selector(selector) => selector.name().to_string(),
             Operand::Lanes(width) => width.bits().to_string(),
-            Operand::Lane(width, index) => format!("{} {index}", width.bits()),
+            Operand::WordLane(width, index) => format!("{} {index}", width.bits()),
         };
         format!("{mnemonic} {operand}")
     }

@@ -38,9 +38,9 @@ pub enum Operand {
     Pair(u32, u32),
     /// For [`OperandKind::Lanes`]: the lane width.
     Lanes(LaneWidth),
-    /// For [`OperandKind::Lane`]: the lane width and a lane index (the verifier checks it
+    /// For [`OperandKind::WordLane`]: the lane width and a lane index (the verifier checks it
     /// against the lanes per word).
-    Lane(LaneWidth, u8),
+    WordLane(LaneWidth, u8),
 }
 
 /// One instruction: an opcode and its operand.
@@ -156,7 +156,7 @@ impl Instruction {
                 out.extend_from_slice(&b.to_le_bytes());
             }
             Operand::Lanes(width) => out.push(width.bits() as u8),
-            Operand::Lane(width, index) => out.extend_from_slice(&[width.bits() as u8, *index]),
+            Operand::WordLane(width, index) => out.extend_from_slice(&[width.bits() as u8, *index]),
         }
     }
 
@@ -257,9 +257,9 @@ impl Instruction {
                 Operand::Pair(a, b)
             }
             OperandKind::Lanes => Operand::Lanes(lane_width(take(1, "operand")?[0], pc)?),
-            OperandKind::Lane => {
+            OperandKind::WordLane => {
                 let bytes = take(2, "operand")?;
-                Operand::Lane(lane_width(bytes[0], pc)?, bytes[1])
+                Operand::WordLane(lane_width(bytes[0], pc)?, bytes[1])
             }
         };
         Ok((Instruction { opcode, operand }, cursor - start))
@@ -307,7 +307,7 @@ impl fmt::Display for Instruction {
             }
             Operand::Pair(a, b) => write!(f, " {a} {b}"),
             Operand::Lanes(width) => write!(f, " {}", width.bits()),
-            Operand::Lane(width, index) => write!(f, " {} {index}", width.bits()),
+            Operand::WordLane(width, index) => write!(f, " {} {index}", width.bits()),
         }
     }
 }
@@ -333,7 +333,7 @@ mod tests {
                 OperandKind::Targets => Operand::Targets(vec![8, 16, 0]),
                 OperandKind::Pair => Operand::Pair(2, 9),
                 OperandKind::Lanes => Operand::Lanes(LaneWidth::L16),
-                OperandKind::Lane => Operand::Lane(LaneWidth::L8, 5),
+                OperandKind::WordLane => Operand::WordLane(LaneWidth::L8, 5),
                 OperandKind::Target => Operand::Target(40),
                 OperandKind::Offset => Operand::Offset(16),
                 OperandKind::Depth => Operand::Depth(3),

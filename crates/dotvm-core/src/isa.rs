@@ -55,7 +55,7 @@ pub enum OperandKind {
     /// A lane width (u8: 8, 16, 32 or 64 bits), see [`crate::lanes`].
     Lanes,
     /// A lane width (u8) then a lane index (u8) below the lanes per word.
-    Lane,
+    WordLane,
 }
 
 impl OperandKind {
@@ -80,7 +80,7 @@ impl OperandKind {
             OperandKind::Data => "data",
             OperandKind::Import => "import",
             OperandKind::Lanes => "lanes",
-            OperandKind::Lane => "lanes lane",
+            OperandKind::WordLane => "lanes lane",
         }
     }
 }
@@ -638,9 +638,9 @@ macro_rules! for_each_op {
             0xFC15 LanesGtU      "LANES_GT_U"      Lanes fx(&[W, W], &[W]), Lanes "a b -- per lane: all ones where a > b (unsigned), else zero.";
             0xFC18 LanesSplat    "LANES_SPLAT"     Lanes fx(&[W], &[W]), Lanes "x -- every lane set to the low lane bits of x.";
             0xFC19 LanesSum      "LANES_SUM"       Lanes fx(&[W], &[W]), Lanes "a -- the sum of the unsigned lanes as a word (wrapping).";
-            0xFC1A LanesExtractU "LANES_EXTRACT_U" Lane  fx(&[W], &[W]), Lanes "a -- lane i of a, zero-extended to the word.";
-            0xFC1B LanesExtractS "LANES_EXTRACT_S" Lane  fx(&[W], &[W]), Lanes "a -- lane i of a, sign-extended to the word.";
-            0xFC1C LanesInsert   "LANES_INSERT"    Lane  fx(&[W, W], &[W]), Lanes "a x -- a with lane i replaced by the low lane bits of x.";
+            0xFC1A LanesExtractU "LANES_EXTRACT_U" WordLane fx(&[W], &[W]), Lanes "a -- lane i of a, zero-extended to the word.";
+            0xFC1B LanesExtractS "LANES_EXTRACT_S" WordLane fx(&[W], &[W]), Lanes "a -- lane i of a, sign-extended to the word.";
+            0xFC1C LanesInsert   "LANES_INSERT"    WordLane fx(&[W, W], &[W]), Lanes "a x -- a with lane i replaced by the low lane bits of x.";
             // ---- BigInt: 0xFA00..0xFAFF (handles and fuel: docs/crypto.md) ----
             0xFA00 BigFromWord  "BIGINT_FROM_WORD"   None fx(&[W], &[W]), BigInt "w -- h: the unsigned word as a BigInt.";
             0xFA01 BigFromWordS "BIGINT_FROM_WORD_S" None fx(&[W], &[W]), BigInt "w -- h: the signed (two's complement) word as a BigInt.";

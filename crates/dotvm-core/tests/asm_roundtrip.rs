@@ -468,8 +468,8 @@ fn build_module(raw: RawModule) -> Module {
                 ),
                 OperandKind::Pair => Operand::Pair((seed % 5) as u32, (seed >> 8) as u32 % 5),
                 OperandKind::Lanes => Operand::Lanes(LaneWidth::ALL[seed as usize % 4]),
-                OperandKind::Lane => {
-                    Operand::Lane(LaneWidth::ALL[seed as usize % 4], (seed >> 8) as u8)
+                OperandKind::WordLane => {
+                    Operand::WordLane(LaneWidth::ALL[seed as usize % 4], (seed >> 8) as u8)
                 }
                 OperandKind::Table
                 | OperandKind::Elem

@@ -524,7 +524,7 @@ impl Resolver<'_> {
                 let op = self.member(LaneOp::from_opcode(opcode), opcode, pc)?;
                 let (width, index) = match inst.operand {
                     Operand::Lanes(width) => (width, 0),
-                    Operand::Lane(width, index) => (width, index),
+                    Operand::WordLane(width, index) => (width, index),
                     _ => return Err(self.bad(pc, "missing lane width".into())),
                 };
                 Op::Lanes(LaneInst { op, width, index })

@@ -137,7 +137,7 @@ fn operand(op: Opcode, width: LaneWidth, index: usize) -> Operand {
         op,
         Opcode::LanesExtractU | Opcode::LanesExtractS | Opcode::LanesInsert
     ) {
-        Operand::Lane(width, index as u8)
+        Operand::WordLane(width, index as u8)
     } else {
         Operand::Lanes(width)
     }
@@ -260,7 +260,7 @@ fn the_verifier_rejects_a_lane_index_past_the_word() {
     // Arch256 holds eight 32-bit lanes: 7 is the last.
     Verified::new(single(
         Opcode::LanesExtractU,
-        Operand::Lane(LaneWidth::L32, 7),
+        Operand::WordLane(LaneWidth::L32, 7),
         Arch::Arch256,
     ))
     .expect("lane 7 of 8");
@@ -269,7 +269,7 @@ fn the_verifier_rejects_a_lane_index_past_the_word() {
         (Opcode::LanesExtractS, Arch::Arch32, LaneWidth::L8, 4, 4),
         (Opcode::LanesInsert, Arch::Arch512, LaneWidth::L8, 64, 64),
     ] {
-        let err = Verified::new(single(op, Operand::Lane(width, index), arch))
+        let err = Verified::new(single(op, Operand::WordLane(width, index), arch))
             .expect_err("index past the lanes");
         let text = err.to_string();
         let expected = format!(

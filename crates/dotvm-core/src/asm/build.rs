@@ -489,7 +489,7 @@ impl<'a> Builder<'a> {
                     self.unsigned(&pair.1, u32::MAX.into(), "an index or count")? as u32,
                 ),
                 (OperandKind::Lanes, OperandSrc::Value(v)) => Operand::Lanes(self.lane_width(v)?),
-                (OperandKind::Lane, OperandSrc::Pair(pair)) => Operand::Lane(
+                (OperandKind::WordLane, OperandSrc::Pair(pair)) => Operand::WordLane(
                     self.lane_width(&pair.0)?,
                     self.unsigned(&pair.1, u8::MAX.into(), "a lane index")? as u8,
                 ),

@@ -219,7 +219,7 @@ impl Parser {
             OperandKind::Targets => "one or more labels",
             OperandKind::Pair => "two numbers",
             OperandKind::Lanes => "a lane width (8, 16, 32 or 64)",
-            OperandKind::Lane => "a lane width (8, 16, 32 or 64) and a lane index",
+            OperandKind::WordLane => "a lane width (8, 16, 32 or 64) and a lane index",
             OperandKind::Table => "a table index",
             OperandKind::Elem => "an element-segment index",
             OperandKind::Data => "a data-segment index",
@@ -245,7 +245,7 @@ impl Parser {
             | OperandKind::Data
             | OperandKind::Import
             | OperandKind::Lanes => OperandSrc::Value(value(cursor, &token)?),
-            OperandKind::Pair | OperandKind::Lane => {
+            OperandKind::Pair | OperandKind::WordLane => {
                 let first = value(cursor, &token)?;
                 let second = cursor.expect(pos, &format!("second number of `{mnemonic}`"))?;
                 OperandSrc::Pair(Box::new((first, value(cursor, &second)?)))

@@ -211,7 +211,7 @@ impl Code {
             (_, &Operand::Lanes(width)) => {
                 check_lanes(module.arch, opcode, width, None).map_err(located)
             }
-            (_, &Operand::Lane(width, index)) => {
+            (_, &Operand::WordLane(width, index)) => {
                 check_lanes(module.arch, opcode, width, Some(index)).map_err(located)
             }
             (_, &Operand::Syscall(n)) if Syscall::from_number(n).is_none() => {

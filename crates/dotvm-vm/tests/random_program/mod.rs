@@ -213,7 +213,7 @@ fn lanes_operand(op: Opcode, wide: bool, width: usize, lane: u8) -> Operand {
     let lanes = if wide { 64 } else { 32 } / width.bits();
     match op {
         Opcode::LanesExtractU | Opcode::LanesExtractS | Opcode::LanesInsert => {
-            Operand::Lane(width, (u32::from(lane) % lanes) as u8)
+            Operand::WordLane(width, (u32::from(lane) % lanes) as u8)
         }
         _ => Operand::Lanes(width),
     }
