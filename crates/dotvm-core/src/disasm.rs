@@ -320,6 +320,11 @@ impl<'a> Disassembler<'a> {
                 None => n.to_string(),
             },
             Operand::Selector(selector) => selector.name().to_string(),
+            Operand::Lane(lane) => lane.to_string(),
+            Operand::MemLane(offset, lane) => format!("+{offset} {lane}"),
+            Operand::Bytes16(ref bytes) => {
+                crate::instruction::bytes16_text(inst.opcode, bytes)[1..].to_string()
+            }
         };
         format!("{mnemonic} {operand}")
     }

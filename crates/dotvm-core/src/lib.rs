@@ -8,6 +8,7 @@ pub mod format;
 pub mod instruction;
 pub mod isa;
 pub mod isa_doc;
+pub mod lanes;
 pub mod module;
 pub mod selector;
 pub mod source_map;

@@ -6,6 +6,7 @@
 use crate::bigint_op::BigOp;
 use crate::crypto_op::CryptoOp;
 use crate::db_op::DbOp;
+use crate::simd_op::SimdInst;
 use crate::typed_op::TypedInst;
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
 use dotvm_core::syscall::Syscall;
@@ -142,4 +143,6 @@ pub(crate) enum Op<W> {
     Typed(TypedInst),
     /// A database opcode (`DB_GET` ... `DB_RELEASE`).
     Db(DbOp),
+    /// A simd128 instruction (`v128` values).
+    Simd(SimdInst),
 }

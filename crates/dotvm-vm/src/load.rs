@@ -11,6 +11,7 @@ use crate::db_op::{DbOp, db_opcodes};
 use crate::error::LoadError;
 use crate::exec::threaded::{self, Inst};
 use crate::reg::{RegCode, lower};
+use crate::simd_op::{SimdInst, simd_opcodes};
 use crate::typed_op::{TypedInst, typed_opcodes};
 use crate::word::Word;
 use crate::word_op::{
@@ -89,6 +90,8 @@ pub(crate) struct FuncCode<W> {
     pub(crate) ty: u32,
     /// Target lists of the `JMP_TABLE`s in plain code (instruction indices).
     pub(crate) jump_tables: Vec<Vec<u32>>,
+    /// The 16-byte operands of `V128_CONST` and `I8X16_SHUFFLE` (see `SimdInst::imm`).
+    pub(crate) vectors: Vec<[u8; 16]>,
 }
 
 /// Builds the executable form of `module` with word type `W`.
@@ -213,6 +216,7 @@ fn load_function<W: Word>(
         function,
         pcs: &pcs,
         jump_tables: Vec::new(),
+        vectors: Vec::new(),
     };
     let plain = instructions
         .iter()
@@ -220,6 +224,7 @@ fn load_function<W: Word>(
         .map(|(inst, &pc)| resolver.op::<W>(inst, pc))
         .collect::<Result<Vec<Op<W>>, LoadError>>()?;
     let jump_tables = resolver.jump_tables;
+    let vectors = resolver.vectors;
     let block_end = block_ends(&plain, &jump_tables);
     let shape = stack_shape(module, func).map_err(|e| LoadError::Inconsistent {
         func: Some(func),
@@ -261,6 +266,7 @@ fn load_function<W: Word>(
         instructions,
         ty,
         jump_tables,
+        vectors,
     })
 }
 
@@ -331,6 +337,8 @@ struct Resolver<'a> {
     pcs: &'a [u32],
     /// Target lists of the `JMP_TABLE`s resolved so far.
     jump_tables: Vec<Vec<u32>>,
+    /// The 16-byte simd operands collected so far.
+    vectors: Vec<[u8; 16]>,
 }
 
 impl Resolver<'_> {
@@ -528,6 +536,18 @@ impl Resolver<'_> {
                 };
                 Op::Typed(self.member(
                     TypedInst::new(opcode, self.module.arch, offset),
+                    opcode,
+                    pc,
+                )?)
+            }
+            // Simd instructions share one op; a 16-byte operand goes to the pool.
+            opcode @ simd_opcodes!() => {
+                let pool_index = self.vectors.len() as u32;
+                if let Operand::Bytes16(bytes) = inst.operand {
+                    self.vectors.push(bytes);
+                }
+                Op::Simd(self.member(
+                    SimdInst::new(inst, self.module.arch, pool_index),
                     opcode,
                     pc,
                 )?)
