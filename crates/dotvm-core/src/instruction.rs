@@ -141,7 +141,7 @@ pub(crate) fn bytes16_text(opcode: Opcode, bytes: &[u8; 16]) -> String {
 
 /// `lane` when it is below the lane count of `opcode`'s shape.
 fn lane_operand(opcode: Opcode, lane: u8, pc: u32) -> Result<u8, DecodeError> {
-    let limit = crate::lanes::Shape::of_opcode(opcode).map_or(0, |s| s.lanes());
+    let limit = crate::shape::Shape::of_opcode(opcode).map_or(0, |s| s.lanes());
     if usize::from(lane) < limit {
         Ok(lane)
     } else {

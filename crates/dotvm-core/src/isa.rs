@@ -53,7 +53,7 @@ pub enum OperandKind {
     /// A host-import index (u32 LE), see [`crate::module::Import`].
     Import,
     /// A lane index (u8) below the lane count of the opcode's shape
-    /// ([`crate::lanes::Shape::of_opcode`]).
+    /// ([`crate::shape::Shape::of_opcode`]).
     Lane,
     /// A constant memory offset (u32 LE) then a lane index (u8) below the lane count of
     /// the access width (`V128_LOAD8_LANE`: 16 lanes ... `V128_STORE64_LANE`: 2).

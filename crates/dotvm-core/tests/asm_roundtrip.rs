@@ -6,11 +6,11 @@ use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::disasm::disassemble;
 use dotvm_core::instruction::{Imm, Instruction, Operand};
 use dotvm_core::isa::{Opcode, OperandKind};
-use dotvm_core::lanes::Shape;
 use dotvm_core::module::{
     Constant, DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory, Module,
     PAGE_SIZE,
 };
+use dotvm_core::shape::Shape;
 use dotvm_core::syscall::Syscall;
 use dotvm_core::verify::verify;
 use proptest::prelude::*;

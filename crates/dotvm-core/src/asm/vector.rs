@@ -5,7 +5,7 @@ use super::ast::{Result, diag};
 use super::cursor::{Cursor, number_token, small_number};
 use super::lexer::{Tok, Token};
 use super::number::{parse_f32, parse_f64, parse_int};
-use crate::lanes::Shape;
+use crate::shape::Shape;
 use crate::{Imm, Opcode};
 
 /// The bytes of a `V128_CONST` operand: `token` is the shape, the lanes follow.

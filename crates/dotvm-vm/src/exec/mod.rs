@@ -12,7 +12,6 @@ mod crypto;
 mod db;
 mod float;
 mod interp;
-mod lanes;
 pub(crate) mod native;
 mod operand;
 pub(crate) mod resume;
@@ -23,6 +22,7 @@ mod syscall;
 mod table;
 pub(crate) mod threaded;
 mod typed;
+mod v128;
 mod wasi;
 
 use crate::Outcome;

@@ -5,12 +5,12 @@
 //! instructions (`exec::float`); `abs`, `neg`, `pmin`/`pmax` and lane moves keep the bits.
 
 use super::float::WasmFloat;
-use super::lanes::{
+use super::operand::address;
+use super::typed::Operands;
+use super::v128::{
     self, Lane, V128, all_true, bitmask, compare, map, narrow, pairwise, splat, widen, widen_zip,
     zip,
 };
-use super::operand::address;
-use super::typed::Operands;
 use crate::memory::LinearMemory;
 use crate::simd_op::SimdInst;
 use crate::trap::TrapKind;
@@ -165,9 +165,9 @@ pub(super) fn execute<W: Word>(
         V128Const => s.push_v128(pooled()),
         I8x16Shuffle => {
             let lanes = pooled();
-            bin!(|a, b| lanes::shuffle(a, b, &lanes))
+            bin!(|a, b| v128::shuffle(a, b, &lanes))
         }
-        I8x16Swizzle => bin!(|a, b| lanes::swizzle(a, b)),
+        I8x16Swizzle => bin!(|a, b| v128::swizzle(a, b)),
         I8x16Splat => {
             let x = s.i32() as u8;
             s.push_v128(splat(x));
@@ -210,18 +210,18 @@ pub(super) fn execute<W: Word>(
             s.push_v128(v);
         }
         // ---- bitwise ----
-        V128Not => un!(|a| lanes::from_bits(!lanes::bits(a))),
-        V128And => bin!(|a, b| lanes::from_bits(lanes::bits(a) & lanes::bits(b))),
-        V128AndNot => bin!(|a, b| lanes::from_bits(lanes::bits(a) & !lanes::bits(b))),
-        V128Or => bin!(|a, b| lanes::from_bits(lanes::bits(a) | lanes::bits(b))),
-        V128Xor => bin!(|a, b| lanes::from_bits(lanes::bits(a) ^ lanes::bits(b))),
+        V128Not => un!(|a| v128::from_bits(!v128::bits(a))),
+        V128And => bin!(|a, b| v128::from_bits(v128::bits(a) & v128::bits(b))),
+        V128AndNot => bin!(|a, b| v128::from_bits(v128::bits(a) & !v128::bits(b))),
+        V128Or => bin!(|a, b| v128::from_bits(v128::bits(a) | v128::bits(b))),
+        V128Xor => bin!(|a, b| v128::from_bits(v128::bits(a) ^ v128::bits(b))),
         V128Bitselect => {
-            let c = lanes::bits(s.v128());
-            let b = lanes::bits(s.v128());
-            let a = lanes::bits(s.v128());
-            s.push_v128(lanes::from_bits((a & c) | (b & !c)));
+            let c = v128::bits(s.v128());
+            let b = v128::bits(s.v128());
+            let a = v128::bits(s.v128());
+            s.push_v128(v128::from_bits((a & c) | (b & !c)));
         }
-        V128AnyTrue => test!(|a| u32::from(lanes::bits(a) != 0)),
+        V128AnyTrue => test!(|a| u32::from(v128::bits(a) != 0)),
         // ---- integer comparisons ----
         I8x16Eq => cmp!(u8, |x, y| x == y),
         I8x16Ne => cmp!(u8, |x, y| x != y),
