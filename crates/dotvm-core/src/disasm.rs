@@ -322,6 +322,11 @@ impl<'a> Disassembler<'a> {
             Operand::Selector(selector) => selector.name().to_string(),
             Operand::Lanes(width) => width.bits().to_string(),
             Operand::WordLane(width, index) => format!("{} {index}", width.bits()),
+            Operand::Lane(lane) => lane.to_string(),
+            Operand::MemLane(offset, lane) => format!("+{offset} {lane}"),
+            Operand::Bytes16(ref bytes) => {
+                crate::instruction::bytes16_text(inst.opcode, bytes)[1..].to_string()
+            }
         };
         format!("{mnemonic} {operand}")
     }

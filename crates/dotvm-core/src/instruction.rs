@@ -41,6 +41,13 @@ pub enum Operand {
     /// For [`OperandKind::WordLane`]: the lane width and a lane index (the verifier checks it
     /// against the lanes per word).
     WordLane(LaneWidth, u8),
+    /// For [`OperandKind::Lane`]: below the lane count of the opcode's shape.
+    Lane(u8),
+    /// For [`OperandKind::MemLane`]: the memory offset and the lane index.
+    MemLane(u32, u8),
+    /// For [`OperandKind::V128`] (the constant's bytes, lane 0 first) and
+    /// [`OperandKind::Shuffle`] (sixteen lane indices, each below 32).
+    Bytes16([u8; 16]),
 }
 
 /// One instruction: an opcode and its operand.
@@ -100,6 +107,19 @@ pub enum DecodeError {
         /// Where the instruction starts.
         pc: u32,
     },
+    /// A lane index at or past the lane count of the opcode's shape (or a shuffle lane
+    /// index of 32 or more).
+    #[error("lane {lane} at pc {pc} is out of range for {mnemonic} (fewer than {limit})")]
+    BadLane {
+        /// The index read.
+        lane: u8,
+        /// The opcode's mnemonic.
+        mnemonic: &'static str,
+        /// The number of lanes the index must stay below.
+        limit: usize,
+        /// Where the instruction starts.
+        pc: u32,
+    },
     /// A selector byte names no selector, or one the opcode does not accept.
     #[error("selector 0x{selector:02X} at pc {pc} is not a {expected} of {mnemonic}")]
     BadSelector {
@@ -112,6 +132,40 @@ pub enum DecodeError {
         /// Where the instruction starts.
         pc: u32,
     },
+}
+
+/// The assembly text of a 16-byte operand, with a leading space: a `V128_CONST` as four
+/// hexadecimal `i32x4` lanes (every bit pattern, NaNs included, round-trips), a shuffle as
+/// its sixteen lane indices.
+pub(crate) fn bytes16_text(opcode: Opcode, bytes: &[u8; 16]) -> String {
+    let mut text = String::new();
+    if opcode.operand() == OperandKind::V128 {
+        text.push_str(" i32x4");
+        for lane in bytes.chunks_exact(4) {
+            let lane = u32::from_le_bytes(lane.try_into().expect("4 bytes"));
+            text.push_str(&format!(" {lane:#010x}"));
+        }
+    } else {
+        for lane in bytes {
+            text.push_str(&format!(" {lane}"));
+        }
+    }
+    text
+}
+
+/// `lane` when it is below the lane count of `opcode`'s shape.
+fn lane_operand(opcode: Opcode, lane: u8, pc: u32) -> Result<u8, DecodeError> {
+    let limit = crate::shape::Shape::of_opcode(opcode).map_or(0, |s| s.lanes());
+    if usize::from(lane) < limit {
+        Ok(lane)
+    } else {
+        Err(DecodeError::BadLane {
+            lane,
+            mnemonic: opcode.mnemonic(),
+            limit,
+            pc,
+        })
+    }
 }
 
 impl Instruction {
@@ -157,6 +211,12 @@ impl Instruction {
             }
             Operand::Lanes(width) => out.push(width.bits() as u8),
             Operand::WordLane(width, index) => out.extend_from_slice(&[width.bits() as u8, *index]),
+            Operand::Lane(lane) => out.push(*lane),
+            Operand::MemLane(offset, lane) => {
+                out.extend_from_slice(&offset.to_le_bytes());
+                out.push(*lane);
+            }
+            Operand::Bytes16(bytes) => out.extend_from_slice(bytes),
         }
     }
 
@@ -261,6 +321,26 @@ impl Instruction {
                 let bytes = take(2, "operand")?;
                 Operand::WordLane(lane_width(bytes[0], pc)?, bytes[1])
             }
+            OperandKind::Lane => Operand::Lane(lane_operand(opcode, take(1, "operand")?[0], pc)?),
+            OperandKind::MemLane => {
+                let offset = u32_operand(take(4, "operand")?);
+                Operand::MemLane(offset, lane_operand(opcode, take(1, "operand")?[0], pc)?)
+            }
+            OperandKind::V128 => {
+                Operand::Bytes16(take(16, "operand")?.try_into().expect("16 bytes"))
+            }
+            OperandKind::Shuffle => {
+                let lanes: [u8; 16] = take(16, "operand")?.try_into().expect("16 bytes");
+                if let Some(&lane) = lanes.iter().find(|&&l| l >= 32) {
+                    return Err(DecodeError::BadLane {
+                        lane,
+                        mnemonic: opcode.mnemonic(),
+                        limit: 32,
+                        pc,
+                    });
+                }
+                Operand::Bytes16(lanes)
+            }
         };
         Ok((Instruction { opcode, operand }, cursor - start))
     }
@@ -308,6 +388,9 @@ impl fmt::Display for Instruction {
             Operand::Pair(a, b) => write!(f, " {a} {b}"),
             Operand::Lanes(width) => write!(f, " {}", width.bits()),
             Operand::WordLane(width, index) => write!(f, " {} {index}", width.bits()),
+            Operand::Lane(lane) => write!(f, " {lane}"),
+            Operand::MemLane(offset, lane) => write!(f, " +{offset} {lane}"),
+            Operand::Bytes16(bytes) => f.write_str(&bytes16_text(self.opcode, bytes)),
         }
     }
 }
@@ -315,6 +398,37 @@ impl fmt::Display for Instruction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lane_operands_out_of_range_are_decode_errors() {
+        // I32X4_EXTRACT_LANE 4: i32x4 has lanes 0..=3.
+        let code = [0xFB, 0x1B, 4];
+        assert!(matches!(
+            Instruction::decode(&code, 0),
+            Err(DecodeError::BadLane {
+                lane: 4,
+                limit: 4,
+                ..
+            })
+        ));
+        // V128_LOAD8_LANE +0 lane 16: sixteen byte lanes.
+        let code = [0xFB, 0x54, 0, 0, 0, 0, 16];
+        assert!(matches!(
+            Instruction::decode(&code, 0),
+            Err(DecodeError::BadLane { lane: 16, .. })
+        ));
+        let mut code = vec![0xFB, 0x0D];
+        code.extend([0u8; 15]);
+        code.push(32);
+        assert!(matches!(
+            Instruction::decode(&code, 0),
+            Err(DecodeError::BadLane {
+                lane: 32,
+                limit: 32,
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn encode_decode_round_trip_for_every_opcode() {
@@ -341,6 +455,10 @@ mod tests {
                 OperandKind::Selector(family) => {
                     Operand::Selector(family.members().last().expect("non-empty family"))
                 }
+                OperandKind::Lane => Operand::Lane(1),
+                OperandKind::MemLane => Operand::MemLane(16, 1),
+                OperandKind::V128 => Operand::Bytes16(std::array::from_fn(|i| i as u8 * 17)),
+                OperandKind::Shuffle => Operand::Bytes16(std::array::from_fn(|i| 31 - i as u8)),
             };
             let inst = Instruction { opcode, operand };
             let mut bytes = Vec::new();

@@ -10,7 +10,7 @@
 
 use crate::arch::Arch;
 use crate::selector::SelectorFamily;
-use ValType::{F32, F64, I32, I64, W};
+use ValType::{F32, F64, I32, I64, V128, W};
 
 /// What kind of operand follows an opcode in the bytecode, and how it is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +56,17 @@ pub enum OperandKind {
     Lanes,
     /// A lane width (u8) then a lane index (u8) below the lanes per word.
     WordLane,
+    /// A lane index (u8) below the lane count of the opcode's shape
+    /// ([`crate::shape::Shape::of_opcode`]).
+    Lane,
+    /// A constant memory offset (u32 LE) then a lane index (u8) below the lane count of
+    /// the access width (`V128_LOAD8_LANE`: 16 lanes ... `V128_STORE64_LANE`: 2).
+    MemLane,
+    /// A 128-bit constant: 16 bytes, lane 0 first (little-endian).
+    V128,
+    /// Sixteen lane indices (one byte each, every one below 32) selecting bytes of two
+    /// concatenated vectors.
+    Shuffle,
 }
 
 impl OperandKind {
@@ -81,13 +92,17 @@ impl OperandKind {
             OperandKind::Import => "import",
             OperandKind::Lanes => "lanes",
             OperandKind::WordLane => "lanes lane",
+            OperandKind::Lane => "lane",
+            OperandKind::MemLane => "offset lane",
+            OperandKind::V128 => "v128",
+            OperandKind::Shuffle => "shuffle",
         }
     }
 }
 
 /// The type of one value on the stack. How many word slots it takes depends on the
-/// architecture: a value wider than the word (i64 and f64 on Arch32) spans two slots, the
-/// low half in the deeper slot.
+/// architecture: a value wider than the word (i64 and f64 on Arch32, v128 below Arch128)
+/// spans several slots, the least significant part in the deepest slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// A whole architecture word (also addresses, booleans and counts).
@@ -100,15 +115,21 @@ pub enum ValType {
     F32,
     /// An IEEE-754 double, its bits zero-extended in its slot (two slots on Arch32).
     F64,
+    /// A 128-bit vector (wasm `v128`): four slots on Arch32, two on Arch64, one
+    /// (zero-extended) from Arch128 on.
+    V128,
 }
 
 impl ValType {
     /// Word slots one value of this type occupies on `arch`.
     pub const fn slots(self, arch: Arch) -> u32 {
-        match (self, arch) {
-            (ValType::I64 | ValType::F64, Arch::Arch32) => 2,
-            _ => 1,
-        }
+        let bits = match self {
+            ValType::W | ValType::I32 | ValType::F32 => return 1,
+            ValType::I64 | ValType::F64 => 64,
+            ValType::V128 => 128,
+        };
+        let slots = bits / arch.word_bits();
+        if slots == 0 { 1 } else { slots }
     }
 
     /// Name used in documentation (`w`, `i32`, ...).
@@ -119,6 +140,7 @@ impl ValType {
             ValType::I64 => "i64",
             ValType::F32 => "f32",
             ValType::F64 => "f64",
+            ValType::V128 => "v128",
         }
     }
 }
@@ -196,6 +218,8 @@ pub enum Category {
     Database,
     /// Word-lane vectors: the word as lanes of 8 to 64 bits (see `docs/vectors.md`).
     Lanes,
+    /// WebAssembly simd128: 128-bit vectors of lanes (see `docs/architectures.md`).
+    Simd,
 }
 
 impl Category {
@@ -221,6 +245,7 @@ impl Category {
             Category::TypedMemory => "Typed memory and select",
             Category::Database => "Database",
             Category::Lanes => "Word lanes",
+            Category::Simd => "v128 (simd128)",
         }
     }
 }
@@ -599,6 +624,243 @@ macro_rules! for_each_op {
             0xF616 I64Store32         "I64_STORE32"          Offset fx(&[W, I64], &[]), TypedMemory "addr v -- store the low 32 bits of v (LE) at addr+offset";
             0xF620 Select             "SELECT"               None   fx(&[W, W, I32], &[W]), TypedMemory "a b c -- a if c is not zero, else b";
             0xF621 Select64           "SELECT64"             None   fx(&[I64, I64, I32], &[I64]), TypedMemory "a b c -- a if c is not zero, else b (i64 or f64 values)";
+            // ---- v128 (simd128): 0xFBxx, the second byte is the wasm simd opcode ----
+            0xFB00 V128Load                  "V128_LOAD"                     Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load`.";
+            0xFB01 V128Load8x8S              "V128_LOAD8X8_S"                Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load8x8_s`.";
+            0xFB02 V128Load8x8U              "V128_LOAD8X8_U"                Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load8x8_u`.";
+            0xFB03 V128Load16x4S             "V128_LOAD16X4_S"               Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load16x4_s`.";
+            0xFB04 V128Load16x4U             "V128_LOAD16X4_U"               Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load16x4_u`.";
+            0xFB05 V128Load32x2S             "V128_LOAD32X2_S"               Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load32x2_s`.";
+            0xFB06 V128Load32x2U             "V128_LOAD32X2_U"               Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load32x2_u`.";
+            0xFB07 V128Load8Splat            "V128_LOAD8_SPLAT"              Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load8_splat`.";
+            0xFB08 V128Load16Splat           "V128_LOAD16_SPLAT"             Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load16_splat`.";
+            0xFB09 V128Load32Splat           "V128_LOAD32_SPLAT"             Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load32_splat`.";
+            0xFB0A V128Load64Splat           "V128_LOAD64_SPLAT"             Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load64_splat`.";
+            0xFB0B V128Store                 "V128_STORE"                    Offset  fx(&[W, V128], &[]), Simd "WebAssembly `v128.store`.";
+            0xFB0C V128Const                 "V128_CONST"                    V128    fx(&[], &[V128]), Simd "WebAssembly `v128.const`.";
+            0xFB0D I8x16Shuffle              "I8X16_SHUFFLE"                 Shuffle fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.shuffle`.";
+            0xFB0E I8x16Swizzle              "I8X16_SWIZZLE"                 None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.swizzle`.";
+            0xFB0F I8x16Splat                "I8X16_SPLAT"                   None    fx(&[I32], &[V128]), Simd "WebAssembly `i8x16.splat`.";
+            0xFB10 I16x8Splat                "I16X8_SPLAT"                   None    fx(&[I32], &[V128]), Simd "WebAssembly `i16x8.splat`.";
+            0xFB11 I32x4Splat                "I32X4_SPLAT"                   None    fx(&[I32], &[V128]), Simd "WebAssembly `i32x4.splat`.";
+            0xFB12 I64x2Splat                "I64X2_SPLAT"                   None    fx(&[I64], &[V128]), Simd "WebAssembly `i64x2.splat`.";
+            0xFB13 F32x4Splat                "F32X4_SPLAT"                   None    fx(&[F32], &[V128]), Simd "WebAssembly `f32x4.splat`.";
+            0xFB14 F64x2Splat                "F64X2_SPLAT"                   None    fx(&[F64], &[V128]), Simd "WebAssembly `f64x2.splat`.";
+            0xFB15 I8x16ExtractLaneS         "I8X16_EXTRACT_LANE_S"          Lane    fx(&[V128], &[I32]), Simd "WebAssembly `i8x16.extract_lane_s`.";
+            0xFB16 I8x16ExtractLaneU         "I8X16_EXTRACT_LANE_U"          Lane    fx(&[V128], &[I32]), Simd "WebAssembly `i8x16.extract_lane_u`.";
+            0xFB17 I8x16ReplaceLane          "I8X16_REPLACE_LANE"            Lane    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i8x16.replace_lane`.";
+            0xFB18 I16x8ExtractLaneS         "I16X8_EXTRACT_LANE_S"          Lane    fx(&[V128], &[I32]), Simd "WebAssembly `i16x8.extract_lane_s`.";
+            0xFB19 I16x8ExtractLaneU         "I16X8_EXTRACT_LANE_U"          Lane    fx(&[V128], &[I32]), Simd "WebAssembly `i16x8.extract_lane_u`.";
+            0xFB1A I16x8ReplaceLane          "I16X8_REPLACE_LANE"            Lane    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i16x8.replace_lane`.";
+            0xFB1B I32x4ExtractLane          "I32X4_EXTRACT_LANE"            Lane    fx(&[V128], &[I32]), Simd "WebAssembly `i32x4.extract_lane`.";
+            0xFB1C I32x4ReplaceLane          "I32X4_REPLACE_LANE"            Lane    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i32x4.replace_lane`.";
+            0xFB1D I64x2ExtractLane          "I64X2_EXTRACT_LANE"            Lane    fx(&[V128], &[I64]), Simd "WebAssembly `i64x2.extract_lane`.";
+            0xFB1E I64x2ReplaceLane          "I64X2_REPLACE_LANE"            Lane    fx(&[V128, I64], &[V128]), Simd "WebAssembly `i64x2.replace_lane`.";
+            0xFB1F F32x4ExtractLane          "F32X4_EXTRACT_LANE"            Lane    fx(&[V128], &[F32]), Simd "WebAssembly `f32x4.extract_lane`.";
+            0xFB20 F32x4ReplaceLane          "F32X4_REPLACE_LANE"            Lane    fx(&[V128, F32], &[V128]), Simd "WebAssembly `f32x4.replace_lane`.";
+            0xFB21 F64x2ExtractLane          "F64X2_EXTRACT_LANE"            Lane    fx(&[V128], &[F64]), Simd "WebAssembly `f64x2.extract_lane`.";
+            0xFB22 F64x2ReplaceLane          "F64X2_REPLACE_LANE"            Lane    fx(&[V128, F64], &[V128]), Simd "WebAssembly `f64x2.replace_lane`.";
+            0xFB23 I8x16Eq                   "I8X16_EQ"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.eq`.";
+            0xFB24 I8x16Ne                   "I8X16_NE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.ne`.";
+            0xFB25 I8x16LtS                  "I8X16_LT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.lt_s`.";
+            0xFB26 I8x16LtU                  "I8X16_LT_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.lt_u`.";
+            0xFB27 I8x16GtS                  "I8X16_GT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.gt_s`.";
+            0xFB28 I8x16GtU                  "I8X16_GT_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.gt_u`.";
+            0xFB29 I8x16LeS                  "I8X16_LE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.le_s`.";
+            0xFB2A I8x16LeU                  "I8X16_LE_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.le_u`.";
+            0xFB2B I8x16GeS                  "I8X16_GE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.ge_s`.";
+            0xFB2C I8x16GeU                  "I8X16_GE_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.ge_u`.";
+            0xFB2D I16x8Eq                   "I16X8_EQ"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.eq`.";
+            0xFB2E I16x8Ne                   "I16X8_NE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.ne`.";
+            0xFB2F I16x8LtS                  "I16X8_LT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.lt_s`.";
+            0xFB30 I16x8LtU                  "I16X8_LT_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.lt_u`.";
+            0xFB31 I16x8GtS                  "I16X8_GT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.gt_s`.";
+            0xFB32 I16x8GtU                  "I16X8_GT_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.gt_u`.";
+            0xFB33 I16x8LeS                  "I16X8_LE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.le_s`.";
+            0xFB34 I16x8LeU                  "I16X8_LE_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.le_u`.";
+            0xFB35 I16x8GeS                  "I16X8_GE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.ge_s`.";
+            0xFB36 I16x8GeU                  "I16X8_GE_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.ge_u`.";
+            0xFB37 I32x4Eq                   "I32X4_EQ"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.eq`.";
+            0xFB38 I32x4Ne                   "I32X4_NE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.ne`.";
+            0xFB39 I32x4LtS                  "I32X4_LT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.lt_s`.";
+            0xFB3A I32x4LtU                  "I32X4_LT_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.lt_u`.";
+            0xFB3B I32x4GtS                  "I32X4_GT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.gt_s`.";
+            0xFB3C I32x4GtU                  "I32X4_GT_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.gt_u`.";
+            0xFB3D I32x4LeS                  "I32X4_LE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.le_s`.";
+            0xFB3E I32x4LeU                  "I32X4_LE_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.le_u`.";
+            0xFB3F I32x4GeS                  "I32X4_GE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.ge_s`.";
+            0xFB40 I32x4GeU                  "I32X4_GE_U"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.ge_u`.";
+            0xFB41 F32x4Eq                   "F32X4_EQ"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.eq`.";
+            0xFB42 F32x4Ne                   "F32X4_NE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.ne`.";
+            0xFB43 F32x4Lt                   "F32X4_LT"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.lt`.";
+            0xFB44 F32x4Gt                   "F32X4_GT"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.gt`.";
+            0xFB45 F32x4Le                   "F32X4_LE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.le`.";
+            0xFB46 F32x4Ge                   "F32X4_GE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.ge`.";
+            0xFB47 F64x2Eq                   "F64X2_EQ"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.eq`.";
+            0xFB48 F64x2Ne                   "F64X2_NE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.ne`.";
+            0xFB49 F64x2Lt                   "F64X2_LT"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.lt`.";
+            0xFB4A F64x2Gt                   "F64X2_GT"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.gt`.";
+            0xFB4B F64x2Le                   "F64X2_LE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.le`.";
+            0xFB4C F64x2Ge                   "F64X2_GE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.ge`.";
+            0xFB4D V128Not                   "V128_NOT"                      None    fx(&[V128], &[V128]), Simd "WebAssembly `v128.not`.";
+            0xFB4E V128And                   "V128_AND"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `v128.and`.";
+            0xFB4F V128AndNot                "V128_ANDNOT"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `v128.andnot`.";
+            0xFB50 V128Or                    "V128_OR"                       None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `v128.or`.";
+            0xFB51 V128Xor                   "V128_XOR"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `v128.xor`.";
+            0xFB52 V128Bitselect             "V128_BITSELECT"                None    fx(&[V128, V128, V128], &[V128]), Simd "WebAssembly `v128.bitselect`.";
+            0xFB53 V128AnyTrue               "V128_ANY_TRUE"                 None    fx(&[V128], &[I32]), Simd "WebAssembly `v128.any_true`.";
+            0xFB54 V128Load8Lane             "V128_LOAD8_LANE"               MemLane fx(&[W, V128], &[V128]), Simd "WebAssembly `v128.load8_lane`.";
+            0xFB55 V128Load16Lane            "V128_LOAD16_LANE"              MemLane fx(&[W, V128], &[V128]), Simd "WebAssembly `v128.load16_lane`.";
+            0xFB56 V128Load32Lane            "V128_LOAD32_LANE"              MemLane fx(&[W, V128], &[V128]), Simd "WebAssembly `v128.load32_lane`.";
+            0xFB57 V128Load64Lane            "V128_LOAD64_LANE"              MemLane fx(&[W, V128], &[V128]), Simd "WebAssembly `v128.load64_lane`.";
+            0xFB58 V128Store8Lane            "V128_STORE8_LANE"              MemLane fx(&[W, V128], &[]), Simd "WebAssembly `v128.store8_lane`.";
+            0xFB59 V128Store16Lane           "V128_STORE16_LANE"             MemLane fx(&[W, V128], &[]), Simd "WebAssembly `v128.store16_lane`.";
+            0xFB5A V128Store32Lane           "V128_STORE32_LANE"             MemLane fx(&[W, V128], &[]), Simd "WebAssembly `v128.store32_lane`.";
+            0xFB5B V128Store64Lane           "V128_STORE64_LANE"             MemLane fx(&[W, V128], &[]), Simd "WebAssembly `v128.store64_lane`.";
+            0xFB5C V128Load32Zero            "V128_LOAD32_ZERO"              Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load32_zero`.";
+            0xFB5D V128Load64Zero            "V128_LOAD64_ZERO"              Offset  fx(&[W], &[V128]), Simd "WebAssembly `v128.load64_zero`.";
+            0xFB5E F32x4DemoteF64x2Zero      "F32X4_DEMOTE_F64X2_ZERO"       None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.demote_f64x2_zero`.";
+            0xFB5F F64x2PromoteLowF32x4      "F64X2_PROMOTE_LOW_F32X4"       None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.promote_low_f32x4`.";
+            0xFB60 I8x16Abs                  "I8X16_ABS"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i8x16.abs`.";
+            0xFB61 I8x16Neg                  "I8X16_NEG"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i8x16.neg`.";
+            0xFB62 I8x16Popcnt               "I8X16_POPCNT"                  None    fx(&[V128], &[V128]), Simd "WebAssembly `i8x16.popcnt`.";
+            0xFB63 I8x16AllTrue              "I8X16_ALL_TRUE"                None    fx(&[V128], &[I32]), Simd "WebAssembly `i8x16.all_true`.";
+            0xFB64 I8x16Bitmask              "I8X16_BITMASK"                 None    fx(&[V128], &[I32]), Simd "WebAssembly `i8x16.bitmask`.";
+            0xFB65 I8x16NarrowI16x8S         "I8X16_NARROW_I16X8_S"          None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.narrow_i16x8_s`.";
+            0xFB66 I8x16NarrowI16x8U         "I8X16_NARROW_I16X8_U"          None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.narrow_i16x8_u`.";
+            0xFB67 F32x4Ceil                 "F32X4_CEIL"                    None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.ceil`.";
+            0xFB68 F32x4Floor                "F32X4_FLOOR"                   None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.floor`.";
+            0xFB69 F32x4Trunc                "F32X4_TRUNC"                   None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.trunc`.";
+            0xFB6A F32x4Nearest              "F32X4_NEAREST"                 None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.nearest`.";
+            0xFB6B I8x16Shl                  "I8X16_SHL"                     None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i8x16.shl`.";
+            0xFB6C I8x16ShrS                 "I8X16_SHR_S"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i8x16.shr_s`.";
+            0xFB6D I8x16ShrU                 "I8X16_SHR_U"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i8x16.shr_u`.";
+            0xFB6E I8x16Add                  "I8X16_ADD"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.add`.";
+            0xFB6F I8x16AddSatS              "I8X16_ADD_SAT_S"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.add_sat_s`.";
+            0xFB70 I8x16AddSatU              "I8X16_ADD_SAT_U"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.add_sat_u`.";
+            0xFB71 I8x16Sub                  "I8X16_SUB"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.sub`.";
+            0xFB72 I8x16SubSatS              "I8X16_SUB_SAT_S"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.sub_sat_s`.";
+            0xFB73 I8x16SubSatU              "I8X16_SUB_SAT_U"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.sub_sat_u`.";
+            0xFB74 F64x2Ceil                 "F64X2_CEIL"                    None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.ceil`.";
+            0xFB75 F64x2Floor                "F64X2_FLOOR"                   None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.floor`.";
+            0xFB76 I8x16MinS                 "I8X16_MIN_S"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.min_s`.";
+            0xFB77 I8x16MinU                 "I8X16_MIN_U"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.min_u`.";
+            0xFB78 I8x16MaxS                 "I8X16_MAX_S"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.max_s`.";
+            0xFB79 I8x16MaxU                 "I8X16_MAX_U"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.max_u`.";
+            0xFB7A F64x2Trunc                "F64X2_TRUNC"                   None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.trunc`.";
+            0xFB7B I8x16AvgrU                "I8X16_AVGR_U"                  None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i8x16.avgr_u`.";
+            0xFB7C I16x8ExtAddPairwiseI8x16S "I16X8_EXTADD_PAIRWISE_I8X16_S" None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.extadd_pairwise_i8x16_s`.";
+            0xFB7D I16x8ExtAddPairwiseI8x16U "I16X8_EXTADD_PAIRWISE_I8X16_U" None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.extadd_pairwise_i8x16_u`.";
+            0xFB7E I32x4ExtAddPairwiseI16x8S "I32X4_EXTADD_PAIRWISE_I16X8_S" None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.extadd_pairwise_i16x8_s`.";
+            0xFB7F I32x4ExtAddPairwiseI16x8U "I32X4_EXTADD_PAIRWISE_I16X8_U" None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.extadd_pairwise_i16x8_u`.";
+            0xFB80 I16x8Abs                  "I16X8_ABS"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.abs`.";
+            0xFB81 I16x8Neg                  "I16X8_NEG"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.neg`.";
+            0xFB82 I16x8Q15MulrSatS          "I16X8_Q15MULR_SAT_S"           None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.q15mulr_sat_s`.";
+            0xFB83 I16x8AllTrue              "I16X8_ALL_TRUE"                None    fx(&[V128], &[I32]), Simd "WebAssembly `i16x8.all_true`.";
+            0xFB84 I16x8Bitmask              "I16X8_BITMASK"                 None    fx(&[V128], &[I32]), Simd "WebAssembly `i16x8.bitmask`.";
+            0xFB85 I16x8NarrowI32x4S         "I16X8_NARROW_I32X4_S"          None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.narrow_i32x4_s`.";
+            0xFB86 I16x8NarrowI32x4U         "I16X8_NARROW_I32X4_U"          None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.narrow_i32x4_u`.";
+            0xFB87 I16x8ExtendLowI8x16S      "I16X8_EXTEND_LOW_I8X16_S"      None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.extend_low_i8x16_s`.";
+            0xFB88 I16x8ExtendHighI8x16S     "I16X8_EXTEND_HIGH_I8X16_S"     None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.extend_high_i8x16_s`.";
+            0xFB89 I16x8ExtendLowI8x16U      "I16X8_EXTEND_LOW_I8X16_U"      None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.extend_low_i8x16_u`.";
+            0xFB8A I16x8ExtendHighI8x16U     "I16X8_EXTEND_HIGH_I8X16_U"     None    fx(&[V128], &[V128]), Simd "WebAssembly `i16x8.extend_high_i8x16_u`.";
+            0xFB8B I16x8Shl                  "I16X8_SHL"                     None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i16x8.shl`.";
+            0xFB8C I16x8ShrS                 "I16X8_SHR_S"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i16x8.shr_s`.";
+            0xFB8D I16x8ShrU                 "I16X8_SHR_U"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i16x8.shr_u`.";
+            0xFB8E I16x8Add                  "I16X8_ADD"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.add`.";
+            0xFB8F I16x8AddSatS              "I16X8_ADD_SAT_S"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.add_sat_s`.";
+            0xFB90 I16x8AddSatU              "I16X8_ADD_SAT_U"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.add_sat_u`.";
+            0xFB91 I16x8Sub                  "I16X8_SUB"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.sub`.";
+            0xFB92 I16x8SubSatS              "I16X8_SUB_SAT_S"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.sub_sat_s`.";
+            0xFB93 I16x8SubSatU              "I16X8_SUB_SAT_U"               None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.sub_sat_u`.";
+            0xFB94 F64x2Nearest              "F64X2_NEAREST"                 None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.nearest`.";
+            0xFB95 I16x8Mul                  "I16X8_MUL"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.mul`.";
+            0xFB96 I16x8MinS                 "I16X8_MIN_S"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.min_s`.";
+            0xFB97 I16x8MinU                 "I16X8_MIN_U"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.min_u`.";
+            0xFB98 I16x8MaxS                 "I16X8_MAX_S"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.max_s`.";
+            0xFB99 I16x8MaxU                 "I16X8_MAX_U"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.max_u`.";
+            0xFB9B I16x8AvgrU                "I16X8_AVGR_U"                  None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.avgr_u`.";
+            0xFB9C I16x8ExtMulLowI8x16S      "I16X8_EXTMUL_LOW_I8X16_S"      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.extmul_low_i8x16_s`.";
+            0xFB9D I16x8ExtMulHighI8x16S     "I16X8_EXTMUL_HIGH_I8X16_S"     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.extmul_high_i8x16_s`.";
+            0xFB9E I16x8ExtMulLowI8x16U      "I16X8_EXTMUL_LOW_I8X16_U"      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.extmul_low_i8x16_u`.";
+            0xFB9F I16x8ExtMulHighI8x16U     "I16X8_EXTMUL_HIGH_I8X16_U"     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i16x8.extmul_high_i8x16_u`.";
+            0xFBA0 I32x4Abs                  "I32X4_ABS"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.abs`.";
+            0xFBA1 I32x4Neg                  "I32X4_NEG"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.neg`.";
+            0xFBA3 I32x4AllTrue              "I32X4_ALL_TRUE"                None    fx(&[V128], &[I32]), Simd "WebAssembly `i32x4.all_true`.";
+            0xFBA4 I32x4Bitmask              "I32X4_BITMASK"                 None    fx(&[V128], &[I32]), Simd "WebAssembly `i32x4.bitmask`.";
+            0xFBA7 I32x4ExtendLowI16x8S      "I32X4_EXTEND_LOW_I16X8_S"      None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.extend_low_i16x8_s`.";
+            0xFBA8 I32x4ExtendHighI16x8S     "I32X4_EXTEND_HIGH_I16X8_S"     None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.extend_high_i16x8_s`.";
+            0xFBA9 I32x4ExtendLowI16x8U      "I32X4_EXTEND_LOW_I16X8_U"      None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.extend_low_i16x8_u`.";
+            0xFBAA I32x4ExtendHighI16x8U     "I32X4_EXTEND_HIGH_I16X8_U"     None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.extend_high_i16x8_u`.";
+            0xFBAB I32x4Shl                  "I32X4_SHL"                     None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i32x4.shl`.";
+            0xFBAC I32x4ShrS                 "I32X4_SHR_S"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i32x4.shr_s`.";
+            0xFBAD I32x4ShrU                 "I32X4_SHR_U"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i32x4.shr_u`.";
+            0xFBAE I32x4Add                  "I32X4_ADD"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.add`.";
+            0xFBB1 I32x4Sub                  "I32X4_SUB"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.sub`.";
+            0xFBB5 I32x4Mul                  "I32X4_MUL"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.mul`.";
+            0xFBB6 I32x4MinS                 "I32X4_MIN_S"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.min_s`.";
+            0xFBB7 I32x4MinU                 "I32X4_MIN_U"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.min_u`.";
+            0xFBB8 I32x4MaxS                 "I32X4_MAX_S"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.max_s`.";
+            0xFBB9 I32x4MaxU                 "I32X4_MAX_U"                   None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.max_u`.";
+            0xFBBA I32x4DotI16x8S            "I32X4_DOT_I16X8_S"             None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.dot_i16x8_s`.";
+            0xFBBC I32x4ExtMulLowI16x8S      "I32X4_EXTMUL_LOW_I16X8_S"      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.extmul_low_i16x8_s`.";
+            0xFBBD I32x4ExtMulHighI16x8S     "I32X4_EXTMUL_HIGH_I16X8_S"     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.extmul_high_i16x8_s`.";
+            0xFBBE I32x4ExtMulLowI16x8U      "I32X4_EXTMUL_LOW_I16X8_U"      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.extmul_low_i16x8_u`.";
+            0xFBBF I32x4ExtMulHighI16x8U     "I32X4_EXTMUL_HIGH_I16X8_U"     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i32x4.extmul_high_i16x8_u`.";
+            0xFBC0 I64x2Abs                  "I64X2_ABS"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i64x2.abs`.";
+            0xFBC1 I64x2Neg                  "I64X2_NEG"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `i64x2.neg`.";
+            0xFBC3 I64x2AllTrue              "I64X2_ALL_TRUE"                None    fx(&[V128], &[I32]), Simd "WebAssembly `i64x2.all_true`.";
+            0xFBC4 I64x2Bitmask              "I64X2_BITMASK"                 None    fx(&[V128], &[I32]), Simd "WebAssembly `i64x2.bitmask`.";
+            0xFBC7 I64x2ExtendLowI32x4S      "I64X2_EXTEND_LOW_I32X4_S"      None    fx(&[V128], &[V128]), Simd "WebAssembly `i64x2.extend_low_i32x4_s`.";
+            0xFBC8 I64x2ExtendHighI32x4S     "I64X2_EXTEND_HIGH_I32X4_S"     None    fx(&[V128], &[V128]), Simd "WebAssembly `i64x2.extend_high_i32x4_s`.";
+            0xFBC9 I64x2ExtendLowI32x4U      "I64X2_EXTEND_LOW_I32X4_U"      None    fx(&[V128], &[V128]), Simd "WebAssembly `i64x2.extend_low_i32x4_u`.";
+            0xFBCA I64x2ExtendHighI32x4U     "I64X2_EXTEND_HIGH_I32X4_U"     None    fx(&[V128], &[V128]), Simd "WebAssembly `i64x2.extend_high_i32x4_u`.";
+            0xFBCB I64x2Shl                  "I64X2_SHL"                     None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i64x2.shl`.";
+            0xFBCC I64x2ShrS                 "I64X2_SHR_S"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i64x2.shr_s`.";
+            0xFBCD I64x2ShrU                 "I64X2_SHR_U"                   None    fx(&[V128, I32], &[V128]), Simd "WebAssembly `i64x2.shr_u`.";
+            0xFBCE I64x2Add                  "I64X2_ADD"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.add`.";
+            0xFBD1 I64x2Sub                  "I64X2_SUB"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.sub`.";
+            0xFBD5 I64x2Mul                  "I64X2_MUL"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.mul`.";
+            0xFBD6 I64x2Eq                   "I64X2_EQ"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.eq`.";
+            0xFBD7 I64x2Ne                   "I64X2_NE"                      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.ne`.";
+            0xFBD8 I64x2LtS                  "I64X2_LT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.lt_s`.";
+            0xFBD9 I64x2GtS                  "I64X2_GT_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.gt_s`.";
+            0xFBDA I64x2LeS                  "I64X2_LE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.le_s`.";
+            0xFBDB I64x2GeS                  "I64X2_GE_S"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.ge_s`.";
+            0xFBDC I64x2ExtMulLowI32x4S      "I64X2_EXTMUL_LOW_I32X4_S"      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.extmul_low_i32x4_s`.";
+            0xFBDD I64x2ExtMulHighI32x4S     "I64X2_EXTMUL_HIGH_I32X4_S"     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.extmul_high_i32x4_s`.";
+            0xFBDE I64x2ExtMulLowI32x4U      "I64X2_EXTMUL_LOW_I32X4_U"      None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.extmul_low_i32x4_u`.";
+            0xFBDF I64x2ExtMulHighI32x4U     "I64X2_EXTMUL_HIGH_I32X4_U"     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `i64x2.extmul_high_i32x4_u`.";
+            0xFBE0 F32x4Abs                  "F32X4_ABS"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.abs`.";
+            0xFBE1 F32x4Neg                  "F32X4_NEG"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.neg`.";
+            0xFBE3 F32x4Sqrt                 "F32X4_SQRT"                    None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.sqrt`.";
+            0xFBE4 F32x4Add                  "F32X4_ADD"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.add`.";
+            0xFBE5 F32x4Sub                  "F32X4_SUB"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.sub`.";
+            0xFBE6 F32x4Mul                  "F32X4_MUL"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.mul`.";
+            0xFBE7 F32x4Div                  "F32X4_DIV"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.div`.";
+            0xFBE8 F32x4Min                  "F32X4_MIN"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.min`.";
+            0xFBE9 F32x4Max                  "F32X4_MAX"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.max`.";
+            0xFBEA F32x4PMin                 "F32X4_PMIN"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.pmin`.";
+            0xFBEB F32x4PMax                 "F32X4_PMAX"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f32x4.pmax`.";
+            0xFBEC F64x2Abs                  "F64X2_ABS"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.abs`.";
+            0xFBED F64x2Neg                  "F64X2_NEG"                     None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.neg`.";
+            0xFBEF F64x2Sqrt                 "F64X2_SQRT"                    None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.sqrt`.";
+            0xFBF0 F64x2Add                  "F64X2_ADD"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.add`.";
+            0xFBF1 F64x2Sub                  "F64X2_SUB"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.sub`.";
+            0xFBF2 F64x2Mul                  "F64X2_MUL"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.mul`.";
+            0xFBF3 F64x2Div                  "F64X2_DIV"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.div`.";
+            0xFBF4 F64x2Min                  "F64X2_MIN"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.min`.";
+            0xFBF5 F64x2Max                  "F64X2_MAX"                     None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.max`.";
+            0xFBF6 F64x2PMin                 "F64X2_PMIN"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.pmin`.";
+            0xFBF7 F64x2PMax                 "F64X2_PMAX"                    None    fx(&[V128, V128], &[V128]), Simd "WebAssembly `f64x2.pmax`.";
+            0xFBF8 I32x4TruncSatF32x4S       "I32X4_TRUNC_SAT_F32X4_S"       None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.trunc_sat_f32x4_s`.";
+            0xFBF9 I32x4TruncSatF32x4U       "I32X4_TRUNC_SAT_F32X4_U"       None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.trunc_sat_f32x4_u`.";
+            0xFBFA F32x4ConvertI32x4S        "F32X4_CONVERT_I32X4_S"         None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.convert_i32x4_s`.";
+            0xFBFB F32x4ConvertI32x4U        "F32X4_CONVERT_I32X4_U"         None    fx(&[V128], &[V128]), Simd "WebAssembly `f32x4.convert_i32x4_u`.";
+            0xFBFC I32x4TruncSatF64x2SZero   "I32X4_TRUNC_SAT_F64X2_S_ZERO"  None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.trunc_sat_f64x2_s_zero`.";
+            0xFBFD I32x4TruncSatF64x2UZero   "I32X4_TRUNC_SAT_F64X2_U_ZERO"  None    fx(&[V128], &[V128]), Simd "WebAssembly `i32x4.trunc_sat_f64x2_u_zero`.";
+            0xFBFE F64x2ConvertLowI32x4S     "F64X2_CONVERT_LOW_I32X4_S"     None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.convert_low_i32x4_s`.";
+            0xFBFF F64x2ConvertLowI32x4U     "F64X2_CONVERT_LOW_I32X4_U"     None    fx(&[V128], &[V128]), Simd "WebAssembly `f64x2.convert_low_i32x4_u`.";
             // ---- Database: 0xF8xx (see docs/state.md; pointers and lengths are words) ----
             0xF800 DbGet     "DB_GET"      None   fx(&[W, W, W, W, W, W], &[W, W]), Database "coll clen key klen buf cap -- len status: copy the value to buf when it fits (else BUFFER_TOO_SMALL with the length needed; NOT_FOUND with 0).";
             0xF801 DbPut     "DB_PUT"      None   fx(&[W, W, W, W, W, W], &[W]), Database "coll clen key klen val vlen -- status: store the value under the key.";

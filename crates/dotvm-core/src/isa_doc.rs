@@ -11,7 +11,7 @@ pub fn markdown_reference() -> String {
         "# DotVM instruction set\n\n\
          Generated from the instruction table in `crates/dotvm-core/src/isa.rs`; a test fails \
          when this file is stale (regenerate with `DOTVM_BLESS=1 cargo test -p dotvm-core isa_doc`).\n\n\
-         Stack effects list value types, the top of the stack last: `w w → w` pops two words and pushes one. `w` is a whole word; `i32`/`f32` take one slot; `i64`/`f64` take one slot, or two on Arch32 (see `docs/architectures.md`). `dynamic` effects \
+         Stack effects list value types, the top of the stack last: `w w → w` pops two words and pushes one. `w` is a whole word; `i32`/`f32` take one slot; `i64`/`f64` take one slot, or two on Arch32; `v128` takes four slots on Arch32, two on Arch64 and one above (see `docs/architectures.md`). `dynamic` effects \
          depend on the operand and are explained in the description. Operand encodings are \
          described in `docs/bytecode-format.md`.\n\n\
          The word operations wrap modulo 2^bits of the architecture's word. The typed \

@@ -11,6 +11,7 @@ pub mod isa_doc;
 pub mod lanes;
 pub mod module;
 pub mod selector;
+pub mod shape;
 pub mod source_map;
 pub mod syscall;
 pub mod verify;

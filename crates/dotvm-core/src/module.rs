@@ -87,11 +87,13 @@ pub enum SigType {
     FuncRef,
     /// An opaque host reference (one slot: 0 is null).
     ExternRef,
+    /// A 128-bit vector (its slots: [`ValType::V128`]).
+    V128,
 }
 
 impl SigType {
     /// Every signature type, in encoding order (the byte of each is its position).
-    pub const ALL: [SigType; 7] = [
+    pub const ALL: [SigType; 8] = [
         SigType::W,
         SigType::I32,
         SigType::I64,
@@ -99,6 +101,7 @@ impl SigType {
         SigType::F64,
         SigType::FuncRef,
         SigType::ExternRef,
+        SigType::V128,
     ];
 
     /// The stack type of a value of this type.
@@ -108,6 +111,7 @@ impl SigType {
             SigType::I64 => ValType::I64,
             SigType::F32 => ValType::F32,
             SigType::F64 => ValType::F64,
+            SigType::V128 => ValType::V128,
             SigType::W | SigType::FuncRef | SigType::ExternRef => ValType::W,
         }
     }
@@ -122,6 +126,7 @@ impl SigType {
             SigType::F64 => "f64",
             SigType::FuncRef => "funcref",
             SigType::ExternRef => "externref",
+            SigType::V128 => "v128",
         }
     }
 }

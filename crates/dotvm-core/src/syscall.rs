@@ -354,6 +354,15 @@ mod tests {
     }
 
     #[test]
+    fn no_system_call_passes_a_vector() {
+        // The VM's parameter decoding (and the native ABI) move scalars only.
+        for &call in Syscall::ALL {
+            assert!(!call.params().contains(&ValType::V128), "{}", call.name());
+            assert!(!call.results().contains(&ValType::V128), "{}", call.name());
+        }
+    }
+
+    #[test]
     fn numbers_and_names_round_trip() {
         let mut names = std::collections::HashSet::new();
         for &call in Syscall::ALL {

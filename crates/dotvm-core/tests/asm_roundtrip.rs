@@ -11,6 +11,7 @@ use dotvm_core::module::{
     Constant, DataSegment, DebugInfo, Export, Function, Global, LineEntry, Memory, Module,
     PAGE_SIZE,
 };
+use dotvm_core::shape::Shape;
 use dotvm_core::syscall::Syscall;
 use dotvm_core::verify::verify;
 use proptest::prelude::*;
@@ -475,6 +476,24 @@ fn build_module(raw: RawModule) -> Module {
                 | OperandKind::Elem
                 | OperandKind::Data
                 | OperandKind::Import => Operand::Index((seed % 4) as u32),
+                OperandKind::Lane | OperandKind::MemLane => {
+                    let lanes = Shape::of_opcode(opcode).expect("a lane shape").lanes() as u64;
+                    let lane = (seed % lanes) as u8;
+                    if opcode.operand() == OperandKind::Lane {
+                        Operand::Lane(lane)
+                    } else {
+                        Operand::MemLane((seed >> 8) as u32, lane)
+                    }
+                }
+                OperandKind::V128 => {
+                    let mut bytes = [0u8; 16];
+                    bytes[..8].copy_from_slice(&limbs[0].to_le_bytes());
+                    bytes[8..].copy_from_slice(&seed.to_le_bytes());
+                    Operand::Bytes16(bytes)
+                }
+                OperandKind::Shuffle => {
+                    Operand::Bytes16(std::array::from_fn(|i| (seed >> (i * 4)) as u8 % 32))
+                }
             };
             decoded.push(Instruction { opcode, operand });
         }

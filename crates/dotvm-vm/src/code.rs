@@ -7,6 +7,7 @@ use crate::bigint_op::BigOp;
 use crate::crypto_op::CryptoOp;
 use crate::db_op::DbOp;
 use crate::lane_op::LaneInst;
+use crate::simd_op::SimdInst;
 use crate::typed_op::TypedInst;
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
 use dotvm_core::syscall::Syscall;
@@ -145,4 +146,6 @@ pub(crate) enum Op<W> {
     Typed(TypedInst),
     /// A database opcode (`DB_GET` ... `DB_RELEASE`).
     Db(DbOp),
+    /// A simd128 instruction (`v128` values).
+    Simd(SimdInst),
 }

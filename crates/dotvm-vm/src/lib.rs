@@ -22,6 +22,7 @@ mod memory;
 pub mod native_abi;
 mod per_op;
 mod reg;
+mod simd_op;
 pub mod state;
 mod trap;
 mod typed_op;

@@ -12,6 +12,7 @@ use crate::error::LoadError;
 use crate::exec::threaded::{self, Inst};
 use crate::lane_op::{LaneInst, LaneOp, lane_opcodes};
 use crate::reg::{RegCode, lower};
+use crate::simd_op::{SimdInst, simd_opcodes};
 use crate::typed_op::{TypedInst, typed_opcodes};
 use crate::word::Word;
 use crate::word_op::{
@@ -90,6 +91,8 @@ pub(crate) struct FuncCode<W> {
     pub(crate) ty: u32,
     /// Target lists of the `JMP_TABLE`s in plain code (instruction indices).
     pub(crate) jump_tables: Vec<Vec<u32>>,
+    /// The 16-byte operands of `V128_CONST` and `I8X16_SHUFFLE` (see `SimdInst::imm`).
+    pub(crate) vectors: Vec<[u8; 16]>,
 }
 
 /// Builds the executable form of `module` with word type `W`.
@@ -214,6 +217,7 @@ fn load_function<W: Word>(
         function,
         pcs: &pcs,
         jump_tables: Vec::new(),
+        vectors: Vec::new(),
     };
     let plain = instructions
         .iter()
@@ -221,6 +225,7 @@ fn load_function<W: Word>(
         .map(|(inst, &pc)| resolver.op::<W>(inst, pc))
         .collect::<Result<Vec<Op<W>>, LoadError>>()?;
     let jump_tables = resolver.jump_tables;
+    let vectors = resolver.vectors;
     let block_end = block_ends(&plain, &jump_tables);
     let shape = stack_shape(module, func).map_err(|e| LoadError::Inconsistent {
         func: Some(func),
@@ -262,6 +267,7 @@ fn load_function<W: Word>(
         instructions,
         ty,
         jump_tables,
+        vectors,
     })
 }
 
@@ -332,6 +338,8 @@ struct Resolver<'a> {
     pcs: &'a [u32],
     /// Target lists of the `JMP_TABLE`s resolved so far.
     jump_tables: Vec<Vec<u32>>,
+    /// The 16-byte simd operands collected so far.
+    vectors: Vec<[u8; 16]>,
 }
 
 impl Resolver<'_> {
@@ -538,6 +546,18 @@ impl Resolver<'_> {
                 };
                 Op::Typed(self.member(
                     TypedInst::new(opcode, self.module.arch, offset),
+                    opcode,
+                    pc,
+                )?)
+            }
+            // Simd instructions share one op; a 16-byte operand goes to the pool.
+            opcode @ simd_opcodes!() => {
+                let pool_index = self.vectors.len() as u32;
+                if let Operand::Bytes16(bytes) = inst.operand {
+                    self.vectors.push(bytes);
+                }
+                Op::Simd(self.member(
+                    SimdInst::new(inst, self.module.arch, pool_index),
                     opcode,
                     pc,
                 )?)

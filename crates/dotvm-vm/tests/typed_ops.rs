@@ -423,7 +423,7 @@ fn samples(t: ValType, rng: &mut Rng) -> Vec<Val> {
         ]
         .map(|x| Val::F64(x.to_bits()))
         .to_vec(),
-        ValType::W => unreachable!(),
+        ValType::W | ValType::V128 => unreachable!(),
     };
     for _ in 0..4 {
         let r = rng.next();
@@ -433,14 +433,14 @@ fn samples(t: ValType, rng: &mut Rng) -> Vec<Val> {
             // Random bits, and random values of a magnitude conversions care about.
             ValType::F32 => Val::F32(r as u32),
             ValType::F64 => Val::F64(r),
-            ValType::W => unreachable!(),
+            ValType::W | ValType::V128 => unreachable!(),
         });
         values.push(match t {
             ValType::I32 => Val::I32((r >> 40) as u32),
             ValType::I64 => Val::I64(r >> 20),
             ValType::F32 => Val::F32(((r >> 40) as i32 as f32 * 1.37).to_bits()),
             ValType::F64 => Val::F64(((r >> 5) as i64 as f64 * 1.37).to_bits()),
-            ValType::W => unreachable!(),
+            ValType::W | ValType::V128 => unreachable!(),
         });
     }
     values

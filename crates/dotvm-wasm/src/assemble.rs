@@ -280,21 +280,22 @@ fn place_memory(
     Ok(())
 }
 
-/// The new DotVM globals for the wasm globals that are not linked (two per 64-bit value on
-/// Arch32, low half first), in the order of `ModuleInfo::global_map`.
+/// The new DotVM globals for the wasm globals that are not linked (one per slot of the
+/// value: two per 64-bit value on Arch32, two per v128 on Arch64, least significant
+/// first), in the order of `ModuleInfo::global_map`.
 fn globals(info: &ModuleInfo<'_>, arch: Arch) -> Vec<Global> {
     let mut globals = Vec::new();
     for g in info.globals.iter().filter(|g| !g.linked) {
-        if slot_type(g.ty).slots(arch) == 2 {
-            for half in [g.init & 0xFFFF_FFFF, g.init >> 32] {
-                globals.push(Global {
-                    init: Imm::from(half),
-                    mutable: g.mutable,
-                });
-            }
-        } else {
+        let slots = slot_type(g.ty).slots(arch);
+        let bits = arch.word_bits();
+        for k in 0..slots {
+            let part = if slots == 1 {
+                g.init
+            } else {
+                (g.init >> (k * bits)) & (u128::MAX >> (128 - bits))
+            };
             globals.push(Global {
-                init: Imm::from(g.init),
+                init: Imm::from(part),
                 mutable: g.mutable,
             });
         }

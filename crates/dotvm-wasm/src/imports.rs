@@ -38,8 +38,8 @@ pub enum HostImport {
     Global {
         /// The value's type.
         ty: SigType,
-        /// The value's bits.
-        bits: u64,
+        /// The value's bits (all 128 for a v128).
+        bits: u128,
     },
     /// A memory of this size, created for the module (zero-filled).
     Memory {
@@ -67,7 +67,7 @@ pub enum HostImport {
         /// Whether it is mutable.
         mutable: bool,
         /// Its current bits (used by constant expressions).
-        bits: u64,
+        bits: u128,
     },
     /// A table of the module the translation is linked into: both share it.
     LinkedTable {

@@ -4,7 +4,7 @@
 //! opcode added to the DotVM table under a wasm operator's name translates with no change
 //! here.
 
-use dotvm_core::isa::{Category, Opcode};
+use dotvm_core::isa::{Category, Opcode, OperandKind};
 use wasmparser::Operator;
 
 /// The typed DotVM opcode named `name` in one of `categories`, if any (evaluated at
@@ -24,17 +24,29 @@ const fn typed_named(name: &str, categories: &[Category]) -> Option<Opcode> {
     None
 }
 
-/// The categories of the typed operations on values (no memory access).
+/// The typed DotVM opcode named `name` that operates on values only: one of
+/// [`VALUE_OPS`] without an operand (the simd loads share the category but not the shape).
+const fn value_op(name: &str) -> Option<Opcode> {
+    match typed_named(name, VALUE_OPS) {
+        Some(opcode) if matches!(opcode.operand(), OperandKind::None) => Some(opcode),
+        _ => None,
+    }
+}
+
+/// The categories of the typed operations on values (no memory access). The simd
+/// operators with an immediate (constants, shuffles, lanes) are matched before these.
 const VALUE_OPS: &[Category] = &[
     Category::Int32,
     Category::Int64,
     Category::Float32,
     Category::Float64,
     Category::Conversion,
+    Category::Simd,
 ];
 
-/// The category of the typed loads and stores.
-const MEMORY_OPS: &[Category] = &[Category::TypedMemory];
+/// The categories of the typed loads and stores (the simd lane loads and stores, whose
+/// operand also has a lane, are matched before these).
+const MEMORY_OPS: &[Category] = &[Category::TypedMemory, Category::Simd];
 
 /// A memory access's opcode and constant offset: the operator's `memarg` when wasmparser
 /// annotates it as a memory access, nothing otherwise.
@@ -54,7 +66,7 @@ macro_rules! same_name {
         /// The typed DotVM instruction for a numeric wasm operator, if it is one.
         pub(crate) fn numeric(op: &Operator<'_>) -> Option<Opcode> {
             match op {
-                $( Operator::$op { .. } => const { typed_named(stringify!($op), VALUE_OPS) }, )*
+                $( Operator::$op { .. } => const { value_op(stringify!($op)) }, )*
                 _ => None,
             }
         }

@@ -1,7 +1,8 @@
 //! The WebAssembly spec testsuite, run through the translator and the DotVM interpreter.
 //!
-//! Every non-SIMD `.wast` file of the official 2.0 core testsuite is executed directive by
-//! directive, at every optimization level, on every architecture the interpreter runs.
+//! Every `.wast` file of the official 2.0 core testsuite (the `simd_*` files included) is
+//! executed directive by directive, at every optimization level, on every architecture the
+//! interpreter runs.
 //! The testsuite is read from `DOTVM_WASM_TESTSUITE` or `../shared/wasm-testsuite` beside
 //! the repository; when it is absent the run says so and passes. Files listed in
 //! `spec_skips.txt` are skipped with their reason. The last line printed is

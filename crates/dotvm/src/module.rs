@@ -348,6 +348,7 @@ fn sig_type(ty: wasmparser::ValType) -> SigType {
         wasmparser::ValType::I64 => SigType::I64,
         wasmparser::ValType::F32 => SigType::F32,
         wasmparser::ValType::F64 => SigType::F64,
+        wasmparser::ValType::V128 => SigType::V128,
         wasmparser::ValType::Ref(r) if r.is_func_ref() => SigType::FuncRef,
         _ => SigType::ExternRef,
     }

@@ -102,6 +102,12 @@ pub(super) enum OperandSrc {
     Targets(Vec<TargetSrc>),
     /// Two numbers (the opcode says what they mean).
     Pair(Box<(ValueAt, ValueAt)>),
+    /// A lane index, already checked against the opcode's shape.
+    Lane(u8),
+    /// A memory offset and a lane index, already checked.
+    MemLane(u32, u8),
+    /// A `V128_CONST` constant or `I8X16_SHUFFLE` lane list, already checked.
+    Bytes16([u8; 16]),
 }
 
 /// One target of a jump table.

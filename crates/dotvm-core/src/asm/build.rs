@@ -508,6 +508,13 @@ impl<'a> Builder<'a> {
                     }
                     Operand::Targets(raw)
                 }
+                (OperandKind::Lane, OperandSrc::Lane(lane)) => Operand::Lane(*lane),
+                (OperandKind::MemLane, OperandSrc::MemLane(offset, lane)) => {
+                    Operand::MemLane(*offset, *lane)
+                }
+                (OperandKind::V128 | OperandKind::Shuffle, OperandSrc::Bytes16(bytes)) => {
+                    Operand::Bytes16(*bytes)
+                }
                 _ => unreachable!("the parser reads operands by the opcode's kind"),
             };
             Instruction { opcode, operand }.encode(&mut code);

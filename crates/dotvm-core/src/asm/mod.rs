@@ -11,6 +11,7 @@ pub(crate) mod number;
 mod parser;
 mod source_map;
 mod suggest;
+mod vector;
 
 use crate::arch::Arch;
 use crate::module::Module;

@@ -9,6 +9,7 @@ use super::cursor::{Cursor, any_name, number_token, reference, small_number, val
 use super::lexer::{Tok, Token, is_bare_name, tokenize};
 use super::number::{IntLit, looks_numeric};
 use super::suggest::closest;
+use super::vector;
 use crate::arch::Arch;
 use crate::instruction::Imm;
 use crate::isa::{Opcode, OperandKind};
@@ -224,6 +225,10 @@ impl Parser {
             OperandKind::Elem => "an element-segment index",
             OperandKind::Data => "a data-segment index",
             OperandKind::Import => "an import index",
+            OperandKind::Lane => "a lane index",
+            OperandKind::MemLane => "an offset and a lane index",
+            OperandKind::V128 => "a lane shape and its lanes (`i32x4 1 2 3 4`)",
+            OperandKind::Shuffle => "16 lane indices",
             OperandKind::None => unreachable!("handled above"),
         };
         if kind == OperandKind::Offset && cursor.peek().is_none() {
@@ -284,6 +289,13 @@ impl Parser {
             OperandKind::Selector(family) => {
                 OperandSrc::Selector(selector(cursor, &token, family, mnemonic)?)
             }
+            OperandKind::Lane => OperandSrc::Lane(vector::lane(cursor, &token, opcode)?),
+            OperandKind::MemLane => {
+                let (offset, lane) = vector::offset_lane(cursor, &token, opcode)?;
+                OperandSrc::MemLane(offset, lane)
+            }
+            OperandKind::V128 => OperandSrc::Bytes16(vector::constant(cursor, &token)?),
+            OperandKind::Shuffle => OperandSrc::Bytes16(vector::shuffle(cursor, token)?),
             OperandKind::None => unreachable!("handled above"),
         })
     }

@@ -274,6 +274,15 @@ fn decode_error(site: &Site<'_>, error: &DecodeError) -> VerifyError {
             pc,
             format!("immediate of {len} bytes is wider than the widest word (64 bytes)"),
         ),
+        DecodeError::BadLane {
+            lane,
+            mnemonic,
+            limit,
+            pc,
+        } => site.at(
+            pc,
+            format!("lane {lane} is out of range for {mnemonic} (fewer than {limit})"),
+        ),
         DecodeError::EmptyJumpTable { pc } => site.at(
             pc,
             "jump table has no targets (it needs at least the default)",

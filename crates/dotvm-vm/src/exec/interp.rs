@@ -26,9 +26,9 @@
 use super::db;
 use super::operand::{address, length};
 use super::syscall::{self, Flow, HostAccess};
-use super::typed;
 use super::{Exit, Frame, Machine};
 use super::{bigint, crypto};
+use super::{simd, typed};
 use crate::code::Op;
 use crate::inspect::{Control, Inspector};
 use crate::lane_op;
@@ -607,6 +607,26 @@ pub(super) fn execute<W: Word, M: Mode>(
                 sp = unsafe { start.add(operands.len()) };
             }
             Op::Db(op) => slow_path!(db::execute(m, op)),
+            Op::Simd(inst) => {
+                let pops = usize::from(inst.pops);
+                // SAFETY: as for `Op::Typed`: the verifier proved the height covers the
+                // pops and stays within `max_stack` after the pushes, so the `room` slots
+                // from `sp - pops` lie inside the frame's reserved operand slots.
+                let (start, slots) = unsafe {
+                    let start = sp.sub(pops);
+                    let slots = std::slice::from_raw_parts_mut(start, usize::from(inst.room));
+                    (start, slots)
+                };
+                let mut operands = typed::Operands::new(slots, pops);
+                check!(simd::execute(
+                    inst,
+                    &mut operands,
+                    &mut m.memory,
+                    &function.vectors
+                ));
+                // SAFETY: the operands' length is at most `room`, so this stays in bounds.
+                sp = unsafe { start.add(operands.len()) };
+            }
         }
     }
 }

@@ -16,11 +16,13 @@ pub(crate) mod native;
 mod operand;
 pub(crate) mod resume;
 pub(crate) mod session;
+mod simd;
 mod slow_path;
 mod syscall;
 mod table;
 pub(crate) mod threaded;
 mod typed;
+mod v128;
 mod wasi;
 
 use crate::Outcome;

@@ -40,7 +40,7 @@ impl<'a, W: Word> Operands<'a, W> {
     const SPLIT: bool = W::BITS < 64;
 
     #[inline(always)]
-    fn pop(&mut self) -> W {
+    pub(super) fn pop(&mut self) -> W {
         self.len -= 1;
         self.slots[self.len]
     }
@@ -52,12 +52,12 @@ impl<'a, W: Word> Operands<'a, W> {
     }
 
     #[inline(always)]
-    fn i32(&mut self) -> u32 {
+    pub(super) fn i32(&mut self) -> u32 {
         self.pop().low_u64() as u32
     }
 
     #[inline(always)]
-    fn i64(&mut self) -> u64 {
+    pub(super) fn i64(&mut self) -> u64 {
         if Self::SPLIT {
             let high = self.i32();
             let low = self.i32();
@@ -78,12 +78,12 @@ impl<'a, W: Word> Operands<'a, W> {
     }
 
     #[inline(always)]
-    fn push_i32(&mut self, value: u32) {
+    pub(super) fn push_i32(&mut self, value: u32) {
         self.push(W::from_u64(u64::from(value)));
     }
 
     #[inline(always)]
-    fn push_i64(&mut self, value: u64) {
+    pub(super) fn push_i64(&mut self, value: u64) {
         if Self::SPLIT {
             self.push_i32(value as u32);
             self.push_i32((value >> 32) as u32);
@@ -105,6 +105,37 @@ impl<'a, W: Word> Operands<'a, W> {
     #[inline(always)]
     fn push_bool(&mut self, value: bool) {
         self.push_i32(u32::from(value));
+    }
+
+    /// Pops a `v128`: one slot (its low 16 bytes) when the word has at least 128 bits,
+    /// otherwise `128 / BITS` slots, the least significant deepest.
+    pub(super) fn v128(&mut self) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        let width = W::BITS as usize / 8;
+        if width >= 16 {
+            let mut word = [0u8; 64];
+            self.pop().write_le_slice(&mut word[..width]);
+            bytes.copy_from_slice(&word[..16]);
+        } else {
+            for chunk in bytes.chunks_exact_mut(width).rev() {
+                self.pop().write_le_slice(chunk);
+            }
+        }
+        bytes
+    }
+
+    /// Pushes a `v128` in the slots [`Operands::v128`] reads.
+    pub(super) fn push_v128(&mut self, bytes: [u8; 16]) {
+        let width = W::BITS as usize / 8;
+        if width >= 16 {
+            let mut word = [0u8; 64];
+            word[..16].copy_from_slice(&bytes);
+            self.push(W::from_le_slice(&word[..width]));
+        } else {
+            for chunk in bytes.chunks_exact(width) {
+                self.push(W::from_le_slice(chunk));
+            }
+        }
     }
 }
 

@@ -506,7 +506,9 @@ impl<W: Word> Lowering<'_, W> {
             Op::Store64(o) => self.word_store(WordStore::B64, o),
             Op::Store(o) => self.store(Kind::StoreWord, o),
             Op::Typed(inst) => self.typed(i, inst),
-            Op::Alloc
+            // Simd instructions run as single steps of the precise interpreter.
+            Op::Simd(_)
+            | Op::Alloc
             | Op::Free
             | Op::MemorySize
             | Op::MemoryGrow

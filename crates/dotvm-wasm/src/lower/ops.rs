@@ -20,6 +20,11 @@ impl Lowering<'_, '_, '_> {
         if self.control(op) || !self.reachable {
             return Ok(());
         }
+        if let Some((opcode, operand)) = self.vector_immediate(op, offset)? {
+            self.typed_effect(opcode);
+            self.code.op(opcode, operand);
+            return Ok(());
+        }
         if let Some(opcode) = numeric(op) {
             if let StackEffect::Fixed { pops, pushes } = opcode.info().effect {
                 self.pop_n(pops.len());
@@ -96,36 +101,44 @@ impl Lowering<'_, '_, '_> {
                 self.pop();
                 let ty = self.pop();
                 self.push(ty);
-                let opcode = if matches!(ty, ValType::I64 | ValType::F64) {
-                    Opcode::Select64
-                } else {
-                    Opcode::Select
-                };
-                self.code.simple(opcode);
+                match ty {
+                    ValType::I64 | ValType::F64 => self.code.simple(Opcode::Select64),
+                    ValType::V128 => {
+                        // a b c -- a b mask (all ones when c is not zero), then bitselect.
+                        self.code.simple(Opcode::I32Eqz);
+                        self.code.simple(Opcode::I32Eqz);
+                        self.code.push(u64::from(u32::MAX));
+                        self.code.simple(Opcode::I32Mul);
+                        self.code.simple(Opcode::I32x4Splat);
+                        self.code.simple(Opcode::V128Bitselect);
+                    }
+                    _ => self.code.simple(Opcode::Select),
+                }
             }
             Operator::LocalGet { local_index } => {
                 let (slot, ty) = self.locals[local_index as usize];
                 self.push(ty);
-                self.code.op(Opcode::LocalGet, Operand::Index(slot));
-                if self.is_wide(ty) {
-                    self.code.op(Opcode::LocalGet, Operand::Index(slot + 1));
+                for k in 0..self.width(ty) {
+                    self.code.op(Opcode::LocalGet, Operand::Index(slot + k));
                 }
             }
             Operator::LocalSet { local_index } => {
                 let (slot, ty) = self.locals[local_index as usize];
                 self.pop();
-                if self.is_wide(ty) {
-                    self.code.op(Opcode::LocalSet, Operand::Index(slot + 1));
+                for k in (0..self.width(ty)).rev() {
+                    self.code.op(Opcode::LocalSet, Operand::Index(slot + k));
                 }
-                self.code.op(Opcode::LocalSet, Operand::Index(slot));
             }
             Operator::LocalTee { local_index } => {
                 let (slot, ty) = self.locals[local_index as usize];
-                if self.is_wide(ty) {
-                    self.code.op(Opcode::LocalSet, Operand::Index(slot + 1));
-                    self.code.op(Opcode::LocalSet, Operand::Index(slot));
-                    self.code.op(Opcode::LocalGet, Operand::Index(slot));
-                    self.code.op(Opcode::LocalGet, Operand::Index(slot + 1));
+                let width = self.width(ty);
+                if width > 1 {
+                    for k in (0..width).rev() {
+                        self.code.op(Opcode::LocalSet, Operand::Index(slot + k));
+                    }
+                    for k in 0..width {
+                        self.code.op(Opcode::LocalGet, Operand::Index(slot + k));
+                    }
                 } else {
                     self.code.op(Opcode::LocalTee, Operand::Index(slot));
                 }
@@ -134,18 +147,16 @@ impl Lowering<'_, '_, '_> {
                 let base = self.cx.info.global_map[global_index as usize];
                 let ty = self.cx.info.globals[global_index as usize].ty;
                 self.push(ty);
-                self.code.op(Opcode::GlobalGet, Operand::Index(base));
-                if self.is_wide(ty) {
-                    self.code.op(Opcode::GlobalGet, Operand::Index(base + 1));
+                for k in 0..self.width(ty) {
+                    self.code.op(Opcode::GlobalGet, Operand::Index(base + k));
                 }
             }
             Operator::GlobalSet { global_index } => {
                 let base = self.cx.info.global_map[global_index as usize];
                 let ty = self.pop();
-                if self.is_wide(ty) {
-                    self.code.op(Opcode::GlobalSet, Operand::Index(base + 1));
+                for k in (0..self.width(ty)).rev() {
+                    self.code.op(Opcode::GlobalSet, Operand::Index(base + k));
                 }
-                self.code.op(Opcode::GlobalSet, Operand::Index(base));
             }
             Operator::I32Const { value } => {
                 self.push(ValType::I32);
@@ -251,6 +262,87 @@ impl Lowering<'_, '_, '_> {
         Ok(())
     }
 
+    /// Pops and pushes the wasm types of a typed opcode's stack effect.
+    fn typed_effect(&mut self, opcode: Opcode) {
+        if let StackEffect::Fixed { pops, pushes } = opcode.info().effect {
+            self.pop_n(pops.len());
+            for &t in pushes {
+                self.push(wasm_type(t));
+            }
+        }
+    }
+
+    /// The simd operators that carry an immediate besides a plain memory offset: the
+    /// constant, the shuffle, lane extracts and replaces, lane loads and stores.
+    fn vector_immediate(
+        &self,
+        op: &Operator<'_>,
+        offset: u64,
+    ) -> Result<Option<(Opcode, Operand)>, TranslateError> {
+        let memory_offset = |o: u64| {
+            u32::try_from(o).map_err(|_| self.unsupported(offset, "a memory offset above 4 GiB"))
+        };
+        Ok(Some(match *op {
+            Operator::V128Const { value } => (Opcode::V128Const, Operand::Bytes16(*value.bytes())),
+            Operator::I8x16Shuffle { lanes } => (Opcode::I8x16Shuffle, Operand::Bytes16(lanes)),
+            Operator::I8x16ExtractLaneS { lane } => {
+                (Opcode::I8x16ExtractLaneS, Operand::Lane(lane))
+            }
+            Operator::I8x16ExtractLaneU { lane } => {
+                (Opcode::I8x16ExtractLaneU, Operand::Lane(lane))
+            }
+            Operator::I8x16ReplaceLane { lane } => (Opcode::I8x16ReplaceLane, Operand::Lane(lane)),
+            Operator::I16x8ExtractLaneS { lane } => {
+                (Opcode::I16x8ExtractLaneS, Operand::Lane(lane))
+            }
+            Operator::I16x8ExtractLaneU { lane } => {
+                (Opcode::I16x8ExtractLaneU, Operand::Lane(lane))
+            }
+            Operator::I16x8ReplaceLane { lane } => (Opcode::I16x8ReplaceLane, Operand::Lane(lane)),
+            Operator::I32x4ExtractLane { lane } => (Opcode::I32x4ExtractLane, Operand::Lane(lane)),
+            Operator::I32x4ReplaceLane { lane } => (Opcode::I32x4ReplaceLane, Operand::Lane(lane)),
+            Operator::I64x2ExtractLane { lane } => (Opcode::I64x2ExtractLane, Operand::Lane(lane)),
+            Operator::I64x2ReplaceLane { lane } => (Opcode::I64x2ReplaceLane, Operand::Lane(lane)),
+            Operator::F32x4ExtractLane { lane } => (Opcode::F32x4ExtractLane, Operand::Lane(lane)),
+            Operator::F32x4ReplaceLane { lane } => (Opcode::F32x4ReplaceLane, Operand::Lane(lane)),
+            Operator::F64x2ExtractLane { lane } => (Opcode::F64x2ExtractLane, Operand::Lane(lane)),
+            Operator::F64x2ReplaceLane { lane } => (Opcode::F64x2ReplaceLane, Operand::Lane(lane)),
+            Operator::V128Load8Lane { memarg, lane } => (
+                Opcode::V128Load8Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Load16Lane { memarg, lane } => (
+                Opcode::V128Load16Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Load32Lane { memarg, lane } => (
+                Opcode::V128Load32Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Load64Lane { memarg, lane } => (
+                Opcode::V128Load64Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Store8Lane { memarg, lane } => (
+                Opcode::V128Store8Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Store16Lane { memarg, lane } => (
+                Opcode::V128Store16Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Store32Lane { memarg, lane } => (
+                Opcode::V128Store32Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            Operator::V128Store64Lane { memarg, lane } => (
+                Opcode::V128Store64Lane,
+                Operand::MemLane(memory_offset(memarg.offset)?, lane),
+            ),
+            _ => return Ok(None),
+        }))
+    }
+
     /// The reference type of table `table`.
     fn table_ref(&self, table: u32) -> wasmparser::RefType {
         match self.cx.info.tables[table as usize].kind {
@@ -306,6 +398,7 @@ fn wasm_type(ty: SlotType) -> ValType {
         SlotType::I64 => ValType::I64,
         SlotType::F32 => ValType::F32,
         SlotType::F64 => ValType::F64,
+        SlotType::V128 => ValType::V128,
         // Addresses (W) are wasm i32s.
         SlotType::I32 | SlotType::W => ValType::I32,
     }

@@ -96,7 +96,8 @@ pub(crate) struct MemoryDef {
 pub(crate) struct GlobalDef {
     pub(crate) ty: ValType,
     pub(crate) mutable: bool,
-    pub(crate) init: u64,
+    /// The initial value's bits (a v128 uses all 128).
+    pub(crate) init: u128,
     /// A global of the base module (no new DotVM global).
     pub(crate) linked: bool,
 }
@@ -229,9 +230,9 @@ impl ModuleInfo<'_> {
     }
 }
 
-/// The wasm features DotVM accepts: WebAssembly 2.0 without SIMD.
+/// The wasm features DotVM accepts: WebAssembly 2.0 (simd128 included, relaxed SIMD not).
 fn features() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+    WasmFeatures::WASM2
 }
 
 /// The signature type of a wasm value type.
@@ -241,6 +242,7 @@ pub(crate) fn sig_type(ty: ValType) -> SigType {
         ValType::I64 => SigType::I64,
         ValType::F32 => SigType::F32,
         ValType::F64 => SigType::F64,
+        ValType::V128 => SigType::V128,
         ValType::Ref(r) if r.is_func_ref() => SigType::FuncRef,
         _ => SigType::ExternRef,
     }
@@ -514,17 +516,20 @@ fn unsupported(offset: u64, what: &str) -> TranslateError {
 }
 
 /// Evaluates a constant expression to the bits of its value (references as 0 or f + 1).
-fn eval(info: &ModuleInfo<'_>, expr: &ConstExpr<'_>) -> Result<u64, TranslateError> {
+fn eval(info: &ModuleInfo<'_>, expr: &ConstExpr<'_>) -> Result<u128, TranslateError> {
     let mut reader = expr.get_operators_reader();
-    let mut value = 0u64;
+    let mut value = 0u128;
     loop {
         match reader.read()? {
-            Operator::I32Const { value: v } => value = u64::from(v as u32),
-            Operator::I64Const { value: v } => value = v as u64,
-            Operator::F32Const { value: v } => value = u64::from(v.bits()),
-            Operator::F64Const { value: v } => value = v.bits(),
+            Operator::I32Const { value: v } => value = u128::from(v as u32),
+            Operator::I64Const { value: v } => value = u128::from(v as u64),
+            Operator::F32Const { value: v } => value = u128::from(v.bits()),
+            Operator::F64Const { value: v } => value = u128::from(v.bits()),
+            Operator::V128Const { value: v } => value = u128::from_le_bytes(*v.bytes()),
             Operator::RefNull { .. } => value = 0,
-            Operator::RefFunc { function_index } => value = info.func_ref(function_index),
+            Operator::RefFunc { function_index } => {
+                value = u128::from(info.func_ref(function_index))
+            }
             Operator::GlobalGet { global_index } => {
                 value = info
                     .globals

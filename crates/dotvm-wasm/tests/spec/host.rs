@@ -30,11 +30,11 @@ pub(super) fn spectest(name: &str) -> Option<HostImport> {
         },
         "global_f32" => HostImport::Global {
             ty: SigType::F32,
-            bits: u64::from(666.6f32.to_bits()),
+            bits: u128::from(666.6f32.to_bits()),
         },
         "global_f64" => HostImport::Global {
             ty: SigType::F64,
-            bits: 666.6f64.to_bits(),
+            bits: u128::from(666.6f64.to_bits()),
         },
         "memory" => HostImport::Memory {
             initial: 1,

@@ -972,7 +972,8 @@ fn format_typed(value: dotvm_core::Imm, ty: dotvm_core::module::SigType) -> Stri
         SigType::I64 => format!("{} ({low:#x})", low as i64),
         SigType::F32 => format!("{}", f32::from_bits(low as u32)),
         SigType::F64 => format!("{}", f64::from_bits(low)),
-        SigType::W | SigType::FuncRef | SigType::ExternRef => format_raw(value),
+        // A vector shows the raw slot (its first slot below Arch128).
+        SigType::W | SigType::FuncRef | SigType::ExternRef | SigType::V128 => format_raw(value),
     }
 }
 
