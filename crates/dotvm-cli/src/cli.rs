@@ -144,6 +144,11 @@ pub struct BuildArgs {
     /// output and errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Build Rust with WebAssembly's 128-bit vectors (`-C target-feature=+simd128`):
+    /// `core::arch::wasm32` intrinsics, and loops LLVM vectorises, run as v128
+    /// instructions. A `.wasm` that uses SIMD runs without it.
+    #[arg(long)]
+    pub simd: bool,
 }
 
 /// `dotvm transpile`.

@@ -575,6 +575,7 @@ fn build_options(args: &RunArgs) -> BuildOptions {
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
         line_table: false,
+        simd: args.build.simd,
     }
 }
 

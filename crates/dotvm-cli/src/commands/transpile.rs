@@ -18,6 +18,7 @@ pub fn build_options(args: &TranspileArgs) -> BuildOptions {
         keep_intermediate: args.build.keep_intermediate,
         target_dir: args.build.target_dir.clone(),
         line_table: false,
+        simd: args.build.simd,
     }
 }
 

@@ -94,6 +94,8 @@ pub struct BuildOptions {
     /// Assemble `.dasm` inputs with a line table (function, pc → line of the source), for
     /// the debugger and the profiler.
     pub line_table: bool,
+    /// Build Rust with the `simd128` target feature.
+    pub simd: bool,
 }
 
 impl Default for BuildOptions {
@@ -107,6 +109,7 @@ impl Default for BuildOptions {
             keep_intermediate: false,
             target_dir: None,
             line_table: false,
+            simd: false,
         }
     }
 }

@@ -8,6 +8,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The code-generation flag that enables WebAssembly's 128-bit vectors (`--simd`).
+const SIMD_FEATURE: &str = "target-feature=+simd128";
+
 /// Compiles the Rust file `source` into `out_dir`; returns the `.wasm` path.
 pub(super) fn compile_file(
     source: &Path,
@@ -28,6 +31,9 @@ pub(super) fn compile_file(
         .arg("-o")
         .arg(&output)
         .arg(source);
+    if options.simd {
+        command.args(["-C", SIMD_FEATURE]);
+    }
     if options.debug {
         command.arg("-g");
     } else {
@@ -64,6 +70,13 @@ pub(super) fn compile_project(dir: &Path, options: &BuildOptions) -> Result<Path
         .stdout(Stdio::piped());
     if options.debug {
         command.env("CARGO_PROFILE_RELEASE_DEBUG", "true");
+    }
+    if options.simd {
+        // For the wasm target only (build scripts and proc macros stay native).
+        command.env(
+            "CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS",
+            format!("-C {SIMD_FEATURE}"),
+        );
     }
     if let Some(target_dir) = &options.target_dir {
         command.arg("--target-dir").arg(target_dir);
