@@ -12,6 +12,8 @@
 //! and `DOTVM_SPEC_FILTER` (a substring of file names) narrow the run; `DOTVM_SPEC_VERBOSE=1`
 //! prints every failure instead of the first few per file. `DOTVM_SPEC_ENGINE=jit` runs
 //! every call in code compiled by `dotvm-jit` instead of the interpreter (Arch64 and Arch128).
+//! Files run on one worker thread per core (`DOTVM_SPEC_THREADS=N` to choose), one
+//! (file, architecture) pair at a time.
 
 mod spec;
 

@@ -9,6 +9,8 @@ use dotvm_core::Arch;
 use script::Script;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{Wast, WastDirective, WastExecute};
@@ -73,33 +75,31 @@ pub(crate) fn main() -> i32 {
         })
         .unwrap_or_default();
     files.sort();
-    let mut totals: HashMap<(Arch, u8), Tally> = HashMap::new();
-    for path in &files {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if !name.contains(&filter) {
-            continue;
+    files.retain(|path| file_name(path).contains(&filter));
+    // Work items are (file, architecture) pairs, biggest files first so that the long
+    // `simd_*` files do not end the run on one thread.
+    let mut work: Vec<(&Path, u64, Arch)> = files
+        .iter()
+        .map(|path| (path.as_path(), path.metadata().map_or(0, |m| m.len())))
+        .flat_map(|(path, size)| archs.iter().map(move |&arch| (path, size, arch)))
+        .collect();
+    work.sort_by_key(|&(path, size, _)| (std::cmp::Reverse(size), path));
+    let next = AtomicUsize::new(0);
+    let totals: Mutex<HashMap<(Arch, u8), Tally>> = Mutex::new(HashMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads() {
+            scope.spawn(|| {
+                while let Some(&(path, _, arch)) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let results = run_path(path, &skips, arch, &levels, verbose);
+                    let mut totals = totals.lock().unwrap_or_else(|e| e.into_inner());
+                    for (config, tally) in results {
+                        totals.entry(config).or_default().add(tally);
+                    }
+                }
+            });
         }
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let skip = skip_reason(&skips, name);
-        let prefix = format!("{name}:");
-        let skipped_lines: Vec<usize> = skips
-            .iter()
-            .filter_map(|(pattern, _)| pattern.strip_prefix(&prefix)?.parse().ok())
-            .collect();
-        let file = File {
-            name,
-            text: &text,
-            skip: skip.as_deref(),
-            skipped_lines: &skipped_lines,
-        };
-        let results = run_file(&file, &archs, &levels, verbose);
-        for (config, tally) in results {
-            totals.entry(config).or_default().add(tally);
-        }
-    }
+    });
+    let totals = totals.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut total = Tally::default();
     for &arch in &archs {
         for &level in &levels {
@@ -119,6 +119,47 @@ pub(crate) fn main() -> i32 {
         total.passed, total.failed, total.skipped
     );
     i32::from(total.failed > 0)
+}
+
+/// Worker threads: `DOTVM_SPEC_THREADS`, or one per available core.
+fn threads() -> usize {
+    std::env::var("DOTVM_SPEC_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// A path's file name, or "" when it has none.
+fn file_name(path: &Path) -> &str {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+}
+
+/// Reads one file and runs it on one architecture at every level.
+fn run_path(
+    path: &Path,
+    skips: &[(String, String)],
+    arch: Arch,
+    levels: &[u8],
+    verbose: bool,
+) -> Vec<((Arch, u8), Tally)> {
+    let name = file_name(path);
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let skip = skip_reason(skips, name);
+    let prefix = format!("{name}:");
+    let skipped_lines: Vec<usize> = skips
+        .iter()
+        .filter_map(|(pattern, _)| pattern.strip_prefix(&prefix)?.parse().ok())
+        .collect();
+    let file = File {
+        name,
+        text: &text,
+        skip: skip.as_deref(),
+        skipped_lines: &skipped_lines,
+    };
+    run_file(&file, arch, levels, verbose)
 }
 
 /// Where the testsuite is.
@@ -172,19 +213,12 @@ struct File<'f> {
     skipped_lines: &'f [usize],
 }
 
-/// Runs one file in every configuration.
-fn run_file(
-    file: &File<'_>,
-    archs: &[Arch],
-    levels: &[u8],
-    verbose: bool,
-) -> Vec<((Arch, u8), Tally)> {
+/// Runs one file on one architecture at every level.
+fn run_file(file: &File<'_>, arch: Arch, levels: &[u8], verbose: bool) -> Vec<((Arch, u8), Tally)> {
     let (name, text, skip) = (file.name, file.text, file.skip);
     let mut lexer = Lexer::new(text);
     lexer.allow_confusing_unicode(true);
-    let configs = archs
-        .iter()
-        .flat_map(|&a| levels.iter().map(move |&l| (a, l)));
+    let configs = levels.iter().map(|&level| (arch, level));
     let buffer = match ParseBuffer::new_with_lexer(lexer) {
         Ok(buffer) => buffer,
         Err(e) => {
