@@ -3,6 +3,7 @@
 
 pub mod arch;
 pub mod asm;
+pub mod compare;
 pub mod disasm;
 pub mod format;
 pub mod instruction;

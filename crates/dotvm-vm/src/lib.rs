@@ -3,6 +3,7 @@
 mod allocator;
 mod bigint_op;
 mod code;
+pub mod constant;
 mod crypto_op;
 mod db_op;
 mod error;

@@ -39,6 +39,13 @@ macro_rules! typed_ops {
                 }
             }
 
+            /// The opcode this op runs.
+            pub(crate) const fn opcode(self) -> Opcode {
+                match self {
+                    $($( TypedOp::$name => Opcode::$name, )*)*
+                }
+            }
+
             /// The op's shape group.
             pub(crate) const fn group(self) -> TypedGroup {
                 match self {

@@ -6,6 +6,7 @@ use crate::per_op::PerOp;
 use crate::trap::TrapKind;
 use crate::word::{DivError, Word};
 use dotvm_core::Opcode;
+use dotvm_core::compare::{Compared, Comparison};
 
 /// Declares an operation family: an enum with one variant per opcode of the same name,
 /// `ALL` (variants in declaration order, so `ALL[op as usize] == op`), `from_opcode`, and
@@ -72,20 +73,10 @@ word_family! {
 
 impl WordBinary {
     /// True for the comparisons (result 1 or 0), which can fuse with a following branch.
-    pub(crate) const fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            WordBinary::Eq
-                | WordBinary::Ne
-                | WordBinary::LtU
-                | WordBinary::LtS
-                | WordBinary::GtU
-                | WordBinary::GtS
-                | WordBinary::LeU
-                | WordBinary::LeS
-                | WordBinary::GeU
-                | WordBinary::GeS
-        )
+    pub(crate) fn is_comparison(self) -> bool {
+        Comparison::ALL
+            .into_iter()
+            .any(|c| WordBinary::from_opcode(c.opcode(Compared::Word)) == Some(self))
     }
 
     /// True when the operation can trap (division).
@@ -131,17 +122,27 @@ pub(crate) fn binary<W: Word>(op: WordBinary, a: W, b: W) -> Result<W, TrapKind>
         WordBinary::Sar => a.sar(b),
         WordBinary::Rotl => a.rotl(b),
         WordBinary::Rotr => a.rotr(b),
-        WordBinary::Eq => W::from_bool(a == b),
-        WordBinary::Ne => W::from_bool(a != b),
-        WordBinary::LtU => W::from_bool(a < b),
-        WordBinary::LtS => W::from_bool(a.lt_s(b)),
-        WordBinary::GtU => W::from_bool(a > b),
-        WordBinary::GtS => W::from_bool(b.lt_s(a)),
-        WordBinary::LeU => W::from_bool(a <= b),
-        WordBinary::LeS => W::from_bool(!b.lt_s(a)),
-        WordBinary::GeU => W::from_bool(a >= b),
-        WordBinary::GeS => W::from_bool(!a.lt_s(b)),
+        WordBinary::Eq => W::from_bool(compare(Comparison::Eq, a, b)),
+        WordBinary::Ne => W::from_bool(compare(Comparison::Ne, a, b)),
+        WordBinary::LtU => W::from_bool(compare(Comparison::LtU, a, b)),
+        WordBinary::LtS => W::from_bool(compare(Comparison::LtS, a, b)),
+        WordBinary::GtU => W::from_bool(compare(Comparison::GtU, a, b)),
+        WordBinary::GtS => W::from_bool(compare(Comparison::GtS, a, b)),
+        WordBinary::LeU => W::from_bool(compare(Comparison::LeU, a, b)),
+        WordBinary::LeS => W::from_bool(compare(Comparison::LeS, a, b)),
+        WordBinary::GeU => W::from_bool(compare(Comparison::GeU, a, b)),
+        WordBinary::GeS => W::from_bool(compare(Comparison::GeS, a, b)),
     })
+}
+
+/// Whether `a comparison b` holds for words (or the `u32`/`u64` words of i32 and i64).
+#[inline(always)]
+pub(crate) fn compare<W: Word>(comparison: Comparison, a: W, b: W) -> bool {
+    if comparison.is_signed() {
+        comparison.holds(a, b, W::lt_s)
+    } else {
+        comparison.holds(a, b, |x, y| x < y)
+    }
 }
 
 /// `op a`.

@@ -1,23 +1,23 @@
 //! The optimizer (opt levels 1..=3), on a function's labelled code before layout.
 //!
 //! Level 0 does nothing. Level 1 removes dead code after unconditional transfers and jumps
-//! to the next instruction, threads jumps to jumps, folds constant i32 (and, where an i64
-//! is one slot, i64) arithmetic, and fuses common sequences (`LOCAL_SET x; LOCAL_GET x` →
-//! `LOCAL_TEE x`, a pushed value dropped at once, `EQZ` before a branch). Level 2 also
-//! replaces typed operations by the generic word operation with the same result on
-//! canonical (zero-extended) values, which the interpreter fuses further (compare and
-//! branch, add immediate). Level 3 repeats the passes until nothing changes.
+//! to the next instruction, threads jumps to jumps, folds typed operations on constants
+//! whose values are one slot (i32 and f32 everywhere, i64 and f64 where they are one
+//! slot), evaluated by the engines' own code (`dotvm_vm::constant`), and fuses common
+//! sequences (`LOCAL_SET x; LOCAL_GET x` → `LOCAL_TEE x`, a pushed value dropped at once,
+//! `EQZ` before a branch). Level 2 also replaces typed operations by the generic word
+//! operation with the same result on canonical (zero-extended) values, which the
+//! interpreter fuses further (compare and branch, add immediate). Level 3 repeats the passes until nothing changes.
 //!
-//! Folding never touches an instruction that can trap, and no pass moves code across a
-//! label, so every trap happens at the same instruction as before. A source-position
-//! marker (`Item::Loc`, written only when a source map is wanted) is not an instruction:
-//! the rewrites that would span one are skipped, so the code stays correct and keeps its
-//! line boundaries.
-
-mod fold;
+//! Folding never touches an instruction that traps on its constants, and no pass moves
+//! code across a label, so every trap happens at the same instruction as before. A
+//! source-position marker (`Item::Loc`, written only when a source map is wanted) is not an
+//! instruction: the rewrites that would span one are skipped, so the code stays correct
+//! and keeps its line boundaries.
 
 use crate::ir::{Code, Item, Label};
 use dotvm_core::Arch;
+use dotvm_core::compare::{Compared, Comparison};
 use dotvm_core::instruction::{Instruction, Operand};
 use dotvm_core::isa::Opcode;
 use std::collections::HashMap;
@@ -190,15 +190,20 @@ fn generic_memory_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
 /// The generic equivalent of a typed opcode on `arch`, if there is one.
 fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
     use Opcode::*;
+    if let Some((comparison, compared)) = Comparison::of(opcode) {
+        // Unsigned comparisons read the same bits at any word size; signed ones only where
+        // the word is exactly the type. An i64 is two slots on Arch32.
+        let exact = matches!(
+            (compared, arch),
+            (Compared::I32, Arch::Arch32) | (Compared::I64, Arch::Arch64)
+        );
+        let one_slot = !(compared == Compared::I64 && arch == Arch::Arch32);
+        return (compared != Compared::Word && one_slot && (exact || !comparison.is_signed()))
+            .then(|| comparison.opcode(Compared::Word));
+    }
     // On zero-extended values these read and write the same bits at any word size.
     let unsigned = |op: Opcode| match op {
         I32Eqz | I64Eqz => Some(Eqz),
-        I32Eq | I64Eq => Some(Eq),
-        I32Ne | I64Ne => Some(Ne),
-        I32LtU | I64LtU => Some(LtU),
-        I32GtU | I64GtU => Some(GtU),
-        I32LeU | I64LeU => Some(LeU),
-        I32GeU | I64GeU => Some(GeU),
         I32And | I64And => Some(And),
         I32Or | I64Or => Some(Or),
         I32Xor | I64Xor => Some(Xor),
@@ -214,10 +219,6 @@ fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
         }
         // On Arch32 the word is exactly an i32.
         return unsigned(opcode).or(match opcode {
-            I32LtS => Some(LtS),
-            I32GtS => Some(GtS),
-            I32LeS => Some(LeS),
-            I32GeS => Some(GeS),
             I32Add => Some(Add),
             I32Sub => Some(Sub),
             I32Mul => Some(Mul),
@@ -238,10 +239,6 @@ fn generic_for(opcode: Opcode, arch: Arch) -> Option<Opcode> {
         Arch::Arch32 => None,
         // The word is exactly an i64: every wrapping and signed operation matches too.
         Arch::Arch64 => unsigned(opcode).or(match opcode {
-            I64LtS => Some(LtS),
-            I64GtS => Some(GtS),
-            I64LeS => Some(LeS),
-            I64GeS => Some(GeS),
             I64Add => Some(Add),
             I64Sub => Some(Sub),
             I64Mul => Some(Mul),
@@ -390,14 +387,14 @@ fn rewrite(out: &mut Vec<Item>, arch: Arch) -> bool {
         }
         (opcode, Operand::None) => {
             if let Some(a) = pushed(out, 1)
-                && let Some(value) = fold::unary(opcode, a, arch)
+                && let Some(value) = dotvm_vm::constant::evaluate(opcode, &[a], arch)
             {
                 out.truncate(n - 2);
                 out.push(push_item(value));
                 return true;
             }
             if let (Some(a), Some(b)) = (pushed(out, 2), pushed(out, 1))
-                && let Some(value) = fold::binary(opcode, a, b, arch)
+                && let Some(value) = dotvm_vm::constant::evaluate(opcode, &[a, b], arch)
             {
                 out.truncate(n - 3);
                 out.push(push_item(value));

@@ -22,6 +22,7 @@ mod syscall;
 mod table;
 pub(crate) mod threaded;
 mod typed;
+pub(crate) use typed::typed_on_constants;
 mod v128;
 mod wasi;
 

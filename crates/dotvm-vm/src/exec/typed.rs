@@ -14,7 +14,8 @@ use crate::memory::LinearMemory;
 use crate::trap::TrapKind;
 use crate::typed_op::{TypedInst, TypedLoad, TypedOp, TypedStore};
 use crate::word::Word;
-use crate::word_op::div_trap;
+use crate::word_op::{compare, div_trap};
+use dotvm_core::compare::Comparison;
 
 /// The stack slots one typed instruction works on: its operands, deepest first, and room
 /// for its results. Values are popped from and pushed to the end, like the real stack.
@@ -139,6 +140,12 @@ impl<'a, W: Word> Operands<'a, W> {
     }
 }
 
+/// Whether the i32 or i64 comparison `op` holds for `a` and `b`.
+#[inline(always)]
+fn integer_compare<W: Word>(op: TypedOp, a: W, b: W) -> bool {
+    Comparison::of(op.opcode()).is_some_and(|(comparison, _)| compare(comparison, a, b))
+}
+
 /// Runs one typed instruction on `s`; loads and stores use `memory`. Always inlined: the
 /// threaded engine calls it with a constant op, which folds it to that op's code.
 #[inline(always)]
@@ -184,16 +191,9 @@ pub(super) fn execute<W: Word>(
     match inst.op {
         // ---- i32 ----
         I32Eqz => un!(i32 -> push_bool, |a| a == 0),
-        I32Eq => bin!(i32 -> push_bool, |a, b| a == b),
-        I32Ne => bin!(i32 -> push_bool, |a, b| a != b),
-        I32LtS => bin!(i32 -> push_bool, |a, b| a.lt_s(b)),
-        I32LtU => bin!(i32 -> push_bool, |a, b| a < b),
-        I32GtS => bin!(i32 -> push_bool, |a, b| b.lt_s(a)),
-        I32GtU => bin!(i32 -> push_bool, |a, b| a > b),
-        I32LeS => bin!(i32 -> push_bool, |a, b| !b.lt_s(a)),
-        I32LeU => bin!(i32 -> push_bool, |a, b| a <= b),
-        I32GeS => bin!(i32 -> push_bool, |a, b| !a.lt_s(b)),
-        I32GeU => bin!(i32 -> push_bool, |a, b| a >= b),
+        I32Eq | I32Ne | I32LtS | I32LtU | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU => {
+            bin!(i32 -> push_bool, |a, b| integer_compare(inst.op, a, b))
+        }
         I32Clz => un!(i32 -> push_i32, |a| Word::clz(a)),
         I32Ctz => un!(i32 -> push_i32, |a| Word::ctz(a)),
         I32Popcnt => un!(i32 -> push_i32, |a| Word::popcnt(a)),
@@ -216,16 +216,9 @@ pub(super) fn execute<W: Word>(
         I32Extend16S => un!(i32 -> push_i32, |a| a as i16 as u32),
         // ---- i64 ----
         I64Eqz => un!(i64 -> push_bool, |a| a == 0),
-        I64Eq => bin!(i64 -> push_bool, |a, b| a == b),
-        I64Ne => bin!(i64 -> push_bool, |a, b| a != b),
-        I64LtS => bin!(i64 -> push_bool, |a, b| a.lt_s(b)),
-        I64LtU => bin!(i64 -> push_bool, |a, b| a < b),
-        I64GtS => bin!(i64 -> push_bool, |a, b| b.lt_s(a)),
-        I64GtU => bin!(i64 -> push_bool, |a, b| a > b),
-        I64LeS => bin!(i64 -> push_bool, |a, b| !b.lt_s(a)),
-        I64LeU => bin!(i64 -> push_bool, |a, b| a <= b),
-        I64GeS => bin!(i64 -> push_bool, |a, b| !a.lt_s(b)),
-        I64GeU => bin!(i64 -> push_bool, |a, b| a >= b),
+        I64Eq | I64Ne | I64LtS | I64LtU | I64GtS | I64GtU | I64LeS | I64LeU | I64GeS | I64GeU => {
+            bin!(i64 -> push_bool, |a, b| integer_compare(inst.op, a, b))
+        }
         I64Clz => un!(i64 -> push_i64, |a| Word::clz(a)),
         I64Ctz => un!(i64 -> push_i64, |a| Word::ctz(a)),
         I64Popcnt => un!(i64 -> push_i64, |a| Word::popcnt(a)),
@@ -392,4 +385,16 @@ fn typed_store<W: Word>(
         4 => memory.store::<4>(addr, offset, [le[0], le[1], le[2], le[3]]),
         _ => memory.store::<8>(addr, offset, le),
     }
+}
+
+/// The one-slot result of the memory-free typed instruction `inst` on `operands` (its
+/// `pops` slots, deepest first), or `None` when it traps: constant evaluation for the
+/// translator (`crate::constant`).
+pub(crate) fn typed_on_constants<W: Word>(inst: TypedInst, operands: &[W]) -> Option<W> {
+    let mut slots = operands.to_vec();
+    let mut s = Operands::new(&mut slots, operands.len());
+    // Loads and stores are not evaluated: no memory holds anything.
+    let mut memory = LinearMemory::new(0, Some(0), 0, 0).ok()?;
+    execute(inst, &mut s, &mut memory).ok()?;
+    (s.len() == 1).then(|| slots[0])
 }
