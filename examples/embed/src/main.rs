@@ -13,7 +13,7 @@ const GUEST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.wasm"));
 /// An assembly program with database opcodes (see examples/counter.dasm).
 const COUNTER: &str = include_str!("../../counter.dasm");
 
-fn main() -> Result<(), Error> {
+fn main() -> Result<(), Box<Error>> {
     let state = std::env::args().nth(1).unwrap_or("embed-state.redb".into());
     let engine = Engine::default();
 
