@@ -2,7 +2,8 @@
 //! one hot key, (c) every job touching one key, on the serial runner and with Block-STM on
 //! 1, 2 and 4 threads over an in-memory store. Prints median times, speed-ups over the
 //! serial runner, CPU time per round (Linux) and re-executions (`r`); for 2 threads also the commit time and the number
-//! of validations.
+//! of validations; and, as the machine's ceiling for two threads, two serial runners each
+//! running half of the batch over a store of its own.
 //!
 //! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
 
@@ -150,6 +151,23 @@ fn measure(
     )
 }
 
+/// The wall time of the machine's ceiling for two threads: each thread runs half of `batch`
+/// with the serial runner over a store of its own (no Block-STM, nothing shared), so the
+/// speed-up of this over one serial run is the most two threads can give on this machine.
+fn split_in_two(batch: &[Job], options: &Options) -> Duration {
+    let (first, second) = batch.split_at(batch.len() / 2);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for half in [first, second] {
+            scope.spawn(move || {
+                let mut store = MemoryStore::in_memory();
+                run_serial(half, &mut store, options).expect("serial half")
+            });
+        }
+    });
+    started.elapsed()
+}
+
 /// A CPU time for the table.
 fn cpu_text(cpu: Option<f64>) -> String {
     cpu.map_or("?".into(), |cpu| format!("{:.0}", cpu * 1e3))
@@ -168,8 +186,15 @@ fn main() {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!(
-        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6}",
-        "workload", "serial  cpu", "1 thread", "2 threads", "4 threads", "commit", "valid."
+        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6} | {:>15}",
+        "workload",
+        "serial  cpu",
+        "1 thread",
+        "2 threads",
+        "4 threads",
+        "commit",
+        "valid.",
+        "2 serial halves"
     );
     println!(
         "(times are wall-clock medians; cpu: CPU ms per round, all threads; load: {})",
@@ -219,6 +244,15 @@ fn main() {
                 report.executions - jobs as u64,
             ));
         }
-        println!("{row}{split}");
+        let mut halves: Vec<Duration> = (0..rounds)
+            .map(|_| split_in_two(&batch, &options(1)))
+            .collect();
+        halves.sort();
+        let halves = halves[halves.len() / 2];
+        println!(
+            "{row}{split} | {:>6.1}ms {:>5.2}x",
+            halves.as_secs_f64() * 1e3,
+            serial.as_secs_f64() / halves.as_secs_f64()
+        );
     }
 }
