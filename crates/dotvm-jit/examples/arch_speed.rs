@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// The loop for `arch`, `iterations` times.
 fn program(arch: Arch, iterations: u64) -> Result<Verified, String> {
     let source = format!(
-        ".func main results=1\n    .local i\n    PUSH 0x2955ff63fdac926a\nloop:\n    \
+        ".func main results=1\n    .local i\n    PUSH 0x7ac35e21\nloop:\n    \
          PUSH 0x204cef83\n    MUL\n    PUSH 0x52eaa00a\n    ADD\n    LOCAL_GET i\n    PUSH 1\n    \
          ADD\n    LOCAL_TEE i\n    PUSH {iterations}\n    LT_U\n    JNZ loop\n    \
          SYSCALL print_uint\n    PUSH 0\n    RET\n.end\n"

@@ -8,6 +8,11 @@
 //! stack is written only where the runtime needs it: arguments and results of calls, and
 //! the operands of an instruction handed to the precise interpreter (`Hooks::step`).
 //!
+//! On Arch32 a typed i64 or f64 is a pair of `i32` slots (low half deeper). Slots of 256-
+//! and 512-bit words fit no Cranelift type: they stay in the frame as 64-bit limbs, moves
+//! copy limbs, and word arithmetic calls the interpreter's `Word` code through
+//! `Hooks::word_binary` / `Hooks::word_unary` on the slots in place.
+//!
 //! Every instruction either has an inline translation with the interpreter's exact
 //! semantics, or goes to the precise interpreter; inline fast paths that would trap (division
 //! by zero, an access outside memory, a truncation out of range) branch to a cold step of
@@ -27,6 +32,7 @@ use dotvm_core::instruction::Operand;
 use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::{
     Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
+    word_binary_code, word_unary_code,
 };
 use std::collections::HashMap;
 
@@ -53,6 +59,10 @@ struct Sigs {
     four: SigRef,
     /// A compiled function: `(ctx, fp) -> status`.
     function: SigRef,
+    /// `Hooks::word_binary`: `(op, a, b) -> status`.
+    word_binary: SigRef,
+    /// `Hooks::word_unary`: `(op, a) -> status`.
+    word_unary: SigRef,
 }
 
 /// The signature of every compiled function: `(ctx, fp) -> status`.
@@ -180,6 +190,12 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         &[true, false, false, false],
     ));
     let function = b.import_signature(function_signature(env.ptr, env.call_conv));
+    let word_binary = b.import_signature(bridge_signature(
+        env.ptr,
+        env.call_conv,
+        &[false, true, true],
+    ));
+    let word_unary = b.import_signature(bridge_signature(env.ptr, env.call_conv, &[false, true]));
     let exit = b.create_block();
     b.append_block_param(exit, I32);
     b.set_cold_block(exit);
@@ -211,6 +227,8 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
             three,
             four,
             function,
+            word_binary,
+            word_unary,
         },
         callees: HashMap::new(),
     };
@@ -815,7 +833,7 @@ impl Tx<'_, '_, '_> {
         };
         let instruction = self.f.instruction(index);
         let op = instruction.opcode;
-        if self.word_op(op, h) || self.typed_op(index, op, h) {
+        if self.word_op(index, op, h) || self.typed_op(index, op, h) {
             return;
         }
         match (op, &instruction.operand) {
@@ -1172,10 +1190,9 @@ impl Tx<'_, '_, '_> {
     /// The word arithmetic, comparison and bitwise instructions done inline (the others,
     /// and the divisions on 128-bit words, are stepped by the caller's fallback). Returns
     /// false when `op` is not one of them.
-    fn word_op(&mut self, op: Opcode, h: u32) -> bool {
+    fn word_op(&mut self, index: u32, op: Opcode, h: u32) -> bool {
         if self.limbs.is_some() {
-            // Wide words: the interpreter's `Word` implementation, one step each.
-            return false;
+            return self.wide_word_op(index, op, h);
         }
         let word = self.env.word;
         let binary =
@@ -1235,6 +1252,35 @@ impl Tx<'_, '_, '_> {
             _ => return false,
         }
         true
+    }
+
+    /// A word arithmetic, comparison or bitwise instruction on a word kept in the frame: a
+    /// call to the bridge, which runs the interpreter's `Word` code on the slots in place
+    /// (a failing one, a division that traps, is stepped). Returns false when `op` is not
+    /// one of them (`ADDMOD` and `MULMOD` are stepped by the caller's fallback).
+    fn wide_word_op(&mut self, index: u32, op: Opcode, h: u32) -> bool {
+        let status = if let Some(code) = word_binary_code(op) {
+            let a = self.slot_address(h - 2);
+            let b = self.slot_address(h - 1);
+            let code = self.u32_const(code);
+            let hook = self.env.hooks.word_binary;
+            self.call_hook(hook, self.sigs.word_binary, &[code, a, b])
+        } else if let Some(code) = word_unary_code(op) {
+            let a = self.slot_address(h - 1);
+            let code = self.u32_const(code);
+            let hook = self.env.hooks.word_unary;
+            self.call_hook(hook, self.sigs.word_unary, &[code, a])
+        } else {
+            return false;
+        };
+        self.guarded(index, h, status, |_| {});
+        true
+    }
+
+    /// The host address of operand `p`'s slot in the frame.
+    fn slot_address(&mut self, p: u32) -> Value {
+        let offset = self.slot_offset(self.base + p);
+        self.b.ins().iadd_imm_s(self.fp, i64::from(offset))
     }
 
     /// Integer division (word or typed) with its traps stepped: `x op y` on values of type

@@ -41,7 +41,8 @@ use crate::load::{FuncCode, Program};
 use crate::loaded::{AnyProgram, LoadedModule};
 use crate::state::StateStore;
 use crate::word::Word;
-use dotvm_core::{Arch, Imm, Instruction, Verified};
+use crate::word_op::{WordBinary, WordUnary};
+use dotvm_core::{Arch, Imm, Instruction, Opcode, Verified};
 use ruint::aliases::{U256, U512};
 use std::sync::Arc;
 
@@ -93,6 +94,25 @@ pub struct Hooks {
     /// (element index on top of the stored operands) and checks the limits; `u32::MAX` when
     /// the run ended with a trap.
     pub resolve_indirect: *const u8,
+    /// `(op, a, b) -> status`: the word instruction `op` ([`word_binary_code`]) on the
+    /// slots at pointers `a` and `b` with the interpreter's `Word` code, the result into
+    /// `a`; 0, or 1 with `a` untouched when it would trap (the instruction is then
+    /// stepped). Used for the words Cranelift has no integer type for.
+    pub word_binary: *const u8,
+    /// `(op, a) -> status`: the word instruction `op` ([`word_unary_code`]) on the slot at
+    /// pointer `a`, in place; 0 (or 1 for an unknown `op`, which is then stepped).
+    pub word_unary: *const u8,
+}
+
+/// The code [`Hooks::word_binary`] takes for a two-operand word instruction (arithmetic,
+/// comparison, bitwise, division), or `None` for any other instruction.
+pub fn word_binary_code(opcode: Opcode) -> Option<u32> {
+    WordBinary::from_opcode(opcode).map(|op| op as u32)
+}
+
+/// The code [`Hooks::word_unary`] takes for a one-operand word instruction, or `None`.
+pub fn word_unary_code(opcode: Opcode) -> Option<u32> {
+    WordUnary::from_opcode(opcode).map(|op| op as u32)
 }
 
 impl Hooks {
@@ -104,6 +124,8 @@ impl Hooks {
             interrupted: native::interrupted::<W> as *const u8,
             trap: native::trap::<W> as *const u8,
             resolve_indirect: native::resolve_indirect::<W> as *const u8,
+            word_binary: native::word_binary::<W> as *const u8,
+            word_unary: native::word_unary::<W> as *const u8,
         }
     }
 }
