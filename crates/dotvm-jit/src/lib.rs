@@ -5,13 +5,14 @@
 //! runs the entry function on the interpreter's own machine through the bridge in
 //! `dotvm_vm::native_abi`, so memory, globals, fuel, traps, system calls and every
 //! instruction the compiler does not translate inline behave exactly as in the interpreter.
-//! Architectures: Arch64 and Arch128; other modules are refused with
-//! [`JitError::Unsupported`], which names the first instruction the compiler cannot run.
+//! Every architecture is compiled: 32-, 64- and 128-bit words live in Cranelift integer
+//! registers; 256- and 512-bit words stay in the frame, where the interpreter's own `Word`
+//! code computes on them (see `translate.rs`).
 
 mod native;
 mod translate;
 
-use cranelift_codegen::ir::types::{I64, I128};
+use cranelift_codegen::ir::types::{I32, I64, I128};
 use cranelift_codegen::ir::{Function, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
@@ -32,20 +33,6 @@ use std::time::{Duration, Instant};
 /// Why a module could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JitError {
-    /// The compiled tier does not cover this module; the interpreter runs it.
-    #[error(
-        "the JIT does not support {arch:?} code: {mnemonic} in {function} at pc {pc} (use --engine interp)"
-    )]
-    Unsupported {
-        /// The module's architecture.
-        arch: Arch,
-        /// The first instruction the JIT cannot run.
-        mnemonic: &'static str,
-        /// The function holding it.
-        function: String,
-        /// Its byte offset.
-        pc: u32,
-    },
     /// The module could not be loaded (it cannot run under the interpreter either).
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -77,28 +64,6 @@ impl std::fmt::Debug for Compiled {
     }
 }
 
-/// The first instruction of `module` in its first function, for naming an unsupported
-/// architecture.
-fn unsupported(module: &Verified) -> JitError {
-    let m = module.module();
-    let (function, mnemonic, pc) = m
-        .functions
-        .iter()
-        .enumerate()
-        .find_map(|(index, f)| {
-            let decoded = dotvm_core::Instruction::decode_all(&f.code).ok()?;
-            let (pc, first) = decoded.into_iter().next()?;
-            Some((m.function_label(index as u32), first.opcode.mnemonic(), pc))
-        })
-        .unwrap_or_else(|| (m.function_label(m.entry), "(empty function)", 0));
-    JitError::Unsupported {
-        arch: m.arch,
-        mnemonic,
-        function,
-        pc,
-    }
-}
-
 /// Address space reserved for one module's native code (pages are committed only as code
 /// is written): within the ±2 GiB that x86-64's pc-relative calls reach (AArch64's reach
 /// ±128 MiB, more native code than any module compiled so far).
@@ -125,9 +90,6 @@ fn host_isa() -> Result<OwnedTargetIsa, JitError> {
 
 /// Compiles every function of `module` to native code.
 pub fn compile(module: &Verified) -> Result<Compiled, JitError> {
-    if !matches!(module.module().arch, Arch::Arch64 | Arch::Arch128) {
-        return Err(unsupported(module));
-    }
     compile_loaded(&LoadedModule::load(module)?)
 }
 
@@ -135,13 +97,15 @@ pub fn compile(module: &Verified) -> Result<Compiled, JitError> {
 /// it already holds (nothing is decoded or lowered again).
 pub fn compile_loaded(loaded: &LoadedModule) -> Result<Compiled, JitError> {
     let started = Instant::now();
-    let Some(program) = NativeProgram::of(loaded) else {
-        return Err(unsupported(loaded.verified()));
-    };
+    let program = NativeProgram::of(loaded);
     let m = loaded.module();
-    let word = match program.arch() {
-        Arch::Arch128 => I128,
-        _ => I64,
+    // The slot's Cranelift type; 256- and 512-bit slots stay in the frame as 64-bit limbs.
+    let slot_bytes = program.slot_bytes();
+    let (word, limbs) = match program.arch() {
+        Arch::Arch32 => (I32, None),
+        Arch::Arch64 => (I64, None),
+        Arch::Arch128 => (I128, None),
+        Arch::Arch256 | Arch::Arch512 => (I64, Some(slot_bytes / 8)),
     };
     let isa = host_isa()?;
     let ptr = isa.pointer_type();
@@ -189,6 +153,8 @@ pub fn compile_loaded(loaded: &LoadedModule) -> Result<Compiled, JitError> {
             translate::Env {
                 func,
                 word,
+                limbs,
+                slot_bytes,
                 ptr,
                 call_conv,
                 hooks,

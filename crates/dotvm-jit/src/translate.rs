@@ -8,6 +8,11 @@
 //! stack is written only where the runtime needs it: arguments and results of calls, and
 //! the operands of an instruction handed to the precise interpreter (`Hooks::step`).
 //!
+//! On Arch32 a typed i64 or f64 is a pair of `i32` slots (low half deeper). Slots of 256-
+//! and 512-bit words fit no Cranelift type: they stay in the frame as 64-bit limbs, moves
+//! copy limbs, and word arithmetic calls the interpreter's `Word` code through
+//! `Hooks::word_binary` / `Hooks::word_unary` on the slots in place.
+//!
 //! Every instruction either has an inline translation with the interpreter's exact
 //! semantics, or goes to the precise interpreter; inline fast paths that would trap (division
 //! by zero, an access outside memory, a truncation out of range) branch to a cold step of
@@ -27,6 +32,7 @@ use dotvm_core::instruction::Operand;
 use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::{
     Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
+    word_binary_code, word_unary_code,
 };
 use std::collections::HashMap;
 
@@ -53,6 +59,10 @@ struct Sigs {
     four: SigRef,
     /// A compiled function: `(ctx, fp) -> status`.
     function: SigRef,
+    /// `Hooks::word_binary`: `(op, a, b) -> status`.
+    word_binary: SigRef,
+    /// `Hooks::word_unary`: `(op, a) -> status`.
+    word_unary: SigRef,
 }
 
 /// The signature of every compiled function: `(ctx, fp) -> status`.
@@ -79,8 +89,14 @@ fn bridge_signature(ptr: Type, call_conv: CallConv, ptrs: &[bool]) -> Signature 
 pub(crate) struct Env<'e> {
     /// The function's index.
     pub(crate) func: u32,
-    /// The machine word type (`I64` or `I128`).
+    /// The machine word type (`I32`, `I64` or `I128`); for words wider than Cranelift's
+    /// integers, `I64`: the type of a slot's low limb, through which typed values pass.
     pub(crate) word: Type,
+    /// For words wider than Cranelift's integers (Arch256, Arch512), the 64-bit limbs of a
+    /// slot: such slots stay in the frame (see [`Tx::get`]).
+    pub(crate) limbs: Option<u32>,
+    /// Bytes of a frame slot.
+    pub(crate) slot_bytes: u32,
     /// The host pointer type.
     pub(crate) ptr: Type,
     /// The host calling convention.
@@ -100,8 +116,12 @@ struct Tx<'a, 'b, 'e> {
     b: FunctionBuilder<'b>,
     f: NativeFunction<'a>,
     env: Env<'e>,
-    /// Word size in bytes.
+    /// Slot size in bytes.
     wb: i64,
+    /// The limbs of a slot kept in the frame (`Env::limbs`).
+    limbs: Option<u32>,
+    /// True when a typed i64 or f64 takes two slots (32-bit words).
+    pairs: bool,
     /// Parameter and local slots (operand `p` is slot `base + p`).
     base: u32,
     /// One variable per frame slot.
@@ -127,7 +147,9 @@ fn flags() -> MemFlagsData {
 
 /// Translates `f` into `b` (an empty function with the compiled-function signature).
 pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<'_>) {
-    let wb = if env.word == I128 { 16 } else { 8 };
+    let wb = i64::from(env.slot_bytes);
+    let limbs = env.limbs;
+    let pairs = env.word == I32;
     let base = f.params() + f.locals();
     let mut b = b;
     let entry = b.create_block();
@@ -146,7 +168,9 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         .filter_map(|(height, &(pops, pushes))| height.map(|h| h.max(h - pops + pushes)))
         .max()
         .unwrap_or(0);
-    let vars = (0..base + reached)
+    // Slots of wide words live in the frame, not in variables.
+    let slots = if limbs.is_some() { 0 } else { base + reached };
+    let vars = (0..slots)
         .map(|_| b.declare_var(env.word))
         .collect::<Vec<_>>();
     let fuel = b.declare_var(I64);
@@ -166,6 +190,12 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         &[true, false, false, false],
     ));
     let function = b.import_signature(function_signature(env.ptr, env.call_conv));
+    let word_binary = b.import_signature(bridge_signature(
+        env.ptr,
+        env.call_conv,
+        &[false, true, true],
+    ));
+    let word_unary = b.import_signature(bridge_signature(env.ptr, env.call_conv, &[false, true]));
     let exit = b.create_block();
     b.append_block_param(exit, I32);
     b.set_cold_block(exit);
@@ -183,6 +213,8 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         f,
         env,
         wb,
+        limbs,
+        pairs,
         base,
         vars,
         fuel,
@@ -195,6 +227,8 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
             three,
             four,
             function,
+            word_binary,
+            word_unary,
         },
         callees: HashMap::new(),
     };
@@ -212,14 +246,18 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
 impl Tx<'_, '_, '_> {
     // ---- helpers ----
 
-    /// A word constant.
-    fn word_const(&mut self, bits: u128) -> Value {
-        if self.env.word == I128 {
-            let lo = self.b.ins().iconst(I64, bits as u64 as i64);
-            let hi = self.b.ins().iconst(I64, (bits >> 64) as u64 as i64);
-            self.b.ins().iconcat(lo, hi)
-        } else {
-            self.b.ins().iconst(I64, bits as u64 as i64)
+    /// A word constant of a register slot from its 64-bit limbs (least significant first,
+    /// missing limbs zero).
+    fn word_const(&mut self, limbs: &[u64]) -> Value {
+        let limb = |i: usize| limbs.get(i).copied().unwrap_or(0) as i64;
+        match self.env.word {
+            I128 => {
+                let lo = self.b.ins().iconst(I64, limb(0));
+                let hi = self.b.ins().iconst(I64, limb(1));
+                self.b.ins().iconcat(lo, hi)
+            }
+            I32 => self.b.ins().iconst(I32, i64::from(limb(0) as u32 as i32)),
+            _ => self.b.ins().iconst(I64, limb(0)),
         }
     }
 
@@ -233,16 +271,135 @@ impl Tx<'_, '_, '_> {
         self.vars[(self.base + p) as usize]
     }
 
-    /// Operand `p`'s value.
+    /// Operand `p`'s value; for a slot kept in the frame, its low limb (`I64`).
     fn get(&mut self, p: u32) -> Value {
+        if self.limbs.is_some() {
+            let offset = self.slot_offset(self.base + p);
+            return self
+                .b
+                .ins()
+                .load(I64, MemFlagsData::trusted(), self.fp, offset);
+        }
         let v = self.var(p);
         self.b.use_var(v)
     }
 
-    /// Sets operand `p`.
+    /// Sets operand `p`; for a slot kept in the frame, `value` is its low limb (`I64`),
+    /// the others become zero.
     fn set(&mut self, p: u32, value: Value) {
+        if let Some(limbs) = self.limbs {
+            let zero = self.b.ins().iconst(I64, 0);
+            let mut all = vec![zero; limbs as usize];
+            all[0] = value;
+            self.write_slot(self.base + p, &all);
+            return;
+        }
         let v = self.var(p);
         self.b.def_var(v, value);
+    }
+
+    /// The whole value of frame slot `slot` (a local, or operand `slot - base`): one
+    /// register value, or the limbs of a slot kept in the frame.
+    fn read_slot(&mut self, slot: u32) -> Vec<Value> {
+        match self.limbs {
+            Some(limbs) => {
+                let at = self.slot_offset(slot);
+                self.read_limbs(self.fp, at, limbs)
+            }
+            None => vec![self.b.use_var(self.vars[slot as usize])],
+        }
+    }
+
+    /// Sets frame slot `slot` to a value [`Tx::read_slot`] returned.
+    fn write_slot(&mut self, slot: u32, value: &[Value]) {
+        match self.limbs {
+            Some(_) => {
+                let at = self.slot_offset(slot);
+                self.write_limbs(self.fp, at, value);
+            }
+            None => self.b.def_var(self.vars[slot as usize], value[0]),
+        }
+    }
+
+    /// `limbs` 64-bit limbs at `base + at`.
+    fn read_limbs(&mut self, base: Value, at: i32, limbs: u32) -> Vec<Value> {
+        (0..limbs as i32)
+            .map(|k| {
+                self.b
+                    .ins()
+                    .load(I64, MemFlagsData::trusted(), base, at + 8 * k)
+            })
+            .collect()
+    }
+
+    /// Writes `limbs` at `base + at`.
+    fn write_limbs(&mut self, base: Value, at: i32, limbs: &[Value]) {
+        for (k, &limb) in limbs.iter().enumerate() {
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), limb, base, at + 8 * k as i32);
+        }
+    }
+
+    /// Global `g`'s whole value (as [`Tx::read_slot`]).
+    fn read_global(&mut self, g: u32) -> Vec<Value> {
+        let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
+        let at = (i64::from(g) * self.wb) as i32;
+        match self.limbs {
+            Some(limbs) => self.read_limbs(globals, at, limbs),
+            None => vec![
+                self.b
+                    .ins()
+                    .load(self.env.word, MemFlagsData::trusted(), globals, at),
+            ],
+        }
+    }
+
+    /// Sets global `g` to a value [`Tx::read_global`] or [`Tx::read_slot`] returned.
+    fn write_global(&mut self, g: u32, value: &[Value]) {
+        let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
+        let at = (i64::from(g) * self.wb) as i32;
+        self.write_limbs_or_word(globals, at, value);
+    }
+
+    /// Writes a whole slot value at `base + at` (a register word or limbs).
+    fn write_limbs_or_word(&mut self, base: Value, at: i32, value: &[Value]) {
+        if self.limbs.is_some() {
+            self.write_limbs(base, at, value);
+        } else {
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), value[0], base, at);
+        }
+    }
+
+    /// The truth of operand `p` (nonzero when any bit of the slot is set).
+    fn truth(&mut self, p: u32) -> Value {
+        match self.limbs {
+            Some(_) => {
+                let limbs = self.read_slot(self.base + p);
+                self.or_all(&limbs)
+            }
+            None => self.get(p),
+        }
+    }
+
+    /// The bitwise OR of `limbs` (at least one).
+    fn or_all(&mut self, limbs: &[Value]) -> Value {
+        let mut all = limbs[0];
+        for &limb in &limbs[1..] {
+            all = self.b.ins().bor(all, limb);
+        }
+        all
+    }
+
+    /// Slots a typed value of `kind` takes: two for i64 and f64 on 32-bit words.
+    fn width(&self, kind: Kind) -> u32 {
+        if self.pairs && matches!(kind, Kind::I64 | Kind::F64) {
+            2
+        } else {
+            1
+        }
     }
 
     /// Reads a `u64` or pointer field of the context.
@@ -276,8 +433,12 @@ impl Tx<'_, '_, '_> {
         (i64::from(slot) * self.wb) as i32
     }
 
-    /// Stores frame slots `from..to` (variables) to the frame.
+    /// Stores frame slots `from..to` (variables) to the frame (slots kept in the frame are
+    /// there already).
     fn store_slots(&mut self, from: u32, to: u32) {
+        if self.limbs.is_some() {
+            return;
+        }
         for slot in from..to {
             let value = self.b.use_var(self.vars[slot as usize]);
             let offset = self.slot_offset(slot);
@@ -287,8 +448,12 @@ impl Tx<'_, '_, '_> {
         }
     }
 
-    /// Loads operands `from..height` from the frame into their variables.
+    /// Loads operands `from..height` from the frame into their variables (slots kept in
+    /// the frame stay there).
     fn load_operands(&mut self, from: u32, height: u32) {
+        if self.limbs.is_some() {
+            return;
+        }
         for p in from..height {
             let offset = self.slot_offset(self.base + p);
             let value = self
@@ -385,13 +550,27 @@ impl Tx<'_, '_, '_> {
         self.b.ins().uextend(self.env.word, flag)
     }
 
-    /// Reads operand `p` as a typed value.
+    /// Reads the typed value whose (deepest) slot is operand `p`: on 32-bit words an i64
+    /// or f64 is the pair `p` (low half), `p + 1` (high half), as the interpreter keeps it.
     fn typed(&mut self, p: u32, kind: Kind) -> Value {
+        if self.width(kind) == 2 {
+            let lo = self.get(p);
+            let hi = self.get(p + 1);
+            // (Cranelift's `iconcat` and `isplit` do not lower for 64 bits on every host.)
+            let lo = self.b.ins().uextend(I64, lo);
+            let hi = self.b.ins().uextend(I64, hi);
+            let hi = self.b.ins().ishl_imm_u(hi, 32);
+            let bits = self.b.ins().bor(hi, lo);
+            return match kind {
+                Kind::F64 => self.b.ins().bitcast(F64, MemFlagsData::new(), bits),
+                _ => bits,
+            };
+        }
         let w = self.get(p);
         match kind {
-            Kind::I32 => self.b.ins().ireduce(I32, w),
+            Kind::I32 => self.low32(w),
             Kind::F32 => {
-                let i = self.b.ins().ireduce(I32, w);
+                let i = self.low32(w);
                 self.b.ins().bitcast(F32, MemFlagsData::new(), i)
             }
             Kind::I64 => self.low64(w),
@@ -399,6 +578,34 @@ impl Tx<'_, '_, '_> {
                 let i = self.low64(w);
                 self.b.ins().bitcast(F64, MemFlagsData::new(), i)
             }
+        }
+    }
+
+    /// The low 32 bits of a word.
+    fn low32(&mut self, w: Value) -> Value {
+        if self.b.func.dfg.value_type(w) == I32 {
+            w
+        } else {
+            self.b.ins().ireduce(I32, w)
+        }
+    }
+
+    /// Writes the typed value `v` of `kind` with its (deepest) slot at operand `p` (see
+    /// [`Tx::typed`]).
+    fn put(&mut self, p: u32, kind: Kind, v: Value) {
+        if self.width(kind) == 2 {
+            let bits = match kind {
+                Kind::F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
+                _ => v,
+            };
+            let lo = self.b.ins().ireduce(I32, bits);
+            let hi = self.b.ins().ushr_imm_u(bits, 32);
+            let hi = self.b.ins().ireduce(I32, hi);
+            self.set(p, lo);
+            self.set(p + 1, hi);
+        } else {
+            let slot = self.slot_of(kind, v);
+            self.set(p, slot);
         }
     }
 
@@ -438,11 +645,21 @@ impl Tx<'_, '_, '_> {
         self.b.ins().select(is_nan, nan, v)
     }
 
-    /// The guest address `addr + offset` for an access of `n` bytes: the host address of its
-    /// first byte, and a flag set when the access is outside memory (or, for a store, inside
-    /// the read-only region), computed without wrapping.
-    fn address(&mut self, addr: Value, offset: u32, n: u32, store: bool) -> (Value, Value) {
-        let (lo, wide) = if self.env.word == I128 {
+    /// The guest address operand `p` plus `offset` for an access of `n` bytes: the guest
+    /// address of its first byte, and a flag set when the access is outside memory (or, for
+    /// a store, inside the read-only region), computed without wrapping.
+    fn address(&mut self, p: u32, offset: u32, n: u32, store: bool) -> (Value, Value) {
+        let addr = self.get(p);
+        let (lo, wide) = if let Some(limbs) = self.limbs {
+            // The low limb is the address; any other bit set puts it outside memory.
+            let slot = self.slot_offset(self.base + p);
+            let high = self.read_limbs(self.fp, slot + 8, limbs - 1);
+            let high = self.or_all(&high);
+            let wide = self.b.ins().icmp_imm_s(IntCC::NotEqual, high, 0);
+            (addr, Some(wide))
+        } else if self.env.word == I32 {
+            (self.b.ins().uextend(I64, addr), None)
+        } else if self.env.word == I128 {
             let lo = self.b.ins().ireduce(I64, addr);
             let hi = self.b.ins().ushr_imm_u(addr, 64);
             let hi = self.b.ins().ireduce(I64, hi);
@@ -498,6 +715,14 @@ impl Tx<'_, '_, '_> {
         self.b.switch_to_block(ok);
         self.fuel_in();
         let params = self.f.params();
+        if let Some(limbs) = self.limbs {
+            // Slots stay in the frame: the parameters are there, the locals start at zero.
+            let zero = self.b.ins().iconst(I64, 0);
+            let zeros = vec![zero; limbs as usize];
+            for slot in params..self.base {
+                self.write_slot(slot, &zeros);
+            }
+        }
         for slot in 0..self.vars.len() as u32 {
             let value = if slot < params {
                 let offset = self.slot_offset(slot);
@@ -505,7 +730,7 @@ impl Tx<'_, '_, '_> {
                     .ins()
                     .load(self.env.word, MemFlagsData::trusted(), self.fp, offset)
             } else {
-                self.word_const(0)
+                self.word_const(&[])
             };
             self.b.def_var(self.vars[slot as usize], value);
         }
@@ -608,7 +833,7 @@ impl Tx<'_, '_, '_> {
         };
         let instruction = self.f.instruction(index);
         let op = instruction.opcode;
-        if self.word_op(op, h) || self.typed_op(index, op, h) {
+        if self.word_op(index, op, h) || self.typed_op(index, op, h) {
             return;
         }
         match (op, &instruction.operand) {
@@ -623,7 +848,7 @@ impl Tx<'_, '_, '_> {
                 }
             }
             (Opcode::Jz | Opcode::Jnz, _) => {
-                let c = self.get(h - 1);
+                let c = self.truth(h - 1);
                 let taken = self.f.target(index).map(|t| self.target(t));
                 let next = self.blocks.get(&(index + 1)).copied();
                 match (taken, next) {
@@ -642,7 +867,7 @@ impl Tx<'_, '_, '_> {
             (Opcode::JmpTable, _) => match self.f.jump_table(index) {
                 Some(targets) if !targets.is_empty() => {
                     let top = self.get(h - 1);
-                    let i = self.b.ins().ireduce(I32, top);
+                    let i = self.low32(top);
                     let (default, rest) = targets.split_last().expect("non-empty");
                     let default = self.target(*default);
                     let default = self.b.func.dfg.block_call(default, &[]);
@@ -663,13 +888,12 @@ impl Tx<'_, '_, '_> {
             (Opcode::Call, Operand::Index(callee)) => self.call(index, h, *callee),
             (Opcode::CallIndirect, _) => self.call_indirect(index, h),
             (Opcode::Ret, _) => {
+                // Ascending: a result never overwrites one not yet moved.
                 let results = self.f.results();
                 for k in 0..results {
-                    let value = self.get(h - results + k);
+                    let value = self.read_slot(self.base + h - results + k);
                     let offset = self.slot_offset(k);
-                    self.b
-                        .ins()
-                        .store(MemFlagsData::trusted(), value, self.fp, offset);
+                    self.write_limbs_or_word(self.fp, offset, &value);
                 }
                 self.fuel_out();
                 let zero = self.b.ins().iconst(I32, 0);
@@ -677,73 +901,59 @@ impl Tx<'_, '_, '_> {
             }
             (Opcode::Push | Opcode::PushConst, _) => match self.f.pushed(index) {
                 Some(values) => {
-                    for (k, bits) in values.into_iter().enumerate() {
-                        let v = self.word_const(bits);
-                        self.set(h + k as u32, v);
+                    for (k, limbs) in values.into_iter().enumerate() {
+                        let slot = self.base + h + k as u32;
+                        let value = match self.limbs {
+                            Some(n) => (0..n as usize)
+                                .map(|i| {
+                                    let limb = limbs.get(i).copied().unwrap_or(0);
+                                    self.b.ins().iconst(I64, limb as i64)
+                                })
+                                .collect(),
+                            None => vec![self.word_const(&limbs)],
+                        };
+                        self.write_slot(slot, &value);
                     }
                 }
                 None => self.step(index, h),
             },
             (Opcode::Pop, _) => {}
-            (Opcode::Dup, _) => {
-                let a = self.get(h - 1);
-                self.set(h, a);
-            }
+            (Opcode::Dup, _) => self.copy(h - 1, h),
             (Opcode::Swap, _) => {
-                let a = self.get(h - 2);
-                let b = self.get(h - 1);
-                self.set(h - 2, b);
-                self.set(h - 1, a);
+                let a = self.read_slot(self.base + h - 2);
+                let b = self.read_slot(self.base + h - 1);
+                self.write_slot(self.base + h - 2, &b);
+                self.write_slot(self.base + h - 1, &a);
             }
             (Opcode::Rot, _) => {
-                let a = self.get(h - 3);
-                let b = self.get(h - 2);
-                let c = self.get(h - 1);
-                self.set(h - 3, b);
-                self.set(h - 2, c);
-                self.set(h - 1, a);
+                let a = self.read_slot(self.base + h - 3);
+                let b = self.read_slot(self.base + h - 2);
+                let c = self.read_slot(self.base + h - 1);
+                self.write_slot(self.base + h - 3, &b);
+                self.write_slot(self.base + h - 2, &c);
+                self.write_slot(self.base + h - 1, &a);
             }
-            (Opcode::Over, _) => {
-                let a = self.get(h - 2);
-                self.set(h, a);
-            }
-            (Opcode::Pick, Operand::Depth(depth)) => {
-                let a = self.get(h - 1 - u32::from(*depth));
-                self.set(h, a);
-            }
+            (Opcode::Over, _) => self.copy(h - 2, h),
+            (Opcode::Pick, Operand::Depth(depth)) => self.copy(h - 1 - u32::from(*depth), h),
             (Opcode::LocalGet, Operand::Index(l)) => {
-                let a = self.b.use_var(self.vars[*l as usize]);
-                self.set(h, a);
+                let a = self.read_slot(*l);
+                self.write_slot(self.base + h, &a);
             }
-            (Opcode::LocalSet, Operand::Index(l)) => {
-                let a = self.get(h - 1);
-                self.b.def_var(self.vars[*l as usize], a);
-            }
-            (Opcode::LocalTee, Operand::Index(l)) => {
-                let a = self.get(h - 1);
-                self.b.def_var(self.vars[*l as usize], a);
+            (Opcode::LocalSet | Opcode::LocalTee, Operand::Index(l)) => {
+                let a = self.read_slot(self.base + h - 1);
+                self.write_slot(*l, &a);
             }
             (Opcode::GlobalGet, Operand::Index(g)) => {
-                let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
-                let offset = (i64::from(*g) * self.wb) as i32;
-                let a = self
-                    .b
-                    .ins()
-                    .load(self.env.word, MemFlagsData::trusted(), globals, offset);
-                self.set(h, a);
+                let a = self.read_global(*g);
+                self.write_slot(self.base + h, &a);
             }
             (Opcode::GlobalSet, Operand::Index(g)) => {
-                let a = self.get(h - 1);
-                let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
-                let offset = (i64::from(*g) * self.wb) as i32;
-                self.b
-                    .ins()
-                    .store(MemFlagsData::trusted(), a, globals, offset);
+                let a = self.read_slot(self.base + h - 1);
+                self.write_global(*g, &a);
             }
             (Opcode::DropKeep, Operand::Pair(drop, keep)) => {
                 for k in 0..*keep {
-                    let a = self.get(h - keep + k);
-                    self.set(h - keep - drop + k, a);
+                    self.copy(h - keep + k, h - keep - drop + k);
                 }
             }
             (
@@ -773,6 +983,12 @@ impl Tx<'_, '_, '_> {
         }
     }
 
+    /// Copies operand `from` to operand `to`.
+    fn copy(&mut self, from: u32, to: u32) {
+        let a = self.read_slot(self.base + from);
+        self.write_slot(self.base + to, &a);
+    }
+
     /// `CALL callee` at `index`.
     fn call(&mut self, index: u32, h: u32, callee: u32) {
         let Some((params, results, frame)) = self.f.callee(callee) else {
@@ -780,13 +996,9 @@ impl Tx<'_, '_, '_> {
             return;
         };
         let callee_fp = self.call_checks(index, h, params, frame);
-        for k in 0..params {
-            let value = self.get(h - params + k);
-            let offset = self.slot_offset(k);
-            self.b
-                .ins()
-                .store(MemFlagsData::trusted(), value, callee_fp, offset);
-        }
+        // The arguments become the callee's parameters in place (slots kept in the frame
+        // are there already).
+        self.store_slots(self.base + h - params, self.base + h);
         let fref = match self.callees.get(&callee) {
             Some(&fref) => fref,
             None => {
@@ -853,8 +1065,12 @@ impl Tx<'_, '_, '_> {
         self.b.switch_to_block(ok);
     }
 
-    /// Loads `results` results from the callee frame into operands from `first`.
+    /// Loads `results` results from the callee frame into operands from `first` (for slots
+    /// kept in the frame they are in place already).
     fn call_results(&mut self, first: u32, callee_fp: Value, results: u32) {
+        if self.limbs.is_some() {
+            return;
+        }
         for k in 0..results {
             let offset = self.slot_offset(k);
             let value =
@@ -925,8 +1141,12 @@ impl Tx<'_, '_, '_> {
             Opcode::Load64S => (I64, true),
             _ => (self.env.word, false),
         };
-        let addr = self.get(h - 1);
-        let (start, bad) = self.address(addr, offset, ty.bytes(), false);
+        if self.limbs.is_some() || ty.bytes() > self.env.word.bytes() {
+            // Wide words, and 64-bit accesses on 32-bit words: the interpreter's own code.
+            self.step(index, h);
+            return;
+        }
+        let (start, bad) = self.address(h - 1, offset, ty.bytes(), false);
         self.guarded(index, h, bad, |tx| {
             let at = tx.host_address(start);
             let raw = tx.b.ins().load(ty, flags(), at, 0);
@@ -950,9 +1170,12 @@ impl Tx<'_, '_, '_> {
             Opcode::Store64 => I64,
             _ => self.env.word,
         };
-        let addr = self.get(h - 2);
+        if self.limbs.is_some() || ty.bytes() > self.env.word.bytes() {
+            self.step(index, h);
+            return;
+        }
         let value = self.get(h - 1);
-        let (start, bad) = self.address(addr, offset, ty.bytes(), true);
+        let (start, bad) = self.address(h - 2, offset, ty.bytes(), true);
         self.guarded(index, h, bad, |tx| {
             let at = tx.host_address(start);
             let narrow = if ty == tx.env.word {
@@ -967,7 +1190,10 @@ impl Tx<'_, '_, '_> {
     /// The word arithmetic, comparison and bitwise instructions done inline (the others,
     /// and the divisions on 128-bit words, are stepped by the caller's fallback). Returns
     /// false when `op` is not one of them.
-    fn word_op(&mut self, op: Opcode, h: u32) -> bool {
+    fn word_op(&mut self, index: u32, op: Opcode, h: u32) -> bool {
+        if self.limbs.is_some() {
+            return self.wide_word_op(index, op, h);
+        }
         let word = self.env.word;
         let binary =
             |tx: &mut Self, f: &dyn Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value| {
@@ -1028,9 +1254,46 @@ impl Tx<'_, '_, '_> {
         true
     }
 
+    /// A word arithmetic, comparison or bitwise instruction on a word kept in the frame: a
+    /// call to the bridge, which runs the interpreter's `Word` code on the slots in place
+    /// (a failing one, a division that traps, is stepped). Returns false when `op` is not
+    /// one of them (`ADDMOD` and `MULMOD` are stepped by the caller's fallback).
+    fn wide_word_op(&mut self, index: u32, op: Opcode, h: u32) -> bool {
+        let status = if let Some(code) = word_binary_code(op) {
+            let a = self.slot_address(h - 2);
+            let b = self.slot_address(h - 1);
+            let code = self.u32_const(code);
+            let hook = self.env.hooks.word_binary;
+            self.call_hook(hook, self.sigs.word_binary, &[code, a, b])
+        } else if let Some(code) = word_unary_code(op) {
+            let a = self.slot_address(h - 1);
+            let code = self.u32_const(code);
+            let hook = self.env.hooks.word_unary;
+            self.call_hook(hook, self.sigs.word_unary, &[code, a])
+        } else {
+            return false;
+        };
+        self.guarded(index, h, status, |_| {});
+        true
+    }
+
+    /// The host address of operand `p`'s slot in the frame.
+    fn slot_address(&mut self, p: u32) -> Value {
+        let offset = self.slot_offset(self.base + p);
+        self.b.ins().iadd_imm_s(self.fp, i64::from(offset))
+    }
+
     /// Integer division (word or typed) with its traps stepped: `x op y` on values of type
-    /// `ty`, the result written to operand `h - 2` through `put`.
-    fn division(&mut self, index: u32, h: u32, op: Division, x: Value, y: Value, put: Kind) {
+    /// `ty`, the result written as a `put` at operand `at`.
+    fn division(
+        &mut self,
+        index: u32,
+        h: u32,
+        op: Division,
+        (x, y): (Value, Value),
+        at: u32,
+        put: Kind,
+    ) {
         let ty = self.b.func.dfg.value_type(x);
         let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
         let bad = if op == Division::DivS {
@@ -1060,8 +1323,7 @@ impl Tx<'_, '_, '_> {
                     tx.b.ins().select(minus_one, zero, rem)
                 }
             };
-            let slot = tx.slot_of(put, r);
-            tx.set(h - 2, slot);
+            tx.put(at, put, r);
         });
     }
 
@@ -1077,12 +1339,14 @@ impl Tx<'_, '_, '_> {
             _ => None,
         };
         if let Some(division) = word_div(op) {
-            if self.env.word != I64 {
-                return false;
-            }
+            let kind = match self.env.word {
+                I32 if self.limbs.is_none() => KI32,
+                I64 if self.limbs.is_none() => KI64,
+                _ => return false,
+            };
             let x = self.get(h - 2);
             let y = self.get(h - 1);
-            self.division(index, h, division, x, y, KI64);
+            self.division(index, h, division, (x, y), h - 2, kind);
             return true;
         }
         let int_div = |op: Opcode| match op {
@@ -1097,17 +1361,17 @@ impl Tx<'_, '_, '_> {
             _ => None,
         };
         if let Some((kind, division)) = int_div(op) {
-            let x = self.typed(h - 2, kind);
-            let y = self.typed(h - 1, kind);
-            self.division(index, h, division, x, y, kind);
+            let n = self.width(kind);
+            let x = self.typed(h - 2 * n, kind);
+            let y = self.typed(h - n, kind);
+            self.division(index, h, division, (x, y), h - 2 * n, kind);
             return true;
         }
         if let Some((ty, signed, wide)) = typed_load(op) {
             let Operand::Offset(offset) = self.f.instruction(index).operand else {
                 return false;
             };
-            let addr = self.get(h - 1);
-            let (start, bad) = self.address(addr, offset, ty.bytes(), false);
+            let (start, bad) = self.address(h - 1, offset, ty.bytes(), false);
             self.guarded(index, h, bad, |tx| {
                 let at = tx.host_address(start);
                 let raw = tx.b.ins().load(ty, flags(), at, 0);
@@ -1119,8 +1383,7 @@ impl Tx<'_, '_, '_> {
                 } else {
                     tx.b.ins().uextend(target, raw)
                 };
-                let slot = tx.slot_of(if wide { KI64 } else { KI32 }, value);
-                tx.set(h - 1, slot);
+                tx.put(h - 1, if wide { KI64 } else { KI32 }, value);
             });
             return true;
         }
@@ -1128,14 +1391,14 @@ impl Tx<'_, '_, '_> {
             let Operand::Offset(offset) = self.f.instruction(index).operand else {
                 return false;
             };
-            let addr = self.get(h - 2);
-            let value = self.typed(h - 1, kind);
+            let n = self.width(kind);
+            let value = self.typed(h - n, kind);
             let bits = match kind {
                 KF32 => self.b.ins().bitcast(I32, MemFlagsData::new(), value),
                 KF64 => self.b.ins().bitcast(I64, MemFlagsData::new(), value),
                 _ => value,
             };
-            let (start, bad) = self.address(addr, offset, ty.bytes(), true);
+            let (start, bad) = self.address(h - n - 1, offset, ty.bytes(), true);
             self.guarded(index, h, bad, |tx| {
                 let at = tx.host_address(start);
                 let narrow = if tx.b.func.dfg.value_type(bits) == ty {
@@ -1148,7 +1411,8 @@ impl Tx<'_, '_, '_> {
             return true;
         }
         if let Some((from, to, signed, sat)) = truncation(op) {
-            let x = self.typed(h - 1, from);
+            let at = h - self.width(from);
+            let x = self.typed(at, from);
             let ty = if to == KI32 { I32 } else { I64 };
             let convert = move |tx: &mut Self| {
                 let r = if signed {
@@ -1156,8 +1420,7 @@ impl Tx<'_, '_, '_> {
                 } else {
                     tx.b.ins().fcvt_to_uint_sat(ty, x)
                 };
-                let slot = tx.slot_of(to, r);
-                tx.set(h - 1, slot);
+                tx.put(at, to, r);
             };
             if sat {
                 convert(self);
@@ -1187,26 +1450,27 @@ impl Tx<'_, '_, '_> {
         }
         // Plain unary and binary typed operations: (operand kind, result kind, builder).
         if let Some((kind, result, f)) = typed_binary(op) {
-            let a = self.typed(h - 2, kind);
-            let b = self.typed(h - 1, kind);
+            let n = self.width(kind);
+            let a = self.typed(h - 2 * n, kind);
+            let b = self.typed(h - n, kind);
             let r = f(&mut self.b, a, b);
             let r = if result == Result_::Float(true) {
                 self.canonical(r)
             } else {
                 r
             };
-            let out = match result {
+            match result {
                 Result_::Flag => {
                     let c = self.b.ins().uextend(I32, r);
-                    self.slot_of(KI32, c)
+                    self.put(h - 2 * n, KI32, c);
                 }
-                _ => self.slot_of(kind, r),
-            };
-            self.set(h - 2, out);
+                _ => self.put(h - 2 * n, kind, r),
+            }
             return true;
         }
         if let Some((kind, result, f)) = typed_unary(op) {
-            let a = self.typed(h - 1, kind);
+            let at = h - self.width(kind);
+            let a = self.typed(at, kind);
             let r = f(&mut self.b, a);
             let (out_kind, canonical) = match result {
                 Unary::Same(c) => (kind, c),
@@ -1219,17 +1483,25 @@ impl Tx<'_, '_, '_> {
             } else {
                 r
             };
-            let out = self.slot_of(out_kind, r);
-            self.set(h - 1, out);
+            self.put(at, out_kind, r);
             return true;
         }
         match op {
             O::Select | O::Select64 => {
+                // `n` slots each (two for a 64-bit value on 32-bit words), the condition on
+                // top; every slot (or limb) is selected.
+                let n = self.env.shape.effects[index as usize].1;
                 let c = self.typed(h - 1, KI32);
-                let a = self.get(h - 3);
-                let b = self.get(h - 2);
-                let r = self.b.ins().select(c, a, b);
-                self.set(h - 3, r);
+                for k in 0..n {
+                    let a = self.read_slot(self.base + h - 1 - 2 * n + k);
+                    let b = self.read_slot(self.base + h - 1 - n + k);
+                    let r: Vec<Value> = a
+                        .into_iter()
+                        .zip(b)
+                        .map(|(a, b)| self.b.ins().select(c, a, b))
+                        .collect();
+                    self.write_slot(self.base + h - 1 - 2 * n + k, &r);
+                }
                 true
             }
             _ => false,

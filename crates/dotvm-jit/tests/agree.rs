@@ -3,8 +3,9 @@
 //! `crates/dotvm-vm/tests/random_program`: locals, globals, word and typed arithmetic,
 //! loads and stores, branches and loops, calls and recursion, printing) give the same
 //! output, exit code, trap (kind, function, pc), instruction count, peak memory and peak
-//! value stack under `dotvm_jit` and under `dotvm_vm::run_hosted`, on Arch64 and Arch128
-//! and under random fuel and call-depth limits, so the JIT's block charges, its hand-over
+//! value stack under `dotvm_jit` and under `dotvm_vm::run_hosted`, on all five architectures
+//! (Arch32 with the generator's narrow programs, the others with its wide ones; 256- and
+//! 512-bit words kept in the frame) and under random fuel and call-depth limits, so the JIT's block charges, its hand-over
 //! to the precise interpreter at the instruction limit and its limit checks are exercised
 //! too.
 
@@ -48,6 +49,7 @@ proptest! {
 
     #[test]
     fn jit_and_interpreter_agree(
+        narrow in program(false),
         wide in program(true),
         fuel in prop_oneof![Just(200_000u64), 1u64..3_000],
         depth in prop_oneof![Just(10_000usize), 1usize..6],
@@ -57,8 +59,10 @@ proptest! {
             call_depth: depth,
             ..Limits::default()
         };
-        for arch in [Arch::Arch64, Arch::Arch128] {
-            let module = verified(module_of(&wide, arch));
+        // Wide programs keep an i64 or f64 in one slot: Arch32 runs the narrow ones.
+        for arch in Arch::ALL {
+            let program = if arch == Arch::Arch32 { &narrow } else { &wide };
+            let module = verified(module_of(program, arch));
             let mut interp_io = BufferIo::with_input(b"");
             let mut interp_host = Host::default();
             let interp = dotvm_vm::run_hosted(&module, &limits, &mut interp_io, &mut interp_host, None, None);

@@ -59,7 +59,7 @@ fn both(module: &Verified, limits: &Limits) -> (String, String) {
 
 #[test]
 fn recursion_reaches_the_call_depth_limit_exactly() {
-    for arch in [Arch::Arch64, Arch::Arch128] {
+    for arch in Arch::ALL {
         for (n, depth) in [
             (9_998, 10_000),
             (9_999, 10_000),
@@ -120,7 +120,7 @@ fn a_huge_declared_frame_compiles_small_and_still_meets_the_stack_limit() {
 /// run succeeds with exactly that limit and overflows with one slot less.
 #[test]
 fn the_peak_stack_is_the_smallest_limit_the_compiled_run_fits_in() {
-    for arch in [Arch::Arch64, Arch::Arch128] {
+    for arch in Arch::ALL {
         let module = recursion(300, arch);
         let compiled = dotvm_jit::compile(&module).expect("compile");
         let run = |stack_slots: usize| {

@@ -9,6 +9,9 @@
 //!   function's frame in the value stack (local 0, then the operands; parameters are there
 //!   on entry, results go to `fp[0..results]` on return). It returns 0 after `RET`, and
 //!   nonzero when the run ended in a bridge call, which the caller passes on at once;
+//! * a slot is [`NativeProgram::slot_bytes`] bytes: the word itself for 32, 64 and 128
+//!   bits, and for 256 and 512 bits its 64-bit limbs, least significant first (ruint's
+//!   layout); a typed i64 or f64 on Arch32 takes two slots, the low half deeper;
 //! * each basic block (as [`NativeFunction::block_end`] delimits them) starts by charging its
 //!   instruction count to `fuel`; when the fuel cannot pay, the block is handed to
 //!   [`Hooks::precise_block`] with the whole frame stored; after paying, a raised interrupt
@@ -38,7 +41,9 @@ use crate::load::{FuncCode, Program};
 use crate::loaded::{AnyProgram, LoadedModule};
 use crate::state::StateStore;
 use crate::word::Word;
-use dotvm_core::{Arch, Imm, Instruction, Verified};
+use crate::word_op::{WordBinary, WordUnary};
+use dotvm_core::{Arch, Imm, Instruction, Opcode, Verified};
+use ruint::aliases::{U256, U512};
 use std::sync::Arc;
 
 pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW};
@@ -47,31 +52,19 @@ pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRA
 /// addresses frames directly, so the stack is allocated at its limit before the run).
 pub const MAX_STACK_BYTES: u64 = 1 << 30;
 
-/// A word type the bridge supports.
-trait NativeWord: Word {
-    /// The word's bits.
-    fn bits(self) -> u128;
-}
-
-impl NativeWord for u64 {
-    fn bits(self) -> u128 {
-        u128::from(self)
-    }
-}
-
-impl NativeWord for u128 {
-    fn bits(self) -> u128 {
-        self
-    }
-}
-
 /// The loaded program, by word type (shared with the [`LoadedModule`] it came from).
 #[derive(Debug)]
 enum Loaded {
+    /// Arch32.
+    Arch32(Arc<Program<u32>>),
     /// Arch64.
     Arch64(Arc<Program<u64>>),
     /// Arch128.
     Arch128(Arc<Program<u128>>),
+    /// Arch256.
+    Arch256(Arc<Program<U256>>),
+    /// Arch512.
+    Arch512(Arc<Program<U512>>),
 }
 
 /// A module in the interpreter's executable form, for a native compiler.
@@ -101,6 +94,25 @@ pub struct Hooks {
     /// (element index on top of the stored operands) and checks the limits; `u32::MAX` when
     /// the run ended with a trap.
     pub resolve_indirect: *const u8,
+    /// `(op, a, b) -> status`: the word instruction `op` ([`word_binary_code`]) on the
+    /// slots at pointers `a` and `b` with the interpreter's `Word` code, the result into
+    /// `a`; 0, or 1 with `a` untouched when it would trap (the instruction is then
+    /// stepped). Used for the words Cranelift has no integer type for.
+    pub word_binary: *const u8,
+    /// `(op, a) -> status`: the word instruction `op` ([`word_unary_code`]) on the slot at
+    /// pointer `a`, in place; 0 (or 1 for an unknown `op`, which is then stepped).
+    pub word_unary: *const u8,
+}
+
+/// The code [`Hooks::word_binary`] takes for a two-operand word instruction (arithmetic,
+/// comparison, bitwise, division), or `None` for any other instruction.
+pub fn word_binary_code(opcode: Opcode) -> Option<u32> {
+    WordBinary::from_opcode(opcode).map(|op| op as u32)
+}
+
+/// The code [`Hooks::word_unary`] takes for a one-operand word instruction, or `None`.
+pub fn word_unary_code(opcode: Opcode) -> Option<u32> {
+    WordUnary::from_opcode(opcode).map(|op| op as u32)
 }
 
 impl Hooks {
@@ -112,6 +124,8 @@ impl Hooks {
             interrupted: native::interrupted::<W> as *const u8,
             trap: native::trap::<W> as *const u8,
             resolve_indirect: native::resolve_indirect::<W> as *const u8,
+            word_binary: native::word_binary::<W> as *const u8,
+            word_unary: native::word_unary::<W> as *const u8,
         }
     }
 }
@@ -125,18 +139,27 @@ pub struct NativeFunction<'a> {
 /// A function's code, by word type.
 #[derive(Debug, Clone, Copy)]
 enum FnRef<'a> {
+    /// Arch32.
+    Arch32(&'a FuncCode<u32>, &'a Program<u32>),
     /// Arch64.
     Arch64(&'a FuncCode<u64>, &'a Program<u64>),
     /// Arch128.
     Arch128(&'a FuncCode<u128>, &'a Program<u128>),
+    /// Arch256.
+    Arch256(&'a FuncCode<U256>, &'a Program<U256>),
+    /// Arch512.
+    Arch512(&'a FuncCode<U512>, &'a Program<U512>),
 }
 
 /// Evaluates `$e` with `$f` (the function) and `$p` (the program) of any word type.
 macro_rules! with_fn {
     ($self:expr, |$f:ident, $p:ident| $e:expr) => {
         match $self.code {
+            FnRef::Arch32($f, $p) => $e,
             FnRef::Arch64($f, $p) => $e,
             FnRef::Arch128($f, $p) => $e,
+            FnRef::Arch256($f, $p) => $e,
+            FnRef::Arch512($f, $p) => $e,
         }
     };
 }
@@ -145,30 +168,43 @@ macro_rules! with_fn {
 macro_rules! with_program {
     ($self:expr, |$p:ident| $e:expr) => {
         match &$self.loaded {
+            Loaded::Arch32($p) => $e,
             Loaded::Arch64($p) => $e,
             Loaded::Arch128($p) => $e,
+            Loaded::Arch256($p) => $e,
+            Loaded::Arch512($p) => $e,
         }
     };
 }
 
 impl NativeProgram {
-    /// The executable form of `loaded`, shared (not loaded again), or `None` when the bridge
-    /// does not support its architecture (it supports Arch64 and Arch128).
-    pub fn of(loaded: &LoadedModule) -> Option<NativeProgram> {
+    /// The executable form of `loaded`, shared (not loaded again).
+    pub fn of(loaded: &LoadedModule) -> NativeProgram {
         let loaded = match loaded.program() {
+            AnyProgram::A32(program) => Loaded::Arch32(Arc::clone(program)),
             AnyProgram::A64(program) => Loaded::Arch64(Arc::clone(program)),
             AnyProgram::A128(program) => Loaded::Arch128(Arc::clone(program)),
-            _ => return None,
+            AnyProgram::A256(program) => Loaded::Arch256(Arc::clone(program)),
+            AnyProgram::A512(program) => Loaded::Arch512(Arc::clone(program)),
         };
-        Some(NativeProgram { loaded })
+        NativeProgram { loaded }
     }
 
     /// The architecture.
     pub fn arch(&self) -> Arch {
         match self.loaded {
+            Loaded::Arch32(_) => Arch::Arch32,
             Loaded::Arch64(_) => Arch::Arch64,
             Loaded::Arch128(_) => Arch::Arch128,
+            Loaded::Arch256(_) => Arch::Arch256,
+            Loaded::Arch512(_) => Arch::Arch512,
         }
+    }
+
+    /// Bytes of one value-stack slot (and of one global): the word's size. A slot of a
+    /// 256- or 512-bit word is its 64-bit limbs, least significant first.
+    pub fn slot_bytes(&self) -> u32 {
+        with_program!(self, |p| slot_bytes(&**p))
     }
 
     /// Number of functions.
@@ -184,29 +220,25 @@ impl NativeProgram {
     /// Function `func` (`func < function_count()`), or `None` when out of range.
     pub fn function(&self, func: u32) -> Option<NativeFunction<'_>> {
         let code = match &self.loaded {
+            Loaded::Arch32(p) => FnRef::Arch32(p.functions.get(func as usize)?, p),
             Loaded::Arch64(p) => FnRef::Arch64(p.functions.get(func as usize)?, p),
             Loaded::Arch128(p) => FnRef::Arch128(p.functions.get(func as usize)?, p),
+            Loaded::Arch256(p) => FnRef::Arch256(p.functions.get(func as usize)?, p),
+            Loaded::Arch512(p) => FnRef::Arch512(p.functions.get(func as usize)?, p),
         };
         Some(NativeFunction { code })
     }
 
     /// The bridge functions for this program's word.
     pub fn hooks(&self) -> Hooks {
-        match self.loaded {
-            Loaded::Arch64(_) => Hooks::of::<u64>(),
-            Loaded::Arch128(_) => Hooks::of::<u128>(),
-        }
+        with_program!(self, |p| hooks_of(&**p))
     }
 
     /// True when a native run can reserve the value stack `limits` allow (at most
     /// [`MAX_STACK_BYTES`]).
     pub fn stack_fits(&self, limits: &Limits) -> bool {
-        let word = match self.loaded {
-            Loaded::Arch64(_) => 8u64,
-            Loaded::Arch128(_) => 16,
-        };
         (limits.stack_slots as u64)
-            .checked_mul(word)
+            .checked_mul(u64::from(self.slot_bytes()))
             .is_some_and(|bytes| bytes <= MAX_STACK_BYTES)
     }
 
@@ -288,34 +320,27 @@ pub unsafe fn call_instance(
         unsafe { code(ctx, fp) }
     };
     let limits = &instance.limits;
+    macro_rules! call {
+        ($parts:expr) => {
+            call_parts(
+                $parts,
+                limits,
+                io,
+                imports,
+                func,
+                args,
+                functions,
+                native_floor,
+                &mut enter,
+            )
+        };
+    }
     match &mut instance.inner {
-        Inner::A64(parts) => call_parts(
-            parts,
-            limits,
-            io,
-            imports,
-            func,
-            args,
-            functions,
-            native_floor,
-            &mut enter,
-        ),
-        Inner::A128(parts) => call_parts(
-            parts,
-            limits,
-            io,
-            imports,
-            func,
-            args,
-            functions,
-            native_floor,
-            &mut enter,
-        ),
-        _ => Err(RunError::Load(LoadError::Inconsistent {
-            func: Some(func),
-            pc: None,
-            message: "native code runs only Arch64 and Arch128 instances".into(),
-        })),
+        Inner::A32(parts) => call!(parts),
+        Inner::A64(parts) => call!(parts),
+        Inner::A128(parts) => call!(parts),
+        Inner::A256(parts) => call!(parts),
+        Inner::A512(parts) => call!(parts),
     }
 }
 
@@ -365,6 +390,21 @@ fn call_parts<W: Word>(
         }
         Completion::Exited(code) => CallOutcome::Exited(code),
     })
+}
+
+/// Bytes of a slot of `program`'s word.
+fn slot_bytes<W: Word>(_program: &Program<W>) -> u32 {
+    std::mem::size_of::<W>() as u32
+}
+
+/// The bridge functions of `program`'s word.
+fn hooks_of<W: Word>(_program: &Program<W>) -> Hooks {
+    Hooks::of::<W>()
+}
+
+/// A word's 64-bit limbs, least significant first.
+fn limbs<W: Word>(word: W) -> Vec<u64> {
+    word.to_limbs().as_ref().to_vec()
 }
 
 impl<'a> NativeFunction<'a> {
@@ -431,14 +471,15 @@ impl<'a> NativeFunction<'a> {
         })
     }
 
-    /// The slots `PUSH` or `PUSH_CONST` at `index` pushes (one or two words, as bits).
-    pub fn pushed(&self, index: u32) -> Option<Vec<u128>> {
+    /// The slots `PUSH` or `PUSH_CONST` at `index` pushes (one or two words), each as its
+    /// 64-bit limbs, least significant first (one zero-extended limb for a 32-bit word).
+    pub fn pushed(&self, index: u32) -> Option<Vec<Vec<u64>>> {
         with_fn!(self, |f, p| match f.plain[index as usize] {
-            Op::Push(w) => Some(vec![w.bits()]),
+            Op::Push(w) => Some(vec![limbs(w)]),
             Op::PushPair(c) => p
                 .pairs
                 .get(c as usize)
-                .map(|[a, b]| vec![a.bits(), b.bits()]),
+                .map(|&[a, b]| vec![limbs(a), limbs(b)]),
             _ => None,
         })
     }

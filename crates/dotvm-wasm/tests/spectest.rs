@@ -11,7 +11,7 @@
 //! Environment: `DOTVM_SPEC_ARCHS` (e.g. `arch64,arch32`), `DOTVM_SPEC_LEVELS` (e.g. `0,2`)
 //! and `DOTVM_SPEC_FILTER` (a substring of file names) narrow the run; `DOTVM_SPEC_VERBOSE=1`
 //! prints every failure instead of the first few per file. `DOTVM_SPEC_ENGINE=jit` runs
-//! every call in code compiled by `dotvm-jit` instead of the interpreter (Arch64 and Arch128).
+//! every call in code compiled by `dotvm-jit` instead of the interpreter (every architecture).
 //! Files run on one worker thread per core (`DOTVM_SPEC_THREADS=N` to choose), one
 //! (file, architecture) pair at a time.
 

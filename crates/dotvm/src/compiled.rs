@@ -23,7 +23,7 @@ use std::time::Duration;
 ///         assert_eq!(compiled.run_hosted(&mut io, &mut host)?.exit_code, 0);
 ///         assert_eq!(io.output, b"7");
 ///     }
-///     // A host without a native code generator, or code the tier does not cover.
+///     // A host without a native code generator.
 ///     Err(dotvm::Error::Unsupported(reason)) => eprintln!("interpreting: {reason}"),
 ///     Err(other) => return Err(other),
 /// }
@@ -36,9 +36,9 @@ pub struct CompiledModule {
 }
 
 impl Module {
-    /// Compiles the module to native code. Fails with [`Error::Unsupported`] when the
-    /// compiled tier does not cover the module (it names the first instruction it cannot
-    /// run) or the host has no native code generator; the interpreter runs such modules.
+    /// Compiles the module to native code (every architecture). Fails with
+    /// [`Error::Unsupported`] when the host has no native code generator or Cranelift
+    /// rejects a function; the interpreter runs such modules.
     pub fn compile(&self) -> Result<CompiledModule, Error> {
         let code = dotvm_jit::compile_loaded(self.loaded()).map_err(|error| match error {
             JitError::Load(error) => Error::Instantiate(error),

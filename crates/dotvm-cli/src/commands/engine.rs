@@ -45,8 +45,8 @@ pub enum Choice {
 /// returns the reason to use the interpreter. `auto` interprets: the JIT compiles every
 /// function before the run starts (about 0.4 s for `examples/hello.rs`, which the
 /// interpreter runs in 10 ms), so until it tiers up by call count, compiling would make
-/// every short run slower. `--engine jit` on a module the JIT does not support is an error
-/// that names the instruction.
+/// every short run slower. `--engine jit` is an error when the JIT cannot compile the module
+/// (no native code generator on the host, or a value-stack limit too large to reserve).
 pub fn run_compiled(
     args: &RunArgs,
     module: &dotvm::Module,

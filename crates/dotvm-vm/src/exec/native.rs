@@ -22,6 +22,7 @@ use crate::load::Program;
 use crate::state::StateStore;
 use crate::trap::TrapKind;
 use crate::word::Word;
+use crate::word_op::{self, WordBinary, WordUnary};
 use dotvm_core::Module;
 use std::ffi::c_void;
 use std::sync::atomic::AtomicBool;
@@ -234,6 +235,46 @@ pub(crate) unsafe extern "C" fn step<W: Word>(
             1
         }
     }
+}
+
+/// Computes the word instruction `op` (a [`WordBinary`] discriminant) on the slots at `a`
+/// and `b` with the interpreter's own code (`word_op::binary`), the result into `a`.
+/// Returns 0, or 1 with `a` untouched when the operation would trap (a division by zero or
+/// overflow) or `op` is out of range: the caller then steps the instruction, which traps.
+///
+/// # Safety
+///
+/// `a` and `b` point to live, aligned slots of word `W`.
+pub(crate) unsafe extern "C" fn word_binary<W: Word>(op: u32, a: *mut W, b: *const W) -> u32 {
+    let Some(&op) = WordBinary::ALL.get(op as usize) else {
+        return 1;
+    };
+    // SAFETY: the caller's contract.
+    let (x, y) = unsafe { (*a, *b) };
+    match word_op::binary(op, x, y) {
+        Ok(result) => {
+            // SAFETY: the caller's contract.
+            unsafe { *a = result };
+            0
+        }
+        Err(_) => 1,
+    }
+}
+
+/// Computes the word instruction `op` (a [`WordUnary`] discriminant) on the slot at `a` in
+/// place with the interpreter's own code (`word_op::unary`). Returns 0, or 1 with `a`
+/// untouched when `op` is out of range (the caller then steps the instruction).
+///
+/// # Safety
+///
+/// `a` points to a live, aligned slot of word `W`.
+pub(crate) unsafe extern "C" fn word_unary<W: Word>(op: u32, a: *mut W) -> u32 {
+    let Some(&op) = WordUnary::ALL.get(op as usize) else {
+        return 1;
+    };
+    // SAFETY: the caller's contract.
+    unsafe { *a = word_op::unary(op, *a) };
+    0
 }
 
 /// Runs the block starting at instruction `index` of `func` in the precise interpreter
