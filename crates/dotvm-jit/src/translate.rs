@@ -28,6 +28,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use dotvm_core::Opcode;
+use dotvm_core::compare::{Compared, Comparison};
 use dotvm_core::instruction::Operand;
 use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::{
@@ -1214,6 +1215,10 @@ impl Tx<'_, '_, '_> {
             let r = f(&mut tx.b, a);
             tx.set(h - 1, r);
         };
+        if let Some((comparison, Compared::Word)) = Comparison::of(op) {
+            compare(self, int_cc(comparison));
+            return true;
+        }
         match op {
             Opcode::Add => binary(self, &|b, x, y| b.ins().iadd(x, y)),
             Opcode::Sub => binary(self, &|b, x, y| b.ins().isub(x, y)),
@@ -1228,16 +1233,6 @@ impl Tx<'_, '_, '_> {
             Opcode::Sar => binary(self, &|b, x, y| b.ins().sshr(x, y)),
             Opcode::Rotl => binary(self, &|b, x, y| b.ins().rotl(x, y)),
             Opcode::Rotr => binary(self, &|b, x, y| b.ins().rotr(x, y)),
-            Opcode::Eq => compare(self, IntCC::Equal),
-            Opcode::Ne => compare(self, IntCC::NotEqual),
-            Opcode::LtU => compare(self, IntCC::UnsignedLessThan),
-            Opcode::LtS => compare(self, IntCC::SignedLessThan),
-            Opcode::GtU => compare(self, IntCC::UnsignedGreaterThan),
-            Opcode::GtS => compare(self, IntCC::SignedGreaterThan),
-            Opcode::LeU => compare(self, IntCC::UnsignedLessThanOrEqual),
-            Opcode::LeS => compare(self, IntCC::SignedLessThanOrEqual),
-            Opcode::GeU => compare(self, IntCC::UnsignedGreaterThanOrEqual),
-            Opcode::GeS => compare(self, IntCC::SignedGreaterThanOrEqual),
             Opcode::Neg => unary(self, &|b, x| b.ins().ineg(x)),
             Opcode::Not => unary(self, &|b, x| b.ins().bnot(x)),
             Opcode::Clz => unary(self, &|b, x| b.ins().clz(x)),
@@ -1448,6 +1443,21 @@ impl Tx<'_, '_, '_> {
             }
             return true;
         }
+        // Integer comparisons, from the one comparison table.
+        if let Some((comparison, compared @ (Compared::I32 | Compared::I64))) = Comparison::of(op) {
+            let kind = if compared == Compared::I32 {
+                KI32
+            } else {
+                KI64
+            };
+            let n = self.width(kind);
+            let a = self.typed(h - 2 * n, kind);
+            let b = self.typed(h - n, kind);
+            let c = self.b.ins().icmp(int_cc(comparison), a, b);
+            let c = self.b.ins().uextend(I32, c);
+            self.put(h - 2 * n, KI32, c);
+            return true;
+        }
         // Plain unary and binary typed operations: (operand kind, result kind, builder).
         if let Some((kind, result, f)) = typed_binary(op) {
             let n = self.width(kind);
@@ -1544,6 +1554,22 @@ enum Unary {
     Flag,
 }
 
+/// Cranelift's condition for an integer comparison.
+fn int_cc(comparison: Comparison) -> IntCC {
+    match comparison {
+        Comparison::Eq => IntCC::Equal,
+        Comparison::Ne => IntCC::NotEqual,
+        Comparison::LtU => IntCC::UnsignedLessThan,
+        Comparison::LtS => IntCC::SignedLessThan,
+        Comparison::GtU => IntCC::UnsignedGreaterThan,
+        Comparison::GtS => IntCC::SignedGreaterThan,
+        Comparison::LeU => IntCC::UnsignedLessThanOrEqual,
+        Comparison::LeS => IntCC::SignedLessThanOrEqual,
+        Comparison::GeU => IntCC::UnsignedGreaterThanOrEqual,
+        Comparison::GeS => IntCC::SignedGreaterThanOrEqual,
+    }
+}
+
 /// A binary builder.
 type BinaryFn = fn(&mut FunctionBuilder<'_>, Value, Value) -> Value;
 /// A unary builder.
@@ -1553,11 +1579,6 @@ type UnaryFn = fn(&mut FunctionBuilder<'_>, Value) -> Value;
 fn typed_binary(op: Opcode) -> Option<(Kind, Result_, BinaryFn)> {
     use Kind::{F32 as KF32, F64 as KF64, I32 as KI32, I64 as KI64};
     use Opcode as O;
-    macro_rules! icmp {
-        ($cc:expr) => {
-            (|b, x, y| b.ins().icmp($cc, x, y)) as BinaryFn
-        };
-    }
     macro_rules! fcmp {
         ($cc:expr) => {
             (|b, x, y| b.ins().fcmp($cc, x, y)) as BinaryFn
@@ -1565,16 +1586,6 @@ fn typed_binary(op: Opcode) -> Option<(Kind, Result_, BinaryFn)> {
     }
     let int = |op: Opcode| -> Option<(Result_, BinaryFn)> {
         Some(match op {
-            O::I32Eq | O::I64Eq => (Result_::Flag, icmp!(IntCC::Equal)),
-            O::I32Ne | O::I64Ne => (Result_::Flag, icmp!(IntCC::NotEqual)),
-            O::I32LtS | O::I64LtS => (Result_::Flag, icmp!(IntCC::SignedLessThan)),
-            O::I32LtU | O::I64LtU => (Result_::Flag, icmp!(IntCC::UnsignedLessThan)),
-            O::I32GtS | O::I64GtS => (Result_::Flag, icmp!(IntCC::SignedGreaterThan)),
-            O::I32GtU | O::I64GtU => (Result_::Flag, icmp!(IntCC::UnsignedGreaterThan)),
-            O::I32LeS | O::I64LeS => (Result_::Flag, icmp!(IntCC::SignedLessThanOrEqual)),
-            O::I32LeU | O::I64LeU => (Result_::Flag, icmp!(IntCC::UnsignedLessThanOrEqual)),
-            O::I32GeS | O::I64GeS => (Result_::Flag, icmp!(IntCC::SignedGreaterThanOrEqual)),
-            O::I32GeU | O::I64GeU => (Result_::Flag, icmp!(IntCC::UnsignedGreaterThanOrEqual)),
             O::I32Add | O::I64Add => (Result_::Same, |b, x, y| b.ins().iadd(x, y)),
             O::I32Sub | O::I64Sub => (Result_::Same, |b, x, y| b.ins().isub(x, y)),
             O::I32Mul | O::I64Mul => (Result_::Same, |b, x, y| b.ins().imul(x, y)),
