@@ -23,6 +23,8 @@ mod table;
 pub(crate) mod threaded;
 mod typed;
 mod v128;
+#[cfg(target_arch = "x86_64")]
+mod v128_sse;
 mod wasi;
 
 use crate::Outcome;
