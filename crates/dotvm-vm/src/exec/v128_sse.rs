@@ -133,9 +133,10 @@ mod tests {
     }
 
     /// `op` on two floats, as the scalar instructions compute it.
-    fn apply<F: WasmFloat>(op: Arith, x: F, y: F) -> F
+    fn apply<F>(op: Arith, x: F, y: F) -> F
     where
-        F: std::ops::Add<Output = F>
+        F: WasmFloat
+            + std::ops::Add<Output = F>
             + std::ops::Sub<Output = F>
             + std::ops::Mul<Output = F>
             + std::ops::Div<Output = F>,
