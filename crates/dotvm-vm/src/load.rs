@@ -240,6 +240,7 @@ fn load_function<W: Word>(
         pairs,
         locals: u32::from(function.params) + u32::from(function.locals),
         results: u32::from(function.results),
+        vectors: &vectors,
     });
     let threaded = threaded::encode(&reg);
     let ty = match function.ty {

@@ -2,7 +2,8 @@
 //! the opcode with its lane index or memory offset, and the slots its stack effect takes on
 //! the running architecture (a `v128` is four slots on Arch32, two on Arch64, one above).
 
-use dotvm_core::isa::{Category, Opcode};
+use crate::per_op::PerOp;
+use dotvm_core::isa::{Category, Opcode, StackEffect, ValType};
 use dotvm_core::{Arch, Instruction, Operand};
 
 /// Declares the pattern of the simd opcodes (the loader's `match` has no catch-all).
@@ -13,6 +14,14 @@ macro_rules! simd_ops {
             () => { $( Opcode::$name )|* };
         }
         pub(crate) use simd_opcodes;
+
+        /// What `P` builds for simd opcode `op` (`OP` is the opcode number).
+        pub(crate) fn instantiate<P: PerOp>(op: Opcode) -> P::Output {
+            match op {
+                $( Opcode::$name => P::make::<{ Opcode::$name as u16 }>(), )*
+                _ => unreachable!("the register form's simd ops hold simd opcodes"),
+            }
+        }
     };
 }
 
@@ -99,6 +108,75 @@ impl SimdInst {
             room: u8::try_from(pops.max(pushes)).ok()?,
             imm,
         })
+    }
+}
+
+/// The opcode numbered `code`, for handlers that take it as a const parameter.
+pub(crate) const fn opcode(code: u16) -> Opcode {
+    match Opcode::from_code(code) {
+        Some(op) => op,
+        None => panic!("not an opcode number"),
+    }
+}
+
+/// The architecture whose words have `bits` bits.
+pub(crate) const fn arch_of_bits(bits: u32) -> Arch {
+    let mut i = 0;
+    while i < Arch::ALL.len() {
+        if Arch::ALL[i].word_bits() == bits {
+            return Arch::ALL[i];
+        }
+        i += 1;
+    }
+    panic!("no architecture has words of this width")
+}
+
+/// The most operands a simd instruction takes (`V128_BITSELECT`).
+pub(crate) const MAX_OPERANDS: usize = 3;
+
+/// How a simd instruction's operands and results lie in slots on one architecture: the
+/// register form reads each operand from its own run of consecutive slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SimdShape {
+    /// Operands, deepest first.
+    pub(crate) operands: usize,
+    /// The slots of each operand (the first `operands` entries).
+    pub(crate) slots: [u32; MAX_OPERANDS],
+    /// Slots popped (the sum of `slots`).
+    pub(crate) pops: u32,
+    /// Slots pushed.
+    pub(crate) pushes: u32,
+}
+
+impl SimdShape {
+    /// The shape of `op`'s fixed stack effect (from the instruction table) on `arch`.
+    pub(crate) const fn of(op: Opcode, arch: Arch) -> SimdShape {
+        let (pops, pushes): (&[ValType], &[ValType]) = match op.info().effect {
+            StackEffect::Fixed { pops, pushes } => (pops, pushes),
+            StackEffect::Dynamic => (&[], &[]),
+        };
+        assert!(
+            pops.len() <= MAX_OPERANDS,
+            "a simd instruction with too many operands"
+        );
+        let mut shape = SimdShape {
+            operands: pops.len(),
+            slots: [0; MAX_OPERANDS],
+            pops: 0,
+            pushes: 0,
+        };
+        let mut i = 0;
+        while i < pops.len() {
+            shape.slots[i] = pops[i].slots(arch);
+            shape.pops += shape.slots[i];
+            i += 1;
+        }
+        let mut i = 0;
+        while i < pushes.len() {
+            shape.pushes += pushes[i].slots(arch);
+            i += 1;
+        }
+        shape
     }
 }
 

@@ -24,6 +24,8 @@ pub(crate) mod threaded;
 mod typed;
 pub(crate) use typed::typed_on_constants;
 mod v128;
+#[cfg(target_arch = "x86_64")]
+mod v128_sse;
 mod wasi;
 
 use crate::Outcome;

@@ -8,8 +8,8 @@ use super::float::WasmFloat;
 use super::operand::address;
 use super::typed::Operands;
 use super::v128::{
-    self, Lane, V128, all_true, bitmask, compare, map, narrow, pairwise, splat, widen, widen_zip,
-    zip,
+    self, Arith, Lane, V128, all_true, bitmask, compare, map, narrow, pairwise, splat, widen,
+    widen_zip, zip,
 };
 use crate::memory::LinearMemory;
 use crate::simd_op::SimdInst;
@@ -53,7 +53,10 @@ fn load<W: Word, const N: usize>(
 }
 
 /// Runs one simd instruction on `s`; loads and stores use `memory`; `pool` holds the
-/// function's 16-byte operands (`V128_CONST`, `I8X16_SHUFFLE`).
+/// function's 16-byte operands (`V128_CONST`, `I8X16_SHUFFLE`). Never inlined: inlined
+/// into each of the threaded engine's per-opcode handlers (over 1000 of them) it would fold
+/// to one arm each, but building them took 20 GB of memory.
+#[inline(never)]
 pub(super) fn execute<W: Word>(
     inst: SimdInst,
     s: &mut Operands<'_, W>,
@@ -417,10 +420,10 @@ pub(super) fn execute<W: Word>(
         F32x4Sqrt => un!(|a| f32_lanes(a, f32::sqrt)),
         F32x4Abs => each!(f32, |x| x.wasm_abs()),
         F32x4Neg => each!(f32, |x| x.wasm_neg()),
-        F32x4Add => each!(f32, |x, y| (x + y).canonical()),
-        F32x4Sub => each!(f32, |x, y| (x - y).canonical()),
-        F32x4Mul => each!(f32, |x, y| (x * y).canonical()),
-        F32x4Div => each!(f32, |x, y| (x / y).canonical()),
+        F32x4Add => bin!(|a, b| v128::f32_arith(Arith::Add, a, b)),
+        F32x4Sub => bin!(|a, b| v128::f32_arith(Arith::Sub, a, b)),
+        F32x4Mul => bin!(|a, b| v128::f32_arith(Arith::Mul, a, b)),
+        F32x4Div => bin!(|a, b| v128::f32_arith(Arith::Div, a, b)),
         F32x4Min => each!(f32, |x, y| x.wasm_min(y)),
         F32x4Max => each!(f32, |x, y| x.wasm_max(y)),
         F32x4PMin => each!(f32, |x, y| if y < x { y } else { x }),
@@ -433,10 +436,10 @@ pub(super) fn execute<W: Word>(
         F64x2Sqrt => un!(|a| f64_lanes(a, f64::sqrt)),
         F64x2Abs => each!(f64, |x| x.wasm_abs()),
         F64x2Neg => each!(f64, |x| x.wasm_neg()),
-        F64x2Add => each!(f64, |x, y| (x + y).canonical()),
-        F64x2Sub => each!(f64, |x, y| (x - y).canonical()),
-        F64x2Mul => each!(f64, |x, y| (x * y).canonical()),
-        F64x2Div => each!(f64, |x, y| (x / y).canonical()),
+        F64x2Add => bin!(|a, b| v128::f64_arith(Arith::Add, a, b)),
+        F64x2Sub => bin!(|a, b| v128::f64_arith(Arith::Sub, a, b)),
+        F64x2Mul => bin!(|a, b| v128::f64_arith(Arith::Mul, a, b)),
+        F64x2Div => bin!(|a, b| v128::f64_arith(Arith::Div, a, b)),
         F64x2Min => each!(f64, |x, y| x.wasm_min(y)),
         F64x2Max => each!(f64, |x, y| x.wasm_max(y)),
         F64x2PMin => each!(f64, |x, y| if y < x { y } else { x }),

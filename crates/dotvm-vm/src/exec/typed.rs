@@ -110,6 +110,7 @@ impl<'a, W: Word> Operands<'a, W> {
 
     /// Pops a `v128`: one slot (its low 16 bytes) when the word has at least 128 bits,
     /// otherwise `128 / BITS` slots, the least significant deepest.
+    #[inline(always)]
     pub(super) fn v128(&mut self) -> [u8; 16] {
         let mut bytes = [0u8; 16];
         let width = W::BITS as usize / 8;
@@ -126,6 +127,7 @@ impl<'a, W: Word> Operands<'a, W> {
     }
 
     /// Pushes a `v128` in the slots [`Operands::v128`] reads.
+    #[inline(always)]
     pub(super) fn push_v128(&mut self, bytes: [u8; 16]) {
         let width = W::BITS as usize / 8;
         if width >= 16 {

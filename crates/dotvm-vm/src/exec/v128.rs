@@ -1,8 +1,8 @@
 //! Lane arithmetic on 128-bit vectors (`[u8; 16]`, lane 0 in the lowest bytes): the
-//! portable building blocks of the simd128 instructions (`exec::simd`). Every helper
-//! loops over the lanes of a fixed width; LLVM vectorises these loops on hosts with vector
-//! units, and the simd instructions run as single steps of the precise interpreter, so
-//! no `core::arch` code is used.
+//! building blocks of the simd128 instructions (`exec::simd`). Every helper loops over the
+//! lanes of a fixed width, and LLVM vectorises these loops on hosts with vector units; on
+//! x86-64 the float arithmetic and the byte shuffles, where measured vector code wins,
+//! come from `exec::v128_sse` instead.
 
 /// A 128-bit vector's bytes.
 pub(super) type V128 = [u8; 16];
@@ -141,16 +141,67 @@ pub(super) fn widen_zip<T: Lane, U: Lane>(
 
 /// Bytes of `a` selected by the byte indices of `s` (0 for an index of 16 or more).
 pub(super) fn swizzle(a: V128, s: V128) -> V128 {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(r) = super::v128_sse::swizzle(&a, &s) {
+        return r;
+    }
     s.map(|i| a.get(usize::from(i)).copied().unwrap_or(0))
 }
 
 /// Bytes of `a` and `b` (indices 16..32 for `b`) selected by `lanes` (each below 32).
 pub(super) fn shuffle(a: V128, b: V128, lanes: &V128) -> V128 {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(r) = super::v128_sse::shuffle(&a, &b, lanes) {
+        return r;
+    }
     lanes.map(|i| {
         let i = usize::from(i) & 31;
         if i < 16 { a[i] } else { b[i - 16] }
     })
 }
+
+/// A float lane operation whose NaN results are canonical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arith {
+    /// `x + y`.
+    Add,
+    /// `x - y`.
+    Sub,
+    /// `x * y`.
+    Mul,
+    /// `x / y`.
+    Div,
+}
+
+/// Float lane arithmetic: `op` on the lanes of type `$t` of two vectors, NaNs canonical.
+macro_rules! float_arith {
+    ($name:ident, $t:ty, $sse:ident) => {
+        #[doc = concat!("`op` on the ", stringify!($t), " lanes of `a` and `b`, NaN results canonical.")]
+        #[inline(always)]
+        pub(super) fn $name(op: Arith, a: V128, b: V128) -> V128 {
+            #[cfg(target_arch = "x86_64")]
+            {
+                super::v128_sse::$sse(op, &a, &b)
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                use super::float::WasmFloat;
+                zip::<$t>(a, b, |x, y| {
+                    match op {
+                        Arith::Add => x + y,
+                        Arith::Sub => x - y,
+                        Arith::Mul => x * y,
+                        Arith::Div => x / y,
+                    }
+                    .canonical()
+                })
+            }
+        }
+    };
+}
+
+float_arith!(f32_arith, f32, f32x4);
+float_arith!(f64_arith, f64, f64x2);
 
 /// `a` as one 128-bit integer.
 pub(super) fn bits(a: V128) -> u128 {

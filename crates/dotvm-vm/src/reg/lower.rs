@@ -14,6 +14,7 @@
 
 use super::{Kind, RegCode, RegOp, WordLoad, WordStore};
 use crate::code::Op;
+use crate::simd_op::{MAX_OPERANDS, SimdInst, SimdShape, arch_of_bits};
 use crate::typed_op::{TypedBinary, TypedGroup, TypedInst};
 use crate::word::Word;
 use crate::word_op::WordBinary;
@@ -36,6 +37,8 @@ pub(crate) struct Input<'a, W> {
     pub(crate) locals: u32,
     /// Result slots.
     pub(crate) results: u32,
+    /// The function's 16-byte simd operands (`SimdInst::imm` indexes them).
+    pub(crate) vectors: &'a [[u8; 16]],
 }
 
 /// Where a virtual stack entry's value is.
@@ -506,9 +509,8 @@ impl<W: Word> Lowering<'_, W> {
             Op::Store64(o) => self.word_store(WordStore::B64, o),
             Op::Store(o) => self.store(Kind::StoreWord, o),
             Op::Typed(inst) => self.typed(i, inst),
-            // Simd instructions run as single steps of the precise interpreter.
-            Op::Simd(_)
-            | Op::Alloc
+            Op::Simd(inst) => self.simd(inst),
+            Op::Alloc
             | Op::Free
             | Op::MemorySize
             | Op::MemoryGrow
@@ -658,6 +660,68 @@ impl<W: Word> Lowering<'_, W> {
         self.emit_producer(kind, left, mul.a, mul.b, u64::from(other));
         self.stack.push(Val::Slot(left));
         true
+    }
+
+    /// A simd instruction as one register op reading each operand where it is (a vector
+    /// in a local's slots or in its homes; an operand whose slots are not such a run is
+    /// materialised first) and writing its results to the homes of the first operand.
+    /// `V128_CONST` emits nothing: its slots are pushed as constants.
+    fn simd(&mut self, inst: SimdInst) {
+        if inst.op == dotvm_core::Opcode::V128Const {
+            let vector = self.input.vectors.get(inst.imm as usize);
+            let bytes = vector.copied().unwrap_or_default();
+            let width = (W::BITS / 8) as usize;
+            if width >= 16 {
+                let mut word = [0u8; 64];
+                word[..16].copy_from_slice(&bytes);
+                self.stack.push(Val::Imm(W::from_le_slice(&word[..width])));
+            } else {
+                for chunk in bytes.chunks_exact(width) {
+                    self.stack.push(Val::Imm(W::from_le_slice(chunk)));
+                }
+            }
+            return;
+        }
+        let shape = SimdShape::of(inst.op, arch_of_bits(W::BITS));
+        let first = self.height() - shape.pops as usize;
+        let mut bases = [0; MAX_OPERANDS];
+        let mut p = first;
+        for (base, &slots) in bases.iter_mut().zip(&shape.slots[..shape.operands]) {
+            *base = self.run(p, slots as usize);
+            p += slots as usize;
+        }
+        let imm = if shape.operands == MAX_OPERANDS {
+            u64::from(bases[2])
+        } else {
+            u64::from(inst.imm) | u64::from(inst.lane) << 32
+        };
+        self.stack.truncate(first);
+        let dst = self.home(first);
+        let one_slot = shape.pushes == 1;
+        let kind = Kind::Simd {
+            op: inst.op,
+            one_slot,
+        };
+        if one_slot {
+            self.emit_producer(kind, dst, bases[0], bases[1], imm);
+        } else {
+            self.emit(kind, dst, bases[0], bases[1], imm);
+        }
+        self.replace_top(0, shape.pushes as usize);
+    }
+
+    /// The first of `n` consecutive slots holding the entries from position `p` on; when
+    /// they are not such a run, the entries are materialised and it is `p`'s home.
+    fn run(&mut self, p: usize, n: usize) -> u32 {
+        if let Val::Slot(s) = self.stack[p]
+            && (1..n).all(|k| self.stack[p + k] == Val::Slot(s + k as u32))
+        {
+            return s;
+        }
+        for q in p..p + n {
+            self.materialize(q);
+        }
+        self.home(p)
     }
 
     /// A typed instruction: a register op when every value takes one slot, else the

@@ -17,6 +17,7 @@ use crate::lane_op::LaneInst;
 use crate::typed_op::{TypedBinary, TypedCompare, TypedInst, TypedLoad, TypedSelect, TypedStore};
 use crate::typed_op::{TypedTest, TypedUnary};
 use crate::word_op::{WordBinary, WordTernary, WordUnary};
+use dotvm_core::Opcode;
 
 /// A word load: bytes read and extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +140,16 @@ pub(crate) enum Kind {
     /// A typed op whose values take several slots (i64 and f64 on Arch32): its operands
     /// are the operand-stack slots from `a` on, as in the plain code.
     TypedSlots(TypedInst),
+    /// A simd128 op: each operand is a run of consecutive slots (as many as its type takes,
+    /// `SimdShape`) starting at `a`, `b` and, for a third operand, slot `imm`; the results
+    /// go to the slots from `dst` on. With fewer than three operands `imm` holds the
+    /// memory offset or vector-pool index (bits 0-31) and the lane index (bits 32-39).
+    Simd {
+        /// The simd opcode.
+        op: Opcode,
+        /// The result takes exactly one slot.
+        one_slot: bool,
+    },
     /// `dst = globals[a]`.
     GlobalGet,
     /// `globals[a] = b`.
@@ -292,7 +303,7 @@ impl RegOp {
                 | Kind::TypedLoadAddImm(_)
                 | Kind::TypedSelect(_)
                 | Kind::GlobalGet
-        )
+        ) || matches!(self.kind, Kind::Simd { one_slot: true, .. })
     }
 
     /// The jump targets of the op (op indices once lowered).

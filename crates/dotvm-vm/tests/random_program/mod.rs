@@ -1,13 +1,17 @@
 //! A generator of random verified programs for differential tests of the engines: locals,
 //! globals, word, typed and word-lane arithmetic, loads and stores, branches and loops, calls and
-//! recursion, printing. Shared by `dotvm-vm`'s `engines_agree.rs` and `dotvm-jit`'s
+//! recursion, printing, and on request simd128 vectors (`vector.rs`). Shared by `dotvm-vm`'s `engines_agree.rs` and `dotvm-jit`'s
 //! `agree.rs` (which includes this file by path).
 
 use dotvm_core::instruction::Operand;
+use dotvm_core::isa::OperandKind;
 use dotvm_core::module::{Function, Global, Memory};
 use dotvm_core::syscall::Syscall;
 use dotvm_core::{Arch, Imm, Instruction, LaneWidth, Module, Opcode};
 use proptest::prelude::*;
+use vector::VExpr;
+
+mod vector;
 
 /// An expression: leaves one slot.
 #[derive(Debug, Clone)]
@@ -32,6 +36,8 @@ enum Expr {
     Call(Box<Expr>, Box<Expr>),
     /// `a; [b;] op width [lane]`: a word-lane instruction on one or two operands.
     Lanes(Opcode, Operand, Box<Expr>, Option<Box<Expr>>),
+    /// `v; op [lane]`: a vector's lane extract or test.
+    Vector(Opcode, u8, Box<VExpr>),
 }
 
 /// A statement: leaves the stack as it found it (empty).
@@ -57,6 +63,10 @@ enum Stmt {
     Branch(bool, Expr, usize),
     Jump(usize),
     Pop(Expr),
+    /// `addr; v; op offset [lane]`: a vector store or lane store.
+    StoreVector(Opcode, u32, u8, Expr, VExpr),
+    /// The vector to the locals from the given one on.
+    SetVector(u8, VExpr),
 }
 
 /// Binary opcodes whose operands and result are one slot on every architecture.
@@ -232,7 +242,7 @@ fn constant() -> impl Strategy<Value = u64> {
     ]
 }
 
-fn expr(wide: bool) -> impl Strategy<Value = Expr> {
+fn expr(wide: bool, simd: bool) -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
         3 => constant().prop_map(Expr::Const),
         3 => (0..LOCALS).prop_map(Expr::Local),
@@ -346,6 +356,9 @@ fn expr(wide: bool) -> impl Strategy<Value = Expr> {
                     .boxed(),
             ),
         ];
+        if simd {
+            arms.push((2, vector::reduce(wide, inner.clone().boxed()).boxed()));
+        }
         // f64 products need one-slot doubles: wide programs only.
         if wide {
             arms.push((
@@ -367,8 +380,9 @@ fn expr(wide: bool) -> impl Strategy<Value = Expr> {
     })
 }
 
-fn stmt(wide: bool) -> impl Strategy<Value = Stmt> {
-    prop_oneof![
+fn stmt(wide: bool, simd: bool) -> impl Strategy<Value = Stmt> {
+    let expr = move |wide| expr(wide, simd);
+    let scalar = prop_oneof![
         4 => (0..LOCALS, expr(wide)).prop_map(|(l, e)| Stmt::Set(l, e)),
         2 => (prop::sample::select(STORES), 0u32..16, expr(wide), expr(wide))
             .prop_map(|(op, offset, a, v)| Stmt::Store(op, offset, a, v)),
@@ -394,11 +408,28 @@ fn stmt(wide: bool) -> impl Strategy<Value = Stmt> {
             .prop_map(|(jnz, e, t)| Stmt::Branch(jnz, e, t)),
         1 => any::<usize>().prop_map(Stmt::Jump),
         1 => expr(wide).prop_map(Stmt::Pop),
-    ]
+    ];
+    if !simd {
+        return scalar.boxed();
+    }
+    let store = (
+        prop::sample::select(vector::STORES),
+        0u32..32,
+        any::<u8>(),
+        expr(wide),
+        vector::vexpr(wide, expr(wide).boxed()),
+    )
+        .prop_map(|(op, offset, lane, a, v)| {
+            Stmt::StoreVector(op, offset, vector::store_lane(op, lane), a, v)
+        });
+    let set = (0..LOCALS, vector::vexpr(wide, expr(wide).boxed()))
+        .prop_map(|(l, v)| Stmt::SetVector(l, v));
+    prop_oneof![8 => scalar, 1 => store, 1 => set].boxed()
 }
 
 /// Encodes instructions with jumps to statement indices resolved.
 struct Builder {
+    arch: Arch,
     /// Bits a constant may have (the word's).
     mask: u64,
     code: Vec<Instruction>,
@@ -485,6 +516,14 @@ impl Builder {
                 }
                 self.with(*op, operand.clone());
             }
+            Expr::Vector(op, lane, v) => {
+                self.vexpr(v);
+                if op.operand() == OperandKind::Lane {
+                    self.with(*op, Operand::Lane(*lane));
+                } else {
+                    self.op(*op);
+                }
+            }
         }
     }
 
@@ -557,11 +596,26 @@ impl Builder {
                 self.expr(e);
                 self.op(Opcode::Pop);
             }
+            Stmt::StoreVector(op, offset, lane, a, v) => {
+                self.expr(a);
+                self.vexpr(v);
+                let operand = if *op == Opcode::V128Store {
+                    Operand::Offset(*offset)
+                } else {
+                    Operand::MemLane(*offset, *lane)
+                };
+                self.with(*op, operand);
+            }
+            Stmt::SetVector(l, v) => {
+                self.vexpr(v);
+                self.set_vector(*l);
+            }
         }
     }
 
     fn new(arch: Arch) -> Builder {
         Builder {
+            arch,
             mask: if arch == Arch::Arch32 {
                 u64::from(u32::MAX)
             } else {
@@ -620,11 +674,16 @@ pub(crate) struct Program {
 }
 
 pub(crate) fn program(wide: bool) -> impl Strategy<Value = Program> {
+    program_with(wide, false)
+}
+
+/// Random programs, with simd128 vectors when `simd` is set.
+pub(crate) fn program_with(wide: bool, simd: bool) -> impl Strategy<Value = Program> {
     (
-        prop::collection::vec(stmt(wide), 0..12),
-        expr(wide),
-        prop::collection::vec(stmt(wide), 0..5),
-        expr(wide),
+        prop::collection::vec(stmt(wide, simd), 0..12),
+        expr(wide, simd),
+        prop::collection::vec(stmt(wide, simd), 0..5),
+        expr(wide, simd),
     )
         .prop_map(|(main, main_result, helper, helper_result)| Program {
             main,

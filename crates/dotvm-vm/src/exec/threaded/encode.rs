@@ -41,6 +41,7 @@ families! {
     TypedLoadSumFamily => memory::typed_load_sum, when IMM;
     TypedStoreSumFamily => memory::typed_store_sum, when IMM;
     TypedSelectFamily => ops::typed_select;
+    SimdFamily => ops::simd;
     MulThenFamily => ops::mul_then, when LEFT;
     BrWordFamily => control::br_word, when WHEN;
     BrWordImmFamily => control::br_word_imm, when WHEN;
@@ -114,6 +115,7 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::TypedStoreAddImm(op) => op.instantiate::<TypedStoreSumFamily<W, true>>(),
         Kind::TypedSelect(op) => op.instantiate::<TypedSelectFamily<W>>(),
         Kind::TypedSlots(_) => ops::typed_slots::<W>,
+        Kind::Simd { op, .. } => crate::simd_op::instantiate::<SimdFamily<W>>(op),
         Kind::GlobalGet => ops::global_get::<W>,
         Kind::GlobalSet => ops::global_set::<W>,
         Kind::Jmp => control::jmp::<W>,

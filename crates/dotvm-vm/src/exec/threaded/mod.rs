@@ -23,6 +23,7 @@ mod memory;
 mod ops;
 #[cfg(feature = "op-pairs")]
 pub(crate) mod pairs;
+mod simd;
 
 pub(crate) use encode::encode;
 

@@ -168,6 +168,8 @@ handlers! {
         let operands = [get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32)];
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
     });
+    /// A simd op (opcode number `OP`) on its operands' runs of slots (`Kind::Simd`).
+    fn simd<OP: u16>(|i, fp, cx| super::simd::run::<W, OP>(i, fp, cx).map(|()| None));
     /// A typed op on several-slot values, in place on the operand-stack slots from `a`:
     /// `b` is the op, `imm` the offset, pops and room (bits 0-31, 32-39, 40-47).
     fn typed_slots<>(|i, fp, cx| {
