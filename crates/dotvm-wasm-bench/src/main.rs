@@ -152,15 +152,20 @@ fn main() -> Result<()> {
         ..BuildOptions::default()
     };
     println!(
-        "DotVM vs wasmi 2.0.0 vs native: {} workloads, rustc -C opt-level=3 for wasm32-wasip1, \
-         DotVM translator opt-level 3, median of {} runs\n",
+        "DotVM vs wasmi 2.0.0 vs native: {} workloads, rustc -C opt-level=3 for wasm32-wasip1 \
+         (the simd workload with -C target-feature=+simd128), DotVM translator opt-level 3, \
+         median of {} runs\n",
         selected.len(),
         options.runs
     );
     let mut rows = Vec::new();
     let mut largest: Option<(&Workload, Vec<u8>)> = None;
     for workload in selected {
-        let wasm = wasm_of(&workload.source(), InputKind::RustFile, &build)?;
+        let options = BuildOptions {
+            simd: workload.simd,
+            ..build.clone()
+        };
+        let wasm = wasm_of(&workload.source(), InputKind::RustFile, &options)?;
         let row = measure(workload, &wasm, options.runs)?;
         println!(
             "  {:<11} {:>9.2} ms native {:>9.2} ms wasmi {:>9.2} ms DotVM {:>9.2} ms JIT (+{:.1} ms compile){}",

@@ -27,6 +27,9 @@ mod recursion;
 #[path = "../workloads/sieve.rs"]
 mod sieve;
 #[allow(dead_code)]
+#[path = "../workloads/simd.rs"]
+mod simd;
+#[allow(dead_code)]
 #[path = "../workloads/sorting.rs"]
 mod sorting;
 
@@ -40,6 +43,8 @@ pub(crate) struct Workload {
     pub(crate) kind: &'static str,
     /// The native build of the same source.
     pub(crate) native: fn() -> String,
+    /// Built for wasm with `-C target-feature=+simd128`.
+    pub(crate) simd: bool,
 }
 
 impl Workload {
@@ -58,45 +63,60 @@ pub(crate) const ALL: &[Workload] = &[
         name: "recursion",
         kind: "recursion",
         native: recursion::run,
+        simd: false,
     },
     Workload {
         name: "int_loop",
         kind: "tight integer loops",
         native: int_loop::run,
+        simd: false,
     },
     Workload {
         name: "sieve",
         kind: "memory-heavy sieve",
         native: sieve::run,
+        simd: false,
     },
     Workload {
         name: "float_math",
         kind: "f64 math",
         native: float_math::run,
+        simd: false,
     },
     Workload {
         name: "hashing",
         kind: "hashing",
         native: hashing::run,
+        simd: false,
     },
     Workload {
         name: "sorting",
         kind: "sorting with allocation",
         native: sorting::run,
+        simd: false,
     },
     Workload {
         name: "hash_map",
         kind: "hash maps",
         native: hash_map::run,
+        simd: false,
     },
     Workload {
         name: "formatting",
         kind: "string formatting",
         native: formatting::run,
+        simd: false,
     },
     Workload {
         name: "matrix",
         kind: "f64 matrix multiply",
         native: matrix::run,
+        simd: false,
+    },
+    Workload {
+        name: "simd",
+        kind: "simd128 dot product, histogram, blend",
+        native: simd::run,
+        simd: true,
     },
 ];
