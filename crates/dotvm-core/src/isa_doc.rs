@@ -2,6 +2,7 @@
 //! system-call table.
 
 use crate::isa::{Category, Opcode, StackEffect, effect_text};
+use crate::simd_doc;
 use crate::syscall::Syscall;
 
 /// Renders the instruction table as the Markdown document kept in `docs/isa.md`.
@@ -36,6 +37,11 @@ pub fn markdown_reference() -> String {
             StackEffect::Fixed { pops, pushes } => effect_text(pops, pushes),
             StackEffect::Dynamic => "dynamic".to_string(),
         };
+        // The simd rows name their WebAssembly instruction; the text is derived from it.
+        let description = match info.category {
+            Category::Simd => simd_doc::describe(info.doc).unwrap_or_else(|| info.doc.to_string()),
+            _ => info.doc.to_string(),
+        };
         let _ = writeln!(
             out,
             "| `0x{:02X}` | `{}` | {} | {} | {} |",
@@ -43,7 +49,7 @@ pub fn markdown_reference() -> String {
             info.mnemonic,
             info.operand.name(),
             effect,
-            info.doc.replace('|', "\\|")
+            description.replace('|', "\\|")
         );
     }
     out.push_str(

@@ -13,6 +13,7 @@ pub mod lanes;
 pub mod module;
 pub mod selector;
 pub mod shape;
+mod simd_doc;
 pub mod source_map;
 pub mod syscall;
 pub mod verify;
