@@ -161,11 +161,11 @@ fn main() -> Result<()> {
     let mut rows = Vec::new();
     let mut largest: Option<(&Workload, Vec<u8>)> = None;
     for workload in selected {
-        let options = BuildOptions {
+        let workload_build = BuildOptions {
             simd: workload.simd,
             ..build.clone()
         };
-        let wasm = wasm_of(&workload.source(), InputKind::RustFile, &options)?;
+        let wasm = wasm_of(&workload.source(), InputKind::RustFile, &workload_build)?;
         let row = measure(workload, &wasm, options.runs)?;
         println!(
             "  {:<11} {:>9.2} ms native {:>9.2} ms wasmi {:>9.2} ms DotVM {:>9.2} ms JIT (+{:.1} ms compile){}",

@@ -41,7 +41,7 @@ mod kernels {
     use core::arch::wasm32::*;
 
     /// Dot product of two i16 slices whose length is a multiple of eight.
-    pub fn dot(a: &[i16], b: &[i16]) -> i64 {
+    pub(super) fn dot(a: &[i16], b: &[i16]) -> i64 {
         let mut acc = i64x2_splat(0);
         for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
             // SAFETY: each chunk is eight i16s, 16 readable bytes; v128_load has no
@@ -55,7 +55,7 @@ mod kernels {
     }
 
     /// Counts of the high nibbles of `data` (whose length is a multiple of 16).
-    pub fn histogram(data: &[u8]) -> [u32; 16] {
+    pub(super) fn histogram(data: &[u8]) -> [u32; 16] {
         let mut totals = [u32x4_splat(0); 16];
         // Byte counters are flushed to the 32-bit totals before they can wrap.
         for block in data.chunks(16 * 255) {
@@ -86,7 +86,7 @@ mod kernels {
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod kernels {
     /// Dot product, lane by lane.
-    pub fn dot(a: &[i16], b: &[i16]) -> i64 {
+    pub(super) fn dot(a: &[i16], b: &[i16]) -> i64 {
         a.iter()
             .zip(b)
             .map(|(&x, &y)| i64::from(x) * i64::from(y))
@@ -94,7 +94,7 @@ mod kernels {
     }
 
     /// Counts of the high nibbles of `data`, byte by byte.
-    pub fn histogram(data: &[u8]) -> [u32; 16] {
+    pub(super) fn histogram(data: &[u8]) -> [u32; 16] {
         let mut counts = [0u32; 16];
         for &b in data {
             counts[usize::from(b >> 4)] += 1;
