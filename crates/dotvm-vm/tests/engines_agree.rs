@@ -38,6 +38,15 @@ fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo) -> String
     format!("{end}\n{}", io.output_text())
 }
 
+/// What the threaded engine and the precise interpreter observe running `module`.
+fn observe_both(module: &dotvm_core::Verified, limits: &Limits) -> (String, String) {
+    let mut fast_io = BufferIo::with_input(b"");
+    let fast = dotvm_vm::run(module, limits, &mut fast_io);
+    let mut precise_io = BufferIo::with_input(b"");
+    let precise = dotvm_vm::run_inspected(module, limits, &mut precise_io, &mut Continue);
+    (observe(fast, &fast_io), observe(precise, &precise_io))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -54,16 +63,8 @@ proptest! {
             ..Limits::default()
         };
         for (program, arch) in [(&narrow, Arch::Arch32), (&wide, Arch::Arch64), (&wide, Arch::Arch256)] {
-            let module = verified(module_of(program, arch));
-            let mut fast_io = BufferIo::with_input(b"");
-            let fast = dotvm_vm::run(&module, &limits, &mut fast_io);
-            let mut precise_io = BufferIo::with_input(b"");
-            let precise = dotvm_vm::run_inspected(&module, &limits, &mut precise_io, &mut Continue);
-            prop_assert_eq!(
-                observe(fast, &fast_io),
-                observe(precise, &precise_io),
-                "{} with fuel {}", arch, fuel
-            );
+            let (fast, precise) = observe_both(&verified(module_of(program, arch)), &limits);
+            prop_assert_eq!(fast, precise, "{} with fuel {}", arch, fuel);
         }
     }
 
@@ -84,16 +85,8 @@ proptest! {
             (&wide, Arch::Arch512),
         ];
         for (program, arch) in runs {
-            let module = verified(module_of(program, arch));
-            let mut fast_io = BufferIo::with_input(b"");
-            let fast = dotvm_vm::run(&module, &limits, &mut fast_io);
-            let mut precise_io = BufferIo::with_input(b"");
-            let precise = dotvm_vm::run_inspected(&module, &limits, &mut precise_io, &mut Continue);
-            prop_assert_eq!(
-                observe(fast, &fast_io),
-                observe(precise, &precise_io),
-                "{} with fuel {}", arch, fuel
-            );
+            let (fast, precise) = observe_both(&verified(module_of(program, arch)), &limits);
+            prop_assert_eq!(fast, precise, "{} with fuel {}", arch, fuel);
         }
     }
 }
@@ -102,13 +95,8 @@ proptest! {
 /// checking that the precise interpreter did the same.
 fn both_engines(source: &str) -> String {
     let module = dotvm_core::asm::assemble(source, "fused.dasm", &Default::default()).unwrap();
-    let module = verified(module);
-    let limits = Limits::default();
-    let mut fast_io = BufferIo::with_input(b"");
-    let fast = observe(dotvm_vm::run(&module, &limits, &mut fast_io), &fast_io);
-    let mut precise_io = BufferIo::with_input(b"");
-    let precise = dotvm_vm::run_inspected(&module, &limits, &mut precise_io, &mut Continue);
-    assert_eq!(fast, observe(precise, &precise_io), "{source}");
+    let (fast, precise) = observe_both(&verified(module), &Limits::default());
+    assert_eq!(fast, precise, "{source}");
     fast
 }
 
