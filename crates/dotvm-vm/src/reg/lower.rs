@@ -15,9 +15,9 @@
 use super::{Kind, RegCode, RegOp, WordLoad, WordStore};
 use crate::code::Op;
 use crate::simd_op::{MAX_OPERANDS, SimdInst, SimdShape, arch_of_bits};
-use crate::typed_op::{TypedBinary, TypedGroup, TypedInst};
+use crate::typed_op::{TypedBinary, TypedGroup, TypedInst, TypedSelect, TypedTest};
 use crate::word::Word;
-use crate::word_op::WordBinary;
+use crate::word_op::{WordBinary, WordUnary};
 use dotvm_core::verify::StackShape;
 use std::collections::BTreeMap;
 
@@ -155,6 +155,19 @@ impl<W: Word> Lowering<'_, W> {
         self.producer = Some(self.ops.len() - 1);
     }
 
+    /// Copies slot `src` to slot `dst`; right after another copy, one op does both, in
+    /// order (the lowering's copies come in runs: materialising entries, rotating locals).
+    fn emit_copy(&mut self, dst: u32, src: u32) {
+        if let Some(last) = self.ops.last_mut()
+            && last.kind == Kind::Copy
+        {
+            *last = RegOp::new(Kind::Copy2, last.dst, last.a, src, u64::from(dst));
+            self.producer = None;
+        } else {
+            self.emit(Kind::Copy, dst, src, 0, 0);
+        }
+    }
+
     /// Writes constant `k` to slot `dst`.
     fn emit_const(&mut self, dst: u32, k: W) {
         match small(k) {
@@ -175,7 +188,7 @@ impl<W: Word> Lowering<'_, W> {
         let home = self.home(p);
         match self.stack[p] {
             Val::Slot(s) if s == home => {}
-            Val::Slot(s) => self.emit(Kind::Copy, home, s, 0, 0),
+            Val::Slot(s) => self.emit_copy(home, s),
             Val::Imm(k) => self.emit_const(home, k),
         }
         self.stack[p] = Val::Slot(home);
@@ -240,13 +253,31 @@ impl<W: Word> Lowering<'_, W> {
         self.stack.push(Val::Slot(dst));
     }
 
-    /// A store: address and value from the top.
-    fn store(&mut self, kind: Kind, offset: u32) {
+    /// A store: address and value from the top; a `constant` value is the op's own
+    /// operand `b` instead of a slot.
+    fn store(&mut self, kind: Kind, offset: u32, constant: Option<u32>) {
         let h = self.height();
         let addr = self.slot(h - 2);
-        let value = self.slot(h - 1);
+        let value = match constant {
+            Some(k) => k,
+            None => self.slot(h - 1),
+        };
         self.stack.truncate(h - 2);
         self.emit(kind, 0, addr, value, u64::from(offset));
+    }
+
+    /// The value of the top entry as a 32-bit constant a narrow word store of kind
+    /// `store` may carry inline: it writes the same bytes.
+    fn inline_store_value(&self, store: WordStore) -> Option<u32> {
+        let Some(&Val::Imm(k)) = self.stack.last() else {
+            return None;
+        };
+        let low = k.low_u64();
+        match store {
+            WordStore::B64 => u32::try_from(low).ok(),
+            // Only the low 1, 2 or 4 bytes are written.
+            WordStore::B8 | WordStore::B16 | WordStore::B32 => Some(low as u32),
+        }
     }
 
     /// An instruction the precise interpreter runs, on a fully materialised stack.
@@ -284,7 +315,7 @@ impl<W: Word> Lowering<'_, W> {
                 }
                 self.producer = None;
             }
-            Val::Slot(s) => self.emit(Kind::Copy, local, s, 0, 0),
+            Val::Slot(s) => self.emit_copy(local, s),
             Val::Imm(k) => self.emit_const(local, k),
         }
     }
@@ -343,12 +374,19 @@ impl<W: Word> Lowering<'_, W> {
         kind: Kind,
         compare: &RegOp,
     ) -> Option<(Kind, u32, u32, u64)> {
-        let step = *self.ops.last()?;
-        let is_step = self.ops.len() == before
-            && step.kind == Kind::TypedBinaryImm(TypedBinary::I32Add)
-            && step.dst == step.a
-            && step.a == compare.a;
+        let mut step = *self.ops.last()?;
+        if step.kind == Kind::TypedBinary(TypedBinary::I32Add) && step.dst == step.b {
+            // `i = s + i`: the add commutes.
+            std::mem::swap(&mut step.a, &mut step.b);
+        }
+        let is_step = self.ops.len() == before && step.dst == step.a && step.a == compare.a;
         if !is_step {
+            return None;
+        }
+        if step.kind == Kind::TypedBinary(TypedBinary::I32Add) {
+            return self.counter_step_by_slot(kind, compare, step);
+        }
+        if step.kind != Kind::TypedBinaryImm(TypedBinary::I32Add) {
             return None;
         }
         let addend = step.imm & 0xFFFF_FFFF;
@@ -378,6 +416,31 @@ impl<W: Word> Lowering<'_, W> {
         self.ops.pop();
         self.origin.pop();
         Some(fused)
+    }
+
+    /// [`Lowering::counter_step`] for a step by a slot (`i = i + s` in place), which fuses
+    /// with a comparison of the counter with a constant (or with the branch on the counter
+    /// itself).
+    fn counter_step_by_slot(
+        &mut self,
+        kind: Kind,
+        compare: &RegOp,
+        step: RegOp,
+    ) -> Option<(Kind, u32, u32, u64)> {
+        let fused = match kind {
+            Kind::BrCompareImm { op, when } => Kind::BrStepCompareImm { op, when },
+            Kind::BrWordImm { op, when } => Kind::BrStepWordImm { op, when },
+            Kind::BrIf { when } => Kind::BrStepWordImm {
+                op: WordBinary::Ne,
+                when,
+            },
+            _ => return None,
+        };
+        // The step cannot trap: the branch (the fused op's origin) stands for both.
+        self.ops.pop();
+        self.origin.pop();
+        // A branch on the counter itself compares it with `imm` 0.
+        Some((fused, step.a, step.b, compare.imm))
     }
 
     /// Lowers plain instruction `i`.
@@ -452,7 +515,7 @@ impl<W: Word> Lowering<'_, W> {
                     let value = match self.stack[from] {
                         Val::Slot(s) if s == self.home(from) && drop > 0 => {
                             let dst = self.home(to);
-                            self.emit(Kind::Copy, dst, s, 0, 0);
+                            self.emit_copy(dst, s);
                             Val::Slot(dst)
                         }
                         value => value,
@@ -507,7 +570,7 @@ impl<W: Word> Lowering<'_, W> {
             Op::Store16(o) => self.word_store(WordStore::B16, o),
             Op::Store32(o) => self.word_store(WordStore::B32, o),
             Op::Store64(o) => self.word_store(WordStore::B64, o),
-            Op::Store(o) => self.store(Kind::StoreWord, o),
+            Op::Store(o) => self.store(Kind::StoreWord, o, None),
             Op::Typed(inst) => self.typed(i, inst),
             Op::Simd(inst) => self.simd(inst),
             Op::Alloc
@@ -554,21 +617,30 @@ impl<W: Word> Lowering<'_, W> {
     /// A store of kind `kinds[0]`; when its address is the sum an `I32_ADD` just wrote to
     /// its home (the address computation of compiled wasm), one op of kind `kinds[1]`
     /// (the add of two slots) or `kinds[2]` (of a slot and a constant) does both, the sum
-    /// written nowhere.
-    fn store_at(&mut self, kinds: [Kind; 3], offset: u32) {
+    /// written nowhere. With a `constant` value, the kinds are the forms that carry it
+    /// inline (in `b`, or in `dst` for the fused forms).
+    fn store_at(&mut self, kinds: [Kind; 3], offset: u32, constant: Option<u32>) {
         let h = self.height();
         let Some((index, add)) = self.address_add(h - 2) else {
-            return self.store(kinds[0], offset);
+            return self.store(kinds[0], offset, constant);
         };
-        let value = self.slot(h - 1);
-        // Materialising a constant value wrote its home after the add: the add's operands
-        // must not be that slot.
+        let value = match constant {
+            Some(k) => k,
+            None => {
+                let value = self.slot(h - 1);
+                // Materialising a constant value wrote its home after the add: the add's
+                // operands must not be that slot.
+                let imm_form = matches!(add.kind, Kind::TypedBinaryImm(_));
+                if value == add.dst
+                    || (self.ops.len() != index + 1
+                        && (add.a == value || (!imm_form && add.b == value)))
+                {
+                    return self.store(kinds[0], offset, None);
+                }
+                value
+            }
+        };
         let imm_form = matches!(add.kind, Kind::TypedBinaryImm(_));
-        if value == add.dst
-            || (self.ops.len() != index + 1 && (add.a == value || (!imm_form && add.b == value)))
-        {
-            return self.store(kinds[0], offset);
-        }
         // The add cannot trap: the store (the op's origin) stands for both.
         self.ops.remove(index);
         self.origin.remove(index);
@@ -621,14 +693,27 @@ impl<W: Word> Lowering<'_, W> {
         self.load_at(kinds, offset);
     }
 
-    /// A narrow word store (see [`Lowering::store_at`]).
+    /// A narrow word store (see [`Lowering::store_at`]); a small constant value is
+    /// carried inline.
     fn word_store(&mut self, kind: WordStore, offset: u32) {
-        let kinds = [
-            Kind::Store(kind),
-            Kind::StoreAdd(kind),
-            Kind::StoreAddImm(kind),
-        ];
-        self.store_at(kinds, offset);
+        match self.inline_store_value(kind) {
+            Some(k) => {
+                let kinds = [
+                    Kind::StoreConst(kind),
+                    Kind::StoreAddConst(kind),
+                    Kind::StoreAddImmConst(kind),
+                ];
+                self.store_at(kinds, offset, Some(k));
+            }
+            None => {
+                let kinds = [
+                    Kind::Store(kind),
+                    Kind::StoreAdd(kind),
+                    Kind::StoreAddImm(kind),
+                ];
+                self.store_at(kinds, offset, None);
+            }
+        }
     }
 
     /// Fuses typed binary `op` (`F64_ADD` or `F64_SUB`) with the `F64_MUL` just before it
@@ -660,6 +745,66 @@ impl<W: Word> Lowering<'_, W> {
         self.emit_producer(kind, left, mul.a, mul.b, u64::from(other));
         self.stack.push(Val::Slot(left));
         true
+    }
+
+    /// A typed select. When its condition is the zero test just before it, one op does
+    /// both: after a word `EQZ`, `TypedSelectZero` tests the word itself; after an
+    /// `I32_EQZ`, whose operand's low 32 bits are all the select reads, the select takes
+    /// that operand with its two values swapped. Otherwise a value operand that is a
+    /// constant of at most 32 bits travels in the op (`TypedSelectImm`).
+    fn select(&mut self, op: TypedSelect) {
+        let h = self.height();
+        let last = self.ops.len().wrapping_sub(1);
+        let test = match (self.stack[h - 1], self.producer) {
+            (Val::Slot(s), Some(p)) if p == last && self.ops[p].dst == s => Some(self.ops[p]),
+            _ => None,
+        };
+        let (kind, swapped) = match test.map(|test| test.kind) {
+            Some(Kind::WordUnary(WordUnary::Eqz)) => (Kind::TypedSelectZero(op), false),
+            Some(Kind::TypedTest(TypedTest::I32Eqz)) => (Kind::TypedSelect(op), true),
+            _ => (Kind::TypedSelect(op), false),
+        };
+        if let (Some(test), true) = (test, kind != Kind::TypedSelect(op) || swapped) {
+            // The test cannot trap and its operand is a local or this entry's home, which
+            // nothing wrote since: the select (the op's origin) stands for both.
+            self.ops.pop();
+            self.origin.pop();
+            self.producer = None;
+            self.stack[h - 1] = Val::Slot(test.a);
+        }
+        let first = h - 3;
+        let dst = self.home(first);
+        // The positions of the values chosen when the condition holds and when not.
+        let values = if swapped {
+            [first + 1, first]
+        } else {
+            [first, first + 1]
+        };
+        let inline = |value: Val<W>| match value {
+            Val::Imm(k) => small(k).and_then(|k| u32::try_from(k).ok()),
+            Val::Slot(_) => None,
+        };
+        let constant = (kind == Kind::TypedSelect(op))
+            .then(|| (0..2).find_map(|which| Some((which, inline(self.stack[values[which]])?))))
+            .flatten();
+        let (kind, a, b, imm) = match constant {
+            Some((which, k)) => {
+                let other = self.slot(values[1 - which]);
+                let condition = self.slot(h - 1);
+                let kind = Kind::TypedSelectImm {
+                    op,
+                    first: which == 0,
+                };
+                (kind, other, 0, u64::from(condition) | u64::from(k) << 32)
+            }
+            None => {
+                let (a, b) = (self.slot(values[0]), self.slot(values[1]));
+                (kind, a, b, u64::from(self.slot(h - 1)))
+            }
+        };
+        self.stack.truncate(first);
+        self.emit_producer(kind, dst, a, b, imm);
+        self.stack.push(Val::Slot(dst));
     }
 
     /// A simd instruction as one register op reading each operand where it is (a vector
@@ -756,9 +901,9 @@ impl<W: Word> Lowering<'_, W> {
                     Kind::TypedStoreAdd(op),
                     Kind::TypedStoreAddImm(op),
                 ];
-                self.store_at(kinds, inst.offset);
+                self.store_at(kinds, inst.offset, None);
             }
-            (TypedGroup::Select(op), 3, 1) => self.produce(3, Kind::TypedSelect(op), None, 0),
+            (TypedGroup::Select(op), 3, 1) => self.select(op),
             _ => {
                 let h = self.height();
                 for p in h - pops as usize..h {

@@ -63,6 +63,8 @@ pub(crate) enum Kind {
     Charge,
     /// `dst = a`.
     Copy,
+    /// `dst = a`, then `slot imm = b`: two copies in a row.
+    Copy2,
     /// `dst = imm` (zero-extended to the word).
     Imm,
     /// `dst = pool[a]`.
@@ -89,6 +91,9 @@ pub(crate) enum Kind {
     LoadWord,
     /// `store(a + imm, b)` of the low bytes.
     Store(WordStore),
+    /// `store(a + imm, b)` of the low bytes, `b` being the value itself (a constant of at
+    /// most 32 bits).
+    StoreConst(WordStore),
     /// `store(a + imm, b)` of a whole word.
     StoreWord,
     /// `store(i32(a + b) + imm, dst)` of the low bytes (`dst` is a slot here): an
@@ -98,6 +103,10 @@ pub(crate) enum Kind {
     /// a slot here): an `I32_ADD` of a slot and a constant fused with the narrow word store
     /// to its sum.
     StoreAddImm(WordStore),
+    /// `StoreAdd` of a constant value: `dst` is the value itself (at most 32 bits).
+    StoreAddConst(WordStore),
+    /// `StoreAddImm` of a constant value: `dst` is the value itself (at most 32 bits).
+    StoreAddImmConst(WordStore),
     /// `dst = op a` (one-slot values).
     TypedUnary(TypedUnary),
     /// `dst = op a` (an i32 truth value).
@@ -137,6 +146,17 @@ pub(crate) enum Kind {
     TypedStoreAddImm(TypedStore),
     /// `dst = if slot imm != 0 { a } else { b }`.
     TypedSelect(TypedSelect),
+    /// `dst = if slot imm == 0 { a } else { b }`, the whole word tested: a word `EQZ`
+    /// fused with the typed select whose condition it computes.
+    TypedSelectZero(TypedSelect),
+    /// `dst = if slot (imm & 0xFFFF_FFFF) != 0 { k } else { a }` (`first`) or
+    /// `{ a } else { k }`, `k` being the constant `imm >> 32`.
+    TypedSelectImm {
+        /// The select.
+        op: TypedSelect,
+        /// The constant is the value chosen when the condition holds.
+        first: bool,
+    },
     /// A typed op whose values take several slots (i64 and f64 on Arch32): its operands
     /// are the operand-stack slots from `a` on, as in the plain code.
     TypedSlots(TypedInst),
@@ -229,6 +249,22 @@ pub(crate) enum Kind {
         /// Jump when the comparison holds.
         when: bool,
     },
+    /// `a = i32(a + b)`, then jump to op `dst` when `(a cmp imm) == when`: a loop
+    /// counter's step by a slot fused with the compare-and-branch of it with a constant.
+    BrStepCompareImm {
+        /// The comparison.
+        op: TypedCompare,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// `a = i32(a + b)`, then jump to op `dst` when `(a op imm != 0) == when` (also a
+    /// branch on the counter alone: `NE` 0).
+    BrStepWordImm {
+        /// The comparison.
+        op: WordBinary,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
     /// Jump through jump table `b` (op indices) by the index in slot `a`.
     JmpTable,
     /// Call function `a`; its frame starts at slot `b` (where its parameters are).
@@ -302,6 +338,8 @@ impl RegOp {
                 | Kind::TypedLoadAdd(_)
                 | Kind::TypedLoadAddImm(_)
                 | Kind::TypedSelect(_)
+                | Kind::TypedSelectZero(_)
+                | Kind::TypedSelectImm { .. }
                 | Kind::GlobalGet
         ) || matches!(self.kind, Kind::Simd { one_slot: true, .. })
     }
@@ -319,7 +357,9 @@ impl RegOp {
             | Kind::BrAddCompare { .. }
             | Kind::BrAddCompareImm { .. }
             | Kind::BrAddWord { .. }
-            | Kind::BrAddWordImm { .. } => Some(self.dst),
+            | Kind::BrAddWordImm { .. }
+            | Kind::BrStepCompareImm { .. }
+            | Kind::BrStepWordImm { .. } => Some(self.dst),
             _ => None,
         }
     }
@@ -396,6 +436,14 @@ loop:
     PUSH 16
     NE
     JNZ loop
+stride:
+    LOCAL_GET x
+    LOCAL_GET i
+    I32_ADD
+    LOCAL_TEE i
+    PUSH 4000
+    LT_U
+    JNZ stride
     LOCAL_GET x
     RET
 .end
@@ -415,6 +463,10 @@ loop:
                 op: WordBinary::Ne,
                 when: true,
             },
+            Kind::BrStepWordImm {
+                op: WordBinary::LtU,
+                when: true,
+            },
         ] {
             assert!(kinds.contains(&fused), "{fused:?} not in {kinds:?}");
         }
@@ -424,6 +476,111 @@ loop:
                 k,
                 Kind::TypedBinary(_) | Kind::TypedBinaryImm(_) | Kind::BrWordImm { .. }
             )),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn selects_fuse_their_tests_and_constants() {
+        let source = r#"
+.arch arch64
+.func main results=1
+    .local x
+    .local y
+    LOCAL_GET x
+    LOCAL_GET y
+    LOCAL_GET x
+    PUSH 1
+    AND
+    EQZ
+    SELECT64
+    LOCAL_GET x
+    LOCAL_GET y
+    LOCAL_GET y
+    I32_EQZ
+    SELECT
+    ADD
+    PUSH 7
+    LOCAL_GET y
+    LOCAL_GET x
+    SELECT
+    ADD
+    RET
+.end
+"#;
+        use crate::typed_op::TypedSelect;
+        let kinds = lowered(source, 0);
+        assert!(
+            kinds.contains(&Kind::TypedSelectZero(TypedSelect::Select64)),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&Kind::TypedSelect(TypedSelect::Select)),
+            "{kinds:?}"
+        );
+        let constant_first = Kind::TypedSelectImm {
+            op: TypedSelect::Select,
+            first: true,
+        };
+        assert!(kinds.contains(&constant_first), "{kinds:?}");
+        // Both tests were fused away, and the constant is not written to a slot.
+        assert!(
+            !kinds
+                .iter()
+                .any(|k| matches!(k, Kind::WordUnary(_) | Kind::TypedTest(_) | Kind::Imm)),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn constant_stores_and_copy_runs_fuse() {
+        let source = r#"
+.arch arch64
+.memory 1 1
+.func main results=1
+    .local i
+    .local a
+    .local b
+    LOCAL_GET i
+    PUSH 64
+    I32_ADD
+    PUSH 0
+    STORE8
+    LOCAL_GET i
+    LOCAL_GET a
+    I32_ADD
+    PUSH 0x1234
+    STORE16 +2
+    LOCAL_GET i
+    PUSH 7
+    STORE64 +8
+    LOCAL_GET i
+    PUSH 0x123456789
+    STORE64 +16
+    LOCAL_GET a
+    LOCAL_GET b
+    LOCAL_SET a
+    LOCAL_SET b
+    LOCAL_GET a
+    RET
+.end
+"#;
+        let kinds = lowered(source, 0);
+        for fused in [
+            Kind::StoreAddImmConst(WordStore::B8),
+            Kind::StoreAddConst(WordStore::B16),
+            Kind::StoreConst(WordStore::B64),
+            Kind::Copy2,
+        ] {
+            assert!(kinds.contains(&fused), "{fused:?} not in {kinds:?}");
+        }
+        // A 64-bit store of a constant wider than 32 bits keeps its value in a slot.
+        assert!(kinds.contains(&Kind::Store(WordStore::B64)), "{kinds:?}");
+        // The swap's three copies (one to save `a`) take two ops.
+        let copies = |kind| kinds.iter().filter(|&&k| k == kind).count();
+        assert_eq!(
+            (copies(Kind::Copy2), copies(Kind::Copy)),
+            (1, 1),
             "{kinds:?}"
         );
     }

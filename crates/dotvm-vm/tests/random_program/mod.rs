@@ -28,7 +28,9 @@ enum Expr {
     /// `a; b; F64_MUL; c; op` (`true`) or `c; a; b; F64_MUL; op`: a product feeding an
     /// `F64_ADD` or `F64_SUB` (one-slot f64 values only).
     MulThen(Opcode, bool, Box<Expr>, Box<Expr>, Box<Expr>),
-    Select(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `a; b; c; [test;] SELECT`: a select whose condition may be a zero test of `c`
+    /// (`EQZ` or `I32_EQZ`, which the register form fuses with the select).
+    Select(Option<Opcode>, Box<Expr>, Box<Expr>, Box<Expr>),
     /// `e; DUP; op` with a binary op: `e op e`.
     DupBinary(Opcode, Box<Expr>),
     /// `a; b; DROP_KEEP 1 1`: `b`.
@@ -301,8 +303,15 @@ fn expr(wide: bool, simd: bool) -> impl Strategy<Value = Expr> {
             ),
             (
                 1,
-                (inner.clone(), inner.clone(), inner.clone())
-                    .prop_map(|(a, b, c)| Expr::Select(Box::new(a), Box::new(b), Box::new(c)))
+                (
+                    prop::option::of(prop::sample::select(&[Opcode::Eqz, Opcode::I32Eqz][..])),
+                    inner.clone(),
+                    inner.clone(),
+                    inner.clone(),
+                )
+                    .prop_map(|(test, a, b, c)| {
+                        Expr::Select(test, Box::new(a), Box::new(b), Box::new(c))
+                    })
                     .boxed(),
             ),
             (
@@ -488,10 +497,13 @@ impl Builder {
                 self.expr(a);
                 self.with(Opcode::LocalTee, Operand::Index(u32::from(*l)));
             }
-            Expr::Select(a, b, c) => {
+            Expr::Select(test, a, b, c) => {
                 self.expr(a);
                 self.expr(b);
                 self.expr(c);
+                if let Some(test) = test {
+                    self.op(*test);
+                }
                 self.op(Opcode::Select);
             }
             Expr::DupBinary(op, a) => {

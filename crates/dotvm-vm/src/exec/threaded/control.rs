@@ -232,10 +232,25 @@ branches! {
         word_op::binary(WordBinary::ALL[OP as usize], counter, W::from_u64(i.imm >> 32))
             .is_ok_and(|r| !r.is_zero())
     });
+    /// Steps the counter in slot `a` by slot `b` (`I32_ADD`), then branches on a typed
+    /// comparison of it with `imm`.
+    fn br_step_compare_imm<OP: u16>(|i, fp, cx| {
+        let counter = step_counter(i, fp, cx, get(fp, i.b).low_u64());
+        let operands = [counter, W::from_u64(i.imm), W::ZERO];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory)
+            .is_ok_and(|r| !r.is_zero())
+    });
+    /// Steps the counter in slot `a` by slot `b` (`I32_ADD`), then branches on a word
+    /// comparison of it with `imm`.
+    fn br_step_word_imm<OP: u16>(|i, fp, cx| {
+        let counter = step_counter(i, fp, cx, get(fp, i.b).low_u64());
+        word_op::binary(WordBinary::ALL[OP as usize], counter, W::from_u64(i.imm))
+            .is_ok_and(|r| !r.is_zero())
+    });
 }
 
-/// `a = i32(a + addend)` (an `I32_ADD`, which cannot fail) for a fused counter step;
-/// returns the new value.
+/// `a = i32(a + addend)` (an `I32_ADD`, which reads the low 32 bits of each and cannot
+/// fail) for a fused counter step; returns the new value.
 ///
 /// # Safety
 /// `a` must be a slot of the frame at `fp`.

@@ -41,6 +41,8 @@ families! {
     TypedLoadSumFamily => memory::typed_load_sum, when IMM;
     TypedStoreSumFamily => memory::typed_store_sum, when IMM;
     TypedSelectFamily => ops::typed_select;
+    TypedSelectZeroFamily => ops::typed_select_zero;
+    TypedSelectImmFamily => ops::typed_select_imm, when FIRST;
     SimdFamily => ops::simd;
     MulThenFamily => ops::mul_then, when LEFT;
     BrWordFamily => control::br_word, when WHEN;
@@ -52,6 +54,8 @@ families! {
     BrAddCompareImmFamily => control::br_add_compare_imm, when WHEN;
     BrAddWordFamily => control::br_add_word, when WHEN;
     BrAddWordImmFamily => control::br_add_word_imm, when WHEN;
+    BrStepCompareImmFamily => control::br_step_compare_imm, when WHEN;
+    BrStepWordImmFamily => control::br_step_word_imm, when WHEN;
 }
 
 /// `$family<W, true>` or `$family<W, false>` by `when`, for `op`.
@@ -70,6 +74,7 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
     match kind {
         Kind::Charge => control::charge::<W>,
         Kind::Copy => ops::copy::<W>,
+        Kind::Copy2 => ops::copy2::<W>,
         Kind::Imm => ops::imm::<W>,
         Kind::Const => ops::konst::<W>,
         Kind::WordBinary(op) => op.instantiate::<WordBinaryFamily<W>>(),
@@ -90,15 +95,13 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::LoadAdd(load) => load_sum::<W, false>(load),
         Kind::LoadAddImm(load) => load_sum::<W, true>(load),
         Kind::LoadWord => memory::load_word::<W>,
-        Kind::Store(store) => match store {
-            WordStore::B8 => memory::store::<W, 1>,
-            WordStore::B16 => memory::store::<W, 2>,
-            WordStore::B32 => memory::store::<W, 4>,
-            WordStore::B64 => memory::store::<W, 8>,
-        },
+        Kind::Store(store) => word_store::<W, false>(store),
+        Kind::StoreConst(store) => word_store::<W, true>(store),
         Kind::StoreWord => memory::store_word::<W>,
-        Kind::StoreAdd(store) => store_sum::<W, false>(store),
-        Kind::StoreAddImm(store) => store_sum::<W, true>(store),
+        Kind::StoreAdd(store) => store_sum::<W, false, false>(store),
+        Kind::StoreAddImm(store) => store_sum::<W, true, false>(store),
+        Kind::StoreAddConst(store) => store_sum::<W, false, true>(store),
+        Kind::StoreAddImmConst(store) => store_sum::<W, true, true>(store),
         Kind::TypedUnary(op) => op.instantiate::<TypedUnaryFamily<W>>(),
         // A test is a one-operand op with an i32 result: the unary handler runs it.
         Kind::TypedTest(op) => op.instantiate::<TypedUnaryFamily<W>>(),
@@ -114,6 +117,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::TypedStoreAdd(op) => op.instantiate::<TypedStoreSumFamily<W, false>>(),
         Kind::TypedStoreAddImm(op) => op.instantiate::<TypedStoreSumFamily<W, true>>(),
         Kind::TypedSelect(op) => op.instantiate::<TypedSelectFamily<W>>(),
+        Kind::TypedSelectZero(op) => op.instantiate::<TypedSelectZeroFamily<W>>(),
+        Kind::TypedSelectImm { op, first } => by_when!(op, TypedSelectImmFamily, first),
         Kind::TypedSlots(_) => ops::typed_slots::<W>,
         Kind::Simd { op, .. } => crate::simd_op::instantiate::<SimdFamily<W>>(op),
         Kind::GlobalGet => ops::global_get::<W>,
@@ -130,6 +135,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::BrAddCompareImm { op, when } => by_when!(op, BrAddCompareImmFamily, when),
         Kind::BrAddWord { op, when } => by_when!(op, BrAddWordFamily, when),
         Kind::BrAddWordImm { op, when } => by_when!(op, BrAddWordImmFamily, when),
+        Kind::BrStepCompareImm { op, when } => by_when!(op, BrStepCompareImmFamily, when),
+        Kind::BrStepWordImm { op, when } => by_when!(op, BrStepWordImmFamily, when),
         Kind::JmpTable => control::jmp_table::<W>,
         Kind::Call => control::call::<W>,
         Kind::CallIndirect => control::call_indirect::<W>,
@@ -155,14 +162,24 @@ fn load_sum<W: Word, const IMM: bool>(load: WordLoad) -> Handler<W> {
     }
 }
 
-/// The handler of a fused `I32_ADD` and narrow word store `store` (`IMM`: the add's
-/// second operand is a constant).
-fn store_sum<W: Word, const IMM: bool>(store: WordStore) -> Handler<W> {
+/// The handler of narrow word store `store` (`CONST`: of a constant value).
+fn word_store<W: Word, const CONST: bool>(store: WordStore) -> Handler<W> {
     match store {
-        WordStore::B8 => memory::store_sum::<W, 1, IMM>,
-        WordStore::B16 => memory::store_sum::<W, 2, IMM>,
-        WordStore::B32 => memory::store_sum::<W, 4, IMM>,
-        WordStore::B64 => memory::store_sum::<W, 8, IMM>,
+        WordStore::B8 => memory::store::<W, 1, CONST>,
+        WordStore::B16 => memory::store::<W, 2, CONST>,
+        WordStore::B32 => memory::store::<W, 4, CONST>,
+        WordStore::B64 => memory::store::<W, 8, CONST>,
+    }
+}
+
+/// The handler of a fused `I32_ADD` and narrow word store `store` (`IMM`: the add's
+/// second operand is a constant; `CONST`: the value is).
+fn store_sum<W: Word, const IMM: bool, const CONST: bool>(store: WordStore) -> Handler<W> {
+    match store {
+        WordStore::B8 => memory::store_sum::<W, 1, IMM, CONST>,
+        WordStore::B16 => memory::store_sum::<W, 2, IMM, CONST>,
+        WordStore::B32 => memory::store_sum::<W, 4, IMM, CONST>,
+        WordStore::B64 => memory::store_sum::<W, 8, IMM, CONST>,
     }
 }
 

@@ -200,16 +200,23 @@ pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const
 
 /// `store(i32(a + b) + offset, dst)` (`IMM` false) or `store(i32(a + (imm >> 32)) +
 /// offset, dst)` (`IMM` true) of the low `N` bytes, the offset being the low half of
-/// `imm`: an `I32_ADD` fused with the word store to its sum.
-pub(super) unsafe fn store_sum<W: Word, const N: usize, const IMM: bool>(
+/// `imm`: an `I32_ADD` fused with the word store to its sum (`CONST`: `dst` is the value
+/// itself).
+pub(super) unsafe fn store_sum<W: Word, const N: usize, const IMM: bool, const CONST: bool>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
-    // SAFETY: `ip` is an op of the running function; `a`, `b` and `dst` are slots of its
-    // frame.
-    let ((addr, offset), value) =
-        unsafe { (sum_address::<W, IMM>(ip, fp), get(fp, (*ip).dst).low_u64()) };
+    // SAFETY: `ip` is an op of the running function; `a`, `b` and (unless `CONST`) `dst`
+    // are slots of its frame.
+    let ((addr, offset), value) = unsafe {
+        let value = if CONST {
+            u64::from((*ip).dst)
+        } else {
+            get(fp, (*ip).dst).low_u64()
+        };
+        (sum_address::<W, IMM>(ip, fp), value)
+    };
     if !write_at::<W, N>(cx, addr, offset, value) {
         return fault(ip, fp, cx, addr, offset, N);
     }
@@ -284,14 +291,21 @@ pub(super) unsafe fn typed_store_sum<W: Word, const OP: u16, const IMM: bool>(
     next!(unsafe { ip.add(1) }, fp, cx)
 }
 
-/// `store(a + imm, b)` of the low `N` bytes.
-pub(super) unsafe fn store<W: Word, const N: usize>(
+/// `store(a + imm, b)` of the low `N` bytes (`CONST`: `b` is the value itself).
+pub(super) unsafe fn store<W: Word, const N: usize, const CONST: bool>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
-    // SAFETY: `b` is a slot of the frame.
-    let value = unsafe { get(fp, (*ip).b) }.low_u64();
+    // SAFETY: `ip` is an op of the running function; unless `CONST`, `b` is a slot of the
+    // frame.
+    let value = unsafe {
+        if CONST {
+            u64::from((*ip).b)
+        } else {
+            get(fp, (*ip).b).low_u64()
+        }
+    };
     write!(ip, fp, cx, N, value);
     // SAFETY: the op is followed by another of its block.
     next!(unsafe { ip.add(1) }, fp, cx)

@@ -100,6 +100,13 @@ macro_rules! handlers {
 handlers! {
     /// `dst = a`.
     fn copy<>(|i, fp, _cx| Ok(Some(get(fp, i.a))));
+    /// `dst = a`, then `slot imm = b`.
+    fn copy2<>(|i, fp, _cx| {
+        // In order: the second copy may read what the first wrote.
+        set(fp, i.dst, get(fp, i.a));
+        set(fp, i.imm as u32, get(fp, i.b));
+        Ok(None)
+    });
     /// `dst = imm`.
     fn imm<>(|i, _fp, _cx| Ok(Some(W::from_u64(i.imm))));
     /// `dst = pool[a]`.
@@ -166,6 +173,20 @@ handlers! {
     /// `dst = if slot imm != 0 { a } else { b }` (typed).
     fn typed_select<OP: u16>(|i, fp, cx| {
         let operands = [get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32)];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
+    });
+    /// `dst = if slot imm == 0 { a } else { b }` (typed; the whole word tested).
+    fn typed_select_zero<OP: u16>(|i, fp, cx| {
+        let condition = W::from_u64(u64::from(get(fp, i.imm as u32) == W::ZERO));
+        let operands = [get(fp, i.a), get(fp, i.b), condition];
+        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
+    });
+    /// `dst = if slot (imm & 0xFFFF_FFFF) != 0 { k } else { a }` (`FIRST`) or `{ a } else
+    /// { k }` (typed), `k` being the constant `imm >> 32`.
+    fn typed_select_imm<OP: u16, FIRST: bool>(|i, fp, cx| {
+        let (k, other) = (W::from_u64(i.imm >> 32), get(fp, i.a));
+        let (a, b) = if FIRST { (k, other) } else { (other, k) };
+        let operands = [a, b, get(fp, i.imm as u32)];
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
     });
     /// A simd op (opcode number `OP`) on its operands' runs of slots (`Kind::Simd`).
