@@ -35,7 +35,7 @@ use dotvm_vm::native_abi::{
     Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
     word_binary_code, word_unary_code,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The typed value kinds of the typed instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +148,8 @@ struct Tx<'a, 'b, 'e> {
     fp: Value,
     /// The Cranelift block of each block-start instruction.
     blocks: HashMap<u32, Block>,
+    /// The blocks that read the interrupt flag (see [`loop_heads`]).
+    loop_heads: HashSet<u32>,
     /// The block every early exit jumps to, with the status to return.
     exit: Block,
     sigs: Sigs,
@@ -226,6 +228,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         }
         index = f.block_end(index);
     }
+    let loop_heads = loop_heads(&f, env.shape);
     let mut tx = Tx {
         b,
         f,
@@ -242,6 +245,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         floats: HashMap::new(),
         ctx,
         fp,
+        loop_heads,
         blocks,
         exit,
         sigs: Sigs {
@@ -840,7 +844,8 @@ impl Tx<'_, '_, '_> {
     }
 
     /// Charges the block `start..end` (operand height `height` at its start), as the
-    /// interpreter's fast mode does, and checks the interrupt flag.
+    /// interpreter's fast mode does, and at a loop head or the function's entry checks the
+    /// interrupt flag.
     fn charge(&mut self, start: u32, end: u32, height: u32) {
         let cost = i64::from(end - start);
         let fuel = self.b.use_var(self.fuel);
@@ -864,6 +869,9 @@ impl Tx<'_, '_, '_> {
         self.b.switch_to_block(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.b.def_var(self.fuel, left);
+        if !self.loop_heads.contains(&start) {
+            return;
+        }
         // The flag's address is fixed for the run: the load may be hoisted out of loops.
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
         let flag_at = self
@@ -1608,6 +1616,26 @@ impl Tx<'_, '_, '_> {
             _ => false,
         }
     }
+}
+
+/// The blocks of `f` that read the interrupt flag after paying for themselves: the entry
+/// and every reachable target of a backward jump, so that every loop and every call reads
+/// it (the threaded engine reads it at the run's first block and then once per chunk of
+/// fuel; reading it at every block only cost time).
+fn loop_heads(f: &NativeFunction<'_>, shape: &StackShape) -> HashSet<u32> {
+    let mut heads = HashSet::from([0]);
+    for index in 0..f.len() {
+        if shape.heights[index as usize].is_none() {
+            continue;
+        }
+        let targets = match (f.target(index), f.jump_table(index)) {
+            (Some(target), _) => vec![target],
+            (None, Some(table)) => table.to_vec(),
+            (None, None) => continue,
+        };
+        heads.extend(targets.into_iter().filter(|&target| target <= index));
+    }
+    heads
 }
 
 /// The four integer divisions.
