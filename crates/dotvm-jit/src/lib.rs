@@ -82,6 +82,19 @@ fn host_isa() -> Result<OwnedTargetIsa, JitError> {
     flags
         .set("preserve_frame_pointers", "true")
         .map_err(|e| codegen(e.to_string()))?;
+    // Cranelift checks its own IR before compiling each function: about 8% of the compile
+    // time in a release build (`perf`, docs/jit.md). Debug builds (the tests, where the
+    // differential and spec suites run every translation) keep the check.
+    flags
+        .set(
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .map_err(|e| codegen(e.to_string()))?;
     let builder = cranelift_native::builder().map_err(|e| codegen(e.to_string()))?;
     builder
         .finish(settings::Flags::new(flags))

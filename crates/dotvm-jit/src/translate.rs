@@ -35,7 +35,7 @@ use dotvm_vm::native_abi::{
     Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
     word_binary_code, word_unary_code,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The typed value kinds of the typed instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,10 +130,26 @@ struct Tx<'a, 'b, 'e> {
     /// The fuel left, kept in a register between bridge calls (`NativeCtx`'s copy is
     /// written before every call out of the function and read again after it).
     fuel: Variable,
+    /// Linear memory's base address and size, kept in registers like the fuel (read again
+    /// after every call out of the function, which may grow memory).
+    mem_base: Variable,
+    /// See [`Tx::mem_base`].
+    mem_len: Variable,
+    /// The end of the read-only region (fixed for the run).
+    ro_end: Variable,
+    /// The float behind a slot value that [`Tx::slot_of`] made from a float, so that a
+    /// float read back from its slot in the same block stays in its float register (see
+    /// [`Tx::typed`]): the value as stored, and the result before NaN canonicalisation,
+    /// which users that give every NaN input the same result may take instead (see
+    /// [`Tx::typed_nan_blind`]), leaving the canonicalisation dead when nothing else
+    /// reads the slot.
+    floats: HashMap<Value, (Value, Value)>,
     ctx: Value,
     fp: Value,
     /// The Cranelift block of each block-start instruction.
     blocks: HashMap<u32, Block>,
+    /// The blocks that read the interrupt flag (see [`loop_heads`]).
+    loop_heads: HashSet<u32>,
     /// The block every early exit jumps to, with the status to return.
     exit: Block,
     sigs: Sigs,
@@ -175,6 +191,9 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         .map(|_| b.declare_var(env.word))
         .collect::<Vec<_>>();
     let fuel = b.declare_var(I64);
+    let mem_base = b.declare_var(env.ptr);
+    let mem_len = b.declare_var(I64);
+    let ro_end = b.declare_var(I64);
     let five = b.import_signature(bridge_signature(
         env.ptr,
         env.call_conv,
@@ -209,6 +228,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         }
         index = f.block_end(index);
     }
+    let loop_heads = loop_heads(&f, env.shape);
     let mut tx = Tx {
         b,
         f,
@@ -219,8 +239,13 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         base,
         vars,
         fuel,
+        mem_base,
+        mem_len,
+        ro_end,
+        floats: HashMap::new(),
         ctx,
         fp,
+        loop_heads,
         blocks,
         exit,
         sigs: Sigs {
@@ -423,10 +448,15 @@ impl Tx<'_, '_, '_> {
         self.ctx_store(fuel, NativeCtx::OFFSET_FUEL);
     }
 
-    /// Reads the fuel variable from the context (after a call that may have charged).
-    fn fuel_in(&mut self) {
+    /// Reads the fuel and memory variables from the context (after a call that may have
+    /// charged fuel or grown memory).
+    fn reload(&mut self) {
         let fuel = self.ctx_load(I64, NativeCtx::OFFSET_FUEL);
         self.b.def_var(self.fuel, fuel);
+        let base = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_MEM_BASE);
+        self.b.def_var(self.mem_base, base);
+        let len = self.ctx_load(I64, NativeCtx::OFFSET_MEM_LEN);
+        self.b.def_var(self.mem_len, len);
     }
 
     /// Byte offset of frame slot `slot`.
@@ -517,7 +547,7 @@ impl Tx<'_, '_, '_> {
         match self.height(index + 1).filter(|_| falls_through) {
             Some(after) => {
                 self.exit_if(status);
-                self.fuel_in();
+                self.reload();
                 self.load_operands(first.min(after), (first + pushes).min(after));
             }
             None => {
@@ -567,6 +597,9 @@ impl Tx<'_, '_, '_> {
                 _ => bits,
             };
         }
+        if let Some((stored, _)) = self.float_of(p, kind) {
+            return stored;
+        }
         let w = self.get(p);
         match kind {
             Kind::I32 => self.low32(w),
@@ -579,6 +612,39 @@ impl Tx<'_, '_, '_> {
                 let i = self.low64(w);
                 self.b.ins().bitcast(F64, MemFlagsData::new(), i)
             }
+        }
+    }
+
+    /// The float of `kind` (stored, before canonicalisation) behind operand `p`'s slot
+    /// value, when an earlier instruction of this block put it there (see [`Tx::floats`]).
+    fn float_of(&mut self, p: u32, kind: Kind) -> Option<(Value, Value)> {
+        if self.limbs.is_some() || self.width(kind) != 1 {
+            return None;
+        }
+        let w = self.get(p);
+        let &(stored, raw) = self.floats.get(&w)?;
+        let ty = self.b.func.dfg.value_type(stored);
+        ((kind, ty) == (Kind::F32, F32) || (kind, ty) == (Kind::F64, F64)).then_some((stored, raw))
+    }
+
+    /// Like [`Tx::typed`], for an operation whose result is the same for every NaN input
+    /// (float arithmetic that canonicalises its NaN result, comparisons, truncations): a
+    /// float put by this block is taken before its canonicalisation.
+    fn typed_nan_blind(&mut self, p: u32, kind: Kind) -> Value {
+        match self.float_of(p, kind) {
+            Some((_, raw)) => raw,
+            None => self.typed(p, kind),
+        }
+    }
+
+    /// Writes the float result `raw` of `kind` at operand `p` canonicalised (see
+    /// [`Tx::canonical`]), remembering `raw` for [`Tx::typed_nan_blind`].
+    fn put_canonical(&mut self, p: u32, kind: Kind, raw: Value) {
+        let stored = self.canonical(raw);
+        self.put(p, kind, stored);
+        if self.limbs.is_none() && self.width(kind) == 1 {
+            let w = self.get(p);
+            self.floats.insert(w, (stored, raw));
         }
     }
 
@@ -626,11 +692,15 @@ impl Tx<'_, '_, '_> {
             Kind::F32 => self.b.ins().bitcast(I32, MemFlagsData::new(), v),
             Kind::F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
         };
-        if self.b.func.dfg.value_type(bits) == self.env.word {
+        let slot = if self.b.func.dfg.value_type(bits) == self.env.word {
             bits
         } else {
             self.b.ins().uextend(self.env.word, bits)
+        };
+        if matches!(kind, Kind::F32 | Kind::F64) {
+            self.floats.insert(slot, (v, v));
         }
+        slot
     }
 
     /// `v`, or the canonical NaN of its type when it is a NaN.
@@ -674,7 +744,7 @@ impl Tx<'_, '_, '_> {
             .ins()
             .iconst(I64, (u64::from(offset) + u64::from(n)) as i64);
         let (end, overflow) = self.b.ins().uadd_overflow(lo, reach);
-        let len = self.ctx_load(I64, NativeCtx::OFFSET_MEM_LEN);
+        let len = self.b.use_var(self.mem_len);
         let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
         let mut bad = self.b.ins().bor(overflow, past);
         if let Some(wide) = wide {
@@ -682,7 +752,7 @@ impl Tx<'_, '_, '_> {
         }
         let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
         if store {
-            let ro_end = self.ctx_load(I64, NativeCtx::OFFSET_RO_END);
+            let ro_end = self.b.use_var(self.ro_end);
             let read_only = self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end);
             bad = self.b.ins().bor(bad, read_only);
         }
@@ -691,7 +761,7 @@ impl Tx<'_, '_, '_> {
 
     /// The host address of guest address `start` (checked).
     fn host_address(&mut self, start: Value) -> Value {
-        let mem = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_MEM_BASE);
+        let mem = self.b.use_var(self.mem_base);
         self.b.ins().iadd(mem, start)
     }
 
@@ -714,7 +784,9 @@ impl Tx<'_, '_, '_> {
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
         self.b.switch_to_block(ok);
-        self.fuel_in();
+        self.reload();
+        let ro_end = self.ctx_load(I64, NativeCtx::OFFSET_RO_END);
+        self.b.def_var(self.ro_end, ro_end);
         let params = self.f.params();
         if let Some(limbs) = self.limbs {
             // Slots stay in the frame: the parameters are there, the locals start at zero.
@@ -772,7 +844,8 @@ impl Tx<'_, '_, '_> {
     }
 
     /// Charges the block `start..end` (operand height `height` at its start), as the
-    /// interpreter's fast mode does, and checks the interrupt flag.
+    /// interpreter's fast mode does, and at a loop head or the function's entry checks the
+    /// interrupt flag.
     fn charge(&mut self, start: u32, end: u32, height: u32) {
         let cost = i64::from(end - start);
         let fuel = self.b.use_var(self.fuel);
@@ -796,6 +869,9 @@ impl Tx<'_, '_, '_> {
         self.b.switch_to_block(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.b.def_var(self.fuel, left);
+        if !self.loop_heads.contains(&start) {
+            return;
+        }
         // The flag's address is fixed for the run: the load may be hoisted out of loops.
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
         let flag_at = self
@@ -1015,7 +1091,7 @@ impl Tx<'_, '_, '_> {
         let call = self.b.ins().call(fref, &[self.ctx, callee_fp]);
         let status = self.b.inst_results(call)[0];
         self.exit_if(status);
-        self.fuel_in();
+        self.reload();
         self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         self.call_results(h - params, callee_fp, results);
     }
@@ -1124,7 +1200,7 @@ impl Tx<'_, '_, '_> {
             .call_indirect(self.sigs.function, code, &[self.ctx, callee_fp]);
         let status = self.b.inst_results(call)[0];
         self.exit_if(status);
-        self.fuel_in();
+        self.reload();
         self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         self.call_results(h - 1 - params, callee_fp, results);
     }
@@ -1176,10 +1252,17 @@ impl Tx<'_, '_, '_> {
             return;
         }
         let value = self.get(h - 1);
+        // A float put by this block is stored from its float register.
+        let value = match self.floats.get(&value) {
+            Some(&(stored, _)) if self.b.func.dfg.value_type(stored).bytes() == ty.bytes() => {
+                stored
+            }
+            _ => value,
+        };
         let (start, bad) = self.address(h - 2, offset, ty.bytes(), true);
         self.guarded(index, h, bad, |tx| {
             let at = tx.host_address(start);
-            let narrow = if ty == tx.env.word {
+            let narrow = if tx.b.func.dfg.value_type(value).bytes() == ty.bytes() {
                 value
             } else {
                 tx.b.ins().ireduce(ty, value)
@@ -1367,8 +1450,19 @@ impl Tx<'_, '_, '_> {
                 return false;
             };
             let (start, bad) = self.address(h - 1, offset, ty.bytes(), false);
+            // Floats are loaded into float registers, where their users take them.
+            let float = match op {
+                O::F32Load => Some((KF32, F32)),
+                O::F64Load => Some((KF64, F64)),
+                _ => None,
+            };
             self.guarded(index, h, bad, |tx| {
                 let at = tx.host_address(start);
+                if let Some((kind, fty)) = float {
+                    let value = tx.b.ins().load(fty, flags(), at, 0);
+                    tx.put(h - 1, kind, value);
+                    return;
+                }
                 let raw = tx.b.ins().load(ty, flags(), at, 0);
                 let target = if wide { I64 } else { I32 };
                 let value = if ty == target {
@@ -1387,16 +1481,12 @@ impl Tx<'_, '_, '_> {
                 return false;
             };
             let n = self.width(kind);
-            let value = self.typed(h - n, kind);
-            let bits = match kind {
-                KF32 => self.b.ins().bitcast(I32, MemFlagsData::new(), value),
-                KF64 => self.b.ins().bitcast(I64, MemFlagsData::new(), value),
-                _ => value,
-            };
+            // Floats are stored from their float registers (same size as `ty`).
+            let bits = self.typed(h - n, kind);
             let (start, bad) = self.address(h - n - 1, offset, ty.bytes(), true);
             self.guarded(index, h, bad, |tx| {
                 let at = tx.host_address(start);
-                let narrow = if tx.b.func.dfg.value_type(bits) == ty {
+                let narrow = if tx.b.func.dfg.value_type(bits).bytes() == ty.bytes() {
                     bits
                 } else {
                     tx.b.ins().ireduce(ty, bits)
@@ -1407,7 +1497,7 @@ impl Tx<'_, '_, '_> {
         }
         if let Some((from, to, signed, sat)) = truncation(op) {
             let at = h - self.width(from);
-            let x = self.typed(at, from);
+            let x = self.typed_nan_blind(at, from);
             let ty = if to == KI32 { I32 } else { I64 };
             let convert = move |tx: &mut Self| {
                 let r = if signed {
@@ -1461,33 +1551,42 @@ impl Tx<'_, '_, '_> {
         // Plain unary and binary typed operations: (operand kind, result kind, builder).
         if let Some((kind, result, f)) = typed_binary(op) {
             let n = self.width(kind);
-            let a = self.typed(h - 2 * n, kind);
-            let b = self.typed(h - n, kind);
-            let r = f(&mut self.b, a, b);
-            let r = if result == Result_::Float(true) {
-                self.canonical(r)
+            let (a, b) = if matches!(result, Result_::Float(true) | Result_::Flag) {
+                (
+                    self.typed_nan_blind(h - 2 * n, kind),
+                    self.typed_nan_blind(h - n, kind),
+                )
             } else {
-                r
+                (self.typed(h - 2 * n, kind), self.typed(h - n, kind))
             };
+            let r = f(&mut self.b, a, b);
             match result {
                 Result_::Flag => {
                     let c = self.b.ins().uextend(I32, r);
                     self.put(h - 2 * n, KI32, c);
                 }
+                Result_::Float(true) => self.put_canonical(h - 2 * n, kind, r),
                 _ => self.put(h - 2 * n, kind, r),
             }
             return true;
         }
         if let Some((kind, result, f)) = typed_unary(op) {
             let at = h - self.width(kind);
-            let a = self.typed(at, kind);
-            let r = f(&mut self.b, a);
             let (out_kind, canonical) = match result {
                 Unary::Same(c) => (kind, c),
                 Unary::To(k, c) => (k, c),
                 Unary::Flag => (KI32, false),
             };
-            let r = if canonical { self.canonical(r) } else { r };
+            let a = if canonical {
+                self.typed_nan_blind(at, kind)
+            } else {
+                self.typed(at, kind)
+            };
+            let r = f(&mut self.b, a);
+            if canonical {
+                self.put_canonical(at, out_kind, r);
+                return true;
+            }
             let r = if result == Unary::Flag {
                 self.b.ins().uextend(I32, r)
             } else {
@@ -1517,6 +1616,26 @@ impl Tx<'_, '_, '_> {
             _ => false,
         }
     }
+}
+
+/// The blocks of `f` that read the interrupt flag after paying for themselves: the entry
+/// and every reachable target of a backward jump, so that every loop and every call reads
+/// it (the threaded engine reads it at the run's first block and then once per chunk of
+/// fuel; reading it at every block only cost time).
+fn loop_heads(f: &NativeFunction<'_>, shape: &StackShape) -> HashSet<u32> {
+    let mut heads = HashSet::from([0]);
+    for index in 0..f.len() {
+        if shape.heights[index as usize].is_none() {
+            continue;
+        }
+        let targets = match (f.target(index), f.jump_table(index)) {
+            (Some(target), _) => vec![target],
+            (None, Some(table)) => table.to_vec(),
+            (None, None) => continue,
+        };
+        heads.extend(targets.into_iter().filter(|&target| target <= index));
+    }
+    heads
 }
 
 /// The four integer divisions.
