@@ -1,14 +1,19 @@
 //! The simd128 ops of the register form: one handler per simd opcode (its `OP`
-//! parameter), which gathers the operands from their runs of slots and runs the semantics
-//! shared with the precise interpreter (`exec::simd`), folded to that one opcode.
+//! parameter). A hot instruction (`exec::simd_hot`) reads its operands straight from their
+//! runs of slots and runs its operation inlined; the others gather their operands and call
+//! the semantics shared with the precise interpreter (`exec::simd`), which is not inlined
+//! (inlined into every handler, building the crate took 20 GB).
 
 use super::ops::{get, set};
 use super::{Cx, Inst};
+use crate::exec::operand::address;
 use crate::exec::simd;
+use crate::exec::simd_hot::{self as hot, Form};
 use crate::exec::typed::Operands;
 use crate::simd_op::{MAX_OPERANDS, SimdInst, SimdShape, arch_of_bits, opcode};
 use crate::trap::TrapKind;
 use crate::word::Word;
+use dotvm_core::isa::ValType;
 
 /// Slots a simd instruction can work in: three vectors of four Arch32 slots.
 const ROOM: usize = 4 * MAX_OPERANDS;
@@ -24,6 +29,10 @@ pub(super) unsafe fn run<W: Word, const OP: u16>(
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Result<(), TrapKind> {
+    if let Some(form) = const { hot::form(opcode(OP)) } {
+        // SAFETY: as for this function.
+        return unsafe { run_hot::<W, OP>(form, i, fp, cx) };
+    }
     let op = const { opcode(OP) };
     let shape = const { SimdShape::of(opcode(OP), arch_of_bits(W::BITS)) };
     let three = shape.operands == MAX_OPERANDS;
@@ -56,6 +65,126 @@ pub(super) unsafe fn run<W: Word, const OP: u16>(
     for (k, &value) in slots[..shape.pushes as usize].iter().enumerate() {
         // SAFETY: the lowering gave the op `pushes` result slots from `dst`.
         unsafe { set(fp, i.dst + k as u32, value) };
+    }
+    Ok(())
+}
+
+/// The operands in the run of `len` slots from `base`, ready to be popped.
+///
+/// # Safety
+/// `base..base + len` are slots of the frame at `fp` (read or written by nothing else while
+/// the result lives).
+#[inline(always)]
+unsafe fn run_at<'f, W: Word>(fp: *mut W, base: u32, len: usize) -> Operands<'f, W> {
+    // SAFETY: the caller guarantees the run lies in the frame.
+    let slots = unsafe { std::slice::from_raw_parts_mut(fp.add(base as usize), len) };
+    Operands::new(slots, len)
+}
+
+/// The `len` result slots from `dst`, ready to be pushed to.
+///
+/// # Safety
+/// As for [`run_at`].
+#[inline(always)]
+unsafe fn result_at<'f, W: Word>(fp: *mut W, dst: u32, len: usize) -> Operands<'f, W> {
+    // SAFETY: the caller guarantees the slots lie in the frame.
+    let slots = unsafe { std::slice::from_raw_parts_mut(fp.add(dst as usize), len) };
+    Operands::new(slots, 0)
+}
+
+/// Runs hot simd opcode `OP` (of form `form`) as op `i`: the operands are read from their
+/// runs (`a`, then `b`), the operation is `exec::simd_hot`'s with the opcode fixed, and
+/// the result goes to the slots from `dst`; the lane index is `imm`'s bits 32-39 and a
+/// memory offset or vector pool index its low 32 bits (as in [`run`]).
+///
+/// # Safety
+/// As for [`run`].
+#[inline(always)]
+unsafe fn run_hot<W: Word, const OP: u16>(
+    form: Form,
+    i: &Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Result<(), TrapKind> {
+    // The slots of each type on this word.
+    let (i32s, i64s, v128s) = const {
+        let arch = arch_of_bits(W::BITS);
+        (
+            ValType::I32.slots(arch) as usize,
+            ValType::I64.slots(arch) as usize,
+            ValType::V128.slots(arch) as usize,
+        )
+    };
+    let op = const { opcode(OP) };
+    let (offset, lane) = (i.imm as u32, usize::from((i.imm >> 32) as u8));
+    // SAFETY (every block below): the lowering made `a` and `b` the runs of the operands
+    // of the types the instruction table gives this form (checked by `simd_hot`'s tests)
+    // and gave the result its slots from `dst`; each run is used once, before the next.
+    unsafe {
+        match form {
+            Form::Binary => {
+                let a = run_at(fp, i.a, v128s).v128();
+                let b = run_at(fp, i.b, v128s).v128();
+                result_at(fp, i.dst, v128s).push_v128(hot::binary(op, a, b));
+            }
+            Form::Shuffle => {
+                let a = run_at(fp, i.a, v128s).v128();
+                let b = run_at(fp, i.b, v128s).v128();
+                let program = cx.m.program;
+                // The running function's index was checked by the loader.
+                let function = program.functions.get_unchecked(cx.func as usize);
+                let lanes = function.vectors.get(offset as usize).copied();
+                let r = hot::shuffle(op, a, b, &lanes.unwrap_or_default());
+                result_at(fp, i.dst, v128s).push_v128(r);
+            }
+            Form::Unary => {
+                let a = run_at(fp, i.a, v128s).v128();
+                result_at(fp, i.dst, v128s).push_v128(hot::unary(op, a));
+            }
+            Form::Shift => {
+                let a = run_at(fp, i.a, v128s).v128();
+                let n = run_at(fp, i.b, i32s).i32();
+                result_at(fp, i.dst, v128s).push_v128(hot::shift(op, a, n));
+            }
+            Form::Splat32 => {
+                let x = run_at(fp, i.a, i32s).i32();
+                result_at(fp, i.dst, v128s).push_v128(hot::splat32(op, x));
+            }
+            Form::Splat64 => {
+                let x = run_at(fp, i.a, i64s).i64();
+                result_at(fp, i.dst, v128s).push_v128(hot::splat64(op, x));
+            }
+            Form::Extract32 => {
+                let a = run_at(fp, i.a, v128s).v128();
+                result_at(fp, i.dst, i32s).push_i32(hot::extract32(op, a, lane));
+            }
+            Form::Extract64 => {
+                let a = run_at(fp, i.a, v128s).v128();
+                result_at(fp, i.dst, i64s).push_i64(hot::extract64(op, a, lane));
+            }
+            Form::Replace32 => {
+                let v = run_at(fp, i.a, v128s).v128();
+                let x = run_at(fp, i.b, i32s).i32();
+                result_at(fp, i.dst, v128s).push_v128(hot::replace32(op, v, x, lane));
+            }
+            Form::Load16 => {
+                let bytes = cx.m.memory.load::<16>(address(get(fp, i.a), 16)?, offset)?;
+                result_at(fp, i.dst, v128s).push_v128(hot::load16(op, bytes));
+            }
+            Form::Load8 => {
+                let bytes = cx.m.memory.load::<8>(address(get(fp, i.a), 8)?, offset)?;
+                result_at(fp, i.dst, v128s).push_v128(hot::load8(op, bytes));
+            }
+            Form::Load4 => {
+                let bytes = cx.m.memory.load::<4>(address(get(fp, i.a), 4)?, offset)?;
+                result_at(fp, i.dst, v128s).push_v128(hot::load4(op, bytes));
+            }
+            Form::Store16 => {
+                let addr = address(get(fp, i.a), 16)?;
+                let v = run_at(fp, i.b, v128s).v128();
+                cx.m.memory.store::<16>(addr, offset, hot::store16(op, v))?;
+            }
+        }
     }
     Ok(())
 }
