@@ -15,11 +15,19 @@ pub(crate) enum Bench {
     Revm,
     /// The word-lane dot product example on every architecture, per element.
     Lanes,
+    /// The simd128 lane code, portable and x86-64 forms, per operation.
+    V128,
 }
 
 impl Bench {
     /// Every benchmark, in the order `all` runs them.
-    pub(crate) const ALL: [Bench; 4] = [Bench::Loop, Bench::Arch, Bench::Revm, Bench::Lanes];
+    pub(crate) const ALL: [Bench; 5] = [
+        Bench::Loop,
+        Bench::Arch,
+        Bench::Revm,
+        Bench::Lanes,
+        Bench::V128,
+    ];
 
     /// The benchmark's command-line name.
     fn name(self) -> &'static str {
@@ -28,6 +36,7 @@ impl Bench {
             Bench::Arch => "arch",
             Bench::Revm => "revm",
             Bench::Lanes => "lanes",
+            Bench::V128 => "v128",
         }
     }
 
@@ -38,6 +47,9 @@ impl Bench {
             Bench::Arch | Bench::Revm => 2_000_000,
             // Rounds of the 1024-element dot product (about 0.1 s on Arch32).
             Bench::Lanes => 20_000,
+            // Passes over 4095 vector pairs (tens of milliseconds per form: the on-CPU clock
+            // ticks in milliseconds).
+            Bench::V128 => 10_000,
         }
     }
 }
@@ -65,7 +77,7 @@ impl Settings {
 }
 
 /// The usage line printed with argument errors.
-pub(crate) const USAGE: &str = "usage: dotvm-bench [loop|arch|revm|lanes|all]... [--iterations N] \
+pub(crate) const USAGE: &str = "usage: dotvm-bench [loop|arch|revm|lanes|v128|all]... [--iterations N] \
      [--runs N] [--kernel mulmod|muladd]... [--arch arch32|...|arch512]...";
 
 /// Appends `item` unless it is already there.
@@ -172,6 +184,7 @@ mod tests {
         assert_eq!(settings.runs, 3);
         assert_eq!(settings.iterations_for(Bench::Arch), 7);
         assert_eq!(parse(&["all", "loop"]).unwrap().benches, Bench::ALL);
+        assert_eq!(parse(&["v128"]).unwrap().benches, [Bench::V128]);
         let filtered = parse(&["--kernel", "muladd", "--arch", "512", "--arch", "arch32"]);
         let filtered = filtered.unwrap();
         assert_eq!(filtered.kernels, [Kernel::MulAdd]);

@@ -7,9 +7,11 @@
 //! * `revm`: those loops on Arch256 next to the equivalent EVM bytecode in revm's
 //!   interpreter and native Rust, with the time ratio;
 //! * `lanes`: the word-lane example `examples/lanes_dot.dasm` (a dot product) on every
-//!   architecture, nanoseconds per element.
+//!   architecture, nanoseconds per element;
+//! * `v128`: the simd128 lane code, portable lane loops next to x86-64 vector code,
+//!   nanoseconds per operation (`docs/vectors.md`).
 //!
-//! `cargo run --release -p dotvm-bench -- [loop|arch|revm|lanes|all]... [--iterations N]
+//! `cargo run --release -p dotvm-bench -- [loop|arch|revm|lanes|v128|all]... [--iterations N]
 //! [--runs N] [--kernel mulmod|muladd]... [--arch NAME]...`
 
 mod arch_table;
@@ -19,6 +21,7 @@ mod counting;
 mod evm;
 mod lanes_dot;
 mod timing;
+mod v128_lanes;
 mod versus_revm;
 
 use cli::Bench;
@@ -45,6 +48,7 @@ fn run(settings: &cli::Settings) -> Result<(), String> {
             Bench::Arch => arch_table::bench(&settings.kernels, &settings.archs, &plan)?,
             Bench::Revm => versus_revm::bench(&settings.kernels, &plan)?,
             Bench::Lanes => lanes_dot::bench(&settings.archs, &plan)?,
+            Bench::V128 => v128_lanes::bench(&plan)?,
         }
     }
     Ok(())

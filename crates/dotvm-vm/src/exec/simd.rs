@@ -1,15 +1,16 @@
 //! The simd128 instructions with WebAssembly's semantics on every architecture: a `v128`
 //! is read from and written to its slots by [`Operands::v128`] / [`Operands::push_v128`]
 //! (four slots on Arch32, two on Arch64, one above), the lanes are computed by
-//! `exec::lanes`. Float results that are NaN are canonical, as for the scalar float
+//! `exec::v128`; the hot instructions' semantics are those of `exec::simd_hot`, which the
+//! threaded engine inlines into their handlers. Float results that are NaN are canonical, as for the scalar float
 //! instructions (`exec::float`); `abs`, `neg`, `pmin`/`pmax` and lane moves keep the bits.
 
 use super::float::WasmFloat;
 use super::operand::address;
+use super::simd_hot::{self as hot, Form};
 use super::typed::Operands;
 use super::v128::{
-    self, Arith, Lane, V128, all_true, bitmask, compare, map, narrow, pairwise, splat, widen,
-    widen_zip, zip,
+    self, Arith, Lane, V128, all_true, bitmask, compare, map, narrow, splat, widen, widen_zip, zip,
 };
 use crate::memory::LinearMemory;
 use crate::simd_op::SimdInst;
@@ -95,14 +96,6 @@ pub(super) fn execute<W: Word>(
             bin!(|a, b| compare::<$t>(a, b, |$x, $y| $e))
         };
     }
-    // `v n -- r`: a shift by the i32 count modulo the lane width.
-    macro_rules! shift {
-        ($t:ty, |$x:ident, $n:ident| $e:expr) => {{
-            let $n = s.i32() % (8 * <$t as Lane>::BYTES as u32);
-            let a = s.v128();
-            s.push_v128(map::<$t, $t>(a, |$x| $e));
-        }};
-    }
     // `v -- i32`.
     macro_rules! test {
         (|$a:ident| $e:expr) => {{
@@ -138,24 +131,8 @@ pub(super) fn execute<W: Word>(
     let pooled = || pool.get(offset as usize).copied().unwrap_or_default();
     match inst.op {
         // ---- loads and stores ----
-        V128Load => load!(16, |b| b),
-        V128Load8x8S => load!(8, |b| widen::<i8, i16>(pad(b), false, i16::from)),
-        V128Load8x8U => load!(8, |b| widen::<u8, u16>(pad(b), false, u16::from)),
-        V128Load16x4S => load!(8, |b| widen::<i16, i32>(pad(b), false, i32::from)),
-        V128Load16x4U => load!(8, |b| widen::<u16, u32>(pad(b), false, u32::from)),
-        V128Load32x2S => load!(8, |b| widen::<i32, i64>(pad(b), false, i64::from)),
-        V128Load32x2U => load!(8, |b| widen::<u32, u64>(pad(b), false, u64::from)),
         V128Load8Splat => load!(1, |b| splat(b[0])),
         V128Load16Splat => load!(2, |b| splat(u16::from_le_bytes(b))),
-        V128Load32Splat => load!(4, |b| splat(u32::from_le_bytes(b))),
-        V128Load64Splat => load!(8, |b| splat(u64::from_le_bytes(b))),
-        V128Load32Zero => load!(4, |b| pad(b)),
-        V128Load64Zero => load!(8, |b| pad(b)),
-        V128Store => {
-            let v = s.v128();
-            let addr = address(s.pop(), 16)?;
-            memory.store::<16>(addr, offset, v)?;
-        }
         V128Load8Lane => load_lane!(u8, 1),
         V128Load16Lane => load_lane!(u16, 2),
         V128Load32Lane => load_lane!(u32, 4),
@@ -166,46 +143,6 @@ pub(super) fn execute<W: Word>(
         V128Store64Lane => store_lane!(u64, 8),
         // ---- constants, shuffles, splats, lanes ----
         V128Const => s.push_v128(pooled()),
-        I8x16Shuffle => {
-            let lanes = pooled();
-            bin!(|a, b| v128::shuffle(a, b, &lanes))
-        }
-        I8x16Swizzle => bin!(|a, b| v128::swizzle(a, b)),
-        I8x16Splat => {
-            let x = s.i32() as u8;
-            s.push_v128(splat(x));
-        }
-        I16x8Splat => {
-            let x = s.i32() as u16;
-            s.push_v128(splat(x));
-        }
-        I32x4Splat | F32x4Splat => {
-            let x = s.i32();
-            s.push_v128(splat(x));
-        }
-        I64x2Splat | F64x2Splat => {
-            let x = s.i64();
-            s.push_v128(splat(x));
-        }
-        I8x16ExtractLaneS => test!(|a| i8::get(&a, lane) as u32),
-        I8x16ExtractLaneU => test!(|a| u32::from(u8::get(&a, lane))),
-        I16x8ExtractLaneS => test!(|a| i16::get(&a, lane) as u32),
-        I16x8ExtractLaneU => test!(|a| u32::from(u16::get(&a, lane))),
-        I32x4ExtractLane | F32x4ExtractLane => test!(|a| u32::get(&a, lane)),
-        I64x2ExtractLane | F64x2ExtractLane => {
-            let a = s.v128();
-            s.push_i64(u64::get(&a, lane));
-        }
-        I8x16ReplaceLane | I16x8ReplaceLane | I32x4ReplaceLane | F32x4ReplaceLane => {
-            let x = s.i32();
-            let mut v = s.v128();
-            match inst.op {
-                I8x16ReplaceLane => (x as u8).put(&mut v, lane),
-                I16x8ReplaceLane => (x as u16).put(&mut v, lane),
-                _ => x.put(&mut v, lane),
-            }
-            s.push_v128(v);
-        }
         I64x2ReplaceLane | F64x2ReplaceLane => {
             let x = s.i64();
             let mut v = s.v128();
@@ -213,11 +150,6 @@ pub(super) fn execute<W: Word>(
             s.push_v128(v);
         }
         // ---- bitwise ----
-        V128Not => un!(|a| v128::from_bits(!v128::bits(a))),
-        V128And => bin!(|a, b| v128::from_bits(v128::bits(a) & v128::bits(b))),
-        V128AndNot => bin!(|a, b| v128::from_bits(v128::bits(a) & !v128::bits(b))),
-        V128Or => bin!(|a, b| v128::from_bits(v128::bits(a) | v128::bits(b))),
-        V128Xor => bin!(|a, b| v128::from_bits(v128::bits(a) ^ v128::bits(b))),
         V128Bitselect => {
             let c = v128::bits(s.v128());
             let b = v128::bits(s.v128());
@@ -226,7 +158,6 @@ pub(super) fn execute<W: Word>(
         }
         V128AnyTrue => test!(|a| u32::from(v128::bits(a) != 0)),
         // ---- integer comparisons ----
-        I8x16Eq => cmp!(u8, |x, y| x == y),
         I8x16Ne => cmp!(u8, |x, y| x != y),
         I8x16LtS => cmp!(i8, |x, y| x < y),
         I8x16LtU => cmp!(u8, |x, y| x < y),
@@ -236,7 +167,6 @@ pub(super) fn execute<W: Word>(
         I8x16LeU => cmp!(u8, |x, y| x <= y),
         I8x16GeS => cmp!(i8, |x, y| x >= y),
         I8x16GeU => cmp!(u8, |x, y| x >= y),
-        I16x8Eq => cmp!(u16, |x, y| x == y),
         I16x8Ne => cmp!(u16, |x, y| x != y),
         I16x8LtS => cmp!(i16, |x, y| x < y),
         I16x8LtU => cmp!(u16, |x, y| x < y),
@@ -246,7 +176,6 @@ pub(super) fn execute<W: Word>(
         I16x8LeU => cmp!(u16, |x, y| x <= y),
         I16x8GeS => cmp!(i16, |x, y| x >= y),
         I16x8GeU => cmp!(u16, |x, y| x >= y),
-        I32x4Eq => cmp!(u32, |x, y| x == y),
         I32x4Ne => cmp!(u32, |x, y| x != y),
         I32x4LtS => cmp!(i32, |x, y| x < y),
         I32x4LtU => cmp!(u32, |x, y| x < y),
@@ -283,13 +212,8 @@ pub(super) fn execute<W: Word>(
         I8x16Bitmask => test!(|a| bitmask::<u8>(a)),
         I8x16NarrowI16x8S => bin!(|a, b| narrow::<i16, i8>(a, b, |x| sat!(i64::from(x), i8))),
         I8x16NarrowI16x8U => bin!(|a, b| narrow::<i16, u8>(a, b, |x| sat!(i64::from(x), u8))),
-        I8x16Shl => shift!(u8, |x, n| x << n),
-        I8x16ShrS => shift!(i8, |x, n| x >> n),
-        I8x16ShrU => shift!(u8, |x, n| x >> n),
-        I8x16Add => each!(u8, |x, y| x.wrapping_add(y)),
         I8x16AddSatS => each!(i8, |x, y| x.saturating_add(y)),
         I8x16AddSatU => each!(u8, |x, y| x.saturating_add(y)),
-        I8x16Sub => each!(u8, |x, y| x.wrapping_sub(y)),
         I8x16SubSatS => each!(i8, |x, y| x.saturating_sub(y)),
         I8x16SubSatU => each!(u8, |x, y| x.saturating_sub(y)),
         I8x16MinS => each!(i8, |x, y| x.min(y)),
@@ -298,12 +222,6 @@ pub(super) fn execute<W: Word>(
         I8x16MaxU => each!(u8, |x, y| x.max(y)),
         I8x16AvgrU => each!(u8, |x, y| ((u16::from(x) + u16::from(y)).div_ceil(2)) as u8),
         // ---- i16x8 ----
-        I16x8ExtAddPairwiseI8x16S => {
-            un!(|a| pairwise::<i8, i16>(a, a, |x, y, _, _| i16::from(x) + i16::from(y)))
-        }
-        I16x8ExtAddPairwiseI8x16U => {
-            un!(|a| pairwise::<u8, u16>(a, a, |x, y, _, _| u16::from(x) + u16::from(y)))
-        }
         I16x8Abs => each!(i16, |x| x.wrapping_abs()),
         I16x8Neg => each!(i16, |x| x.wrapping_neg()),
         I16x8Q15MulrSatS => each!(i16, |x, y| {
@@ -313,20 +231,10 @@ pub(super) fn execute<W: Word>(
         I16x8Bitmask => test!(|a| bitmask::<u16>(a)),
         I16x8NarrowI32x4S => bin!(|a, b| narrow::<i32, i16>(a, b, |x| sat!(i64::from(x), i16))),
         I16x8NarrowI32x4U => bin!(|a, b| narrow::<i32, u16>(a, b, |x| sat!(i64::from(x), u16))),
-        I16x8ExtendLowI8x16S => un!(|a| widen::<i8, i16>(a, false, i16::from)),
-        I16x8ExtendHighI8x16S => un!(|a| widen::<i8, i16>(a, true, i16::from)),
-        I16x8ExtendLowI8x16U => un!(|a| widen::<u8, u16>(a, false, u16::from)),
-        I16x8ExtendHighI8x16U => un!(|a| widen::<u8, u16>(a, true, u16::from)),
-        I16x8Shl => shift!(u16, |x, n| x << n),
-        I16x8ShrS => shift!(i16, |x, n| x >> n),
-        I16x8ShrU => shift!(u16, |x, n| x >> n),
-        I16x8Add => each!(u16, |x, y| x.wrapping_add(y)),
         I16x8AddSatS => each!(i16, |x, y| x.saturating_add(y)),
         I16x8AddSatU => each!(u16, |x, y| x.saturating_add(y)),
-        I16x8Sub => each!(u16, |x, y| x.wrapping_sub(y)),
         I16x8SubSatS => each!(i16, |x, y| x.saturating_sub(y)),
         I16x8SubSatU => each!(u16, |x, y| x.saturating_sub(y)),
-        I16x8Mul => each!(u16, |x, y| x.wrapping_mul(y)),
         I16x8MinS => each!(i16, |x, y| x.min(y)),
         I16x8MinU => each!(u16, |x, y| x.min(y)),
         I16x8MaxS => each!(i16, |x, y| x.max(y)),
@@ -346,33 +254,14 @@ pub(super) fn execute<W: Word>(
             bin!(|a, b| widen_zip::<u8, u16>(a, b, true, |x, y| { u16::from(x) * u16::from(y) }))
         }
         // ---- i32x4 ----
-        I32x4ExtAddPairwiseI16x8S => {
-            un!(|a| pairwise::<i16, i32>(a, a, |x, y, _, _| i32::from(x) + i32::from(y)))
-        }
-        I32x4ExtAddPairwiseI16x8U => {
-            un!(|a| pairwise::<u16, u32>(a, a, |x, y, _, _| u32::from(x) + u32::from(y)))
-        }
         I32x4Abs => each!(i32, |x| x.wrapping_abs()),
         I32x4Neg => each!(i32, |x| x.wrapping_neg()),
         I32x4AllTrue => test!(|a| u32::from(all_true::<u32>(a))),
         I32x4Bitmask => test!(|a| bitmask::<u32>(a)),
-        I32x4ExtendLowI16x8S => un!(|a| widen::<i16, i32>(a, false, i32::from)),
-        I32x4ExtendHighI16x8S => un!(|a| widen::<i16, i32>(a, true, i32::from)),
-        I32x4ExtendLowI16x8U => un!(|a| widen::<u16, u32>(a, false, u32::from)),
-        I32x4ExtendHighI16x8U => un!(|a| widen::<u16, u32>(a, true, u32::from)),
-        I32x4Shl => shift!(u32, |x, n| x << n),
-        I32x4ShrS => shift!(i32, |x, n| x >> n),
-        I32x4ShrU => shift!(u32, |x, n| x >> n),
-        I32x4Add => each!(u32, |x, y| x.wrapping_add(y)),
-        I32x4Sub => each!(u32, |x, y| x.wrapping_sub(y)),
-        I32x4Mul => each!(u32, |x, y| x.wrapping_mul(y)),
         I32x4MinS => each!(i32, |x, y| x.min(y)),
         I32x4MinU => each!(u32, |x, y| x.min(y)),
         I32x4MaxS => each!(i32, |x, y| x.max(y)),
         I32x4MaxU => each!(u32, |x, y| x.max(y)),
-        I32x4DotI16x8S => bin!(|a, b| pairwise::<i16, i32>(a, b, |a0, a1, b0, b1| {
-            (i32::from(a0) * i32::from(b0)).wrapping_add(i32::from(a1) * i32::from(b1))
-        })),
         I32x4ExtMulLowI16x8S => {
             bin!(|a, b| widen_zip::<i16, i32>(a, b, false, |x, y| { i32::from(x) * i32::from(y) }))
         }
@@ -390,15 +279,6 @@ pub(super) fn execute<W: Word>(
         I64x2Neg => each!(i64, |x| x.wrapping_neg()),
         I64x2AllTrue => test!(|a| u32::from(all_true::<u64>(a))),
         I64x2Bitmask => test!(|a| bitmask::<u64>(a)),
-        I64x2ExtendLowI32x4S => un!(|a| widen::<i32, i64>(a, false, i64::from)),
-        I64x2ExtendHighI32x4S => un!(|a| widen::<i32, i64>(a, true, i64::from)),
-        I64x2ExtendLowI32x4U => un!(|a| widen::<u32, u64>(a, false, u64::from)),
-        I64x2ExtendHighI32x4U => un!(|a| widen::<u32, u64>(a, true, u64::from)),
-        I64x2Shl => shift!(u64, |x, n| x << n),
-        I64x2ShrS => shift!(i64, |x, n| x >> n),
-        I64x2ShrU => shift!(u64, |x, n| x >> n),
-        I64x2Add => each!(u64, |x, y| x.wrapping_add(y)),
-        I64x2Sub => each!(u64, |x, y| x.wrapping_sub(y)),
         I64x2Mul => each!(u64, |x, y| x.wrapping_mul(y)),
         I64x2ExtMulLowI32x4S => {
             bin!(|a, b| widen_zip::<i32, i64>(a, b, false, |x, y| { i64::from(x) * i64::from(y) }))
@@ -457,16 +337,53 @@ pub(super) fn execute<W: Word>(
             un!(|a| narrow::<f64, f32>(a, [0; 16], |x| (x as f32).canonical()))
         }
         F64x2PromoteLowF32x4 => un!(|a| widen::<f32, f64>(a, false, |x| f64::from(x).canonical())),
-        _ => unreachable!("the loader makes simd ops of simd opcodes only"),
+        // ---- the hot instructions (`exec::simd_hot`) ----
+        op => {
+            let Some(form) = hot::form(op) else {
+                unreachable!("the loader makes simd ops of simd opcodes only")
+            };
+            match form {
+                Form::Binary => bin!(|a, b| hot::binary(op, a, b)),
+                Form::Shuffle => {
+                    let lanes = pooled();
+                    bin!(|a, b| hot::shuffle(op, a, b, &lanes))
+                }
+                Form::Unary => un!(|a| hot::unary(op, a)),
+                Form::Shift => {
+                    let n = s.i32();
+                    let a = s.v128();
+                    s.push_v128(hot::shift(op, a, n));
+                }
+                Form::Splat32 => {
+                    let x = s.i32();
+                    s.push_v128(hot::splat32(op, x));
+                }
+                Form::Splat64 => {
+                    let x = s.i64();
+                    s.push_v128(hot::splat64(op, x));
+                }
+                Form::Extract32 => test!(|a| hot::extract32(op, a, lane)),
+                Form::Extract64 => {
+                    let a = s.v128();
+                    s.push_i64(hot::extract64(op, a, lane));
+                }
+                Form::Replace32 => {
+                    let x = s.i32();
+                    let v = s.v128();
+                    s.push_v128(hot::replace32(op, v, x, lane));
+                }
+                Form::Load16 => load!(16, |b| hot::load16(op, b)),
+                Form::Load8 => load!(8, |b| hot::load8(op, b)),
+                Form::Load4 => load!(4, |b| hot::load4(op, b)),
+                Form::Store16 => {
+                    let v = s.v128();
+                    let addr = address(s.pop(), 16)?;
+                    memory.store::<16>(addr, offset, hot::store16(op, v))?;
+                }
+            }
+        }
     }
     Ok(())
-}
-
-/// `N` loaded bytes as the low bytes of a vector, the rest zero.
-fn pad<const N: usize>(bytes: [u8; N]) -> V128 {
-    let mut v = [0; 16];
-    v[..N].copy_from_slice(&bytes);
-    v
 }
 
 #[cfg(test)]

@@ -24,14 +24,14 @@ macro_rules! lane {
         impl Lane for $t {
             const BYTES: usize = size_of::<$t>();
 
-            #[inline]
+            #[inline(always)]
             fn get(v: &V128, i: usize) -> Self {
                 let mut b = [0u8; size_of::<$t>()];
                 b.copy_from_slice(&v[i * Self::BYTES..(i + 1) * Self::BYTES]);
                 <$t>::from_le_bytes(b)
             }
 
-            #[inline]
+            #[inline(always)]
             fn put(self, v: &mut V128, i: usize) {
                 v[i * Self::BYTES..(i + 1) * Self::BYTES].copy_from_slice(&self.to_le_bytes());
             }
@@ -42,6 +42,7 @@ macro_rules! lane {
 lane!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
 
 /// Every lane of type `T` set to `x`.
+#[inline(always)]
 pub(super) fn splat<T: Lane>(x: T) -> V128 {
     let mut r = [0; 16];
     for i in 0..T::COUNT {
@@ -51,6 +52,7 @@ pub(super) fn splat<T: Lane>(x: T) -> V128 {
 }
 
 /// `f` applied to every lane.
+#[inline(always)]
 pub(super) fn map<T: Lane, U: Lane>(a: V128, f: impl Fn(T) -> U) -> V128 {
     debug_assert_eq!(T::BYTES, U::BYTES);
     let mut r = [0; 16];
@@ -61,6 +63,7 @@ pub(super) fn map<T: Lane, U: Lane>(a: V128, f: impl Fn(T) -> U) -> V128 {
 }
 
 /// `f` applied to every pair of lanes.
+#[inline(always)]
 pub(super) fn zip<T: Lane>(a: V128, b: V128, f: impl Fn(T, T) -> T) -> V128 {
     let mut r = [0; 16];
     for i in 0..T::COUNT {
@@ -70,6 +73,7 @@ pub(super) fn zip<T: Lane>(a: V128, b: V128, f: impl Fn(T, T) -> T) -> V128 {
 }
 
 /// A lane mask: all ones in lane `i` where `f` holds for lane `i` of `a` and `b`.
+#[inline(always)]
 pub(super) fn compare<T: Lane>(a: V128, b: V128, f: impl Fn(T, T) -> bool) -> V128 {
     let mut r = [0; 16];
     for i in 0..T::COUNT {
@@ -94,6 +98,7 @@ pub(super) fn bitmask<T: Lane>(a: V128) -> u32 {
 
 /// The lanes of the low (`high` false) or high half of `a`, each widened by `f` to a lane
 /// twice as wide.
+#[inline(always)]
 pub(super) fn widen<T: Lane, U: Lane>(a: V128, high: bool, f: impl Fn(T) -> U) -> V128 {
     let mut r = [0; 16];
     let first = if high { U::COUNT } else { 0 };
@@ -104,6 +109,7 @@ pub(super) fn widen<T: Lane, U: Lane>(a: V128, high: bool, f: impl Fn(T) -> U) -
 }
 
 /// The lanes of `a`, then those of `b`, each narrowed by `f` to a lane half as wide.
+#[inline(always)]
 pub(super) fn narrow<T: Lane, U: Lane>(a: V128, b: V128, f: impl Fn(T) -> U) -> V128 {
     let mut r = [0; 16];
     for i in 0..T::COUNT {
@@ -114,6 +120,7 @@ pub(super) fn narrow<T: Lane, U: Lane>(a: V128, b: V128, f: impl Fn(T) -> U) -> 
 }
 
 /// Adjacent lane pairs of `a` combined by `f` into lanes twice as wide.
+#[inline(always)]
 pub(super) fn pairwise<T: Lane, U: Lane>(a: V128, b: V128, f: impl Fn(T, T, T, T) -> U) -> V128 {
     let mut r = [0; 16];
     for i in 0..U::COUNT {
@@ -125,6 +132,7 @@ pub(super) fn pairwise<T: Lane, U: Lane>(a: V128, b: V128, f: impl Fn(T, T, T, T
 }
 
 /// The lanes of the low or high halves of `a` and `b`, widened and combined by `f`.
+#[inline(always)]
 pub(super) fn widen_zip<T: Lane, U: Lane>(
     a: V128,
     b: V128,
@@ -145,15 +153,26 @@ pub(super) fn swizzle(a: V128, s: V128) -> V128 {
     if let Some(r) = super::v128_sse::swizzle(&a, &s) {
         return r;
     }
+    swizzle_portable(a, s)
+}
+
+/// [`swizzle`] as a lane loop.
+pub(super) fn swizzle_portable(a: V128, s: V128) -> V128 {
     s.map(|i| a.get(usize::from(i)).copied().unwrap_or(0))
 }
 
-/// Bytes of `a` and `b` (indices 16..32 for `b`) selected by `lanes` (each below 32).
+/// Bytes of `a` and `b` (indices 16..32 for `b`) selected by `lanes` (each taken modulo
+/// 32).
 pub(super) fn shuffle(a: V128, b: V128, lanes: &V128) -> V128 {
     #[cfg(target_arch = "x86_64")]
     if let Some(r) = super::v128_sse::shuffle(&a, &b, lanes) {
         return r;
     }
+    shuffle_portable(a, b, lanes)
+}
+
+/// [`shuffle`] as a lane loop.
+pub(super) fn shuffle_portable(a: V128, b: V128, lanes: &V128) -> V128 {
     lanes.map(|i| {
         let i = usize::from(i) & 31;
         if i < 16 { a[i] } else { b[i - 16] }
@@ -173,9 +192,10 @@ pub(super) enum Arith {
     Div,
 }
 
-/// Float lane arithmetic: `op` on the lanes of type `$t` of two vectors, NaNs canonical.
+/// Float lane arithmetic: `op` on the lanes of type `$t` of two vectors, NaNs canonical;
+/// vector code on x86-64, the lane loop `$portable` elsewhere.
 macro_rules! float_arith {
-    ($name:ident, $t:ty, $sse:ident) => {
+    ($name:ident, $portable:ident, $t:ty, $sse:ident) => {
         #[doc = concat!("`op` on the ", stringify!($t), " lanes of `a` and `b`, NaN results canonical.")]
         #[inline(always)]
         pub(super) fn $name(op: Arith, a: V128, b: V128) -> V128 {
@@ -185,23 +205,28 @@ macro_rules! float_arith {
             }
             #[cfg(not(target_arch = "x86_64"))]
             {
-                use super::float::WasmFloat;
-                zip::<$t>(a, b, |x, y| {
-                    match op {
-                        Arith::Add => x + y,
-                        Arith::Sub => x - y,
-                        Arith::Mul => x * y,
-                        Arith::Div => x / y,
-                    }
-                    .canonical()
-                })
+                $portable(op, a, b)
             }
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] as a lane loop.")]
+        pub(super) fn $portable(op: Arith, a: V128, b: V128) -> V128 {
+            use super::float::WasmFloat;
+            zip::<$t>(a, b, |x, y| {
+                match op {
+                    Arith::Add => x + y,
+                    Arith::Sub => x - y,
+                    Arith::Mul => x * y,
+                    Arith::Div => x / y,
+                }
+                .canonical()
+            })
         }
     };
 }
 
-float_arith!(f32_arith, f32, f32x4);
-float_arith!(f64_arith, f64, f64x2);
+float_arith!(f32_arith, f32_arith_portable, f32, f32x4);
+float_arith!(f64_arith, f64_arith_portable, f64, f64x2);
 
 /// `a` as one 128-bit integer.
 pub(super) fn bits(a: V128) -> u128 {

@@ -2,20 +2,21 @@
 //! portable loops of `exec::v128` (LLVM already compiles those to SSE2 for the integer
 //! lanes, which therefore have no code here): float lane arithmetic with NaN
 //! canonicalisation (SSE2, part of x86-64) and byte shuffles and swizzles (`pshufb`,
-//! SSSE3, detected at run time). The ignored test `lane_speed` measures both forms
-//! (numbers in `docs/vectors.md`).
+//! SSSE3, detected at run time). `exec::lane_speed` measures both forms against each other
+//! and against integer-lane intrinsics, which did not win (`dotvm-bench v128`, numbers in
+//! `docs/vectors.md`).
 
 use super::v128::{Arith, V128};
 use std::arch::x86_64::*;
 
 /// The bits of the vector `v`.
-fn load(v: &V128) -> __m128i {
+pub(super) fn load(v: &V128) -> __m128i {
     // SAFETY: `v` is 16 readable bytes; the load has no alignment requirement.
     unsafe { _mm_loadu_si128(v.as_ptr().cast()) }
 }
 
 /// The vector of the bits `x`.
-fn store(x: __m128i) -> V128 {
+pub(super) fn store(x: __m128i) -> V128 {
     let mut out = [0u8; 16];
     // SAFETY: `out` is 16 writable bytes; the store has no alignment requirement.
     unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), x) };
@@ -106,149 +107,26 @@ fn shuffle_ssse3(a: &V128, b: &V128, lanes: &V128) -> V128 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::float::WasmFloat;
-    use super::super::v128::{Lane, zip};
+    use super::super::lane_speed::sample_vectors;
+    use super::super::v128::{
+        f32_arith_portable, f64_arith_portable, shuffle_portable, swizzle_portable,
+    };
     use super::*;
-    use std::hint::black_box;
-    use std::time::Instant;
-
-    /// Vectors of varied bytes: specials (NaN, infinities, zeros) among ordinary values.
-    fn vectors() -> Vec<V128> {
-        let mut x = 0x1234_5678u32;
-        let mut out: Vec<V128> = (0..4096)
-            .map(|_| {
-                std::array::from_fn(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 17;
-                    x ^= x << 5;
-                    (x >> 24) as u8
-                })
-            })
-            .collect();
-        for (i, special) in [f32::NAN, f32::INFINITY, -0.0, 1.0].into_iter().enumerate() {
-            special.put(&mut out[i], i);
-            f64::NAN.put(&mut out[i + 4], i % 2);
-        }
-        out
-    }
-
-    /// `op` on two floats, as the scalar instructions compute it.
-    fn apply<F>(op: Arith, x: F, y: F) -> F
-    where
-        F: WasmFloat
-            + std::ops::Add<Output = F>
-            + std::ops::Sub<Output = F>
-            + std::ops::Mul<Output = F>
-            + std::ops::Div<Output = F>,
-    {
-        let r = match op {
-            Arith::Add => x + y,
-            Arith::Sub => x - y,
-            Arith::Mul => x * y,
-            Arith::Div => x / y,
-        };
-        r.canonical()
-    }
-
-    fn portable_f32(op: Arith, a: &V128, b: &V128) -> V128 {
-        zip::<f32>(*a, *b, |x, y| apply(op, x, y))
-    }
-
-    fn portable_f64(op: Arith, a: &V128, b: &V128) -> V128 {
-        zip::<f64>(*a, *b, |x, y| apply(op, x, y))
-    }
-
-    fn portable_swizzle(a: &V128, s: &V128) -> V128 {
-        s.map(|i| a.get(usize::from(i)).copied().unwrap_or(0))
-    }
-
-    fn portable_shuffle(a: &V128, b: &V128, lanes: &V128) -> V128 {
-        lanes.map(|i| {
-            let i = usize::from(i) & 31;
-            if i < 16 { a[i] } else { b[i - 16] }
-        })
-    }
 
     const OPS: [Arith; 4] = [Arith::Add, Arith::Sub, Arith::Mul, Arith::Div];
 
     #[test]
     fn vector_code_matches_the_lane_loops() {
-        let v = vectors();
+        let v = sample_vectors();
         for (a, b) in v.iter().zip(v.iter().skip(1)) {
             for op in OPS {
-                assert_eq!(f32x4(op, a, b), portable_f32(op, a, b));
-                assert_eq!(f64x2(op, a, b), portable_f64(op, a, b));
+                assert_eq!(f32x4(op, a, b), f32_arith_portable(op, *a, *b));
+                assert_eq!(f64x2(op, a, b), f64_arith_portable(op, *a, *b));
             }
             if let Some(r) = swizzle(a, b) {
-                assert_eq!(r, portable_swizzle(a, b));
-                assert_eq!(shuffle(a, b, b), Some(portable_shuffle(a, b, b)));
+                assert_eq!(r, swizzle_portable(*a, *b));
+                assert_eq!(shuffle(a, b, b), Some(shuffle_portable(*a, *b, b)));
             }
         }
-    }
-
-    /// Nanoseconds per call of `f` on pairs of `v`, best of three.
-    fn time(v: &[V128], f: impl Fn(&V128, &V128) -> V128) -> f64 {
-        let mut best = f64::MAX;
-        for _ in 0..3 {
-            let start = Instant::now();
-            for _ in 0..200 {
-                for pair in v.windows(2) {
-                    black_box(f(black_box(&pair[0]), black_box(&pair[1])));
-                }
-            }
-            let calls = 200.0 * (v.len() - 1) as f64;
-            best = best.min(start.elapsed().as_secs_f64() * 1e9 / calls);
-        }
-        best
-    }
-
-    #[test]
-    #[ignore = "a benchmark: cargo test -p dotvm-vm --lib lane_speed -- --ignored --nocapture"]
-    fn lane_speed() {
-        let v = vectors();
-        let row = |name: &str, portable: f64, vector: f64| {
-            println!(
-                "| {name} | {portable:.2} | {vector:.2} | {:.1}x |",
-                portable / vector
-            );
-        };
-        println!("| operation | portable ns | x86-64 ns | speed-up |\n|---|---:|---:|---:|");
-        row(
-            "f32x4.add",
-            time(&v, |a, b| portable_f32(Arith::Add, a, b)),
-            time(&v, |a, b| f32x4(Arith::Add, a, b)),
-        );
-        row(
-            "f64x2.mul",
-            time(&v, |a, b| portable_f64(Arith::Mul, a, b)),
-            time(&v, |a, b| f64x2(Arith::Mul, a, b)),
-        );
-        if has_ssse3() {
-            row(
-                "i8x16.swizzle",
-                time(&v, portable_swizzle),
-                time(&v, |a, b| swizzle(a, b).unwrap_or_default()),
-            );
-            row(
-                "i8x16.shuffle",
-                time(&v, |a, b| portable_shuffle(a, b, b)),
-                time(&v, |a, b| shuffle(a, b, b).unwrap_or_default()),
-            );
-        }
-        // The integer lanes, for comparison: the portable loop is vectorised by LLVM.
-        row(
-            "i32x4.add",
-            time(&v, |a, b| zip::<u32>(*a, *b, u32::wrapping_add)),
-            // SAFETY: SSE2 is part of every x86-64 CPU.
-            time(&v, |a, b| store(unsafe { _mm_add_epi32(load(a), load(b)) })),
-        );
-        row(
-            "i16x8.mul",
-            time(&v, |a, b| zip::<u16>(*a, *b, u16::wrapping_mul)),
-            // SAFETY: as above.
-            time(&v, |a, b| {
-                store(unsafe { _mm_mullo_epi16(load(a), load(b)) })
-            }),
-        );
     }
 }
