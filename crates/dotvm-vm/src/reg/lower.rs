@@ -12,7 +12,7 @@
 //! the precise interpreter every entry is materialised, so the frame holds exactly what the
 //! plain code would hold there and either engine can continue from it.
 
-use super::{Kind, RegCode, RegOp, WordLoad, WordStore};
+use super::{Kind, PAIR_OPS, RegCode, RegOp, WordLoad, WordStore};
 use crate::code::Op;
 use crate::simd_op::{MAX_OPERANDS, SimdInst, SimdShape, arch_of_bits};
 use crate::typed_op::{TypedBinary, TypedGroup, TypedInst, TypedSelect, TypedTest};
@@ -251,11 +251,67 @@ impl<W: Word> Lowering<'_, W> {
             self.emit_producer(kind, dst, a, b, c);
         }
         self.stack.push(Val::Slot(dst));
+        self.fuse_word_pair();
+    }
+
+    /// Fuses the last two ops into a [`Kind::WordPair`] when both are word ops of
+    /// [`PAIR_OPS`] (a slot or constant second operand each), the second reads the first's
+    /// result once, and nothing reads that result afterwards: the second overwrites it, or
+    /// it is the home of an entry the second consumed.
+    fn fuse_word_pair(&mut self) {
+        let n = self.ops.len();
+        if n < 2 {
+            return;
+        }
+        let (first, second) = (self.ops[n - 2], self.ops[n - 1]);
+        let word_op = |op: RegOp| match op.kind {
+            Kind::WordBinary(k) if PAIR_OPS.contains(&k) => Some((k, false)),
+            Kind::WordBinaryImm(k) if PAIR_OPS.contains(&k) => Some((k, true)),
+            _ => None,
+        };
+        let (Some((first_op, b_imm)), Some((second_op, y_imm))) = (word_op(first), word_op(second))
+        else {
+            return;
+        };
+        let t = first.dst;
+        let dead = second.dst == t || t >= self.home(self.height());
+        if !dead || (b_imm && first.imm > u64::from(u32::MAX)) {
+            return;
+        }
+        let commutes = second_op != WordBinary::Rotl;
+        let y = if y_imm {
+            second.imm
+        } else {
+            u64::from(second.b)
+        };
+        let y = match (second.a == t, !y_imm && second.b == t) {
+            (true, false) => y,
+            (false, true) if commutes => u64::from(second.a),
+            _ => return,
+        };
+        let b = if b_imm { first.imm as u32 } else { first.b };
+        let kind = Kind::WordPair {
+            first: first_op,
+            second: second_op,
+            b_imm,
+            y_imm,
+        };
+        let producer = self.producer == Some(n - 1);
+        // Neither op can trap: the second (the fused op's origin) stands for both.
+        self.ops.truncate(n - 2);
+        self.origin.remove(n - 2);
+        self.ops.push(RegOp::new(kind, second.dst, first.a, b, y));
+        if producer {
+            self.producer = Some(n - 2);
+        }
     }
 
     /// A store: address and value from the top; a `constant` value is the op's own
     /// operand `b` instead of a slot.
     fn store(&mut self, kind: Kind, offset: u32, constant: Option<u32>) {
+        if constant.is_none() && kind == Kind::Store(WordStore::B64) && self.store_result(offset) {
+            return;
+        }
         let h = self.height();
         let addr = self.slot(h - 2);
         let value = match constant {
@@ -264,6 +320,40 @@ impl<W: Word> Lowering<'_, W> {
         };
         self.stack.truncate(h - 2);
         self.emit(kind, 0, addr, value, u64::from(offset));
+    }
+
+    /// A `STORE64` (to an address in a slot) of the value the last op computed into its
+    /// home, when that op is a typed binary op that cannot trap or a [`Kind::MulThen`]:
+    /// one op does both, the value written nowhere else. False when it does not apply.
+    fn store_result(&mut self, offset: u32) -> bool {
+        let h = self.height();
+        let Some(last) = self.ops.len().checked_sub(1) else {
+            return false;
+        };
+        let op = self.ops[last];
+        let value = self.home(h - 1);
+        let Val::Slot(addr) = self.stack[h - 2] else {
+            return false;
+        };
+        if self.producer != Some(last) || self.stack[h - 1] != Val::Slot(value) || op.dst != value {
+            return false;
+        }
+        let (kind, imm) = match op.kind {
+            Kind::TypedBinary(binary) if !can_trap(binary) => {
+                (Kind::BinaryStore(binary), u64::from(offset))
+            }
+            Kind::MulThen { op: then, mul_left } => (
+                Kind::MulThenStore { op: then, mul_left },
+                (op.imm & 0xFFFF_FFFF) | u64::from(offset) << 32,
+            ),
+            _ => return false,
+        };
+        // The op cannot trap: the store (the fused op's origin) stands for both.
+        self.ops.pop();
+        self.origin.pop();
+        self.stack.truncate(h - 2);
+        self.emit(kind, addr, op.a, op.b, imm);
+        true
     }
 
     /// The value of the top entry as a 32-bit constant a narrow word store of kind
@@ -314,6 +404,7 @@ impl<W: Word> Lowering<'_, W> {
                     op.dst = local;
                 }
                 self.producer = None;
+                self.fuse_word_pair();
             }
             Val::Slot(s) => self.emit_copy(local, s),
             Val::Imm(k) => self.emit_const(local, k),
@@ -683,8 +774,45 @@ impl<W: Word> Lowering<'_, W> {
         }
     }
 
-    /// A word load (see [`Lowering::load_at`]).
+    /// A word load whose address is a local the last op, an `I32_ADD`, just wrote (a
+    /// `LOCAL_TEE` of the sum, or its `LOCAL_SET` then `LOCAL_GET`): one op computes the
+    /// sum, writes it to the local and loads from it. False when it does not apply.
+    fn load_kept_sum(&mut self, kind: WordLoad, offset: u32) -> bool {
+        let h = self.height();
+        let (Some(&add), Val::Slot(local)) = (self.ops.last(), self.stack[h - 1]) else {
+            return false;
+        };
+        let dst = self.home(h - 1);
+        if add.dst != local || local == dst {
+            return false;
+        }
+        let (fused, b, imm) = match add.kind {
+            Kind::TypedBinary(TypedBinary::I32Add) => (
+                Kind::LoadAddKeep(kind),
+                add.b,
+                u64::from(offset) | u64::from(local) << 32,
+            ),
+            Kind::TypedBinaryImm(TypedBinary::I32Add) => (
+                Kind::LoadAddImmKeep(kind),
+                local,
+                u64::from(offset) | (add.imm & 0xFFFF_FFFF) << 32,
+            ),
+            _ => return false,
+        };
+        // The add cannot trap: the load (the op's origin) stands for both.
+        self.ops.pop();
+        self.origin.pop();
+        self.stack.truncate(h - 1);
+        self.emit_producer(fused, dst, add.a, b, imm);
+        self.stack.push(Val::Slot(dst));
+        true
+    }
+
+    /// A word load (see [`Lowering::load_at`] and [`Lowering::load_kept_sum`]).
     fn load(&mut self, kind: WordLoad, offset: u32) {
+        if self.load_kept_sum(kind, offset) {
+            return;
+        }
         let kinds = [
             Kind::Load(kind),
             Kind::LoadAdd(kind),

@@ -53,6 +53,16 @@ pub(crate) enum WordStore {
     B64,
 }
 
+/// The word operations a [`Kind::WordPair`] chains: the rounds of SipHash (Rust's
+/// default hasher: add, xor, rotate) and of multiplicative hashes. A pair handler's
+/// `FIRST` and `SECOND` parameters index this list.
+pub(crate) const PAIR_OPS: [WordBinary; 4] = [
+    WordBinary::Add,
+    WordBinary::Xor,
+    WordBinary::Rotl,
+    WordBinary::Mul,
+];
+
 /// What a register op does; [`RegOp`] holds its operands. Field use is given per kind:
 /// `dst`, `a`, `b` are frame slots unless said otherwise, `imm` an immediate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +83,19 @@ pub(crate) enum Kind {
     WordBinary(WordBinary),
     /// `dst = a op imm` (the immediate zero-extended to the word).
     WordBinaryImm(WordBinary),
+    /// `dst = (a first x) second y`, `x` being slot `b` or (`b_imm`) the constant `b`,
+    /// `y` slot `imm` or (`y_imm`) the constant `imm`: two word ops in a row (both in
+    /// [`PAIR_OPS`]) whose intermediate result only the second reads.
+    WordPair {
+        /// The first op.
+        first: WordBinary,
+        /// The second op, whose left operand is the first's result.
+        second: WordBinary,
+        /// `b` is a constant.
+        b_imm: bool,
+        /// `imm` is a constant.
+        y_imm: bool,
+    },
     /// `dst = op a`.
     WordUnary(WordUnary),
     /// `dst = op(a, b, imm as slot)`.
@@ -87,6 +110,13 @@ pub(crate) enum Kind {
     /// `dst = load(i32(a + (imm >> 32)) + (imm & 0xFFFF_FFFF))`: an `I32_ADD` of a slot and
     /// a constant fused with the word load that reads its sum.
     LoadAddImm(WordLoad),
+    /// `LoadAdd` whose sum is also written to slot `imm >> 32` (the offset is the low
+    /// half of `imm`): an `I32_ADD` kept in a local (`LOCAL_TEE`) fused with the word load
+    /// from that local right after it.
+    LoadAddKeep(WordLoad),
+    /// `LoadAddImm` whose sum is also written to slot `b`: an `I32_ADD` of a slot and a
+    /// constant kept in a local fused with the word load from that local right after it.
+    LoadAddImmKeep(WordLoad),
     /// `dst = load(a + imm)` of a whole word.
     LoadWord,
     /// `store(a + imm, b)` of the low bytes.
@@ -107,6 +137,19 @@ pub(crate) enum Kind {
     StoreAddConst(WordStore),
     /// `StoreAddImm` of a constant value: `dst` is the value itself (at most 32 bits).
     StoreAddImmConst(WordStore),
+    /// `store(dst + imm, a op b)` of the low 8 bytes (`dst` is a slot here): a typed
+    /// binary op that cannot trap fused with the `STORE64` of its result (the result is
+    /// written nowhere else).
+    BinaryStore(TypedBinary),
+    /// `store(dst + (imm >> 32), value)` of the low 8 bytes (`dst` is a slot here), the
+    /// value being `(a * b) op slot (imm & 0xFFFF_FFFF)` (`mul_left`) or its mirror: a
+    /// [`Kind::MulThen`] fused with the `STORE64` of its result.
+    MulThenStore {
+        /// The second op.
+        op: TypedBinary,
+        /// The product is the second op's left operand.
+        mul_left: bool,
+    },
     /// `dst = op a` (one-slot values).
     TypedUnary(TypedUnary),
     /// `dst = op a` (an i32 truth value).
@@ -310,8 +353,9 @@ impl RegOp {
         }
     }
 
-    /// True when the op writes slot `dst` as its only effect on the frame (a producer
-    /// whose destination the lowering may retarget to a local).
+    /// True when the op's effect on the frame is to write slot `dst` (a producer whose
+    /// destination the lowering may retarget to a local); the `Keep` loads also write
+    /// their sum's slot first, as the unfused add did.
     pub(crate) fn writes_dst(&self) -> bool {
         matches!(
             self.kind,
@@ -320,12 +364,15 @@ impl RegOp {
                 | Kind::Const
                 | Kind::WordBinary(_)
                 | Kind::WordBinaryImm(_)
+                | Kind::WordPair { .. }
                 | Kind::WordUnary(_)
                 | Kind::WordTernary(_)
                 | Kind::Lanes(_)
                 | Kind::Load(_)
                 | Kind::LoadAdd(_)
                 | Kind::LoadAddImm(_)
+                | Kind::LoadAddKeep(_)
+                | Kind::LoadAddImmKeep(_)
                 | Kind::LoadWord
                 | Kind::TypedUnary(_)
                 | Kind::TypedTest(_)
@@ -581,6 +628,131 @@ stride:
         assert_eq!(
             (copies(Kind::Copy2), copies(Kind::Copy)),
             (1, 1),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn kept_sums_and_computed_values_fuse_with_memory_ops() {
+        let source = r#"
+.arch arch64
+.memory 1 1
+.func main results=1
+    .local p
+    .local x
+    .local y
+    .local q
+    LOCAL_GET p
+    LOCAL_GET x
+    I32_ADD
+    LOCAL_TEE q
+    LOAD64_U +8
+    LOCAL_GET q
+    PUSH 16
+    I32_ADD
+    LOCAL_TEE q
+    LOAD32_U
+    I32_ADD
+    LOCAL_SET y
+    LOCAL_GET p
+    LOCAL_GET x
+    LOCAL_GET y
+    F64_MUL
+    LOCAL_GET x
+    F64_ADD
+    STORE64 +8
+    LOCAL_GET p
+    LOCAL_GET x
+    LOCAL_GET y
+    F64_SUB
+    STORE64 +16
+    LOCAL_GET p
+    LOCAL_GET x
+    LOCAL_GET y
+    I32_DIV_S
+    STORE64 +24
+    LOCAL_GET p
+    RET
+.end
+"#;
+        let kinds = lowered(source, 0);
+        let fused = [
+            Kind::LoadAddKeep(WordLoad::U64),
+            Kind::LoadAddImmKeep(WordLoad::U32),
+            Kind::MulThenStore {
+                op: TypedBinary::F64Add,
+                mul_left: true,
+            },
+            Kind::BinaryStore(TypedBinary::F64Sub),
+        ];
+        for fused in fused {
+            assert!(kinds.contains(&fused), "{fused:?} not in {kinds:?}");
+        }
+        // A division can trap, so it keeps its own op before the store.
+        assert!(
+            kinds.contains(&Kind::TypedBinary(TypedBinary::I32DivS)),
+            "{kinds:?}"
+        );
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|&&k| k == Kind::Store(WordStore::B64))
+                .count(),
+            1,
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn hash_rounds_fuse_into_word_pairs() {
+        let source = r#"
+.arch arch64
+.func main results=1
+    .local v0
+    .local v1
+    LOCAL_GET v1
+    PUSH 13
+    ROTL
+    LOCAL_SET v1
+    LOCAL_GET v1
+    LOCAL_GET v0
+    XOR
+    LOCAL_SET v1
+    LOCAL_GET v0
+    LOCAL_GET v1
+    ADD
+    PUSH 32
+    ROTL
+    LOCAL_SET v0
+    LOCAL_GET v0
+    LOCAL_GET v1
+    MUL
+    LOCAL_TEE v0
+    PUSH 5
+    ROTL
+    LOCAL_SET v1
+    LOCAL_GET v1
+    RET
+.end
+"#;
+        let kinds = lowered(source, 0);
+        let pair = |first, second, b_imm, y_imm| Kind::WordPair {
+            first,
+            second,
+            b_imm,
+            y_imm,
+        };
+        // `v1 = rotl(v1, 13); v1 ^= v0` and `v0 = rotl(v0 + v1, 32)`.
+        for fused in [
+            pair(WordBinary::Rotl, WordBinary::Xor, true, false),
+            pair(WordBinary::Add, WordBinary::Rotl, false, true),
+        ] {
+            assert!(kinds.contains(&fused), "{fused:?} not in {kinds:?}");
+        }
+        // The product is kept in `v0` (`LOCAL_TEE`), so the rotation cannot absorb it.
+        assert!(
+            kinds.contains(&Kind::WordBinary(WordBinary::Mul))
+                && kinds.contains(&Kind::WordBinaryImm(WordBinary::Rotl)),
             "{kinds:?}"
         );
     }

@@ -4,9 +4,10 @@
 
 use super::{Handler, Inst, control, memory, ops};
 use crate::per_op::PerOp;
-use crate::reg::{Kind, RegCode, WordLoad, WordStore};
+use crate::reg::{Kind, PAIR_OPS, RegCode, WordLoad, WordStore};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
+use crate::word_op::WordBinary;
 use std::marker::PhantomData;
 
 /// Declares a [`PerOp`] family: `$name<W>` builds `$handler::<W, OP>`, with `$when` as an
@@ -45,6 +46,8 @@ families! {
     TypedSelectImmFamily => ops::typed_select_imm, when FIRST;
     SimdFamily => ops::simd;
     MulThenFamily => ops::mul_then, when LEFT;
+    BinaryStoreFamily => memory::binary_store;
+    MulThenStoreFamily => memory::mul_then_store, when LEFT;
     BrWordFamily => control::br_word, when WHEN;
     BrWordImmFamily => control::br_word_imm, when WHEN;
     BrTestFamily => control::br_test, when WHEN;
@@ -79,6 +82,12 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::Const => ops::konst::<W>,
         Kind::WordBinary(op) => op.instantiate::<WordBinaryFamily<W>>(),
         Kind::WordBinaryImm(op) => op.instantiate::<WordBinaryImmFamily<W>>(),
+        Kind::WordPair {
+            first,
+            second,
+            b_imm,
+            y_imm,
+        } => word_pair::<W>(first, second, b_imm, y_imm),
         Kind::WordUnary(op) => op.instantiate::<WordUnaryFamily<W>>(),
         Kind::WordTernary(op) => op.instantiate::<WordTernaryFamily<W>>(),
         Kind::Lanes(inst) => inst.instantiate::<LanesFamily<W>>(),
@@ -94,6 +103,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         },
         Kind::LoadAdd(load) => load_sum::<W, false>(load),
         Kind::LoadAddImm(load) => load_sum::<W, true>(load),
+        Kind::LoadAddKeep(load) => load_sum_keep::<W, false>(load),
+        Kind::LoadAddImmKeep(load) => load_sum_keep::<W, true>(load),
         Kind::LoadWord => memory::load_word::<W>,
         Kind::Store(store) => word_store::<W, false>(store),
         Kind::StoreConst(store) => word_store::<W, true>(store),
@@ -102,6 +113,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::StoreAddImm(store) => store_sum::<W, true, false>(store),
         Kind::StoreAddConst(store) => store_sum::<W, false, true>(store),
         Kind::StoreAddImmConst(store) => store_sum::<W, true, true>(store),
+        Kind::BinaryStore(op) => op.instantiate::<BinaryStoreFamily<W>>(),
+        Kind::MulThenStore { op, mul_left } => by_when!(op, MulThenStoreFamily, mul_left),
         Kind::TypedUnary(op) => op.instantiate::<TypedUnaryFamily<W>>(),
         // A test is a one-operand op with an i32 result: the unary handler runs it.
         Kind::TypedTest(op) => op.instantiate::<TypedUnaryFamily<W>>(),
@@ -159,6 +172,74 @@ fn load_sum<W: Word, const IMM: bool>(load: WordLoad) -> Handler<W> {
         WordLoad::S32 => memory::load_sum::<W, 4, true, IMM>,
         WordLoad::U64 => memory::load_sum::<W, 8, false, IMM>,
         WordLoad::S64 => memory::load_sum::<W, 8, true, IMM>,
+    }
+}
+
+/// The handler of a [`Kind::WordPair`] of `first` and `second` (both in [`PAIR_OPS`]).
+fn word_pair<W: Word>(
+    first: WordBinary,
+    second: WordBinary,
+    b_imm: bool,
+    y_imm: bool,
+) -> Handler<W> {
+    // The arms below name every index of `PAIR_OPS`.
+    const _: () = assert!(PAIR_OPS.len() == 4);
+    let index = |op| {
+        let position = PAIR_OPS.iter().position(|&k| k == op);
+        position.expect("the lowering pairs only `PAIR_OPS`") as u16
+    };
+    /// The handler for the op indices `$f`, `$s` and the run-time flags.
+    macro_rules! flags {
+        ($f:literal, $s:literal) => {
+            match (b_imm, y_imm) {
+                (false, false) => ops::word_pair::<W, $f, $s, false, false>,
+                (false, true) => ops::word_pair::<W, $f, $s, false, true>,
+                (true, false) => ops::word_pair::<W, $f, $s, true, false>,
+                (true, true) => ops::word_pair::<W, $f, $s, true, true>,
+            }
+        };
+    }
+    /// The match over every pair of indices.
+    macro_rules! pairs {
+        ($(($f:literal, $s:literal)),*) => {
+            match (index(first), index(second)) {
+                $(($f, $s) => flags!($f, $s),)*
+                _ => unreachable!("`PAIR_OPS` has four ops"),
+            }
+        };
+    }
+    pairs!(
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (2, 0),
+        (2, 1),
+        (2, 2),
+        (2, 3),
+        (3, 0),
+        (3, 1),
+        (3, 2),
+        (3, 3)
+    )
+}
+
+/// The handler of a fused `I32_ADD`, kept in a local, and word load `load` (`IMM`: the
+/// add's second operand is a constant).
+fn load_sum_keep<W: Word, const IMM: bool>(load: WordLoad) -> Handler<W> {
+    match load {
+        WordLoad::U8 => memory::load_sum_keep::<W, 1, false, IMM>,
+        WordLoad::S8 => memory::load_sum_keep::<W, 1, true, IMM>,
+        WordLoad::U16 => memory::load_sum_keep::<W, 2, false, IMM>,
+        WordLoad::S16 => memory::load_sum_keep::<W, 2, true, IMM>,
+        WordLoad::U32 => memory::load_sum_keep::<W, 4, false, IMM>,
+        WordLoad::S32 => memory::load_sum_keep::<W, 4, true, IMM>,
+        WordLoad::U64 => memory::load_sum_keep::<W, 8, false, IMM>,
+        WordLoad::S64 => memory::load_sum_keep::<W, 8, true, IMM>,
     }
 }
 

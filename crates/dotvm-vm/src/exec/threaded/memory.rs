@@ -5,7 +5,7 @@
 //! write); a fault leaves through a cold function with scalar arguments, so the hot path
 //! needs no stack frame and dispatches with a jump.
 
-use super::ops::{get, set};
+use super::ops::{binary_value, get, mul_then_value, set};
 use super::{Cx, Inst, Next, next, stop};
 use crate::memory::out_of_bounds;
 use crate::trap::TrapKind;
@@ -30,7 +30,7 @@ fn fault<W: Word>(
     stop(ip, fp, cx)
 }
 
-/// Stops with the trap for an address word that does not fit 64 bits.
+/// Stops with the trap for an address word (in slot `a`) that does not fit 64 bits.
 #[cold]
 #[inline(never)]
 fn wide_fault<W: Word>(
@@ -39,8 +39,22 @@ fn wide_fault<W: Word>(
     cx: &mut Cx<'_, '_, W>,
     len: usize,
 ) -> Next<W> {
-    // SAFETY: `ip` is an op of the running function; `a` is a slot of its frame.
-    let word = unsafe { get(fp, (*ip).a) };
+    // SAFETY: `ip` is an op of the running function.
+    wide_fault_at(ip, fp, cx, unsafe { (*ip).a }, len)
+}
+
+/// Stops with the trap for the address word in slot `slot` that does not fit 64 bits.
+#[cold]
+#[inline(never)]
+fn wide_fault_at<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    slot: u32,
+    len: usize,
+) -> Next<W> {
+    // SAFETY: `slot` is a slot of the running function's frame.
+    let word = unsafe { get(fp, slot) };
     cx.end = Err(TrapKind::OutOfBounds {
         address: u128::try_from(word.to_imm()).unwrap_or(u128::MAX),
         len: len as u64,
@@ -184,6 +198,41 @@ pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const
 ) -> Next<W> {
     // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
     let (addr, offset) = unsafe { sum_address::<W, IMM>(ip, fp) };
+    let Some(raw) = read_at::<W, N>(cx, addr, offset) else {
+        return fault(ip, fp, cx, addr, offset, N);
+    };
+    let value = if SIGNED {
+        W::sign_extend(raw, N as u32 * 8)
+    } else {
+        W::from_u64(raw)
+    };
+    // SAFETY: `dst` is a slot of the frame.
+    unsafe { set(fp, (*ip).dst, value) };
+    // SAFETY: the op is followed by another of its block.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// [`load_sum`] that also writes the sum (as the `I32_ADD` does) to slot `imm >> 32`
+/// (`IMM` false) or slot `b` (`IMM` true) before loading: an `I32_ADD` kept in a local
+/// fused with the word load from it.
+pub(super) unsafe fn load_sum_keep<W: Word, const N: usize, const SIGNED: bool, const IMM: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `a`, `b` (or, with `IMM`, the
+    // sum's slot `b`) and the sum's slot are slots of its frame.
+    let (addr, offset) = unsafe {
+        let i = &*ip;
+        let (addend, sum_slot) = if IMM {
+            ((i.imm >> 32) as u32, i.b)
+        } else {
+            (get(fp, i.b).low_u64() as u32, (i.imm >> 32) as u32)
+        };
+        let sum = (get(fp, i.a).low_u64() as u32).wrapping_add(addend);
+        set(fp, sum_slot, W::from_u64(u64::from(sum)));
+        (u64::from(sum), i.imm as u32)
+    };
     let Some(raw) = read_at::<W, N>(cx, addr, offset) else {
         return fault(ip, fp, cx, addr, offset, N);
     };
@@ -404,4 +453,66 @@ pub(super) unsafe fn store_word<W: Word>(
     value.write_le_slice(unsafe { std::slice::from_raw_parts_mut(at, W::BYTES) });
     // SAFETY: the op is followed by another of its block.
     next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// Writes the low 8 bytes of `value` at slot `dst` + `offset`, then continues: the store
+/// half of [`binary_store`] and [`mul_then_store`].
+#[inline(always)]
+fn store_result<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    value: Result<W, TrapKind>,
+    offset: u32,
+) -> Next<W> {
+    let value = match value {
+        Ok(value) => value.low_u64(),
+        Err(kind) => {
+            cx.end = Err(kind);
+            return stop(ip, fp, cx);
+        }
+    };
+    // SAFETY: `ip` is an op of the running function; `dst` is a slot of its frame.
+    let slot = unsafe { (*ip).dst };
+    // SAFETY: as above.
+    let Some(addr) = unsafe { get(fp, slot) }.to_address() else {
+        return wide_fault_at(ip, fp, cx, slot, 8);
+    };
+    if !write_at::<W, 8>(cx, addr, offset, value) {
+        return fault(ip, fp, cx, addr, offset, 8);
+    }
+    // SAFETY: the op is followed by another of its block.
+    next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// `store(dst + imm, a op b)` of the low 8 bytes: typed binary op `OP` fused with the
+/// `STORE64` of its result.
+pub(super) unsafe fn binary_store<W: Word, const OP: u16>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
+    let (a, b, offset) = unsafe { (get(fp, (*ip).a), get(fp, (*ip).b), (*ip).imm as u32) };
+    let value = binary_value::<W, OP>(a, b, &mut cx.m.memory);
+    store_result(ip, fp, cx, value, offset)
+}
+
+/// `store(dst + (imm >> 32), (a * b) op slot (imm & 0xFFFF_FFFF))` (`LEFT`, or the
+/// mirror) of the low 8 bytes: a fused `F64_MUL` and typed op `OP` fused again with the
+/// `STORE64` of its result.
+pub(super) unsafe fn mul_then_store<W: Word, const OP: u16, const LEFT: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `a`, `b` and slot `imm & 0xFFFF_FFFF`
+    // are slots of its frame.
+    let (a, b, other, offset) = unsafe {
+        let i = &*ip;
+        let other = get(fp, i.imm as u32);
+        (get(fp, i.a), get(fp, i.b), other, (i.imm >> 32) as u32)
+    };
+    let value = mul_then_value::<W, OP, LEFT>(a, b, other, &mut cx.m.memory);
+    store_result(ip, fp, cx, value, offset)
 }

@@ -6,6 +6,7 @@ use super::{Cx, Inst, Next, next, stop};
 use crate::exec::typed::{self, Operands};
 use crate::lane_op;
 use crate::memory::LinearMemory;
+use crate::reg::PAIR_OPS;
 use crate::trap::TrapKind;
 use crate::typed_op::{TypedInst, TypedOp};
 use crate::word::Word;
@@ -51,6 +52,34 @@ pub(super) fn typed_eval<W: Word>(
     };
     typed::execute(inst, &mut s, memory)?;
     Ok(slots[0])
+}
+
+/// `a op b`, typed binary op `OP` on one-slot values.
+#[inline(always)]
+pub(super) fn binary_value<W: Word, const OP: u16>(
+    a: W,
+    b: W,
+    memory: &mut LinearMemory,
+) -> Result<W, TrapKind> {
+    typed_eval(TypedOp::ALL[OP as usize], 0, [a, b, W::ZERO], 2, memory)
+}
+
+/// `(a * b) op other` (`LEFT`) or `other op (a * b)`: `F64_MUL` then typed op `OP`, each
+/// rounding as on its own.
+#[inline(always)]
+pub(super) fn mul_then_value<W: Word, const OP: u16, const LEFT: bool>(
+    a: W,
+    b: W,
+    other: W,
+    memory: &mut LinearMemory,
+) -> Result<W, TrapKind> {
+    let product = typed_eval(TypedOp::F64Mul, 0, [a, b, W::ZERO], 2, memory)?;
+    let operands = if LEFT {
+        [product, other, W::ZERO]
+    } else {
+        [other, product, W::ZERO]
+    };
+    typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, memory)
 }
 
 /// Defines data handlers: `$body` computes a `Result<Option<W>, TrapKind>` from the op `i`,
@@ -126,6 +155,15 @@ handlers! {
     fn word_binary_imm<OP: u16>(|i, fp, _cx| {
         word_op::binary(WordBinary::ALL[OP as usize], get(fp, i.a), W::from_u64(i.imm)).map(Some)
     });
+    /// `dst = (a first x) second y` (`Kind::WordPair`): `FIRST` and `SECOND` index
+    /// `PAIR_OPS`; `x` is slot `b` or (`B_IMM`) the constant `b`, `y` slot `imm` or
+    /// (`Y_IMM`) the constant `imm`.
+    fn word_pair<FIRST: u16, SECOND: u16, B_IMM: bool, Y_IMM: bool>(|i, fp, _cx| {
+        let x = if B_IMM { W::from_u64(u64::from(i.b)) } else { get(fp, i.b) };
+        let y = if Y_IMM { W::from_u64(i.imm) } else { get(fp, i.imm as u32) };
+        let between = word_op::binary(PAIR_OPS[FIRST as usize], get(fp, i.a), x)?;
+        word_op::binary(PAIR_OPS[SECOND as usize], between, y).map(Some)
+    });
     /// `dst = op a`.
     fn word_unary<OP: u16>(|i, fp, _cx| {
         Ok(Some(word_op::unary(WordUnary::ALL[OP as usize], get(fp, i.a))))
@@ -149,8 +187,7 @@ handlers! {
     });
     /// `dst = a op b` (typed, one slot each).
     fn typed_binary<OP: u16>(|i, fp, cx| {
-        let operands = [get(fp, i.a), get(fp, i.b), W::ZERO];
-        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
+        binary_value::<W, OP>(get(fp, i.a), get(fp, i.b), &mut cx.m.memory).map(Some)
     });
     /// `dst = a op imm` (typed, one slot each).
     fn typed_binary_imm<OP: u16>(|i, fp, cx| {
@@ -160,15 +197,8 @@ handlers! {
     /// `dst = (a * b) op slot imm` (`LEFT`) or `dst = slot imm op (a * b)`: `F64_MUL`
     /// then typed op `OP`, each rounding as on its own.
     fn mul_then<OP: u16, LEFT: bool>(|i, fp, cx| {
-        let factors = [get(fp, i.a), get(fp, i.b), W::ZERO];
-        let product = typed_eval(TypedOp::F64Mul, 0, factors, 2, &mut cx.m.memory)?;
-        let other = get(fp, i.imm as u32);
-        let operands = if LEFT {
-            [product, other, W::ZERO]
-        } else {
-            [other, product, W::ZERO]
-        };
-        typed_eval(TypedOp::ALL[OP as usize], 0, operands, 2, &mut cx.m.memory).map(Some)
+        let (a, b, other) = (get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32));
+        mul_then_value::<W, OP, LEFT>(a, b, other, &mut cx.m.memory).map(Some)
     });
     /// `dst = if slot imm != 0 { a } else { b }` (typed).
     fn typed_select<OP: u16>(|i, fp, cx| {
