@@ -1,11 +1,13 @@
 //! The ParaDots benchmark: 1,000 jobs with (a) no conflicts, (b) 10 % of the jobs touching
 //! one hot key, (c) every job touching one key, on the serial runner and with Block-STM on
-//! 1, 2 and 4 threads over an in-memory store. Prints median times, speed-ups over the
-//! serial runner, CPU time per round (Linux) and re-executions (`r`); for 2 threads also the commit time and the number
-//! of validations; and, as the machine's ceiling for two threads, two serial runners each
-//! running half of the batch over a store of its own.
+//! 1, 2 and 4 threads over an in-memory store, for two job sizes (~32,000 and ~300,000
+//! instructions a job). Prints median times, speed-ups over the serial runner, CPU time per
+//! round (Linux) and re-executions (`r`); for 2 threads also the commit time after the last
+//! job and the number of validations; and, as the machine's ceiling for two threads, two
+//! serial runners each running half of the batch over a store of its own.
 //!
-//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
+//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK[,WORK...] ROUNDS`, where WORK
+//! is the number of mixing rounds of a job, 16 instructions each).
 
 use dotvm::{Engine, Module};
 use dotvm_core::asm::{AsmOptions, assemble};
@@ -105,11 +107,19 @@ const WORKLOADS: [(&str, KeyOf); 3] = [
     ("(c) all one key", |_| "hot".into()),
 ];
 
-/// A number from the command line after `--`, or `default`.
-fn arg(index: usize, default: usize) -> usize {
+/// Mixing rounds of the two default job sizes: ~32,000 and ~300,000 instructions a job.
+const DEFAULT_WORK: [usize; 2] = [2000, 18_750];
+
+/// Argument `index` from the command line after `--`.
+fn arg_text(index: usize) -> Option<String> {
     std::env::args()
         .filter(|a| !a.starts_with('-'))
         .nth(index + 1)
+}
+
+/// A number from the command line after `--`, or `default`.
+fn arg(index: usize, default: usize) -> usize {
+    arg_text(index)
         .and_then(|a| a.parse().ok())
         .unwrap_or(default)
 }
@@ -175,11 +185,22 @@ fn cpu_text(cpu: Option<f64>) -> String {
 
 fn main() {
     let jobs = arg(0, 1000);
-    let work = arg(1, 2000);
+    let works: Vec<usize> = arg_text(1)
+        .map(|text| text.split(',').filter_map(|w| w.parse().ok()).collect())
+        .filter(|works: &Vec<usize>| !works.is_empty())
+        .unwrap_or(DEFAULT_WORK.to_vec());
     let rounds = arg(2, 5).max(1);
+    for work in works {
+        run_size(jobs, work, rounds);
+    }
+}
+
+/// Runs the three workloads with `jobs` jobs of `work` mixing rounds each.
+fn run_size(jobs: usize, work: usize, rounds: usize) {
     let text = PROGRAM.replace("PUSH WORK", &format!("PUSH {work}"));
     let module = assemble(&text, "bench.dasm", &AsmOptions::default()).expect("assembles");
     let program = Module::from_module(&Engine::default(), module).expect("verifies");
+    println!();
     println!(
         "{jobs} jobs of ~{} instructions each, median of {rounds} rounds, {} cores available",
         work * 16 + 40,
