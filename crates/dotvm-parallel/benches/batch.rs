@@ -4,7 +4,8 @@
 //! instructions a job). Prints median times, speed-ups over the serial runner, CPU time per
 //! round (Linux) and re-executions (`r`); for 2 threads also the commit time after the last
 //! job and the number of validations; and, as the machine's ceiling for two threads, two
-//! serial runners each running half of the batch over a store of its own.
+//! serial runners each running half of the batch over a store of its own (with its CPU
+//! time: what two threads cost on this machine without any Block-STM work).
 //!
 //! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK[,WORK...] ROUNDS`, where WORK
 //! is the number of mixing rounds of a job, 16 instructions each).
@@ -207,7 +208,7 @@ fn run_size(jobs: usize, work: usize, rounds: usize) {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!(
-        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6} | {:>15}",
+        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6} | {:>21}",
         "workload",
         "serial  cpu",
         "1 thread",
@@ -265,14 +266,19 @@ fn run_size(jobs: usize, work: usize, rounds: usize) {
                 report.executions - jobs as u64,
             ));
         }
+        let cpu_before = cpu_seconds();
         let mut halves: Vec<Duration> = (0..rounds)
             .map(|_| split_in_two(&batch, &options(1)))
             .collect();
+        let halves_cpu = cpu_before
+            .zip(cpu_seconds())
+            .map(|(a, b)| (b - a) / rounds as f64);
         halves.sort();
         let halves = halves[halves.len() / 2];
         println!(
-            "{row}{split} | {:>6.1}ms {:>5.2}x",
+            "{row}{split} | {:>6.1}ms {:>5} {:>5.2}x",
             halves.as_secs_f64() * 1e3,
+            cpu_text(halves_cpu),
             serial.as_secs_f64() / halves.as_secs_f64()
         );
     }
