@@ -1,11 +1,14 @@
 //! The ParaDots benchmark: 1,000 jobs with (a) no conflicts, (b) 10 % of the jobs touching
 //! one hot key, (c) every job touching one key, on the serial runner and with Block-STM on
-//! 1, 2 and 4 threads over an in-memory store. Prints median times, speed-ups over the
-//! serial runner, CPU time per round (Linux) and re-executions (`r`); for 2 threads also the commit time and the number
-//! of validations; and, as the machine's ceiling for two threads, two serial runners each
-//! running half of the batch over a store of its own.
+//! 1, 2 and 4 threads over an in-memory store, for two job sizes (~32,000 and ~300,000
+//! instructions a job). Prints median times, speed-ups over the serial runner, CPU time per
+//! round (Linux) and re-executions (`r`); for 2 threads also the commit time after the last
+//! job and the number of validations; and, as the machine's ceiling for two threads, two
+//! serial runners each running half of the batch over a store of its own (with its CPU
+//! time: what two threads cost on this machine without any Block-STM work).
 //!
-//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK ROUNDS`).
+//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK[,WORK...] ROUNDS`, where WORK
+//! is the number of mixing rounds of a job, 16 instructions each).
 
 use dotvm::{Engine, Module};
 use dotvm_core::asm::{AsmOptions, assemble};
@@ -105,11 +108,19 @@ const WORKLOADS: [(&str, KeyOf); 3] = [
     ("(c) all one key", |_| "hot".into()),
 ];
 
-/// A number from the command line after `--`, or `default`.
-fn arg(index: usize, default: usize) -> usize {
+/// Mixing rounds of the two default job sizes: ~32,000 and ~300,000 instructions a job.
+const DEFAULT_WORK: [usize; 2] = [2000, 18_750];
+
+/// Argument `index` from the command line after `--`.
+fn arg_text(index: usize) -> Option<String> {
     std::env::args()
         .filter(|a| !a.starts_with('-'))
         .nth(index + 1)
+}
+
+/// A number from the command line after `--`, or `default`.
+fn arg(index: usize, default: usize) -> usize {
+    arg_text(index)
         .and_then(|a| a.parse().ok())
         .unwrap_or(default)
 }
@@ -175,18 +186,29 @@ fn cpu_text(cpu: Option<f64>) -> String {
 
 fn main() {
     let jobs = arg(0, 1000);
-    let work = arg(1, 2000);
+    let works: Vec<usize> = arg_text(1)
+        .map(|text| text.split(',').filter_map(|w| w.parse().ok()).collect())
+        .filter(|works: &Vec<usize>| !works.is_empty())
+        .unwrap_or(DEFAULT_WORK.to_vec());
     let rounds = arg(2, 5).max(1);
+    for work in works {
+        run_size(jobs, work, rounds);
+    }
+}
+
+/// Runs the three workloads with `jobs` jobs of `work` mixing rounds each.
+fn run_size(jobs: usize, work: usize, rounds: usize) {
     let text = PROGRAM.replace("PUSH WORK", &format!("PUSH {work}"));
     let module = assemble(&text, "bench.dasm", &AsmOptions::default()).expect("assembles");
     let program = Module::from_module(&Engine::default(), module).expect("verifies");
+    println!();
     println!(
         "{jobs} jobs of ~{} instructions each, median of {rounds} rounds, {} cores available",
         work * 16 + 40,
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!(
-        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6} | {:>15}",
+        "{:<20} {:>15} | {:>26} | {:>26} | {:>26} | {:>8} {:>6} | {:>21}",
         "workload",
         "serial  cpu",
         "1 thread",
@@ -244,14 +266,19 @@ fn main() {
                 report.executions - jobs as u64,
             ));
         }
+        let cpu_before = cpu_seconds();
         let mut halves: Vec<Duration> = (0..rounds)
             .map(|_| split_in_two(&batch, &options(1)))
             .collect();
+        let halves_cpu = cpu_before
+            .zip(cpu_seconds())
+            .map(|(a, b)| (b - a) / rounds as f64);
         halves.sort();
         let halves = halves[halves.len() / 2];
         println!(
-            "{row}{split} | {:>6.1}ms {:>5.2}x",
+            "{row}{split} | {:>6.1}ms {:>5} {:>5.2}x",
             halves.as_secs_f64() * 1e3,
+            cpu_text(halves_cpu),
             serial.as_secs_f64() / halves.as_secs_f64()
         );
     }

@@ -1,8 +1,10 @@
 //! The state before the batch, shared by the worker threads: the caller's store behind a
-//! lock, with caches of the values and ranges already read (the store does not change until
-//! the batch commits).
+//! lock, with caches of the values and ranges already read. The writes of committed jobs are
+//! applied to the store as the batch goes; a job only reads from here what no earlier job
+//! wrote, and every committed job is earlier than every job still running, so what the
+//! jobs see of this store is the state before the batch.
 
-use crate::mvmemory::{Location, LocationRef, Value};
+use crate::mvmemory::{Location, LocationRef, Value, WriteEntry};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{KeyRange, Query, StateError};
 use hashbrown::HashMap;
@@ -73,6 +75,20 @@ impl<'s> Base<'s> {
         );
         inner.ranges.insert(id, Arc::clone(&entries));
         Ok(entries)
+    }
+
+    /// Applies a committed job's writes to the store's open transaction.
+    pub(crate) fn apply(&self, writes: &[WriteEntry]) -> Result<(), StateError> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        for (collection, key, value) in writes {
+            match value {
+                Some(value) => inner.store.put(collection, key, value)?,
+                None => {
+                    inner.store.delete(collection, key)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The store, for the final commit.

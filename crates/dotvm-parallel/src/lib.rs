@@ -3,7 +3,9 @@
 //! one after another in batch order: the final state, and every job's output and exit
 //! status. The algorithm is Block-STM (Gelashvili et al., PPoPP 2023): jobs run
 //! optimistically over a multi-version memory, their reads are validated, and conflicting
-//! jobs run again. The batch's writes commit in one transaction at the end. Jobs run
+//! jobs run again. The writes of the finished prefix of the batch are applied to the store's
+//! transaction while later jobs still run, and the transaction commits once at the end, so
+//! the batch stays all-or-nothing. Jobs run
 //! through the embedding API (`dotvm::Module::run_hosted_with_limits`). See
 //! `docs/parallel.md`.
 
@@ -96,7 +98,8 @@ pub struct BatchReport {
     pub waits: u64,
     /// Time spent running the jobs.
     pub executed: Duration,
-    /// Time spent committing.
+    /// Time spent committing after the last job finished: applying the writes not yet
+    /// applied (the parallel runner applies most while jobs still run) and committing.
     pub committed: Duration,
 }
 
@@ -191,12 +194,13 @@ struct Batch<'a, 's> {
     validations: AtomicU64,
     /// Runs cut short by an ESTIMATE.
     waits: AtomicU64,
-    /// The first store failure.
-    failure: Mutex<Option<StateError>>,
+    /// The first failure of the store (reading it or applying writes to it).
+    failure: Mutex<Option<BatchError>>,
 }
 
 /// Runs `jobs` with Block-STM on `options.threads` threads (at least 1) over `store`'s open
-/// transaction, then applies the surviving writes to `store` and commits them at once.
+/// transaction, applying the surviving writes of each job to it in batch order as soon as
+/// the job and every earlier one are final, and commits the transaction once at the end.
 /// Nothing is committed when the batch fails.
 pub fn run_parallel(
     jobs: &[Job],
@@ -223,9 +227,11 @@ pub fn run_parallel(
         batch.work();
     });
     let executed = started.elapsed();
+    // Every job is final now: whatever the workers left uncommitted commits here.
+    batch.commit();
     let Batch {
         base,
-        memory,
+        scheduler,
         reports,
         executions,
         validations,
@@ -236,18 +242,13 @@ pub fn run_parallel(
     let store = base.into_store();
     if let Some(error) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
         store.abort();
-        return Err(BatchError::Store(error));
+        return Err(error);
     }
-    for (collection, key, value) in memory.final_writes() {
-        let written = match value {
-            Some(value) => store.put(&collection, &key, &value),
-            None => store.delete(&collection, &key).map(drop),
-        };
-        if let Err(error) = written {
-            store.abort();
-            return Err(BatchError::Commit(error));
-        }
-    }
+    assert_eq!(
+        scheduler.committed(),
+        jobs.len(),
+        "every job of a finished batch is final"
+    );
     store.commit().map_err(BatchError::Commit)?;
     let reports: Vec<JobReport> = reports
         .into_iter()
@@ -285,6 +286,8 @@ impl Batch<'_, '_> {
                     if next.is_some() {
                         idle = 0;
                     } else {
+                        // Nothing to start: the prefix may be waiting to be committed.
+                        self.commit();
                         // Back off, so that idle workers leave the cores to busy ones.
                         idle += 1;
                         if idle < IDLE_SPINS {
@@ -325,9 +328,7 @@ impl Batch<'_, '_> {
                     continue;
                 }
                 Some(Interrupt::Failed(error)) => {
-                    let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
-                    failure.get_or_insert_with(|| error.clone());
-                    self.scheduler.cancel();
+                    self.fail(BatchError::Store(error.clone()));
                     return None;
                 }
                 None => {}
@@ -355,14 +356,45 @@ impl Batch<'_, '_> {
     }
 
     /// Validates incarnation `incarnation` of job `index`, aborting it when a read changed.
+    /// When every earlier job is final, committing the job is its validation.
     fn validate(&self, index: usize, incarnation: u32) -> Option<Task> {
+        if self.scheduler.committed() == index {
+            self.commit();
+        }
+        if index < self.scheduler.committed() {
+            return self.scheduler.finish_validation(index, false);
+        }
         self.validations.fetch_add(1, Relaxed);
         let valid = self.memory.validate(index);
         let aborted = !valid && self.scheduler.try_validation_abort(index, incarnation);
         if aborted {
             self.memory.convert_to_estimates(index);
         }
-        self.scheduler
-            .finish_validation(index, incarnation, aborted)
+        self.scheduler.finish_validation(index, aborted)
+    }
+
+    /// Commits the jobs that have become final, in order: applies each one's writes to the
+    /// store's transaction (which commits only at the end of the batch).
+    fn commit(&self) {
+        self.scheduler.commit_prefix(
+            |job| {
+                self.validations.fetch_add(1, Relaxed);
+                self.memory.validate(job)
+            },
+            |job| match self.base.apply(&self.memory.writes_of(job)) {
+                Ok(()) => true,
+                Err(error) => {
+                    self.fail(BatchError::Commit(error));
+                    false
+                }
+            },
+        );
+    }
+
+    /// Fails the batch (the first failure is the one reported) and stops every worker.
+    fn fail(&self, error: BatchError) {
+        let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+        failure.get_or_insert(error);
+        self.scheduler.cancel();
     }
 }

@@ -3,8 +3,9 @@
 //! expected again. A job reads the version of the highest job before it.
 
 use dotvm_vm::state::KeyRange;
-use hashbrown::{Equivalent, HashSet};
+use hashbrown::{Equivalent, HashMap, HashSet};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// A stored value: `None` is a deletion.
@@ -89,6 +90,10 @@ pub(crate) struct MvMemory {
     data: RwLock<Keys>,
     /// Per job: the keys its last recorded incarnation wrote, and what it read.
     last: Vec<Mutex<Recorded>>,
+    /// Per location a job read (a point read): the highest job that read it.
+    readers: Mutex<HashMap<Location, usize>>,
+    /// Set once a job read a range (such a read may cover any key).
+    ranged: AtomicBool,
 }
 
 /// The last recorded incarnation of a job.
@@ -112,7 +117,35 @@ impl MvMemory {
         MvMemory {
             data: RwLock::new(BTreeMap::new()),
             last: (0..jobs).map(|_| Mutex::default()).collect(),
+            readers: Mutex::default(),
+            ranged: AtomicBool::new(false),
         }
+    }
+
+    /// Notes that job `reader` read `key` (call before its execution is recorded).
+    pub(crate) fn note_read(&self, collection: &[u8], key: &[u8], reader: usize) {
+        let mut readers = unpoison(self.readers.lock());
+        match readers.get_mut(&LocationRef(collection, key)) {
+            Some(highest) => *highest = (*highest).max(reader),
+            None => {
+                readers.insert((collection.to_vec(), key.to_vec()), reader);
+            }
+        }
+    }
+
+    /// Notes that a job read a range (call before its execution is recorded).
+    pub(crate) fn note_range(&self) {
+        self.ranged.store(true, SeqCst);
+    }
+
+    /// True when a job after `writer` has read `key` (or any range), so that a new write of
+    /// it may invalidate a validation already done. A reader that notes its read only after
+    /// this check finishes its execution afterwards, so its validation sees the write.
+    fn read_after(&self, collection: &[u8], key: &[u8], writer: usize) -> bool {
+        self.ranged.load(SeqCst)
+            || unpoison(self.readers.lock())
+                .get(&LocationRef(collection, key))
+                .is_some_and(|&reader| reader > writer)
     }
 
     /// The value of `key` as job `reader` sees it.
@@ -152,7 +185,8 @@ impl MvMemory {
 
     /// Records incarnation `version` of a job: its writes replace those of its previous
     /// incarnation (keys no longer written are removed). Returns true when it wrote a key
-    /// the previous incarnation did not (later jobs must then be validated again).
+    /// the previous incarnation did not and that a later job has read (later jobs must then
+    /// be validated again: Block-STM's rule, narrowed to keys someone read).
     pub(crate) fn record(
         &self,
         version: Version,
@@ -177,7 +211,10 @@ impl MvMemory {
                 }
             }
             for (collection, key, value) in writes {
-                if !last.written.contains(&LocationRef(&collection, &key)) {
+                if !wrote_new
+                    && !last.written.contains(&LocationRef(&collection, &key))
+                    && self.read_after(&collection, &key, job)
+                {
                     wrote_new = true;
                 }
                 data.entry(collection)
@@ -240,19 +277,21 @@ impl MvMemory {
         })
     }
 
-    /// The batch's final writes: for every key written, the value of the last job that
-    /// wrote it, in collection and key order. Call only when every job is done.
-    pub(crate) fn final_writes(&self) -> Vec<WriteEntry> {
+    /// The writes of the last recorded incarnation of `job` (`None`: deleted).
+    pub(crate) fn writes_of(&self, job: usize) -> Vec<WriteEntry> {
+        let last = unpoison(self.last[job].lock());
         let data = unpoison(self.data.read());
-        let mut out = Vec::new();
-        for (collection, keys) in data.iter() {
-            for (key, versions) in keys {
-                if let Some((_, Cell::Written(_, value))) = versions.iter().next_back() {
-                    out.push((collection.clone(), key.clone(), value.clone()));
-                }
-            }
-        }
-        out
+        last.written
+            .iter()
+            .filter_map(
+                |(collection, key)| match data.get(collection)?.get(key)?.get(&job)? {
+                    Cell::Written(_, value) => {
+                        Some((collection.clone(), key.clone(), value.clone()))
+                    }
+                    Cell::Estimate => None,
+                },
+            )
+            .collect()
     }
 }
 
@@ -279,6 +318,7 @@ mod tests {
     fn readers_see_the_latest_earlier_write() {
         let memory = MvMemory::new(4);
         assert_eq!(memory.read(b"c", b"k", 3), Found::Base);
+        memory.note_read(b"c", b"k", 3);
         assert!(memory.record((1, 0), Vec::new(), vec![put("c", "k", "one")]));
         assert!(!memory.record((1, 1), Vec::new(), vec![put("c", "k", "uno")]));
         assert_eq!(memory.read(b"c", b"k", 1), Found::Base);
@@ -289,10 +329,30 @@ mod tests {
         memory.convert_to_estimates(1);
         assert_eq!(memory.read(b"c", b"k", 2), Found::Estimate(1));
         assert_eq!(memory.range(b"c", &KeyRange::All, 2), Err(1));
+        assert!(memory.writes_of(1).is_empty());
         // A new incarnation that no longer writes the key removes it.
         memory.record((1, 2), Vec::new(), Vec::new());
         assert_eq!(memory.read(b"c", b"k", 3), Found::Base);
-        assert!(memory.final_writes().is_empty());
+        assert!(memory.writes_of(1).is_empty());
+    }
+
+    #[test]
+    fn new_keys_count_only_when_a_later_job_read_them() {
+        let memory = MvMemory::new(4);
+        memory.note_read(b"c", b"early", 0);
+        memory.note_read(b"c", b"late", 2);
+        // Nobody read it, or only an earlier job: later validations stand.
+        assert!(!memory.record((1, 0), Vec::new(), vec![put("c", "unread", "x")]));
+        assert!(!memory.record((1, 1), Vec::new(), vec![put("c", "early", "x")]));
+        // Job 2 read it: its validation may be out of date.
+        assert!(memory.record((1, 2), Vec::new(), vec![put("c", "late", "x")]));
+        // After a range read, any new key may be in someone's range.
+        memory.note_range();
+        assert!(memory.record((0, 0), Vec::new(), vec![put("c", "unread", "y")]));
+        assert_eq!(
+            memory.writes_of(1),
+            vec![(b"c".to_vec(), b"late".to_vec(), Some(Arc::from(&b"x"[..])))]
+        );
     }
 
     #[test]
@@ -316,6 +376,6 @@ mod tests {
         // A phantom: job 1 inserts a key in the range job 2 queried.
         memory.record((1, 0), Vec::new(), vec![put("c", "b1", "y")]);
         assert!(!memory.validate(2));
-        assert_eq!(memory.final_writes().len(), 2);
+        assert_eq!(memory.writes_of(1).len(), 1);
     }
 }

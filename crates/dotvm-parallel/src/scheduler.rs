@@ -1,8 +1,9 @@
 //! The collaborative scheduler of Block-STM (Gelashvili et al., PPoPP 2023): hands out
 //! execution and validation tasks, lowest job index first, tracks each job's status and the
-//! jobs waiting for another job's writes, and detects when the batch is done.
+//! jobs waiting for another job's writes, commits the finished prefix of the batch, and
+//! detects when the batch is done.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// An execution or validation of one incarnation of a job.
@@ -42,17 +43,15 @@ pub(crate) struct Scheduler {
     active_tasks: AtomicUsize,
     /// Set once every job is executed and validated, or the batch is cancelled.
     done: AtomicBool,
-    /// Per job: 1 + the incarnation whose validation last succeeded (0: none).
-    passed: Vec<AtomicU32>,
-    /// The lowest job not known to be executed and validated (every job below it is); a
-    /// hint, lowered on every abort.
-    frontier: AtomicUsize,
-    /// Serialises advancing `frontier`.
-    advancing: Mutex<()>,
-    /// How far past `frontier` new jobs may start: 1 after an abort (a job then starts only
-    /// when every earlier one is executed and validated), doubled after every [`STREAK`]
-    /// successful validations in a row. It bounds the work wasted when jobs conflict a lot
-    /// and decides only when jobs start, never what they compute.
+    /// The committed prefix: every job below it is final (executed, and its reads checked
+    /// after every earlier job was final); it never decreases.
+    committed: AtomicUsize,
+    /// Serialises committing, so that jobs commit in batch order.
+    committing: Mutex<()>,
+    /// How far past `committed` new jobs may start: 1 after an abort (a job then starts only
+    /// when every earlier one is committed), doubled after every [`STREAK`] successful
+    /// validations in a row. It bounds the work wasted when jobs conflict a lot and decides
+    /// only when jobs start, never what they compute.
     window: AtomicUsize,
     /// Successful validations since the last abort or widening.
     streak: AtomicUsize,
@@ -80,9 +79,8 @@ impl Scheduler {
             decrease_cnt: AtomicUsize::new(0),
             active_tasks: AtomicUsize::new(0),
             done: AtomicBool::new(jobs == 0),
-            passed: (0..jobs).map(|_| AtomicU32::new(0)).collect(),
-            frontier: AtomicUsize::new(0),
-            advancing: Mutex::new(()),
+            committed: AtomicUsize::new(0),
+            committing: Mutex::new(()),
             window: AtomicUsize::new(jobs.max(1)),
             streak: AtomicUsize::new(0),
             status: (0..jobs).map(|_| Mutex::new(Status::Ready(0))).collect(),
@@ -139,7 +137,7 @@ impl Scheduler {
         None
     }
 
-    /// The next job to execute, unless it lies beyond the window past the frontier.
+    /// The next job to execute, unless it lies beyond the window past the committed prefix.
     fn next_execution(&self) -> Option<Task> {
         let next = self.execution_idx.load(SeqCst);
         if next >= self.jobs {
@@ -147,7 +145,7 @@ impl Scheduler {
             return None;
         }
         let limit = self
-            .frontier
+            .committed
             .load(SeqCst)
             .saturating_add(self.window.load(SeqCst));
         if next >= limit {
@@ -158,20 +156,38 @@ impl Scheduler {
         self.try_incarnate(job)
     }
 
-    /// Moves the frontier past every job whose current incarnation is validated.
-    fn advance_frontier(&self) {
-        let _advancing = lock(&self.advancing);
-        let mut job = self.frontier.load(SeqCst);
-        while job < self.jobs {
-            let Status::Executed(incarnation) = *lock(&self.status[job]) else {
-                break;
-            };
-            if self.passed[job].load(SeqCst) != incarnation + 1 {
-                break;
+    /// The length of the committed prefix: jobs below it are final.
+    pub(crate) fn committed(&self) -> usize {
+        self.committed.load(SeqCst)
+    }
+
+    /// Commits jobs in batch order, from the end of the committed prefix, while the next
+    /// one is executed and `confirm(job)` (called with the job's status locked, so that it
+    /// cannot be aborted meanwhile) finds its reads still valid; then calls `apply(job)` for
+    /// it, in order and outside the status lock, stopping when it returns false. Every job
+    /// before it being final, a job whose reads are valid now is final too.
+    pub(crate) fn commit_prefix(
+        &self,
+        mut confirm: impl FnMut(usize) -> bool,
+        mut apply: impl FnMut(usize) -> bool,
+    ) {
+        let _committing = lock(&self.committing);
+        loop {
+            let job = self.committed.load(SeqCst);
+            if job >= self.jobs {
+                return;
             }
-            job += 1;
+            {
+                let status = lock(&self.status[job]);
+                if !matches!(*status, Status::Executed(_)) || !confirm(job) {
+                    return;
+                }
+                self.committed.store(job + 1, SeqCst);
+            }
+            if !apply(job) {
+                return;
+            }
         }
-        self.frontier.store(job, SeqCst);
     }
 
     /// The next job to validate.
@@ -259,43 +275,33 @@ impl Scheduler {
 
     /// Aborts incarnation `incarnation` of `job` after a failed validation, unless another
     /// validation already did. True when this call aborted it.
+    /// A committed job is never aborted: its reads were found valid when every earlier job
+    /// was final, so a failed validation of it read a state that no longer exists.
     pub(crate) fn try_validation_abort(&self, job: usize, incarnation: u32) -> bool {
         let mut status = lock(&self.status[job]);
-        if *status == Status::Executed(incarnation) {
+        if *status == Status::Executed(incarnation) && job >= self.committed.load(SeqCst) {
             *status = Status::Aborting(incarnation);
             return true;
         }
         false
     }
 
-    /// Incarnation `incarnation` of job `job` was validated; when `aborted`, schedules its
-    /// re-execution (returned as the caller's next task when possible) and the validation of
-    /// every later job.
-    pub(crate) fn finish_validation(
-        &self,
-        job: usize,
-        incarnation: u32,
-        aborted: bool,
-    ) -> Option<Task> {
+    /// Job `job` was validated; when `aborted`, schedules its re-execution (returned as the
+    /// caller's next task when possible) and the validation of every later job.
+    pub(crate) fn finish_validation(&self, job: usize, aborted: bool) -> Option<Task> {
         if aborted {
             self.window.store(1, SeqCst);
             self.streak.store(0, SeqCst);
-            self.frontier.fetch_min(job, SeqCst);
             self.set_ready(job);
             self.decrease_validation_idx(job + 1);
             if self.execution_idx.load(SeqCst) > job {
                 // try_incarnate ends this task when the job is not ready.
                 return self.try_incarnate(job);
             }
-        } else {
-            // A late validation of an older incarnation must not hide a newer one's.
-            self.passed[job].fetch_max(incarnation + 1, SeqCst);
-            if self.streak.fetch_add(1, SeqCst) + 1 >= STREAK {
-                self.streak.store(0, SeqCst);
-                let wider = self.window.load(SeqCst).saturating_mul(2).min(self.jobs);
-                self.window.store(wider, SeqCst);
-            }
-            self.advance_frontier();
+        } else if self.streak.fetch_add(1, SeqCst) + 1 >= STREAK {
+            self.streak.store(0, SeqCst);
+            let wider = self.window.load(SeqCst).saturating_mul(2).min(self.jobs);
+            self.window.store(wider, SeqCst);
         }
         self.active_tasks.fetch_sub(1, SeqCst);
         None
@@ -313,7 +319,7 @@ mod tests {
         assert_eq!(scheduler.next_task(), None);
         assert_eq!(scheduler.finish_execution(0, 0, true), None);
         assert_eq!(scheduler.next_task(), Some(Task::Validate(0, 0)));
-        assert_eq!(scheduler.finish_validation(0, 0, false), None);
+        assert_eq!(scheduler.finish_validation(0, false), None);
         assert!(!scheduler.done());
         assert_eq!(scheduler.next_task(), None);
         assert!(scheduler.done());
@@ -328,7 +334,7 @@ mod tests {
         assert!(scheduler.try_validation_abort(0, 0));
         assert!(!scheduler.try_validation_abort(0, 0));
         assert_eq!(
-            scheduler.finish_validation(0, 0, true),
+            scheduler.finish_validation(0, true),
             Some(Task::Execute(0, 1))
         );
     }
@@ -341,23 +347,71 @@ mod tests {
         assert_eq!(scheduler.next_task(), Some(Task::Validate(0, 0)));
         assert!(scheduler.try_validation_abort(0, 0));
         assert_eq!(
-            scheduler.finish_validation(0, 0, true),
+            scheduler.finish_validation(0, true),
             Some(Task::Execute(0, 1))
         );
         assert_eq!(
             scheduler.finish_execution(0, 1, false),
             Some(Task::Validate(0, 1))
         );
-        // With a window of 1, job 1 starts once job 0 is validated, and job 2 once job 1 is.
+        // With a window of 1, job 1 starts once job 0 is committed, and job 2 once job 1 is.
         assert_eq!(scheduler.next_task(), None);
-        assert_eq!(scheduler.finish_validation(0, 1, false), None);
+        assert_eq!(scheduler.finish_validation(0, false), None);
+        assert_eq!(scheduler.next_task(), None);
+        scheduler.commit_prefix(|_| true, |_| true);
+        assert_eq!(scheduler.committed(), 1);
         assert_eq!(scheduler.next_task(), Some(Task::Execute(1, 0)));
         assert_eq!(scheduler.next_task(), None);
         assert_eq!(scheduler.finish_execution(1, 0, true), None);
         assert_eq!(scheduler.next_task(), Some(Task::Validate(1, 0)));
         assert_eq!(scheduler.next_task(), None);
-        assert_eq!(scheduler.finish_validation(1, 0, false), None);
+        assert_eq!(scheduler.finish_validation(1, false), None);
+        scheduler.commit_prefix(|_| true, |_| true);
         assert_eq!(scheduler.next_task(), Some(Task::Execute(2, 0)));
+    }
+
+    #[test]
+    fn jobs_commit_in_order_and_committed_jobs_are_never_aborted() {
+        let scheduler = Scheduler::new(3);
+        *lock(&scheduler.status[1]) = Status::Executed(0);
+        // Job 1 is executed, but job 0 is not: nothing commits.
+        let mut applied = Vec::new();
+        scheduler.commit_prefix(
+            |_| true,
+            |job| {
+                applied.push(job);
+                true
+            },
+        );
+        assert_eq!(scheduler.committed(), 0);
+        *lock(&scheduler.status[0]) = Status::Executed(0);
+        // Job 1's reads are found stale: only job 0 commits.
+        scheduler.commit_prefix(
+            |job| job == 0,
+            |job| {
+                applied.push(job);
+                true
+            },
+        );
+        assert_eq!((scheduler.committed(), applied.as_slice()), (1, &[0][..]));
+        assert!(!scheduler.try_validation_abort(0, 0));
+        assert!(scheduler.try_validation_abort(1, 0));
+    }
+
+    #[test]
+    fn a_failing_apply_stops_the_commit() {
+        let scheduler = Scheduler::new(2);
+        *lock(&scheduler.status[0]) = Status::Executed(0);
+        *lock(&scheduler.status[1]) = Status::Executed(0);
+        let mut applied = 0;
+        scheduler.commit_prefix(
+            |_| true,
+            |_| {
+                applied += 1;
+                false
+            },
+        );
+        assert_eq!((scheduler.committed(), applied), (1, 1));
     }
 
     #[test]

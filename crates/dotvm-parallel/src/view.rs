@@ -102,6 +102,7 @@ impl<'a, 's> JobView<'a, 's> {
             },
         };
         if self.seen.get(&LocationRef(collection, key)) != Some(&seen) {
+            self.memory.note_read(collection, key, self.job);
             self.reads.push(Read::Point {
                 collection: collection.to_vec(),
                 key: key.to_vec(),
@@ -133,6 +134,7 @@ impl<'a, 's> JobView<'a, 's> {
 
     /// The entries of `range` in increasing key order as the job sees them.
     fn entries(&mut self, collection: &[u8], range: &KeyRange) -> Result<Vec<Entry>, StateError> {
+        self.memory.note_range();
         let written = match self.memory.range(collection, range, self.job) {
             Ok(written) => written,
             Err(job) => return Err(self.stop(Interrupt::Blocked(job))),
