@@ -29,21 +29,27 @@ pub(super) trait WasmFloat: Copy + PartialOrd {
     fn widen(self) -> f64;
 }
 
-/// Implements [`WasmFloat`] for `$f`, with sign bit `$sign`.
+/// Implements [`WasmFloat`] for `$f` (bits `$bits`), with sign bit `$sign` and canonical
+/// NaN `$nan`.
 macro_rules! wasm_float {
-    ($f:ty, $sign:expr, $nan:expr) => {
+    ($f:ty, $bits:ty, $sign:expr, $nan:expr) => {
         impl WasmFloat for $f {
             const CANONICAL_NAN: Self = <$f>::from_bits($nan);
 
             #[inline]
             fn canonical(self) -> Self {
+                /// The canonical NaN's bits, read with a volatile load so the optimiser
+                /// cannot see the value: LLVM treats all NaNs as interchangeable, so a
+                /// visible `if is_nan { NAN } else { x }` may be folded to `x`.
+                /// (`black_box` would hide it too, but through a stack slot whose
+                /// address escapes, and then no handler that inlines this can end in a
+                /// sibling call.)
+                static CANONICAL_BITS: $bits = $nan;
                 if self.is_nan() {
                     std::hint::cold_path();
-                    // Hidden from the optimiser: LLVM treats all NaNs as interchangeable,
-                    // so a visible `if is_nan { NAN } else { x }` may be folded to `x`.
-                    // The test is one float comparison and a branch that is never taken
-                    // on NaN-free code (the bit test it replaces took six instructions).
-                    return std::hint::black_box(Self::CANONICAL_NAN);
+                    // SAFETY: a reference to a static is valid and aligned for reading.
+                    let bits = unsafe { std::ptr::read_volatile(&CANONICAL_BITS) };
+                    return <$f>::from_bits(bits);
                 }
                 self
             }
@@ -99,8 +105,8 @@ macro_rules! wasm_float {
     };
 }
 
-wasm_float!(f32, 1u32 << 31, 0x7FC0_0000);
-wasm_float!(f64, 1u64 << 63, 0x7FF8_0000_0000_0000);
+wasm_float!(f32, u32, 1u32 << 31, 0x7FC0_0000);
+wasm_float!(f64, u64, 1u64 << 63, 0x7FF8_0000_0000_0000);
 
 /// The integer types a float can be truncated to, with their range as `f64` bounds.
 #[derive(Debug, Clone, Copy)]

@@ -277,16 +277,50 @@ mod tests {
     use ruint::aliases::U512;
 
     /// A loop through most handler kinds: typed and word arithmetic with locals and
-    /// immediates, loads and stores, select, globals, a call and compare-and-branch.
+    /// immediates, float arithmetic (with NaN results, whose canonicalisation must not
+    /// cost a handler its sibling call), loads and stores, the fused memory and word-pair
+    /// ops, select, globals, a call and compare-and-branch.
     #[cfg(dotvm_tail_calls)]
     const LOOP: &str = r#"
 .arch arch64
-.data buf "0123456789abcdef0123456789abcdef"
+.data buf "0123456789abcdef0123456789abcdef0123456789abcdef"
 .global g 0 mut
 .func main
     .local i
     .local acc
+    .local f
+    .local p
 loop:
+    PUSH buf
+    LOCAL_GET i
+    PUSH 7
+    AND
+    I32_ADD
+    LOCAL_TEE p
+    LOAD64_U
+    GLOBAL_SET g
+    LOCAL_GET p
+    LOCAL_GET f
+    LOCAL_GET f
+    F64_MUL
+    LOCAL_GET f
+    F64_ADD
+    STORE64 +16
+    LOCAL_GET p
+    LOCAL_GET f
+    LOCAL_GET f
+    F64_DIV
+    STORE64 +24
+    LOCAL_GET f
+    LOCAL_GET f
+    F64_SUB
+    LOCAL_SET f
+    LOCAL_GET acc
+    PUSH 13
+    ROTL
+    LOCAL_GET i
+    XOR
+    LOCAL_SET acc
     LOCAL_GET acc
     LOCAL_GET i
     I32_ADD
