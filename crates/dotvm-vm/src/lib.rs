@@ -32,6 +32,7 @@ mod word_op;
 
 pub use allocator::{Allocator, heap_base};
 pub use error::{LoadError, RunError, Stopped};
+#[cfg(any(test, feature = "bench"))]
 pub use exec::lane_speed;
 pub use execution::{Execution, Progress};
 pub use host::{

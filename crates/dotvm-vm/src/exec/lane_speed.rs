@@ -1,26 +1,24 @@
-//! The simd128 lane code in its two forms, for measuring (`dotvm-bench v128`): each
-//! operation as the portable lane loop the engines run on every host and, on x86-64, as
-//! `core::arch` vector code. The float arithmetic and the byte shuffles are the vector code
-//! the engines use (`exec::v128_sse`); the integer lanes' intrinsics are here only, as the
-//! measured alternative to the portable loops that LLVM already compiles to SSE2.
+//! The simd128 lane code in its two forms, for measuring (`dotvm-bench v128`; built with
+//! the `bench` feature): every operation that has vector code as the portable lane loop
+//! and, on x86-64, as that vector code. The vector forms are the ones the engines run, taken
+//! from where the engines take them (the float arithmetic and byte shuffles of
+//! `exec::v128_sse`, every row of the integer table of `exec::v128_int`), so an operation
+//! has a vector form here exactly when the engines run one on this host.
 
-use super::simd_hot;
-use super::v128::{self, Arith, V128, compare};
-use dotvm_core::Opcode;
+use super::v128::{self, Arith, V128};
+use super::v128_int;
 use std::hint::black_box;
 
 /// A pass of one form of an operation over a slice of vectors: every adjacent pair
 /// combined, the results xor-ed together.
-type Pass = fn(&[V128]) -> V128;
+pub(super) type Pass = fn(&[V128]) -> V128;
 
 /// One simd128 lane operation in its portable form and, where the host has it, its vector
 /// form.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LaneOp {
     /// The operation (its WebAssembly name).
-    pub name: &'static str,
-    /// Whether the engines run the vector form on this host.
-    pub engines_use_vector: bool,
+    pub name: String,
     portable: Pass,
     vector: Option<Pass>,
 }
@@ -36,12 +34,17 @@ impl LaneOp {
     pub fn vector(&self, vectors: &[[u8; 16]]) -> Option<[u8; 16]> {
         self.vector.map(|pass| pass(vectors))
     }
+
+    /// Whether the engines run the vector form on this host (they do whenever it has one).
+    pub fn engines_use_vector(&self) -> bool {
+        self.vector.is_some()
+    }
 }
 
 /// `f` on every adjacent pair of `v` (each read through [`black_box`], so no work is
 /// hoisted), the results xor-ed.
 #[inline(always)]
-fn pass(v: &[V128], f: impl Fn(V128, V128) -> V128) -> V128 {
+pub(super) fn pass(v: &[V128], f: impl Fn(V128, V128) -> V128) -> V128 {
     let mut acc = 0u128;
     for pair in v.windows(2) {
         acc ^= v128::bits(f(black_box(pair[0]), black_box(pair[1])));
@@ -49,36 +52,26 @@ fn pass(v: &[V128], f: impl Fn(V128, V128) -> V128) -> V128 {
     v128::from_bits(acc)
 }
 
-/// The SSE2 intrinsic `$f` on the bits of the vectors `$a` and `$b`.
-#[cfg(target_arch = "x86_64")]
-macro_rules! sse2 {
-    ($a:expr, $b:expr, $f:ident) => {{
-        use x86::*;
-        // SAFETY: `$f` is an SSE2 intrinsic, and SSE2 is part of every x86-64 CPU.
-        store(unsafe { $f(load(&$a), load(&$b)) })
-    }};
-}
-
-/// Declares [`lane_ops`]: per operation its portable form, its x86-64 form (given the CPU
-/// feature it needs beyond SSE2, if any) and whether the engines use that form.
-macro_rules! lane_ops {
+/// Declares [`vector_ops`]: per operation its portable form and its x86-64 form, with the
+/// test of whether this CPU has the latter.
+macro_rules! vector_ops {
     ($(
         $name:literal: |$a:ident, $b:ident| $portable:expr,
-            x86 $(if $feature:tt)? |$x:ident, $y:ident| $vector:expr, used: $used:literal;
+            x86 if $present:expr => |$x:ident, $y:ident| $vector:expr;
     )*) => {
-        /// The measured operations.
-        pub fn lane_ops() -> Vec<LaneOp> {
+        /// The float and byte-shuffle operations with vector code.
+        fn vector_ops() -> Vec<LaneOp> {
             vec![$({
                 #[cfg(target_arch = "x86_64")]
-                let vector: Option<Pass> = {
-                    let present = true $(&& std::is_x86_feature_detected!($feature))?;
-                    present.then_some(|v: &[V128]| pass(v, |$x, $y| $vector))
+                let vector: Option<Pass> = if $present {
+                    Some(|v: &[V128]| pass(v, |$x, $y| $vector))
+                } else {
+                    None
                 };
                 #[cfg(not(target_arch = "x86_64"))]
                 let vector: Option<Pass> = None;
                 LaneOp {
-                    name: $name,
-                    engines_use_vector: $used && vector.is_some(),
+                    name: $name.to_string(),
                     portable: |v| pass(v, |$a, $b| $portable),
                     vector,
                 }
@@ -87,96 +80,117 @@ macro_rules! lane_ops {
     };
 }
 
-lane_ops! {
+vector_ops! {
     "f32x4.add": |a, b| v128::f32_arith_portable(Arith::Add, a, b),
-        x86 |a, b| x86::f32x4(Arith::Add, &a, &b), used: true;
+        x86 if true => |a, b| x86::f32x4(Arith::Add, &a, &b);
     "f32x4.sub": |a, b| v128::f32_arith_portable(Arith::Sub, a, b),
-        x86 |a, b| x86::f32x4(Arith::Sub, &a, &b), used: true;
+        x86 if true => |a, b| x86::f32x4(Arith::Sub, &a, &b);
     "f32x4.mul": |a, b| v128::f32_arith_portable(Arith::Mul, a, b),
-        x86 |a, b| x86::f32x4(Arith::Mul, &a, &b), used: true;
+        x86 if true => |a, b| x86::f32x4(Arith::Mul, &a, &b);
     "f32x4.div": |a, b| v128::f32_arith_portable(Arith::Div, a, b),
-        x86 |a, b| x86::f32x4(Arith::Div, &a, &b), used: true;
+        x86 if true => |a, b| x86::f32x4(Arith::Div, &a, &b);
     "f64x2.add": |a, b| v128::f64_arith_portable(Arith::Add, a, b),
-        x86 |a, b| x86::f64x2(Arith::Add, &a, &b), used: true;
+        x86 if true => |a, b| x86::f64x2(Arith::Add, &a, &b);
     "f64x2.sub": |a, b| v128::f64_arith_portable(Arith::Sub, a, b),
-        x86 |a, b| x86::f64x2(Arith::Sub, &a, &b), used: true;
+        x86 if true => |a, b| x86::f64x2(Arith::Sub, &a, &b);
     "f64x2.mul": |a, b| v128::f64_arith_portable(Arith::Mul, a, b),
-        x86 |a, b| x86::f64x2(Arith::Mul, &a, &b), used: true;
+        x86 if true => |a, b| x86::f64x2(Arith::Mul, &a, &b);
     "f64x2.div": |a, b| v128::f64_arith_portable(Arith::Div, a, b),
-        x86 |a, b| x86::f64x2(Arith::Div, &a, &b), used: true;
+        x86 if true => |a, b| x86::f64x2(Arith::Div, &a, &b);
     "i8x16.swizzle": |a, b| v128::swizzle_portable(a, b),
-        x86 if "ssse3" |a, b| x86::swizzle(&a, &b).unwrap_or_default(), used: true;
+        x86 if x86::has_ssse3() => |a, b| x86::swizzle(&a, &b).unwrap_or_default();
     "i8x16.shuffle": |a, b| v128::shuffle_portable(a, b, &b),
-        x86 if "ssse3" |a, b| x86::shuffle(&a, &b, &b).unwrap_or_default(), used: true;
-    "i8x16.add": |a, b| simd_hot::binary(Opcode::I8x16Add, a, b),
-        x86 |a, b| sse2!(a, b, _mm_add_epi8), used: false;
-    "i16x8.add": |a, b| simd_hot::binary(Opcode::I16x8Add, a, b),
-        x86 |a, b| sse2!(a, b, _mm_add_epi16), used: false;
-    "i32x4.add": |a, b| simd_hot::binary(Opcode::I32x4Add, a, b),
-        x86 |a, b| sse2!(a, b, _mm_add_epi32), used: false;
-    "i8x16.sub": |a, b| simd_hot::binary(Opcode::I8x16Sub, a, b),
-        x86 |a, b| sse2!(a, b, _mm_sub_epi8), used: false;
-    "i16x8.sub": |a, b| simd_hot::binary(Opcode::I16x8Sub, a, b),
-        x86 |a, b| sse2!(a, b, _mm_sub_epi16), used: false;
-    "i32x4.sub": |a, b| simd_hot::binary(Opcode::I32x4Sub, a, b),
-        x86 |a, b| sse2!(a, b, _mm_sub_epi32), used: false;
-    "i16x8.mul": |a, b| simd_hot::binary(Opcode::I16x8Mul, a, b),
-        x86 |a, b| sse2!(a, b, _mm_mullo_epi16), used: false;
-    "i32x4.mul": |a, b| simd_hot::binary(Opcode::I32x4Mul, a, b),
-        x86 |a, b| sse2!(a, b, mullo_epi32), used: false;
-    "i8x16.eq": |a, b| simd_hot::binary(Opcode::I8x16Eq, a, b),
-        x86 |a, b| sse2!(a, b, _mm_cmpeq_epi8), used: false;
-    "i16x8.eq": |a, b| simd_hot::binary(Opcode::I16x8Eq, a, b),
-        x86 |a, b| sse2!(a, b, _mm_cmpeq_epi16), used: false;
-    "i32x4.eq": |a, b| simd_hot::binary(Opcode::I32x4Eq, a, b),
-        x86 |a, b| sse2!(a, b, _mm_cmpeq_epi32), used: false;
-    "i8x16.gt_s": |a, b| compare::<i8>(a, b, |x, y| x > y),
-        x86 |a, b| sse2!(a, b, _mm_cmpgt_epi8), used: false;
-    "i16x8.gt_s": |a, b| compare::<i16>(a, b, |x, y| x > y),
-        x86 |a, b| sse2!(a, b, _mm_cmpgt_epi16), used: false;
-    "i32x4.gt_s": |a, b| compare::<i32>(a, b, |x, y| x > y),
-        x86 |a, b| sse2!(a, b, _mm_cmpgt_epi32), used: false;
+        x86 if x86::has_ssse3() => |a, b| x86::shuffle(&a, &b, &b).unwrap_or_default();
 }
 
-/// The x86-64 forms: the engines' (`exec::v128_sse`) and the integer-lane intrinsics.
+/// The x86-64 forms the engines run.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    pub(super) use super::super::v128_sse::{f32x4, f64x2, load, shuffle, store, swizzle};
-    pub(super) use std::arch::x86_64::*;
-
-    /// `i32x4.mul` in SSE2 (which has no 32-bit `mullo`): the even and odd lanes'
-    /// 64-bit products, their low halves interleaved.
-    pub(super) unsafe fn mullo_epi32(a: __m128i, b: __m128i) -> __m128i {
-        // SAFETY: SSE2 is part of every x86-64 CPU.
-        unsafe {
-            let even = _mm_mul_epu32(a, b);
-            let odd = _mm_mul_epu32(_mm_srli_epi64::<32>(a), _mm_srli_epi64::<32>(b));
-            _mm_unpacklo_epi32(
-                _mm_shuffle_epi32::<0b00_00_10_00>(even),
-                _mm_shuffle_epi32::<0b00_00_10_00>(odd),
-            )
-        }
-    }
+    pub(super) use super::super::v128_sse::{f32x4, f64x2, has_ssse3, shuffle, swizzle};
 }
 
-/// 4096 vectors of varied bytes (xorshift), with float specials (NaN, infinities, zeros)
-/// in the first eight.
+/// The WebAssembly name of a simd128 opcode: its mnemonic in lower case, the shape
+/// separated by a dot (`I16X8_ADD_SAT_S` is `i16x8.add_sat_s`).
+fn wasm_name(op: dotvm_core::Opcode) -> String {
+    op.mnemonic().to_lowercase().replacen('_', ".", 1)
+}
+
+/// The measured operations: those with float and byte-shuffle vector code, then every
+/// operation of the integer table (`exec::v128_int`).
+pub fn lane_ops() -> Vec<LaneOp> {
+    let integer = v128_int::forms()
+        .into_iter()
+        .map(|(op, portable, vector)| LaneOp {
+            name: wasm_name(op),
+            portable,
+            vector,
+        });
+    vector_ops().into_iter().chain(integer).collect()
+}
+
+/// Vectors at the edges of the integer lanes: every lane width's minimum and maximum
+/// (signed and unsigned), zero, one, values just past the narrower lanes' ranges, and lanes
+/// of mixed signs.
+pub fn edge_vectors() -> Vec<[u8; 16]> {
+    use super::v128::{Lane, splat};
+    let mut out = vec![
+        splat(0u8),
+        splat(1u8),
+        splat(u8::MAX),
+        splat(i8::MIN),
+        splat(i8::MAX),
+        splat(i16::MIN),
+        splat(i16::MAX),
+        splat(0x00FFu16),
+        splat(0x0100u16),
+        splat(300i16),
+        splat(-300i16),
+        splat(i32::MIN),
+        splat(i32::MAX),
+        splat(0x0000_FFFFu32),
+        splat(0x0001_0000u32),
+        splat(0x4000_0001u32),
+        splat(70_000i32),
+        splat(-70_000i32),
+    ];
+    let mut mixed = [0u8; 16];
+    for (i, x) in [i16::MIN, i16::MAX, -1, 0, 1, 255, 256, -129]
+        .into_iter()
+        .enumerate()
+    {
+        x.put(&mut mixed, i);
+    }
+    out.push(mixed);
+    let mut mixed = [0u8; 16];
+    for (i, x) in [i32::MIN, i32::MAX, -1, 0x1_0000].into_iter().enumerate() {
+        x.put(&mut mixed, i);
+    }
+    out.push(mixed);
+    out.push(std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x80));
+    out
+}
+
+/// 4096 vectors: the [`edge_vectors`], eight with float specials (NaN, infinities, zeros),
+/// then varied bytes (xorshift).
 pub fn sample_vectors() -> Vec<[u8; 16]> {
     use super::v128::Lane;
-    let mut x = 0x1234_5678u32;
-    let mut out: Vec<V128> = (0..4096)
-        .map(|_| {
-            std::array::from_fn(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                (x >> 24) as u8
-            })
-        })
-        .collect();
+    let mut out = edge_vectors();
     for (i, special) in [f32::NAN, f32::INFINITY, -0.0, 1.0].into_iter().enumerate() {
-        special.put(&mut out[i], i);
-        f64::NAN.put(&mut out[i + 4], i % 2);
+        let mut v = [0u8; 16];
+        special.put(&mut v, i);
+        out.push(v);
+        let mut v = [0u8; 16];
+        f64::NAN.put(&mut v, i % 2);
+        out.push(v);
+    }
+    let mut x = 0x1234_5678u32;
+    while out.len() < 4096 {
+        out.push(std::array::from_fn(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        }));
     }
     out
 }
@@ -189,18 +203,30 @@ mod tests {
     fn both_forms_of_every_operation_agree() {
         let v = sample_vectors();
         let ops = lane_ops();
-        assert!(ops.len() >= 20);
-        for op in ops {
+        // The float and shuffle rows, then one per row of the integer table.
+        assert_eq!(ops.len(), 10 + v128_int::forms().len());
+        for op in &ops {
             if let Some(vector) = op.vector(&v) {
                 assert_eq!(vector, op.portable(&v), "{}", op.name);
             }
+            #[cfg(target_arch = "x86_64")]
+            assert!(
+                op.engines_use_vector() || op.name.starts_with("i8x16.s"),
+                "{} has vector code on x86-64",
+                op.name
+            );
         }
+        assert!(
+            ops.iter()
+                .any(|op| op.name == "i16x8.extadd_pairwise_i8x16_u")
+        );
         // One pair: the pass is the operation itself.
-        let add = lane_ops()
-            .into_iter()
-            .find(|op| op.name == "i32x4.add")
-            .unwrap();
+        let add = ops.iter().find(|op| op.name == "i32x4.add").unwrap();
         let pair = [v128::splat(7u32), v128::splat(u32::MAX)];
         assert_eq!(add.portable(&pair), v128::splat(6u32));
+        assert_eq!(
+            add.vector(&pair).unwrap_or(v128::splat(6u32)),
+            v128::splat(6u32)
+        );
     }
 }

@@ -12,6 +12,7 @@ mod crypto;
 mod db;
 mod float;
 mod interp;
+#[cfg(any(test, feature = "bench"))]
 pub mod lane_speed;
 pub(crate) mod native;
 mod operand;
@@ -26,6 +27,7 @@ pub(crate) mod threaded;
 mod typed;
 pub(crate) use typed::typed_on_constants;
 mod v128;
+mod v128_int;
 #[cfg(target_arch = "x86_64")]
 mod v128_sse;
 mod wasi;

@@ -2,8 +2,10 @@
 //! is read from and written to its slots by [`Operands::v128`] / [`Operands::push_v128`]
 //! (four slots on Arch32, two on Arch64, one above), the lanes are computed by
 //! `exec::v128`; the hot instructions' semantics are those of `exec::simd_hot`, which the
-//! threaded engine inlines into their handlers. Float results that are NaN are canonical, as for the scalar float
-//! instructions (`exec::float`); `abs`, `neg`, `pmin`/`pmax` and lane moves keep the bits.
+//! threaded engine inlines into their handlers, and the integer lane operations with SSE2
+//! vector code are those of `exec::v128_int`, whichever engine runs them. Float results
+//! that are NaN are canonical, as for the scalar float instructions (`exec::float`); `abs`,
+//! `neg`, `pmin`/`pmax` and lane moves keep the bits.
 
 use super::float::WasmFloat;
 use super::operand::address;
@@ -12,6 +14,7 @@ use super::typed::Operands;
 use super::v128::{
     self, Arith, Lane, V128, all_true, bitmask, compare, map, narrow, splat, widen, widen_zip, zip,
 };
+use super::v128_int::{self, Shape as IntShape};
 use crate::memory::LinearMemory;
 use crate::simd_op::SimdInst;
 use crate::trap::TrapKind;
@@ -167,19 +170,14 @@ pub(super) fn execute<W: Word>(
         I8x16LeU => cmp!(u8, |x, y| x <= y),
         I8x16GeS => cmp!(i8, |x, y| x >= y),
         I8x16GeU => cmp!(u8, |x, y| x >= y),
-        I16x8Ne => cmp!(u16, |x, y| x != y),
-        I16x8LtS => cmp!(i16, |x, y| x < y),
         I16x8LtU => cmp!(u16, |x, y| x < y),
-        I16x8GtS => cmp!(i16, |x, y| x > y),
         I16x8GtU => cmp!(u16, |x, y| x > y),
         I16x8LeS => cmp!(i16, |x, y| x <= y),
         I16x8LeU => cmp!(u16, |x, y| x <= y),
         I16x8GeS => cmp!(i16, |x, y| x >= y),
         I16x8GeU => cmp!(u16, |x, y| x >= y),
         I32x4Ne => cmp!(u32, |x, y| x != y),
-        I32x4LtS => cmp!(i32, |x, y| x < y),
         I32x4LtU => cmp!(u32, |x, y| x < y),
-        I32x4GtS => cmp!(i32, |x, y| x > y),
         I32x4GtU => cmp!(u32, |x, y| x > y),
         I32x4LeS => cmp!(i32, |x, y| x <= y),
         I32x4LeU => cmp!(u32, |x, y| x <= y),
@@ -210,17 +208,8 @@ pub(super) fn execute<W: Word>(
         I8x16Popcnt => each!(u8, |x| x.count_ones() as u8),
         I8x16AllTrue => test!(|a| u32::from(all_true::<u8>(a))),
         I8x16Bitmask => test!(|a| bitmask::<u8>(a)),
-        I8x16NarrowI16x8S => bin!(|a, b| narrow::<i16, i8>(a, b, |x| sat!(i64::from(x), i8))),
-        I8x16NarrowI16x8U => bin!(|a, b| narrow::<i16, u8>(a, b, |x| sat!(i64::from(x), u8))),
-        I8x16AddSatS => each!(i8, |x, y| x.saturating_add(y)),
-        I8x16AddSatU => each!(u8, |x, y| x.saturating_add(y)),
-        I8x16SubSatS => each!(i8, |x, y| x.saturating_sub(y)),
-        I8x16SubSatU => each!(u8, |x, y| x.saturating_sub(y)),
         I8x16MinS => each!(i8, |x, y| x.min(y)),
-        I8x16MinU => each!(u8, |x, y| x.min(y)),
         I8x16MaxS => each!(i8, |x, y| x.max(y)),
-        I8x16MaxU => each!(u8, |x, y| x.max(y)),
-        I8x16AvgrU => each!(u8, |x, y| ((u16::from(x) + u16::from(y)).div_ceil(2)) as u8),
         // ---- i16x8 ----
         I16x8Abs => each!(i16, |x| x.wrapping_abs()),
         I16x8Neg => each!(i16, |x| x.wrapping_neg()),
@@ -229,18 +218,9 @@ pub(super) fn execute<W: Word>(
         }),
         I16x8AllTrue => test!(|a| u32::from(all_true::<u16>(a))),
         I16x8Bitmask => test!(|a| bitmask::<u16>(a)),
-        I16x8NarrowI32x4S => bin!(|a, b| narrow::<i32, i16>(a, b, |x| sat!(i64::from(x), i16))),
         I16x8NarrowI32x4U => bin!(|a, b| narrow::<i32, u16>(a, b, |x| sat!(i64::from(x), u16))),
-        I16x8AddSatS => each!(i16, |x, y| x.saturating_add(y)),
-        I16x8AddSatU => each!(u16, |x, y| x.saturating_add(y)),
-        I16x8SubSatS => each!(i16, |x, y| x.saturating_sub(y)),
-        I16x8SubSatU => each!(u16, |x, y| x.saturating_sub(y)),
-        I16x8MinS => each!(i16, |x, y| x.min(y)),
         I16x8MinU => each!(u16, |x, y| x.min(y)),
-        I16x8MaxS => each!(i16, |x, y| x.max(y)),
         I16x8MaxU => each!(u16, |x, y| x.max(y)),
-        I16x8AvgrU => each!(u16, |x, y| ((u32::from(x) + u32::from(y)).div_ceil(2))
-            as u16),
         I16x8ExtMulLowI8x16S => {
             bin!(|a, b| widen_zip::<i8, i16>(a, b, false, |x, y| { i16::from(x) * i16::from(y) }))
         }
@@ -337,6 +317,11 @@ pub(super) fn execute<W: Word>(
             un!(|a| narrow::<f64, f32>(a, [0; 16], |x| (x as f32).canonical()))
         }
         F64x2PromoteLowF32x4 => un!(|a| widen::<f32, f64>(a, false, |x| f64::from(x).canonical())),
+        // ---- integer lanes with vector code (`exec::v128_int`) ----
+        op if v128_int::shape(op) == Some(IntShape::Binary) => {
+            bin!(|a, b| v128_int::binary(op, a, b))
+        }
+        op if v128_int::shape(op) == Some(IntShape::Unary) => un!(|a| v128_int::unary(op, a)),
         // ---- the hot instructions (`exec::simd_hot`) ----
         op => {
             let Some(form) = hot::form(op) else {

@@ -4,8 +4,10 @@
 //! a specialised handler that inlines the same function with the opcode fixed and reads
 //! its operands from their slot runs (`exec::threaded::simd`). Which instructions are here
 //! follows the vector code of the `simd` workload of `dotvm-wasm-bench` (docs/engine.md).
+//! The integer rows with SSE2 vector code take it from `exec::v128_int`, their one table.
 
 use super::v128::{self, Lane, V128, compare, map, pairwise, splat, widen, zip};
+use super::v128_int;
 use dotvm_core::Opcode;
 
 /// Declares the hot instructions: per form, a function from the operands to the result
@@ -79,16 +81,16 @@ hot_ops! {
         V128Xor => v128::from_bits(v128::bits(a) ^ v128::bits(b)),
         I8x16Swizzle => v128::swizzle(a, b),
         I8x16Eq => compare::<u8>(a, b, |x, y| x == y),
-        I16x8Eq => compare::<u16>(a, b, |x, y| x == y),
-        I32x4Eq => compare::<u32>(a, b, |x, y| x == y),
         I8x16Add => zip::<u8>(a, b, u8::wrapping_add),
         I8x16Sub => zip::<u8>(a, b, u8::wrapping_sub),
-        I16x8Add => zip::<u16>(a, b, u16::wrapping_add),
-        I16x8Sub => zip::<u16>(a, b, u16::wrapping_sub),
-        I16x8Mul => zip::<u16>(a, b, u16::wrapping_mul),
-        I32x4Add => zip::<u32>(a, b, u32::wrapping_add),
-        I32x4Sub => zip::<u32>(a, b, u32::wrapping_sub),
-        I32x4Mul => zip::<u32>(a, b, u32::wrapping_mul),
+        I16x8Add => v128_int::binary(Opcode::I16x8Add, a, b),
+        I16x8Sub => v128_int::binary(Opcode::I16x8Sub, a, b),
+        I16x8Mul => v128_int::binary(Opcode::I16x8Mul, a, b),
+        I16x8Eq => v128_int::binary(Opcode::I16x8Eq, a, b),
+        I32x4Add => v128_int::binary(Opcode::I32x4Add, a, b),
+        I32x4Sub => v128_int::binary(Opcode::I32x4Sub, a, b),
+        I32x4Mul => v128_int::binary(Opcode::I32x4Mul, a, b),
+        I32x4Eq => v128_int::binary(Opcode::I32x4Eq, a, b),
         I64x2Add => zip::<u64>(a, b, u64::wrapping_add),
         I64x2Sub => zip::<u64>(a, b, u64::wrapping_sub),
         I32x4DotI16x8S => pairwise::<i16, i32>(a, b, |a0, a1, b0, b1| {
@@ -102,12 +104,8 @@ hot_ops! {
     /// `a -- r` on one vector.
     Unary fn unary(a: V128) -> V128 {
         V128Not => v128::from_bits(!v128::bits(a)),
-        I16x8ExtAddPairwiseI8x16S => {
-            pairwise::<i8, i16>(a, a, |x, y, _, _| i16::from(x) + i16::from(y))
-        },
-        I16x8ExtAddPairwiseI8x16U => {
-            pairwise::<u8, u16>(a, a, |x, y, _, _| u16::from(x) + u16::from(y))
-        },
+        I16x8ExtAddPairwiseI8x16S => v128_int::unary(Opcode::I16x8ExtAddPairwiseI8x16S, a),
+        I16x8ExtAddPairwiseI8x16U => v128_int::unary(Opcode::I16x8ExtAddPairwiseI8x16U, a),
         I32x4ExtAddPairwiseI16x8S => {
             pairwise::<i16, i32>(a, a, |x, y, _, _| i32::from(x) + i32::from(y))
         },

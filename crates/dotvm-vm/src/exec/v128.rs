@@ -1,8 +1,9 @@
 //! Lane arithmetic on 128-bit vectors (`[u8; 16]`, lane 0 in the lowest bytes): the
 //! building blocks of the simd128 instructions (`exec::simd`). Every helper loops over the
-//! lanes of a fixed width, and LLVM vectorises these loops on hosts with vector units; on
-//! x86-64 the float arithmetic and the byte shuffles, where measured vector code wins,
-//! come from `exec::v128_sse` instead.
+//! lanes of a fixed width, which LLVM turns into vector code for some lane widths and
+//! operations and not for others (`dotvm-bench v128` measures them); on x86-64 the float
+//! arithmetic and the byte shuffles come from `exec::v128_sse` instead, and the integer
+//! operations whose SSE2 form was measured faster from the table of `exec::v128_int`.
 
 /// A 128-bit vector's bytes.
 pub(super) type V128 = [u8; 16];
@@ -210,6 +211,7 @@ macro_rules! float_arith {
         }
 
         #[doc = concat!("[`", stringify!($name), "`] as a lane loop.")]
+        #[cfg(any(not(target_arch = "x86_64"), test, feature = "bench"))]
         pub(super) fn $portable(op: Arith, a: V128, b: V128) -> V128 {
             use super::float::WasmFloat;
             zip::<$t>(a, b, |x, y| {

@@ -1,21 +1,22 @@
 //! x86-64 vector code for the simd128 lane operations where it measurably beats the
-//! portable loops of `exec::v128` (LLVM already compiles those to SSE2 for the integer
-//! lanes, which therefore have no code here): float lane arithmetic with NaN
-//! canonicalisation (SSE2, part of x86-64) and byte shuffles and swizzles (`pshufb`,
-//! SSSE3, detected at run time). `exec::lane_speed` measures both forms against each other
-//! and against integer-lane intrinsics, which did not win (`dotvm-bench v128`, numbers in
+//! portable loops of `exec::v128`: float lane arithmetic with NaN canonicalisation (SSE2,
+//! part of x86-64), byte shuffles and swizzles (`pshufb`, SSSE3, detected at run time), and
+//! the helpers of the integer lanes' SSE2 forms (`exec::v128_int`). `exec::lane_speed`
+//! measures every vector form against its lane loop (`dotvm-bench v128`, numbers in
 //! `docs/vectors.md`).
 
 use super::v128::{Arith, V128};
 use std::arch::x86_64::*;
 
 /// The bits of the vector `v`.
+#[inline(always)]
 pub(super) fn load(v: &V128) -> __m128i {
     // SAFETY: `v` is 16 readable bytes; the load has no alignment requirement.
     unsafe { _mm_loadu_si128(v.as_ptr().cast()) }
 }
 
 /// The vector of the bits `x`.
+#[inline(always)]
 pub(super) fn store(x: __m128i) -> V128 {
     let mut out = [0u8; 16];
     // SAFETY: `out` is 16 writable bytes; the store has no alignment requirement.
@@ -64,8 +65,24 @@ pub(super) fn f64x2(op: Arith, a: &V128, b: &V128) -> V128 {
     }
 }
 
-/// True when the CPU has SSSE3 (`pshufb`); the answer is cached by the standard library.
-fn has_ssse3() -> bool {
+/// `i32x4.mul` in SSE2 (which has no 32-bit `mullo`): the even and odd lanes' 64-bit
+/// products, their low halves interleaved.
+#[inline(always)]
+pub(super) fn mullo_epi32(a: __m128i, b: __m128i) -> __m128i {
+    // SAFETY: SSE2 is part of every x86-64 CPU.
+    unsafe {
+        let even = _mm_mul_epu32(a, b);
+        let odd = _mm_mul_epu32(_mm_srli_epi64::<32>(a), _mm_srli_epi64::<32>(b));
+        _mm_unpacklo_epi32(
+            _mm_shuffle_epi32::<0b00_00_10_00>(even),
+            _mm_shuffle_epi32::<0b00_00_10_00>(odd),
+        )
+    }
+}
+
+/// True when the CPU has SSSE3 (`pshufb`), which [`swizzle`] and [`shuffle`] need; the
+/// answer is cached by the standard library.
+pub(super) fn has_ssse3() -> bool {
     std::is_x86_feature_detected!("ssse3")
 }
 
