@@ -912,9 +912,11 @@ impl<W: Word> Lowering<'_, W> {
             Val::Imm(k) => small(k).and_then(|k| u32::try_from(k).ok()),
             Val::Slot(_) => None,
         };
-        let constant = (kind == Kind::TypedSelect(op))
-            .then(|| (0..2).find_map(|which| Some((which, inline(self.stack[values[which]])?))))
-            .flatten();
+        let constant = if kind == Kind::TypedSelect(op) {
+            (0..2).find_map(|which| Some((which, inline(self.stack[values[which]])?)))
+        } else {
+            None
+        };
         let (kind, a, b, imm) = match constant {
             Some((which, k)) => {
                 let other = self.slot(values[1 - which]);
