@@ -187,17 +187,16 @@ fn write_at<W: Word, const N: usize>(
     true
 }
 
-/// `dst = load(i32(a + b) + offset)` (`IMM` false) or `dst = load(i32(a + (imm >> 32)) +
-/// offset)` (`IMM` true) of `N` bytes, sign-extended to the word when `SIGNED`, the offset
-/// being the low half of `imm`: an `I32_ADD` fused with the word load of its sum. The
-/// address is below 2^32, so its end cannot wrap and one comparison checks it.
-pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const IMM: bool>(
+/// Loads the `N` bytes at `addr + offset` into slot `dst`, sign-extended to the word when
+/// `SIGNED`, and continues; or stops with the out-of-bounds trap.
+#[inline(always)]
+fn load_into<W: Word, const N: usize, const SIGNED: bool>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
+    addr: u64,
+    offset: u32,
 ) -> Next<W> {
-    // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
-    let (addr, offset) = unsafe { sum_address::<W, IMM>(ip, fp) };
     let Some(raw) = read_at::<W, N>(cx, addr, offset) else {
         return fault(ip, fp, cx, addr, offset, N);
     };
@@ -210,6 +209,20 @@ pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const
     unsafe { set(fp, (*ip).dst, value) };
     // SAFETY: the op is followed by another of its block.
     next!(unsafe { ip.add(1) }, fp, cx)
+}
+
+/// `dst = load(i32(a + b) + offset)` (`IMM` false) or `dst = load(i32(a + (imm >> 32)) +
+/// offset)` (`IMM` true) of `N` bytes, sign-extended to the word when `SIGNED`, the offset
+/// being the low half of `imm`: an `I32_ADD` fused with the word load of its sum. The
+/// address is below 2^32, so its end cannot wrap and one comparison checks it.
+pub(super) unsafe fn load_sum<W: Word, const N: usize, const SIGNED: bool, const IMM: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `a` and `b` are slots of its frame.
+    let (addr, offset) = unsafe { sum_address::<W, IMM>(ip, fp) };
+    load_into::<W, N, SIGNED>(ip, fp, cx, addr, offset)
 }
 
 /// [`load_sum`] that also writes the sum (as the `I32_ADD` does) to slot `imm >> 32`
@@ -233,18 +246,7 @@ pub(super) unsafe fn load_sum_keep<W: Word, const N: usize, const SIGNED: bool, 
         set(fp, sum_slot, W::from_u64(u64::from(sum)));
         (u64::from(sum), i.imm as u32)
     };
-    let Some(raw) = read_at::<W, N>(cx, addr, offset) else {
-        return fault(ip, fp, cx, addr, offset, N);
-    };
-    let value = if SIGNED {
-        W::sign_extend(raw, N as u32 * 8)
-    } else {
-        W::from_u64(raw)
-    };
-    // SAFETY: `dst` is a slot of the frame.
-    unsafe { set(fp, (*ip).dst, value) };
-    // SAFETY: the op is followed by another of its block.
-    next!(unsafe { ip.add(1) }, fp, cx)
+    load_into::<W, N, SIGNED>(ip, fp, cx, addr, offset)
 }
 
 /// `store(i32(a + b) + offset, dst)` (`IMM` false) or `store(i32(a + (imm >> 32)) +
