@@ -271,10 +271,10 @@ pub struct ProfileArgs {
 /// `dotvm run --engine`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineName {
-    /// The interpreter for now: the JIT compiles the whole program up front, which costs
-    /// more than short runs take (it will pick the JIT once it tiers up by call count).
+    /// Interpret at once while a second thread compiles; calls run native code once it is
+    /// ready (32- to 128-bit words, hosts with two or more CPUs; otherwise interpret).
     Auto,
-    /// The JIT (Cranelift).
+    /// The JIT (Cranelift), compiling the whole program before it runs.
     Jit,
     /// The interpreter.
     Interp,
@@ -367,10 +367,11 @@ pub struct RunArgs {
     /// JSON on standard output instead (the program's output goes to standard error then).
     #[arg(long)]
     pub json: bool,
-    /// The execution engine: `auto` compiles to native code where the JIT supports the
-    /// program and interprets otherwise; `jit` fails when it cannot compile; `interp`
-    /// always interprets. `--step`, `--debug` and programs with database opcodes always
-    /// use the interpreter.
+    /// The execution engine: `auto` interprets at once while a second thread compiles the
+    /// program, and switches to native code at calls when it is ready (interprets 256-
+    /// and 512-bit programs and on one CPU); `jit` compiles first and fails when it
+    /// cannot; `interp` always interprets. `--step`, `--debug` and programs with database
+    /// opcodes always use the interpreter.
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: EngineName,
     /// Append what the run does to this audit log (hash-chained JSON lines; check it with

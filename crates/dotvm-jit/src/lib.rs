@@ -10,7 +10,10 @@
 //! code computes on them (see `translate.rs`).
 
 mod native;
+mod tiered;
 mod translate;
+
+pub use tiered::{Switch, Tiered, run_tiered};
 
 use cranelift_codegen::ir::types::{I32, I64, I128};
 use cranelift_codegen::ir::{Function, UserFuncName};
@@ -28,6 +31,7 @@ use dotvm_vm::{
     CallOutcome, Host, HostFunctions, Instance, Io, Limits, LoadError, Outcome, RunError,
     StateStore,
 };
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Why a module could not be compiled.
@@ -36,6 +40,9 @@ pub enum JitError {
     /// The module could not be loaded (it cannot run under the interpreter either).
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// Compiling was cancelled (see [`compile_until`]).
+    #[error("compiling was cancelled")]
+    Cancelled,
     /// The host has no native code generator, or Cranelift rejected a function.
     #[error("native code generation failed{}: {message}", .function.as_ref().map(|f| format!(" for {f}")).unwrap_or_default())]
     Codegen {
@@ -109,6 +116,12 @@ pub fn compile(module: &Verified) -> Result<Compiled, JitError> {
 /// Compiles every function of a loaded module to native code, from the executable form
 /// it already holds (nothing is decoded or lowered again).
 pub fn compile_loaded(loaded: &LoadedModule) -> Result<Compiled, JitError> {
+    compile_until(loaded, &AtomicBool::new(false))
+}
+
+/// [`compile_loaded`], giving up with [`JitError::Cancelled`] once `cancel` is set (it is
+/// read before each function: a tiered run whose program ended stops its compiler).
+pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compiled, JitError> {
     let started = Instant::now();
     let program = NativeProgram::of(loaded);
     let m = loaded.module();
@@ -150,6 +163,9 @@ pub fn compile_loaded(loaded: &LoadedModule) -> Result<Compiled, JitError> {
     let mut ctx = Context::new();
     let mut builder_ctx = FunctionBuilderContext::new();
     for func in 0..program.function_count() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(JitError::Cancelled);
+        }
         let Some(function) = program.function(func) else {
             continue;
         };

@@ -37,8 +37,13 @@ impl Code {
         }
     }
 
+    /// The entry address of each function.
+    pub(crate) fn functions(&self) -> &[*const u8] {
+        &self.functions
+    }
+
     /// Calls `f` with the native stack floor, on a native stack sized for `limits`.
-    fn on_stack<R>(limits: &Limits, f: impl FnOnce(usize) -> R) -> R {
+    pub(crate) fn on_stack<R>(limits: &Limits, f: impl FnOnce(usize) -> R) -> R {
         let depth = limits.call_depth.min(MAX_SIZED_DEPTH);
         let size = STACK_MARGIN * 4 + depth * STACK_PER_CALL;
         stacker::grow(size, || {

@@ -46,7 +46,9 @@ use dotvm_core::{Arch, Imm, Instruction, Opcode, Verified};
 use ruint::aliases::{U256, U512};
 use std::sync::Arc;
 
-pub use crate::exec::native::{NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW};
+pub use crate::exec::native::{
+    NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW, TierSlot,
+};
 
 /// The largest value stack, in bytes, a native run reserves up front (compiled code
 /// addresses frames directly, so the stack is allocated at its limit before the run).
@@ -283,6 +285,45 @@ impl NativeProgram {
             functions,
             native_floor,
             &mut enter
+        ))
+    }
+}
+
+impl NativeProgram {
+    /// Runs the entry function in the interpreter (its threaded engine) like
+    /// [`crate::run_hosted`] without an inspector, while a compiler may publish this
+    /// program's native code in `tier`: from the first fuel chunk after it appears, every
+    /// call the interpreter makes runs compiled code. The result is the same wherever the
+    /// switch happens (both tiers charge the same fuel and trap at the same instructions);
+    /// a trap inside compiled code lists only the interpreted callers.
+    ///
+    /// # Safety
+    ///
+    /// `native_floor` is an address below which code published in `tier` never needs the
+    /// native stack (its stack check traps first), valid for the whole call; what is
+    /// published in `tier` follows [`TierSlot::publish`]'s contract for this program; and
+    /// `self.stack_fits(limits)` holds if anything is (or gets) published.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn run_tiered(
+        &self,
+        module: &Verified,
+        limits: &Limits,
+        io: &mut dyn Io,
+        host: &mut Host,
+        state: Option<&mut dyn StateStore>,
+        tier: &TierSlot,
+        native_floor: usize,
+    ) -> Result<Outcome, RunError> {
+        let tier = crate::exec::native::Tier {
+            slot: tier,
+            native_floor,
+        };
+        with_program!(self, |p| crate::exec::run_tiered(
+            p,
+            module.module(),
+            limits,
+            (io, host, state),
+            tier
         ))
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::error::Error;
 use crate::module::Module;
-use dotvm_jit::JitError;
 use dotvm_vm::{Host, Io, Limits, Outcome};
 use std::time::Duration;
 
@@ -48,6 +47,45 @@ impl Module {
             module: self.clone(),
             code,
         })
+    }
+}
+
+/// How the compiled tier took part in a [`Module::run_tiered`] run, and why compiling
+/// failed or stopped.
+pub use dotvm_jit::{JitError, Tiered};
+
+impl Module {
+    /// Runs the entry point like [`Module::run_hosted`] without a state store or an
+    /// inspector, interpreting at once while a second thread compiles the module to native
+    /// code; once it is ready, every call the interpreter makes runs compiled code (frames
+    /// already running finish in the interpreter). Short runs end before the compiler and
+    /// stop it, so they cost what interpreting costs (on a host with a second core); long
+    /// ones run mostly compiled. The results are the interpreter's wherever the switch
+    /// happens (a trap inside compiled code lists only its interpreted callers). The
+    /// report says whether compiled code was entered and how long compiling took.
+    ///
+    /// ```
+    /// use dotvm::{BufferIo, Engine, Host, Module};
+    ///
+    /// let engine = Engine::default();
+    /// let module = Module::from_assembly(&engine, ".func main\nPUSH 7\nSYSCALL print_int\nHALT\n.end\n")?;
+    /// let (mut io, mut host) = (BufferIo::default(), Host::default());
+    /// let (outcome, _tiered) = module.run_tiered(&mut io, &mut host);
+    /// assert_eq!(outcome?.exit_code, 0);
+    /// assert_eq!(io.output, b"7");
+    /// # Ok::<(), dotvm::Error>(())
+    /// ```
+    pub fn run_tiered(&self, io: &mut dyn Io, host: &mut Host) -> (Result<Outcome, Error>, Tiered) {
+        let limits = self.engine().config().limits();
+        let (result, tiered) = dotvm_jit::run_tiered(
+            self.loaded(),
+            limits,
+            io,
+            host,
+            None,
+            dotvm_jit::Switch::WhenReady,
+        );
+        (result.map_err(Error::from), tiered)
     }
 }
 

@@ -37,7 +37,9 @@
 //!   state store and [`Inspector`] (the `dotvm` CLI runs programs this way), and
 //!   [`Module::run_hosted_with_limits`] under the caller's limits.
 //! - With the cargo feature `jit`, `Module::compile` compiles a module to native code
-//!   (`CompiledModule::run_hosted`), with the interpreter's results.
+//!   (`CompiledModule::run_hosted`), and `Module::run_tiered` interprets at once while a
+//!   second thread compiles, switching to native code at calls once it is ready (`dotvm
+//!   run`'s default engine); both with the interpreter's results.
 //!
 //! Host functions that take a [`Caller`] first read and write the guest's memory,
 //! bounds-checked, and the state store in the guest's transaction.
@@ -62,7 +64,7 @@ mod values;
 
 pub use caller::{Caller, CallerState};
 #[cfg(feature = "jit")]
-pub use compiled::CompiledModule;
+pub use compiled::{CompiledModule, JitError, Tiered};
 pub use config::{Config, Engine, EngineConfig};
 pub use error::Error;
 pub use host_error::HostError;

@@ -290,6 +290,20 @@ pub(crate) fn run_program<W: Word>(
     )
 }
 
+/// Runs the entry function of `program` in the threaded engine, entering compiled code
+/// at calls once `tier` has it (see `NativeProgram::run_tiered`).
+pub(crate) fn run_tiered<W: Word>(
+    program: &Program<W>,
+    module: &Module,
+    limits: &Limits,
+    host: (&mut dyn Io, &mut Host, Option<&mut dyn StateStore>),
+    tier: native::Tier<'_>,
+) -> Result<Outcome, RunError> {
+    run_entry(program, module, limits, host, false, |machine| {
+        machine.run_tiered(Some(tier))
+    })
+}
+
 /// Runs the entry function of `program` (loaded from `module`) on a fresh machine: sets
 /// up the entry frame, lets `drive` run it (an engine: the interpreter or compiled code),
 /// and reports the end as an [`Outcome`] or a trap. The one place a whole run starts and
@@ -365,12 +379,17 @@ impl<W: Word> Machine<'_, W> {
     /// Runs in the threaded engine, switching to the precise interpreter when the fuel
     /// runs short.
     fn run_fast(&mut self) -> Result<Exit, Fault> {
-        match threaded::run(self) {
+        self.run_tiered(None)
+    }
+
+    /// [`Machine::run_fast`], entering compiled code at calls once `tier` has it.
+    fn run_tiered(&mut self, tier: Option<native::Tier<'_>>) -> Result<Exit, Fault> {
+        match threaded::run(self, tier) {
             Ok(Exit::OutOfFuel) => {
                 self.enter_plain_code();
                 self.run_precise(None)
             }
-            other => other.map_err(|kind| (kind, At::Fast)),
+            other => other,
         }
     }
 
@@ -391,10 +410,16 @@ impl<W: Word> Machine<'_, W> {
     /// code. The position is a block's `Charge` and return addresses follow a call, which
     /// ends a block, so each maps to the first instruction of a block.
     fn enter_plain_code(&mut self) {
+        self.ip = self.program.functions[self.func as usize].reg.origin[self.ip as usize];
+        self.frames_to_plain();
+    }
+
+    /// Moves every return address from the register form to plain code (see
+    /// [`Machine::enter_plain_code`]) and marks the machine as positioned in plain code.
+    fn frames_to_plain(&mut self) {
         let origin =
             |func: u32, ip: u32| self.program.functions[func as usize].reg.origin[ip as usize];
         self.plain = true;
-        self.ip = origin(self.func, self.ip);
         for i in 0..self.frames.len() {
             let frame = self.frames[i];
             self.frames[i].ret_ip = origin(frame.func, frame.ret_ip);

@@ -25,7 +25,8 @@ use crate::word::Word;
 use crate::word_op::{self, WordBinary, WordUnary};
 use dotvm_core::Module;
 use std::ffi::c_void;
-use std::sync::atomic::AtomicBool;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What compiled code reads and writes directly, passed to every compiled function and
 /// bridge call. Offsets of the fields compiled code touches are the `OFFSET_*` constants.
@@ -104,21 +105,20 @@ struct NativeState<'m, 'a, W> {
     end: Option<Result<Exit, Fault>>,
 }
 
-/// Builds the context for a run of `m` whose native function table is `functions`.
+/// Builds the context for compiled code entered at call depth `depth` (callers below it)
+/// with its frame ending at stack slot `frame_end`, on the machine of `state` whose native
+/// function table is `functions`.
 fn context<W: Word>(
     state: &mut NativeState<'_, '_, W>,
     functions: &[*const u8],
     native_floor: usize,
+    depth: usize,
+    frame_end: usize,
 ) -> NativeCtx {
     let state_ptr = (state as *mut NativeState<'_, '_, W>).cast::<c_void>();
     let m = &mut *state.m;
     let stack_end = m.stack.as_mut_ptr_range().end.cast::<u8>();
-    let entry_frame_end = m.function().frame_slots.max(1);
-    let stack_peak = m
-        .stack
-        .as_mut_ptr()
-        .wrapping_add(entry_frame_end)
-        .cast::<u8>();
+    let stack_peak = m.stack.as_mut_ptr().wrapping_add(frame_end).cast::<u8>();
     let mut ctx = NativeCtx {
         fuel: m.fuel,
         mem_base: std::ptr::null_mut(),
@@ -126,7 +126,7 @@ fn context<W: Word>(
         ro_end: m.memory.ro_end(),
         globals: m.globals.as_mut_ptr().cast::<u8>(),
         interrupt: m.interrupt,
-        depth: 0,
+        depth: depth as u64,
         max_depth: m.limits.call_depth as u64,
         stack_end,
         stack_peak,
@@ -425,16 +425,13 @@ fn run_entered<W: Word>(
     enter: &mut dyn FnMut(*mut NativeCtx, *mut u8) -> u32,
 ) -> Result<Ended, Fault> {
     machine.plain = true;
-    // Compiled code addresses frames directly: the stack never moves during the run.
-    let slots = machine.limits.stack_slots.max(1);
-    if machine.stack.len() < slots {
-        grow_zeroed(&mut machine.stack, slots);
-    }
+    reserve_whole_stack(machine);
     let mut state = NativeState {
         m: machine,
         end: None,
     };
-    let mut ctx = context(&mut state, functions, native_floor);
+    let entry_frame_end = state.m.function().frame_slots.max(1);
+    let mut ctx = context(&mut state, functions, native_floor, 0, entry_frame_end);
     let fp = state.m.stack.as_mut_ptr().cast::<u8>();
     let status = enter(&mut ctx, fp);
     let peak = (ctx.stack_peak as usize - fp as usize) / std::mem::size_of::<W>();
@@ -450,6 +447,134 @@ fn run_entered<W: Word>(
             state.m.fuel = ctx.fuel;
             Ok(Ended::Returned)
         }
+    }
+}
+
+/// Native code that a compiler publishes while a run of the same program is already
+/// interpreting (tiered runs, `dotvm run --engine auto`): once it is set, every call the
+/// threaded engine makes enters compiled code (see `threaded::tier`).
+#[derive(Debug, Default)]
+pub struct TierSlot {
+    /// The compiled code of each function, by function index, once published.
+    functions: OnceLock<NativeFunctions>,
+    /// Set when the run took the code up.
+    adopted: AtomicBool,
+}
+
+/// Entry addresses of compiled functions.
+#[derive(Debug)]
+struct NativeFunctions(Vec<*const u8>);
+
+// SAFETY: the addresses point to finalised, read-execute code that nothing writes; sharing
+// or sending them between threads shares nothing mutable. Whoever publishes them keeps the
+// code alive for as long as a run may call it (`TierSlot::publish`'s contract).
+unsafe impl Send for NativeFunctions {}
+// SAFETY: as above.
+unsafe impl Sync for NativeFunctions {}
+
+impl TierSlot {
+    /// An empty slot: the run interprets until code is published.
+    pub fn new() -> TierSlot {
+        TierSlot::default()
+    }
+
+    /// Publishes the compiled code of every function (the first publication wins).
+    ///
+    /// # Safety
+    ///
+    /// `functions` has one entry per function of the program the run of this slot
+    /// executes, each compiled from that program with its hooks and following the bridge
+    /// contract of `crate::native_abi`; the code stays alive (is not freed) until that run
+    /// has returned; and the run's native stack floor, given when it started, is valid for
+    /// that code.
+    pub unsafe fn publish(&self, functions: Vec<*const u8>) {
+        let _ = self.functions.set(NativeFunctions(functions));
+    }
+
+    /// True when the run took the published code up (some of it may then have run).
+    pub fn adopted(&self) -> bool {
+        self.adopted.load(Ordering::Relaxed)
+    }
+
+    /// The published code, marking it taken up.
+    pub(super) fn take_up(&self) -> Option<&[*const u8]> {
+        let functions = &self.functions.get()?.0;
+        self.adopted.store(true, Ordering::Relaxed);
+        Some(functions)
+    }
+}
+
+/// The compiled tier as a tiered run sees it: where code appears, and the native stack
+/// floor compiled code may use (valid for the whole run).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tier<'t> {
+    /// Where the compiler publishes the code.
+    pub(crate) slot: &'t TierSlot,
+    /// The lowest native stack address compiled code may use.
+    pub(crate) native_floor: usize,
+}
+
+/// How a call from the interpreter into compiled code ended when the run did not go on.
+pub(super) enum Stopped {
+    /// The program exited with this code (fuel and position are in the machine).
+    Exited(i32),
+    /// A trap, positioned in plain code as the interpreter's driver expects.
+    Fault(Fault),
+}
+
+/// Calls compiled function `callee` from the threaded engine, with its frame at stack slot
+/// `callee_fp` (its parameters stored there) and `functions` the published code. The caller
+/// checked the call-depth and stack limits, reserved the whole stack
+/// ([`reserve_whole_stack`]) and wrote the fuel left to `m.fuel`; on return the machine's fuel
+/// is up to date and the results are at `callee_fp`.
+pub(super) fn call_from_interpreter<W: Word>(
+    m: &mut Machine<'_, W>,
+    functions: &[*const u8],
+    native_floor: usize,
+    callee: u32,
+    callee_fp: usize,
+) -> Result<(), Stopped> {
+    let depth = m.frames.len() + 1;
+    let frame_end = callee_fp + m.program.functions[callee as usize].frame_slots;
+    let mut state = NativeState { m, end: None };
+    let mut ctx = context(&mut state, functions, native_floor, depth, frame_end);
+    // SAFETY: the slot's publisher guarantees every entry is code compiled from this
+    // program that follows the bridge contract (`TierSlot::publish`), alive for this run.
+    let code: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
+        unsafe { std::mem::transmute(functions[callee as usize]) };
+    let fp = state
+        .m
+        .stack
+        .as_mut_ptr()
+        .wrapping_add(callee_fp)
+        .cast::<u8>();
+    // SAFETY: `fp` is the callee's frame in the whole reserved stack, holding its
+    // parameters, below the stack limit (checked by the caller); `ctx` is this run's
+    // context and lives until the call returns.
+    let status = unsafe { code(&mut ctx, fp) };
+    let base = state.m.stack.as_ptr() as usize;
+    let peak = (ctx.stack_peak as usize - base) / std::mem::size_of::<W>();
+    state.m.native_stack_peak = state.m.native_stack_peak.max(peak);
+    match state.end.take() {
+        Some(Ok(Exit::Finished(code))) if status != 0 => Err(Stopped::Exited(code)),
+        Some(Ok(_)) if status != 0 => Err(Stopped::Fault((
+            TrapKind::Host("native code stopped without an exit".into()),
+            At::PlainUnpaid,
+        ))),
+        Some(Err(fault)) if status != 0 => Err(Stopped::Fault(fault)),
+        _ => {
+            state.m.fuel = ctx.fuel;
+            Ok(())
+        }
+    }
+}
+
+/// Allocates the value stack to its limit (at least one slot), as compiled code needs it:
+/// it addresses frames directly, so the stack must not move while it runs.
+pub(super) fn reserve_whole_stack<W: Word>(m: &mut Machine<'_, W>) {
+    let slots = m.limits.stack_slots.max(1);
+    if m.stack.len() < slots {
+        grow_zeroed(&mut m.stack, slots);
     }
 }
 

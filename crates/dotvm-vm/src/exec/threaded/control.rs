@@ -61,7 +61,11 @@ pub(super) unsafe fn charge<W: Word>(
 /// # Safety
 /// `ip` must be a `Charge` op of the running function.
 #[inline(always)]
-unsafe fn enter_block<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+pub(super) unsafe fn enter_block<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
     // SAFETY: `ip` is an op of the running function.
     let count = unsafe { (*ip).imm };
     #[cfg(dotvm_tail_calls)]
@@ -94,6 +98,9 @@ fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>
     if cx.interrupt.load(Ordering::Relaxed) {
         cx.end = Err(cx.m.interruption());
         return stop(ip, fp, cx);
+    }
+    if cx.native.is_null() {
+        super::tier::poll(cx);
     }
     #[cfg(all(test, dotvm_tail_calls))]
     if native_stack_pointer() < cx.native_floor {
@@ -335,6 +342,9 @@ unsafe fn enter<W: Word>(
     if cx.m.frames.len() + 1 >= cx.m.limits.call_depth {
         cx.end = Err(TrapKind::CallDepthExceeded);
         return stop(ip, fp, cx);
+    }
+    if !cx.native.is_null() {
+        return super::tier::call_native(ip, fp, cx, callee, base);
     }
     let fp_index = cx.frame_index(fp);
     let callee_index = fp_index + base as usize;

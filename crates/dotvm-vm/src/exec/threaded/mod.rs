@@ -24,10 +24,12 @@ mod ops;
 #[cfg(feature = "op-pairs")]
 pub(crate) mod pairs;
 mod simd;
+mod tier;
 
 pub(crate) use encode::encode;
 
-use super::{Exit, Machine};
+use super::native::Tier;
+use super::{At, Exit, Fault, Machine};
 use crate::trap::TrapKind;
 use crate::word::Word;
 use std::sync::atomic::AtomicBool;
@@ -101,6 +103,14 @@ pub(crate) struct Cx<'m, 'a, W> {
     native_floor: usize,
     /// How the run stopped.
     end: Result<Exit, TrapKind>,
+    /// What the machine's saved position refers to when `end` is a trap: a register op
+    /// ([`At::Fast`]), or a plain instruction when the trap came from compiled code.
+    at: At,
+    /// Where compiled code may appear during the run (tiered runs only).
+    tier: Option<Tier<'m>>,
+    /// The compiled code of each function once the run took it up from the tier (null
+    /// until then): calls then enter compiled code (see [`tier`]).
+    native: *const *const u8,
 }
 
 /// Continues with op `$ip` in frame `$fp`: a tail call of its handler where sibling calls
@@ -230,8 +240,12 @@ pub(super) const FUEL_CHUNK: u64 = 1 << 16;
 /// Runs the register form from the machine's saved position (a `Charge` op, or the start
 /// of the entry function) until the program finishes, traps, or cannot pay for a block
 /// ([`Exit::OutOfFuel`], with the position at that block's `Charge` and the operand stack
-/// ending at `m.sp`). On return the machine's position and fuel are up to date.
-pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
+/// ending at `m.sp`). On return the machine's position and fuel are up to date. With a
+/// `tier`, calls enter compiled code once it is published there.
+pub(super) fn run<'m, W: Word>(
+    m: &'m mut Machine<'_, W>,
+    tier: Option<Tier<'m>>,
+) -> Result<Exit, Fault> {
     let func = m.func;
     let (ip, fp_index, fuel, interrupt) = (m.ip as usize, m.fp, m.fuel, m.interrupt);
     let base = m.stack.as_mut_ptr();
@@ -251,6 +265,9 @@ pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
         #[cfg(dotvm_tail_calls)]
         native_floor: control::native_stack_pointer().saturating_sub(control::NATIVE_STACK_BUDGET),
         end: Ok(Exit::Stopped),
+        at: At::Fast,
+        tier,
+        native: std::ptr::null(),
     };
     cx.switch_to(func);
     cx.refresh_memory();
@@ -268,7 +285,7 @@ pub(super) fn run<W: Word>(m: &mut Machine<'_, W>) -> Result<Exit, TrapKind> {
     }
     #[cfg(feature = "op-pairs")]
     pairs::report();
-    cx.end
+    cx.end.map_err(|kind| (kind, cx.at))
 }
 
 #[cfg(test)]
