@@ -94,7 +94,8 @@ pub fn run_tiered(
             message: format!("cannot start the compiler thread: {error}"),
         }),
         // A compiler still busy stops at its next function; the run does not wait for it.
-        Some(Ok(thread)) if !thread.is_finished() => Err(JitError::Cancelled),
+        // (One that published its code only waits for the run's end, and returns at once.)
+        Some(Ok(thread)) if !slot.published() && !thread.is_finished() => Err(JitError::Cancelled),
         Some(Ok(thread)) => thread.join().unwrap_or_else(|_| {
             Err(JitError::Codegen {
                 function: None,

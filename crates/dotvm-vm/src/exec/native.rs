@@ -491,6 +491,11 @@ impl TierSlot {
         let _ = self.functions.set(NativeFunctions(functions));
     }
 
+    /// True once code has been published.
+    pub fn published(&self) -> bool {
+        self.functions.get().is_some()
+    }
+
     /// True when the run took the published code up (some of it may then have run).
     pub fn adopted(&self) -> bool {
         self.adopted.load(Ordering::Relaxed)
