@@ -13,6 +13,7 @@ mod base;
 mod mvmemory;
 mod scheduler;
 mod serial;
+mod slot;
 mod view;
 
 pub use serial::{FreshIds, run_serial};
