@@ -1,8 +1,8 @@
 //! The multi-version memory: for every location (an interned (collection, key) [`Slot`])
 //! the values the jobs of the batch wrote, one version per job, or an ESTIMATE marker where
 //! an aborted job's write is expected again. A job reads the version of the highest job
-//! before it. Each location has its own lock; an index of the written keys in key order
-//! serves range reads.
+//! before it. Each location has its own lock; an index of the written keys in key order,
+//! built at the first range read, serves range reads.
 
 use crate::slot::{Cell, Found, SlotRef, Slots, Value, Version, address};
 use dotvm_vm::state::KeyRange;
@@ -84,12 +84,29 @@ fn bounds(range: &KeyRange) -> (Bound<&[u8]>, Bound<&[u8]>) {
     }
 }
 
+/// collection → the locations written in it, in key order.
+type Index = BTreeMap<Vec<u8>, BTreeSet<ByKey>>;
+
+/// Adds `slot` to `index`.
+fn add_to_index(index: &mut Index, slot: &SlotRef) {
+    let entry = ByKey(SlotRef::clone(slot));
+    match index.get_mut(slot.collection()) {
+        Some(keys) => {
+            keys.insert(entry);
+        }
+        None => {
+            index.insert(slot.collection().to_vec(), BTreeSet::from([entry]));
+        }
+    }
+}
+
 /// The multi-version memory of a batch.
 pub(crate) struct MvMemory {
     /// The locations touched by the batch.
     slots: Slots,
-    /// collection → the locations ever written in it, in key order.
-    written: RwLock<BTreeMap<Vec<u8>, BTreeSet<ByKey>>>,
+    /// The index of written locations, built at the first range read (batches without
+    /// range reads never pay for it); from then on every written location is in it.
+    index: RwLock<Option<Index>>,
     /// Per job: the locations its last recorded incarnation wrote, and what it read.
     last: Vec<Mutex<Recorded>>,
     /// Set once a job read a range (such a read may cover any key).
@@ -115,8 +132,9 @@ impl MvMemory {
     /// An empty memory for `jobs` jobs.
     pub(crate) fn new(jobs: usize) -> MvMemory {
         MvMemory {
-            slots: Slots::default(),
-            written: RwLock::default(),
+            // About one location a job, as a start.
+            slots: Slots::with_capacity(jobs),
+            index: RwLock::default(),
             last: (0..jobs).map(|_| Mutex::default()).collect(),
             ranged: AtomicBool::new(false),
         }
@@ -132,7 +150,8 @@ impl MvMemory {
         unpoison(self.last[job].lock())
     }
 
-    /// Notes that a job reads a range (call before reading it).
+    /// Notes that a job reads a range (call before reading it, or before validating a read
+    /// set holding one).
     pub(crate) fn note_range(&self) {
         // A read-modify-write, so that a writer's `any_range` that reads false happens
         // before the range is read.
@@ -165,9 +184,14 @@ impl MvMemory {
         range: &KeyRange,
         reader: usize,
     ) -> Result<Vec<(SlotRef, Version, Value)>, usize> {
-        let written = unpoison(self.written.read());
+        let mut index = unpoison(self.index.read());
+        if index.is_none() {
+            drop(index);
+            self.build_index();
+            index = unpoison(self.index.read());
+        }
         let mut out = Vec::new();
-        let Some(keys) = written.get(collection) else {
+        let Some(keys) = index.as_ref().and_then(|index| index.get(collection)) else {
             return Ok(out);
         };
         for ByKey(slot) in keys
@@ -181,6 +205,24 @@ impl MvMemory {
             }
         }
         Ok(out)
+    }
+
+    /// Builds the index from every location written so far, unless it exists. Writers that
+    /// record later (having seen the range read noted) add their locations themselves.
+    fn build_index(&self) {
+        let mut index = unpoison(self.index.write());
+        if index.is_some() {
+            return;
+        }
+        let mut built = Index::new();
+        self.slots.each(|slot| {
+            let mut versions = slot.versions();
+            if !versions.cells.is_empty() {
+                versions.indexed = true;
+                add_to_index(&mut built, slot);
+            }
+        });
+        *index = Some(built);
     }
 
     /// Records incarnation `version` of a job: its writes replace those of its previous
@@ -207,7 +249,7 @@ impl MvMemory {
         }
         let mut wrote_new = false;
         let mut any_new = false;
-        let mut to_index = Vec::new();
+        let mut unindexed = false;
         let mut written = Vec::with_capacity(writes.len());
         for (slot, value) in writes {
             let new = !before.contains(&address(&slot));
@@ -216,27 +258,26 @@ impl MvMemory {
                 if new && versions.reader.is_some_and(|reader| reader > job) {
                     wrote_new = true;
                 }
-                if !versions.indexed {
-                    versions.indexed = true;
-                    to_index.push(SlotRef::clone(&slot));
-                }
+                unindexed |= !versions.indexed;
                 versions.insert(job, Cell::Written(incarnation, value));
             }
             any_new |= new;
             written.push(slot);
         }
-        if !to_index.is_empty() {
-            let mut index = unpoison(self.written.write());
-            for slot in to_index {
-                index
-                    .entry(slot.collection().to_vec())
-                    .or_default()
-                    .insert(ByKey(slot));
+        // After the writes: a range read noted later sees them (building the index finds
+        // them); one noted earlier may have missed them, so later jobs are validated again,
+        // and the locations go into the index when it exists.
+        if (any_new || unindexed) && self.any_range() {
+            wrote_new |= any_new;
+            if let Some(index) = unpoison(self.index.write()).as_mut() {
+                for slot in &written {
+                    let mut versions = slot.versions();
+                    if !versions.indexed {
+                        versions.indexed = true;
+                        add_to_index(index, slot);
+                    }
+                }
             }
-        }
-        // After the writes and the index: a range reader that set the flag later sees them.
-        if any_new && self.any_range() {
-            wrote_new = true;
         }
         last.written = written;
         last.reads = reads;
@@ -393,6 +434,7 @@ mod tests {
                 seen: Vec::new(),
             },
         ];
+        memory.note_range();
         memory.record((2, 0), reads, Vec::new());
         assert!(memory.validate(2));
         // A phantom: job 1 inserts a key in the range job 2 queried.

@@ -157,13 +157,31 @@ impl Equivalent<Interned> for LocationRef<'_> {
 }
 
 /// The interning table: one slot per location touched by the batch.
-#[derive(Default)]
 pub(crate) struct Slots {
     /// The slots.
     table: RwLock<HashSet<Interned>>,
 }
 
 impl Slots {
+    /// An empty table with room for `locations` locations.
+    pub(crate) fn with_capacity(locations: usize) -> Slots {
+        Slots {
+            table: RwLock::new(HashSet::with_capacity(locations)),
+        }
+    }
+
+    /// Calls `visit` with every slot (holding the table's lock: `visit` must not intern).
+    pub(crate) fn each(&self, mut visit: impl FnMut(&SlotRef)) {
+        for interned in self
+            .table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            visit(&interned.0);
+        }
+    }
+
     /// The slot of `key` in `collection`, created on first use.
     pub(crate) fn intern(&self, collection: &[u8], key: &[u8]) -> SlotRef {
         let location = LocationRef(collection, key);
@@ -194,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_location_is_interned_once() {
-        let slots = Slots::default();
+        let slots = Slots::with_capacity(0);
         let a = slots.intern(b"c", b"k");
         assert!(Arc::ptr_eq(&a, &slots.intern(b"c", b"k")));
         // The split between collection and key is part of the location.
