@@ -398,7 +398,7 @@ impl Batch<'_, '_> {
                 self.validations.fetch_add(1, Relaxed);
                 self.memory.validate(job)
             },
-            |job| match self.base.apply(&self.memory.writes_of(job)) {
+            |job| match self.base.apply(&self.memory.take_committed(job)) {
                 Ok(()) => true,
                 Err(error) => {
                     self.fail(BatchError::Commit(error));

@@ -321,14 +321,21 @@ impl MvMemory {
         })
     }
 
-    /// The writes of the last recorded incarnation of `job` (`None`: deleted).
-    pub(crate) fn writes_of(&self, job: usize) -> Vec<WriteEntry> {
-        self.last(job)
-            .written
-            .iter()
-            .filter_map(|slot| match slot.versions().cell_mut(job)? {
-                Cell::Written(_, value) => Some((SlotRef::clone(slot), value.clone())),
-                Cell::Estimate => None,
+    /// The writes of the last recorded incarnation of `job`, now committed (`None`:
+    /// deleted). Its record is emptied, so that it is freed while the batch goes on: a
+    /// committed job is never validated, aborted or run again (its versions stay, for the
+    /// jobs after it).
+    pub(crate) fn take_committed(&self, job: usize) -> Vec<WriteEntry> {
+        let Recorded { written, reads } = std::mem::take(&mut *self.last(job));
+        drop(reads);
+        written
+            .into_iter()
+            .filter_map(|slot| {
+                let value = match slot.versions().cell_mut(job)? {
+                    Cell::Written(_, value) => value.clone(),
+                    Cell::Estimate => return None,
+                };
+                Some((slot, value))
             })
             .collect()
     }
@@ -369,11 +376,10 @@ mod tests {
         memory.convert_to_estimates(1);
         assert_eq!(memory.read(&k, 2), Found::Estimate(1));
         assert_eq!(memory.range(b"c", &KeyRange::All, 2).map(|_| ()), Err(1));
-        assert!(memory.writes_of(1).is_empty());
         // A new incarnation that no longer writes the key removes it.
         memory.record((1, 2), Vec::new(), Vec::new());
         assert_eq!(memory.read(&k, 3), Found::Base);
-        assert!(memory.writes_of(1).is_empty());
+        assert!(memory.take_committed(1).is_empty());
     }
 
     #[test]
@@ -390,7 +396,7 @@ mod tests {
         memory.note_range();
         assert!(memory.record((0, 0), Vec::new(), vec![put(&memory, "c", "unread", "y")]));
         assert_eq!(
-            plain(memory.writes_of(1)),
+            plain(memory.take_committed(1)),
             vec![(b"c".to_vec(), b"late".to_vec(), Some(Arc::from(&b"x"[..])))]
         );
     }
@@ -440,6 +446,6 @@ mod tests {
         // A phantom: job 1 inserts a key in the range job 2 queried.
         memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "b1", "y")]);
         assert!(!memory.validate(2));
-        assert_eq!(memory.writes_of(1).len(), 1);
+        assert_eq!(memory.take_committed(1).len(), 1);
     }
 }
