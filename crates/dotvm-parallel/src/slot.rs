@@ -3,8 +3,8 @@
 //! value before the batch, so that read sets, write sets and the memory hold pointers, not
 //! copies of keys, and each location has a lock of its own.
 
-use hashbrown::{Equivalent, HashSet};
-use std::hash::{Hash, Hasher};
+use hashbrown::{DefaultHashBuilder, Equivalent, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
 /// A stored value: `None` is a deletion.
@@ -156,44 +156,52 @@ impl Equivalent<Interned> for LocationRef<'_> {
     }
 }
 
-/// The interning table: one slot per location touched by the batch.
+/// Shards of the interning table: threads interning different locations rarely contend
+/// for (or bounce the cache line of) the same lock.
+const SHARDS: usize = 16;
+
+/// The interning table: one slot per location touched by the batch, in shards chosen by
+/// the location's hash.
 pub(crate) struct Slots {
-    /// The slots.
-    table: RwLock<HashSet<Interned>>,
+    /// Chooses the shard.
+    hasher: DefaultHashBuilder,
+    /// The shards.
+    shards: [RwLock<HashSet<Interned>>; SHARDS],
 }
 
 impl Slots {
-    /// An empty table with room for `locations` locations.
+    /// An empty table with room for about `locations` locations.
     pub(crate) fn with_capacity(locations: usize) -> Slots {
         Slots {
-            table: RwLock::new(HashSet::with_capacity(locations)),
+            hasher: DefaultHashBuilder::default(),
+            shards: std::array::from_fn(|_| {
+                RwLock::new(HashSet::with_capacity(locations.div_ceil(SHARDS)))
+            }),
         }
     }
 
-    /// Calls `visit` with every slot (holding the table's lock: `visit` must not intern).
+    /// Calls `visit` with every slot (holding a shard's lock: `visit` must not intern).
     pub(crate) fn each(&self, mut visit: impl FnMut(&SlotRef)) {
-        for interned in self
-            .table
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-        {
-            visit(&interned.0);
+        for shard in &self.shards {
+            for interned in shard.read().unwrap_or_else(PoisonError::into_inner).iter() {
+                visit(&interned.0);
+            }
         }
     }
 
     /// The slot of `key` in `collection`, created on first use.
     pub(crate) fn intern(&self, collection: &[u8], key: &[u8]) -> SlotRef {
         let location = LocationRef(collection, key);
-        if let Some(found) = self
-            .table
+        // The high half of the hash: the shards' own tables use the low bits.
+        let shard = &self.shards[(self.hasher.hash_one(&location) >> 32) as usize % SHARDS];
+        if let Some(found) = shard
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&location)
         {
             return Arc::clone(&found.0);
         }
-        let mut table = self.table.write().unwrap_or_else(PoisonError::into_inner);
+        let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
         let interned = table.get_or_insert_with(&location, |_| {
             Interned(Arc::new(Slot {
                 bytes: [collection, key].concat().into_boxed_slice(),
@@ -220,6 +228,9 @@ mod tests {
         assert!(!Arc::ptr_eq(&a, &b));
         assert_eq!((b.collection(), b.key()), (&b"ck"[..], &b""[..]));
         assert_eq!((a.collection(), a.key()), (&b"c"[..], &b"k"[..]));
+        let mut seen = 0;
+        slots.each(|_| seen += 1);
+        assert_eq!(seen, 2);
     }
 
     #[test]
