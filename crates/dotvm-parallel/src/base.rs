@@ -1,9 +1,9 @@
 //! The state before the batch, shared by the worker threads: the caller's store behind a
 //! lock, with the values already read kept in their locations' slots and a cache of the
-//! ranges already read. The writes of committed jobs are
-//! applied to the store as the batch goes; a job only reads from here what no earlier job
-//! wrote, and every committed job is earlier than every job still running, so what the
-//! jobs see of this store is the state before the batch.
+//! ranges already read. The writes of committed jobs are applied to the store as the batch
+//! goes; a job only reads from here what no earlier job wrote, and every committed job is
+//! earlier than every job still running, so what the jobs see of this store is the state
+//! before the batch.
 
 use crate::mvmemory::WriteEntry;
 use crate::slot::{Slot, Value};
