@@ -7,8 +7,10 @@
 //! serial runners each running half of the batch over a store of its own (with its CPU
 //! time: what two threads cost on this machine without any Block-STM work).
 //!
-//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK[,WORK...] ROUNDS`, where WORK
-//! is the number of mixing rounds of a job, 16 instructions each).
+//! `cargo bench -p dotvm-parallel` (optionally `-- JOBS WORK[,WORK...] ROUNDS [RUNNERS
+//! [WORKLOADS]]`, where WORK is the number of mixing rounds of a job, 16 instructions each,
+//! RUNNERS a comma-separated subset of `serial,1,2,4,halves` and WORKLOADS of `a,b,c`: only
+//! those run, which is what profiling one runner needs).
 
 use dotvm::{Engine, Module};
 use dotvm_core::asm::{AsmOptions, assemble};
@@ -184,6 +186,44 @@ fn cpu_text(cpu: Option<f64>) -> String {
     cpu.map_or("?".into(), |cpu| format!("{:.0}", cpu * 1e3))
 }
 
+/// Which runners and workloads to run (all by default).
+struct Selection {
+    /// Runner names (`serial`, `1`, `2`, `4`, `halves`).
+    runners: Option<Vec<String>>,
+    /// Workload letters (`a`, `b`, `c`).
+    workloads: Option<Vec<String>>,
+}
+
+impl Selection {
+    /// From the fourth and fifth arguments.
+    fn from_args() -> Selection {
+        let list = |index| {
+            arg_text(index).map(|text| text.split(',').map(str::to_owned).collect::<Vec<_>>())
+        };
+        Selection {
+            runners: list(3),
+            workloads: list(4),
+        }
+    }
+
+    /// True when runner `name` runs.
+    fn runs(&self, name: &str) -> bool {
+        self.runners
+            .as_ref()
+            .is_none_or(|runners| runners.iter().any(|r| r == name))
+    }
+
+    /// True when the workload called `name` ("(a) ...") runs.
+    fn has_workload(&self, name: &str) -> bool {
+        self.workloads.as_ref().is_none_or(|letters| {
+            letters.iter().any(|letter| {
+                name.strip_prefix('(')
+                    .is_some_and(|n| n.starts_with(letter.as_str()))
+            })
+        })
+    }
+}
+
 fn main() {
     let jobs = arg(0, 1000);
     let works: Vec<usize> = arg_text(1)
@@ -191,13 +231,14 @@ fn main() {
         .filter(|works: &Vec<usize>| !works.is_empty())
         .unwrap_or(DEFAULT_WORK.to_vec());
     let rounds = arg(2, 5).max(1);
+    let selection = Selection::from_args();
     for work in works {
-        run_size(jobs, work, rounds);
+        run_size(jobs, work, rounds, &selection);
     }
 }
 
-/// Runs the three workloads with `jobs` jobs of `work` mixing rounds each.
-fn run_size(jobs: usize, work: usize, rounds: usize) {
+/// Runs the selected workloads with `jobs` jobs of `work` mixing rounds each.
+fn run_size(jobs: usize, work: usize, rounds: usize, selection: &Selection) {
     let text = PROGRAM.replace("PUSH WORK", &format!("PUSH {work}"));
     let module = assemble(&text, "bench.dasm", &AsmOptions::default()).expect("assembles");
     let program = Module::from_module(&Engine::default(), module).expect("verifies");
@@ -225,6 +266,9 @@ fn run_size(jobs: usize, work: usize, rounds: usize) {
             .trim()
     );
     for (name, key) in WORKLOADS {
+        if !selection.has_workload(name) {
+            continue;
+        }
         let batch: Vec<Job> = (0..jobs)
             .map(|i| Job {
                 program: program.clone(),
@@ -238,16 +282,31 @@ fn run_size(jobs: usize, work: usize, rounds: usize) {
             threads,
             ..Options::default()
         };
-        let (serial, serial_cpu, _) = measure(rounds, |store| {
-            run_serial(&batch, store, &options(1)).expect("serial batch")
+        let serial = selection.runs("serial").then(|| {
+            measure(rounds, |store| {
+                run_serial(&batch, store, &options(1)).expect("serial batch")
+            })
         });
-        let mut row = format!(
-            "{name:<20} {:>7.1}ms {:>5}",
-            serial.as_secs_f64() * 1e3,
-            cpu_text(serial_cpu)
-        );
-        let mut split = String::new();
+        let serial_time = serial.as_ref().map(|(time, _, _)| *time);
+        let speed_up = |time: Duration| {
+            serial_time.map_or("?".into(), |serial| {
+                format!("{:.2}x", serial.as_secs_f64() / time.as_secs_f64())
+            })
+        };
+        let mut row = match &serial {
+            Some((time, cpu, _)) => format!(
+                "{name:<20} {:>7.1}ms {:>5}",
+                time.as_secs_f64() * 1e3,
+                cpu_text(*cpu)
+            ),
+            None => format!("{name:<20} {:>15}", "-"),
+        };
+        let mut split = format!(" | {:>8} {:>6}", "-", "-");
         for threads in [1, 2, 4] {
+            if !selection.runs(&threads.to_string()) {
+                row.push_str(&format!(" | {:>26}", "-"));
+                continue;
+            }
             let (time, cpu, report) = measure(rounds, |store| {
                 run_parallel(&batch, store, &options(threads)).expect("parallel batch")
             });
@@ -259,27 +318,32 @@ fn run_size(jobs: usize, work: usize, rounds: usize) {
                 );
             }
             row.push_str(&format!(
-                " | {:>6.1}ms {:>5} {:>5.2}x {:>5}r",
+                " | {:>6.1}ms {:>5} {:>6} {:>5}r",
                 time.as_secs_f64() * 1e3,
                 cpu_text(cpu),
-                serial.as_secs_f64() / time.as_secs_f64(),
+                speed_up(time),
                 report.executions - jobs as u64,
             ));
         }
-        let cpu_before = cpu_seconds();
-        let mut halves: Vec<Duration> = (0..rounds)
-            .map(|_| split_in_two(&batch, &options(1)))
-            .collect();
-        let halves_cpu = cpu_before
-            .zip(cpu_seconds())
-            .map(|(a, b)| (b - a) / rounds as f64);
-        halves.sort();
-        let halves = halves[halves.len() / 2];
-        println!(
-            "{row}{split} | {:>6.1}ms {:>5} {:>5.2}x",
-            halves.as_secs_f64() * 1e3,
-            cpu_text(halves_cpu),
-            serial.as_secs_f64() / halves.as_secs_f64()
-        );
+        let halves = if selection.runs("halves") {
+            let cpu_before = cpu_seconds();
+            let mut halves: Vec<Duration> = (0..rounds)
+                .map(|_| split_in_two(&batch, &options(1)))
+                .collect();
+            let halves_cpu = cpu_before
+                .zip(cpu_seconds())
+                .map(|(a, b)| (b - a) / rounds as f64);
+            halves.sort();
+            let halves = halves[halves.len() / 2];
+            format!(
+                " | {:>6.1}ms {:>5} {:>6}",
+                halves.as_secs_f64() * 1e3,
+                cpu_text(halves_cpu),
+                speed_up(halves)
+            )
+        } else {
+            format!(" | {:>21}", "-")
+        };
+        println!("{row}{split}{halves}");
     }
 }

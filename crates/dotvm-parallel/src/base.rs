@@ -1,10 +1,12 @@
 //! The state before the batch, shared by the worker threads: the caller's store behind a
-//! lock, with caches of the values and ranges already read. The writes of committed jobs are
-//! applied to the store as the batch goes; a job only reads from here what no earlier job
-//! wrote, and every committed job is earlier than every job still running, so what the
-//! jobs see of this store is the state before the batch.
+//! lock, with the values already read kept in their locations' slots and a cache of the
+//! ranges already read. The writes of committed jobs are applied to the store as the batch
+//! goes; a job only reads from here what no earlier job wrote, and every committed job is
+//! earlier than every job still running, so what the jobs see of this store is the state
+//! before the batch.
 
-use crate::mvmemory::{Location, LocationRef, Value, WriteEntry};
+use crate::mvmemory::WriteEntry;
+use crate::slot::{Slot, Value};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{KeyRange, Query, StateError};
 use hashbrown::HashMap;
@@ -17,8 +19,6 @@ pub(crate) type Entries = Arc<Vec<(Vec<u8>, Arc<[u8]>)>>;
 struct Cached<'s> {
     /// The store.
     store: &'s mut (dyn StateStore + Send),
-    /// Point reads: (collection, key) → value.
-    points: HashMap<Location, Value>,
     /// Range reads: (collection, range) → entries.
     ranges: HashMap<(Vec<u8>, KeyRange), Entries>,
 }
@@ -35,22 +35,24 @@ impl<'s> Base<'s> {
         Base {
             inner: Mutex::new(Cached {
                 store,
-                points: HashMap::new(),
                 ranges: HashMap::new(),
             }),
         }
     }
 
-    /// The value of `key` in `collection` before the batch.
-    pub(crate) fn get(&self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(value) = inner.points.get(&LocationRef(collection, key)) {
+    /// The value of `slot`'s location before the batch.
+    pub(crate) fn get(&self, slot: &Slot) -> Result<Value, StateError> {
+        if let Some(value) = slot.base() {
             return Ok(value.clone());
         }
-        let value = inner.store.get(collection, key)?.map(Arc::from);
-        inner
-            .points
-            .insert((collection.to_vec(), key.to_vec()), value.clone());
+        let value = {
+            let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            inner
+                .store
+                .get(slot.collection(), slot.key())?
+                .map(Arc::from)
+        };
+        slot.set_base(value.clone());
         Ok(value)
     }
 
@@ -80,11 +82,11 @@ impl<'s> Base<'s> {
     /// Applies a committed job's writes to the store's open transaction.
     pub(crate) fn apply(&self, writes: &[WriteEntry]) -> Result<(), StateError> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        for (collection, key, value) in writes {
+        for (slot, value) in writes {
             match value {
-                Some(value) => inner.store.put(collection, key, value)?,
+                Some(value) => inner.store.put(slot.collection(), slot.key(), value)?,
                 None => {
-                    inner.store.delete(collection, key)?;
+                    inner.store.delete(slot.collection(), slot.key())?;
                 }
             }
         }

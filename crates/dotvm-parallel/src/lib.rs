@@ -10,9 +10,11 @@
 //! `docs/parallel.md`.
 
 mod base;
+mod idle;
 mod mvmemory;
 mod scheduler;
 mod serial;
+mod slot;
 mod view;
 
 pub use serial::{FreshIds, run_serial};
@@ -23,6 +25,7 @@ use dotvm_vm::{
     BufferIo, Capabilities, ClockSource, Host, Limits, Outcome, RandomSource, RunError, StateError,
     StateStore,
 };
+use idle::Idle;
 use mvmemory::MvMemory;
 use scheduler::{Scheduler, Task};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -169,11 +172,6 @@ pub fn run_batch(
     }
 }
 
-/// Times an idle worker yields before it starts sleeping between looks for work.
-const IDLE_SPINS: u32 = 64;
-/// How long an idle worker first sleeps between looks for work after that.
-const IDLE_SLEEP: Duration = Duration::from_micros(20);
-
 /// The shared state of a parallel batch.
 struct Batch<'a, 's> {
     /// The jobs.
@@ -186,6 +184,8 @@ struct Batch<'a, 's> {
     memory: MvMemory,
     /// The tasks.
     scheduler: Scheduler,
+    /// Where idle workers wait.
+    idle: Idle,
     /// Per job: the report of its last recorded execution.
     reports: Vec<Mutex<Option<JobReport>>>,
     /// Per job: executions started.
@@ -214,6 +214,7 @@ pub fn run_parallel(
         base: Base::new(store),
         memory: MvMemory::new(jobs.len()),
         scheduler: Scheduler::new(jobs.len()),
+        idle: Idle::default(),
         reports: (0..jobs.len()).map(|_| Mutex::new(None)).collect(),
         executions: (0..jobs.len()).map(|_| AtomicU64::new(0)).collect(),
         validations: AtomicU64::new(0),
@@ -276,32 +277,47 @@ impl Batch<'_, '_> {
     /// A worker thread: takes tasks until the batch is done.
     fn work(&self) {
         let mut task = None;
-        let mut idle = 0u32;
         while !self.scheduler.done() {
             task = match task {
-                Some(Task::Execute(job, incarnation)) => self.execute(job, incarnation),
-                Some(Task::Validate(job, incarnation)) => self.validate(job, incarnation),
-                None => {
-                    let next = self.scheduler.next_task();
-                    if next.is_some() {
-                        idle = 0;
-                    } else {
-                        // Nothing to start: the prefix may be waiting to be committed.
-                        self.commit();
-                        // Back off, so that idle workers leave the cores to busy ones.
-                        idle += 1;
-                        if idle < IDLE_SPINS {
-                            std::thread::yield_now();
-                        } else {
-                            // 20, 40, 80, then 160 µs: long waits (a window of one job
-                            // while jobs conflict) cost little CPU.
-                            let doublings = ((idle - IDLE_SPINS) / 8).min(3);
-                            std::thread::sleep(IDLE_SLEEP * (1 << doublings));
-                        }
-                    }
+                Some(Task::Execute(job, incarnation)) => {
+                    let next = self.execute(job, incarnation);
+                    self.idle.notify();
                     next
                 }
+                Some(Task::Validate(job, incarnation)) => {
+                    let next = self.validate(job, incarnation);
+                    self.idle.notify();
+                    next
+                }
+                None => self.next_task(),
             };
+        }
+        // Whoever saw the batch done wakes the others.
+        self.idle.notify();
+    }
+
+    /// The next task; when there is none, commits what is final and waits until something
+    /// happens that may have made work (returning `None` then).
+    fn next_task(&self) -> Option<Task> {
+        if let Some(task) = self.scheduler.next_task() {
+            return Some(task);
+        }
+        // Nothing to start: the prefix may be waiting to be committed.
+        self.commit();
+        let ticket = self.idle.prepare();
+        match self.scheduler.next_task() {
+            Some(task) => {
+                self.idle.cancel();
+                Some(task)
+            }
+            None if self.scheduler.done() => {
+                self.idle.cancel();
+                None
+            }
+            None => {
+                self.idle.wait(ticket);
+                None
+            }
         }
     }
 
@@ -376,12 +392,13 @@ impl Batch<'_, '_> {
     /// Commits the jobs that have become final, in order: applies each one's writes to the
     /// store's transaction (which commits only at the end of the batch).
     fn commit(&self) {
+        let before = self.scheduler.committed();
         self.scheduler.commit_prefix(
             |job| {
                 self.validations.fetch_add(1, Relaxed);
                 self.memory.validate(job)
             },
-            |job| match self.base.apply(&self.memory.writes_of(job)) {
+            |job| match self.base.apply(&self.memory.take_committed(job)) {
                 Ok(()) => true,
                 Err(error) => {
                     self.fail(BatchError::Commit(error));
@@ -389,6 +406,10 @@ impl Batch<'_, '_> {
                 }
             },
         );
+        if self.scheduler.committed() != before {
+            // A longer prefix widens what the execution window lets start.
+            self.idle.notify();
+        }
     }
 
     /// Fails the batch (the first failure is the one reported) and stops every worker.
@@ -396,5 +417,6 @@ impl Batch<'_, '_> {
         let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         failure.get_or_insert(error);
         self.scheduler.cancel();
+        self.idle.notify();
     }
 }

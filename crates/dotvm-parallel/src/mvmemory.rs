@@ -1,57 +1,30 @@
-//! The multi-version memory: for every (collection, key) the values the jobs of the batch
-//! wrote, one version per job, or an ESTIMATE marker where an aborted job's write is
-//! expected again. A job reads the version of the highest job before it.
+//! The multi-version memory: for every location (an interned (collection, key) [`Slot`])
+//! the values the jobs of the batch wrote, one version per job, or an ESTIMATE marker where
+//! an aborted job's write is expected again. A job reads the version of the highest job
+//! before it. Each location has its own lock; an index of the written keys in key order,
+//! built at the first range read, serves range reads.
 
+use crate::slot::{Cell, Found, SlotRef, Slots, Value, Version, address};
 use dotvm_vm::state::KeyRange;
-use hashbrown::{Equivalent, HashMap, HashSet};
-use std::collections::BTreeMap;
+use hashbrown::HashSet;
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
-/// A stored value: `None` is a deletion.
-pub(crate) type Value = Option<Arc<[u8]>>;
-
-/// One job's write to one key: the collection, the key and the value (`None`: deleted).
-pub(crate) type WriteEntry = (Vec<u8>, Vec<u8>, Value);
-
-/// Which execution of a job produced a value: (job index, incarnation).
-pub(crate) type Version = (usize, u32);
-
-/// A (collection, key) location, owned.
-pub(crate) type Location = (Vec<u8>, Vec<u8>);
-
-/// A borrowed (collection, key) location: looks up [`Location`] keys of hash sets and maps
-/// without copying the bytes (it hashes exactly as the owned pair does).
-#[derive(Hash)]
-pub(crate) struct LocationRef<'a>(pub(crate) &'a [u8], pub(crate) &'a [u8]);
-
-impl Equivalent<Location> for LocationRef<'_> {
-    fn equivalent(&self, location: &Location) -> bool {
-        self.0 == location.0.as_slice() && self.1 == location.1.as_slice()
-    }
-}
-
-/// What a read of the multi-version memory finds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Found {
-    /// No job before the reader wrote the key: the base store's value applies.
-    Base,
-    /// The write of an earlier job.
-    Written(Version, Value),
-    /// An earlier job (this one) is expected to write the key again: wait for it.
-    Estimate(usize),
-}
+/// One job's write to one location: the location and the value (`None`: deleted).
+pub(crate) type WriteEntry = (SlotRef, Value);
 
 /// What a job's execution observed, for validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Read {
     /// A point read (`DB_GET`, `DB_DELETE`, or the old value a write needs) and the version
     /// it saw (`None`: the base store).
     Point {
-        /// The collection.
-        collection: Vec<u8>,
-        /// The key.
-        key: Vec<u8>,
+        /// The location.
+        slot: SlotRef,
         /// The version seen.
         seen: Option<Version>,
     },
@@ -63,35 +36,79 @@ pub(crate) enum Read {
         collection: Vec<u8>,
         /// The keys visited.
         range: KeyRange,
-        /// (key, version) of each written key in the range.
-        seen: Vec<(Vec<u8>, Version)>,
+        /// (location, version) of each written key in the range.
+        seen: Vec<(SlotRef, Version)>,
     },
 }
 
-/// The cell of one job's write to one key.
-#[derive(Debug, Clone)]
-enum Cell {
-    /// The value written by this incarnation.
-    Written(u32, Value),
-    /// The job was aborted; it will probably write the key again.
-    Estimate,
+/// A written location in the index, ordered (and looked up) by its key.
+#[derive(Debug)]
+struct ByKey(SlotRef);
+
+impl Borrow<[u8]> for ByKey {
+    fn borrow(&self) -> &[u8] {
+        self.0.key()
+    }
 }
 
-/// Versions of one key, by job index.
-type Versions = BTreeMap<usize, Cell>;
+impl PartialEq for ByKey {
+    fn eq(&self, other: &ByKey) -> bool {
+        self.0.key() == other.0.key()
+    }
+}
 
-/// collection → key → versions.
-type Keys = BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Versions>>;
+impl Eq for ByKey {}
+
+impl PartialOrd for ByKey {
+    fn partial_cmp(&self, other: &ByKey) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByKey {
+    fn cmp(&self, other: &ByKey) -> Ordering {
+        self.0.key().cmp(other.0.key())
+    }
+}
+
+/// The bounds of the keys of `range`, for a B-tree range (a prefix is bounded below only;
+/// its end is where the keys stop having the prefix).
+fn bounds(range: &KeyRange) -> (Bound<&[u8]>, Bound<&[u8]>) {
+    match range {
+        KeyRange::All => (Bound::Unbounded, Bound::Unbounded),
+        KeyRange::Prefix(prefix) => (Bound::Included(prefix), Bound::Unbounded),
+        KeyRange::Between { start, end } => (
+            Bound::Included(start),
+            end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
+        ),
+    }
+}
+
+/// collection → the locations written in it, in key order.
+type Index = BTreeMap<Vec<u8>, BTreeSet<ByKey>>;
+
+/// Adds `slot` to `index`.
+fn add_to_index(index: &mut Index, slot: &SlotRef) {
+    let entry = ByKey(SlotRef::clone(slot));
+    match index.get_mut(slot.collection()) {
+        Some(keys) => {
+            keys.insert(entry);
+        }
+        None => {
+            index.insert(slot.collection().to_vec(), BTreeSet::from([entry]));
+        }
+    }
+}
 
 /// The multi-version memory of a batch.
-#[derive(Debug)]
 pub(crate) struct MvMemory {
-    /// collection → key → versions.
-    data: RwLock<Keys>,
-    /// Per job: the keys its last recorded incarnation wrote, and what it read.
+    /// The locations touched by the batch.
+    slots: Slots,
+    /// The index of written locations, built at the first range read (batches without
+    /// range reads never pay for it); from then on every written location is in it.
+    index: RwLock<Option<Index>>,
+    /// Per job: the locations its last recorded incarnation wrote, and what it read.
     last: Vec<Mutex<Recorded>>,
-    /// Per location a job read (a point read): the highest job that read it.
-    readers: Mutex<HashMap<Location, usize>>,
     /// Set once a job read a range (such a read may cover any key).
     ranged: AtomicBool,
 }
@@ -99,10 +116,10 @@ pub(crate) struct MvMemory {
 /// The last recorded incarnation of a job.
 #[derive(Debug, Default)]
 struct Recorded {
-    /// The keys written.
-    written: HashSet<Location>,
+    /// The locations written.
+    written: Vec<SlotRef>,
     /// The reads made.
-    reads: Arc<Vec<Read>>,
+    reads: Vec<Read>,
 }
 
 /// Reads and writes the data even when a thread panicked while holding the lock (the
@@ -115,78 +132,104 @@ impl MvMemory {
     /// An empty memory for `jobs` jobs.
     pub(crate) fn new(jobs: usize) -> MvMemory {
         MvMemory {
-            data: RwLock::new(BTreeMap::new()),
+            // About one location a job, as a start.
+            slots: Slots::with_capacity(jobs),
+            index: RwLock::default(),
             last: (0..jobs).map(|_| Mutex::default()).collect(),
-            readers: Mutex::default(),
             ranged: AtomicBool::new(false),
         }
     }
 
-    /// Notes that job `reader` read `key` (call before its execution is recorded).
-    pub(crate) fn note_read(&self, collection: &[u8], key: &[u8], reader: usize) {
-        let mut readers = unpoison(self.readers.lock());
-        match readers.get_mut(&LocationRef(collection, key)) {
-            Some(highest) => *highest = (*highest).max(reader),
-            None => {
-                readers.insert((collection.to_vec(), key.to_vec()), reader);
-            }
-        }
+    /// The location of `key` in `collection`.
+    pub(crate) fn slot(&self, collection: &[u8], key: &[u8]) -> SlotRef {
+        self.slots.intern(collection, key)
     }
 
-    /// Notes that a job read a range (call before its execution is recorded).
+    /// The last recorded incarnation of `job`, locked.
+    fn last(&self, job: usize) -> MutexGuard<'_, Recorded> {
+        unpoison(self.last[job].lock())
+    }
+
+    /// Notes that a job reads a range (call before reading it, or before validating a read
+    /// set holding one).
     pub(crate) fn note_range(&self) {
-        self.ranged.store(true, SeqCst);
+        // A read-modify-write, so that a writer's `any_range` that reads false happens
+        // before the range is read.
+        self.ranged.swap(true, SeqCst);
     }
 
-    /// True when a job after `writer` has read `key` (or any range), so that a new write of
-    /// it may invalidate a validation already done. A reader that notes its read only after
-    /// this check finishes its execution afterwards, so its validation sees the write.
-    fn read_after(&self, collection: &[u8], key: &[u8], writer: usize) -> bool {
-        self.ranged.load(SeqCst)
-            || unpoison(self.readers.lock())
-                .get(&LocationRef(collection, key))
-                .is_some_and(|&reader| reader > writer)
+    /// True when some job has read a range. A writer calls this after recording its writes:
+    /// when it finds none, every later range read sees those writes.
+    fn any_range(&self) -> bool {
+        self.ranged.load(SeqCst) || self.ranged.fetch_or(false, SeqCst)
     }
 
-    /// The value of `key` as job `reader` sees it.
-    pub(crate) fn read(&self, collection: &[u8], key: &[u8], reader: usize) -> Found {
-        let data = unpoison(self.data.read());
-        let Some(versions) = data.get(collection).and_then(|keys| keys.get(key)) else {
-            return Found::Base;
-        };
-        latest_before(versions, reader)
+    /// The value of `slot` as job `reader` sees it, noting the reader (in the same critical
+    /// section, so that a writer either sees the note or the reader sees the write).
+    pub(crate) fn read(&self, slot: &SlotRef, reader: usize) -> Found {
+        let mut versions = slot.versions();
+        let found = versions.latest_before(reader);
+        if !matches!(found, Found::Estimate(_)) {
+            versions.reader = versions.reader.max(Some(reader));
+        }
+        found
     }
 
-    /// The keys of `range` in `collection` that jobs before `reader` wrote, in key order,
-    /// with their versions and values; `Err(job)` when one of them is an ESTIMATE of `job`.
+    /// The locations of `range` in `collection` that jobs before `reader` wrote, in key
+    /// order, with their versions and values; `Err(job)` when one of them is an ESTIMATE of
+    /// `job`.
     pub(crate) fn range(
         &self,
         collection: &[u8],
         range: &KeyRange,
         reader: usize,
-    ) -> Result<Vec<(Vec<u8>, Version, Value)>, usize> {
-        let data = unpoison(self.data.read());
+    ) -> Result<Vec<(SlotRef, Version, Value)>, usize> {
+        let mut index = unpoison(self.index.read());
+        if index.is_none() {
+            drop(index);
+            self.build_index();
+            index = unpoison(self.index.read());
+        }
         let mut out = Vec::new();
-        let Some(keys) = data.get(collection) else {
+        let Some(keys) = index.as_ref().and_then(|index| index.get(collection)) else {
             return Ok(out);
         };
-        for (key, versions) in keys {
-            if !range.contains(key) {
-                continue;
-            }
-            match latest_before(versions, reader) {
+        for ByKey(slot) in keys
+            .range::<[u8], _>(bounds(range))
+            .take_while(|ByKey(slot)| range.contains(slot.key()))
+        {
+            match slot.versions().latest_before(reader) {
                 Found::Base => {}
-                Found::Written(version, value) => out.push((key.clone(), version, value)),
+                Found::Written(version, value) => out.push((SlotRef::clone(slot), version, value)),
                 Found::Estimate(job) => return Err(job),
             }
         }
         Ok(out)
     }
 
+    /// Builds the index from every location written so far, unless it exists. Writers that
+    /// record later (having seen the range read noted) add their locations themselves.
+    fn build_index(&self) {
+        let mut index = unpoison(self.index.write());
+        if index.is_some() {
+            return;
+        }
+        let mut built = Index::new();
+        self.slots.each(|slot| {
+            let mut versions = slot.versions();
+            if !versions.cells.is_empty() {
+                versions.indexed = true;
+                add_to_index(&mut built, slot);
+            }
+        });
+        *index = Some(built);
+    }
+
     /// Records incarnation `version` of a job: its writes replace those of its previous
-    /// incarnation (keys no longer written are removed). Returns true when it wrote a key
-    /// the previous incarnation did not and that a later job has read (later jobs must then
-    /// be validated again: Block-STM's rule, narrowed to keys someone read).
+    /// incarnation (locations no longer written are removed). Returns true when it wrote a
+    /// location the previous incarnation did not and that a later job has read, or when
+    /// any job read a range (later jobs must then be validated again: Block-STM's rule,
+    /// narrowed to locations someone read).
     pub(crate) fn record(
         &self,
         version: Version,
@@ -194,51 +237,57 @@ impl MvMemory {
         writes: Vec<WriteEntry>,
     ) -> bool {
         let (job, incarnation) = version;
-        let mut last = unpoison(self.last[job].lock());
-        let written: HashSet<Location> = writes
-            .iter()
-            .map(|(c, k, _)| (c.clone(), k.clone()))
-            .collect();
-        let mut wrote_new = false;
-        {
-            let mut data = unpoison(self.data.write());
-            for (collection, key) in &last.written {
-                if !written.contains(&LocationRef(collection, key))
-                    && let Some(keys) = data.get_mut(collection)
-                    && let Some(versions) = keys.get_mut(key)
-                {
-                    versions.remove(&job);
+        let mut last = self.last(job);
+        let before: HashSet<usize> = last.written.iter().map(address).collect();
+        if !before.is_empty() {
+            let now: HashSet<usize> = writes.iter().map(|(slot, _)| address(slot)).collect();
+            for slot in &last.written {
+                if !now.contains(&address(slot)) {
+                    slot.versions().remove(job);
                 }
             }
-            for (collection, key, value) in writes {
-                if !wrote_new
-                    && !last.written.contains(&LocationRef(&collection, &key))
-                    && self.read_after(&collection, &key, job)
-                {
+        }
+        let mut wrote_new = false;
+        let mut any_new = false;
+        let mut unindexed = false;
+        let mut written = Vec::with_capacity(writes.len());
+        for (slot, value) in writes {
+            let new = !before.contains(&address(&slot));
+            {
+                let mut versions = slot.versions();
+                if new && versions.reader.is_some_and(|reader| reader > job) {
                     wrote_new = true;
                 }
-                data.entry(collection)
-                    .or_default()
-                    .entry(key)
-                    .or_default()
-                    .insert(job, Cell::Written(incarnation, value));
+                unindexed |= !versions.indexed;
+                versions.insert(job, Cell::Written(incarnation, value));
+            }
+            any_new |= new;
+            written.push(slot);
+        }
+        // After the writes: a range read noted later sees them (building the index finds
+        // them); one noted earlier may have missed them, so later jobs are validated again,
+        // and the locations go into the index when it exists.
+        if (any_new || unindexed) && self.any_range() {
+            wrote_new |= any_new;
+            if let Some(index) = unpoison(self.index.write()).as_mut() {
+                for slot in &written {
+                    let mut versions = slot.versions();
+                    if !versions.indexed {
+                        versions.indexed = true;
+                        add_to_index(index, slot);
+                    }
+                }
             }
         }
         last.written = written;
-        last.reads = Arc::new(reads);
+        last.reads = reads;
         wrote_new
     }
 
     /// Turns the last recorded writes of `job` into ESTIMATE markers (it was aborted).
     pub(crate) fn convert_to_estimates(&self, job: usize) {
-        let last = unpoison(self.last[job].lock());
-        let mut data = unpoison(self.data.write());
-        for (collection, key) in &last.written {
-            if let Some(cell) = data
-                .get_mut(collection)
-                .and_then(|keys| keys.get_mut(key))
-                .and_then(|versions| versions.get_mut(&job))
-            {
+        for slot in &self.last(job).written {
+            if let Some(cell) = slot.versions().cell_mut(job) {
                 *cell = Cell::Estimate;
             }
         }
@@ -247,13 +296,8 @@ impl MvMemory {
     /// True when every read of the last recorded incarnation of `job` would see the same
     /// versions now.
     pub(crate) fn validate(&self, job: usize) -> bool {
-        let reads = Arc::clone(&unpoison(self.last[job].lock()).reads);
-        reads.iter().all(|read| match read {
-            Read::Point {
-                collection,
-                key,
-                seen,
-            } => match self.read(collection, key, job) {
+        self.last(job).reads.iter().all(|read| match read {
+            Read::Point { slot, seen } => match slot.versions().latest_before(job) {
                 Found::Base => seen.is_none(),
                 Found::Written(version, _) => *seen == Some(version),
                 Found::Estimate(_) => false,
@@ -268,8 +312,8 @@ impl MvMemory {
                         && now
                             .iter()
                             .zip(seen)
-                            .all(|((key, version, _), (was_key, was))| {
-                                key == was_key && version == was
+                            .all(|((slot, version, _), (was_slot, was))| {
+                                address(slot) == address(was_slot) && version == was
                             })
                 }
                 Err(_) => false,
@@ -277,92 +321,117 @@ impl MvMemory {
         })
     }
 
-    /// The writes of the last recorded incarnation of `job` (`None`: deleted).
-    pub(crate) fn writes_of(&self, job: usize) -> Vec<WriteEntry> {
-        let last = unpoison(self.last[job].lock());
-        let data = unpoison(self.data.read());
-        last.written
-            .iter()
-            .filter_map(
-                |(collection, key)| match data.get(collection)?.get(key)?.get(&job)? {
-                    Cell::Written(_, value) => {
-                        Some((collection.clone(), key.clone(), value.clone()))
-                    }
-                    Cell::Estimate => None,
-                },
-            )
+    /// The writes of the last recorded incarnation of `job`, now committed (`None`:
+    /// deleted). Its record is emptied, so that it is freed while the batch goes on: a
+    /// committed job is never validated, aborted or run again (its versions stay, for the
+    /// jobs after it).
+    pub(crate) fn take_committed(&self, job: usize) -> Vec<WriteEntry> {
+        let Recorded { written, reads } = std::mem::take(&mut *self.last(job));
+        drop(reads);
+        written
+            .into_iter()
+            .filter_map(|slot| {
+                let value = match slot.versions().cell_mut(job)? {
+                    Cell::Written(_, value) => value.clone(),
+                    Cell::Estimate => return None,
+                };
+                Some((slot, value))
+            })
             .collect()
-    }
-}
-
-/// The version of the highest job below `reader` in `versions`.
-fn latest_before(versions: &Versions, reader: usize) -> Found {
-    match versions.range(..reader).next_back() {
-        None => Found::Base,
-        Some((&job, Cell::Estimate)) => Found::Estimate(job),
-        Some((&job, Cell::Written(incarnation, value))) => {
-            Found::Written((job, *incarnation), value.clone())
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
-    fn put(c: &str, k: &str, v: &str) -> WriteEntry {
-        (c.into(), k.into(), Some(Arc::from(v.as_bytes())))
+    fn put(memory: &MvMemory, c: &str, k: &str, v: &str) -> WriteEntry {
+        (
+            memory.slot(c.as_bytes(), k.as_bytes()),
+            Some(Arc::from(v.as_bytes())),
+        )
+    }
+
+    /// The (collection, key, value) of each write, for comparisons.
+    fn plain(writes: Vec<WriteEntry>) -> Vec<(Vec<u8>, Vec<u8>, Value)> {
+        writes
+            .into_iter()
+            .map(|(slot, value)| (slot.collection().to_vec(), slot.key().to_vec(), value))
+            .collect()
     }
 
     #[test]
     fn readers_see_the_latest_earlier_write() {
         let memory = MvMemory::new(4);
-        assert_eq!(memory.read(b"c", b"k", 3), Found::Base);
-        memory.note_read(b"c", b"k", 3);
-        assert!(memory.record((1, 0), Vec::new(), vec![put("c", "k", "one")]));
-        assert!(!memory.record((1, 1), Vec::new(), vec![put("c", "k", "uno")]));
-        assert_eq!(memory.read(b"c", b"k", 1), Found::Base);
+        let k = memory.slot(b"c", b"k");
+        assert_eq!(memory.read(&k, 3), Found::Base);
+        assert!(memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "k", "one")]));
+        assert!(!memory.record((1, 1), Vec::new(), vec![put(&memory, "c", "k", "uno")]));
+        assert_eq!(memory.read(&k, 1), Found::Base);
         assert_eq!(
-            memory.read(b"c", b"k", 3),
+            memory.read(&k, 3),
             Found::Written((1, 1), Some(Arc::from(&b"uno"[..])))
         );
         memory.convert_to_estimates(1);
-        assert_eq!(memory.read(b"c", b"k", 2), Found::Estimate(1));
-        assert_eq!(memory.range(b"c", &KeyRange::All, 2), Err(1));
-        assert!(memory.writes_of(1).is_empty());
+        assert_eq!(memory.read(&k, 2), Found::Estimate(1));
+        assert_eq!(memory.range(b"c", &KeyRange::All, 2).map(|_| ()), Err(1));
         // A new incarnation that no longer writes the key removes it.
         memory.record((1, 2), Vec::new(), Vec::new());
-        assert_eq!(memory.read(b"c", b"k", 3), Found::Base);
-        assert!(memory.writes_of(1).is_empty());
+        assert_eq!(memory.read(&k, 3), Found::Base);
+        assert!(memory.take_committed(1).is_empty());
     }
 
     #[test]
     fn new_keys_count_only_when_a_later_job_read_them() {
         let memory = MvMemory::new(4);
-        memory.note_read(b"c", b"early", 0);
-        memory.note_read(b"c", b"late", 2);
+        memory.read(&memory.slot(b"c", b"early"), 0);
+        memory.read(&memory.slot(b"c", b"late"), 2);
         // Nobody read it, or only an earlier job: later validations stand.
-        assert!(!memory.record((1, 0), Vec::new(), vec![put("c", "unread", "x")]));
-        assert!(!memory.record((1, 1), Vec::new(), vec![put("c", "early", "x")]));
+        assert!(!memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "unread", "x")]));
+        assert!(!memory.record((1, 1), Vec::new(), vec![put(&memory, "c", "early", "x")]));
         // Job 2 read it: its validation may be out of date.
-        assert!(memory.record((1, 2), Vec::new(), vec![put("c", "late", "x")]));
+        assert!(memory.record((1, 2), Vec::new(), vec![put(&memory, "c", "late", "x")]));
         // After a range read, any new key may be in someone's range.
         memory.note_range();
-        assert!(memory.record((0, 0), Vec::new(), vec![put("c", "unread", "y")]));
+        assert!(memory.record((0, 0), Vec::new(), vec![put(&memory, "c", "unread", "y")]));
         assert_eq!(
-            memory.writes_of(1),
+            plain(memory.take_committed(1)),
             vec![(b"c".to_vec(), b"late".to_vec(), Some(Arc::from(&b"x"[..])))]
         );
     }
 
     #[test]
+    fn ranges_see_the_written_keys_in_order_and_only_those_in_range() {
+        let memory = MvMemory::new(3);
+        let writes = ["b2", "a", "b1", "c"].map(|key| put(&memory, "c", key, key));
+        memory.record((0, 0), Vec::new(), writes.to_vec());
+        memory.record((1, 0), Vec::new(), vec![put(&memory, "d", "b3", "x")]);
+        let keys = |range: KeyRange| -> Vec<Vec<u8>> {
+            let found = memory.range(b"c", &range, 2).unwrap();
+            found
+                .into_iter()
+                .map(|(slot, _, _)| slot.key().to_vec())
+                .collect()
+        };
+        assert_eq!(keys(KeyRange::All), [&b"a"[..], b"b1", b"b2", b"c"]);
+        assert_eq!(keys(KeyRange::Prefix(b"b".to_vec())), [&b"b1"[..], b"b2"]);
+        let between = KeyRange::Between {
+            start: b"a".to_vec(),
+            end: Some(b"b2".to_vec()),
+        };
+        assert_eq!(keys(between), [&b"a"[..], b"b1"]);
+        // Job 0 does not see its own writes through the memory.
+        assert!(memory.range(b"c", &KeyRange::All, 0).unwrap().is_empty());
+    }
+
+    #[test]
     fn validation_catches_changed_points_and_ranges() {
         let memory = MvMemory::new(3);
-        memory.record((0, 0), Vec::new(), vec![put("c", "a", "x")]);
+        memory.record((0, 0), Vec::new(), vec![put(&memory, "c", "a", "x")]);
         let reads = vec![
             Read::Point {
-                collection: b"c".to_vec(),
-                key: b"a".to_vec(),
+                slot: memory.slot(b"c", b"a"),
                 seen: Some((0, 0)),
             },
             Read::Range {
@@ -371,11 +440,12 @@ mod tests {
                 seen: Vec::new(),
             },
         ];
+        memory.note_range();
         memory.record((2, 0), reads, Vec::new());
         assert!(memory.validate(2));
         // A phantom: job 1 inserts a key in the range job 2 queried.
-        memory.record((1, 0), Vec::new(), vec![put("c", "b1", "y")]);
+        memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "b1", "y")]);
         assert!(!memory.validate(2));
-        assert_eq!(memory.writes_of(1).len(), 1);
+        assert_eq!(memory.take_committed(1).len(), 1);
     }
 }

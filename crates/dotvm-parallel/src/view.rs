@@ -3,7 +3,8 @@
 //! Every outside read is recorded for validation; reading an ESTIMATE stops the run.
 
 use crate::base::Base;
-use crate::mvmemory::{Found, Location, LocationRef, MvMemory, Read, Value, Version, WriteEntry};
+use crate::mvmemory::{MvMemory, Read, WriteEntry};
+use crate::slot::{Found, SlotRef, Value, Version, address};
 use dotvm_state::Matcher;
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{
@@ -30,18 +31,19 @@ pub(crate) struct JobView<'a, 's> {
     memory: &'a MvMemory,
     /// The state before the batch.
     base: &'a Base<'s>,
-    /// The job's own writes (`None`: deleted).
-    writes: HashMap<Location, Value>,
+    /// The job's own writes (`None`: deleted), by the location's address.
+    writes: HashMap<usize, (SlotRef, Value)>,
     /// Undo records while a savepoint is open: the location and its previous own write.
-    undo: Vec<(Location, Option<Value>)>,
+    undo: Vec<(SlotRef, Option<Value>)>,
     /// Open savepoints: (id, undo length when opened).
     savepoints: Vec<(u64, usize)>,
     /// The last savepoint id handed out.
     last_savepoint: u64,
     /// The reads to validate.
     reads: Vec<Read>,
-    /// The version each location was last seen at (to record each distinct read once).
-    seen: HashMap<Location, Option<Version>>,
+    /// The version each location (by address) was last seen at (to record each distinct
+    /// read once).
+    seen: HashMap<usize, Option<Version>>,
     /// The last value read from outside, lent to the caller of `get`.
     lent: Value,
     /// Set when the execution had to stop.
@@ -73,12 +75,7 @@ impl<'a, 's> JobView<'a, 's> {
 
     /// The reads made and the writes to record.
     pub(crate) fn finish(self) -> (Vec<Read>, Vec<WriteEntry>) {
-        let writes = self
-            .writes
-            .into_iter()
-            .map(|((collection, key), value)| (collection, key, value))
-            .collect();
-        (self.reads, writes)
+        (self.reads, self.writes.into_values().collect())
     }
 
     /// Stops the run: the VM traps on a store error, and the caller looks at `interrupt`.
@@ -92,43 +89,45 @@ impl<'a, 's> JobView<'a, 's> {
     }
 
     /// The value of a location as the job sees it from outside (earlier jobs, then the base).
-    fn outside(&mut self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
-        let (seen, value) = match self.memory.read(collection, key, self.job) {
+    fn outside(&mut self, slot: &SlotRef) -> Result<Value, StateError> {
+        let (seen, value) = match self.memory.read(slot, self.job) {
             Found::Estimate(job) => return Err(self.stop(Interrupt::Blocked(job))),
             Found::Written(version, value) => (Some(version), value),
-            Found::Base => match self.base.get(collection, key) {
+            Found::Base => match self.base.get(slot) {
                 Ok(value) => (None, value),
                 Err(error) => return Err(self.stop(Interrupt::Failed(error))),
             },
         };
-        if self.seen.get(&LocationRef(collection, key)) != Some(&seen) {
-            self.memory.note_read(collection, key, self.job);
+        if self.seen.insert(address(slot), seen) != Some(seen) {
             self.reads.push(Read::Point {
-                collection: collection.to_vec(),
-                key: key.to_vec(),
+                slot: SlotRef::clone(slot),
                 seen,
             });
-            self.seen.insert((collection.to_vec(), key.to_vec()), seen);
         }
         Ok(value)
     }
 
     /// The current value of a location: the job's own write, else from outside.
     fn current(&mut self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
-        match self.writes.get(&LocationRef(collection, key)) {
-            Some(value) => Ok(value.clone()),
-            None => self.outside(collection, key),
+        let slot = self.memory.slot(collection, key);
+        match self.writes.get(&address(&slot)) {
+            Some((_, value)) => Ok(value.clone()),
+            None => self.outside(&slot),
         }
     }
 
     /// Records a write of the job.
     fn write(&mut self, collection: &[u8], key: &[u8], value: Value) {
-        let location = (collection.to_vec(), key.to_vec());
+        let slot = self.memory.slot(collection, key);
+        let location = address(&slot);
         if self.savepoints.is_empty() {
-            self.writes.insert(location, value);
+            self.writes.insert(location, (slot, value));
         } else {
-            let previous = self.writes.insert(location.clone(), value);
-            self.undo.push((location, previous));
+            let previous = self
+                .writes
+                .insert(location, (SlotRef::clone(&slot), value))
+                .map(|(_, value)| value);
+            self.undo.push((slot, previous));
         }
     }
 
@@ -147,12 +146,12 @@ impl<'a, 's> JobView<'a, 's> {
             .iter()
             .map(|(key, value)| (key.as_slice(), Some(&value[..])))
             .collect();
-        for (key, _, value) in &written {
-            merged.insert(key, value.as_deref());
+        for (slot, _, value) in &written {
+            merged.insert(slot.key(), value.as_deref());
         }
-        for ((c, key), value) in &self.writes {
-            if c == collection && range.contains(key) {
-                merged.insert(key, value.as_deref());
+        for (slot, value) in self.writes.values() {
+            if slot.collection() == collection && range.contains(slot.key()) {
+                merged.insert(slot.key(), value.as_deref());
             }
         }
         let entries = merged
@@ -164,7 +163,7 @@ impl<'a, 's> JobView<'a, 's> {
             range: range.clone(),
             seen: written
                 .into_iter()
-                .map(|(key, version, _)| (key, version))
+                .map(|(slot, version, _)| (slot, version))
                 .collect(),
         });
         Ok(entries)
@@ -237,13 +236,17 @@ impl StateStore for JobView<'_, '_> {
         let mark = self.savepoints[position].1;
         self.savepoints.truncate(position + 1);
         while self.undo.len() > mark {
-            let Some((location, previous)) = self.undo.pop() else {
+            let Some((slot, previous)) = self.undo.pop() else {
                 break;
             };
             match previous {
-                Some(value) => self.writes.insert(location, value),
-                None => self.writes.remove(&location),
-            };
+                Some(value) => {
+                    self.writes.insert(address(&slot), (slot, value));
+                }
+                None => {
+                    self.writes.remove(&address(&slot));
+                }
+            }
         }
         Ok(())
     }
