@@ -9,40 +9,15 @@
 //! to the precise interpreter at the instruction limit and its limit checks are exercised
 //! too.
 
+mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;
 
-use dotvm_core::Verified;
-use dotvm_core::{Arch, Module};
-use dotvm_vm::{BufferIo, Host, Limits, RunError};
+use common::{observe, verified};
+use dotvm_core::Arch;
+use dotvm_vm::{BufferIo, Host, Limits};
 use proptest::prelude::*;
 use random_program::{module_of, program};
-
-/// Fills in `max_stack` and verifies.
-fn verified(mut module: Module) -> Verified {
-    for f in 0..module.functions.len() {
-        module.functions[f].max_stack = dotvm_core::verify::required_max_stack(&module, f as u32)
-            .unwrap_or_else(|e| panic!("function {f}: {e}"));
-    }
-    Verified::new(module).unwrap_or_else(|e| panic!("verification failed: {e}"))
-}
-
-/// What a run did, comparably, with its peak value stack.
-fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo, host: &Host) -> String {
-    let end = match result {
-        Ok(outcome) => format!(
-            "exit {} after {} peak {}",
-            outcome.exit_code, outcome.instructions, outcome.peak_memory
-        ),
-        Err(RunError::Trap(trap)) => format!(
-            "trap {:?} in {} at pc {} after {}",
-            trap.kind, trap.func, trap.pc, trap.instructions
-        ),
-        Err(other) => format!("error {other}"),
-    };
-    let peak = host.stats().peak_stack_slots;
-    format!("{end} stack {peak}\n{}", io.output_text())
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]

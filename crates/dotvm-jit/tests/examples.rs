@@ -2,6 +2,10 @@
 //! instruction count under the JIT as under the interpreter, on its own architecture and
 //! reassembled for every other architecture, with and without a small fuel limit.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
+mod common;
+
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Verified};
 use dotvm_jit::JitError;
@@ -10,18 +14,7 @@ use std::path::PathBuf;
 
 /// What a run did, comparably.
 fn observe(result: Result<dotvm_vm::Outcome, RunError>, io: &BufferIo) -> String {
-    let end = match result {
-        Ok(outcome) => format!(
-            "exit {} after {} peak {}",
-            outcome.exit_code, outcome.instructions, outcome.peak_memory
-        ),
-        Err(RunError::Trap(trap)) => format!(
-            "trap {:?} in {} at pc {} after {}",
-            trap.kind, trap.func, trap.pc, trap.instructions
-        ),
-        Err(other) => format!("error {other}"),
-    };
-    format!("{end}\n{}", io.output_text())
+    format!("{}\n{}", common::end(result), io.output_text())
 }
 
 fn examples() -> Vec<PathBuf> {

@@ -1,0 +1,40 @@
+//! What the differential tests of this crate share: verifying generated modules and
+//! describing a run comparably.
+
+use dotvm_core::{Module, Verified};
+use dotvm_vm::{BufferIo, Host, RunError};
+
+/// Fills in `max_stack` and verifies.
+pub(crate) fn verified(mut module: Module) -> Verified {
+    for f in 0..module.functions.len() {
+        module.functions[f].max_stack = dotvm_core::verify::required_max_stack(&module, f as u32)
+            .unwrap_or_else(|e| panic!("function {f}: {e}"));
+    }
+    Verified::new(module).unwrap_or_else(|e| panic!("verification failed: {e}"))
+}
+
+/// How a run ended, comparably: exit code, or trap kind, function and pc, with the
+/// instruction count (and peak memory on exit).
+pub(crate) fn end(result: Result<dotvm_vm::Outcome, RunError>) -> String {
+    match result {
+        Ok(outcome) => format!(
+            "exit {} after {} peak {}",
+            outcome.exit_code, outcome.instructions, outcome.peak_memory
+        ),
+        Err(RunError::Trap(trap)) => format!(
+            "trap {:?} in {} at pc {} after {}",
+            trap.kind, trap.func, trap.pc, trap.instructions
+        ),
+        Err(other) => format!("error {other}"),
+    }
+}
+
+/// What a run did, comparably: its [`end`], peak value stack and output.
+pub(crate) fn observe(
+    result: Result<dotvm_vm::Outcome, RunError>,
+    io: &BufferIo,
+    host: &Host,
+) -> String {
+    let peak = host.stats().peak_stack_slots;
+    format!("{} stack {peak}\n{}", end(result), io.output_text())
+}
