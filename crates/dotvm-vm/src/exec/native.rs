@@ -407,8 +407,28 @@ pub(crate) unsafe extern "C" fn resolve_indirect<W: Word>(
     callee
 }
 
+impl<'t> Tier<'t> {
+    /// The compiled code, once published (marking it taken up).
+    pub(crate) fn native(&self) -> Option<Native<'t>> {
+        let functions = self.slot.take_up()?;
+        Some(Native {
+            functions,
+            native_floor: self.native_floor,
+        })
+    }
+}
+
+/// Published compiled code as a tiered run uses it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Native<'t> {
+    /// Entry address of each function, by function index.
+    pub(crate) functions: &'t [*const u8],
+    /// The lowest native stack address compiled code may use.
+    pub(crate) native_floor: usize,
+}
+
 /// How a native run of one function ended without a trap.
-enum Ended {
+pub(super) enum Ended {
     /// The function returned; its results are at the bottom of the value stack.
     Returned,
     /// The program exited (`HALT` or the `exit` system call) with this code.
@@ -434,7 +454,18 @@ fn run_entered<W: Word>(
     let mut ctx = context(&mut state, functions, native_floor, 0, entry_frame_end);
     let fp = state.m.stack.as_mut_ptr().cast::<u8>();
     let status = enter(&mut ctx, fp);
-    let peak = (ctx.stack_peak as usize - fp as usize) / std::mem::size_of::<W>();
+    ended(&mut state, &ctx, status)
+}
+
+/// How compiled code entered with `ctx` ended, given the `status` it returned: notes the
+/// deepest frame it reached and, when it returned, the fuel it left.
+fn ended<W: Word>(
+    state: &mut NativeState<'_, '_, W>,
+    ctx: &NativeCtx,
+    status: u32,
+) -> Result<Ended, Fault> {
+    let base = state.m.stack.as_ptr() as usize;
+    let peak = (ctx.stack_peak as usize - base) / std::mem::size_of::<W>();
     state.m.native_stack_peak = state.m.native_stack_peak.max(peak);
     match state.end.take() {
         Some(Ok(Exit::Finished(code))) if status != 0 => Ok(Ended::Exited(code)),
@@ -502,7 +533,7 @@ impl TierSlot {
     }
 
     /// The published code, marking it taken up.
-    pub(super) fn take_up(&self) -> Option<&[*const u8]> {
+    fn take_up(&self) -> Option<&[*const u8]> {
         let functions = &self.functions.get()?.0;
         self.adopted.store(true, Ordering::Relaxed);
         Some(functions)
@@ -519,26 +550,19 @@ pub(crate) struct Tier<'t> {
     pub(crate) native_floor: usize,
 }
 
-/// How a call from the interpreter into compiled code ended when the run did not go on.
-pub(super) enum Stopped {
-    /// The program exited with this code (fuel and position are in the machine).
-    Exited(i32),
-    /// A trap, positioned in plain code as the interpreter's driver expects.
-    Fault(Fault),
-}
-
 /// Calls compiled function `callee` from the threaded engine, with its frame at stack slot
 /// `callee_fp` (its parameters stored there) and `functions` the published code. The caller
 /// checked the call-depth and stack limits, reserved the whole stack
 /// ([`reserve_whole_stack`]) and wrote the fuel left to `m.fuel`; on return the machine's fuel
-/// is up to date and the results are at `callee_fp`.
+/// is up to date and, when it returned, the results are at `callee_fp`. An exit or a trap
+/// is positioned as for a compiled run (plain code).
 pub(super) fn call_from_interpreter<W: Word>(
     m: &mut Machine<'_, W>,
     functions: &[*const u8],
     native_floor: usize,
     callee: u32,
     callee_fp: usize,
-) -> Result<(), Stopped> {
+) -> Result<Ended, Fault> {
     let depth = m.frames.len() + 1;
     let frame_end = callee_fp + m.program.functions[callee as usize].frame_slots;
     let mut state = NativeState { m, end: None };
@@ -557,21 +581,7 @@ pub(super) fn call_from_interpreter<W: Word>(
     // parameters, below the stack limit (checked by the caller); `ctx` is this run's
     // context and lives until the call returns.
     let status = unsafe { code(&mut ctx, fp) };
-    let base = state.m.stack.as_ptr() as usize;
-    let peak = (ctx.stack_peak as usize - base) / std::mem::size_of::<W>();
-    state.m.native_stack_peak = state.m.native_stack_peak.max(peak);
-    match state.end.take() {
-        Some(Ok(Exit::Finished(code))) if status != 0 => Err(Stopped::Exited(code)),
-        Some(Ok(_)) if status != 0 => Err(Stopped::Fault((
-            TrapKind::Host("native code stopped without an exit".into()),
-            At::PlainUnpaid,
-        ))),
-        Some(Err(fault)) if status != 0 => Err(Stopped::Fault(fault)),
-        _ => {
-            state.m.fuel = ctx.fuel;
-            Ok(())
-        }
-    }
+    ended(&mut state, &ctx, status)
 }
 
 /// Allocates the value stack to its limit (at least one slot), as compiled code needs it:

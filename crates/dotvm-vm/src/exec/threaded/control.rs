@@ -99,8 +99,8 @@ fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>
         cx.end = Err(cx.m.interruption());
         return stop(ip, fp, cx);
     }
-    if cx.native.is_null() {
-        super::tier::poll(cx);
+    if cx.native.is_none() {
+        cx.native = cx.tier.and_then(|tier| tier.native());
     }
     #[cfg(all(test, dotvm_tail_calls))]
     if native_stack_pointer() < cx.native_floor {
@@ -343,8 +343,8 @@ unsafe fn enter<W: Word>(
         cx.end = Err(TrapKind::CallDepthExceeded);
         return stop(ip, fp, cx);
     }
-    if !cx.native.is_null() {
-        return super::tier::call_native(ip, fp, cx, callee, base);
+    if let Some(native) = cx.native {
+        return super::tier::call_native(ip, fp, cx, native, callee, base);
     }
     let fp_index = cx.frame_index(fp);
     let callee_index = fp_index + base as usize;

@@ -28,7 +28,7 @@ mod tier;
 
 pub(crate) use encode::encode;
 
-use super::native::Tier;
+use super::native::{Native, Tier};
 use super::{At, Exit, Fault, Machine};
 use crate::trap::TrapKind;
 use crate::word::Word;
@@ -108,9 +108,9 @@ pub(crate) struct Cx<'m, 'a, W> {
     at: At,
     /// Where compiled code may appear during the run (tiered runs only).
     tier: Option<Tier<'m>>,
-    /// The compiled code of each function once the run took it up from the tier (null
-    /// until then): calls then enter compiled code (see [`tier`]).
-    native: *const *const u8,
+    /// The compiled code once the run took it up from the tier: calls then enter it (see
+    /// [`tier`]).
+    native: Option<Native<'m>>,
 }
 
 /// Continues with op `$ip` in frame `$fp`: a tail call of its handler where sibling calls
@@ -267,7 +267,7 @@ pub(super) fn run<'m, W: Word>(
         end: Ok(Exit::Stopped),
         at: At::Fast,
         tier,
-        native: std::ptr::null(),
+        native: None,
     };
     cx.switch_to(func);
     cx.refresh_memory();

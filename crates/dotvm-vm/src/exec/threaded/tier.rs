@@ -4,34 +4,27 @@
 //! Compiled code runs on the same machine, frame layout and fuel as the engine (see
 //! `exec/native.rs`), so a call can switch tiers: the callee's frame already holds its
 //! parameters where compiled code expects them, and its results come back where the
-//! engine's own `RET` would leave them. Frames active when the code appears keep running
-//! here until they return; everything they call runs compiled.
+//! engine's own `RET` would leave them. The engine takes the code up at the start of a
+//! fuel chunk (`Tier::native`, read in `control::charge_slowly`). Frames active when the
+//! code appears keep running here until they return; everything they call runs compiled.
 
 use super::control::enter_block;
 use super::{Cx, Inst, Next, stop};
 use crate::exec::Exit;
-use crate::exec::native::{self, Stopped};
+use crate::exec::native::{self, Ended, Native};
 use crate::trap::TrapKind;
 use crate::word::Word;
 
-/// Takes up the tier's code if it has been published: called at the start of every fuel
-/// chunk (see `control::charge_slowly`), so a run notices new code within
-/// `FUEL_CHUNK` instructions.
-pub(super) fn poll<W: Word>(cx: &mut Cx<'_, '_, W>) {
-    if let Some(functions) = cx.tier.and_then(|tier| tier.slot.take_up()) {
-        cx.native = functions.as_ptr();
-    }
-}
-
-/// Calls `callee` in compiled code, its frame at slot `base` of the caller's frame `fp`;
-/// the caller checked the call depth. Continues after the call, or stops the run with
-/// the exit or trap that ended it inside compiled code.
+/// Calls `callee` in the compiled code `native`, its frame at slot `base` of the caller's
+/// frame `fp`; the caller checked the call depth. Continues after the call, or stops the
+/// run with the exit or trap that ended it inside compiled code.
 #[cold]
 #[inline(never)]
 pub(super) fn call_native<W: Word>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
+    native: Native<'_>,
     callee: u32,
     base: u32,
 ) -> Next<W> {
@@ -42,10 +35,6 @@ pub(super) fn call_native<W: Word>(
         cx.end = Err(TrapKind::StackOverflow);
         return stop(ip, fp, cx);
     }
-    let Some(tier) = cx.tier else {
-        cx.end = Err(TrapKind::Host("compiled code without a tier".into()));
-        return stop(ip, fp, cx);
-    };
     if cx.m.stack.len() < cx.m.limits.stack_slots.max(1) {
         // The interpreter's deepest frame so far; compiled code reports its own.
         cx.m.native_stack_peak = cx.m.native_stack_peak.max(cx.m.stack.len());
@@ -54,14 +43,16 @@ pub(super) fn call_native<W: Word>(
     }
     // SAFETY: the frame index lies within the stack, which only grew.
     let fp = unsafe { cx.base.add(fp_index) };
-    let count = cx.m.program.functions.len();
-    // SAFETY: `native` is the published table, one entry per function.
-    let functions = unsafe { std::slice::from_raw_parts(cx.native, count) };
     cx.m.fuel = cx.fuel_left();
-    let ended =
-        native::call_from_interpreter(cx.m, functions, tier.native_floor, callee, callee_fp);
+    let ended = native::call_from_interpreter(
+        cx.m,
+        native.functions,
+        native.native_floor,
+        callee,
+        callee_fp,
+    );
     match ended {
-        Ok(()) => {
+        Ok(Ended::Returned) => {
             // Compiled code's bridge calls position the machine in plain code.
             cx.m.plain = false;
             let left = cx.m.fuel;
@@ -71,11 +62,11 @@ pub(super) fn call_native<W: Word>(
             // `Charge`.
             unsafe { enter_block(ip.add(1), fp, cx) }
         }
-        Err(Stopped::Exited(code)) => {
+        Ok(Ended::Exited(code)) => {
             cx.end = Ok(Exit::Finished(code));
             Next::stop()
         }
-        Err(Stopped::Fault((kind, at))) => {
+        Err((kind, at)) => {
             cx.m.frames_to_plain();
             cx.end = Err(kind);
             cx.at = at;
