@@ -1,10 +1,11 @@
 //! Differential property test of the two engines: random verified programs (locals,
-//! globals, word and typed arithmetic, loads and stores, branches and loops, calls and
-//! recursion, printing) give the same output, exit code, trap (kind, function, pc) and
-//! instruction count in the threaded register engine (`run`) and in the precise
-//! interpreter (`run_inspected`), on three word sizes and under random fuel limits, so the
-//! switch from one engine to the other at the limit is exercised too; the same with simd128
-//! vectors (each vector one to four slots), and a vector loop on every architecture.
+//! globals, word and typed arithmetic, loads and stores, memory copies and fills, branches
+//! and loops, calls and recursion, printing) give the same output, exit code, trap (kind,
+//! function, pc) and instruction count in the threaded register engine (`run`) and in the
+//! precise interpreter (`run_inspected`), on three word sizes and under random fuel limits,
+//! so the switch from one engine to the other at the limit is exercised too; the same with
+//! simd128 vectors (each vector one to four slots), and a vector loop on every
+//! architecture.
 
 mod common;
 

@@ -370,6 +370,16 @@ impl<W: Word> Lowering<'_, W> {
         }
     }
 
+    /// `MEMORY_COPY` (`copy`) or `MEMORY_FILL`: its three operands are read where they
+    /// are (compiled Rust copies and fills memory this way for every `memcpy` and
+    /// `memset`, too often to leave to a single step).
+    fn bulk(&mut self, copy: bool) {
+        let h = self.height();
+        let (dst, value, len) = (self.slot(h - 3), self.slot(h - 2), self.slot(h - 1));
+        self.emit(Kind::Bulk { copy }, dst, value, len, 0);
+        self.replace_top(3, 0);
+    }
+
     /// An instruction the precise interpreter runs, on a fully materialised stack.
     fn step(&mut self, i: usize) {
         self.materialize_all();
@@ -664,12 +674,12 @@ impl<W: Word> Lowering<'_, W> {
             Op::Store(o) => self.store(Kind::StoreWord, o, None),
             Op::Typed(inst) => self.typed(i, inst),
             Op::Simd(inst) => self.simd(inst),
+            Op::MemoryCopy => self.bulk(true),
+            Op::MemoryFill => self.bulk(false),
             Op::Alloc
             | Op::Free
             | Op::MemorySize
             | Op::MemoryGrow
-            | Op::MemoryCopy
-            | Op::MemoryFill
             | Op::Syscall(_)
             | Op::Crypto(_)
             | Op::BigInt(_)

@@ -321,6 +321,12 @@ pub(crate) enum Kind {
     Halt,
     /// `UNREACHABLE` (also stands for unreachable code).
     Unreachable,
+    /// `MEMORY_COPY` (`copy`) or `MEMORY_FILL`: the destination address in slot `dst`,
+    /// the source address or the fill byte in slot `a`, the byte count in slot `b`.
+    Bulk {
+        /// `MEMORY_COPY` rather than `MEMORY_FILL`.
+        copy: bool,
+    },
     /// Runs plain instruction `imm` in the precise interpreter, with the operand stack
     /// ending before slot `a` (every operand materialised).
     Step,
@@ -577,6 +583,32 @@ stride:
                 .any(|k| matches!(k, Kind::WordUnary(_) | Kind::TypedTest(_) | Kind::Imm)),
             "{kinds:?}"
         );
+    }
+
+    #[test]
+    fn memory_copies_and_fills_are_register_ops() {
+        let source = r#"
+.arch arch64
+.memory 1 1
+.func main results=1
+    .local dst
+    .local n
+    LOCAL_GET dst
+    PUSH 16
+    LOCAL_GET n
+    MEMORY_COPY
+    LOCAL_GET dst
+    PUSH 0xAB
+    PUSH 8
+    MEMORY_FILL
+    PUSH 0
+    RET
+.end
+"#;
+        let kinds = lowered(source, 0);
+        assert!(kinds.contains(&Kind::Bulk { copy: true }), "{kinds:?}");
+        assert!(kinds.contains(&Kind::Bulk { copy: false }), "{kinds:?}");
+        assert!(!kinds.contains(&Kind::Step), "{kinds:?}");
     }
 
     #[test]

@@ -65,6 +65,16 @@ enum Stmt {
     Branch(bool, Expr, usize),
     Jump(usize),
     Pop(Expr),
+    /// `dst; value; len; MEMORY_COPY` (`copy`) or `MEMORY_FILL`; with `masked`, the
+    /// addresses are taken below 64 KiB (the memory's size) and the count below 512, so
+    /// that most copies and fills succeed.
+    Bulk {
+        copy: bool,
+        masked: bool,
+        dst: Expr,
+        value: Expr,
+        len: Expr,
+    },
     /// `addr; v; op offset [lane]`: a vector store or lane store.
     StoreVector(Opcode, u32, u8, Expr, VExpr),
     /// The vector to the locals from the given one on.
@@ -419,6 +429,14 @@ fn stmt(wide: bool, simd: bool) -> impl Strategy<Value = Stmt> {
             .prop_map(|(jnz, e, t)| Stmt::Branch(jnz, e, t)),
         1 => any::<usize>().prop_map(Stmt::Jump),
         1 => expr(wide).prop_map(Stmt::Pop),
+        1 => (any::<bool>(), prop::bool::weighted(0.8), expr(wide), expr(wide), expr(wide))
+            .prop_map(|(copy, masked, dst, value, len)| Stmt::Bulk {
+                copy,
+                masked,
+                dst,
+                value,
+                len,
+            }),
     ];
     if !simd {
         return scalar.boxed();
@@ -609,6 +627,26 @@ impl Builder {
             Stmt::Pop(e) => {
                 self.expr(e);
                 self.op(Opcode::Pop);
+            }
+            Stmt::Bulk {
+                copy,
+                masked,
+                dst,
+                value,
+                len,
+            } => {
+                for (operand, mask) in [(dst, 0xFFFFu64), (value, 0xFFFF), (len, 0x1FF)] {
+                    self.expr(operand);
+                    if *masked {
+                        self.with(Opcode::Push, Operand::Imm(Imm::from(mask)));
+                        self.op(Opcode::And);
+                    }
+                }
+                self.op(if *copy {
+                    Opcode::MemoryCopy
+                } else {
+                    Opcode::MemoryFill
+                });
             }
             Stmt::StoreVector(op, offset, lane, a, v) => {
                 self.expr(a);

@@ -282,9 +282,10 @@ pub(super) unsafe fn jmp_table<W: Word>(
     let next = unsafe {
         let i = &*ip;
         let index = get(fp, i.a).low_u64() as u32 as usize;
-        let function = cx.m.program.functions.get_unchecked(cx.func as usize);
+        let function = cx.functions.get_unchecked(cx.func as usize);
         let targets = function.reg.jump_tables.get_unchecked(i.b as usize);
-        cx.code.add(targets[index.min(targets.len() - 1)] as usize)
+        cx.code
+            .add(*targets.get_unchecked(index.min(targets.len() - 1)) as usize)
     };
     // SAFETY: jump table entries are block starts.
     unsafe { enter_block(next, fp, cx) }
@@ -315,14 +316,58 @@ pub(super) unsafe fn call_indirect<W: Word>(
         let i = &*ip;
         (i.a, i.b, i.imm as u32, get(fp, i.dst))
     };
-    match cx.m.refs.indirect_callee(cx.m.program, table, index, ty) {
+    // The trap is dropped here (it owns nothing) and found again out of line: kept until
+    // after the fault's call, its drop would stop that call from being a jump.
+    let callee =
+        cx.m.refs
+            .indirect_callee(cx.m.program, table, index, ty)
+            .ok();
+    match callee {
         // SAFETY: `indirect_callee` returns existing functions only.
-        Ok((callee, _)) => unsafe { enter(ip, fp, cx, callee, base) },
-        Err(kind) => {
-            cx.end = Err(kind);
-            stop(ip, fp, cx)
-        }
+        Some((callee, _)) => unsafe { enter(ip, fp, cx, callee, base) },
+        None => indirect_fault(ip, fp, cx),
     }
+}
+
+/// Stops with the trap of the `CALL_INDIRECT` at `ip`, whose callee lookup failed (out of
+/// line, like every trap: storing it drops the context's previous end, which the hot
+/// path must not do, see [`stop`]).
+#[cold]
+#[inline(never)]
+fn indirect_fault<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `dst` is a slot of its frame.
+    let (ty, table, index) = unsafe {
+        let i = &*ip;
+        (i.a, i.imm as u32, get(fp, i.dst))
+    };
+    if let Err(kind) = cx.m.refs.indirect_callee(cx.m.program, table, index, ty) {
+        cx.end = Err(kind);
+    }
+    stop(ip, fp, cx)
+}
+
+/// Stops with [`TrapKind::CallDepthExceeded`] at the call at `ip`.
+#[cold]
+#[inline(never)]
+fn call_depth_exceeded<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+    cx.end = Err(TrapKind::CallDepthExceeded);
+    stop(ip, fp, cx)
+}
+
+/// Makes room for more frames, then enters `callee` (the frame stack's rare growth, out
+/// of line so that the common call makes no function call).
+#[cold]
+#[inline(never)]
+fn grow_frames_and_enter<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    callee: u32,
+    base: u32,
+) -> Next<W> {
+    cx.m.frames.reserve(1);
+    // SAFETY: as for the call that got here.
+    unsafe { enter(ip, fp, cx, callee, base) }
 }
 
 /// Enters `callee` with its frame at slot `base` of the caller's frame `fp`.
@@ -338,13 +383,16 @@ unsafe fn enter<W: Word>(
     base: u32,
 ) -> Next<W> {
     // SAFETY: the caller guarantees the callee exists.
-    let function = unsafe { cx.m.program.functions.get_unchecked(callee as usize) };
-    if cx.m.frames.len() + 1 >= cx.m.limits.call_depth {
-        cx.end = Err(TrapKind::CallDepthExceeded);
-        return stop(ip, fp, cx);
+    let function = unsafe { cx.functions.get_unchecked(callee as usize) };
+    let depth = cx.m.frames.len();
+    if depth + 1 >= cx.call_depth {
+        return call_depth_exceeded(ip, fp, cx);
     }
-    if let Some(native) = cx.native {
-        return super::tier::call_native(ip, fp, cx, native, callee, base);
+    if cx.native.is_some() {
+        return super::tier::call_native(ip, fp, cx, callee, base);
+    }
+    if depth == cx.m.frames.capacity() {
+        return grow_frames_and_enter(ip, fp, cx, callee, base);
     }
     let fp_index = cx.frame_index(fp);
     let callee_index = fp_index + base as usize;
@@ -353,23 +401,44 @@ unsafe fn enter<W: Word>(
         return grow_and_enter(ip, fp, cx, callee, base, need);
     }
     let ret_ip = cx.index(ip) + 1;
-    cx.m.frames.push(Frame {
+    let frame = Frame {
         func: cx.func,
         ret_ip,
         fp: fp_index,
-    });
-    let (params, locals) = (function.params as usize, function.locals as usize);
+    };
+    // SAFETY: the frame stack has room for one more frame (checked above), which this
+    // writes before counting it.
+    unsafe {
+        cx.m.frames.as_mut_ptr().add(depth).write(frame);
+        cx.m.frames.set_len(depth + 1);
+    }
     // SAFETY: the stack holds `need` slots, which covers the callee's frame.
     let callee_fp = unsafe {
         let callee_fp = fp.add(base as usize);
-        for k in params..params + locals {
-            *callee_fp.add(k) = W::ZERO;
-        }
+        zero_slots(
+            callee_fp.add(function.params as usize),
+            function.locals as usize,
+        );
         callee_fp
     };
     cx.switch_to(callee);
     // SAFETY: a function's code starts with its first block's `Charge`.
     unsafe { enter_block(cx.code, callee_fp, cx) }
+}
+
+/// Zeroes the `n` slots from `first` (a callee's declared locals) one store at a time.
+/// The stores are volatile so that LLVM does not make them a `memset` call: a call would
+/// make `enter` save and restore registers on every guest call, which costs more than the
+/// stores of a typical frame.
+///
+/// # Safety
+/// The `n` slots from `first` must lie in the value stack.
+#[inline(always)]
+unsafe fn zero_slots<W: Word>(first: *mut W, n: usize) {
+    for k in 0..n {
+        // SAFETY: as the caller guarantees.
+        unsafe { std::ptr::write_volatile(first.add(k), W::ZERO) };
+    }
 }
 
 /// Grows the value stack to `need` slots for a call (or traps at the stack limit), then
@@ -403,17 +472,43 @@ pub(super) unsafe fn ret<W: Word>(
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; slot `a` lies in its frame.
+    unsafe {
+        let i = &*ip;
+        if i.b != 1 {
+            return ret_many(ip, fp, cx);
+        }
+        *fp = get(fp, i.a);
+    }
+    // SAFETY: the result is at local 0.
+    unsafe { return_to_caller(ip, fp, cx) }
+}
+
+/// [`ret`] of other than one result, out of line so that the common return makes no
+/// `memmove` call (which would make it save and restore registers).
+#[cold]
+#[inline(never)]
+fn ret_many<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
     // SAFETY: `ip` is an op of the running function; slots `a..a + b` lie in its frame
     // and the results move down to local 0 (overlap allowed).
-    let results = unsafe {
+    unsafe {
         let i = &*ip;
-        if i.b == 1 {
-            *fp = get(fp, i.a);
-        } else {
-            std::ptr::copy(fp.add(i.a as usize), fp, i.b as usize);
-        }
-        i.b
-    };
+        std::ptr::copy(fp.add(i.a as usize), fp, i.b as usize);
+        return_to_caller(ip, fp, cx)
+    }
+}
+
+/// Continues in the caller after the `RET` at `ip` moved its results to local 0 (or ends
+/// the run when the entry function returns).
+///
+/// # Safety
+/// `ip` must be a `RET` of the running function, whose results are at `fp`.
+#[inline(always)]
+unsafe fn return_to_caller<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
     match cx.m.frames.pop() {
         Some(frame) => {
             cx.switch_to(frame.func);
@@ -424,11 +519,13 @@ pub(super) unsafe fn ret<W: Word>(
             unsafe { enter_block(next, caller_fp, cx) }
         }
         None => {
-            // SAFETY: one result was just stored at `fp`.
-            let exit_code = if results == 1 {
-                unsafe { *fp }.low_u64() as u32 as i32
-            } else {
-                0
+            // SAFETY: `ip` is an op of the running function; its results are at `fp`.
+            let exit_code = unsafe {
+                if (*ip).b == 1 {
+                    (*fp).low_u64() as u32 as i32
+                } else {
+                    0
+                }
             };
             finish(ip, fp, cx, exit_code)
         }

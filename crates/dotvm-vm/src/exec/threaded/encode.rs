@@ -156,6 +156,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::Ret => control::ret::<W>,
         Kind::Halt => control::halt::<W>,
         Kind::Unreachable => control::unreachable::<W>,
+        Kind::Bulk { copy: true } => memory::bulk::<W, true>,
+        Kind::Bulk { copy: false } => memory::bulk::<W, false>,
         Kind::Step => control::step::<W>,
     }
 }

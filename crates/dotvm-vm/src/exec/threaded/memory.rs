@@ -6,8 +6,9 @@
 //! needs no stack frame and dispatches with a jump.
 
 use super::ops::{binary_value, get, mul_then_value, set};
-use super::{Cx, Inst, Next, next, stop};
-use crate::memory::out_of_bounds;
+use super::{Cx, Inst, Next, next, stop, trap};
+use crate::exec::operand::{address, length};
+use crate::memory::{LinearMemory, out_of_bounds};
 use crate::trap::TrapKind;
 use crate::typed_op::{TypedGroup, TypedOp};
 use crate::word::Word;
@@ -469,10 +470,7 @@ fn store_result<W: Word>(
 ) -> Next<W> {
     let value = match value {
         Ok(value) => value.low_u64(),
-        Err(kind) => {
-            cx.end = Err(kind);
-            return stop(ip, fp, cx);
-        }
+        Err(kind) => return trap(ip, fp, cx, kind),
     };
     // SAFETY: `ip` is an op of the running function; `dst` is a slot of its frame.
     let slot = unsafe { (*ip).dst };
@@ -517,4 +515,44 @@ pub(super) unsafe fn mul_then_store<W: Word, const OP: u16, const LEFT: bool>(
     };
     let value = mul_then_value::<W, OP, LEFT>(a, b, other, &mut cx.m.memory);
     store_result(ip, fp, cx, value, offset)
+}
+
+/// `MEMORY_COPY` (`COPY`) or `MEMORY_FILL`: the destination address in slot `dst`, the
+/// source address or fill byte in slot `a`, the byte count in slot `b` (`reg::Kind::Bulk`).
+pub(super) unsafe fn bulk<W: Word, const COPY: bool>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function and its slot operands lie in the
+    // frame.
+    let (dst, value, len) = unsafe {
+        let i = &*ip;
+        (get(fp, i.dst), get(fp, i.a), get(fp, i.b))
+    };
+    match bulk_memory(&mut cx.m.memory, COPY, dst, value, len) {
+        // SAFETY: a data op is never last: its block ends with a jump, return or trap.
+        Ok(()) => next!(unsafe { ip.add(1) }, fp, cx),
+        Err(kind) => trap(ip, fp, cx, kind),
+    }
+}
+
+/// The work of [`bulk`], with the precise interpreter's checks in its order: the count,
+/// then the source address, then the destination (neither grows the memory, so the
+/// context's cached address stays valid).
+#[inline(never)]
+fn bulk_memory<W: Word>(
+    memory: &mut LinearMemory,
+    copy: bool,
+    dst: W,
+    value: W,
+    len: W,
+) -> Result<(), TrapKind> {
+    let len = length(len, dst)?;
+    if copy {
+        let src = address(value, len)?;
+        memory.copy(address(dst, len)?, src, len)
+    } else {
+        memory.fill(address(dst, len)?, value.low_u64() as u8, len)
+    }
 }

@@ -30,6 +30,7 @@ pub(crate) use encode::encode;
 
 use super::native::{Native, Tier};
 use super::{At, Exit, Fault, Machine};
+use crate::load::FuncCode;
 use crate::trap::TrapKind;
 use crate::word::Word;
 use std::sync::atomic::AtomicBool;
@@ -77,6 +78,11 @@ pub(crate) struct Next<W> {
 pub(crate) struct Cx<'m, 'a, W> {
     /// The machine (memory, frames, globals, limits, host).
     m: &'m mut Machine<'a, W>,
+    /// The program's functions (the machine's, reached without going through it: calls
+    /// and returns read them).
+    functions: &'a [FuncCode<W>],
+    /// The most frames the run may have (the machine's limit, kept at hand for calls).
+    call_depth: usize,
     /// Start of the value stack allocation.
     base: *mut W,
     /// The running function's code.
@@ -200,7 +206,7 @@ impl<W: Word> Cx<'_, '_, W> {
     /// Makes `func` the running function.
     fn switch_to(&mut self, func: u32) {
         // SAFETY: function indices in ops and frames were checked by the loader.
-        let function = unsafe { self.m.program.functions.get_unchecked(func as usize) };
+        let function = unsafe { self.functions.get_unchecked(func as usize) };
         self.func = func;
         self.code = function.threaded.as_ptr();
         self.pool = function.reg.pool.as_ptr();
@@ -215,6 +221,21 @@ impl<W: Word> Cx<'_, '_, W> {
 fn stop<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
     cx.save(ip, fp);
     Next::stop()
+}
+
+/// Stops the run at op `ip` with trap `kind`. While the run goes on the context's end is
+/// `Ok(Exit::Stopped)`, which owns nothing, so it is overwritten without being dropped:
+/// the drop would put a `free` call into every handler that can trap, and with it the
+/// saving and restoring of registers on the handler's hot path.
+#[inline(always)]
+fn trap<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+    kind: TrapKind,
+) -> Next<W> {
+    std::mem::forget(std::mem::replace(&mut cx.end, Err(kind)));
+    stop(ip, fp, cx)
 }
 
 /// Stops the run: the program finished at op `ip` with `exit_code`.
@@ -249,8 +270,11 @@ pub(super) fn run<'m, W: Word>(
     let func = m.func;
     let (ip, fp_index, fuel, interrupt) = (m.ip as usize, m.fp, m.fuel, m.interrupt);
     let base = m.stack.as_mut_ptr();
+    let (functions, call_depth) = (&m.program.functions[..], m.limits.call_depth);
     let mut cx = Cx {
         m,
+        functions,
+        call_depth,
         base,
         code: std::ptr::null(),
         pool: std::ptr::null(),

@@ -2,7 +2,7 @@
 //! next op; the operation itself is the one shared with the precise interpreter
 //! (`word_op`, `exec::typed`), fixed at compile time by the handler's `OP` parameter.
 
-use super::{Cx, Inst, Next, next, stop};
+use super::{Cx, Inst, Next, next, trap};
 use crate::exec::typed::{self, Operands};
 use crate::lane_op;
 use crate::memory::LinearMemory;
@@ -115,10 +115,7 @@ macro_rules! handlers {
                 // SAFETY: `dst` is a slot of the frame.
                 Ok(Some(value)) => unsafe { set($fp, (*ip).dst, value) },
                 Ok(None) => {}
-                Err(kind) => {
-                    $cx.end = Err(kind);
-                    return stop(ip, $fp, $cx);
-                }
+                Err(kind) => return trap(ip, $fp, $cx, kind),
             }
             // SAFETY: a data op is never last: its block ends with a jump, return or trap.
             next!(unsafe { ip.add(1) }, $fp, $cx)

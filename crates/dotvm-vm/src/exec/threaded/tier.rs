@@ -15,22 +15,26 @@ use crate::exec::native::{self, Ended, Native};
 use crate::trap::TrapKind;
 use crate::word::Word;
 
-/// Calls `callee` in the compiled code `native`, its frame at slot `base` of the caller's
-/// frame `fp`; the caller checked the call depth. Continues after the call, or stops the
-/// run with the exit or trap that ended it inside compiled code.
+/// Calls `callee` in the compiled code the run took up (`cx.native`), its frame at slot
+/// `base` of the caller's frame `fp`; the caller checked the call depth. Continues after
+/// the call, or stops the run with the exit or trap that ended it inside compiled code.
+/// (The code is read from the context rather than passed, so that the call's arguments
+/// fit in registers and the engine's `CALL` dispatches here with a jump.)
 #[cold]
 #[inline(never)]
 pub(super) fn call_native<W: Word>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
-    native: Native<'_>,
     callee: u32,
     base: u32,
 ) -> Next<W> {
+    let native: Native<'_> = cx
+        .native
+        .expect("the engine calls compiled code only once it took it up");
     let fp_index = cx.frame_index(fp);
     let callee_fp = fp_index + base as usize;
-    let frame_slots = cx.m.program.functions[callee as usize].frame_slots;
+    let frame_slots = cx.functions[callee as usize].frame_slots;
     if callee_fp + frame_slots > cx.m.limits.stack_slots {
         cx.end = Err(TrapKind::StackOverflow);
         return stop(ip, fp, cx);
