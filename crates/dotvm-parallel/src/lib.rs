@@ -31,7 +31,7 @@ use scheduler::{Scheduler, Task};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use view::{Interrupt, JobView};
+use view::{Buffers, Interrupt, JobView};
 
 /// One dot invocation of a batch.
 #[derive(Debug, Clone)]
@@ -190,7 +190,7 @@ struct Batch<'a, 's> {
     reports: Vec<Mutex<Option<JobReport>>>,
     /// Per job: executions started.
     executions: Vec<AtomicU64>,
-    /// Validations done.
+    /// Validations done (each worker adds its count when it stops).
     validations: AtomicU64,
     /// Runs cut short by an ESTIMATE.
     waits: AtomicU64,
@@ -229,7 +229,9 @@ pub fn run_parallel(
     });
     let executed = started.elapsed();
     // Every job is final now: whatever the workers left uncommitted commits here.
-    batch.commit();
+    let mut validations = 0;
+    batch.commit(&mut validations);
+    batch.validations.fetch_add(validations, Relaxed);
     let Batch {
         base,
         scheduler,
@@ -276,34 +278,40 @@ pub fn run_parallel(
 impl Batch<'_, '_> {
     /// A worker thread: takes tasks until the batch is done.
     fn work(&self) {
+        let mut buffers = Buffers::default();
+        // Counted here and added once: a shared counter would move between the cores'
+        // caches at every validation.
+        let mut validations = 0;
         let mut task = None;
         while !self.scheduler.done() {
             task = match task {
                 Some(Task::Execute(job, incarnation)) => {
-                    let next = self.execute(job, incarnation);
+                    let next = self.execute(job, incarnation, &mut buffers);
                     self.idle.notify();
                     next
                 }
                 Some(Task::Validate(job, incarnation)) => {
-                    let next = self.validate(job, incarnation);
+                    let next = self.validate(job, incarnation, &mut validations);
                     self.idle.notify();
                     next
                 }
-                None => self.next_task(),
+                None => self.next_task(&mut validations),
             };
         }
+        self.validations.fetch_add(validations, Relaxed);
         // Whoever saw the batch done wakes the others.
         self.idle.notify();
     }
 
     /// The next task; when there is none, commits what is final and waits until something
-    /// happens that may have made work (returning `None` then).
-    fn next_task(&self) -> Option<Task> {
+    /// happens that may have made work (returning `None` then). Counts the validations
+    /// done in `validations`.
+    fn next_task(&self, validations: &mut u64) -> Option<Task> {
         if let Some(task) = self.scheduler.next_task() {
             return Some(task);
         }
         // Nothing to start: the prefix may be waiting to be committed.
-        self.commit();
+        self.commit(validations);
         let ticket = self.idle.prepare();
         match self.scheduler.next_task() {
             Some(task) => {
@@ -321,36 +329,39 @@ impl Batch<'_, '_> {
         }
     }
 
-    /// Runs incarnation `incarnation` of job `index` and records what it did.
-    fn execute(&self, index: usize, incarnation: u32) -> Option<Task> {
+    /// Runs incarnation `incarnation` of job `index` and records what it did, in the
+    /// worker's containers `buffers`.
+    fn execute(&self, index: usize, incarnation: u32, buffers: &mut Buffers) -> Option<Task> {
         let job = &self.jobs[index];
         loop {
             self.executions[index].fetch_add(1, Relaxed);
             let mut io = BufferIo::with_input(&job.stdin);
             let mut host = host_for(job, index, self.options);
-            let mut view = JobView::new(index, &self.memory, &self.base);
+            let mut view = JobView::new(index, &self.memory, &self.base, std::mem::take(buffers));
             let run_started = Instant::now();
             let result = job
                 .program
                 .run_hosted_with_limits(&job.limits, &mut io, &mut host, Some(&mut view), None)
                 .map_err(RunError::from);
-            match view.interrupt() {
+            match view.interrupt().cloned() {
                 Some(Interrupt::Blocked(blocking)) => {
+                    *buffers = view.recycle();
                     self.waits.fetch_add(1, Relaxed);
-                    if self.scheduler.add_dependency(index, *blocking) {
+                    if self.scheduler.add_dependency(index, blocking) {
                         return None;
                     }
                     // The blocking job finished meanwhile: run again at once.
                     continue;
                 }
                 Some(Interrupt::Failed(error)) => {
-                    self.fail(BatchError::Store(error.clone()));
+                    self.fail(BatchError::Store(error));
                     return None;
                 }
                 None => {}
             }
             let succeeded = matches!(&result, Ok(outcome) if outcome.exit_code == 0);
-            let (reads, mut writes) = view.finish();
+            let (reads, mut writes, emptied) = view.finish();
+            *buffers = emptied;
             if !succeeded {
                 // A failed job contributes no writes, exactly as a failed `dotvm run`.
                 writes.clear();
@@ -372,15 +383,16 @@ impl Batch<'_, '_> {
     }
 
     /// Validates incarnation `incarnation` of job `index`, aborting it when a read changed.
-    /// When every earlier job is final, committing the job is its validation.
-    fn validate(&self, index: usize, incarnation: u32) -> Option<Task> {
+    /// When every earlier job is final, committing the job is its validation. Counts the
+    /// validations done in `validations`.
+    fn validate(&self, index: usize, incarnation: u32, validations: &mut u64) -> Option<Task> {
         if self.scheduler.committed() == index {
-            self.commit();
+            self.commit(validations);
         }
         if index < self.scheduler.committed() {
             return self.scheduler.finish_validation(index, false);
         }
-        self.validations.fetch_add(1, Relaxed);
+        *validations += 1;
         let valid = self.memory.validate(index);
         let aborted = !valid && self.scheduler.try_validation_abort(index, incarnation);
         if aborted {
@@ -390,12 +402,13 @@ impl Batch<'_, '_> {
     }
 
     /// Commits the jobs that have become final, in order: applies each one's writes to the
-    /// store's transaction (which commits only at the end of the batch).
-    fn commit(&self) {
+    /// store's transaction (which commits only at the end of the batch). Counts the
+    /// validations done in `validations`.
+    fn commit(&self, validations: &mut u64) {
         let before = self.scheduler.committed();
         self.scheduler.commit_prefix(
             |job| {
-                self.validations.fetch_add(1, Relaxed);
+                *validations += 1;
                 self.memory.validate(job)
             },
             |job| match self.base.apply(&self.memory.take_committed(job)) {

@@ -53,7 +53,9 @@ pub(crate) struct Scheduler {
     /// validations in a row. It bounds the work wasted when jobs conflict a lot and decides
     /// only when jobs start, never what they compute.
     window: AtomicUsize,
-    /// Successful validations since the last abort or widening.
+    /// Successful validations since the last abort or widening, counted only while the
+    /// window is narrower than the batch (a full window cannot widen, and not counting
+    /// spares every validation a write to a counter that all the workers share).
     streak: AtomicUsize,
     /// Per job: its status.
     status: Vec<Mutex<Status>>,
@@ -298,7 +300,9 @@ impl Scheduler {
                 // try_incarnate ends this task when the job is not ready.
                 return self.try_incarnate(job);
             }
-        } else if self.streak.fetch_add(1, SeqCst) + 1 >= STREAK {
+        } else if self.window.load(SeqCst) < self.jobs
+            && self.streak.fetch_add(1, SeqCst) + 1 >= STREAK
+        {
             self.streak.store(0, SeqCst);
             let wider = self.window.load(SeqCst).saturating_mul(2).min(self.jobs);
             self.window.store(wider, SeqCst);
