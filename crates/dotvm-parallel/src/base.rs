@@ -6,6 +6,7 @@
 //! before the batch.
 
 use crate::mvmemory::WriteEntry;
+use crate::padded::Padded;
 use crate::slot::{Slot, Value};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{KeyRange, Query, StateError};
@@ -38,8 +39,9 @@ struct Unapplied {
 
 /// The base store, readable from many threads.
 pub(crate) struct Base<'s> {
-    /// The store and its caches.
-    inner: Mutex<Cached<'s>>,
+    /// The store and its caches (on cache lines of their own: every store access writes
+    /// the lock).
+    inner: Padded<Mutex<Cached<'s>>>,
     /// Committed writes waiting to be applied.
     unapplied: Mutex<Unapplied>,
 }
@@ -48,10 +50,10 @@ impl<'s> Base<'s> {
     /// Wraps `store`, whose open transaction is the state before the batch.
     pub(crate) fn new(store: &'s mut (dyn StateStore + Send)) -> Base<'s> {
         Base {
-            inner: Mutex::new(Cached {
+            inner: Padded(Mutex::new(Cached {
                 store,
                 ranges: HashMap::new(),
-            }),
+            })),
             unapplied: Mutex::default(),
         }
     }
@@ -140,6 +142,7 @@ impl<'s> Base<'s> {
     /// The store, for the final commit.
     pub(crate) fn into_store(self) -> &'s mut (dyn StateStore + Send) {
         self.inner
+            .0
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
             .store

@@ -12,6 +12,7 @@
 mod base;
 mod idle;
 mod mvmemory;
+mod padded;
 mod scheduler;
 mod serial;
 mod slot;

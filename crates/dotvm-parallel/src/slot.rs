@@ -3,6 +3,7 @@
 //! value before the batch, so that read sets, write sets and the memory hold pointers, not
 //! copies of keys, and each location has a lock of its own.
 
+use crate::padded::Padded;
 use hashbrown::{DefaultHashBuilder, Equivalent, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
@@ -165,8 +166,8 @@ const SHARDS: usize = 16;
 pub(crate) struct Slots {
     /// Chooses the shard.
     hasher: DefaultHashBuilder,
-    /// The shards.
-    shards: [RwLock<HashSet<Interned>>; SHARDS],
+    /// The shards, each on cache lines of its own (interning writes its lock).
+    shards: [Padded<RwLock<HashSet<Interned>>>; SHARDS],
 }
 
 impl Slots {
@@ -175,7 +176,9 @@ impl Slots {
         Slots {
             hasher: DefaultHashBuilder::default(),
             shards: std::array::from_fn(|_| {
-                RwLock::new(HashSet::with_capacity(locations.div_ceil(SHARDS)))
+                Padded(RwLock::new(HashSet::with_capacity(
+                    locations.div_ceil(SHARDS),
+                )))
             }),
         }
     }
