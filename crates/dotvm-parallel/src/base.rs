@@ -24,26 +24,11 @@ struct Cached<'s> {
     ranges: HashMap<(Vec<u8>, KeyRange), Entries>,
 }
 
-/// Committed jobs whose writes are applied to the store together: one pass over the
-/// store (by one thread, under its lock once) instead of one per job.
-const GROUP: usize = 32;
-
-/// The writes of committed jobs not yet applied to the store, in commit order.
-#[derive(Default)]
-struct Unapplied {
-    /// The writes.
-    writes: Vec<WriteEntry>,
-    /// How many jobs they are of.
-    jobs: usize,
-}
-
 /// The base store, readable from many threads.
 pub(crate) struct Base<'s> {
     /// The store and its caches (on cache lines of their own: every store access writes
     /// the lock).
     inner: Padded<Mutex<Cached<'s>>>,
-    /// Committed writes waiting to be applied.
-    unapplied: Mutex<Unapplied>,
 }
 
 impl<'s> Base<'s> {
@@ -54,7 +39,6 @@ impl<'s> Base<'s> {
                 store,
                 ranges: HashMap::new(),
             })),
-            unapplied: Mutex::default(),
         }
     }
 
@@ -97,40 +81,12 @@ impl<'s> Base<'s> {
         Ok(entries)
     }
 
-    /// Takes a committed job's writes, to be applied to the store's open transaction
-    /// after those of the jobs committed before it: now, when [`GROUP`] jobs are waiting.
-    /// (Jobs read from the store only locations that no earlier job wrote, so when the
-    /// writes reach it changes nothing they see.)
-    pub(crate) fn apply(&self, writes: Vec<WriteEntry>) -> Result<(), StateError> {
-        let mut unapplied = self
-            .unapplied
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        unapplied.writes.extend(writes);
-        unapplied.jobs += 1;
-        if unapplied.jobs < GROUP {
-            return Ok(());
-        }
-        self.write(&mut unapplied)
-    }
-
-    /// Applies the writes still waiting (call when no job commits any more).
-    pub(crate) fn flush(&self) -> Result<(), StateError> {
-        self.write(
-            &mut self
-                .unapplied
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
-    }
-
-    /// Applies `unapplied` to the store and empties it.
-    fn write(&self, unapplied: &mut Unapplied) -> Result<(), StateError> {
-        unapplied.jobs = 0;
+    /// Applies a committed job's writes to the store's open transaction.
+    pub(crate) fn apply(&self, writes: &[WriteEntry]) -> Result<(), StateError> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        for (slot, value) in unapplied.writes.drain(..) {
+        for (slot, value) in writes {
             match value {
-                Some(value) => inner.store.put(slot.collection(), slot.key(), &value)?,
+                Some(value) => inner.store.put(slot.collection(), slot.key(), value)?,
                 None => {
                     inner.store.delete(slot.collection(), slot.key())?;
                 }

@@ -233,9 +233,6 @@ pub fn run_parallel(
     let mut validations = 0;
     batch.commit(&mut validations);
     batch.validations.fetch_add(validations, Relaxed);
-    if let Err(error) = batch.base.flush() {
-        batch.fail(BatchError::Commit(error));
-    }
     let Batch {
         base,
         scheduler,
@@ -415,7 +412,7 @@ impl Batch<'_, '_> {
                 *validations += 1;
                 self.memory.validate(job)
             },
-            |job| match self.base.apply(self.memory.take_committed(job)) {
+            |job| match self.base.apply(&self.memory.take_committed(job)) {
                 Ok(()) => true,
                 Err(error) => {
                     self.fail(BatchError::Commit(error));
