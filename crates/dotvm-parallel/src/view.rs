@@ -3,7 +3,7 @@
 //! Every outside read is recorded for validation; reading an ESTIMATE stops the run.
 
 use crate::base::Base;
-use crate::mvmemory::{MvMemory, Read, WriteEntry};
+use crate::mvmemory::{MvMemory, RangeRead, Read, Reads, Writes};
 use crate::slot::{Found, SlotRef, Value, Version, address};
 use dotvm_state::Matcher;
 use dotvm_vm::StateStore;
@@ -61,7 +61,7 @@ pub(crate) struct JobView<'a, 's> {
     /// The last savepoint id handed out.
     last_savepoint: u64,
     /// The reads to validate.
-    reads: Vec<Read>,
+    reads: Reads,
     /// The location of the last store operation (a job often writes the key it just read).
     last_slot: Option<SlotRef>,
     /// The last value read from outside, lent to the caller of `get`.
@@ -84,7 +84,7 @@ impl<'a, 's> JobView<'a, 's> {
             base,
             own,
             last_savepoint: 0,
-            reads: Vec::new(),
+            reads: Reads::new(),
             last_slot: None,
             lent: None,
             interrupt: None,
@@ -98,7 +98,7 @@ impl<'a, 's> JobView<'a, 's> {
 
     /// The reads made and the writes to record, and the emptied containers for the next
     /// execution.
-    pub(crate) fn finish(mut self) -> (Vec<Read>, Vec<WriteEntry>, Buffers) {
+    pub(crate) fn finish(mut self) -> (Reads, Writes, Buffers) {
         let writes = self.own.writes.drain().map(|(_, write)| write).collect();
         self.own.clear();
         (self.reads, writes, self.own)
@@ -205,14 +205,14 @@ impl<'a, 's> JobView<'a, 's> {
             .into_iter()
             .filter_map(|(key, value)| Some((key.to_vec(), value?.to_vec())))
             .collect();
-        self.reads.push(Read::Range {
+        self.reads.push(Read::Range(Box::new(RangeRead {
             collection: collection.to_vec(),
             range: range.clone(),
             seen: written
                 .into_iter()
                 .map(|(slot, version, _)| (slot, version))
                 .collect(),
-        });
+        })));
         Ok(entries)
     }
 
