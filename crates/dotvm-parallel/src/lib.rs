@@ -28,6 +28,7 @@ use dotvm_vm::{
 };
 use idle::Idle;
 use mvmemory::MvMemory;
+use padded::Padded;
 use scheduler::{Scheduler, Task};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
@@ -187,16 +188,24 @@ struct Batch<'a, 's> {
     scheduler: Scheduler,
     /// Where idle workers wait.
     idle: Idle,
-    /// Per job: the report of its last recorded execution.
-    reports: Vec<Mutex<Option<JobReport>>>,
-    /// Per job: executions started.
-    executions: Vec<AtomicU64>,
+    /// Per job: its report and executions, on cache lines of their own (the workers run
+    /// neighbouring jobs at the same time).
+    per_job: Vec<Padded<JobRuns>>,
     /// Validations done (each worker adds its count when it stops).
     validations: AtomicU64,
     /// Runs cut short by an ESTIMATE.
     waits: AtomicU64,
     /// The first failure of the store (reading it or applying writes to it).
     failure: Mutex<Option<BatchError>>,
+}
+
+/// What a batch keeps of one job's runs.
+#[derive(Default)]
+struct JobRuns {
+    /// The report of its last recorded execution.
+    report: Mutex<Option<JobReport>>,
+    /// Executions started.
+    executions: AtomicU64,
 }
 
 /// Runs `jobs` with Block-STM on `options.threads` threads (at least 1) over `store`'s open
@@ -216,8 +225,7 @@ pub fn run_parallel(
         memory: MvMemory::new(jobs.len()),
         scheduler: Scheduler::new(jobs.len()),
         idle: Idle::default(),
-        reports: (0..jobs.len()).map(|_| Mutex::new(None)).collect(),
-        executions: (0..jobs.len()).map(|_| AtomicU64::new(0)).collect(),
+        per_job: (0..jobs.len()).map(|_| Padded::default()).collect(),
         validations: AtomicU64::new(0),
         waits: AtomicU64::new(0),
         failure: Mutex::new(None),
@@ -236,8 +244,7 @@ pub fn run_parallel(
     let Batch {
         base,
         scheduler,
-        reports,
-        executions,
+        per_job,
         validations,
         waits,
         failure,
@@ -254,20 +261,23 @@ pub fn run_parallel(
         "every job of a finished batch is final"
     );
     store.commit().map_err(BatchError::Commit)?;
-    let reports: Vec<JobReport> = reports
+    let mut executions = 0;
+    let reports: Vec<JobReport> = per_job
         .into_iter()
-        .zip(&executions)
-        .map(|(report, count)| {
-            let mut report = report
+        .map(|Padded(runs)| {
+            let mut report = runs
+                .report
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner)
                 .expect("every job of a finished batch has a recorded execution");
-            report.executions = u32::try_from(count.load(Relaxed)).unwrap_or(u32::MAX);
+            let count = runs.executions.into_inner();
+            executions += count;
+            report.executions = u32::try_from(count).unwrap_or(u32::MAX);
             report
         })
         .collect();
     Ok(BatchReport {
-        executions: executions.iter().map(|count| count.load(Relaxed)).sum(),
+        executions,
         jobs: reports,
         validations: validations.load(Relaxed),
         waits: waits.load(Relaxed),
@@ -335,7 +345,7 @@ impl Batch<'_, '_> {
     fn execute(&self, index: usize, incarnation: u32, buffers: &mut Buffers) -> Option<Task> {
         let job = &self.jobs[index];
         loop {
-            self.executions[index].fetch_add(1, Relaxed);
+            self.per_job[index].executions.fetch_add(1, Relaxed);
             let mut io = BufferIo::with_input(&job.stdin);
             let mut host = host_for(job, index, self.options);
             let mut view = JobView::new(index, &self.memory, &self.base, std::mem::take(buffers));
@@ -367,7 +377,8 @@ impl Batch<'_, '_> {
                 // A failed job contributes no writes, exactly as a failed `dotvm run`.
                 writes.clear();
             }
-            *self.reports[index]
+            *self.per_job[index]
+                .report
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = Some(JobReport {
                 result,

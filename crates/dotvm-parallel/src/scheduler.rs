@@ -67,10 +67,18 @@ pub(crate) struct Scheduler {
     /// window is narrower than the batch (a full window cannot widen, and not counting
     /// spares every validation a write to a counter that all the workers share).
     streak: AtomicUsize,
-    /// Per job: its status.
-    status: Vec<Mutex<Status>>,
-    /// Per job: the jobs waiting for it to finish executing.
-    dependents: Vec<Mutex<Vec<usize>>>,
+    /// Per job: its status and dependents, on cache lines of their own (the workers run
+    /// neighbouring jobs at the same time).
+    per_job: Vec<Padded<JobState>>,
+}
+
+/// What the scheduler knows of one job.
+#[derive(Debug)]
+struct JobState {
+    /// Its status.
+    status: Mutex<Status>,
+    /// The jobs waiting for it to finish executing.
+    dependents: Mutex<Vec<usize>>,
 }
 
 /// Successful validations in a row that double the execution window.
@@ -97,8 +105,14 @@ impl Scheduler {
             done: AtomicBool::new(jobs == 0),
             window: AtomicUsize::new(jobs.max(1)),
             streak: AtomicUsize::new(0),
-            status: (0..jobs).map(|_| Mutex::new(Status::Ready(0))).collect(),
-            dependents: (0..jobs).map(|_| Mutex::default()).collect(),
+            per_job: (0..jobs)
+                .map(|_| {
+                    Padded(JobState {
+                        status: Mutex::new(Status::Ready(0)),
+                        dependents: Mutex::default(),
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -142,7 +156,7 @@ impl Scheduler {
     /// Starts incarnating `job` when it is ready; otherwise ends the task just counted.
     fn try_incarnate(&self, job: usize) -> Option<Task> {
         if job < self.jobs {
-            let mut status = lock(&self.status[job]);
+            let mut status = lock(&self.per_job[job].status);
             if let Status::Ready(incarnation) = *status {
                 *status = Status::Executing(incarnation);
                 return Some(Task::Execute(job, incarnation));
@@ -194,7 +208,7 @@ impl Scheduler {
                 return;
             }
             {
-                let status = lock(&self.status[job]);
+                let status = lock(&self.per_job[job].status);
                 if !matches!(*status, Status::Executed(_)) || !confirm(job) {
                     return;
                 }
@@ -215,7 +229,7 @@ impl Scheduler {
         self.hot.active_tasks.fetch_add(1, SeqCst);
         let job = self.hot.validation_idx.fetch_add(1, SeqCst);
         if job < self.jobs
-            && let Status::Executed(incarnation) = *lock(&self.status[job])
+            && let Status::Executed(incarnation) = *lock(&self.per_job[job].status)
         {
             return Some(Task::Validate(job, incarnation));
         }
@@ -239,12 +253,12 @@ impl Scheduler {
     /// executing and ends its execution task. Returns false when `blocking` has already
     /// finished (execute again at once).
     pub(crate) fn add_dependency(&self, job: usize, blocking: usize) -> bool {
-        let mut dependents = lock(&self.dependents[blocking]);
-        if matches!(*lock(&self.status[blocking]), Status::Executed(_)) {
+        let mut dependents = lock(&self.per_job[blocking].dependents);
+        if matches!(*lock(&self.per_job[blocking].status), Status::Executed(_)) {
             return false;
         }
         {
-            let mut status = lock(&self.status[job]);
+            let mut status = lock(&self.per_job[job].status);
             if let Status::Executing(incarnation) = *status {
                 *status = Status::Aborting(incarnation);
             }
@@ -256,7 +270,7 @@ impl Scheduler {
 
     /// Makes an aborted job ready for its next incarnation.
     fn set_ready(&self, job: usize) {
-        let mut status = lock(&self.status[job]);
+        let mut status = lock(&self.per_job[job].status);
         if let Status::Aborting(incarnation) = *status {
             *status = Status::Ready(incarnation + 1);
         }
@@ -271,8 +285,8 @@ impl Scheduler {
         incarnation: u32,
         wrote_new: bool,
     ) -> Option<Task> {
-        *lock(&self.status[job]) = Status::Executed(incarnation);
-        let waiting = std::mem::take(&mut *lock(&self.dependents[job]));
+        *lock(&self.per_job[job].status) = Status::Executed(incarnation);
+        let waiting = std::mem::take(&mut *lock(&self.per_job[job].dependents));
         if let Some(&lowest) = waiting.iter().min() {
             for &dependent in &waiting {
                 self.set_ready(dependent);
@@ -294,7 +308,7 @@ impl Scheduler {
     /// A committed job is never aborted: its reads were found valid when every earlier job
     /// was final, so a failed validation of it read a state that no longer exists.
     pub(crate) fn try_validation_abort(&self, job: usize, incarnation: u32) -> bool {
-        let mut status = lock(&self.status[job]);
+        let mut status = lock(&self.per_job[job].status);
         if *status == Status::Executed(incarnation) && job >= self.hot.committed.load(SeqCst) {
             *status = Status::Aborting(incarnation);
             return true;
@@ -391,7 +405,7 @@ mod tests {
     #[test]
     fn jobs_commit_in_order_and_committed_jobs_are_never_aborted() {
         let scheduler = Scheduler::new(3);
-        *lock(&scheduler.status[1]) = Status::Executed(0);
+        *lock(&scheduler.per_job[1].status) = Status::Executed(0);
         // Job 1 is executed, but job 0 is not: nothing commits.
         let mut applied = Vec::new();
         scheduler.commit_prefix(
@@ -402,7 +416,7 @@ mod tests {
             },
         );
         assert_eq!(scheduler.committed(), 0);
-        *lock(&scheduler.status[0]) = Status::Executed(0);
+        *lock(&scheduler.per_job[0].status) = Status::Executed(0);
         // Job 1's reads are found stale: only job 0 commits.
         scheduler.commit_prefix(
             |job| job == 0,
@@ -419,8 +433,8 @@ mod tests {
     #[test]
     fn a_failing_apply_stops_the_commit() {
         let scheduler = Scheduler::new(2);
-        *lock(&scheduler.status[0]) = Status::Executed(0);
-        *lock(&scheduler.status[1]) = Status::Executed(0);
+        *lock(&scheduler.per_job[0].status) = Status::Executed(0);
+        *lock(&scheduler.per_job[1].status) = Status::Executed(0);
         let mut applied = 0;
         scheduler.commit_prefix(
             |_| true,
