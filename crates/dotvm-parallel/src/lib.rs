@@ -3,10 +3,10 @@
 //! one after another in batch order: the final state, and every job's output and exit
 //! status. The algorithm is Block-STM (Gelashvili et al., PPoPP 2023): jobs run
 //! optimistically over a multi-version memory, their reads are validated, and conflicting
-//! jobs run again. The writes of the finished prefix of the batch are applied to the store's
-//! transaction while later jobs still run, and the transaction commits once at the end, so
-//! the batch stays all-or-nothing. Jobs run
-//! through the embedding API (`dotvm::Module::run_hosted_with_limits`). See
+//! jobs run again. The jobs become final in batch order while later jobs still run; their
+//! writes are applied to the store's transaction when the last job is final (so that the
+//! store does not change while jobs read it), and the transaction commits once, so the
+//! batch stays all-or-nothing. Jobs run through the embedding API (`dotvm::Module::run_hosted_with_limits`). See
 //! `docs/parallel.md`.
 
 mod base;
@@ -103,8 +103,8 @@ pub struct BatchReport {
     pub waits: u64,
     /// Time spent running the jobs.
     pub executed: Duration,
-    /// Time spent committing after the last job finished: applying the writes not yet
-    /// applied (the parallel runner applies most while jobs still run) and committing.
+    /// Time spent committing after the last job finished: applying the writes of the jobs
+    /// (the parallel runner's) and committing.
     pub committed: Duration,
 }
 
@@ -209,9 +209,8 @@ struct JobRuns {
 }
 
 /// Runs `jobs` with Block-STM on `options.threads` threads (at least 1) over `store`'s open
-/// transaction, applying the surviving writes of each job to it in batch order as soon as
-/// the job and every earlier one are final, and commits the transaction once at the end.
-/// Nothing is committed when the batch fails.
+/// transaction, then applies the surviving writes of the jobs to it in batch order and
+/// commits the transaction once. Nothing is committed when the batch fails.
 pub fn run_parallel(
     jobs: &[Job],
     store: &mut (dyn StateStore + Send),
@@ -221,7 +220,7 @@ pub fn run_parallel(
     let batch = Batch {
         jobs,
         options,
-        base: Base::new(store),
+        base: Base::new(store, jobs.len()),
         memory: MvMemory::new(jobs.len()),
         scheduler: Scheduler::new(jobs.len()),
         idle: Idle::default(),
@@ -237,10 +236,14 @@ pub fn run_parallel(
         batch.work();
     });
     let executed = started.elapsed();
-    // Every job is final now: whatever the workers left uncommitted commits here.
+    // Every job is final now: whatever the workers left uncommitted commits here, and the
+    // committed writes go to the store.
     let mut validations = 0;
     batch.commit(&mut validations);
     batch.validations.fetch_add(validations, Relaxed);
+    if let Err(error) = batch.base.flush() {
+        batch.fail(BatchError::Commit(error));
+    }
     let Batch {
         base,
         scheduler,
@@ -413,9 +416,9 @@ impl Batch<'_, '_> {
         self.scheduler.finish_validation(index, aborted)
     }
 
-    /// Commits the jobs that have become final, in order: applies each one's writes to the
-    /// store's transaction (which commits only at the end of the batch). Counts the
-    /// validations done in `validations`.
+    /// Commits the jobs that have become final, in order: hands each one's writes to the
+    /// base, which applies them when the batch is done. Counts the validations done in
+    /// `validations`.
     fn commit(&self, validations: &mut u64) {
         let before = self.scheduler.committed();
         self.scheduler.commit_prefix(
@@ -423,13 +426,7 @@ impl Batch<'_, '_> {
                 *validations += 1;
                 self.memory.validate(job)
             },
-            |job| match self.base.apply(&self.memory.take_committed(job)) {
-                Ok(()) => true,
-                Err(error) => {
-                    self.fail(BatchError::Commit(error));
-                    false
-                }
-            },
+            |job| self.base.apply(self.memory.take_committed(job)),
         );
         if self.scheduler.committed() != before {
             // A longer prefix widens what the execution window lets start.

@@ -194,12 +194,12 @@ impl Scheduler {
     /// Commits jobs in batch order, from the end of the committed prefix, while the next
     /// one is executed and `confirm(job)` (called with the job's status locked, so that it
     /// cannot be aborted meanwhile) finds its reads still valid; then calls `apply(job)` for
-    /// it, in order and outside the status lock, stopping when it returns false. Every job
-    /// before it being final, a job whose reads are valid now is final too.
+    /// it, in order and outside the status lock. Every job before it being final, a job
+    /// whose reads are valid now is final too.
     pub(crate) fn commit_prefix(
         &self,
         mut confirm: impl FnMut(usize) -> bool,
-        mut apply: impl FnMut(usize) -> bool,
+        mut apply: impl FnMut(usize),
     ) {
         let _committing = lock(&self.hot.committing);
         loop {
@@ -214,9 +214,7 @@ impl Scheduler {
                 }
                 self.hot.committed.store(job + 1, SeqCst);
             }
-            if !apply(job) {
-                return;
-            }
+            apply(job);
         }
     }
 
@@ -390,7 +388,7 @@ mod tests {
         assert_eq!(scheduler.next_task(), None);
         assert_eq!(scheduler.finish_validation(0, false), None);
         assert_eq!(scheduler.next_task(), None);
-        scheduler.commit_prefix(|_| true, |_| true);
+        scheduler.commit_prefix(|_| true, |_| ());
         assert_eq!(scheduler.committed(), 1);
         assert_eq!(scheduler.next_task(), Some(Task::Execute(1, 0)));
         assert_eq!(scheduler.next_task(), None);
@@ -398,7 +396,7 @@ mod tests {
         assert_eq!(scheduler.next_task(), Some(Task::Validate(1, 0)));
         assert_eq!(scheduler.next_task(), None);
         assert_eq!(scheduler.finish_validation(1, false), None);
-        scheduler.commit_prefix(|_| true, |_| true);
+        scheduler.commit_prefix(|_| true, |_| ());
         assert_eq!(scheduler.next_task(), Some(Task::Execute(2, 0)));
     }
 
@@ -408,42 +406,14 @@ mod tests {
         *lock(&scheduler.per_job[1].status) = Status::Executed(0);
         // Job 1 is executed, but job 0 is not: nothing commits.
         let mut applied = Vec::new();
-        scheduler.commit_prefix(
-            |_| true,
-            |job| {
-                applied.push(job);
-                true
-            },
-        );
+        scheduler.commit_prefix(|_| true, |job| applied.push(job));
         assert_eq!(scheduler.committed(), 0);
         *lock(&scheduler.per_job[0].status) = Status::Executed(0);
         // Job 1's reads are found stale: only job 0 commits.
-        scheduler.commit_prefix(
-            |job| job == 0,
-            |job| {
-                applied.push(job);
-                true
-            },
-        );
+        scheduler.commit_prefix(|job| job == 0, |job| applied.push(job));
         assert_eq!((scheduler.committed(), applied.as_slice()), (1, &[0][..]));
         assert!(!scheduler.try_validation_abort(0, 0));
         assert!(scheduler.try_validation_abort(1, 0));
-    }
-
-    #[test]
-    fn a_failing_apply_stops_the_commit() {
-        let scheduler = Scheduler::new(2);
-        *lock(&scheduler.per_job[0].status) = Status::Executed(0);
-        *lock(&scheduler.per_job[1].status) = Status::Executed(0);
-        let mut applied = 0;
-        scheduler.commit_prefix(
-            |_| true,
-            |_| {
-                applied += 1;
-                false
-            },
-        );
-        assert_eq!((scheduler.committed(), applied), (1, 1));
     }
 
     #[test]
