@@ -7,7 +7,6 @@
 //! the state before the batch.
 
 use crate::mvmemory::{WriteEntry, Writes};
-use crate::padded::Padded;
 use crate::slot::{Slot, Value};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{KeyRange, Query, StateError};
@@ -27,9 +26,8 @@ struct Cached<'s> {
 
 /// The base store, readable from many threads.
 pub(crate) struct Base<'s> {
-    /// The store and its caches (on cache lines of their own: every store access writes
-    /// the lock).
-    inner: Padded<Mutex<Cached<'s>>>,
+    /// The store and its caches.
+    inner: Mutex<Cached<'s>>,
     /// The writes of the committed jobs, in commit order, waiting to be applied.
     unapplied: Mutex<Vec<WriteEntry>>,
 }
@@ -39,10 +37,10 @@ impl<'s> Base<'s> {
     /// `jobs` jobs.
     pub(crate) fn new(store: &'s mut (dyn StateStore + Send), jobs: usize) -> Base<'s> {
         Base {
-            inner: Padded(Mutex::new(Cached {
+            inner: Mutex::new(Cached {
                 store,
                 ranges: HashMap::new(),
-            })),
+            }),
             // About one write a job, as a start.
             unapplied: Mutex::new(Vec::with_capacity(jobs)),
         }
@@ -117,7 +115,6 @@ impl<'s> Base<'s> {
     /// The store, for the final commit.
     pub(crate) fn into_store(self) -> &'s mut (dyn StateStore + Send) {
         self.inner
-            .0
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
             .store

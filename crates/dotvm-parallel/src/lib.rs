@@ -12,7 +12,6 @@
 mod base;
 mod idle;
 mod mvmemory;
-mod padded;
 mod scheduler;
 mod serial;
 mod slot;
@@ -28,7 +27,6 @@ use dotvm_vm::{
 };
 use idle::Idle;
 use mvmemory::MvMemory;
-use padded::Padded;
 use scheduler::{Scheduler, Task};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
@@ -188,9 +186,8 @@ struct Batch<'a, 's> {
     scheduler: Scheduler,
     /// Where idle workers wait.
     idle: Idle,
-    /// Per job: its report and executions, on cache lines of their own (the workers run
-    /// neighbouring jobs at the same time).
-    per_job: Vec<Padded<JobRuns>>,
+    /// Per job: its report and executions.
+    per_job: Vec<JobRuns>,
     /// Validations done (each worker adds its count when it stops).
     validations: AtomicU64,
     /// Runs cut short by an ESTIMATE.
@@ -224,7 +221,7 @@ pub fn run_parallel(
         memory: MvMemory::new(jobs.len()),
         scheduler: Scheduler::new(jobs.len()),
         idle: Idle::default(),
-        per_job: (0..jobs.len()).map(|_| Padded::default()).collect(),
+        per_job: (0..jobs.len()).map(|_| JobRuns::default()).collect(),
         validations: AtomicU64::new(0),
         waits: AtomicU64::new(0),
         failure: Mutex::new(None),
@@ -267,7 +264,7 @@ pub fn run_parallel(
     let mut executions = 0;
     let reports: Vec<JobReport> = per_job
         .into_iter()
-        .map(|Padded(runs)| {
+        .map(|runs| {
             let mut report = runs
                 .report
                 .into_inner()

@@ -4,7 +4,6 @@
 //! before it. Each location has its own lock; an index of the written keys in key order,
 //! built at the first range read, serves range reads.
 
-use crate::padded::Padded;
 use crate::slot::{Cell, Found, SlotRef, Slots, Value, Version, address};
 use dotvm_vm::state::KeyRange;
 use hashbrown::HashSet;
@@ -119,9 +118,8 @@ pub(crate) struct MvMemory {
     /// The index of written locations, built at the first range read (batches without
     /// range reads never pay for it); from then on every written location is in it.
     index: RwLock<Option<Index>>,
-    /// Per job: the locations its last recorded incarnation wrote, and what it read (on
-    /// cache lines of their own: the workers record neighbouring jobs at the same time).
-    last: Vec<Padded<Mutex<Recorded>>>,
+    /// Per job: the locations its last recorded incarnation wrote, and what it read.
+    last: Vec<Mutex<Recorded>>,
     /// Set once a job read a range (such a read may cover any key).
     ranged: AtomicBool,
 }
@@ -148,7 +146,7 @@ impl MvMemory {
             // About one location a job, as a start.
             slots: Slots::with_capacity(jobs),
             index: RwLock::default(),
-            last: (0..jobs).map(|_| Padded::default()).collect(),
+            last: (0..jobs).map(|_| Mutex::default()).collect(),
             ranged: AtomicBool::new(false),
         }
     }

@@ -3,7 +3,6 @@
 //! jobs waiting for another job's writes, commits the finished prefix of the batch, and
 //! detects when the batch is done.
 
-use crate::padded::Padded;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -29,11 +28,11 @@ enum Status {
     Aborting(u32),
 }
 
-/// The counters that every task reads and writes, together (a task touches several of them
-/// in a row) and on cache lines of their own (apart from the scheduler's fields that tasks
-/// only read).
+/// The scheduler's shared state.
 #[derive(Debug)]
-struct Counters {
+pub(crate) struct Scheduler {
+    /// Number of jobs.
+    jobs: usize,
     /// Next job to execute (may be lowered).
     execution_idx: AtomicUsize,
     /// Next job to validate (may be lowered).
@@ -42,22 +41,13 @@ struct Counters {
     decrease_cnt: AtomicUsize,
     /// Tasks handed out and not yet finished.
     active_tasks: AtomicUsize,
+    /// Set once every job is executed and validated, or the batch is cancelled.
+    done: AtomicBool,
     /// The committed prefix: every job below it is final (executed, and its reads checked
     /// after every earlier job was final); it never decreases.
     committed: AtomicUsize,
     /// Serialises committing, so that jobs commit in batch order.
     committing: Mutex<()>,
-}
-
-/// The scheduler's shared state.
-#[derive(Debug)]
-pub(crate) struct Scheduler {
-    /// Number of jobs.
-    jobs: usize,
-    /// The indexes, the task count and the committed prefix.
-    hot: Padded<Counters>,
-    /// Set once every job is executed and validated, or the batch is cancelled.
-    done: AtomicBool,
     /// How far past `committed` new jobs may start: 1 after an abort (a job then starts only
     /// when every earlier one is committed), doubled after every [`STREAK`] successful
     /// validations in a row. It bounds the work wasted when jobs conflict a lot and decides
@@ -67,9 +57,8 @@ pub(crate) struct Scheduler {
     /// window is narrower than the batch (a full window cannot widen, and not counting
     /// spares every validation a write to a counter that all the workers share).
     streak: AtomicUsize,
-    /// Per job: its status and dependents, on cache lines of their own (the workers run
-    /// neighbouring jobs at the same time).
-    per_job: Vec<Padded<JobState>>,
+    /// Per job: its status and dependents.
+    per_job: Vec<JobState>,
 }
 
 /// What the scheduler knows of one job.
@@ -94,23 +83,19 @@ impl Scheduler {
     pub(crate) fn new(jobs: usize) -> Scheduler {
         Scheduler {
             jobs,
-            hot: Padded(Counters {
-                execution_idx: AtomicUsize::new(0),
-                validation_idx: AtomicUsize::new(0),
-                decrease_cnt: AtomicUsize::new(0),
-                active_tasks: AtomicUsize::new(0),
-                committed: AtomicUsize::new(0),
-                committing: Mutex::new(()),
-            }),
+            execution_idx: AtomicUsize::new(0),
+            validation_idx: AtomicUsize::new(0),
+            decrease_cnt: AtomicUsize::new(0),
+            active_tasks: AtomicUsize::new(0),
+            committed: AtomicUsize::new(0),
+            committing: Mutex::new(()),
             done: AtomicBool::new(jobs == 0),
             window: AtomicUsize::new(jobs.max(1)),
             streak: AtomicUsize::new(0),
             per_job: (0..jobs)
-                .map(|_| {
-                    Padded(JobState {
-                        status: Mutex::new(Status::Ready(0)),
-                        dependents: Mutex::default(),
-                    })
+                .map(|_| JobState {
+                    status: Mutex::new(Status::Ready(0)),
+                    dependents: Mutex::default(),
                 })
                 .collect(),
         }
@@ -129,7 +114,7 @@ impl Scheduler {
     /// The next task, preferring validation of lower jobs; `None` when there is nothing
     /// to do right now.
     pub(crate) fn next_task(&self) -> Option<Task> {
-        if self.hot.validation_idx.load(SeqCst) < self.hot.execution_idx.load(SeqCst) {
+        if self.validation_idx.load(SeqCst) < self.execution_idx.load(SeqCst) {
             self.next_validation()
         } else {
             self.next_execution()
@@ -139,15 +124,14 @@ impl Scheduler {
     /// Declares the batch done when both indexes are past the end, no task is active and
     /// no index was lowered meanwhile.
     fn check_done(&self) {
-        let observed = self.hot.decrease_cnt.load(SeqCst);
+        let observed = self.decrease_cnt.load(SeqCst);
         if self
-            .hot
             .execution_idx
             .load(SeqCst)
-            .min(self.hot.validation_idx.load(SeqCst))
+            .min(self.validation_idx.load(SeqCst))
             >= self.jobs
-            && self.hot.active_tasks.load(SeqCst) == 0
-            && observed == self.hot.decrease_cnt.load(SeqCst)
+            && self.active_tasks.load(SeqCst) == 0
+            && observed == self.decrease_cnt.load(SeqCst)
         {
             self.done.store(true, SeqCst);
         }
@@ -162,33 +146,32 @@ impl Scheduler {
                 return Some(Task::Execute(job, incarnation));
             }
         }
-        self.hot.active_tasks.fetch_sub(1, SeqCst);
+        self.active_tasks.fetch_sub(1, SeqCst);
         None
     }
 
     /// The next job to execute, unless it lies beyond the window past the committed prefix.
     fn next_execution(&self) -> Option<Task> {
-        let next = self.hot.execution_idx.load(SeqCst);
+        let next = self.execution_idx.load(SeqCst);
         if next >= self.jobs {
             self.check_done();
             return None;
         }
         let limit = self
-            .hot
             .committed
             .load(SeqCst)
             .saturating_add(self.window.load(SeqCst));
         if next >= limit {
             return None;
         }
-        self.hot.active_tasks.fetch_add(1, SeqCst);
-        let job = self.hot.execution_idx.fetch_add(1, SeqCst);
+        self.active_tasks.fetch_add(1, SeqCst);
+        let job = self.execution_idx.fetch_add(1, SeqCst);
         self.try_incarnate(job)
     }
 
     /// The length of the committed prefix: jobs below it are final.
     pub(crate) fn committed(&self) -> usize {
-        self.hot.committed.load(SeqCst)
+        self.committed.load(SeqCst)
     }
 
     /// Commits jobs in batch order, from the end of the committed prefix, while the next
@@ -201,9 +184,9 @@ impl Scheduler {
         mut confirm: impl FnMut(usize) -> bool,
         mut apply: impl FnMut(usize),
     ) {
-        let _committing = lock(&self.hot.committing);
+        let _committing = lock(&self.committing);
         loop {
-            let job = self.hot.committed.load(SeqCst);
+            let job = self.committed.load(SeqCst);
             if job >= self.jobs {
                 return;
             }
@@ -212,7 +195,7 @@ impl Scheduler {
                 if !matches!(*status, Status::Executed(_)) || !confirm(job) {
                     return;
                 }
-                self.hot.committed.store(job + 1, SeqCst);
+                self.committed.store(job + 1, SeqCst);
             }
             apply(job);
         }
@@ -220,31 +203,31 @@ impl Scheduler {
 
     /// The next job to validate.
     fn next_validation(&self) -> Option<Task> {
-        if self.hot.validation_idx.load(SeqCst) >= self.jobs {
+        if self.validation_idx.load(SeqCst) >= self.jobs {
             self.check_done();
             return None;
         }
-        self.hot.active_tasks.fetch_add(1, SeqCst);
-        let job = self.hot.validation_idx.fetch_add(1, SeqCst);
+        self.active_tasks.fetch_add(1, SeqCst);
+        let job = self.validation_idx.fetch_add(1, SeqCst);
         if job < self.jobs
             && let Status::Executed(incarnation) = *lock(&self.per_job[job].status)
         {
             return Some(Task::Validate(job, incarnation));
         }
-        self.hot.active_tasks.fetch_sub(1, SeqCst);
+        self.active_tasks.fetch_sub(1, SeqCst);
         None
     }
 
     /// Lowers the execution index to `target`.
     fn decrease_execution_idx(&self, target: usize) {
-        self.hot.execution_idx.fetch_min(target, SeqCst);
-        self.hot.decrease_cnt.fetch_add(1, SeqCst);
+        self.execution_idx.fetch_min(target, SeqCst);
+        self.decrease_cnt.fetch_add(1, SeqCst);
     }
 
     /// Lowers the validation index to `target`.
     fn decrease_validation_idx(&self, target: usize) {
-        self.hot.validation_idx.fetch_min(target, SeqCst);
-        self.hot.decrease_cnt.fetch_add(1, SeqCst);
+        self.validation_idx.fetch_min(target, SeqCst);
+        self.decrease_cnt.fetch_add(1, SeqCst);
     }
 
     /// Job `job` read an ESTIMATE of `blocking`: makes it wait for `blocking` to finish
@@ -262,7 +245,7 @@ impl Scheduler {
             }
         }
         dependents.push(job);
-        self.hot.active_tasks.fetch_sub(1, SeqCst);
+        self.active_tasks.fetch_sub(1, SeqCst);
         true
     }
 
@@ -291,13 +274,13 @@ impl Scheduler {
             }
             self.decrease_execution_idx(lowest);
         }
-        if self.hot.validation_idx.load(SeqCst) > job {
+        if self.validation_idx.load(SeqCst) > job {
             if !wrote_new {
                 return Some(Task::Validate(job, incarnation));
             }
             self.decrease_validation_idx(job);
         }
-        self.hot.active_tasks.fetch_sub(1, SeqCst);
+        self.active_tasks.fetch_sub(1, SeqCst);
         None
     }
 
@@ -307,7 +290,7 @@ impl Scheduler {
     /// was final, so a failed validation of it read a state that no longer exists.
     pub(crate) fn try_validation_abort(&self, job: usize, incarnation: u32) -> bool {
         let mut status = lock(&self.per_job[job].status);
-        if *status == Status::Executed(incarnation) && job >= self.hot.committed.load(SeqCst) {
+        if *status == Status::Executed(incarnation) && job >= self.committed.load(SeqCst) {
             *status = Status::Aborting(incarnation);
             return true;
         }
@@ -322,7 +305,7 @@ impl Scheduler {
             self.streak.store(0, SeqCst);
             self.set_ready(job);
             self.decrease_validation_idx(job + 1);
-            if self.hot.execution_idx.load(SeqCst) > job {
+            if self.execution_idx.load(SeqCst) > job {
                 // try_incarnate ends this task when the job is not ready.
                 return self.try_incarnate(job);
             }
@@ -333,7 +316,7 @@ impl Scheduler {
             let wider = self.window.load(SeqCst).saturating_mul(2).min(self.jobs);
             self.window.store(wider, SeqCst);
         }
-        self.hot.active_tasks.fetch_sub(1, SeqCst);
+        self.active_tasks.fetch_sub(1, SeqCst);
         None
     }
 }

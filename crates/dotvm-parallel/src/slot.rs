@@ -3,7 +3,6 @@
 //! value before the batch, so that read sets, write sets and the memory hold pointers, not
 //! copies of keys, and each location has a lock of its own.
 
-use crate::padded::Padded;
 use hashbrown::{DefaultHashBuilder, Equivalent, HashSet};
 use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -168,8 +167,8 @@ const SHARDS: usize = 16;
 pub(crate) struct Slots {
     /// Chooses the shard.
     hasher: DefaultHashBuilder,
-    /// The shards, each on cache lines of its own (interning writes its lock).
-    shards: [Padded<RwLock<HashSet<Interned>>>; SHARDS],
+    /// The shards.
+    shards: [RwLock<HashSet<Interned>>; SHARDS],
 }
 
 impl Slots {
@@ -178,9 +177,7 @@ impl Slots {
         Slots {
             hasher: DefaultHashBuilder::default(),
             shards: std::array::from_fn(|_| {
-                Padded(RwLock::new(HashSet::with_capacity(
-                    locations.div_ceil(SHARDS),
-                )))
+                RwLock::new(HashSet::with_capacity(locations.div_ceil(SHARDS)))
             }),
         }
     }
