@@ -87,7 +87,7 @@ impl<'s> Base<'s> {
 
     /// Takes a committed job's writes, to be applied to the store's open transaction after
     /// those of the jobs committed before it, by [`Base::flush`].
-    pub(crate) fn apply(&self, writes: Writes) {
+    pub(crate) fn add_committed(&self, writes: Writes) {
         self.unapplied
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

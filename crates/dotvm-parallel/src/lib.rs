@@ -6,8 +6,8 @@
 //! jobs run again. The jobs become final in batch order while later jobs still run; their
 //! writes are applied to the store's transaction when the last job is final (so that the
 //! store does not change while jobs read it), and the transaction commits once, so the
-//! batch stays all-or-nothing. Jobs run through the embedding API (`dotvm::Module::run_hosted_with_limits`). See
-//! `docs/parallel.md`.
+//! batch stays all-or-nothing. Jobs run through the embedding API
+//! (`dotvm::Module::run_hosted_with_limits`). See `docs/parallel.md`.
 
 mod base;
 mod idle;
@@ -423,7 +423,7 @@ impl Batch<'_, '_> {
                 *validations += 1;
                 self.memory.validate(job)
             },
-            |job| self.base.apply(self.memory.take_committed(job)),
+            |job| self.base.add_committed(self.memory.take_committed(job)),
         );
         if self.scheduler.committed() != before {
             // A longer prefix widens what the execution window lets start.
