@@ -1,11 +1,12 @@
 //! The state before the batch, shared by the worker threads: the caller's store behind a
 //! lock, with the values already read kept in their locations' slots and a cache of the
-//! ranges already read. The writes of committed jobs are applied to the store as the batch
-//! goes; a job only reads from here what no earlier job wrote, and every committed job is
-//! earlier than every job still running, so what the jobs see of this store is the state
-//! before the batch.
+//! ranges already read. The writes of committed jobs are kept in commit order and applied
+//! to the store once no job runs any more, so that the store does not change while the
+//! jobs read it (the other core's writes would make every read miss the caches); a job
+//! only reads from here what no earlier job wrote, so what the jobs see of this store is
+//! the state before the batch.
 
-use crate::mvmemory::WriteEntry;
+use crate::mvmemory::{WriteEntry, Writes};
 use crate::slot::{Slot, Value};
 use dotvm_vm::StateStore;
 use dotvm_vm::state::{KeyRange, Query, StateError};
@@ -27,16 +28,21 @@ struct Cached<'s> {
 pub(crate) struct Base<'s> {
     /// The store and its caches.
     inner: Mutex<Cached<'s>>,
+    /// The writes of the committed jobs, in commit order, waiting to be applied.
+    unapplied: Mutex<Vec<WriteEntry>>,
 }
 
 impl<'s> Base<'s> {
-    /// Wraps `store`, whose open transaction is the state before the batch.
-    pub(crate) fn new(store: &'s mut (dyn StateStore + Send)) -> Base<'s> {
+    /// Wraps `store`, whose open transaction is the state before the batch, for a batch of
+    /// `jobs` jobs.
+    pub(crate) fn new(store: &'s mut (dyn StateStore + Send), jobs: usize) -> Base<'s> {
         Base {
             inner: Mutex::new(Cached {
                 store,
                 ranges: HashMap::new(),
             }),
+            // About one write a job, as a start.
+            unapplied: Mutex::new(Vec::with_capacity(jobs)),
         }
     }
 
@@ -79,12 +85,25 @@ impl<'s> Base<'s> {
         Ok(entries)
     }
 
-    /// Applies a committed job's writes to the store's open transaction.
-    pub(crate) fn apply(&self, writes: &[WriteEntry]) -> Result<(), StateError> {
+    /// Takes a committed job's writes, to be applied to the store's open transaction after
+    /// those of the jobs committed before it, by [`Base::flush`].
+    pub(crate) fn add_committed(&self, writes: Writes) {
+        self.unapplied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(writes);
+    }
+
+    /// Applies the committed writes to the store (call when no job runs any more).
+    pub(crate) fn flush(&self) -> Result<(), StateError> {
+        let mut unapplied = self
+            .unapplied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        for (slot, value) in writes {
+        for (slot, value) in unapplied.drain(..) {
             match value {
-                Some(value) => inner.store.put(slot.collection(), slot.key(), value)?,
+                Some(value) => inner.store.put(slot.collection(), slot.key(), &value)?,
                 None => {
                     inner.store.delete(slot.collection(), slot.key())?;
                 }

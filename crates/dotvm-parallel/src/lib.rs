@@ -3,11 +3,11 @@
 //! one after another in batch order: the final state, and every job's output and exit
 //! status. The algorithm is Block-STM (Gelashvili et al., PPoPP 2023): jobs run
 //! optimistically over a multi-version memory, their reads are validated, and conflicting
-//! jobs run again. The writes of the finished prefix of the batch are applied to the store's
-//! transaction while later jobs still run, and the transaction commits once at the end, so
-//! the batch stays all-or-nothing. Jobs run
-//! through the embedding API (`dotvm::Module::run_hosted_with_limits`). See
-//! `docs/parallel.md`.
+//! jobs run again. The jobs become final in batch order while later jobs still run; their
+//! writes are applied to the store's transaction when the last job is final (so that the
+//! store does not change while jobs read it), and the transaction commits once, so the
+//! batch stays all-or-nothing. Jobs run through the embedding API
+//! (`dotvm::Module::run_hosted_with_limits`). See `docs/parallel.md`.
 
 mod base;
 mod idle;
@@ -31,7 +31,7 @@ use scheduler::{Scheduler, Task};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use view::{Interrupt, JobView};
+use view::{Buffers, Interrupt, JobView};
 
 /// One dot invocation of a batch.
 #[derive(Debug, Clone)]
@@ -101,8 +101,8 @@ pub struct BatchReport {
     pub waits: u64,
     /// Time spent running the jobs.
     pub executed: Duration,
-    /// Time spent committing after the last job finished: applying the writes not yet
-    /// applied (the parallel runner applies most while jobs still run) and committing.
+    /// Time spent committing after the last job finished: applying the writes of the jobs
+    /// (the parallel runner's) and committing.
     pub committed: Duration,
 }
 
@@ -186,11 +186,9 @@ struct Batch<'a, 's> {
     scheduler: Scheduler,
     /// Where idle workers wait.
     idle: Idle,
-    /// Per job: the report of its last recorded execution.
-    reports: Vec<Mutex<Option<JobReport>>>,
-    /// Per job: executions started.
-    executions: Vec<AtomicU64>,
-    /// Validations done.
+    /// Per job: its report and executions.
+    per_job: Vec<JobRuns>,
+    /// Validations done (each worker adds its count when it stops).
     validations: AtomicU64,
     /// Runs cut short by an ESTIMATE.
     waits: AtomicU64,
@@ -198,10 +196,18 @@ struct Batch<'a, 's> {
     failure: Mutex<Option<BatchError>>,
 }
 
+/// What a batch keeps of one job's runs.
+#[derive(Default)]
+struct JobRuns {
+    /// The report of its last recorded execution.
+    report: Mutex<Option<JobReport>>,
+    /// Executions started.
+    executions: AtomicU64,
+}
+
 /// Runs `jobs` with Block-STM on `options.threads` threads (at least 1) over `store`'s open
-/// transaction, applying the surviving writes of each job to it in batch order as soon as
-/// the job and every earlier one are final, and commits the transaction once at the end.
-/// Nothing is committed when the batch fails.
+/// transaction, then applies the surviving writes of the jobs to it in batch order and
+/// commits the transaction once. Nothing is committed when the batch fails.
 pub fn run_parallel(
     jobs: &[Job],
     store: &mut (dyn StateStore + Send),
@@ -211,12 +217,11 @@ pub fn run_parallel(
     let batch = Batch {
         jobs,
         options,
-        base: Base::new(store),
+        base: Base::new(store, jobs.len()),
         memory: MvMemory::new(jobs.len()),
         scheduler: Scheduler::new(jobs.len()),
         idle: Idle::default(),
-        reports: (0..jobs.len()).map(|_| Mutex::new(None)).collect(),
-        executions: (0..jobs.len()).map(|_| AtomicU64::new(0)).collect(),
+        per_job: (0..jobs.len()).map(|_| JobRuns::default()).collect(),
         validations: AtomicU64::new(0),
         waits: AtomicU64::new(0),
         failure: Mutex::new(None),
@@ -228,13 +233,18 @@ pub fn run_parallel(
         batch.work();
     });
     let executed = started.elapsed();
-    // Every job is final now: whatever the workers left uncommitted commits here.
-    batch.commit();
+    // Every job is final now: whatever the workers left uncommitted commits here, and the
+    // committed writes go to the store.
+    let mut validations = 0;
+    batch.commit(&mut validations);
+    batch.validations.fetch_add(validations, Relaxed);
+    if let Err(error) = batch.base.flush() {
+        batch.fail(BatchError::Commit(error));
+    }
     let Batch {
         base,
         scheduler,
-        reports,
-        executions,
+        per_job,
         validations,
         waits,
         failure,
@@ -251,20 +261,23 @@ pub fn run_parallel(
         "every job of a finished batch is final"
     );
     store.commit().map_err(BatchError::Commit)?;
-    let reports: Vec<JobReport> = reports
+    let mut executions = 0;
+    let reports: Vec<JobReport> = per_job
         .into_iter()
-        .zip(&executions)
-        .map(|(report, count)| {
-            let mut report = report
+        .map(|runs| {
+            let mut report = runs
+                .report
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner)
                 .expect("every job of a finished batch has a recorded execution");
-            report.executions = u32::try_from(count.load(Relaxed)).unwrap_or(u32::MAX);
+            let count = runs.executions.into_inner();
+            executions += count;
+            report.executions = u32::try_from(count).unwrap_or(u32::MAX);
             report
         })
         .collect();
     Ok(BatchReport {
-        executions: executions.iter().map(|count| count.load(Relaxed)).sum(),
+        executions,
         jobs: reports,
         validations: validations.load(Relaxed),
         waits: waits.load(Relaxed),
@@ -276,34 +289,40 @@ pub fn run_parallel(
 impl Batch<'_, '_> {
     /// A worker thread: takes tasks until the batch is done.
     fn work(&self) {
+        let mut buffers = Buffers::default();
+        // Counted here and added once: a shared counter would move between the cores'
+        // caches at every validation.
+        let mut validations = 0;
         let mut task = None;
         while !self.scheduler.done() {
             task = match task {
                 Some(Task::Execute(job, incarnation)) => {
-                    let next = self.execute(job, incarnation);
+                    let next = self.execute(job, incarnation, &mut buffers);
                     self.idle.notify();
                     next
                 }
                 Some(Task::Validate(job, incarnation)) => {
-                    let next = self.validate(job, incarnation);
+                    let next = self.validate(job, incarnation, &mut validations);
                     self.idle.notify();
                     next
                 }
-                None => self.next_task(),
+                None => self.next_task(&mut validations),
             };
         }
+        self.validations.fetch_add(validations, Relaxed);
         // Whoever saw the batch done wakes the others.
         self.idle.notify();
     }
 
     /// The next task; when there is none, commits what is final and waits until something
-    /// happens that may have made work (returning `None` then).
-    fn next_task(&self) -> Option<Task> {
+    /// happens that may have made work (returning `None` then). Counts the validations
+    /// done in `validations`.
+    fn next_task(&self, validations: &mut u64) -> Option<Task> {
         if let Some(task) = self.scheduler.next_task() {
             return Some(task);
         }
         // Nothing to start: the prefix may be waiting to be committed.
-        self.commit();
+        self.commit(validations);
         let ticket = self.idle.prepare();
         match self.scheduler.next_task() {
             Some(task) => {
@@ -321,41 +340,45 @@ impl Batch<'_, '_> {
         }
     }
 
-    /// Runs incarnation `incarnation` of job `index` and records what it did.
-    fn execute(&self, index: usize, incarnation: u32) -> Option<Task> {
+    /// Runs incarnation `incarnation` of job `index` and records what it did, in the
+    /// worker's containers `buffers`.
+    fn execute(&self, index: usize, incarnation: u32, buffers: &mut Buffers) -> Option<Task> {
         let job = &self.jobs[index];
         loop {
-            self.executions[index].fetch_add(1, Relaxed);
+            self.per_job[index].executions.fetch_add(1, Relaxed);
             let mut io = BufferIo::with_input(&job.stdin);
             let mut host = host_for(job, index, self.options);
-            let mut view = JobView::new(index, &self.memory, &self.base);
+            let mut view = JobView::new(index, &self.memory, &self.base, std::mem::take(buffers));
             let run_started = Instant::now();
             let result = job
                 .program
                 .run_hosted_with_limits(&job.limits, &mut io, &mut host, Some(&mut view), None)
                 .map_err(RunError::from);
-            match view.interrupt() {
+            match view.interrupt().cloned() {
                 Some(Interrupt::Blocked(blocking)) => {
+                    *buffers = view.recycle();
                     self.waits.fetch_add(1, Relaxed);
-                    if self.scheduler.add_dependency(index, *blocking) {
+                    if self.scheduler.add_dependency(index, blocking) {
                         return None;
                     }
                     // The blocking job finished meanwhile: run again at once.
                     continue;
                 }
                 Some(Interrupt::Failed(error)) => {
-                    self.fail(BatchError::Store(error.clone()));
+                    self.fail(BatchError::Store(error));
                     return None;
                 }
                 None => {}
             }
             let succeeded = matches!(&result, Ok(outcome) if outcome.exit_code == 0);
-            let (reads, mut writes) = view.finish();
+            let (reads, mut writes, emptied) = view.finish();
+            *buffers = emptied;
             if !succeeded {
                 // A failed job contributes no writes, exactly as a failed `dotvm run`.
                 writes.clear();
             }
-            *self.reports[index]
+            *self.per_job[index]
+                .report
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = Some(JobReport {
                 result,
@@ -372,15 +395,16 @@ impl Batch<'_, '_> {
     }
 
     /// Validates incarnation `incarnation` of job `index`, aborting it when a read changed.
-    /// When every earlier job is final, committing the job is its validation.
-    fn validate(&self, index: usize, incarnation: u32) -> Option<Task> {
+    /// When every earlier job is final, committing the job is its validation. Counts the
+    /// validations done in `validations`.
+    fn validate(&self, index: usize, incarnation: u32, validations: &mut u64) -> Option<Task> {
         if self.scheduler.committed() == index {
-            self.commit();
+            self.commit(validations);
         }
         if index < self.scheduler.committed() {
             return self.scheduler.finish_validation(index, false);
         }
-        self.validations.fetch_add(1, Relaxed);
+        *validations += 1;
         let valid = self.memory.validate(index);
         let aborted = !valid && self.scheduler.try_validation_abort(index, incarnation);
         if aborted {
@@ -389,22 +413,17 @@ impl Batch<'_, '_> {
         self.scheduler.finish_validation(index, aborted)
     }
 
-    /// Commits the jobs that have become final, in order: applies each one's writes to the
-    /// store's transaction (which commits only at the end of the batch).
-    fn commit(&self) {
+    /// Commits the jobs that have become final, in order: hands each one's writes to the
+    /// base, which applies them when the batch is done. Counts the validations done in
+    /// `validations`.
+    fn commit(&self, validations: &mut u64) {
         let before = self.scheduler.committed();
         self.scheduler.commit_prefix(
             |job| {
-                self.validations.fetch_add(1, Relaxed);
+                *validations += 1;
                 self.memory.validate(job)
             },
-            |job| match self.base.apply(&self.memory.take_committed(job)) {
-                Ok(()) => true,
-                Err(error) => {
-                    self.fail(BatchError::Commit(error));
-                    false
-                }
-            },
+            |job| self.base.add_committed(self.memory.take_committed(job)),
         );
         if self.scheduler.committed() != before {
             // A longer prefix widens what the execution window lets start.

@@ -7,6 +7,7 @@
 use crate::slot::{Cell, Found, SlotRef, Slots, Value, Version, address};
 use dotvm_vm::state::KeyRange;
 use hashbrown::HashSet;
+use smallvec::SmallVec;
 use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +17,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 /// One job's write to one location: the location and the value (`None`: deleted).
 pub(crate) type WriteEntry = (SlotRef, Value);
+
+/// A job's writes (the first two inline).
+pub(crate) type Writes = SmallVec<[WriteEntry; 2]>;
+
+/// A job's reads (the first two inline).
+pub(crate) type Reads = SmallVec<[Read; 2]>;
 
 /// What a job's execution observed, for validation.
 #[derive(Debug, Clone)]
@@ -28,17 +35,21 @@ pub(crate) enum Read {
         /// The version seen.
         seen: Option<Version>,
     },
-    /// A range read (`DB_QUERY`, `DB_COUNT`): the versions of every key of the range that
-    /// earlier jobs wrote, in key order. The base store does not change during the batch,
-    /// so equal versions mean an equal result.
-    Range {
-        /// The collection.
-        collection: Vec<u8>,
-        /// The keys visited.
-        range: KeyRange,
-        /// (location, version) of each written key in the range.
-        seen: Vec<(SlotRef, Version)>,
-    },
+    /// A range read (`DB_QUERY`, `DB_COUNT`), boxed (rarer than point reads, and larger).
+    Range(Box<RangeRead>),
+}
+
+/// A range read (`DB_QUERY`, `DB_COUNT`): the versions of every key of the range that
+/// earlier jobs wrote, in key order. The base store does not change during the batch, so
+/// equal versions mean an equal result.
+#[derive(Debug, Clone)]
+pub(crate) struct RangeRead {
+    /// The collection.
+    pub(crate) collection: Vec<u8>,
+    /// The keys visited.
+    pub(crate) range: KeyRange,
+    /// (location, version) of each written key in the range.
+    pub(crate) seen: Vec<(SlotRef, Version)>,
 }
 
 /// A written location in the index, ordered (and looked up) by its key.
@@ -117,9 +128,9 @@ pub(crate) struct MvMemory {
 #[derive(Debug, Default)]
 struct Recorded {
     /// The locations written.
-    written: Vec<SlotRef>,
+    written: SmallVec<[SlotRef; 2]>,
     /// The reads made.
-    reads: Vec<Read>,
+    reads: Reads,
 }
 
 /// Reads and writes the data even when a thread panicked while holding the lock (the
@@ -230,12 +241,7 @@ impl MvMemory {
     /// location the previous incarnation did not and that a later job has read, or when
     /// any job read a range (later jobs must then be validated again: Block-STM's rule,
     /// narrowed to locations someone read).
-    pub(crate) fn record(
-        &self,
-        version: Version,
-        reads: Vec<Read>,
-        writes: Vec<WriteEntry>,
-    ) -> bool {
+    pub(crate) fn record(&self, version: Version, reads: Reads, writes: Writes) -> bool {
         let (job, incarnation) = version;
         let mut last = self.last(job);
         let before: HashSet<usize> = last.written.iter().map(address).collect();
@@ -250,7 +256,7 @@ impl MvMemory {
         let mut wrote_new = false;
         let mut any_new = false;
         let mut unindexed = false;
-        let mut written = Vec::with_capacity(writes.len());
+        let mut written: SmallVec<[SlotRef; 2]> = SmallVec::with_capacity(writes.len());
         for (slot, value) in writes {
             let new = !before.contains(&address(&slot));
             {
@@ -302,19 +308,14 @@ impl MvMemory {
                 Found::Written(version, _) => *seen == Some(version),
                 Found::Estimate(_) => false,
             },
-            Read::Range {
-                collection,
-                range,
-                seen,
-            } => match self.range(collection, range, job) {
+            Read::Range(read) => match self.range(&read.collection, &read.range, job) {
                 Ok(now) => {
-                    now.len() == seen.len()
-                        && now
-                            .iter()
-                            .zip(seen)
-                            .all(|((slot, version, _), (was_slot, was))| {
+                    now.len() == read.seen.len()
+                        && now.iter().zip(&read.seen).all(
+                            |((slot, version, _), (was_slot, was))| {
                                 address(slot) == address(was_slot) && version == was
-                            })
+                            },
+                        )
                 }
                 Err(_) => false,
             },
@@ -325,7 +326,7 @@ impl MvMemory {
     /// deleted). Its record is emptied, so that it is freed while the batch goes on: a
     /// committed job is never validated, aborted or run again (its versions stay, for the
     /// jobs after it).
-    pub(crate) fn take_committed(&self, job: usize) -> Vec<WriteEntry> {
+    pub(crate) fn take_committed(&self, job: usize) -> Writes {
         let Recorded { written, reads } = std::mem::take(&mut *self.last(job));
         drop(reads);
         written
@@ -354,7 +355,7 @@ mod tests {
     }
 
     /// The (collection, key, value) of each write, for comparisons.
-    fn plain(writes: Vec<WriteEntry>) -> Vec<(Vec<u8>, Vec<u8>, Value)> {
+    fn plain(writes: Writes) -> Vec<(Vec<u8>, Vec<u8>, Value)> {
         writes
             .into_iter()
             .map(|(slot, value)| (slot.collection().to_vec(), slot.key().to_vec(), value))
@@ -366,8 +367,16 @@ mod tests {
         let memory = MvMemory::new(4);
         let k = memory.slot(b"c", b"k");
         assert_eq!(memory.read(&k, 3), Found::Base);
-        assert!(memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "k", "one")]));
-        assert!(!memory.record((1, 1), Vec::new(), vec![put(&memory, "c", "k", "uno")]));
+        assert!(memory.record(
+            (1, 0),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "k", "one")]
+        ));
+        assert!(!memory.record(
+            (1, 1),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "k", "uno")]
+        ));
         assert_eq!(memory.read(&k, 1), Found::Base);
         assert_eq!(
             memory.read(&k, 3),
@@ -377,7 +386,7 @@ mod tests {
         assert_eq!(memory.read(&k, 2), Found::Estimate(1));
         assert_eq!(memory.range(b"c", &KeyRange::All, 2).map(|_| ()), Err(1));
         // A new incarnation that no longer writes the key removes it.
-        memory.record((1, 2), Vec::new(), Vec::new());
+        memory.record((1, 2), Reads::new(), Writes::new());
         assert_eq!(memory.read(&k, 3), Found::Base);
         assert!(memory.take_committed(1).is_empty());
     }
@@ -388,13 +397,29 @@ mod tests {
         memory.read(&memory.slot(b"c", b"early"), 0);
         memory.read(&memory.slot(b"c", b"late"), 2);
         // Nobody read it, or only an earlier job: later validations stand.
-        assert!(!memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "unread", "x")]));
-        assert!(!memory.record((1, 1), Vec::new(), vec![put(&memory, "c", "early", "x")]));
+        assert!(!memory.record(
+            (1, 0),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "unread", "x")]
+        ));
+        assert!(!memory.record(
+            (1, 1),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "early", "x")]
+        ));
         // Job 2 read it: its validation may be out of date.
-        assert!(memory.record((1, 2), Vec::new(), vec![put(&memory, "c", "late", "x")]));
+        assert!(memory.record(
+            (1, 2),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "late", "x")]
+        ));
         // After a range read, any new key may be in someone's range.
         memory.note_range();
-        assert!(memory.record((0, 0), Vec::new(), vec![put(&memory, "c", "unread", "y")]));
+        assert!(memory.record(
+            (0, 0),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "unread", "y")]
+        ));
         assert_eq!(
             plain(memory.take_committed(1)),
             vec![(b"c".to_vec(), b"late".to_vec(), Some(Arc::from(&b"x"[..])))]
@@ -405,8 +430,12 @@ mod tests {
     fn ranges_see_the_written_keys_in_order_and_only_those_in_range() {
         let memory = MvMemory::new(3);
         let writes = ["b2", "a", "b1", "c"].map(|key| put(&memory, "c", key, key));
-        memory.record((0, 0), Vec::new(), writes.to_vec());
-        memory.record((1, 0), Vec::new(), vec![put(&memory, "d", "b3", "x")]);
+        memory.record((0, 0), Reads::new(), writes.into_iter().collect());
+        memory.record(
+            (1, 0),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "d", "b3", "x")],
+        );
         let keys = |range: KeyRange| -> Vec<Vec<u8>> {
             let found = memory.range(b"c", &range, 2).unwrap();
             found
@@ -428,23 +457,31 @@ mod tests {
     #[test]
     fn validation_catches_changed_points_and_ranges() {
         let memory = MvMemory::new(3);
-        memory.record((0, 0), Vec::new(), vec![put(&memory, "c", "a", "x")]);
-        let reads = vec![
+        memory.record(
+            (0, 0),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "a", "x")],
+        );
+        let reads = smallvec::smallvec![
             Read::Point {
                 slot: memory.slot(b"c", b"a"),
                 seen: Some((0, 0)),
             },
-            Read::Range {
+            Read::Range(Box::new(RangeRead {
                 collection: b"c".to_vec(),
                 range: KeyRange::Prefix(b"b".to_vec()),
                 seen: Vec::new(),
-            },
+            })),
         ];
         memory.note_range();
-        memory.record((2, 0), reads, Vec::new());
+        memory.record((2, 0), reads, Writes::new());
         assert!(memory.validate(2));
         // A phantom: job 1 inserts a key in the range job 2 queried.
-        memory.record((1, 0), Vec::new(), vec![put(&memory, "c", "b1", "y")]);
+        memory.record(
+            (1, 0),
+            Reads::new(),
+            smallvec::smallvec![put(&memory, "c", "b1", "y")],
+        );
         assert!(!memory.validate(2));
         assert_eq!(memory.take_committed(1).len(), 1);
     }

@@ -4,6 +4,7 @@
 //! copies of keys, and each location has a lock of its own.
 
 use hashbrown::{DefaultHashBuilder, Equivalent, HashSet};
+use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
@@ -36,8 +37,9 @@ pub(crate) enum Found {
 /// What the multi-version memory knows of a location, behind the slot's lock.
 #[derive(Debug, Default)]
 pub(crate) struct Versions {
-    /// One cell per job that wrote the location, by increasing job index.
-    pub(crate) cells: Vec<(usize, Cell)>,
+    /// One cell per job that wrote the location, by increasing job index (the first one
+    /// inline).
+    pub(crate) cells: SmallVec<[(usize, Cell); 1]>,
     /// The highest job that read the location from outside itself, if any.
     pub(crate) reader: Option<usize>,
     /// Set once the location is in the index of written keys (for range reads).
@@ -82,8 +84,8 @@ impl Versions {
 /// One location of the batch.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    /// The collection followed by the key.
-    bytes: Box<[u8]>,
+    /// The collection followed by the key (inline when short).
+    bytes: SmallVec<[u8; 24]>,
     /// Where the key starts in `bytes`.
     split: usize,
     /// The versions written by the jobs, and the highest reader.
@@ -204,7 +206,7 @@ impl Slots {
         let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
         let interned = table.get_or_insert_with(&location, |_| {
             Interned(Arc::new(Slot {
-                bytes: [collection, key].concat().into_boxed_slice(),
+                bytes: collection.iter().chain(key).copied().collect(),
                 split: collection.len(),
                 versions: Mutex::default(),
                 base: OnceLock::new(),

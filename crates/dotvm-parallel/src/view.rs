@@ -3,7 +3,7 @@
 //! Every outside read is recorded for validation; reading an ESTIMATE stops the run.
 
 use crate::base::Base;
-use crate::mvmemory::{MvMemory, Read, WriteEntry};
+use crate::mvmemory::{MvMemory, RangeRead, Read, Reads, Writes};
 use crate::slot::{Found, SlotRef, Value, Version, address};
 use dotvm_state::Matcher;
 use dotvm_vm::StateStore;
@@ -23,6 +23,31 @@ pub(crate) enum Interrupt {
     Failed(StateError),
 }
 
+/// The containers of a job view that outlive one execution: a worker hands them from one
+/// execution to the next, emptied, so that a run does not allocate them again.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    /// The job's own writes (`None`: deleted), by the location's address.
+    writes: HashMap<usize, (SlotRef, Value)>,
+    /// Undo records while a savepoint is open: the location and its previous own write.
+    undo: Vec<(SlotRef, Option<Value>)>,
+    /// Open savepoints: (id, undo length when opened).
+    savepoints: Vec<(u64, usize)>,
+    /// The version each location (by address) was last seen at (to record each distinct
+    /// read once).
+    seen: HashMap<usize, Option<Version>>,
+}
+
+impl Buffers {
+    /// Empties every container, keeping its capacity.
+    fn clear(&mut self) {
+        self.writes.clear();
+        self.undo.clear();
+        self.savepoints.clear();
+        self.seen.clear();
+    }
+}
+
 /// The store of one execution.
 pub(crate) struct JobView<'a, 's> {
     /// The job's index in the batch.
@@ -31,19 +56,14 @@ pub(crate) struct JobView<'a, 's> {
     memory: &'a MvMemory,
     /// The state before the batch.
     base: &'a Base<'s>,
-    /// The job's own writes (`None`: deleted), by the location's address.
-    writes: HashMap<usize, (SlotRef, Value)>,
-    /// Undo records while a savepoint is open: the location and its previous own write.
-    undo: Vec<(SlotRef, Option<Value>)>,
-    /// Open savepoints: (id, undo length when opened).
-    savepoints: Vec<(u64, usize)>,
+    /// The own writes, undo log, savepoints and versions seen.
+    own: Buffers,
     /// The last savepoint id handed out.
     last_savepoint: u64,
     /// The reads to validate.
-    reads: Vec<Read>,
-    /// The version each location (by address) was last seen at (to record each distinct
-    /// read once).
-    seen: HashMap<usize, Option<Version>>,
+    reads: Reads,
+    /// The location of the last store operation (a job often writes the key it just read).
+    last_slot: Option<SlotRef>,
     /// The last value read from outside, lent to the caller of `get`.
     lent: Value,
     /// Set when the execution had to stop.
@@ -51,18 +71,21 @@ pub(crate) struct JobView<'a, 's> {
 }
 
 impl<'a, 's> JobView<'a, 's> {
-    /// A fresh view for job `job`.
-    pub(crate) fn new(job: usize, memory: &'a MvMemory, base: &'a Base<'s>) -> JobView<'a, 's> {
+    /// A fresh view for job `job`, in the (empty) containers `own`.
+    pub(crate) fn new(
+        job: usize,
+        memory: &'a MvMemory,
+        base: &'a Base<'s>,
+        own: Buffers,
+    ) -> JobView<'a, 's> {
         JobView {
             job,
             memory,
             base,
-            writes: HashMap::new(),
-            undo: Vec::new(),
-            savepoints: Vec::new(),
+            own,
             last_savepoint: 0,
-            reads: Vec::new(),
-            seen: HashMap::new(),
+            reads: Reads::new(),
+            last_slot: None,
             lent: None,
             interrupt: None,
         }
@@ -73,9 +96,18 @@ impl<'a, 's> JobView<'a, 's> {
         self.interrupt.as_ref()
     }
 
-    /// The reads made and the writes to record.
-    pub(crate) fn finish(self) -> (Vec<Read>, Vec<WriteEntry>) {
-        (self.reads, self.writes.into_values().collect())
+    /// The reads made and the writes to record, and the emptied containers for the next
+    /// execution.
+    pub(crate) fn finish(mut self) -> (Reads, Writes, Buffers) {
+        let writes = self.own.writes.drain().map(|(_, write)| write).collect();
+        self.own.clear();
+        (self.reads, writes, self.own)
+    }
+
+    /// The emptied containers of an execution whose result is thrown away.
+    pub(crate) fn recycle(mut self) -> Buffers {
+        self.own.clear();
+        self.own
     }
 
     /// Stops the run: the VM traps on a store error, and the caller looks at `interrupt`.
@@ -98,7 +130,7 @@ impl<'a, 's> JobView<'a, 's> {
                 Err(error) => return Err(self.stop(Interrupt::Failed(error))),
             },
         };
-        if self.seen.insert(address(slot), seen) != Some(seen) {
+        if self.own.seen.insert(address(slot), seen) != Some(seen) {
             self.reads.push(Read::Point {
                 slot: SlotRef::clone(slot),
                 seen,
@@ -107,10 +139,24 @@ impl<'a, 's> JobView<'a, 's> {
         Ok(value)
     }
 
+    /// The location of `key` in `collection`.
+    fn slot(&mut self, collection: &[u8], key: &[u8]) -> SlotRef {
+        match &self.last_slot {
+            Some(slot) if slot.key() == key && slot.collection() == collection => {
+                SlotRef::clone(slot)
+            }
+            _ => {
+                let slot = self.memory.slot(collection, key);
+                self.last_slot = Some(SlotRef::clone(&slot));
+                slot
+            }
+        }
+    }
+
     /// The current value of a location: the job's own write, else from outside.
     fn current(&mut self, collection: &[u8], key: &[u8]) -> Result<Value, StateError> {
-        let slot = self.memory.slot(collection, key);
-        match self.writes.get(&address(&slot)) {
+        let slot = self.slot(collection, key);
+        match self.own.writes.get(&address(&slot)) {
             Some((_, value)) => Ok(value.clone()),
             None => self.outside(&slot),
         }
@@ -118,16 +164,17 @@ impl<'a, 's> JobView<'a, 's> {
 
     /// Records a write of the job.
     fn write(&mut self, collection: &[u8], key: &[u8], value: Value) {
-        let slot = self.memory.slot(collection, key);
+        let slot = self.slot(collection, key);
         let location = address(&slot);
-        if self.savepoints.is_empty() {
-            self.writes.insert(location, (slot, value));
+        if self.own.savepoints.is_empty() {
+            self.own.writes.insert(location, (slot, value));
         } else {
             let previous = self
+                .own
                 .writes
                 .insert(location, (SlotRef::clone(&slot), value))
                 .map(|(_, value)| value);
-            self.undo.push((slot, previous));
+            self.own.undo.push((slot, previous));
         }
     }
 
@@ -149,7 +196,7 @@ impl<'a, 's> JobView<'a, 's> {
         for (slot, _, value) in &written {
             merged.insert(slot.key(), value.as_deref());
         }
-        for (slot, value) in self.writes.values() {
+        for (slot, value) in self.own.writes.values() {
             if slot.collection() == collection && range.contains(slot.key()) {
                 merged.insert(slot.key(), value.as_deref());
             }
@@ -158,20 +205,21 @@ impl<'a, 's> JobView<'a, 's> {
             .into_iter()
             .filter_map(|(key, value)| Some((key.to_vec(), value?.to_vec())))
             .collect();
-        self.reads.push(Read::Range {
+        self.reads.push(Read::Range(Box::new(RangeRead {
             collection: collection.to_vec(),
             range: range.clone(),
             seen: written
                 .into_iter()
                 .map(|(slot, version, _)| (slot, version))
                 .collect(),
-        });
+        })));
         Ok(entries)
     }
 
     /// Position of open savepoint `id`.
     fn find(&self, id: u64) -> Result<usize, StateError> {
-        self.savepoints
+        self.own
+            .savepoints
             .iter()
             .position(|&(open, _)| open == id)
             .ok_or(StateError::NoSavepoint(id))
@@ -227,24 +275,26 @@ impl StateStore for JobView<'_, '_> {
 
     fn savepoint(&mut self) -> Result<u64, StateError> {
         self.last_savepoint += 1;
-        self.savepoints.push((self.last_savepoint, self.undo.len()));
+        self.own
+            .savepoints
+            .push((self.last_savepoint, self.own.undo.len()));
         Ok(self.last_savepoint)
     }
 
     fn rollback_to(&mut self, id: u64) -> Result<(), StateError> {
         let position = self.find(id)?;
-        let mark = self.savepoints[position].1;
-        self.savepoints.truncate(position + 1);
-        while self.undo.len() > mark {
-            let Some((slot, previous)) = self.undo.pop() else {
+        let mark = self.own.savepoints[position].1;
+        self.own.savepoints.truncate(position + 1);
+        while self.own.undo.len() > mark {
+            let Some((slot, previous)) = self.own.undo.pop() else {
                 break;
             };
             match previous {
                 Some(value) => {
-                    self.writes.insert(address(&slot), (slot, value));
+                    self.own.writes.insert(address(&slot), (slot, value));
                 }
                 None => {
-                    self.writes.remove(&address(&slot));
+                    self.own.writes.remove(&address(&slot));
                 }
             }
         }
@@ -253,9 +303,9 @@ impl StateStore for JobView<'_, '_> {
 
     fn release(&mut self, id: u64) -> Result<(), StateError> {
         let position = self.find(id)?;
-        self.savepoints.truncate(position);
-        if self.savepoints.is_empty() {
-            self.undo.clear();
+        self.own.savepoints.truncate(position);
+        if self.own.savepoints.is_empty() {
+            self.own.undo.clear();
         }
         Ok(())
     }
@@ -268,8 +318,8 @@ impl StateStore for JobView<'_, '_> {
     }
 
     fn abort(&mut self) {
-        self.writes.clear();
-        self.undo.clear();
-        self.savepoints.clear();
+        self.own.writes.clear();
+        self.own.undo.clear();
+        self.own.savepoints.clear();
     }
 }
