@@ -354,22 +354,6 @@ fn call_depth_exceeded<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, 
     stop(ip, fp, cx)
 }
 
-/// Makes room for more frames, then enters `callee` (the frame stack's rare growth, out
-/// of line so that the common call makes no function call).
-#[cold]
-#[inline(never)]
-fn grow_frames_and_enter<W: Word>(
-    ip: *const Inst<W>,
-    fp: *mut W,
-    cx: &mut Cx<'_, '_, W>,
-    callee: u32,
-    base: u32,
-) -> Next<W> {
-    cx.m.frames.reserve(1);
-    // SAFETY: as for the call that got here.
-    unsafe { enter(ip, fp, cx, callee, base) }
-}
-
 /// Enters `callee` with its frame at slot `base` of the caller's frame `fp`.
 ///
 /// # Safety
@@ -391,13 +375,10 @@ unsafe fn enter<W: Word>(
     if cx.native.is_some() {
         return super::tier::call_native(ip, fp, cx, callee, base);
     }
-    if depth == cx.m.frames.capacity() {
-        return grow_frames_and_enter(ip, fp, cx, callee, base);
-    }
     let fp_index = cx.frame_index(fp);
     let callee_index = fp_index + base as usize;
     let need = callee_index + function.frame_slots;
-    if need > cx.m.stack.len() {
+    if need > cx.m.stack.len() || depth == cx.m.frames.capacity() {
         return grow_and_enter(ip, fp, cx, callee, base, need);
     }
     let ret_ip = cx.index(ip) + 1;
@@ -441,8 +422,9 @@ unsafe fn zero_slots<W: Word>(first: *mut W, n: usize) {
     }
 }
 
-/// Grows the value stack to `need` slots for a call (or traps at the stack limit), then
-/// enters.
+/// Makes room for a call, then enters: grows the value stack to `need` slots (or traps at
+/// the stack limit) and the frame stack by one frame, as needed (out of line, so that the
+/// common call makes no function call).
 #[cold]
 #[inline(never)]
 fn grow_and_enter<W: Word>(
@@ -458,11 +440,14 @@ fn grow_and_enter<W: Word>(
         cx.end = Err(TrapKind::StackOverflow);
         return stop(ip, fp, cx);
     }
-    cx.m.grow_stack(need);
-    cx.base = cx.m.stack.as_mut_ptr();
+    cx.m.frames.reserve(1);
+    if need > cx.m.stack.len() {
+        cx.m.grow_stack(need);
+        cx.base = cx.m.stack.as_mut_ptr();
+    }
     // SAFETY: the frame index is below the old length, so within the grown stack.
     let fp = unsafe { cx.base.add(fp_index) };
-    // SAFETY: the stack now holds `need` slots.
+    // SAFETY: the stack now holds `need` slots and the frame stack room for a frame.
     unsafe { enter(ip, fp, cx, callee, base) }
 }
 
