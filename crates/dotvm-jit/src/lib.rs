@@ -160,6 +160,14 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
         })
         .collect::<Result<Vec<FuncId>, JitError>>()?;
     let hooks = program.hooks();
+    // Read by inline `CALL_INDIRECT`s; owned by the code (see `native::Code`).
+    let records = (0..program.function_count())
+        .map(|func| {
+            program.function(func).map_or(0, |f| {
+                translate::function_record(f.type_id(), f.frame_slots())
+            })
+        })
+        .collect::<Box<[u64]>>();
     let mut ctx = Context::new();
     let mut builder_ctx = FunctionBuilderContext::new();
     for func in 0..program.function_count() {
@@ -190,21 +198,45 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
                 shape: &shape,
                 frontend,
                 callee: &mut declare,
+                records: &records,
             },
         );
         jit.define_function(ids[func as usize], &mut ctx)
             .map_err(|e| codegen(func, format!("{e:?}")))?;
     }
+    // The entry trampoline, through which Rust enters every function (see
+    // `translate::trampoline`): last in the function table.
+    let trampoline = jit
+        .declare_function(
+            "enter",
+            Linkage::Local,
+            &translate::trampoline_signature(ptr, call_conv),
+        )
+        .map_err(|e| codegen(program.entry(), e.to_string()))?;
+    ctx.clear();
+    ctx.func = Function::with_name_signature(
+        UserFuncName::user(1, 0),
+        translate::trampoline_signature(ptr, call_conv),
+    );
+    translate::trampoline(
+        FunctionBuilder::new(&mut ctx.func, &mut builder_ctx),
+        ptr,
+        call_conv,
+        frontend,
+    );
+    jit.define_function(trampoline, &mut ctx)
+        .map_err(|e| codegen(program.entry(), format!("{e:?}")))?;
     jit.finalize_definitions()
         .map_err(|e| codegen(program.entry(), e.to_string()))?;
     let functions = ids
         .iter()
+        .chain([&trampoline])
         .map(|&id| jit.get_finalized_function(id))
         .collect();
     let bytecode_bytes = m.functions.iter().map(|f| f.code.len()).sum();
     Ok(Compiled {
         program,
-        code: native::Code::new(jit, functions),
+        code: native::Code::new(jit, functions, records),
         compile_time: started.elapsed(),
         bytecode_bytes,
     })

@@ -26,18 +26,24 @@ const MAX_SIZED_DEPTH: usize = 1 << 20;
 pub(crate) struct Code {
     jit: Option<JITModule>,
     functions: Vec<*const u8>,
+    /// The function records inline `CALL_INDIRECT`s read (`translate::function_record`),
+    /// at an address built into the code: kept as long as the code.
+    _records: Box<[u64]>,
 }
 
 impl Code {
-    /// Takes ownership of a finalised module and its functions' addresses.
-    pub(crate) fn new(jit: JITModule, functions: Vec<*const u8>) -> Code {
+    /// Takes ownership of a finalised module, its functions' addresses and the records its
+    /// code reads.
+    pub(crate) fn new(jit: JITModule, functions: Vec<*const u8>, records: Box<[u64]>) -> Code {
         Code {
             jit: Some(jit),
             functions,
+            _records: records,
         }
     }
 
-    /// The entry address of each function.
+    /// The entry address of each function, then the entry trampoline (the bridge
+    /// contract's function table).
     pub(crate) fn functions(&self) -> &[*const u8] {
         &self.functions
     }

@@ -22,8 +22,8 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64, I128};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, FuncRef, InstBuilder, JumpTableData, MemFlagsData, SigRef,
-    Signature, Type, Value,
+    self, AbiParam, Block, BlockArg, FuncRef, Inst, InstBuilder, JumpTableData, MemFlagsData,
+    SigRef, Signature, Type, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -33,7 +33,7 @@ use dotvm_core::instruction::Operand;
 use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::{
     Hooks, NativeCtx, NativeFunction, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW,
-    word_binary_code, word_unary_code,
+    TableView, word_binary_code, word_unary_code,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -58,21 +58,72 @@ struct Sigs {
     three: SigRef,
     /// `(ctx, func, index, code) -> status`.
     four: SigRef,
-    /// A compiled function: `(ctx, fp) -> status`.
+    /// A compiled function (see [`function_signature`]).
     function: SigRef,
     /// `Hooks::word_binary`: `(op, a, b) -> status`.
     word_binary: SigRef,
     /// `Hooks::word_unary`: `(op, a) -> status`.
     word_unary: SigRef,
+    /// `Hooks::memory_copy` and `Hooks::memory_fill`: `(ctx, a, b, len) -> status`.
+    memory: SigRef,
 }
 
-/// The signature of every compiled function: `(ctx, fp) -> status`.
+/// The signature of every compiled function: `(ctx, fp, fuel, depth) -> (status, fuel)`.
+/// The fuel left and the call depth (calls nested beyond the run's entry) travel in
+/// registers between compiled functions; the context's copies are written only for the
+/// bridge calls that read them. Rust enters compiled code through [`trampoline`].
 pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params.push(AbiParam::new(ptr));
     sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I64));
     sig.returns.push(AbiParam::new(I32));
+    sig.returns.push(AbiParam::new(I64));
     sig
+}
+
+/// The signature of the entry trampoline: `(ctx, fp, code) -> status`.
+pub(crate) fn trampoline_signature(ptr: Type, call_conv: CallConv) -> Signature {
+    bridge_signature(ptr, call_conv, &[true, true, true])
+}
+
+/// Builds the entry trampoline into `b` (an empty function with
+/// [`trampoline_signature`]): calls the compiled function at `code` with the context's
+/// fuel and depth and, when it returns normally, writes the fuel it left back.
+pub(crate) fn trampoline(
+    mut b: FunctionBuilder<'_>,
+    ptr: Type,
+    call_conv: CallConv,
+    frontend: TargetFrontendConfig,
+) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let [ctx, fp, code] = b.block_params(entry) else {
+        unreachable!("the trampoline signature has three parameters");
+    };
+    let (ctx, fp, code) = (*ctx, *fp, *code);
+    let fuel = b
+        .ins()
+        .load(I64, MemFlagsData::trusted(), ctx, NativeCtx::OFFSET_FUEL);
+    let depth = b
+        .ins()
+        .load(I64, MemFlagsData::trusted(), ctx, NativeCtx::OFFSET_DEPTH);
+    let sig = b.import_signature(function_signature(ptr, call_conv));
+    let call = b.ins().call_indirect(sig, code, &[ctx, fp, fuel, depth]);
+    let (status, left) = (b.inst_results(call)[0], b.inst_results(call)[1]);
+    let returned = b.create_block();
+    let ended = b.create_block();
+    b.ins().brif(status, ended, &[], returned, &[]);
+    b.switch_to_block(returned);
+    b.ins()
+        .store(MemFlagsData::trusted(), left, ctx, NativeCtx::OFFSET_FUEL);
+    b.ins().jump(ended, &[]);
+    b.switch_to_block(ended);
+    b.ins().return_(&[status]);
+    b.seal_all_blocks();
+    b.finalize(frontend);
 }
 
 /// A bridge signature: `ctx` and `fp`-like pointers where `ptrs` says so, else `u32`.
@@ -110,6 +161,15 @@ pub(crate) struct Env<'e> {
     pub(crate) frontend: TargetFrontendConfig,
     /// `FuncRef` of a direct callee, declared on demand.
     pub(crate) callee: &'e mut dyn FnMut(u32, &mut FunctionBuilder<'_>) -> FuncRef,
+    /// What an inline `CALL_INDIRECT` checks, one `u64` per function (see
+    /// [`function_record`]); owned by the compiled code.
+    pub(crate) records: &'e [u64],
+}
+
+/// What an inline `CALL_INDIRECT` reads of a function: its type id in the low 32 bits,
+/// its frame slots in the high 32.
+pub(crate) fn function_record(type_id: u32, frame_slots: u32) -> u64 {
+    u64::from(type_id) | u64::from(frame_slots) << 32
 }
 
 /// The state of one function's translation.
@@ -127,9 +187,11 @@ struct Tx<'a, 'b, 'e> {
     base: u32,
     /// One variable per frame slot.
     vars: Vec<Variable>,
-    /// The fuel left, kept in a register between bridge calls (`NativeCtx`'s copy is
-    /// written before every call out of the function and read again after it).
+    /// The fuel left, kept in a register (`NativeCtx`'s copy is written before every
+    /// bridge call and read again after it; compiled callees take and return it).
     fuel: Variable,
+    /// The call depth of this function's frame (a parameter).
+    depth: Value,
     /// Linear memory's base address and size, kept in registers like the fuel (read again
     /// after every call out of the function, which may grow memory).
     mem_base: Variable,
@@ -137,6 +199,10 @@ struct Tx<'a, 'b, 'e> {
     mem_len: Variable,
     /// The end of the read-only region (fixed for the run).
     ro_end: Variable,
+    /// True when the function accesses memory inline: only then are [`Tx::mem_base`],
+    /// [`Tx::mem_len`] and [`Tx::ro_end`] read (loads from the context stay in the code
+    /// even when nothing uses them).
+    memory: bool,
     /// The float behind a slot value that [`Tx::slot_of`] made from a float, so that a
     /// float read back from its slot in the same block stays in its float register (see
     /// [`Tx::typed`]): the value as stored, and the result before NaN canonicalisation,
@@ -150,6 +216,8 @@ struct Tx<'a, 'b, 'e> {
     blocks: HashMap<u32, Block>,
     /// The blocks that read the interrupt flag (see [`loop_heads`]).
     loop_heads: HashSet<u32>,
+    /// True while the slow path of a guarded instruction is built: its blocks are cold.
+    cold: bool,
     /// The block every early exit jumps to, with the status to return.
     exit: Block,
     sigs: Sigs,
@@ -174,6 +242,8 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     b.switch_to_block(entry);
     let ctx = b.block_params(entry)[0];
     let fp = b.block_params(entry)[1];
+    let fuel_in = b.block_params(entry)[2];
+    let depth = b.block_params(entry)[3];
     // One variable per slot the code can reach (the verifier's heights), not per declared
     // frame slot: a module may declare a far larger `max_stack` than its code uses (the
     // stack-limit check still uses the declared frame, as the interpreter does).
@@ -191,6 +261,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         .map(|_| b.declare_var(env.word))
         .collect::<Vec<_>>();
     let fuel = b.declare_var(I64);
+    b.def_var(fuel, fuel_in);
     let mem_base = b.declare_var(env.ptr);
     let mem_len = b.declare_var(I64);
     let ro_end = b.declare_var(I64);
@@ -216,6 +287,13 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         &[false, true, true],
     ));
     let word_unary = b.import_signature(bridge_signature(env.ptr, env.call_conv, &[false, true]));
+    let bulk_memory = {
+        let mut sig = Signature::new(env.call_conv);
+        sig.params.push(AbiParam::new(env.ptr));
+        sig.params.extend([AbiParam::new(I64); 3]);
+        sig.returns.push(AbiParam::new(I32));
+        b.import_signature(sig)
+    };
     let exit = b.create_block();
     b.append_block_param(exit, I32);
     b.set_cold_block(exit);
@@ -229,6 +307,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         index = f.block_end(index);
     }
     let loop_heads = loop_heads(&f, env.shape);
+    let memory = (0..len).any(|i| matches!(f.instruction(i).operand, Operand::Offset(_)));
     let mut tx = Tx {
         b,
         f,
@@ -239,13 +318,16 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         base,
         vars,
         fuel,
+        depth,
         mem_base,
         mem_len,
         ro_end,
+        memory,
         floats: HashMap::new(),
         ctx,
         fp,
         loop_heads,
+        cold: false,
         blocks,
         exit,
         sigs: Sigs {
@@ -255,6 +337,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
             function,
             word_binary,
             word_unary,
+            memory: bulk_memory,
         },
         callees: HashMap::new(),
     };
@@ -263,7 +346,9 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let exit = tx.exit;
     tx.b.switch_to_block(exit);
     let status = tx.b.block_params(exit)[0];
-    tx.b.ins().return_(&[status]);
+    // The run ended in a bridge call, which wrote the fuel to the machine.
+    let none = tx.b.ins().iconst(I64, 0);
+    tx.b.ins().return_(&[status, none]);
     tx.b.seal_all_blocks();
     let frontend = tx.env.frontend;
     tx.b.finalize(frontend);
@@ -369,7 +454,7 @@ impl Tx<'_, '_, '_> {
 
     /// Global `g`'s whole value (as [`Tx::read_slot`]).
     fn read_global(&mut self, g: u32) -> Vec<Value> {
-        let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
+        let globals = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
         let at = (i64::from(g) * self.wb) as i32;
         match self.limbs {
             Some(limbs) => self.read_limbs(globals, at, limbs),
@@ -383,7 +468,7 @@ impl Tx<'_, '_, '_> {
 
     /// Sets global `g` to a value [`Tx::read_global`] or [`Tx::read_slot`] returned.
     fn write_global(&mut self, g: u32, value: &[Value]) {
-        let globals = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
+        let globals = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_GLOBALS);
         let at = (i64::from(g) * self.wb) as i32;
         self.write_limbs_or_word(globals, at, value);
     }
@@ -448,11 +533,20 @@ impl Tx<'_, '_, '_> {
         self.ctx_store(fuel, NativeCtx::OFFSET_FUEL);
     }
 
-    /// Reads the fuel and memory variables from the context (after a call that may have
-    /// charged fuel or grown memory).
+    /// Reads the fuel and memory variables from the context (after a bridge call that may
+    /// have charged fuel or grown memory).
     fn reload(&mut self) {
         let fuel = self.ctx_load(I64, NativeCtx::OFFSET_FUEL);
         self.b.def_var(self.fuel, fuel);
+        self.reload_memory();
+    }
+
+    /// Reads the memory variables from the context (after a call that may have grown
+    /// memory).
+    fn reload_memory(&mut self) {
+        if !self.memory {
+            return;
+        }
         let base = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_MEM_BASE);
         self.b.def_var(self.mem_base, base);
         let len = self.ctx_load(I64, NativeCtx::OFFSET_MEM_LEN);
@@ -502,14 +596,26 @@ impl Tx<'_, '_, '_> {
         self.b.inst_results(call)[0]
     }
 
+    /// Switches to `block`, whose predecessors are all known, and seals it: the SSA
+    /// builder then finds a variable's one value through it (no parameter to remove
+    /// later), so a float read back after a guarded instruction stays the float the block
+    /// put (see [`Tx::floats`]).
+    fn switch_sealed(&mut self, block: Block) {
+        self.b.switch_to_block(block);
+        self.b.seal_block(block);
+    }
+
     /// Leaves the function with `status` when it is nonzero.
     fn exit_if(&mut self, status: Value) {
         let next = self.b.create_block();
+        if self.cold {
+            self.b.set_cold_block(next);
+        }
         let exit = self.exit;
         self.b
             .ins()
             .brif(status, exit, &[BlockArg::Value(status)], next, &[]);
-        self.b.switch_to_block(next);
+        self.switch_sealed(next);
     }
 
     /// Leaves the function with `status`.
@@ -554,7 +660,7 @@ impl Tx<'_, '_, '_> {
                 // Nothing follows: the step ended the run (the verifier's proof).
                 self.exit_with(status);
                 let dead = self.b.create_block();
-                self.b.switch_to_block(dead);
+                self.switch_sealed(dead);
             }
         }
     }
@@ -562,18 +668,74 @@ impl Tx<'_, '_, '_> {
     /// Branches on `bad`: the fast path `fast` inline, the instruction stepped in a cold
     /// block; both continue with the next instruction.
     fn guarded(&mut self, index: u32, height: u32, bad: Value, fast: impl FnOnce(&mut Self)) {
-        let slow = self.b.create_block();
-        let quick = self.b.create_block();
+        self.guarded_any(index, height, &[bad], fast);
+    }
+
+    /// [`Tx::guarded`] on several conditions, any of which steps the instruction: one
+    /// compare-and-branch each, which the host fuses (cheaper than combining the flags).
+    fn guarded_any(
+        &mut self,
+        index: u32,
+        height: u32,
+        bad: &[Value],
+        fast: impl FnOnce(&mut Self),
+    ) {
+        let slow = self.branch_out(bad);
         let cont = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(bad, slow, &[], quick, &[]);
-        self.b.switch_to_block(quick);
         fast(self);
         self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(slow);
-        self.step(index, height);
+        self.switch_sealed(slow);
+        self.cold_step(index, height);
         self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
+        self.switch_sealed(cont);
+    }
+
+    /// [`Tx::step`] on a cold path (its blocks are laid out away from the fast path).
+    fn cold_step(&mut self, index: u32, height: u32) {
+        self.cold = true;
+        self.step(index, height);
+        self.cold = false;
+    }
+
+    /// Branches to a new cold block when any of `bad` is set and goes on where none is;
+    /// returns the cold block.
+    fn branch_out(&mut self, bad: &[Value]) -> Block {
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        for &flag in bad {
+            let next = self.b.create_block();
+            self.b.ins().brif(flag, slow, &[], next, &[]);
+            self.switch_sealed(next);
+        }
+        slow
+    }
+
+    /// A load at `index` whose result, of `kind`, is the `p`-th operand afterwards: the
+    /// fast path `fast` (which returns the loaded value) inline, the instruction stepped in
+    /// a cold block when any of `bad` is set. The result is written with [`Tx::put`] after
+    /// both paths join, passed as a value of its type: a float stays in its float register
+    /// for the users after the join (see [`Tx::floats`]).
+    fn guarded_load(
+        &mut self,
+        index: u32,
+        height: u32,
+        bad: &[Value],
+        (p, kind): (u32, Kind),
+        fast: impl FnOnce(&mut Self) -> Value,
+    ) {
+        let slow = self.branch_out(bad);
+        let value = fast(self);
+        let ty = self.b.func.dfg.value_type(value);
+        let cont = self.b.create_block();
+        self.b.append_block_param(cont, ty);
+        self.b.ins().jump(cont, &[BlockArg::Value(value)]);
+        self.switch_sealed(slow);
+        self.cold_step(index, height);
+        let stepped = self.typed(p, kind);
+        self.b.ins().jump(cont, &[BlockArg::Value(stepped)]);
+        self.switch_sealed(cont);
+        let value = self.b.block_params(cont)[0];
+        self.put(p, kind, value);
     }
 
     /// A comparison result (`I8`) as a word 0 or 1.
@@ -717,46 +879,62 @@ impl Tx<'_, '_, '_> {
     }
 
     /// The guest address operand `p` plus `offset` for an access of `n` bytes: the guest
-    /// address of its first byte, and a flag set when the access is outside memory (or, for
-    /// a store, inside the read-only region), computed without wrapping.
-    fn address(&mut self, p: u32, offset: u32, n: u32, store: bool) -> (Value, Value) {
+    /// address of its first byte, and the conditions of which any is set when the access
+    /// is outside memory (or, for a store, inside the read-only region), computed without
+    /// wrapping.
+    fn address(&mut self, p: u32, offset: u32, n: u32, store: bool) -> (Value, Vec<Value>) {
         let addr = self.get(p);
-        let (lo, wide) = if let Some(limbs) = self.limbs {
+        let mut bad = Vec::with_capacity(4);
+        let lo = if let Some(limbs) = self.limbs {
             // The low limb is the address; any other bit set puts it outside memory.
             let slot = self.slot_offset(self.base + p);
             let high = self.read_limbs(self.fp, slot + 8, limbs - 1);
             let high = self.or_all(&high);
-            let wide = self.b.ins().icmp_imm_s(IntCC::NotEqual, high, 0);
-            (addr, Some(wide))
+            bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, high, 0));
+            addr
         } else if self.env.word == I32 {
-            (self.b.ins().uextend(I64, addr), None)
+            self.b.ins().uextend(I64, addr)
         } else if self.env.word == I128 {
             let lo = self.b.ins().ireduce(I64, addr);
             let hi = self.b.ins().ushr_imm_u(addr, 64);
             let hi = self.b.ins().ireduce(I64, hi);
-            let wide = self.b.ins().icmp_imm_s(IntCC::NotEqual, hi, 0);
-            (lo, Some(wide))
+            bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, hi, 0));
+            lo
         } else {
-            (addr, None)
+            addr
         };
-        let reach = self
-            .b
-            .ins()
-            .iconst(I64, (u64::from(offset) + u64::from(n)) as i64);
-        let (end, overflow) = self.b.ins().uadd_overflow(lo, reach);
-        let len = self.b.use_var(self.mem_len);
-        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        let mut bad = self.b.ins().bor(overflow, past);
-        if let Some(wide) = wide {
-            bad = self.b.ins().bor(bad, wide);
+        let reach = u64::from(offset) + u64::from(n);
+        if self.env.word != I32 && !self.is_u32(lo) {
+            // A 64-bit address plus the reach must not wrap (a 32-bit one cannot).
+            let wraps =
+                self.b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, lo, (u64::MAX - reach) as i64);
+            bad.push(wraps);
         }
+        let end = self.b.ins().iadd_imm_s(lo, reach as i64);
+        let len = self.b.use_var(self.mem_len);
+        bad.push(self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len));
         let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
         if store {
             let ro_end = self.b.use_var(self.ro_end);
-            let read_only = self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end);
-            bad = self.b.ins().bor(bad, read_only);
+            bad.push(self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end));
         }
         (start, bad)
+    }
+
+    /// True when `v` is a 32-bit value zero-extended (as typed i32 results are in their
+    /// slots), so that adding a 33-bit reach to it cannot wrap 64 bits.
+    fn is_u32(&self, v: Value) -> bool {
+        let dfg = &self.b.func.dfg;
+        let Some(inst) = dfg.value_def(v).inst() else {
+            return false;
+        };
+        dfg.insts[inst].opcode() == ir::Opcode::Uextend
+            && dfg
+                .inst_args(inst)
+                .first()
+                .is_some_and(|&arg| dfg.value_type(arg) == I32)
     }
 
     /// The host address of guest address `start` (checked).
@@ -770,23 +948,26 @@ impl Tx<'_, '_, '_> {
     /// Function entry: the native stack check, parameters from the frame, zeroed locals.
     fn prologue(&mut self) {
         let sp = self.b.ins().get_stack_pointer(self.env.ptr);
-        let floor = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_NATIVE_FLOOR);
+        let floor = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_NATIVE_FLOOR);
         let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
         let overflow = self.b.create_block();
         let ok = self.b.create_block();
         self.b.set_cold_block(overflow);
         self.b.ins().brif(low, overflow, &[], ok, &[]);
-        self.b.switch_to_block(overflow);
+        self.switch_sealed(overflow);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(0);
         let code = self.u32_const(TRAP_NATIVE_STACK);
         let args = [self.ctx, func, at, code];
+        self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
-        self.b.switch_to_block(ok);
-        self.reload();
-        let ro_end = self.ctx_load(I64, NativeCtx::OFFSET_RO_END);
-        self.b.def_var(self.ro_end, ro_end);
+        self.switch_sealed(ok);
+        self.reload_memory();
+        if self.memory {
+            let ro_end = self.ctx_load(I64, NativeCtx::OFFSET_RO_END);
+            self.b.def_var(self.ro_end, ro_end);
+        }
         let params = self.f.params();
         if let Some(limbs) = self.limbs {
             // Slots stay in the frame: the parameters are there, the locals start at zero.
@@ -857,7 +1038,7 @@ impl Tx<'_, '_, '_> {
         let pay = self.b.create_block();
         self.b.set_cold_block(short);
         self.b.ins().brif(enough, pay, &[], short, &[]);
-        self.b.switch_to_block(short);
+        self.switch_sealed(short);
         self.store_slots(0, self.base + height);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(start);
@@ -866,7 +1047,7 @@ impl Tx<'_, '_, '_> {
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
         self.exit_with(status);
-        self.b.switch_to_block(pay);
+        self.switch_sealed(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.b.def_var(self.fuel, left);
         if !self.loop_heads.contains(&start) {
@@ -886,14 +1067,14 @@ impl Tx<'_, '_, '_> {
         let run = self.b.create_block();
         self.b.set_cold_block(raised);
         self.b.ins().brif(flag, raised, &[], run, &[]);
-        self.b.switch_to_block(raised);
+        self.switch_sealed(raised);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(start);
         let args = [self.ctx, func, at];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
         self.exit_with(status);
-        self.b.switch_to_block(run);
+        self.switch_sealed(run);
     }
 
     /// The target block of a jump to instruction `target`.
@@ -972,9 +1153,9 @@ impl Tx<'_, '_, '_> {
                     let offset = self.slot_offset(k);
                     self.write_limbs_or_word(self.fp, offset, &value);
                 }
-                self.fuel_out();
                 let zero = self.b.ins().iconst(I32, 0);
-                self.b.ins().return_(&[zero]);
+                let fuel = self.b.use_var(self.fuel);
+                self.b.ins().return_(&[zero, fuel]);
             }
             (Opcode::Push | Opcode::PushConst, _) => match self.f.pushed(index) {
                 Some(values) => {
@@ -1053,11 +1234,38 @@ impl Tx<'_, '_, '_> {
                 | Opcode::Store,
                 Operand::Offset(offset),
             ) => self.word_store(index, h, op, *offset),
+            (Opcode::MemoryCopy | Opcode::MemoryFill, _)
+                if self.limbs.is_none() && self.env.word != I128 =>
+            {
+                self.bulk_memory(index, h, op)
+            }
             // Everything else runs in the precise interpreter: control that ends the run
             // (HALT, UNREACHABLE), host calls, system calls, crypto, BigInt, database,
             // tables, bulk memory and the allocator.
             _ => self.step(index, h),
         }
+    }
+
+    /// `MEMORY_COPY` or `MEMORY_FILL` at `index` on 32- or 64-bit words: a direct call to
+    /// the interpreter's memory code, the instruction stepped when it would trap.
+    fn bulk_memory(&mut self, index: u32, h: u32, op: Opcode) {
+        let mut args = vec![self.ctx];
+        for p in h - 3..h {
+            let w = self.get(p);
+            let w = if self.env.word == I64 {
+                w
+            } else {
+                self.b.ins().uextend(I64, w)
+            };
+            args.push(w);
+        }
+        let hook = if op == Opcode::MemoryCopy {
+            self.env.hooks.memory_copy
+        } else {
+            self.env.hooks.memory_fill
+        };
+        let status = self.call_hook(hook, self.sigs.memory, &args);
+        self.guarded(index, h, status, |_| {});
     }
 
     /// Copies operand `from` to operand `to`.
@@ -1084,28 +1292,30 @@ impl Tx<'_, '_, '_> {
                 fref
             }
         };
-        let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        self.ctx_store(deeper, NativeCtx::OFFSET_DEPTH);
-        self.fuel_out();
-        let call = self.b.ins().call(fref, &[self.ctx, callee_fp]);
-        let status = self.b.inst_results(call)[0];
-        self.exit_if(status);
-        self.reload();
-        self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
+        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        let fuel = self.b.use_var(self.fuel);
+        let call = self
+            .b
+            .ins()
+            .call(fref, &[self.ctx, callee_fp, fuel, deeper]);
+        self.returned(call);
         self.call_results(h - params, callee_fp, results);
     }
 
+    /// After the call `call` to compiled code: leaves the function when the run ended in
+    /// it, else takes the fuel it left and reads memory's base and size again.
+    fn returned(&mut self, call: Inst) {
+        let (status, fuel) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        self.exit_if(status);
+        self.b.def_var(self.fuel, fuel);
+        self.reload_memory();
+    }
+
     /// The depth and stack checks of a call at `index` whose `params` arguments are the top
-    /// operands below height `h`; returns the callee's frame pointer.
+    /// operands below height `h`, raising the value stack's high-water mark; returns the
+    /// callee's frame pointer.
     fn call_checks(&mut self, index: u32, h: u32, params: u32, frame: u32) -> Value {
-        let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
-        let max = self.ctx_load(I64, NativeCtx::OFFSET_MAX_DEPTH);
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        let too_deep = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, deeper, max);
+        let too_deep = self.too_deep();
         self.limit_trap(index, too_deep, TRAP_CALL_DEPTH);
         let offset = i64::from(self.slot_offset(self.base + h - params));
         let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
@@ -1113,16 +1323,63 @@ impl Tx<'_, '_, '_> {
             .b
             .ins()
             .iadd_imm_s(callee_fp, i64::from(frame) * self.wb);
-        let stack_end = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_END);
-        let overflow = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, frame_end, stack_end);
+        // Only a frame ending beyond every earlier one can pass the limit (the mark never
+        // passes it): the usual call reads the mark and goes on.
+        let beyond = self.beyond_peak(frame_end);
+        let deeper = self.b.create_block();
+        let within = self.b.create_block();
+        self.b.set_cold_block(deeper);
+        self.b.ins().brif(beyond, deeper, &[], within, &[]);
+        self.switch_sealed(deeper);
+        let overflow = self.overflows(frame_end);
         self.limit_trap(index, overflow, TRAP_STACK_OVERFLOW);
-        let peak = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_PEAK);
-        let deepest = self.b.ins().umax(peak, frame_end);
-        self.ctx_store(deepest, NativeCtx::OFFSET_STACK_PEAK);
+        self.ctx_store(frame_end, NativeCtx::OFFSET_STACK_PEAK);
+        self.b.ins().jump(within, &[]);
+        self.switch_sealed(within);
         callee_fp
+    }
+
+    /// A context field fixed for the run (the loads may be shared and hoisted).
+    fn ctx_fixed(&mut self, ty: Type, offset: i32) -> Value {
+        let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+        self.b.ins().load(ty, fixed, self.ctx, offset)
+    }
+
+    /// Set when one more call level would reach the call-depth limit.
+    fn too_deep(&mut self) -> Value {
+        let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
+        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        self.b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, deeper, max)
+    }
+
+    /// The end of a callee frame of `frame` slots (an `I64` value) at `callee_fp`.
+    fn frame_end(&mut self, callee_fp: Value, frame: Value) -> Value {
+        let bytes = self.b.ins().imul_imm_s(frame, self.wb);
+        let bytes = if self.env.ptr == I64 {
+            bytes
+        } else {
+            self.b.ins().ireduce(self.env.ptr, bytes)
+        };
+        self.b.ins().iadd(callee_fp, bytes)
+    }
+
+    /// Set when a frame ending at `frame_end` passes the value-stack limit.
+    fn overflows(&mut self, frame_end: Value) -> Value {
+        let stack_end = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_STACK_END);
+        self.b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, frame_end, stack_end)
+    }
+
+    /// Set when a frame ending at `frame_end` ends beyond the value stack's high-water
+    /// mark (which never passes the stack limit).
+    fn beyond_peak(&mut self, frame_end: Value) -> Value {
+        let peak = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_PEAK);
+        self.b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, frame_end, peak)
     }
 
     /// Traps with `code` at `index` when `bad` is set.
@@ -1131,7 +1388,7 @@ impl Tx<'_, '_, '_> {
         let ok = self.b.create_block();
         self.b.set_cold_block(trap);
         self.b.ins().brif(bad, trap, &[], ok, &[]);
-        self.b.switch_to_block(trap);
+        self.switch_sealed(trap);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let code = self.u32_const(code);
@@ -1139,7 +1396,7 @@ impl Tx<'_, '_, '_> {
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
-        self.b.switch_to_block(ok);
+        self.switch_sealed(ok);
     }
 
     /// Loads `results` results from the callee frame into operands from `first` (for slots
@@ -1158,51 +1415,192 @@ impl Tx<'_, '_, '_> {
         }
     }
 
-    /// `CALL_INDIRECT` at `index`.
+    /// `CALL_INDIRECT` at `index`: the table lookup, type check and limit checks inline;
+    /// every case that does not call (a null, out-of-range or mistyped element, a limit)
+    /// goes to the bridge, which raises the interpreter's trap.
     fn call_indirect(&mut self, index: u32, h: u32) {
         let (pops, results) = self.env.shape.effects[index as usize];
         let params = pops - 1;
+        let Some((ty, table)) = self.f.indirect(index) else {
+            self.step(index, h);
+            return;
+        };
         self.store_slots(self.base + h - pops, self.base + h);
+        let offset = i64::from(self.slot_offset(self.base + h - 1 - params));
+        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        // The element index (an i32 operand) against the table's length.
+        let top = self.get(h - 1);
+        let element_index = self.low32(top);
+        let element_index = self.b.ins().uextend(I64, element_index);
+        let tables = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_TABLES);
+        let view = i32::try_from(i64::from(table) * i64::from(TableView::BYTES)).ok();
+        let Some(view) = view else {
+            // More tables than an offset reaches: the bridge resolves every call.
+            self.b.ins().jump(slow, &[]);
+            return self.call_indirect_rest(index, h, slow, join, callee_fp, params, results);
+        };
+        let len = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            tables,
+            view + TableView::OFFSET_LEN,
+        );
+        let outside = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, element_index, len);
+        let inside = self.b.create_block();
+        self.b.ins().brif(outside, slow, &[], inside, &[]);
+        self.switch_sealed(inside);
+        let elements = self.b.ins().load(
+            self.env.ptr,
+            MemFlagsData::trusted(),
+            tables,
+            view + TableView::OFFSET_ELEMENTS,
+        );
+        let element_offset = self.b.ins().imul_imm_s(element_index, self.wb);
+        let element_offset = if self.env.ptr == I64 {
+            element_offset
+        } else {
+            self.b.ins().ireduce(self.env.ptr, element_offset)
+        };
+        let element_at = self.b.ins().iadd(elements, element_offset);
+        // Element `f + 1` calls function `f` (0 is null): `f` below the function count
+        // also proves the element nonzero and its value below 2^32.
+        let low = if self.env.word == I32 {
+            let e = self
+                .b
+                .ins()
+                .load(I32, MemFlagsData::trusted(), element_at, 0);
+            self.b.ins().uextend(I64, e)
+        } else {
+            self.b
+                .ins()
+                .load(I64, MemFlagsData::trusted(), element_at, 0)
+        };
+        let callee = self.b.ins().iadd_imm_s(low, -1);
+        let count = i64::from(self.env.records.len() as u32);
+        let mut bad = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, callee, count);
+        let high_limbs = (self.wb / 8).saturating_sub(1) as i32;
+        if high_limbs > 0 {
+            let high = self.read_limbs(element_at, 8, high_limbs as u32);
+            let high = self.or_all(&high);
+            let wide = self.b.ins().icmp_imm_s(IntCC::NotEqual, high, 0);
+            bad = self.b.ins().bor(bad, wide);
+        }
+        let known = self.b.create_block();
+        self.b.ins().brif(bad, slow, &[], known, &[]);
+        self.switch_sealed(known);
+        let record = self.record(callee);
+        let callee_ty = self.b.ins().ireduce(I32, record);
+        let mismatch = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::NotEqual, callee_ty, i64::from(ty as i32));
+        let frame = self.b.ins().ushr_imm_u(record, 32);
+        let frame_end = self.frame_end(callee_fp, frame);
+        let too_deep = self.too_deep();
+        // A frame beyond the high-water mark goes through the bridge, which checks it
+        // against the stack limit (the mark is raised on that path).
+        let beyond = self.beyond_peak(frame_end);
+        let limit = self.b.ins().bor(too_deep, beyond);
+        let bad = self.b.ins().bor(mismatch, limit);
+        self.b
+            .ins()
+            .brif(bad, slow, &[], join, &[BlockArg::Value(callee)]);
+        self.call_indirect_rest(index, h, slow, join, callee_fp, params, results);
+    }
+
+    /// The bridge path (`slow`) and the call itself (`join`, with the callee's index) of
+    /// the `CALL_INDIRECT` at `index`.
+    #[allow(clippy::too_many_arguments)]
+    fn call_indirect_rest(
+        &mut self,
+        index: u32,
+        h: u32,
+        slow: Block,
+        join: Block,
+        callee_fp: Value,
+        params: u32,
+        results: u32,
+    ) {
+        self.switch_sealed(slow);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let height = self.u32_const(h);
         let args = [self.ctx, func, at, self.fp, height];
         self.fuel_out();
-        let callee = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
-        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, callee, -1);
+        // The bridge checks the depth limit from the context's copy.
+        self.ctx_store(self.depth, NativeCtx::OFFSET_DEPTH);
+        let resolved = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, resolved, -1);
         let one = self.b.ins().iconst(I32, 1);
-        let status = self.b.ins().select(failed, one, callee);
+        let status = self.b.ins().select(failed, one, resolved);
         let next = self.b.create_block();
+        self.b.set_cold_block(next);
         let exit = self.exit;
         self.b
             .ins()
             .brif(failed, exit, &[BlockArg::Value(status)], next, &[]);
-        self.b.switch_to_block(next);
-        let offset = i64::from(self.slot_offset(self.base + h - 1 - params));
-        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
-        let table = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_FUNCTIONS);
-        let wide = self.b.ins().uextend(self.env.ptr, callee);
+        self.switch_sealed(next);
+        let callee = self.b.ins().uextend(I64, resolved);
+        let record = self.record(callee);
+        let frame = self.b.ins().ushr_imm_u(record, 32);
+        let frame_end = self.frame_end(callee_fp, frame);
+        let peak = self.ctx_load(self.env.ptr, NativeCtx::OFFSET_STACK_PEAK);
+        let deepest = self.b.ins().umax(peak, frame_end);
+        self.ctx_store(deepest, NativeCtx::OFFSET_STACK_PEAK);
+        self.b.ins().jump(join, &[BlockArg::Value(callee)]);
+        self.switch_sealed(join);
+        let callee = self.b.block_params(join)[0];
+        let table = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_FUNCTIONS);
         let entry_offset = self
             .b
             .ins()
-            .imul_imm_s(wide, i64::from(self.env.ptr.bytes()));
+            .imul_imm_s(callee, i64::from(self.env.ptr.bytes()));
+        let entry_offset = if self.env.ptr == I64 {
+            entry_offset
+        } else {
+            self.b.ins().ireduce(self.env.ptr, entry_offset)
+        };
         let entry_at = self.b.ins().iadd(table, entry_offset);
         let code = self
             .b
             .ins()
             .load(self.env.ptr, MemFlagsData::trusted(), entry_at, 0);
-        let depth = self.ctx_load(I64, NativeCtx::OFFSET_DEPTH);
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        self.ctx_store(deeper, NativeCtx::OFFSET_DEPTH);
-        let call = self
+        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        let fuel = self.b.use_var(self.fuel);
+        let call = self.b.ins().call_indirect(
+            self.sigs.function,
+            code,
+            &[self.ctx, callee_fp, fuel, deeper],
+        );
+        self.returned(call);
+        self.call_results(h - 1 - params, callee_fp, results);
+    }
+
+    /// Function `callee`'s record (`function_record`; `callee` is below the count).
+    fn record(&mut self, callee: Value) -> Value {
+        let records = self
             .b
             .ins()
-            .call_indirect(self.sigs.function, code, &[self.ctx, callee_fp]);
-        let status = self.b.inst_results(call)[0];
-        self.exit_if(status);
-        self.reload();
-        self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
-        self.call_results(h - 1 - params, callee_fp, results);
+            .iconst(self.env.ptr, self.env.records.as_ptr() as i64);
+        let offset = self.b.ins().ishl_imm_u(callee, 3);
+        let offset = if self.env.ptr == I64 {
+            offset
+        } else {
+            self.b.ins().ireduce(self.env.ptr, offset)
+        };
+        let at = self.b.ins().iadd(records, offset);
+        let fixed = MemFlagsData::trusted().with_readonly();
+        self.b.ins().load(I64, fixed, at, 0)
     }
 
     /// A word load at `index`.
@@ -1224,7 +1622,16 @@ impl Tx<'_, '_, '_> {
             return;
         }
         let (start, bad) = self.address(h - 1, offset, ty.bytes(), false);
-        self.guarded(index, h, bad, |tx| {
+        if ty == I64 && self.env.word == I64 && self.float_user(index, h - 1) {
+            // A 64-bit word that an f64 operation reads next (wasm's `f64.load` becomes
+            // `LOAD64_U`): loaded straight into a float register.
+            self.guarded_load(index, h, &bad, (h - 1, Kind::F64), |tx| {
+                let at = tx.host_address(start);
+                tx.b.ins().load(F64, flags(), at, 0)
+            });
+            return;
+        }
+        self.guarded_any(index, h, &bad, |tx| {
             let at = tx.host_address(start);
             let raw = tx.b.ins().load(ty, flags(), at, 0);
             let value = if ty == tx.env.word {
@@ -1236,6 +1643,32 @@ impl Tx<'_, '_, '_> {
             };
             tx.set(h - 1, value);
         });
+    }
+
+    /// True when the instruction of this block that next reads operand `p` (left by the
+    /// instruction at `index`) reads it as an f64 (arithmetic, comparison, conversion, or
+    /// the value of `F64_STORE`).
+    fn float_user(&self, index: u32, p: u32) -> bool {
+        let end = self.f.block_end(index);
+        for next in index + 1..end {
+            let Some(height) = self.height(next) else {
+                return false;
+            };
+            let (pops, _) = self.env.shape.effects[next as usize];
+            if height - pops > p {
+                continue;
+            }
+            // `next` reads operand `p`: as its top operand, or deeper.
+            let op = self.f.instruction(next).opcode;
+            let top = height - 1 == p;
+            return match (typed_binary(op), typed_unary(op), truncation(op)) {
+                (Some((Kind::F64, _, _)), _, _) => true,
+                (_, Some((Kind::F64, _, _)), _) => true,
+                (_, _, Some((Kind::F64, _, _, _))) => true,
+                _ => op == Opcode::F64Store && top,
+            };
+        }
+        false
     }
 
     /// A word store at `index`.
@@ -1260,7 +1693,7 @@ impl Tx<'_, '_, '_> {
             _ => value,
         };
         let (start, bad) = self.address(h - 2, offset, ty.bytes(), true);
-        self.guarded(index, h, bad, |tx| {
+        self.guarded_any(index, h, &bad, |tx| {
             let at = tx.host_address(start);
             let narrow = if tx.b.func.dfg.value_type(value).bytes() == ty.bytes() {
                 value
@@ -1456,13 +1889,15 @@ impl Tx<'_, '_, '_> {
                 O::F64Load => Some((KF64, F64)),
                 _ => None,
             };
-            self.guarded(index, h, bad, |tx| {
+            if let Some((kind, fty)) = float {
+                self.guarded_load(index, h, &bad, (h - 1, kind), |tx| {
+                    let at = tx.host_address(start);
+                    tx.b.ins().load(fty, flags(), at, 0)
+                });
+                return true;
+            }
+            self.guarded_any(index, h, &bad, |tx| {
                 let at = tx.host_address(start);
-                if let Some((kind, fty)) = float {
-                    let value = tx.b.ins().load(fty, flags(), at, 0);
-                    tx.put(h - 1, kind, value);
-                    return;
-                }
                 let raw = tx.b.ins().load(ty, flags(), at, 0);
                 let target = if wide { I64 } else { I32 };
                 let value = if ty == target {
@@ -1484,7 +1919,7 @@ impl Tx<'_, '_, '_> {
             // Floats are stored from their float registers (same size as `ty`).
             let bits = self.typed(h - n, kind);
             let (start, bad) = self.address(h - n - 1, offset, ty.bytes(), true);
-            self.guarded(index, h, bad, |tx| {
+            self.guarded_any(index, h, &bad, |tx| {
                 let at = tx.host_address(start);
                 let narrow = if tx.b.func.dfg.value_type(bits).bytes() == ty.bytes() {
                     bits

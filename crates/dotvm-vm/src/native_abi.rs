@@ -5,10 +5,15 @@
 //! fuel for, the constants) and runs the result on the interpreter's machine
 //! ([`NativeProgram::run`]). The contract for compiled code:
 //!
-//! * every function is `extern "C" fn(ctx: *mut NativeCtx, fp: *mut u8) -> u32`; `fp` is the
-//!   function's frame in the value stack (local 0, then the operands; parameters are there
-//!   on entry, results go to `fp[0..results]` on return). It returns 0 after `RET`, and
-//!   nonzero when the run ended in a bridge call, which the caller passes on at once;
+//! * the code of a program is a table `functions`: one entry address per function, then an
+//!   entry trampoline `extern "C" fn(ctx: *mut NativeCtx, fp: *mut u8, code: *const u8) ->
+//!   u32`, through which the runtime enters function `code` (compiled functions call each
+//!   other with the compiler's own convention, passing the fuel and call depth in
+//!   registers: the trampoline takes them from the context and writes the fuel back). `fp`
+//!   is the function's frame in the value stack (local 0, then the operands; parameters are
+//!   there on entry, results go to `fp[0..results]` on return). The trampoline returns 0
+//!   after the function's `RET`, and nonzero when the run ended in a bridge call, which
+//!   every compiled caller passes on at once;
 //! * a slot is [`NativeProgram::slot_bytes`] bytes: the word itself for 32, 64 and 128
 //!   bits, and for 256 and 512 bits its 64-bit limbs, least significant first (ruint's
 //!   layout); a typed i64 or f64 on Arch32 takes two slots, the low half deeper;
@@ -21,7 +26,10 @@
 //!   so its effects, fuel and trap are the interpreter's;
 //! * a call checks the depth (`depth + 1 >= max_depth`) and stack limits (the callee's frame
 //!   must end before `stack_end`) and reports a failure through [`Hooks::trap`];
-//!   `CALL_INDIRECT` resolves its callee through [`Hooks::resolve_indirect`];
+//!   `CALL_INDIRECT` may look its callee up inline (the tables are [`TableView`]s at
+//!   `tables`, valid until the next bridge call) and hands every case it does not call,
+//!   with the element index stored, to [`Hooks::resolve_indirect`], which traps as the
+//!   interpreter does;
 //! * memory accesses are checked against `mem_len` (and stores against `ro_end`) before they
 //!   touch memory; `mem_base` and `mem_len` are read again after every bridge call.
 //!
@@ -47,7 +55,7 @@ use ruint::aliases::{U256, U512};
 use std::sync::Arc;
 
 pub use crate::exec::native::{
-    NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW, TierSlot,
+    NativeCtx, TRAP_CALL_DEPTH, TRAP_NATIVE_STACK, TRAP_STACK_OVERFLOW, TableView, TierSlot,
 };
 
 /// The largest value stack, in bytes, a native run reserves up front (compiled code
@@ -104,6 +112,13 @@ pub struct Hooks {
     /// `(op, a) -> status`: the word instruction `op` ([`word_unary_code`]) on the slot at
     /// pointer `a`, in place; 0 (or 1 for an unknown `op`, which is then stepped).
     pub word_unary: *const u8,
+    /// `(ctx, dst: u64, src: u64, len: u64) -> status`: `MEMORY_COPY` on 32- and 64-bit
+    /// words with the interpreter's code; 0, or 1 with memory untouched when it would trap
+    /// (the instruction is then stepped).
+    pub memory_copy: *const u8,
+    /// `(ctx, dst: u64, byte: u64, len: u64) -> status`: `MEMORY_FILL`, as
+    /// [`Hooks::memory_copy`].
+    pub memory_fill: *const u8,
 }
 
 /// The code [`Hooks::word_binary`] takes for a two-operand word instruction (arithmetic,
@@ -128,6 +143,8 @@ impl Hooks {
             resolve_indirect: native::resolve_indirect::<W> as *const u8,
             word_binary: native::word_binary::<W> as *const u8,
             word_unary: native::word_unary::<W> as *const u8,
+            memory_copy: native::memory_copy::<W> as *const u8,
+            memory_fill: native::memory_fill::<W> as *const u8,
         }
     }
 }
@@ -250,9 +267,9 @@ impl NativeProgram {
     ///
     /// # Safety
     ///
-    /// `functions` has one entry per function, each the address of code for that function
-    /// that follows the contract in the module documentation for this program (compiled
-    /// from it, using this program's [`Hooks`]), and `native_floor` is an address below
+    /// `functions` is code for this program (one entry per function, then the entry
+    /// trampoline) that follows the contract in the module documentation (compiled from
+    /// it, using this program's [`Hooks`]), and `native_floor` is an address below
     /// which that code never needs the native stack (its stack check traps first).
     /// `self.stack_fits(limits)` must hold.
     #[allow(clippy::too_many_arguments)]
@@ -266,14 +283,11 @@ impl NativeProgram {
         functions: &[*const u8],
         native_floor: usize,
     ) -> Result<Outcome, RunError> {
-        let entry = functions[self.entry() as usize];
-        // SAFETY: the caller guarantees `entry` is native code with this signature.
-        let entry: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
-            unsafe { std::mem::transmute(entry) };
+        let entry = self.entry();
         let mut enter = |ctx: *mut NativeCtx, fp: *mut u8| {
             // SAFETY: the caller guarantees the code follows the bridge contract; `ctx`
             // and `fp` are the live run's context and entry frame.
-            unsafe { entry(ctx, fp) }
+            unsafe { native::enter(functions, entry, ctx, fp) }
         };
         with_program!(self, |p| native::run(
             p,
@@ -345,20 +359,18 @@ pub unsafe fn call_instance(
     functions: &[*const u8],
     native_floor: usize,
 ) -> Result<CallOutcome, RunError> {
-    let Some(&code) = functions.get(func as usize) else {
+    // The last entry is the trampoline, not a function.
+    if func as usize + 1 >= functions.len() {
         return Err(RunError::Load(LoadError::Inconsistent {
             func: Some(func),
             pc: None,
             message: format!("function {func} does not exist"),
         }));
-    };
-    // SAFETY: the caller guarantees `code` is native code with this signature.
-    let code: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
-        unsafe { std::mem::transmute(code) };
+    }
     let mut enter = |ctx: *mut NativeCtx, fp: *mut u8| {
         // SAFETY: the caller guarantees the code follows the bridge contract; `ctx` and
         // `fp` are the live call's context and frame.
-        unsafe { code(ctx, fp) }
+        unsafe { native::enter(functions, func, ctx, fp) }
     };
     let limits = &instance.limits;
     macro_rules! call {
@@ -521,6 +533,19 @@ impl<'a> NativeFunction<'a> {
                 .pairs
                 .get(c as usize)
                 .map(|&[a, b]| vec![limbs(a), limbs(b)]),
+            _ => None,
+        })
+    }
+
+    /// The canonical type of this function (what `CALL_INDIRECT` compares).
+    pub fn type_id(&self) -> u32 {
+        with_fn!(self, |f, _p| f.ty)
+    }
+
+    /// The type and table operands of the `CALL_INDIRECT` at `index`.
+    pub fn indirect(&self, index: u32) -> Option<(u32, u32)> {
+        with_fn!(self, |f, _p| match f.plain[index as usize] {
+            Op::CallIndirect(ty, table) => Some((ty, table)),
             _ => None,
         })
     }

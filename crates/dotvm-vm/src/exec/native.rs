@@ -14,6 +14,7 @@
 use super::session::{self, CallEnv, Completion, Saved};
 use super::{At, Exit, Fault, Machine, interp};
 use crate::Outcome;
+use crate::code::Op;
 use crate::error::RunError;
 use crate::host::Host;
 use crate::io::Io;
@@ -33,7 +34,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[repr(C)]
 #[derive(Debug)]
 pub struct NativeCtx {
-    /// Fuel left (the interpreter's `Machine::fuel`).
+    /// Fuel left (the interpreter's `Machine::fuel`) at every bridge call and when
+    /// compiled code is entered or returns (in between it is in a register).
     fuel: u64,
     /// Address of linear memory byte 0 (changes when memory grows).
     mem_base: *mut u8,
@@ -45,7 +47,9 @@ pub struct NativeCtx {
     globals: *mut u8,
     /// The run's interrupt flag.
     interrupt: *const AtomicBool,
-    /// Calls nested beyond the entry function (the interpreter's `frames.len()`).
+    /// Calls nested beyond the entry function (the interpreter's `frames.len()`) when
+    /// compiled code is entered; compiled code passes it in a register and writes it here
+    /// only for [`resolve_indirect`].
     depth: u64,
     /// The call-depth limit.
     max_depth: u64,
@@ -57,8 +61,31 @@ pub struct NativeCtx {
     functions: *const *const u8,
     /// The lowest native stack address compiled code may use.
     native_floor: usize,
+    /// The tables as `CALL_INDIRECT` reads them, one [`TableView`] per table (refreshed
+    /// after a stepped `TABLE_GROW`, which may move a table's elements).
+    tables: *const TableView,
     /// The `NativeState` of the run (private to the bridge).
     state: *mut c_void,
+}
+
+/// One table as compiled code reads it for an inline `CALL_INDIRECT`: the address of its
+/// elements (one word each: 0 for null, `f + 1` for function `f`) and their number.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct TableView {
+    /// Address of element 0.
+    elements: *const u8,
+    /// Number of elements.
+    len: u64,
+}
+
+impl TableView {
+    /// Offset of the elements' address (pointer).
+    pub const OFFSET_ELEMENTS: i32 = std::mem::offset_of!(TableView, elements) as i32;
+    /// Offset of the number of elements (`u64`).
+    pub const OFFSET_LEN: i32 = std::mem::offset_of!(TableView, len) as i32;
+    /// Bytes of one view (the stride of [`NativeCtx::OFFSET_TABLES`]'s array).
+    pub const BYTES: i32 = std::mem::size_of::<TableView>() as i32;
 }
 
 impl NativeCtx {
@@ -86,6 +113,8 @@ impl NativeCtx {
     pub const OFFSET_FUNCTIONS: i32 = std::mem::offset_of!(NativeCtx, functions) as i32;
     /// Offset of the native stack floor (pointer-sized).
     pub const OFFSET_NATIVE_FLOOR: i32 = std::mem::offset_of!(NativeCtx, native_floor) as i32;
+    /// Offset of the tables' address (pointer to one [`TableView`] per table).
+    pub const OFFSET_TABLES: i32 = std::mem::offset_of!(NativeCtx, tables) as i32;
 }
 
 /// Trap codes compiled code passes to [`trap`].
@@ -103,6 +132,8 @@ struct NativeState<'m, 'a, W> {
     m: &'m mut Machine<'a, W>,
     /// Set when the run ended inside a bridge call (a trap or an exit).
     end: Option<Result<Exit, Fault>>,
+    /// What [`NativeCtx::tables`] points to.
+    tables: Vec<TableView>,
 }
 
 /// Builds the context for compiled code entered at call depth `depth` (callers below it)
@@ -115,6 +146,8 @@ fn context<W: Word>(
     depth: usize,
     frame_end: usize,
 ) -> NativeCtx {
+    refresh_tables(&mut state.tables, state.m);
+    let tables = state.tables.as_ptr();
     let state_ptr = (state as *mut NativeState<'_, '_, W>).cast::<c_void>();
     let m = &mut *state.m;
     let stack_end = m.stack.as_mut_ptr_range().end.cast::<u8>();
@@ -132,6 +165,7 @@ fn context<W: Word>(
         stack_peak,
         functions: functions.as_ptr(),
         native_floor,
+        tables,
         state: state_ptr,
     };
     refresh_memory(&mut ctx, m);
@@ -143,6 +177,38 @@ fn refresh_memory<W: Word>(ctx: &mut NativeCtx, m: &mut Machine<'_, W>) {
     let (base, len) = m.memory.raw_parts();
     ctx.mem_base = base;
     ctx.mem_len = len;
+}
+
+/// Makes `views` describe the machine's tables as they are now (their number is fixed
+/// for a run, so `views` is reallocated only when it is first filled).
+fn refresh_tables<W: Word>(views: &mut Vec<TableView>, m: &Machine<'_, W>) {
+    views.clear();
+    views.extend(m.refs.table_views().map(|(elements, len)| TableView {
+        elements: elements.cast::<u8>(),
+        len: len as u64,
+    }));
+}
+
+/// Enters compiled function `func` through the trampoline at the end of `functions`;
+/// returns its status (0 when it returned).
+///
+/// # Safety
+///
+/// `functions` is a program's compiled code as the bridge contract (`crate::native_abi`)
+/// describes it, alive for the call, with `func` below its function count; `ctx` is a
+/// live context built by [`context`] for that program and `fp` the function's frame,
+/// holding its parameters.
+pub(crate) unsafe fn enter(
+    functions: &[*const u8],
+    func: u32,
+    ctx: *mut NativeCtx,
+    fp: *mut u8,
+) -> u32 {
+    // SAFETY: the caller's contract: the last entry is the trampoline.
+    let trampoline: unsafe extern "C" fn(*mut NativeCtx, *mut u8, *const u8) -> u32 =
+        unsafe { std::mem::transmute(functions[functions.len() - 1]) };
+    // SAFETY: the caller's contract.
+    unsafe { trampoline(ctx, fp, functions[func as usize]) }
 }
 
 /// The machine and context behind `ctx`.
@@ -223,6 +289,13 @@ pub(crate) unsafe extern "C" fn step<W: Word>(
     let end = interp::execute(m, &mut interp::OneStep);
     ctx.fuel = m.fuel;
     refresh_memory(ctx, m);
+    // Only `TABLE_GROW` moves a table's elements or changes its length.
+    if matches!(
+        m.program.functions[func as usize].plain[index as usize],
+        Op::TableGrow(_)
+    ) {
+        refresh_tables(&mut state.tables, m);
+    }
     match end {
         Ok(Exit::Stopped) => 0,
         Ok(exit) => {
@@ -275,6 +348,42 @@ pub(crate) unsafe extern "C" fn word_unary<W: Word>(op: u32, a: *mut W) -> u32 {
     // SAFETY: the caller's contract.
     unsafe { *a = word_op::unary(op, *a) };
     0
+}
+
+/// `MEMORY_COPY` of `len` bytes from `src` to `dst` (32- or 64-bit words: the operands
+/// are the addresses as they are) with the interpreter's own code. Returns 0, or 1 with
+/// memory untouched when the instruction traps (the caller then steps it, which raises
+/// the trap).
+///
+/// # Safety
+///
+/// As for [`step`].
+pub(crate) unsafe extern "C" fn memory_copy<W: Word>(
+    ctx: *mut NativeCtx,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (_, state) = unsafe { parts::<W>(ctx) };
+    u32::from(state.m.memory.copy(dst, src, len).is_err())
+}
+
+/// `MEMORY_FILL` of `len` bytes at `dst` with the low byte of `byte`, as
+/// [`memory_copy`].
+///
+/// # Safety
+///
+/// As for [`step`].
+pub(crate) unsafe extern "C" fn memory_fill<W: Word>(
+    ctx: *mut NativeCtx,
+    dst: u64,
+    byte: u64,
+    len: u64,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (_, state) = unsafe { parts::<W>(ctx) };
+    u32::from(state.m.memory.fill(dst, byte as u8, len).is_err())
 }
 
 /// Runs the block starting at instruction `index` of `func` in the precise interpreter
@@ -449,6 +558,7 @@ fn run_entered<W: Word>(
     let mut state = NativeState {
         m: machine,
         end: None,
+        tables: Vec::new(),
     };
     let entry_frame_end = state.m.function().frame_slots.max(1);
     let mut ctx = context(&mut state, functions, native_floor, 0, entry_frame_end);
@@ -513,9 +623,9 @@ impl TierSlot {
     ///
     /// # Safety
     ///
-    /// `functions` has one entry per function of the program the run of this slot
-    /// executes, each compiled from that program with its hooks and following the bridge
-    /// contract of `crate::native_abi`; the code stays alive (is not freed) until that run
+    /// `functions` is the code of the program the run of this slot executes (one entry
+    /// per function, then the entry trampoline), compiled from that program with its hooks
+    /// and following the bridge contract of `crate::native_abi`; the code stays alive (is not freed) until that run
     /// has returned; and the run's native stack floor, given when it started, is valid for
     /// that code.
     pub unsafe fn publish(&self, functions: Vec<*const u8>) {
@@ -565,22 +675,24 @@ pub(super) fn call_from_interpreter<W: Word>(
 ) -> Result<Ended, Fault> {
     let depth = m.frames.len() + 1;
     let frame_end = callee_fp + m.program.functions[callee as usize].frame_slots;
-    let mut state = NativeState { m, end: None };
+    let mut state = NativeState {
+        m,
+        end: None,
+        tables: Vec::new(),
+    };
     let mut ctx = context(&mut state, functions, native_floor, depth, frame_end);
-    // SAFETY: the slot's publisher guarantees every entry is code compiled from this
-    // program that follows the bridge contract (`TierSlot::publish`), alive for this run.
-    let code: unsafe extern "C" fn(*mut NativeCtx, *mut u8) -> u32 =
-        unsafe { std::mem::transmute(functions[callee as usize]) };
     let fp = state
         .m
         .stack
         .as_mut_ptr()
         .wrapping_add(callee_fp)
         .cast::<u8>();
-    // SAFETY: `fp` is the callee's frame in the whole reserved stack, holding its
-    // parameters, below the stack limit (checked by the caller); `ctx` is this run's
-    // context and lives until the call returns.
-    let status = unsafe { code(&mut ctx, fp) };
+    // SAFETY: the slot's publisher guarantees the table is code compiled from this
+    // program that follows the bridge contract (`TierSlot::publish`), alive for this run;
+    // `fp` is the callee's frame in the whole reserved stack, holding its parameters,
+    // below the stack limit (checked by the caller); `ctx` is this run's context and lives
+    // until the call returns.
+    let status = unsafe { enter(functions, callee, &mut ctx, fp) };
     ended(&mut state, &ctx, status)
 }
 

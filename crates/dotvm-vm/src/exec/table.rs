@@ -93,6 +93,14 @@ impl<W: Word> RefState<W> {
             .map(|t| t.elements.len() as u32)
     }
 
+    /// The address of each table's elements and their number, for compiled code (valid
+    /// until the table next grows).
+    pub(crate) fn table_views(&self) -> impl Iterator<Item = (*const W, usize)> + '_ {
+        self.tables
+            .iter()
+            .map(|t| (t.elements.as_ptr(), t.elements.len()))
+    }
+
     /// `TABLE_GET`.
     pub(crate) fn get(&self, table: u32, index: W) -> Result<W, TrapKind> {
         self.tables[table as usize]
