@@ -2,7 +2,7 @@
 //! returns, and the single steps through the precise interpreter.
 
 use super::ops::{get, set, typed_eval};
-use super::{Cx, FUEL_CHUNK, Inst, Next, finish, next, stop};
+use super::{Cx, FUEL_CHUNK, Inst, Next, finish, next, trap};
 use crate::exec::interp::{self, OneStep};
 use crate::exec::{Exit, Frame};
 use crate::trap::TrapKind;
@@ -96,8 +96,7 @@ fn charge_slowly<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>
     cx.fuel = chunk - count;
     cx.reserve = total - chunk;
     if cx.interrupt.load(Ordering::Relaxed) {
-        cx.end = Err(cx.m.interruption());
-        return stop(ip, fp, cx);
+        return trap(ip, fp, cx, cx.m.interruption());
     }
     if cx.native.is_none() {
         cx.native = cx.tier.and_then(|tier| tier.native());
@@ -316,42 +315,18 @@ pub(super) unsafe fn call_indirect<W: Word>(
         let i = &*ip;
         (i.a, i.b, i.imm as u32, get(fp, i.dst))
     };
-    // The trap is dropped here (it owns nothing) and found again out of line: kept until
-    // after the fault's call, its drop would stop that call from being a jump.
-    let callee =
-        cx.m.refs
-            .indirect_callee(cx.m.program, table, index, ty)
-            .ok();
-    match callee {
+    match cx.m.refs.indirect_callee(cx.m.program, table, index, ty) {
         // SAFETY: `indirect_callee` returns existing functions only.
-        Some((callee, _)) => unsafe { enter(ip, fp, cx, callee, base) },
-        None => indirect_fault(ip, fp, cx),
+        Ok((callee, _)) => unsafe { enter(ip, fp, cx, callee, base) },
+        Err(kind) => trap(ip, fp, cx, kind),
     }
-}
-
-/// Stops with the trap of the `CALL_INDIRECT` at `ip`, whose callee lookup failed (out of
-/// line, like every trap: storing it drops the context's previous end, which the hot
-/// path must not do, see [`stop`]).
-#[cold]
-#[inline(never)]
-fn indirect_fault<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
-    // SAFETY: `ip` is an op of the running function; `dst` is a slot of its frame.
-    let (ty, table, index) = unsafe {
-        let i = &*ip;
-        (i.a, i.imm as u32, get(fp, i.dst))
-    };
-    if let Err(kind) = cx.m.refs.indirect_callee(cx.m.program, table, index, ty) {
-        cx.end = Err(kind);
-    }
-    stop(ip, fp, cx)
 }
 
 /// Stops with [`TrapKind::CallDepthExceeded`] at the call at `ip`.
 #[cold]
 #[inline(never)]
 fn call_depth_exceeded<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
-    cx.end = Err(TrapKind::CallDepthExceeded);
-    stop(ip, fp, cx)
+    trap(ip, fp, cx, TrapKind::CallDepthExceeded)
 }
 
 /// Enters `callee` with its frame at slot `base` of the caller's frame `fp`.
@@ -437,8 +412,7 @@ fn grow_and_enter<W: Word>(
 ) -> Next<W> {
     let fp_index = cx.frame_index(fp);
     if need > cx.m.limits.stack_slots {
-        cx.end = Err(TrapKind::StackOverflow);
-        return stop(ip, fp, cx);
+        return trap(ip, fp, cx, TrapKind::StackOverflow);
     }
     cx.m.frames.reserve(1);
     if need > cx.m.stack.len() {
@@ -532,8 +506,7 @@ pub(super) unsafe fn unreachable<W: Word>(
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
-    cx.end = Err(TrapKind::Unreachable);
-    stop(ip, fp, cx)
+    trap(ip, fp, cx, TrapKind::Unreachable)
 }
 
 /// Runs plain instruction `imm` in the precise interpreter, with the operand stack ending
@@ -577,17 +550,13 @@ fn single_step<W: Word>(
     match end {
         Ok(Exit::Stopped) => Ok(()),
         Ok(Exit::Finished(code)) => Err(finish(ip, fp, cx, code)),
-        Ok(Exit::OutOfFuel) => {
-            cx.end = Err(TrapKind::InstructionLimit);
-            Err(stop(ip, fp, cx))
-        }
+        Ok(Exit::OutOfFuel) => Err(trap(ip, fp, cx, TrapKind::InstructionLimit)),
         Err(kind) => {
             if kind.is_before_instruction() {
                 // The precise interpreter leaves the instruction unpaid; it was paid.
                 cx.set_fuel_left(cx.fuel_left() - 1);
             }
-            cx.end = Err(kind);
-            Err(stop(ip, fp, cx))
+            Err(trap(ip, fp, cx, kind))
         }
     }
 }

@@ -6,7 +6,7 @@
 //! needs no stack frame and dispatches with a jump.
 
 use super::ops::{binary_value, get, mul_then_value, set};
-use super::{Cx, Inst, Next, next, stop, trap};
+use super::{Cx, Inst, Next, next, trap};
 use crate::exec::operand::{address, length};
 use crate::memory::{LinearMemory, out_of_bounds};
 use crate::trap::TrapKind;
@@ -24,11 +24,12 @@ fn fault<W: Word>(
     offset: u32,
     len: usize,
 ) -> Next<W> {
-    cx.end = Err(out_of_bounds(
-        u128::from(addr) + u128::from(offset),
-        len as u64,
-    ));
-    stop(ip, fp, cx)
+    trap(
+        ip,
+        fp,
+        cx,
+        out_of_bounds(u128::from(addr) + u128::from(offset), len as u64),
+    )
 }
 
 /// Stops with the trap for an address word (in slot `a`) that does not fit 64 bits.
@@ -56,11 +57,15 @@ fn wide_fault_at<W: Word>(
 ) -> Next<W> {
     // SAFETY: `slot` is a slot of the running function's frame.
     let word = unsafe { get(fp, slot) };
-    cx.end = Err(TrapKind::OutOfBounds {
-        address: u128::try_from(word.to_imm()).unwrap_or(u128::MAX),
-        len: len as u64,
-    });
-    stop(ip, fp, cx)
+    trap(
+        ip,
+        fp,
+        cx,
+        TrapKind::OutOfBounds {
+            address: u128::try_from(word.to_imm()).unwrap_or(u128::MAX),
+            len: len as u64,
+        },
+    )
 }
 
 /// The host address of the `len` bytes at `addr + offset` when they all lie in linear

@@ -213,9 +213,9 @@ impl<W: Word> Cx<'_, '_, W> {
     }
 }
 
-/// Stops the run at op `ip` for the reason already in `cx.end` (a trap). Handlers store
-/// the trap in the context and call this with scalars only, so that no trap value is
-/// passed by reference from their frame: that keeps their dispatch a sibling call.
+/// Stops the run at op `ip` for the reason already in `cx.end` (a trap, stored there by
+/// [`trap`]). It takes scalars only, so that no trap value is passed by reference from a
+/// handler's frame: that keeps the handler's dispatch a sibling call.
 #[cold]
 #[inline(never)]
 fn stop<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
@@ -223,10 +223,11 @@ fn stop<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next
     Next::stop()
 }
 
-/// Stops the run at op `ip` with trap `kind`. While the run goes on the context's end is
-/// `Ok(Exit::Stopped)`, which owns nothing, so it is overwritten without being dropped:
-/// the drop would put a `free` call into every handler that can trap, and with it the
-/// saving and restoring of registers on the handler's hot path.
+/// Stops the run at op `ip` with trap `kind`: every trap goes through here. While the run
+/// goes on the context's end is `Ok(Exit::Stopped)`, which owns nothing, so it is
+/// overwritten without being dropped: the drop would put a `free` call into every handler
+/// that can trap, and with it the saving and restoring of registers on the handler's hot
+/// path.
 #[inline(always)]
 fn trap<W: Word>(
     ip: *const Inst<W>,

@@ -9,7 +9,7 @@
 //! code appears keep running here until they return; everything they call runs compiled.
 
 use super::control::enter_block;
-use super::{Cx, Inst, Next, stop};
+use super::{Cx, Inst, Next, trap};
 use crate::exec::Exit;
 use crate::exec::native::{self, Ended, Native};
 use crate::trap::TrapKind;
@@ -36,8 +36,7 @@ pub(super) fn call_native<W: Word>(
     let callee_fp = fp_index + base as usize;
     let frame_slots = cx.functions[callee as usize].frame_slots;
     if callee_fp + frame_slots > cx.m.limits.stack_slots {
-        cx.end = Err(TrapKind::StackOverflow);
-        return stop(ip, fp, cx);
+        return trap(ip, fp, cx, TrapKind::StackOverflow);
     }
     if cx.m.stack.len() < cx.m.limits.stack_slots.max(1) {
         // The interpreter's deepest frame so far; compiled code reports its own.
