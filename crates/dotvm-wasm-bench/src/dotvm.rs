@@ -5,7 +5,7 @@ use anyhow::{Result, anyhow};
 use dotvm_cli::driver::{BuildOptions, translate_wasm};
 use dotvm_core::Verified;
 use dotvm_core::format::write_module;
-use dotvm_vm::{BufferIo, Capabilities, ClockSource, Host, Limits, RandomSource};
+use dotvm_vm::{BufferIo, Capabilities, ClockSource, Host, Limits, LoadedModule, RandomSource};
 
 /// A translated and verified workload with what its translation cost.
 pub(crate) struct Translation {
@@ -52,10 +52,16 @@ fn limits() -> Limits {
     }
 }
 
-/// Runs the program; returns the exit code and stdout.
-pub(crate) fn run(program: &Verified) -> Result<(i32, Vec<u8>)> {
+/// Loads the program for the interpreter (its plain code and register form), once, as
+/// wasmi's module is compiled once before its runs.
+pub(crate) fn load(program: &Verified) -> Result<LoadedModule> {
+    LoadedModule::load(program).map_err(|e| anyhow!("DotVM load: {e}"))
+}
+
+/// Runs the loaded program; returns the exit code and stdout.
+pub(crate) fn run(loaded: &LoadedModule) -> Result<(i32, Vec<u8>)> {
     let mut io = BufferIo::default();
-    let outcome = dotvm_vm::run_hosted(program, &limits(), &mut io, &mut host()?, None, None)
+    let outcome = dotvm_vm::run_loaded(loaded, &limits(), &mut io, &mut host()?, None, None)
         .map_err(|e| anyhow!("DotVM: {e}"))?;
     Ok((outcome.exit_code, io.output))
 }

@@ -1,7 +1,9 @@
 //! The comparative benchmark: Rust workloads compiled to wasm32-wasip1 and run under DotVM
 //! (translated by `dotvm-wasm`; interpreted, and compiled by `dotvm-jit`), under wasmi 2
 //! and natively, side by side in one process. Every engine's output must agree with the
-//! native output. The report gives each workload's times, the ratios DotVM/wasmi,
+//! native output. Each engine's preparation runs once, outside its timed runs, and is
+//! reported beside them: wasmi compiles the module (eagerly), DotVM loads it (plain code
+//! and register form), the JIT compiles it. The report gives each workload's times, the ratios DotVM/wasmi,
 //! DotVM/native, JIT/wasmi and JIT/native with their geometric means, the JIT's compile time
 //! per megabyte of bytecode, and the transpile time and peak memory of the largest workload.
 //!
@@ -27,7 +29,10 @@ struct Row {
     wasm_bytes: usize,
     native: Duration,
     wasmi: Duration,
+    /// Time of a run of the loaded program (the interpreter).
     dotvm: Duration,
+    /// Time to load the program for the interpreter (plain code and register form).
+    dotvm_load: Duration,
     /// Time of a run of the JIT-compiled code.
     jit: Duration,
     /// Time to compile the workload's bytecode with the JIT.
@@ -103,7 +108,8 @@ fn measure(workload: &Workload, wasm: &[u8], runs: usize) -> Result<Row> {
     let prepared = wasmi_host::prepare(wasm)?;
     let (wasmi, (wasmi_code, wasmi_out)) = median(runs, || wasmi_host::run(&prepared))?;
     let program = dotvm::translate(wasm)?.program;
-    let (dotvm, (dotvm_code, dotvm_out)) = median(runs, || dotvm::run(&program))?;
+    let (dotvm_load, loaded) = median(runs, || dotvm::load(&program))?;
+    let (dotvm, (dotvm_code, dotvm_out)) = median(runs, || dotvm::run(&loaded))?;
     let (jit_compile, compiled) = median(runs, || dotvm::compile(&program))?;
     let (jit, (jit_code, jit_out)) = median(runs, || dotvm::run_jit(&compiled, &program))?;
     let agree = wasmi_code == 0
@@ -128,6 +134,7 @@ fn measure(workload: &Workload, wasm: &[u8], runs: usize) -> Result<Row> {
         native,
         wasmi,
         dotvm,
+        dotvm_load,
         jit,
         jit_compile,
         bytecode_bytes: compiled.bytecode_bytes(),
@@ -168,11 +175,12 @@ fn main() -> Result<()> {
         let wasm = wasm_of(&workload.source(), InputKind::RustFile, &workload_build)?;
         let row = measure(workload, &wasm, options.runs)?;
         println!(
-            "  {:<11} {:>9.2} ms native {:>9.2} ms wasmi {:>9.2} ms DotVM {:>9.2} ms JIT (+{:.1} ms compile){}",
+            "  {:<11} {:>9.2} ms native {:>9.2} ms wasmi {:>9.2} ms DotVM (+{:.1} ms load) {:>9.2} ms JIT (+{:.1} ms compile){}",
             row.name,
             ms(row.native),
             ms(row.wasmi),
             ms(row.dotvm),
+            ms(row.dotvm_load),
             ms(row.jit),
             ms(row.jit_compile),
             if row.agree { "" } else { "  OUTPUT MISMATCH" }
@@ -184,18 +192,19 @@ fn main() -> Result<()> {
     }
     println!();
     println!(
-        "| workload | exercises | wasm bytes | native ms | wasmi ms | DotVM ms | JIT ms | JIT compile ms | DotVM/wasmi | DotVM/native | JIT/wasmi | JIT/native | output |"
+        "| workload | exercises | wasm bytes | native ms | wasmi ms | DotVM ms | DotVM load ms | JIT ms | JIT compile ms | DotVM/wasmi | DotVM/native | JIT/wasmi | JIT/native | output |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for row in &rows {
         println!(
-            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {} |",
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {} |",
             row.name,
             row.kind,
             row.wasm_bytes,
             ms(row.native),
             ms(row.wasmi),
             ms(row.dotvm),
+            ms(row.dotvm_load),
             ms(row.jit),
             ms(row.jit_compile),
             ms(row.dotvm) / ms(row.wasmi),
