@@ -328,13 +328,16 @@ pub(super) fn execute<W: Word>(
             let condition = s.i32();
             let b = s.pop();
             let a = s.pop();
-            s.push(if condition != 0 { a } else { b });
+            // A data-dependent choice (a parity test, a comparison of data) mispredicts as a
+            // branch, and as a choice of which slot to load it adds a load to the chain:
+            // select the loaded values.
+            s.push(std::hint::select_unpredictable(condition != 0, a, b));
         }
         Select64 => {
             let condition = s.i32();
             let b = s.i64();
             let a = s.i64();
-            s.push_i64(if condition != 0 { a } else { b });
+            s.push_i64(std::hint::select_unpredictable(condition != 0, a, b));
         }
     }
     Ok(())

@@ -23,6 +23,20 @@ pub(super) unsafe fn get<W: Copy>(fp: *mut W, slot: u32) -> W {
     unsafe { *fp.add(slot as usize) }
 }
 
+/// Reads slot `slot` of frame `fp` where it stands, for the values a select chooses
+/// between: from two plain reads LLVM makes one load of the chosen slot, which puts the
+/// condition and a second dependent load on the result's dependency chain (and, for a
+/// data-dependent choice, costs as much as a mispredicted branch); reading both lets the
+/// select be a conditional move of loaded values.
+///
+/// # Safety
+/// As for [`get`].
+#[inline(always)]
+unsafe fn get_loaded<W: Copy>(fp: *mut W, slot: u32) -> W {
+    // SAFETY: the caller guarantees the slot lies in the frame.
+    unsafe { fp.add(slot as usize).read_volatile() }
+}
+
 /// Writes slot `slot` of frame `fp`.
 ///
 /// # Safety
@@ -199,13 +213,13 @@ handlers! {
     });
     /// `dst = if slot imm != 0 { a } else { b }` (typed).
     fn typed_select<OP: u16>(|i, fp, cx| {
-        let operands = [get(fp, i.a), get(fp, i.b), get(fp, i.imm as u32)];
+        let operands = [get_loaded(fp, i.a), get_loaded(fp, i.b), get(fp, i.imm as u32)];
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
     });
     /// `dst = if slot imm == 0 { a } else { b }` (typed; the whole word tested).
     fn typed_select_zero<OP: u16>(|i, fp, cx| {
         let condition = W::from_u64(u64::from(get(fp, i.imm as u32) == W::ZERO));
-        let operands = [get(fp, i.a), get(fp, i.b), condition];
+        let operands = [get_loaded(fp, i.a), get_loaded(fp, i.b), condition];
         typed_eval(TypedOp::ALL[OP as usize], 0, operands, 3, &mut cx.m.memory).map(Some)
     });
     /// `dst = if slot (imm & 0xFFFF_FFFF) != 0 { k } else { a }` (`FIRST`) or `{ a } else
