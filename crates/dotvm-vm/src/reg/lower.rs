@@ -12,7 +12,7 @@
 //! the precise interpreter every entry is materialised, so the frame holds exactly what the
 //! plain code would hold there and either engine can continue from it.
 
-use super::{Kind, PAIR_OPS, RegCode, RegOp, WordLoad, WordStore};
+use super::{CallFirst, Kind, PAIR_OPS, RegCode, RegOp, WordLoad, WordStore};
 use crate::code::Op;
 use crate::simd_op::{MAX_OPERANDS, SimdInst, SimdShape, arch_of_bits};
 use crate::typed_op::{TypedBinary, TypedGroup, TypedInst, TypedSelect, TypedTest};
@@ -165,6 +165,35 @@ impl<W: Word> Lowering<'_, W> {
             self.producer = None;
         } else {
             self.emit(Kind::Copy, dst, src, 0, 0);
+        }
+    }
+
+    /// Calls `callee` with its frame at slot `base`. A copy or small constant just
+    /// written (in the same block: a block starts with its `Charge`) becomes the call's
+    /// first step; the call's origin is the call, the one of the two that can trap.
+    fn emit_call(&mut self, callee: u32, base: u32) {
+        let first = match self.ops.last() {
+            Some(last) if last.kind == Kind::Copy => {
+                Some((CallFirst::Copy, last.dst, u64::from(last.a)))
+            }
+            Some(last) if last.kind == Kind::Imm => Some((CallFirst::Imm, last.dst, last.imm)),
+            _ => None,
+        };
+        match first {
+            Some((first, dst, imm)) => {
+                self.ops.pop();
+                self.origin.pop();
+                self.emit(Kind::Call { first }, dst, callee, base, imm);
+            }
+            None => self.emit(
+                Kind::Call {
+                    first: CallFirst::Nothing,
+                },
+                0,
+                callee,
+                base,
+                0,
+            ),
         }
     }
 
@@ -568,7 +597,7 @@ impl<W: Word> Lowering<'_, W> {
                 self.materialize_all();
                 let (params, results) = input.shape.effects[i];
                 let base = self.home(h - params as usize);
-                self.emit(Kind::Call, 0, callee, base, 0);
+                self.emit_call(callee, base);
                 self.replace_top(params as usize, results as usize);
             }
             Op::CallIndirect(ty, table) => {

@@ -63,6 +63,18 @@ pub(crate) const PAIR_OPS: [WordBinary; 4] = [
     WordBinary::Mul,
 ];
 
+/// What a [`Kind::Call`] writes before it calls: the copy or constant that the op before
+/// it would have written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallFirst {
+    /// Nothing.
+    Nothing,
+    /// `dst = slot imm`.
+    Copy,
+    /// `dst = imm` (zero-extended to the word).
+    Imm,
+}
+
 /// What a register op does; [`RegOp`] holds its operands. Field use is given per kind:
 /// `dst`, `a`, `b` are frame slots unless said otherwise, `imm` an immediate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,8 +322,13 @@ pub(crate) enum Kind {
     },
     /// Jump through jump table `b` (op indices) by the index in slot `a`.
     JmpTable,
-    /// Call function `a`; its frame starts at slot `b` (where its parameters are).
-    Call,
+    /// Call function `a`; its frame starts at slot `b` (where its parameters are). First,
+    /// `first` may write slot `dst` (a parameter the lowering just put in place: one op
+    /// fewer per call that passes a local or a constant).
+    Call {
+        /// What is written to slot `dst` before the call.
+        first: CallFirst,
+    },
     /// Call through table `imm` the function of canonical type `a` at the index in slot
     /// `dst`; the callee's frame starts at slot `b`.
     CallIndirect,
@@ -609,6 +626,44 @@ stride:
         assert!(kinds.contains(&Kind::Bulk { copy: true }), "{kinds:?}");
         assert!(kinds.contains(&Kind::Bulk { copy: false }), "{kinds:?}");
         assert!(!kinds.contains(&Kind::Step), "{kinds:?}");
+    }
+
+    #[test]
+    fn a_call_takes_the_copy_or_constant_written_before_it() {
+        let source = r#"
+.arch arch64
+.func main results=1
+    .local x
+    PUSH 7
+    LOCAL_SET x
+    LOCAL_GET x
+    PUSH 5
+    CALL sub
+    PUSH 5
+    LOCAL_GET x
+    CALL sub
+    I32_MUL
+    RET
+.end
+.func sub results=1
+    .param a
+    .param b
+    LOCAL_GET a
+    LOCAL_GET b
+    I32_SUB
+    RET
+.end
+"#;
+        let kinds = lowered(source, 0);
+        for first in [CallFirst::Imm, CallFirst::Copy] {
+            assert!(kinds.contains(&Kind::Call { first }), "{kinds:?}");
+        }
+        // (7 - 5) * (5 - 7) = -4: each call saw its arguments in order.
+        let module = dotvm_core::asm::assemble(source, "t.dasm", &Default::default()).unwrap();
+        let module = dotvm_core::Verified::new(module).unwrap();
+        let mut io = crate::BufferIo::with_input(b"");
+        let outcome = crate::run(&module, &crate::Limits::default(), &mut io).unwrap();
+        assert_eq!(outcome.exit_code, -4, "{outcome:?}");
     }
 
     #[test]

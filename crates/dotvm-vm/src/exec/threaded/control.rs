@@ -303,6 +303,35 @@ pub(super) unsafe fn call<W: Word>(
     unsafe { enter(ip, fp, cx, callee, base) }
 }
 
+/// `dst = slot imm`, then calls function `a` with its frame at slot `b`.
+pub(super) unsafe fn call_after_copy<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; `dst` and `imm` are slots of its
+    // frame; the callee and `base` are as for `call`.
+    unsafe {
+        let i = &*ip;
+        set(fp, i.dst, get(fp, i.imm as u32));
+        enter(ip, fp, cx, i.a, i.b)
+    }
+}
+
+/// `dst = imm`, then calls function `a` with its frame at slot `b`.
+pub(super) unsafe fn call_after_imm<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: as in `call_after_copy`.
+    unsafe {
+        let i = &*ip;
+        set(fp, i.dst, W::from_u64(i.imm));
+        enter(ip, fp, cx, i.a, i.b)
+    }
+}
+
 /// Calls through table `imm` the function of canonical type `a` at the index in slot
 /// `dst`, with its frame at slot `b`.
 pub(super) unsafe fn call_indirect<W: Word>(
@@ -382,16 +411,23 @@ unsafe fn enter<W: Word>(
     unsafe { enter_block(cx.code, callee_fp, cx) }
 }
 
-/// Zeroes the `n` slots from `first` (a callee's declared locals) one store at a time.
-/// The stores are volatile so that LLVM does not make them a `memset` call: a call would
-/// make `enter` save and restore registers on every guest call, which costs more than the
-/// stores of a typical frame.
+/// Zeroes the `n` slots from `first` (a callee's declared locals), two slots per store
+/// for words of up to 64 bits (one 16-byte store), one otherwise. The stores are volatile
+/// so that LLVM does not make them a `memset` call: a call would make `enter` save and
+/// restore registers on every guest call, which costs more than the stores of a typical
+/// frame.
 ///
 /// # Safety
 /// The `n` slots from `first` must lie in the value stack.
 #[inline(always)]
 unsafe fn zero_slots<W: Word>(first: *mut W, n: usize) {
-    for k in 0..n {
+    let paired = if size_of::<W>() <= 8 { n / 2 } else { 0 };
+    let pairs = first.cast::<[W; 2]>();
+    for k in 0..paired {
+        // SAFETY: as the caller guarantees; `[W; 2]` has `W`'s alignment.
+        unsafe { std::ptr::write_volatile(pairs.add(k), [W::ZERO; 2]) };
+    }
+    for k in 2 * paired..n {
         // SAFETY: as the caller guarantees.
         unsafe { std::ptr::write_volatile(first.add(k), W::ZERO) };
     }
@@ -434,17 +470,18 @@ pub(super) unsafe fn ret<W: Word>(
     // SAFETY: `ip` is an op of the running function; slot `a` lies in its frame.
     unsafe {
         let i = &*ip;
-        if i.b != 1 {
-            return ret_many(ip, fp, cx);
+        match i.b {
+            1 => *fp = get(fp, i.a),
+            0 => {}
+            _ => return ret_many(ip, fp, cx),
         }
-        *fp = get(fp, i.a);
     }
     // SAFETY: the result is at local 0.
     unsafe { return_to_caller(ip, fp, cx) }
 }
 
-/// [`ret`] of other than one result, out of line so that the common return makes no
-/// `memmove` call (which would make it save and restore registers).
+/// [`ret`] of several results, out of line so that the common returns (of one result or
+/// none) make no `memmove` call (which would make them save and restore registers).
 #[cold]
 #[inline(never)]
 fn ret_many<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {

@@ -4,7 +4,7 @@
 
 use super::{Handler, Inst, control, memory, ops};
 use crate::per_op::PerOp;
-use crate::reg::{Kind, PAIR_OPS, RegCode, WordLoad, WordStore};
+use crate::reg::{CallFirst, Kind, PAIR_OPS, RegCode, WordLoad, WordStore};
 use crate::typed_op::TypedInst;
 use crate::word::Word;
 use crate::word_op::WordBinary;
@@ -151,7 +151,11 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::BrStepCompareImm { op, when } => by_when!(op, BrStepCompareImmFamily, when),
         Kind::BrStepWordImm { op, when } => by_when!(op, BrStepWordImmFamily, when),
         Kind::JmpTable => control::jmp_table::<W>,
-        Kind::Call => control::call::<W>,
+        Kind::Call { first } => match first {
+            CallFirst::Nothing => control::call::<W>,
+            CallFirst::Copy => control::call_after_copy::<W>,
+            CallFirst::Imm => control::call_after_imm::<W>,
+        },
         Kind::CallIndirect => control::call_indirect::<W>,
         Kind::Ret => control::ret::<W>,
         Kind::Halt => control::halt::<W>,
