@@ -113,10 +113,11 @@ fn lane_program(arch: Arch) -> String {
         .collect();
     let mut s = format!(
         ".arch {}\n.memory 1 1\n.data vecs x\"{hex}\"\n.data counts x\"{counts}\"\n\
-         .data out zero 16\n.func main results=1\n    .local i\n    .local j\n",
+         .data out zero 16\n.func main results=1\n",
         arch.name()
     );
     let n = vectors.len();
+    let mut funcs = String::new();
     let vector = |index: &str| {
         format!(
             "    PUSH vecs\n    LOCAL_GET {index}\n    PUSH 16\n    MUL\n    ADD\n    V128_LOAD +0\n"
@@ -134,9 +135,12 @@ fn lane_program(arch: Arch) -> String {
         } else {
             n
         };
+        // One function per operation (smaller functions compile faster), called in turn.
+        writeln!(s, "    CALL op{k}").unwrap();
+        let s = &mut funcs;
         writeln!(
             s,
-            "    PUSH 0\n    LOCAL_SET i\nouter{k}:\n    PUSH 0\n    LOCAL_SET j\ninner{k}:"
+            ".func op{k}\n    .local i\n    .local j\nouter{k}:\n    PUSH 0\n    LOCAL_SET j\ninner{k}:"
         )
         .unwrap();
         if shape != Shape::Test {
@@ -159,22 +163,22 @@ fn lane_program(arch: Arch) -> String {
         }
         writeln!(s, "    {}", op.mnemonic()).unwrap();
         if shape == Shape::Test {
-            print(&mut s);
+            print(s);
         } else {
             s.push_str("    V128_STORE +0\n");
             for lane in 0..4 {
                 writeln!(s, "    PUSH out\n    I32_LOAD +{}", 4 * lane).unwrap();
-                print(&mut s);
+                print(s);
             }
         }
         writeln!(
             s,
-            "    PUSH 10\n    SYSCALL print_char\n    LOCAL_GET j\n    PUSH 1\n    ADD\n    LOCAL_TEE j\n    PUSH {inner}\n    LT_U\n    JNZ inner{k}\n    LOCAL_GET i\n    PUSH 1\n    ADD\n    LOCAL_TEE i\n    PUSH {n}\n    LT_U\n    JNZ outer{k}"
+            "    PUSH 10\n    SYSCALL print_char\n    LOCAL_GET j\n    PUSH 1\n    ADD\n    LOCAL_TEE j\n    PUSH {inner}\n    LT_U\n    JNZ inner{k}\n    LOCAL_GET i\n    PUSH 1\n    ADD\n    LOCAL_TEE i\n    PUSH {n}\n    LT_U\n    JNZ outer{k}\n    RET\n.end"
         )
         .unwrap();
     }
     s.push_str("    PUSH 0\n    RET\n.end\n");
-    s
+    s + &funcs
 }
 
 /// Runs `module` in the interpreter and compiled; returns both observations.
