@@ -37,6 +37,8 @@ use dotvm_vm::native_abi::{
 };
 use std::collections::{HashMap, HashSet};
 
+mod simd;
+
 /// The typed value kinds of the typed instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -210,6 +212,8 @@ struct Tx<'a, 'b, 'e> {
     /// [`Tx::typed_nan_blind`]), leaving the canonicalisation dead when nothing else
     /// reads the slot.
     floats: HashMap<Value, (Value, Value)>,
+    /// The vectors behind slot values (see `simd`).
+    vectors: simd::Vectors,
     ctx: Value,
     fp: Value,
     /// The Cranelift block of each block-start instruction.
@@ -324,6 +328,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         ro_end,
         memory,
         floats: HashMap::new(),
+        vectors: simd::Vectors::default(),
         ctx,
         fp,
         loop_heads,
@@ -1091,7 +1096,7 @@ impl Tx<'_, '_, '_> {
         };
         let instruction = self.f.instruction(index);
         let op = instruction.opcode;
-        if self.word_op(index, op, h) || self.typed_op(index, op, h) {
+        if self.word_op(index, op, h) || self.typed_op(index, op, h) || self.simd_op(index, op, h) {
             return;
         }
         match (op, &instruction.operand) {

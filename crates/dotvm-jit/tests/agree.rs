@@ -7,7 +7,9 @@
 //! (Arch32 with the generator's narrow programs, the others with its wide ones; 256- and
 //! 512-bit words kept in the frame) and under random fuel and call-depth limits, so the JIT's block charges, its hand-over
 //! to the precise interpreter at the instruction limit and its limit checks are exercised
-//! too.
+//! too; the same with simd128 vectors (`jit_and_interpreter_agree_on_vectors`: the
+//! generator's vector expressions, each vector one to four slots, compiled inline on
+//! Arch32, Arch64 and Arch128 and stepped on Arch256 and Arch512).
 
 mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
@@ -17,7 +19,22 @@ use common::{observe, verified};
 use dotvm_core::Arch;
 use dotvm_vm::{BufferIo, Host, Limits};
 use proptest::prelude::*;
-use random_program::{module_of, program};
+use random_program::{module_of, program, program_with};
+
+/// What `module` does compiled and interpreted under `limits` (see `common::observe`).
+fn both(module: &dotvm_core::Verified, limits: &Limits) -> (String, String) {
+    let mut interp_io = BufferIo::with_input(b"");
+    let mut interp_host = Host::default();
+    let interp = dotvm_vm::run_hosted(module, limits, &mut interp_io, &mut interp_host, None, None);
+    let compiled = dotvm_jit::compile(module).expect("the JIT covers this module");
+    let mut jit_io = BufferIo::with_input(b"");
+    let mut jit_host = Host::default();
+    let jit = compiled.run(module, limits, &mut jit_io, &mut jit_host, None);
+    (
+        observe(jit, &jit_io, &jit_host),
+        observe(interp, &interp_io, &interp_host),
+    )
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
@@ -37,19 +54,25 @@ proptest! {
         // Wide programs keep an i64 or f64 in one slot: Arch32 runs the narrow ones.
         for arch in Arch::ALL {
             let program = if arch == Arch::Arch32 { &narrow } else { &wide };
-            let module = verified(module_of(program, arch));
-            let mut interp_io = BufferIo::with_input(b"");
-            let mut interp_host = Host::default();
-            let interp = dotvm_vm::run_hosted(&module, &limits, &mut interp_io, &mut interp_host, None, None);
-            let compiled = dotvm_jit::compile(&module).expect("the JIT covers this module");
-            let mut jit_io = BufferIo::with_input(b"");
-            let mut jit_host = Host::default();
-            let jit = compiled.run(&module, &limits, &mut jit_io, &mut jit_host, None);
-            prop_assert_eq!(
-                observe(jit, &jit_io, &jit_host),
-                observe(interp, &interp_io, &interp_host),
-                "{} with fuel {} and depth {}", arch, fuel, depth
-            );
+            let (jit, interp) = both(&verified(module_of(program, arch)), &limits);
+            prop_assert_eq!(jit, interp, "{} with fuel {} and depth {}", arch, fuel, depth);
+        }
+    }
+
+    #[test]
+    fn jit_and_interpreter_agree_on_vectors(
+        narrow in program_with(false, true),
+        wide in program_with(true, true),
+        fuel in prop_oneof![Just(200_000u64), 1u64..3_000],
+    ) {
+        let limits = Limits {
+            instructions: fuel,
+            ..Limits::default()
+        };
+        for arch in Arch::ALL {
+            let program = if arch == Arch::Arch32 { &narrow } else { &wide };
+            let (jit, interp) = both(&verified(module_of(program, arch)), &limits);
+            prop_assert_eq!(jit, interp, "{} with fuel {}", arch, fuel);
         }
     }
 }
