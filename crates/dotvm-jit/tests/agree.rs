@@ -15,26 +15,11 @@ mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;
 
-use common::{observe, verified};
+use common::{both, verified};
 use dotvm_core::Arch;
-use dotvm_vm::{BufferIo, Host, Limits};
+use dotvm_vm::Limits;
 use proptest::prelude::*;
 use random_program::{module_of, program, program_with};
-
-/// What `module` does compiled and interpreted under `limits` (see `common::observe`).
-fn both(module: &dotvm_core::Verified, limits: &Limits) -> (String, String) {
-    let mut interp_io = BufferIo::with_input(b"");
-    let mut interp_host = Host::default();
-    let interp = dotvm_vm::run_hosted(module, limits, &mut interp_io, &mut interp_host, None, None);
-    let compiled = dotvm_jit::compile(module).expect("the JIT covers this module");
-    let mut jit_io = BufferIo::with_input(b"");
-    let mut jit_host = Host::default();
-    let jit = compiled.run(module, limits, &mut jit_io, &mut jit_host, None);
-    (
-        observe(jit, &jit_io, &jit_host),
-        observe(interp, &interp_io, &interp_host),
-    )
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]

@@ -6,10 +6,10 @@
 
 mod common;
 
-use common::{observe, verified};
+use common::{both, verified};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Verified};
-use dotvm_vm::{BufferIo, Host, Limits};
+use dotvm_vm::Limits;
 
 /// `source` assembled for `arch` and verified.
 fn program(source: &str, arch: Arch) -> Verified {
@@ -20,24 +20,10 @@ fn program(source: &str, arch: Arch) -> Verified {
     verified(assemble(source, "indirect.dasm", &options).expect("assemble"))
 }
 
-/// The JIT's and the interpreter's observations of `source` on `arch` under `limits`.
-fn both(source: &str, arch: Arch, limits: &Limits) -> (String, String) {
-    let module = program(source, arch);
-    let mut io = BufferIo::default();
-    let mut host = Host::default();
-    let interp = dotvm_vm::run_hosted(&module, limits, &mut io, &mut host, None, None);
-    let interp = observe(interp, &io, &host);
-    let compiled = dotvm_jit::compile(&module).expect("compile");
-    let mut io = BufferIo::default();
-    let mut host = Host::default();
-    let jit = compiled.run(&module, limits, &mut io, &mut host, None);
-    (observe(jit, &io, &host), interp)
-}
-
 /// Asserts that the JIT and the interpreter agree on `source` on every architecture.
 fn agree(source: &str, limits: &Limits) {
     for arch in Arch::ALL {
-        let (jit, interp) = both(source, arch, limits);
+        let (jit, interp) = both(&program(source, arch), limits);
         assert_eq!(jit, interp, "{arch:?}\n{source}");
     }
 }

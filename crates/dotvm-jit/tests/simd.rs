@@ -8,10 +8,10 @@
 
 mod common;
 
-use common::{observe, verified};
+use common::{both, verified};
 use dotvm_core::isa::{Category, OperandKind, StackEffect, ValType};
 use dotvm_core::{Arch, Opcode};
-use dotvm_vm::{BufferIo, Host, Limits};
+use dotvm_vm::Limits;
 use std::fmt::Write;
 
 /// A vector of four f32 lanes.
@@ -179,21 +179,6 @@ fn lane_program(arch: Arch) -> String {
     }
     s.push_str("    PUSH 0\n    RET\n.end\n");
     s + &funcs
-}
-
-/// Runs `module` in the interpreter and compiled; returns both observations.
-fn both(module: &dotvm_core::Verified, limits: &Limits) -> (String, String) {
-    let mut interp_io = BufferIo::with_input(b"");
-    let mut interp_host = Host::default();
-    let interp = dotvm_vm::run_hosted(module, limits, &mut interp_io, &mut interp_host, None, None);
-    let compiled = dotvm_jit::compile(module).expect("the JIT covers this module");
-    let mut jit_io = BufferIo::with_input(b"");
-    let mut jit_host = Host::default();
-    let jit = compiled.run(module, limits, &mut jit_io, &mut jit_host, None);
-    (
-        observe(jit, &jit_io, &jit_host),
-        observe(interp, &interp_io, &interp_host),
-    )
 }
 
 #[test]

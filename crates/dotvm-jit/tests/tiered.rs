@@ -6,6 +6,8 @@
 //! is published by the compiler thread in the middle of the run ([`Switch::WhenReady`])
 //! switches inside nested calls and still agrees.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
 mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;

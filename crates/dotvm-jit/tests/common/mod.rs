@@ -2,7 +2,7 @@
 //! describing a run comparably.
 
 use dotvm_core::{Module, Verified};
-use dotvm_vm::{BufferIo, Host, RunError};
+use dotvm_vm::{BufferIo, Host, Limits, RunError};
 
 /// Fills in `max_stack` and verifies.
 pub(crate) fn verified(mut module: Module) -> Verified {
@@ -37,4 +37,20 @@ pub(crate) fn observe(
 ) -> String {
     let peak = host.stats().peak_stack_slots;
     format!("{} stack {peak}\n{}", end(result), io.output_text())
+}
+
+/// What `module` does compiled and interpreted under `limits`: the JIT's [`observe`], then
+/// the interpreter's.
+pub(crate) fn both(module: &Verified, limits: &Limits) -> (String, String) {
+    let mut interp_io = BufferIo::with_input(b"");
+    let mut interp_host = Host::default();
+    let interp = dotvm_vm::run_hosted(module, limits, &mut interp_io, &mut interp_host, None, None);
+    let compiled = dotvm_jit::compile(module).expect("the JIT covers this module");
+    let mut jit_io = BufferIo::with_input(b"");
+    let mut jit_host = Host::default();
+    let jit = compiled.run(module, limits, &mut jit_io, &mut jit_host, None);
+    (
+        observe(jit, &jit_io, &jit_host),
+        observe(interp, &interp_io, &interp_host),
+    )
 }

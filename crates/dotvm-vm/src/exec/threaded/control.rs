@@ -303,31 +303,23 @@ pub(super) unsafe fn call<W: Word>(
     unsafe { enter(ip, fp, cx, callee, base) }
 }
 
-/// `dst = slot imm`, then calls function `a` with its frame at slot `b`.
-pub(super) unsafe fn call_after_copy<W: Word>(
+/// `dst = slot imm` (or, when `IMM`, `dst = imm`), then calls function `a` with its
+/// frame at slot `b` ([`crate::reg::CallFirst`]).
+pub(super) unsafe fn call_after<W: Word, const IMM: bool>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
-    // SAFETY: `ip` is an op of the running function; `dst` and `imm` are slots of its
-    // frame; the callee and `base` are as for `call`.
+    // SAFETY: `ip` is an op of the running function; `dst` (and `imm` unless `IMM`) are
+    // slots of its frame; the callee and `base` are as for `call`.
     unsafe {
         let i = &*ip;
-        set(fp, i.dst, get(fp, i.imm as u32));
-        enter(ip, fp, cx, i.a, i.b)
-    }
-}
-
-/// `dst = imm`, then calls function `a` with its frame at slot `b`.
-pub(super) unsafe fn call_after_imm<W: Word>(
-    ip: *const Inst<W>,
-    fp: *mut W,
-    cx: &mut Cx<'_, '_, W>,
-) -> Next<W> {
-    // SAFETY: as in `call_after_copy`.
-    unsafe {
-        let i = &*ip;
-        set(fp, i.dst, W::from_u64(i.imm));
+        let first = if IMM {
+            W::from_u64(i.imm)
+        } else {
+            get(fp, i.imm as u32)
+        };
+        set(fp, i.dst, first);
         enter(ip, fp, cx, i.a, i.b)
     }
 }

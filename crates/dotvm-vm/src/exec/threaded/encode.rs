@@ -153,8 +153,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::JmpTable => control::jmp_table::<W>,
         Kind::Call { first } => match first {
             CallFirst::Nothing => control::call::<W>,
-            CallFirst::Copy => control::call_after_copy::<W>,
-            CallFirst::Imm => control::call_after_imm::<W>,
+            CallFirst::Copy => control::call_after::<W, false>,
+            CallFirst::Imm => control::call_after::<W, true>,
         },
         Kind::CallIndirect => control::call_indirect::<W>,
         Kind::Ret => control::ret::<W>,
