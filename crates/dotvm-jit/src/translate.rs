@@ -931,17 +931,33 @@ impl Tx<'_, '_, '_> {
         slot
     }
 
-    /// `v`, or the canonical NaN of its type when it is a NaN.
+    /// `v`, or the canonical NaN of its type when it is a NaN: a compare and a branch to a
+    /// cold block that puts the NaN (a `select` made the fast path build the NaN constant
+    /// and move it conditionally every time).
     fn canonical(&mut self, v: Value) -> Value {
-        let nan = if self.b.func.dfg.value_type(v) == F32 {
+        let ty = self.b.func.dfg.value_type(v);
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
+        let nan_block = self.b.create_block();
+        self.b.set_cold_block(nan_block);
+        let cont = self.b.create_block();
+        if self.cold {
+            self.b.set_cold_block(cont);
+        }
+        let result = self.b.append_block_param(cont, ty);
+        self.b
+            .ins()
+            .brif(is_nan, nan_block, &[], cont, &[BlockArg::Value(v)]);
+        self.switch_sealed(nan_block);
+        let nan = if ty == F32 {
             self.b.ins().f32const(Ieee32::with_bits(0x7FC0_0000))
         } else {
             self.b
                 .ins()
                 .f64const(Ieee64::with_bits(0x7FF8_0000_0000_0000))
         };
-        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
-        self.b.ins().select(is_nan, nan, v)
+        self.b.ins().jump(cont, &[BlockArg::Value(nan)]);
+        self.switch_sealed(cont);
+        result
     }
 
     /// The guest address operand `p` plus `offset` for an access of `n` bytes: the guest
