@@ -160,6 +160,14 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
         })
         .collect::<Result<Vec<FuncId>, JitError>>()?;
     let hooks = program.hooks();
+    // `Hooks::step` keeping every register, for the cold paths (see `translate::saving_step`).
+    let saving_step = jit
+        .declare_function(
+            "saving_step",
+            Linkage::Local,
+            &translate::saving_step_signature(ptr),
+        )
+        .map_err(|e| codegen(program.entry(), e.to_string()))?;
     // Read by inline `CALL_INDIRECT`s; owned by the code (see `native::Code`).
     let records = (0..program.function_count())
         .map(|func| {
@@ -170,6 +178,19 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
         .collect::<Box<[u64]>>();
     let mut ctx = Context::new();
     let mut builder_ctx = FunctionBuilderContext::new();
+    ctx.func = Function::with_name_signature(
+        UserFuncName::user(2, 0),
+        translate::saving_step_signature(ptr),
+    );
+    translate::saving_step(
+        FunctionBuilder::new(&mut ctx.func, &mut builder_ctx),
+        ptr,
+        call_conv,
+        frontend,
+        hooks.step,
+    );
+    jit.define_function(saving_step, &mut ctx)
+        .map_err(|e| codegen(program.entry(), format!("{e:?}")))?;
     for func in 0..program.function_count() {
         if cancel.load(Ordering::Relaxed) {
             return Err(JitError::Cancelled);
@@ -181,8 +202,12 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
         ctx.clear();
         ctx.func = Function::with_name_signature(UserFuncName::user(0, func), signature.clone());
         let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
-        let mut declare = |callee: u32, b: &mut FunctionBuilder<'_>| {
-            jit.declare_func_in_func(ids[callee as usize], b.func)
+        let mut declare = |callee: translate::Callee, b: &mut FunctionBuilder<'_>| {
+            let id = match callee {
+                translate::Callee::Function(callee) => ids[callee as usize],
+                translate::Callee::SavingStep => saving_step,
+            };
+            jit.declare_func_in_func(id, b.func)
         };
         translate::translate(
             builder,

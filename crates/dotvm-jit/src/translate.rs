@@ -23,7 +23,7 @@ use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64, I128};
 use cranelift_codegen::ir::{
     self, AbiParam, Block, BlockArg, FuncRef, Inst, InstBuilder, JumpTableData, MemFlagsData,
-    SigRef, Signature, Type, Value,
+    SigRef, Signature, StackSlot, StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -128,6 +128,57 @@ pub(crate) fn trampoline(
     b.finalize(frontend);
 }
 
+/// The signature of `Hooks::step`: `(ctx, func, index, fp, height) -> status`.
+fn step_signature(ptr: Type, call_conv: CallConv) -> Signature {
+    bridge_signature(ptr, call_conv, &[true, false, false, true, false])
+}
+
+/// The signature of [`saving_step`]: [`Hooks::step`]'s arguments and the address its
+/// status is written to (a `preserve_all` function returns no values), under
+/// `preserve_all`.
+pub(crate) fn saving_step_signature(ptr: Type) -> Signature {
+    let mut sig = step_signature(ptr, CallConv::PreserveAll);
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.clear();
+    sig
+}
+
+/// Builds into `b` (an empty function with [`saving_step_signature`]) a call of
+/// `Hooks::step` that preserves every register: the cold paths of guarded instructions
+/// call it, so the values live across those paths stay in registers on the fast path
+/// (a call that clobbers the caller-saved registers, every float register included, made
+/// the register allocator spill them around the whole loop).
+pub(crate) fn saving_step(
+    mut b: FunctionBuilder<'_>,
+    ptr: Type,
+    call_conv: CallConv,
+    frontend: TargetFrontendConfig,
+    step: *const u8,
+) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (args, out) = params.split_at(params.len() - 1);
+    let sig = b.import_signature(step_signature(ptr, call_conv));
+    let callee = b.ins().iconst(ptr, step as i64);
+    let call = b.ins().call_indirect(sig, callee, args);
+    let status = b.inst_results(call)[0];
+    b.ins().store(MemFlagsData::trusted(), status, out[0], 0);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(frontend);
+}
+
+/// A function a compiled function calls directly (see [`Env::callee`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Callee {
+    /// The compiled function of this index.
+    Function(u32),
+    /// The module's [`saving_step`].
+    SavingStep,
+}
+
 /// A bridge signature: `ctx` and `fp`-like pointers where `ptrs` says so, else `u32`.
 fn bridge_signature(ptr: Type, call_conv: CallConv, ptrs: &[bool]) -> Signature {
     let mut sig = Signature::new(call_conv);
@@ -162,7 +213,7 @@ pub(crate) struct Env<'e> {
     /// The target's frontend configuration.
     pub(crate) frontend: TargetFrontendConfig,
     /// `FuncRef` of a direct callee, declared on demand.
-    pub(crate) callee: &'e mut dyn FnMut(u32, &mut FunctionBuilder<'_>) -> FuncRef,
+    pub(crate) callee: &'e mut dyn FnMut(Callee, &mut FunctionBuilder<'_>) -> FuncRef,
     /// What an inline `CALL_INDIRECT` checks, one `u64` per function (see
     /// [`function_record`]); owned by the compiled code.
     pub(crate) records: &'e [u64],
@@ -224,8 +275,13 @@ struct Tx<'a, 'b, 'e> {
     cold: bool,
     /// The block every early exit jumps to, with the status to return.
     exit: Block,
+    /// The block every out-of-fuel path jumps to, with the block's first instruction and
+    /// operand height, once its inputs are stored (see [`Tx::charge`]); made on first use.
+    short: Option<Block>,
     sigs: Sigs,
-    callees: HashMap<u32, FuncRef>,
+    callees: HashMap<Callee, FuncRef>,
+    /// See [`Tx::status_slot`].
+    status: Option<StackSlot>,
 }
 
 /// Memory flags for guest memory and frames: little-endian, never trapping (every access is
@@ -269,11 +325,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let mem_base = b.declare_var(env.ptr);
     let mem_len = b.declare_var(I64);
     let ro_end = b.declare_var(I64);
-    let five = b.import_signature(bridge_signature(
-        env.ptr,
-        env.call_conv,
-        &[true, false, false, true, false],
-    ));
+    let five = b.import_signature(step_signature(env.ptr, env.call_conv));
     let three = b.import_signature(bridge_signature(
         env.ptr,
         env.call_conv,
@@ -335,6 +387,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         cold: false,
         blocks,
         exit,
+        short: None,
         sigs: Sigs {
             five,
             three,
@@ -345,6 +398,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
             memory: bulk_memory,
         },
         callees: HashMap::new(),
+        status: None,
     };
     tx.prologue();
     tx.body();
@@ -653,7 +707,19 @@ impl Tx<'_, '_, '_> {
         let h = self.u32_const(height);
         let args = [self.ctx, func, at, self.fp, h];
         self.fuel_out();
-        let status = self.call_hook(self.env.hooks.step, self.sigs.five, &args);
+        let status = if self.cold {
+            // Keeps every register (see `saving_step`); the status comes back in a stack
+            // slot.
+            let fref = self.direct(Callee::SavingStep);
+            let slot = self.status_slot();
+            let out = self.b.ins().stack_addr(self.env.ptr, slot, 0);
+            let mut with_out = args.to_vec();
+            with_out.push(out);
+            self.b.ins().call(fref, &with_out);
+            self.b.ins().load(I32, MemFlagsData::trusted(), out, 0)
+        } else {
+            self.call_hook(self.env.hooks.step, self.sigs.five, &args)
+        };
         let falls_through = !self.f.instruction(index).opcode.ends_block();
         match self.height(index + 1).filter(|_| falls_through) {
             Some(after) => {
@@ -870,17 +936,33 @@ impl Tx<'_, '_, '_> {
         slot
     }
 
-    /// `v`, or the canonical NaN of its type when it is a NaN.
+    /// `v`, or the canonical NaN of its type when it is a NaN: a compare and a branch to a
+    /// cold block that puts the NaN (a `select` made the fast path build the NaN constant
+    /// and move it conditionally every time).
     fn canonical(&mut self, v: Value) -> Value {
-        let nan = if self.b.func.dfg.value_type(v) == F32 {
+        let ty = self.b.func.dfg.value_type(v);
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
+        let nan_block = self.b.create_block();
+        self.b.set_cold_block(nan_block);
+        let cont = self.b.create_block();
+        if self.cold {
+            self.b.set_cold_block(cont);
+        }
+        let result = self.b.append_block_param(cont, ty);
+        self.b
+            .ins()
+            .brif(is_nan, nan_block, &[], cont, &[BlockArg::Value(v)]);
+        self.switch_sealed(nan_block);
+        let nan = if ty == F32 {
             self.b.ins().f32const(Ieee32::with_bits(0x7FC0_0000))
         } else {
             self.b
                 .ins()
                 .f64const(Ieee64::with_bits(0x7FF8_0000_0000_0000))
         };
-        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
-        self.b.ins().select(is_nan, nan, v)
+        self.b.ins().jump(cont, &[BlockArg::Value(nan)]);
+        self.switch_sealed(cont);
+        result
     }
 
     /// The guest address operand `p` plus `offset` for an access of `n` bytes: the guest
@@ -1043,15 +1125,22 @@ impl Tx<'_, '_, '_> {
         let pay = self.b.create_block();
         self.b.set_cold_block(short);
         self.b.ins().brif(enough, pay, &[], short, &[]);
+        let shared = self.short_block();
         self.switch_sealed(short);
-        self.store_slots(0, self.base + height);
-        let func = self.u32_const(self.env.func);
+        // The run ends inside this block (the fuel cannot pay for all of it), so the
+        // precise interpreter reads only what the block reads: the operands below its
+        // starting height and the locals it gets before setting them. Storing just those
+        // keeps every other variable dead here, not live across the whole function.
+        for local in locals_read(&self.f, start, end) {
+            self.store_slots(local, local + 1);
+        }
+        self.store_slots(self.base, self.base + height);
+        self.fuel_out();
         let at = self.u32_const(start);
         let h = self.u32_const(height);
-        let args = [self.ctx, func, at, self.fp, h];
-        self.fuel_out();
-        let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
-        self.exit_with(status);
+        self.b
+            .ins()
+            .jump(shared, &[BlockArg::Value(at), BlockArg::Value(h)]);
         self.switch_sealed(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.b.def_var(self.fuel, left);
@@ -1080,6 +1169,27 @@ impl Tx<'_, '_, '_> {
         let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
         self.exit_with(status);
         self.switch_sealed(run);
+    }
+
+    /// The function's one call of [`Hooks::precise_block`], which every out-of-fuel path
+    /// jumps to with the block's first instruction and operand height (and the fuel
+    /// written to the context): one call sequence per function, not one per block.
+    fn short_block(&mut self) -> Block {
+        if let Some(block) = self.short {
+            return block;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        let at = self.b.append_block_param(block, I32);
+        let h = self.b.append_block_param(block, I32);
+        // Built at once, between two blocks (the caller's current block is filled).
+        self.b.switch_to_block(block);
+        let func = self.u32_const(self.env.func);
+        let args = [self.ctx, func, at, self.fp, h];
+        let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
+        self.exit_with(status);
+        self.short = Some(block);
+        block
     }
 
     /// The target block of a jump to instruction `target`.
@@ -1289,14 +1399,7 @@ impl Tx<'_, '_, '_> {
         // The arguments become the callee's parameters in place (slots kept in the frame
         // are there already).
         self.store_slots(self.base + h - params, self.base + h);
-        let fref = match self.callees.get(&callee) {
-            Some(&fref) => fref,
-            None => {
-                let fref = (self.env.callee)(callee, &mut self.b);
-                self.callees.insert(callee, fref);
-                fref
-            }
-        };
+        let fref = self.direct(Callee::Function(callee));
         let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
         let fuel = self.b.use_var(self.fuel);
         let call = self
@@ -1305,6 +1408,24 @@ impl Tx<'_, '_, '_> {
             .call(fref, &[self.ctx, callee_fp, fuel, deeper]);
         self.returned(call);
         self.call_results(h - params, callee_fp, results);
+    }
+
+    /// The stack slot [`saving_step`] writes its status to, made on first use.
+    fn status_slot(&mut self) -> StackSlot {
+        *self.status.get_or_insert_with(|| {
+            self.b
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 4, 2))
+        })
+    }
+
+    /// The `FuncRef` of `callee`, declared in this function on first use.
+    fn direct(&mut self, callee: Callee) -> FuncRef {
+        if let Some(&fref) = self.callees.get(&callee) {
+            return fref;
+        }
+        let fref = (self.env.callee)(callee, &mut self.b);
+        self.callees.insert(callee, fref);
+        fref
     }
 
     /// After the call `call` to compiled code: leaves the function when the run ended in
@@ -2076,6 +2197,26 @@ fn loop_heads(f: &NativeFunction<'_>, shape: &StackShape) -> HashSet<u32> {
         heads.extend(targets.into_iter().filter(|&target| target <= index));
     }
     heads
+}
+
+/// The locals that instructions `start..end` (one block) read before setting them, in
+/// ascending order: all the precise interpreter reads of the locals when it runs a prefix
+/// of the block (only `LOCAL_GET` reads a local).
+fn locals_read(f: &NativeFunction<'_>, start: u32, end: u32) -> Vec<u32> {
+    let mut read = Vec::new();
+    let mut set = HashSet::new();
+    for index in start..end {
+        match (f.instruction(index).opcode, &f.instruction(index).operand) {
+            (Opcode::LocalGet, Operand::Index(l)) if !set.contains(l) => read.push(*l),
+            (Opcode::LocalSet | Opcode::LocalTee, Operand::Index(l)) => {
+                set.insert(*l);
+            }
+            _ => {}
+        }
+    }
+    read.sort_unstable();
+    read.dedup();
+    read
 }
 
 /// The four integer divisions.

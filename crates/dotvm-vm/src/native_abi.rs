@@ -19,7 +19,9 @@
 //!   layout); a typed i64 or f64 on Arch32 takes two slots, the low half deeper;
 //! * each basic block (as [`NativeFunction::block_end`] delimits them) starts by charging its
 //!   instruction count to `fuel`; when the fuel cannot pay, the block is handed to
-//!   [`Hooks::precise_block`] with the whole frame stored; after paying, a raised interrupt
+//!   [`Hooks::precise_block`] with the block's inputs stored (the run ends inside the
+//!   block, so the operands below its starting height and the locals it reads before
+//!   setting them are all the interpreter reads); after paying, a raised interrupt
 //!   flag goes to [`Hooks::interrupted`];
 //! * any instruction it does not compile, and any whose inline fast path would trap, goes to
 //!   [`Hooks::step`] with the operands stored in the frame: the precise interpreter runs it,

@@ -392,7 +392,8 @@ pub(crate) unsafe extern "C" fn memory_fill<W: Word>(
 ///
 /// # Safety
 ///
-/// As for [`step`], with the whole frame (locals and operands) materialised.
+/// As for [`step`], with the block's inputs materialised: its operands and the locals it
+/// reads before setting them (the run ends inside the block, so nothing else is read).
 pub(crate) unsafe extern "C" fn precise_block<W: Word>(
     ctx: *mut NativeCtx,
     func: u32,
