@@ -86,18 +86,26 @@ pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
 }
 
 /// The signature of a function's register entry, through which compiled functions call
-/// each other: `(ctx, fp, fuel, depth, params...) -> (status, fuel, results...)`, the
-/// parameters and results as words (`word`), under Cranelift's `tail` convention (more
-/// return registers than the host's). `fp` is still the function's frame: the cold paths
-/// store there what the runtime reads. The frame entry ([`function_signature`], built by
-/// [`frame_entry`]) is the runtime's way in.
+/// each other: `(ctx, fp, fuel, depth, params...) -> (status, fuel, ctx, fp, depth,
+/// results...)`, the parameters and results as words (`word`), under Cranelift's `tail`
+/// convention (more return registers than the host's). `fp` is still the function's
+/// frame: the cold paths store there what the runtime reads. A normal return gives back
+/// the context, frame and depth it was called with, so that its caller need not keep
+/// its own in callee-saved registers across the call (it derives them from these). The
+/// frame entry ([`function_signature`], built by [`frame_entry`]) is the runtime's way in.
 pub(crate) fn register_signature(ptr: Type, word: Type, params: u32, results: u32) -> Signature {
     let mut sig = function_signature(ptr, CallConv::Tail);
     sig.params.extend((0..params).map(|_| AbiParam::new(word)));
     sig.returns
+        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
+    sig.returns
         .extend((0..results).map(|_| AbiParam::new(word)));
     sig
 }
+
+/// Where a register entry's results start among its return values (after the status,
+/// the fuel, the context, the frame and the depth: see [`register_signature`]).
+const REGISTER_RESULTS: usize = 5;
 
 /// What [`frame_entry`] needs.
 pub(crate) struct FrameEntry {
@@ -132,7 +140,7 @@ pub(crate) fn frame_entry(mut b: FunctionBuilder<'_>, e: FrameEntry) {
     let ended = b.create_block();
     b.ins().brif(status, ended, &[], returned, &[]);
     b.switch_to_block(returned);
-    for (k, &value) in out[2..].iter().enumerate() {
+    for (k, &value) in out[REGISTER_RESULTS..].iter().enumerate() {
         let offset = (k as i64 * slot) as i32;
         b.ins().store(MemFlagsData::trusted(), value, fp, offset);
     }
@@ -306,8 +314,10 @@ struct Tx<'a, 'b, 'e> {
     /// The fuel left, kept in a register (`NativeCtx`'s copy is written before every
     /// bridge call and read again after it; compiled callees take and return it).
     fuel: Variable,
-    /// The call depth of this function's frame (a parameter).
-    depth: Value,
+    /// The call depth of this function's frame (a parameter). Like [`Tx::ctx`] and
+    /// [`Tx::fp`], a variable: a register entry's callees return it (see
+    /// [`register_signature`]), so that it is not kept across their calls.
+    depth: Variable,
     /// The parameters, when the function is built as its register entry (see
     /// [`Env::entries`]); empty otherwise.
     args: Vec<Value>,
@@ -333,14 +343,16 @@ struct Tx<'a, 'b, 'e> {
     vectors: simd::Vectors,
     /// Guest addresses (slot values) known to be inside memory up to the reach given here,
     /// because a guarded access of this block checked them: the access traps otherwise.
-    /// Cleared at every block start and whenever memory's size is read again (see
-    /// [`Tx::address`]).
+    /// Cleared at every block start and whenever memory's size is read again but on the
+    /// cold paths of guarded instructions (see [`Tx::address`], [`Tx::reload_memory`]).
     in_bounds: HashMap<Value, u64>,
     /// The address and reach [`Tx::address`] checked last, entered into
     /// [`Tx::in_bounds`] once the guarded access is built.
     checking: Option<(Value, u64)>,
-    ctx: Value,
-    fp: Value,
+    /// The context (a parameter).
+    ctx: Variable,
+    /// The function's frame (a parameter).
+    fp: Variable,
     /// The Cranelift block of each block-start instruction.
     blocks: HashMap<u32, Block>,
     /// The blocks that read the interrupt flag (see [`loop_heads`]).
@@ -374,10 +386,16 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let ctx = b.block_params(entry)[0];
-    let fp = b.block_params(entry)[1];
+    let [ctx, fp] = [0, 1].map(|k| {
+        let var = b.declare_var(env.ptr);
+        let value = b.block_params(entry)[k];
+        b.def_var(var, value);
+        var
+    });
     let fuel_in = b.block_params(entry)[2];
-    let depth = b.block_params(entry)[3];
+    let depth = b.declare_var(I64);
+    let depth_in = b.block_params(entry)[3];
+    b.def_var(depth, depth_in);
     let args = b.block_params(entry)[4..].to_vec();
     // One variable per slot the code can reach (the verifier's heights), not per declared
     // frame slot: a module may declare a far larger `max_stack` than its code uses (the
@@ -488,6 +506,8 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let none = tx.b.ins().iconst(I64, 0);
     let mut out = vec![status, none];
     if tx.env.entries.is_some() {
+        let null = tx.b.ins().iconst(tx.env.ptr, 0);
+        out.extend([null, null, none]);
         let zero = tx.word_const(&[]);
         out.extend((0..tx.f.results()).map(|_| zero));
     }
@@ -520,6 +540,21 @@ impl Tx<'_, '_, '_> {
         self.b.ins().iconst(I32, i64::from(value as i32))
     }
 
+    /// The context pointer.
+    fn ctx(&mut self) -> Value {
+        self.b.use_var(self.ctx)
+    }
+
+    /// The frame pointer.
+    fn fp(&mut self) -> Value {
+        self.b.use_var(self.fp)
+    }
+
+    /// The call depth.
+    fn depth(&mut self) -> Value {
+        self.b.use_var(self.depth)
+    }
+
     /// The variable of operand `p`.
     fn var(&self, p: u32) -> Variable {
         self.vars[(self.base + p) as usize]
@@ -529,10 +564,8 @@ impl Tx<'_, '_, '_> {
     fn get(&mut self, p: u32) -> Value {
         if self.limbs.is_some() {
             let offset = self.slot_offset(self.base + p);
-            return self
-                .b
-                .ins()
-                .load(I64, MemFlagsData::trusted(), self.fp, offset);
+            let fp = self.fp();
+            return self.b.ins().load(I64, MemFlagsData::trusted(), fp, offset);
         }
         let v = self.var(p);
         self.b.use_var(v)
@@ -558,7 +591,8 @@ impl Tx<'_, '_, '_> {
         match self.limbs {
             Some(limbs) => {
                 let at = self.slot_offset(slot);
-                self.read_limbs(self.fp, at, limbs)
+                let fp = self.fp();
+                self.read_limbs(fp, at, limbs)
             }
             None => vec![self.b.use_var(self.vars[slot as usize])],
         }
@@ -569,7 +603,8 @@ impl Tx<'_, '_, '_> {
         match self.limbs {
             Some(_) => {
                 let at = self.slot_offset(slot);
-                self.write_limbs(self.fp, at, value);
+                let fp = self.fp();
+                self.write_limbs(fp, at, value);
             }
             None => self.b.def_var(self.vars[slot as usize], value[0]),
         }
@@ -658,16 +693,16 @@ impl Tx<'_, '_, '_> {
 
     /// Reads a `u64` or pointer field of the context.
     fn ctx_load(&mut self, ty: Type, offset: i32) -> Value {
-        self.b
-            .ins()
-            .load(ty, MemFlagsData::trusted(), self.ctx, offset)
+        let ctx = self.ctx();
+        self.b.ins().load(ty, MemFlagsData::trusted(), ctx, offset)
     }
 
     /// Writes a field of the context.
     fn ctx_store(&mut self, value: Value, offset: i32) {
+        let ctx = self.ctx();
         self.b
             .ins()
-            .store(MemFlagsData::trusted(), value, self.ctx, offset);
+            .store(MemFlagsData::trusted(), value, ctx, offset);
     }
 
     /// Writes the fuel variable to the context (before a call out of the function).
@@ -687,7 +722,12 @@ impl Tx<'_, '_, '_> {
     /// Reads the memory variables from the context (after a call that may have grown
     /// memory).
     fn reload_memory(&mut self) {
-        self.in_bounds.clear();
+        // A cold step runs the guarded instruction itself (an access, a division, a
+        // truncation, a bulk copy or fill), which never changes memory's size: what the
+        // block checked holds after it.
+        if !self.cold {
+            self.in_bounds.clear();
+        }
         if !self.memory {
             return;
         }
@@ -711,9 +751,10 @@ impl Tx<'_, '_, '_> {
         for slot in from..to {
             let value = self.b.use_var(self.vars[slot as usize]);
             let offset = self.slot_offset(slot);
+            let fp = self.fp();
             self.b
                 .ins()
-                .store(MemFlagsData::trusted(), value, self.fp, offset);
+                .store(MemFlagsData::trusted(), value, fp, offset);
         }
     }
 
@@ -725,10 +766,11 @@ impl Tx<'_, '_, '_> {
         }
         for p in from..height {
             let offset = self.slot_offset(self.base + p);
+            let fp = self.fp();
             let value = self
                 .b
                 .ins()
-                .load(self.env.word, MemFlagsData::trusted(), self.fp, offset);
+                .load(self.env.word, MemFlagsData::trusted(), fp, offset);
             self.set(p, value);
         }
     }
@@ -790,7 +832,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let h = self.u32_const(height);
-        let args = [self.ctx, func, at, self.fp, h];
+        let args = [self.ctx(), func, at, self.fp(), h];
         self.fuel_out();
         let status = if self.cold {
             // Keeps every register (see `saving_step`); the status comes back in a stack
@@ -1135,7 +1177,8 @@ impl Tx<'_, '_, '_> {
         let lo = if let Some(limbs) = self.limbs {
             // The low limb is the address; any other bit set puts it outside memory.
             let slot = self.slot_offset(self.base + p);
-            let high = self.read_limbs(self.fp, slot + 8, limbs - 1);
+            let fp = self.fp();
+            let high = self.read_limbs(fp, slot + 8, limbs - 1);
             let high = self.or_all(&high);
             bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, high, 0));
             addr
@@ -1204,7 +1247,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(0);
         let code = self.u32_const(TRAP_NATIVE_STACK);
-        let args = [self.ctx, func, at, code];
+        let args = [self.ctx(), func, at, code];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
@@ -1228,9 +1271,10 @@ impl Tx<'_, '_, '_> {
                 arg
             } else if slot < params {
                 let offset = self.slot_offset(slot);
+                let fp = self.fp();
                 self.b
                     .ins()
-                    .load(self.env.word, MemFlagsData::trusted(), self.fp, offset)
+                    .load(self.env.word, MemFlagsData::trusted(), fp, offset)
             } else {
                 self.word_const(&[])
             };
@@ -1311,10 +1355,11 @@ impl Tx<'_, '_, '_> {
         }
         // The flag's address is fixed for the run: the load may be hoisted out of loops.
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+        let ctx = self.ctx();
         let flag_at = self
             .b
             .ins()
-            .load(self.env.ptr, fixed, self.ctx, NativeCtx::OFFSET_INTERRUPT);
+            .load(self.env.ptr, fixed, ctx, NativeCtx::OFFSET_INTERRUPT);
         let flag = self
             .b
             .ins()
@@ -1326,7 +1371,7 @@ impl Tx<'_, '_, '_> {
         self.switch_sealed(raised);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(start);
-        let args = [self.ctx, func, at];
+        let args = [self.ctx(), func, at];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
         self.exit_with(status);
@@ -1347,7 +1392,7 @@ impl Tx<'_, '_, '_> {
         // Built at once, between two blocks (the caller's current block is filled).
         self.b.switch_to_block(block);
         let func = self.u32_const(self.env.func);
-        let args = [self.ctx, func, at, self.fp, h];
+        let args = [self.ctx(), func, at, self.fp(), h];
         let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
         self.exit_with(status);
         self.short = Some(block);
@@ -1425,6 +1470,7 @@ impl Tx<'_, '_, '_> {
             (Opcode::Ret, _) if self.env.entries.is_some() => {
                 let results = self.f.results();
                 let mut out = vec![self.b.ins().iconst(I32, 0), self.b.use_var(self.fuel)];
+                out.extend([self.ctx(), self.fp(), self.depth()]);
                 out.extend((h - results..h).map(|p| self.get(p)));
                 self.b.ins().return_(&out);
             }
@@ -1434,7 +1480,8 @@ impl Tx<'_, '_, '_> {
                 for k in 0..results {
                     let value = self.read_slot(self.base + h - results + k);
                     let offset = self.slot_offset(k);
-                    self.write_limbs_or_word(self.fp, offset, &value);
+                    let fp = self.fp();
+                    self.write_limbs_or_word(fp, offset, &value);
                 }
                 let zero = self.b.ins().iconst(I32, 0);
                 let fuel = self.b.use_var(self.fuel);
@@ -1532,7 +1579,7 @@ impl Tx<'_, '_, '_> {
     /// `MEMORY_COPY` or `MEMORY_FILL` at `index` on 32- or 64-bit words: a direct call to
     /// the interpreter's memory code, the instruction stepped when it would trap.
     fn bulk_memory(&mut self, index: u32, h: u32, op: Opcode) {
-        let mut args = vec![self.ctx];
+        let mut args = vec![self.ctx()];
         for p in h - 3..h {
             let w = self.get(p);
             let w = if self.env.word == I64 {
@@ -1565,15 +1612,17 @@ impl Tx<'_, '_, '_> {
         };
         let callee_fp = self.call_checks(index, h, params, frame);
         let fref = self.direct(Callee::Function(callee));
-        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        let depth = self.depth();
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
         let fuel = self.b.use_var(self.fuel);
-        let mut args = vec![self.ctx, callee_fp, fuel, deeper];
+        let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
         if self.env.entries.is_some() {
             // The callee's register entry: arguments and results in registers.
             args.extend((h - params..h).map(|p| self.get(p)));
             let call = self.b.ins().call(fref, &args);
-            self.returned(call);
+            // (The context first: `returned` reads memory's size from it.)
             self.register_results(call, h - params);
+            self.returned(call);
             return;
         }
         // The arguments become the callee's parameters in place (slots kept in the frame
@@ -1584,10 +1633,18 @@ impl Tx<'_, '_, '_> {
         self.call_results(h - params, callee_fp, results);
     }
 
-    /// The results of the call `call` of a register entry, as operands from `first`.
+    /// After the call `call` of a register entry whose frame starts at operand `first` of
+    /// this one: takes the context, this frame and the depth back from what the callee
+    /// returned (see [`register_signature`]), and its results as operands from `first`.
     fn register_results(&mut self, call: Inst, first: u32) {
-        let results = self.b.inst_results(call)[2..].to_vec();
-        for (k, value) in results.into_iter().enumerate() {
+        let out = self.b.inst_results(call).to_vec();
+        self.b.def_var(self.ctx, out[2]);
+        let offset = i64::from(self.slot_offset(self.base + first));
+        let fp = self.b.ins().iadd_imm_s(out[3], -offset);
+        self.b.def_var(self.fp, fp);
+        let depth = self.b.ins().iadd_imm_s(out[4], -1);
+        self.b.def_var(self.depth, depth);
+        for (k, &value) in out[REGISTER_RESULTS..].iter().enumerate() {
             self.set(first + k as u32, value);
         }
     }
@@ -1626,7 +1683,8 @@ impl Tx<'_, '_, '_> {
         let too_deep = self.too_deep();
         self.limit_trap(index, too_deep, TRAP_CALL_DEPTH);
         let offset = i64::from(self.slot_offset(self.base + h - params));
-        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let fp = self.fp();
+        let callee_fp = self.b.ins().iadd_imm_s(fp, offset);
         let frame_end = self
             .b
             .ins()
@@ -1650,13 +1708,15 @@ impl Tx<'_, '_, '_> {
     /// A context field fixed for the run (the loads may be shared and hoisted).
     fn ctx_fixed(&mut self, ty: Type, offset: i32) -> Value {
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
-        self.b.ins().load(ty, fixed, self.ctx, offset)
+        let ctx = self.ctx();
+        self.b.ins().load(ty, fixed, ctx, offset)
     }
 
     /// Set when one more call level would reach the call-depth limit.
     fn too_deep(&mut self) -> Value {
         let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
-        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        let depth = self.depth();
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
         self.b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, deeper, max)
@@ -1700,7 +1760,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let code = self.u32_const(code);
-        let args = [self.ctx, func, at, code];
+        let args = [self.ctx(), func, at, code];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
@@ -1737,7 +1797,8 @@ impl Tx<'_, '_, '_> {
             self.store_slots(self.base + h - pops, self.base + h);
         }
         let offset = i64::from(self.slot_offset(self.base + h - 1 - params));
-        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let fp = self.fp();
+        let callee_fp = self.b.ins().iadd_imm_s(fp, offset);
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let join = self.b.create_block();
@@ -1849,10 +1910,11 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let height = self.u32_const(h);
-        let args = [self.ctx, func, at, self.fp, height];
+        let args = [self.ctx(), func, at, self.fp(), height];
         self.fuel_out();
         // The bridge checks the depth limit from the context's copy.
-        self.ctx_store(self.depth, NativeCtx::OFFSET_DEPTH);
+        let depth = self.depth();
+        self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         let resolved = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, resolved, -1);
         let one = self.b.ins().iconst(I32, 1);
@@ -1874,9 +1936,10 @@ impl Tx<'_, '_, '_> {
         self.b.ins().jump(join, &[BlockArg::Value(callee)]);
         self.switch_sealed(join);
         let callee = self.b.block_params(join)[0];
-        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        let depth = self.depth();
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
         let fuel = self.b.use_var(self.fuel);
-        let mut args = vec![self.ctx, callee_fp, fuel, deeper];
+        let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
         if let Some(entries) = self.env.entries {
             // The callee's register entry (its type is the call's, so is its signature).
             let at = self.table_entry(entries.as_ptr() as i64, callee, 8);
@@ -1886,8 +1949,8 @@ impl Tx<'_, '_, '_> {
             let sig = self.b.import_signature(sig);
             args.extend((h - 1 - params..h - 1).map(|p| self.get(p)));
             let call = self.b.ins().call_indirect(sig, code, &args);
-            self.returned(call);
             self.register_results(call, h - 1 - params);
+            self.returned(call);
             return;
         }
         let table = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_FUNCTIONS);
@@ -2118,7 +2181,8 @@ impl Tx<'_, '_, '_> {
     /// The host address of operand `p`'s slot in the frame.
     fn slot_address(&mut self, p: u32) -> Value {
         let offset = self.slot_offset(self.base + p);
-        self.b.ins().iadd_imm_s(self.fp, i64::from(offset))
+        let fp = self.fp();
+        self.b.ins().iadd_imm_s(fp, i64::from(offset))
     }
 
     /// Integer division (word or typed) with its traps stepped: `x op y` on values of type
