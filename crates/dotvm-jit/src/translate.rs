@@ -70,10 +70,11 @@ struct Sigs {
     memory: SigRef,
 }
 
-/// The signature of every compiled function: `(ctx, fp, fuel, depth) -> (status, fuel)`.
-/// The fuel left and the call depth (calls nested beyond the run's entry) travel in
-/// registers between compiled functions; the context's copies are written only for the
-/// bridge calls that read them. Rust enters compiled code through [`trampoline`].
+/// The signature of every compiled function: `(ctx, fp, fuel, room) -> (status, fuel)`.
+/// The fuel left and the call levels left (`room`: the call-depth limit less one less
+/// the depth of the function's frame, see [`room`]) travel in registers between compiled
+/// functions; the context's copies of the fuel and depth are written only for the bridge
+/// calls that read them. Rust enters compiled code through [`trampoline`].
 pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params.push(AbiParam::new(ptr));
@@ -178,8 +179,15 @@ pub(crate) fn trampoline(
     let depth = b
         .ins()
         .load(I64, MemFlagsData::trusted(), ctx, NativeCtx::OFFSET_DEPTH);
+    let max = b.ins().load(
+        I64,
+        MemFlagsData::trusted(),
+        ctx,
+        NativeCtx::OFFSET_MAX_DEPTH,
+    );
+    let room = room(&mut b, max, depth);
     let sig = b.import_signature(function_signature(ptr, call_conv));
-    let call = b.ins().call_indirect(sig, code, &[ctx, fp, fuel, depth]);
+    let call = b.ins().call_indirect(sig, code, &[ctx, fp, fuel, room]);
     let (status, left) = (b.inst_results(call)[0], b.inst_results(call)[1]);
     let returned = b.create_block();
     let ended = b.create_block();
@@ -192,6 +200,23 @@ pub(crate) fn trampoline(
     b.ins().return_(&[status]);
     b.seal_all_blocks();
     b.finalize(frontend);
+}
+
+/// The call levels left to a frame at call depth `depth` under the call-depth limit
+/// `max`, as compiled functions pass them: `max - 1 - depth`, signed (with `max` taken
+/// as at most `i64::MAX`, beyond any reachable depth), so that a call from the frame
+/// would reach the limit (`depth + 1 >= max`, the interpreter's test) exactly when it
+/// is at most 0. Each call passes one less; a call's check is one compare with zero.
+fn room(b: &mut FunctionBuilder<'_>, max: Value, depth: Value) -> Value {
+    let max = signed_max(b, max);
+    let left = b.ins().isub(max, depth);
+    b.ins().iadd_imm_s(left, -1)
+}
+
+/// The call-depth limit `max` as [`room`] takes it: at most `i64::MAX`.
+fn signed_max(b: &mut FunctionBuilder<'_>, max: Value) -> Value {
+    let cap = b.ins().iconst(I64, i64::MAX);
+    b.ins().umin(max, cap)
 }
 
 /// The signature of `Hooks::step`: `(ctx, func, index, fp, height) -> status`.
@@ -314,10 +339,10 @@ struct Tx<'a, 'b, 'e> {
     /// The fuel left, kept in a register (`NativeCtx`'s copy is written before every
     /// bridge call and read again after it; compiled callees take and return it).
     fuel: Variable,
-    /// The call depth of this function's frame (a parameter). Like [`Tx::ctx`] and
-    /// [`Tx::fp`], a variable: a register entry's callees return it (see
+    /// The call levels left to this function's frame (a parameter, see [`room`]). Like
+    /// [`Tx::ctx`] and [`Tx::fp`], a variable: a register entry's callees return it (see
     /// [`register_signature`]), so that it is not kept across their calls.
-    depth: Variable,
+    room: Variable,
     /// The parameters, when the function is built as its register entry (see
     /// [`Env::entries`]); empty otherwise.
     args: Vec<Value>,
@@ -393,9 +418,9 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         var
     });
     let fuel_in = b.block_params(entry)[2];
-    let depth = b.declare_var(I64);
-    let depth_in = b.block_params(entry)[3];
-    b.def_var(depth, depth_in);
+    let room = b.declare_var(I64);
+    let room_in = b.block_params(entry)[3];
+    b.def_var(room, room_in);
     let args = b.block_params(entry)[4..].to_vec();
     // One variable per slot the code can reach (the verifier's heights), not per declared
     // frame slot: a module may declare a far larger `max_stack` than its code uses (the
@@ -467,7 +492,7 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         base,
         vars,
         fuel,
-        depth,
+        room,
         args,
         mem_base,
         mem_len,
@@ -550,9 +575,9 @@ impl Tx<'_, '_, '_> {
         self.b.use_var(self.fp)
     }
 
-    /// The call depth.
-    fn depth(&mut self) -> Value {
-        self.b.use_var(self.depth)
+    /// The call levels left (see [`room`]).
+    fn room(&mut self) -> Value {
+        self.b.use_var(self.room)
     }
 
     /// The variable of operand `p`.
@@ -1470,7 +1495,7 @@ impl Tx<'_, '_, '_> {
             (Opcode::Ret, _) if self.env.entries.is_some() => {
                 let results = self.f.results();
                 let mut out = vec![self.b.ins().iconst(I32, 0), self.b.use_var(self.fuel)];
-                out.extend([self.ctx(), self.fp(), self.depth()]);
+                out.extend([self.ctx(), self.fp(), self.room()]);
                 out.extend((h - results..h).map(|p| self.get(p)));
                 self.b.ins().return_(&out);
             }
@@ -1612,8 +1637,8 @@ impl Tx<'_, '_, '_> {
         };
         let callee_fp = self.call_checks(index, h, params, frame);
         let fref = self.direct(Callee::Function(callee));
-        let depth = self.depth();
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        let room = self.room();
+        let deeper = self.b.ins().iadd_imm_s(room, -1);
         let fuel = self.b.use_var(self.fuel);
         let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
         if self.env.entries.is_some() {
@@ -1642,8 +1667,8 @@ impl Tx<'_, '_, '_> {
         let offset = i64::from(self.slot_offset(self.base + first));
         let fp = self.b.ins().iadd_imm_s(out[3], -offset);
         self.b.def_var(self.fp, fp);
-        let depth = self.b.ins().iadd_imm_s(out[4], -1);
-        self.b.def_var(self.depth, depth);
+        let room = self.b.ins().iadd_imm_s(out[4], 1);
+        self.b.def_var(self.room, room);
         for (k, &value) in out[REGISTER_RESULTS..].iter().enumerate() {
             self.set(first + k as u32, value);
         }
@@ -1714,12 +1739,10 @@ impl Tx<'_, '_, '_> {
 
     /// Set when one more call level would reach the call-depth limit.
     fn too_deep(&mut self) -> Value {
-        let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
-        let depth = self.depth();
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        let room = self.room();
         self.b
             .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, deeper, max)
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, room, 0)
     }
 
     /// The end of a callee frame of `frame` slots (an `I64` value) at `callee_fp`.
@@ -1913,7 +1936,12 @@ impl Tx<'_, '_, '_> {
         let args = [self.ctx(), func, at, self.fp(), height];
         self.fuel_out();
         // The bridge checks the depth limit from the context's copy.
-        let depth = self.depth();
+        // (`room` is `max - 1 - depth`.)
+        let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
+        let max = signed_max(&mut self.b, max);
+        let room = self.room();
+        let depth = self.b.ins().isub(max, room);
+        let depth = self.b.ins().iadd_imm_s(depth, -1);
         self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         let resolved = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, resolved, -1);
@@ -1936,8 +1964,8 @@ impl Tx<'_, '_, '_> {
         self.b.ins().jump(join, &[BlockArg::Value(callee)]);
         self.switch_sealed(join);
         let callee = self.b.block_params(join)[0];
-        let depth = self.depth();
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        let room = self.room();
+        let deeper = self.b.ins().iadd_imm_s(room, -1);
         let fuel = self.b.use_var(self.fuel);
         let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
         if let Some(entries) = self.env.entries {

@@ -3,8 +3,8 @@
 //! with more parameters and results than the host has argument and return registers,
 //! called directly and through `CALL_INDIRECT`, under every instruction limit that ends
 //! the run inside it (the out-of-fuel path stores the parameters the block reads) and
-//! under call-depth and value-stack limits, gives the interpreter's output, trap and
-//! counts on every architecture.
+//! under call-depth (from 0 to `usize::MAX`) and value-stack limits, gives the
+//! interpreter's output, trap and counts on every architecture.
 
 mod common;
 
@@ -72,7 +72,9 @@ fn wide_signatures_agree_with_the_interpreter_under_every_limit() {
             ..Limits::default()
         })
         .collect::<Vec<_>>();
-    limits.extend([1, 2].map(|call_depth| Limits {
+    // The call levels compiled functions count down (`max - 1 - depth`, the limit taken
+    // as at most `i64::MAX`), at both ends.
+    limits.extend([0, 1, 2, 3, usize::MAX].map(|call_depth| Limits {
         call_depth,
         ..Limits::default()
     }));
