@@ -102,6 +102,11 @@ fn host_isa() -> Result<OwnedTargetIsa, JitError> {
             },
         )
         .map_err(|e| codegen(e.to_string()))?;
+    // A function's register entry returns its results in registers; a function with more
+    // results than the convention has return registers returns the rest in memory.
+    flags
+        .set("enable_multi_ret_implicit_sret", "true")
+        .map_err(|e| codegen(e.to_string()))?;
     let builder = cranelift_native::builder().map_err(|e| codegen(e.to_string()))?;
     builder
         .finish(settings::Flags::new(flags))
@@ -159,6 +164,25 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
                 .map_err(|e| codegen(func, e.to_string()))
         })
         .collect::<Result<Vec<FuncId>, JitError>>()?;
+    // Register entries (see `translate::register_signature`), for words that fit a
+    // Cranelift integer: compiled functions call each other through them.
+    let registers = (limbs.is_none())
+        .then(|| {
+            (0..program.function_count())
+                .map(|func| {
+                    let sig = program.function(func).map_or_else(
+                        || translate::register_signature(ptr, word, 0, 0),
+                        |f| translate::register_signature(ptr, word, f.params(), f.results()),
+                    );
+                    jit.declare_function(&format!("r{func}"), Linkage::Local, &sig)
+                        .map_err(|e| codegen(func, e.to_string()))
+                })
+                .collect::<Result<Vec<FuncId>, JitError>>()
+        })
+        .transpose()?;
+    // The register entries' addresses, read by inline `CALL_INDIRECT`s at an address
+    // built into the code: filled in once the code is finalised, before it runs.
+    let mut entries = vec![0u64; program.function_count() as usize].into_boxed_slice();
     let hooks = program.hooks();
     // `Hooks::step` keeping every register, for the cold paths (see `translate::saving_step`).
     let saving_step = jit
@@ -199,13 +223,25 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
             continue;
         };
         let shape = stack_shape(m, func).map_err(|e| codegen(func, e.to_string()))?;
+        let (params, results) = (function.params(), function.results());
+        // The body goes into the register entry when there is one, else the frame entry.
+        let (body, body_signature) = match &registers {
+            Some(registers) => (
+                registers[func as usize],
+                translate::register_signature(ptr, word, params, results),
+            ),
+            None => (ids[func as usize], signature.clone()),
+        };
         ctx.clear();
-        ctx.func = Function::with_name_signature(UserFuncName::user(0, func), signature.clone());
+        ctx.func = Function::with_name_signature(UserFuncName::user(0, func), body_signature);
         let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
         let mut declare = |callee: translate::Callee, b: &mut FunctionBuilder<'_>| {
-            let id = match callee {
-                translate::Callee::Function(callee) => ids[callee as usize],
-                translate::Callee::SavingStep => saving_step,
+            let id = match (callee, &registers) {
+                (translate::Callee::Function(callee), Some(registers)) => {
+                    registers[callee as usize]
+                }
+                (translate::Callee::Function(callee), None) => ids[callee as usize],
+                (translate::Callee::SavingStep, _) => saving_step,
             };
             jit.declare_func_in_func(id, b.func)
         };
@@ -224,10 +260,30 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
                 frontend,
                 callee: &mut declare,
                 records: &records,
+                entries: registers.is_some().then_some(&entries[..]),
             },
         );
-        jit.define_function(ids[func as usize], &mut ctx)
+        jit.define_function(body, &mut ctx)
             .map_err(|e| codegen(func, format!("{e:?}")))?;
+        if registers.is_some() {
+            // The frame entry: the runtime's way in, a call of the register entry.
+            ctx.clear();
+            ctx.func =
+                Function::with_name_signature(UserFuncName::user(3, func), signature.clone());
+            let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
+            let body = jit.declare_func_in_func(body, builder.func);
+            translate::frame_entry(
+                builder,
+                translate::FrameEntry {
+                    word,
+                    frontend,
+                    params,
+                    body,
+                },
+            );
+            jit.define_function(ids[func as usize], &mut ctx)
+                .map_err(|e| codegen(func, format!("{e:?}")))?;
+        }
     }
     // The entry trampoline, through which Rust enters every function (see
     // `translate::trampoline`): last in the function table.
@@ -258,10 +314,13 @@ pub fn compile_until(loaded: &LoadedModule, cancel: &AtomicBool) -> Result<Compi
         .chain([&trampoline])
         .map(|&id| jit.get_finalized_function(id))
         .collect();
+    for (entry, &id) in entries.iter_mut().zip(registers.iter().flatten()) {
+        *entry = jit.get_finalized_function(id) as u64;
+    }
     let bytecode_bytes = m.functions.iter().map(|f| f.code.len()).sum();
     Ok(Compiled {
         program,
-        code: native::Code::new(jit, functions, records),
+        code: native::Code::new(jit, functions, records, entries),
         compile_time: started.elapsed(),
         bytecode_bytes,
     })

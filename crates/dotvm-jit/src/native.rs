@@ -29,16 +29,24 @@ pub(crate) struct Code {
     /// The function records inline `CALL_INDIRECT`s read (`translate::function_record`),
     /// at an address built into the code: kept as long as the code.
     _records: Box<[u64]>,
+    /// The register entries' addresses, read by inline `CALL_INDIRECT`s the same way.
+    _entries: Box<[u64]>,
 }
 
 impl Code {
-    /// Takes ownership of a finalised module, its functions' addresses and the records its
+    /// Takes ownership of a finalised module, its functions' addresses and the tables its
     /// code reads.
-    pub(crate) fn new(jit: JITModule, functions: Vec<*const u8>, records: Box<[u64]>) -> Code {
+    pub(crate) fn new(
+        jit: JITModule,
+        functions: Vec<*const u8>,
+        records: Box<[u64]>,
+        entries: Box<[u64]>,
+    ) -> Code {
         Code {
             jit: Some(jit),
             functions,
             _records: records,
+            _entries: entries,
         }
     }
 

@@ -70,10 +70,11 @@ struct Sigs {
     memory: SigRef,
 }
 
-/// The signature of every compiled function: `(ctx, fp, fuel, depth) -> (status, fuel)`.
-/// The fuel left and the call depth (calls nested beyond the run's entry) travel in
-/// registers between compiled functions; the context's copies are written only for the
-/// bridge calls that read them. Rust enters compiled code through [`trampoline`].
+/// The signature of every compiled function: `(ctx, fp, fuel, room) -> (status, fuel)`.
+/// The fuel left and the call levels left (`room`: the call-depth limit less one less
+/// the depth of the function's frame, see [`room`]) travel in registers between compiled
+/// functions; the context's copies of the fuel and depth are written only for the bridge
+/// calls that read them. Rust enters compiled code through [`trampoline`].
 pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params.push(AbiParam::new(ptr));
@@ -83,6 +84,72 @@ pub(crate) fn function_signature(ptr: Type, call_conv: CallConv) -> Signature {
     sig.returns.push(AbiParam::new(I32));
     sig.returns.push(AbiParam::new(I64));
     sig
+}
+
+/// The signature of a function's register entry, through which compiled functions call
+/// each other: `(ctx, fp, fuel, depth, params...) -> (status, fuel, ctx, fp, depth,
+/// results...)`, the parameters and results as words (`word`), under Cranelift's `tail`
+/// convention (more return registers than the host's). `fp` is still the function's
+/// frame: the cold paths store there what the runtime reads. A normal return gives back
+/// the context, frame and depth it was called with, so that its caller need not keep
+/// its own in callee-saved registers across the call (it derives them from these). The
+/// frame entry ([`function_signature`], built by [`frame_entry`]) is the runtime's way in.
+pub(crate) fn register_signature(ptr: Type, word: Type, params: u32, results: u32) -> Signature {
+    let mut sig = function_signature(ptr, CallConv::Tail);
+    sig.params.extend((0..params).map(|_| AbiParam::new(word)));
+    sig.returns
+        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(I64)]);
+    sig.returns
+        .extend((0..results).map(|_| AbiParam::new(word)));
+    sig
+}
+
+/// Where a register entry's results start among its return values (after the status,
+/// the fuel, the context, the frame and the depth: see [`register_signature`]).
+const REGISTER_RESULTS: usize = 5;
+
+/// What [`frame_entry`] needs.
+pub(crate) struct FrameEntry {
+    /// The machine word type.
+    pub(crate) word: Type,
+    /// The target's frontend configuration.
+    pub(crate) frontend: TargetFrontendConfig,
+    /// Parameter slots of the function.
+    pub(crate) params: u32,
+    /// The function's register entry, declared in the function being built.
+    pub(crate) body: FuncRef,
+}
+
+/// Builds a function's frame entry into `b` (an empty function with
+/// [`function_signature`]): reads the parameters from the frame, calls the register entry
+/// and, when it returns normally, writes the results to `fp[0..results]`.
+pub(crate) fn frame_entry(mut b: FunctionBuilder<'_>, e: FrameEntry) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let mut args = b.block_params(entry).to_vec();
+    let fp = args[1];
+    let slot = i64::from(e.word.bytes());
+    for k in 0..e.params {
+        let offset = (i64::from(k) * slot) as i32;
+        args.push(b.ins().load(e.word, MemFlagsData::trusted(), fp, offset));
+    }
+    let call = b.ins().call(e.body, &args);
+    let out = b.inst_results(call).to_vec();
+    let (status, fuel) = (out[0], out[1]);
+    let returned = b.create_block();
+    let ended = b.create_block();
+    b.ins().brif(status, ended, &[], returned, &[]);
+    b.switch_to_block(returned);
+    for (k, &value) in out[REGISTER_RESULTS..].iter().enumerate() {
+        let offset = (k as i64 * slot) as i32;
+        b.ins().store(MemFlagsData::trusted(), value, fp, offset);
+    }
+    b.ins().jump(ended, &[]);
+    b.switch_to_block(ended);
+    b.ins().return_(&[status, fuel]);
+    b.seal_all_blocks();
+    b.finalize(e.frontend);
 }
 
 /// The signature of the entry trampoline: `(ctx, fp, code) -> status`.
@@ -112,8 +179,15 @@ pub(crate) fn trampoline(
     let depth = b
         .ins()
         .load(I64, MemFlagsData::trusted(), ctx, NativeCtx::OFFSET_DEPTH);
+    let max = b.ins().load(
+        I64,
+        MemFlagsData::trusted(),
+        ctx,
+        NativeCtx::OFFSET_MAX_DEPTH,
+    );
+    let room = room(&mut b, max, depth);
     let sig = b.import_signature(function_signature(ptr, call_conv));
-    let call = b.ins().call_indirect(sig, code, &[ctx, fp, fuel, depth]);
+    let call = b.ins().call_indirect(sig, code, &[ctx, fp, fuel, room]);
     let (status, left) = (b.inst_results(call)[0], b.inst_results(call)[1]);
     let returned = b.create_block();
     let ended = b.create_block();
@@ -126,6 +200,23 @@ pub(crate) fn trampoline(
     b.ins().return_(&[status]);
     b.seal_all_blocks();
     b.finalize(frontend);
+}
+
+/// The call levels left to a frame at call depth `depth` under the call-depth limit
+/// `max`, as compiled functions pass them: `max - 1 - depth`, signed (with `max` taken
+/// as at most `i64::MAX`, beyond any reachable depth), so that a call from the frame
+/// would reach the limit (`depth + 1 >= max`, the interpreter's test) exactly when it
+/// is at most 0. Each call passes one less; a call's check is one compare with zero.
+fn room(b: &mut FunctionBuilder<'_>, max: Value, depth: Value) -> Value {
+    let max = signed_max(b, max);
+    let left = b.ins().isub(max, depth);
+    b.ins().iadd_imm_s(left, -1)
+}
+
+/// The call-depth limit `max` as [`room`] takes it: at most `i64::MAX`.
+fn signed_max(b: &mut FunctionBuilder<'_>, max: Value) -> Value {
+    let cap = b.ins().iconst(I64, i64::MAX);
+    b.ins().umin(max, cap)
 }
 
 /// The signature of `Hooks::step`: `(ctx, func, index, fp, height) -> status`.
@@ -217,6 +308,11 @@ pub(crate) struct Env<'e> {
     /// What an inline `CALL_INDIRECT` checks, one `u64` per function (see
     /// [`function_record`]); owned by the compiled code.
     pub(crate) records: &'e [u64],
+    /// When the function is built as its register entry ([`register_signature`]): the
+    /// register entries' addresses, one per function (filled in before the code runs),
+    /// through which its `CALL_INDIRECT`s call. Its direct calls then go to register
+    /// entries too.
+    pub(crate) entries: Option<&'e [u64]>,
 }
 
 /// What an inline `CALL_INDIRECT` reads of a function: its type id in the low 32 bits,
@@ -243,8 +339,13 @@ struct Tx<'a, 'b, 'e> {
     /// The fuel left, kept in a register (`NativeCtx`'s copy is written before every
     /// bridge call and read again after it; compiled callees take and return it).
     fuel: Variable,
-    /// The call depth of this function's frame (a parameter).
-    depth: Value,
+    /// The call levels left to this function's frame (a parameter, see [`room`]). Like
+    /// [`Tx::ctx`] and [`Tx::fp`], a variable: a register entry's callees return it (see
+    /// [`register_signature`]), so that it is not kept across their calls.
+    room: Variable,
+    /// The parameters, when the function is built as its register entry (see
+    /// [`Env::entries`]); empty otherwise.
+    args: Vec<Value>,
     /// Linear memory's base address and size, kept in registers like the fuel (read again
     /// after every call out of the function, which may grow memory).
     mem_base: Variable,
@@ -265,8 +366,18 @@ struct Tx<'a, 'b, 'e> {
     floats: HashMap<Value, (Value, Value)>,
     /// The vectors behind slot values (see `simd`).
     vectors: simd::Vectors,
-    ctx: Value,
-    fp: Value,
+    /// Guest addresses (slot values) known to be inside memory up to the reach given here,
+    /// because a guarded access of this block checked them: the access traps otherwise.
+    /// Cleared at every block start and whenever memory's size is read again but on the
+    /// cold paths of guarded instructions (see [`Tx::address`], [`Tx::reload_memory`]).
+    in_bounds: HashMap<Value, u64>,
+    /// The address and reach [`Tx::address`] checked last, entered into
+    /// [`Tx::in_bounds`] once the guarded access is built.
+    checking: Option<(Value, u64)>,
+    /// The context (a parameter).
+    ctx: Variable,
+    /// The function's frame (a parameter).
+    fp: Variable,
     /// The Cranelift block of each block-start instruction.
     blocks: HashMap<u32, Block>,
     /// The blocks that read the interrupt flag (see [`loop_heads`]).
@@ -300,10 +411,17 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let ctx = b.block_params(entry)[0];
-    let fp = b.block_params(entry)[1];
+    let [ctx, fp] = [0, 1].map(|k| {
+        let var = b.declare_var(env.ptr);
+        let value = b.block_params(entry)[k];
+        b.def_var(var, value);
+        var
+    });
     let fuel_in = b.block_params(entry)[2];
-    let depth = b.block_params(entry)[3];
+    let room = b.declare_var(I64);
+    let room_in = b.block_params(entry)[3];
+    b.def_var(room, room_in);
+    let args = b.block_params(entry)[4..].to_vec();
     // One variable per slot the code can reach (the verifier's heights), not per declared
     // frame slot: a module may declare a far larger `max_stack` than its code uses (the
     // stack-limit check still uses the declared frame, as the interpreter does).
@@ -374,13 +492,16 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         base,
         vars,
         fuel,
-        depth,
+        room,
+        args,
         mem_base,
         mem_len,
         ro_end,
         memory,
         floats: HashMap::new(),
         vectors: simd::Vectors::default(),
+        in_bounds: HashMap::new(),
+        checking: None,
         ctx,
         fp,
         loop_heads,
@@ -405,9 +526,17 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
     let exit = tx.exit;
     tx.b.switch_to_block(exit);
     let status = tx.b.block_params(exit)[0];
-    // The run ended in a bridge call, which wrote the fuel to the machine.
+    // The run ended in a bridge call, which wrote the fuel to the machine; a register
+    // entry's results are not read then.
     let none = tx.b.ins().iconst(I64, 0);
-    tx.b.ins().return_(&[status, none]);
+    let mut out = vec![status, none];
+    if tx.env.entries.is_some() {
+        let null = tx.b.ins().iconst(tx.env.ptr, 0);
+        out.extend([null, null, none]);
+        let zero = tx.word_const(&[]);
+        out.extend((0..tx.f.results()).map(|_| zero));
+    }
+    tx.b.ins().return_(&out);
     tx.b.seal_all_blocks();
     let frontend = tx.env.frontend;
     tx.b.finalize(frontend);
@@ -436,6 +565,21 @@ impl Tx<'_, '_, '_> {
         self.b.ins().iconst(I32, i64::from(value as i32))
     }
 
+    /// The context pointer.
+    fn ctx(&mut self) -> Value {
+        self.b.use_var(self.ctx)
+    }
+
+    /// The frame pointer.
+    fn fp(&mut self) -> Value {
+        self.b.use_var(self.fp)
+    }
+
+    /// The call levels left (see [`room`]).
+    fn room(&mut self) -> Value {
+        self.b.use_var(self.room)
+    }
+
     /// The variable of operand `p`.
     fn var(&self, p: u32) -> Variable {
         self.vars[(self.base + p) as usize]
@@ -445,10 +589,8 @@ impl Tx<'_, '_, '_> {
     fn get(&mut self, p: u32) -> Value {
         if self.limbs.is_some() {
             let offset = self.slot_offset(self.base + p);
-            return self
-                .b
-                .ins()
-                .load(I64, MemFlagsData::trusted(), self.fp, offset);
+            let fp = self.fp();
+            return self.b.ins().load(I64, MemFlagsData::trusted(), fp, offset);
         }
         let v = self.var(p);
         self.b.use_var(v)
@@ -474,7 +616,8 @@ impl Tx<'_, '_, '_> {
         match self.limbs {
             Some(limbs) => {
                 let at = self.slot_offset(slot);
-                self.read_limbs(self.fp, at, limbs)
+                let fp = self.fp();
+                self.read_limbs(fp, at, limbs)
             }
             None => vec![self.b.use_var(self.vars[slot as usize])],
         }
@@ -485,7 +628,8 @@ impl Tx<'_, '_, '_> {
         match self.limbs {
             Some(_) => {
                 let at = self.slot_offset(slot);
-                self.write_limbs(self.fp, at, value);
+                let fp = self.fp();
+                self.write_limbs(fp, at, value);
             }
             None => self.b.def_var(self.vars[slot as usize], value[0]),
         }
@@ -574,16 +718,16 @@ impl Tx<'_, '_, '_> {
 
     /// Reads a `u64` or pointer field of the context.
     fn ctx_load(&mut self, ty: Type, offset: i32) -> Value {
-        self.b
-            .ins()
-            .load(ty, MemFlagsData::trusted(), self.ctx, offset)
+        let ctx = self.ctx();
+        self.b.ins().load(ty, MemFlagsData::trusted(), ctx, offset)
     }
 
     /// Writes a field of the context.
     fn ctx_store(&mut self, value: Value, offset: i32) {
+        let ctx = self.ctx();
         self.b
             .ins()
-            .store(MemFlagsData::trusted(), value, self.ctx, offset);
+            .store(MemFlagsData::trusted(), value, ctx, offset);
     }
 
     /// Writes the fuel variable to the context (before a call out of the function).
@@ -603,6 +747,12 @@ impl Tx<'_, '_, '_> {
     /// Reads the memory variables from the context (after a call that may have grown
     /// memory).
     fn reload_memory(&mut self) {
+        // A cold step runs the guarded instruction itself (an access, a division, a
+        // truncation, a bulk copy or fill), which never changes memory's size: what the
+        // block checked holds after it.
+        if !self.cold {
+            self.in_bounds.clear();
+        }
         if !self.memory {
             return;
         }
@@ -626,9 +776,10 @@ impl Tx<'_, '_, '_> {
         for slot in from..to {
             let value = self.b.use_var(self.vars[slot as usize]);
             let offset = self.slot_offset(slot);
+            let fp = self.fp();
             self.b
                 .ins()
-                .store(MemFlagsData::trusted(), value, self.fp, offset);
+                .store(MemFlagsData::trusted(), value, fp, offset);
         }
     }
 
@@ -640,10 +791,11 @@ impl Tx<'_, '_, '_> {
         }
         for p in from..height {
             let offset = self.slot_offset(self.base + p);
+            let fp = self.fp();
             let value = self
                 .b
                 .ins()
-                .load(self.env.word, MemFlagsData::trusted(), self.fp, offset);
+                .load(self.env.word, MemFlagsData::trusted(), fp, offset);
             self.set(p, value);
         }
     }
@@ -705,7 +857,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let h = self.u32_const(height);
-        let args = [self.ctx, func, at, self.fp, h];
+        let args = [self.ctx(), func, at, self.fp(), h];
         self.fuel_out();
         let status = if self.cold {
             // Keeps every register (see `saving_step`); the status comes back in a stack
@@ -751,6 +903,12 @@ impl Tx<'_, '_, '_> {
         bad: &[Value],
         fast: impl FnOnce(&mut Self),
     ) {
+        if bad.is_empty() {
+            // Nothing can fail (an access checked by an earlier one, see `Tx::in_bounds`).
+            fast(self);
+            self.checked();
+            return;
+        }
         let slow = self.branch_out(bad);
         let cont = self.b.create_block();
         fast(self);
@@ -759,6 +917,16 @@ impl Tx<'_, '_, '_> {
         self.cold_step(index, height);
         self.b.ins().jump(cont, &[]);
         self.switch_sealed(cont);
+        self.checked();
+    }
+
+    /// Enters the address [`Tx::address`] checked for the guarded access just built into
+    /// [`Tx::in_bounds`]: past the access, it is inside memory (else the access trapped).
+    fn checked(&mut self) {
+        if let Some((addr, reach)) = self.checking.take() {
+            let known = self.in_bounds.entry(addr).or_insert(reach);
+            *known = (*known).max(reach);
+        }
     }
 
     /// [`Tx::step`] on a cold path (its blocks are laid out away from the fast path).
@@ -794,6 +962,13 @@ impl Tx<'_, '_, '_> {
         (p, kind): (u32, Kind),
         fast: impl FnOnce(&mut Self) -> Value,
     ) {
+        if bad.is_empty() {
+            // Checked by an earlier access (see `Tx::in_bounds`).
+            let value = fast(self);
+            self.checked();
+            self.put(p, kind, value);
+            return;
+        }
         let slow = self.branch_out(bad);
         let value = fast(self);
         let ty = self.b.func.dfg.value_type(value);
@@ -805,6 +980,7 @@ impl Tx<'_, '_, '_> {
         let stepped = self.typed(p, kind);
         self.b.ins().jump(cont, &[BlockArg::Value(stepped)]);
         self.switch_sealed(cont);
+        self.checked();
         let value = self.b.block_params(cont)[0];
         self.put(p, kind, value);
     }
@@ -870,15 +1046,41 @@ impl Tx<'_, '_, '_> {
         }
     }
 
-    /// Writes the float result `raw` of `kind` at operand `p` canonicalised (see
-    /// [`Tx::canonical`]), remembering `raw` for [`Tx::typed_nan_blind`].
-    fn put_canonical(&mut self, p: u32, kind: Kind, raw: Value) {
+    /// Writes the float result `raw` of `kind` of instruction `index` at operand `p`
+    /// canonicalised (see [`Tx::canonical`]), remembering `raw` for
+    /// [`Tx::typed_nan_blind`]. When the only reader of the result is a later instruction
+    /// of the same block that gives every NaN input the same result (see
+    /// [`Tx::read_nan_blind`]), nothing observes its NaN bits and it is written as it is.
+    fn put_canonical(&mut self, index: u32, p: u32, kind: Kind, raw: Value) {
+        if self.limbs.is_none() && self.width(kind) == 1 && self.read_nan_blind(index, p, kind) {
+            self.put(p, kind, raw);
+            return;
+        }
         let stored = self.canonical(raw);
         self.put(p, kind, stored);
         if self.limbs.is_none() && self.width(kind) == 1 {
             let w = self.get(p);
             self.floats.insert(w, (stored, raw));
         }
+    }
+
+    /// True when operand `p`, a float of `kind` that instruction `index` put, is read
+    /// next (and so, on a stack, only) by an instruction of the same block that takes it
+    /// with [`Tx::typed_nan_blind`]: until then no instruction reads the slot (each reads
+    /// only the top of the stack down to its pops), and no path leaves the block with it
+    /// (the out-of-fuel paths run at block starts, steps store only their own operands).
+    fn read_nan_blind(&self, index: u32, p: u32, kind: Kind) -> bool {
+        for next in index + 1..self.f.block_end(index) {
+            let Some(h) = self.height(next) else {
+                return false;
+            };
+            let (pops, _) = self.env.shape.effects[next as usize];
+            if p < h.saturating_sub(pops) {
+                continue;
+            }
+            return p < h && nan_blind_operand(self.f.instruction(next).opcode) == Some(kind);
+        }
+        false
     }
 
     /// The low 32 bits of a word.
@@ -968,14 +1170,40 @@ impl Tx<'_, '_, '_> {
     /// The guest address operand `p` plus `offset` for an access of `n` bytes: the guest
     /// address of its first byte, and the conditions of which any is set when the access
     /// is outside memory (or, for a store, inside the read-only region), computed without
-    /// wrapping.
+    /// wrapping. The caller builds the access guarded by them (a failing one traps). An
+    /// address an earlier access of the block checked as far (see [`Tx::in_bounds`]) is
+    /// not checked against memory's size again: a store back to the address just loaded
+    /// from checks only the read-only region.
     fn address(&mut self, p: u32, offset: u32, n: u32, store: bool) -> (Value, Vec<Value>) {
         let addr = self.get(p);
+        let reach = u64::from(offset) + u64::from(n);
+        if self.limbs.is_none() {
+            self.checking = Some((addr, reach));
+            if self
+                .in_bounds
+                .get(&addr)
+                .is_some_and(|&known| known >= reach)
+            {
+                let lo = match self.env.word {
+                    I32 => self.b.ins().uextend(I64, addr),
+                    I128 => self.b.ins().ireduce(I64, addr),
+                    _ => addr,
+                };
+                let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
+                let mut bad = Vec::new();
+                if store {
+                    let ro_end = self.b.use_var(self.ro_end);
+                    bad.push(self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end));
+                }
+                return (start, bad);
+            }
+        }
         let mut bad = Vec::with_capacity(4);
         let lo = if let Some(limbs) = self.limbs {
             // The low limb is the address; any other bit set puts it outside memory.
             let slot = self.slot_offset(self.base + p);
-            let high = self.read_limbs(self.fp, slot + 8, limbs - 1);
+            let fp = self.fp();
+            let high = self.read_limbs(fp, slot + 8, limbs - 1);
             let high = self.or_all(&high);
             bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, high, 0));
             addr
@@ -990,7 +1218,6 @@ impl Tx<'_, '_, '_> {
         } else {
             addr
         };
-        let reach = u64::from(offset) + u64::from(n);
         if self.env.word != I32 && !self.is_u32(lo) {
             // A 64-bit address plus the reach must not wrap (a 32-bit one cannot).
             let wraps =
@@ -1045,7 +1272,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(0);
         let code = self.u32_const(TRAP_NATIVE_STACK);
-        let args = [self.ctx, func, at, code];
+        let args = [self.ctx(), func, at, code];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
@@ -1065,11 +1292,14 @@ impl Tx<'_, '_, '_> {
             }
         }
         for slot in 0..self.vars.len() as u32 {
-            let value = if slot < params {
+            let value = if let Some(&arg) = self.args.get(slot as usize) {
+                arg
+            } else if slot < params {
                 let offset = self.slot_offset(slot);
+                let fp = self.fp();
                 self.b
                     .ins()
-                    .load(self.env.word, MemFlagsData::trusted(), self.fp, offset)
+                    .load(self.env.word, MemFlagsData::trusted(), fp, offset)
             } else {
                 self.word_const(&[])
             };
@@ -1088,6 +1318,7 @@ impl Tx<'_, '_, '_> {
             if let Some(height) = self.height(start) {
                 let block = self.blocks[&start];
                 self.b.switch_to_block(block);
+                self.in_bounds.clear();
                 self.charge(start, end, height);
                 for index in start..end {
                     self.instruction(index);
@@ -1149,10 +1380,11 @@ impl Tx<'_, '_, '_> {
         }
         // The flag's address is fixed for the run: the load may be hoisted out of loops.
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+        let ctx = self.ctx();
         let flag_at = self
             .b
             .ins()
-            .load(self.env.ptr, fixed, self.ctx, NativeCtx::OFFSET_INTERRUPT);
+            .load(self.env.ptr, fixed, ctx, NativeCtx::OFFSET_INTERRUPT);
         let flag = self
             .b
             .ins()
@@ -1164,7 +1396,7 @@ impl Tx<'_, '_, '_> {
         self.switch_sealed(raised);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(start);
-        let args = [self.ctx, func, at];
+        let args = [self.ctx(), func, at];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.interrupted, self.sigs.three, &args);
         self.exit_with(status);
@@ -1185,7 +1417,7 @@ impl Tx<'_, '_, '_> {
         // Built at once, between two blocks (the caller's current block is filled).
         self.b.switch_to_block(block);
         let func = self.u32_const(self.env.func);
-        let args = [self.ctx, func, at, self.fp, h];
+        let args = [self.ctx(), func, at, self.fp(), h];
         let status = self.call_hook(self.env.hooks.precise_block, self.sigs.five, &args);
         self.exit_with(status);
         self.short = Some(block);
@@ -1260,13 +1492,21 @@ impl Tx<'_, '_, '_> {
             },
             (Opcode::Call, Operand::Index(callee)) => self.call(index, h, *callee),
             (Opcode::CallIndirect, _) => self.call_indirect(index, h),
+            (Opcode::Ret, _) if self.env.entries.is_some() => {
+                let results = self.f.results();
+                let mut out = vec![self.b.ins().iconst(I32, 0), self.b.use_var(self.fuel)];
+                out.extend([self.ctx(), self.fp(), self.room()]);
+                out.extend((h - results..h).map(|p| self.get(p)));
+                self.b.ins().return_(&out);
+            }
             (Opcode::Ret, _) => {
                 // Ascending: a result never overwrites one not yet moved.
                 let results = self.f.results();
                 for k in 0..results {
                     let value = self.read_slot(self.base + h - results + k);
                     let offset = self.slot_offset(k);
-                    self.write_limbs_or_word(self.fp, offset, &value);
+                    let fp = self.fp();
+                    self.write_limbs_or_word(fp, offset, &value);
                 }
                 let zero = self.b.ins().iconst(I32, 0);
                 let fuel = self.b.use_var(self.fuel);
@@ -1364,7 +1604,7 @@ impl Tx<'_, '_, '_> {
     /// `MEMORY_COPY` or `MEMORY_FILL` at `index` on 32- or 64-bit words: a direct call to
     /// the interpreter's memory code, the instruction stepped when it would trap.
     fn bulk_memory(&mut self, index: u32, h: u32, op: Opcode) {
-        let mut args = vec![self.ctx];
+        let mut args = vec![self.ctx()];
         for p in h - 3..h {
             let w = self.get(p);
             let w = if self.env.word == I64 {
@@ -1396,18 +1636,42 @@ impl Tx<'_, '_, '_> {
             return;
         };
         let callee_fp = self.call_checks(index, h, params, frame);
+        let fref = self.direct(Callee::Function(callee));
+        let room = self.room();
+        let deeper = self.b.ins().iadd_imm_s(room, -1);
+        let fuel = self.b.use_var(self.fuel);
+        let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
+        if self.env.entries.is_some() {
+            // The callee's register entry: arguments and results in registers.
+            args.extend((h - params..h).map(|p| self.get(p)));
+            let call = self.b.ins().call(fref, &args);
+            // (The context first: `returned` reads memory's size from it.)
+            self.register_results(call, h - params);
+            self.returned(call);
+            return;
+        }
         // The arguments become the callee's parameters in place (slots kept in the frame
         // are there already).
         self.store_slots(self.base + h - params, self.base + h);
-        let fref = self.direct(Callee::Function(callee));
-        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
-        let fuel = self.b.use_var(self.fuel);
-        let call = self
-            .b
-            .ins()
-            .call(fref, &[self.ctx, callee_fp, fuel, deeper]);
+        let call = self.b.ins().call(fref, &args);
         self.returned(call);
         self.call_results(h - params, callee_fp, results);
+    }
+
+    /// After the call `call` of a register entry whose frame starts at operand `first` of
+    /// this one: takes the context, this frame and the depth back from what the callee
+    /// returned (see [`register_signature`]), and its results as operands from `first`.
+    fn register_results(&mut self, call: Inst, first: u32) {
+        let out = self.b.inst_results(call).to_vec();
+        self.b.def_var(self.ctx, out[2]);
+        let offset = i64::from(self.slot_offset(self.base + first));
+        let fp = self.b.ins().iadd_imm_s(out[3], -offset);
+        self.b.def_var(self.fp, fp);
+        let room = self.b.ins().iadd_imm_s(out[4], 1);
+        self.b.def_var(self.room, room);
+        for (k, &value) in out[REGISTER_RESULTS..].iter().enumerate() {
+            self.set(first + k as u32, value);
+        }
     }
 
     /// The stack slot [`saving_step`] writes its status to, made on first use.
@@ -1444,7 +1708,8 @@ impl Tx<'_, '_, '_> {
         let too_deep = self.too_deep();
         self.limit_trap(index, too_deep, TRAP_CALL_DEPTH);
         let offset = i64::from(self.slot_offset(self.base + h - params));
-        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let fp = self.fp();
+        let callee_fp = self.b.ins().iadd_imm_s(fp, offset);
         let frame_end = self
             .b
             .ins()
@@ -1468,16 +1733,16 @@ impl Tx<'_, '_, '_> {
     /// A context field fixed for the run (the loads may be shared and hoisted).
     fn ctx_fixed(&mut self, ty: Type, offset: i32) -> Value {
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
-        self.b.ins().load(ty, fixed, self.ctx, offset)
+        let ctx = self.ctx();
+        self.b.ins().load(ty, fixed, ctx, offset)
     }
 
     /// Set when one more call level would reach the call-depth limit.
     fn too_deep(&mut self) -> Value {
-        let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
-        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
+        let room = self.room();
         self.b
             .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, deeper, max)
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, room, 0)
     }
 
     /// The end of a callee frame of `frame` slots (an `I64` value) at `callee_fp`.
@@ -1518,7 +1783,7 @@ impl Tx<'_, '_, '_> {
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let code = self.u32_const(code);
-        let args = [self.ctx, func, at, code];
+        let args = [self.ctx(), func, at, code];
         self.fuel_out();
         let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
         self.exit_with(status);
@@ -1551,9 +1816,12 @@ impl Tx<'_, '_, '_> {
             self.step(index, h);
             return;
         };
-        self.store_slots(self.base + h - pops, self.base + h);
+        if self.env.entries.is_none() {
+            self.store_slots(self.base + h - pops, self.base + h);
+        }
         let offset = i64::from(self.slot_offset(self.base + h - 1 - params));
-        let callee_fp = self.b.ins().iadd_imm_s(self.fp, offset);
+        let fp = self.fp();
+        let callee_fp = self.b.ins().iadd_imm_s(fp, offset);
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let join = self.b.create_block();
@@ -1658,13 +1926,23 @@ impl Tx<'_, '_, '_> {
         results: u32,
     ) {
         self.switch_sealed(slow);
+        if self.env.entries.is_some() {
+            // The bridge reads the element index (the arguments stay in registers).
+            self.store_slots(self.base + h - 1, self.base + h);
+        }
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let height = self.u32_const(h);
-        let args = [self.ctx, func, at, self.fp, height];
+        let args = [self.ctx(), func, at, self.fp(), height];
         self.fuel_out();
         // The bridge checks the depth limit from the context's copy.
-        self.ctx_store(self.depth, NativeCtx::OFFSET_DEPTH);
+        // (`room` is `max - 1 - depth`.)
+        let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
+        let max = signed_max(&mut self.b, max);
+        let room = self.room();
+        let depth = self.b.ins().isub(max, room);
+        let depth = self.b.ins().iadd_imm_s(depth, -1);
+        self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         let resolved = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, resolved, -1);
         let one = self.b.ins().iconst(I32, 1);
@@ -1686,6 +1964,23 @@ impl Tx<'_, '_, '_> {
         self.b.ins().jump(join, &[BlockArg::Value(callee)]);
         self.switch_sealed(join);
         let callee = self.b.block_params(join)[0];
+        let room = self.room();
+        let deeper = self.b.ins().iadd_imm_s(room, -1);
+        let fuel = self.b.use_var(self.fuel);
+        let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
+        if let Some(entries) = self.env.entries {
+            // The callee's register entry (its type is the call's, so is its signature).
+            let at = self.table_entry(entries.as_ptr() as i64, callee, 8);
+            let fixed = MemFlagsData::trusted().with_readonly();
+            let code = self.b.ins().load(self.env.ptr, fixed, at, 0);
+            let sig = register_signature(self.env.ptr, self.env.word, params, results);
+            let sig = self.b.import_signature(sig);
+            args.extend((h - 1 - params..h - 1).map(|p| self.get(p)));
+            let call = self.b.ins().call_indirect(sig, code, &args);
+            self.register_results(call, h - 1 - params);
+            self.returned(call);
+            return;
+        }
         let table = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_FUNCTIONS);
         let entry_offset = self
             .b
@@ -1701,32 +1996,29 @@ impl Tx<'_, '_, '_> {
             .b
             .ins()
             .load(self.env.ptr, MemFlagsData::trusted(), entry_at, 0);
-        let deeper = self.b.ins().iadd_imm_s(self.depth, 1);
-        let fuel = self.b.use_var(self.fuel);
-        let call = self.b.ins().call_indirect(
-            self.sigs.function,
-            code,
-            &[self.ctx, callee_fp, fuel, deeper],
-        );
+        let call = self.b.ins().call_indirect(self.sigs.function, code, &args);
         self.returned(call);
         self.call_results(h - 1 - params, callee_fp, results);
     }
 
     /// Function `callee`'s record (`function_record`; `callee` is below the count).
     fn record(&mut self, callee: Value) -> Value {
-        let records = self
-            .b
-            .ins()
-            .iconst(self.env.ptr, self.env.records.as_ptr() as i64);
-        let offset = self.b.ins().ishl_imm_u(callee, 3);
+        let at = self.table_entry(self.env.records.as_ptr() as i64, callee, 8);
+        let fixed = MemFlagsData::trusted().with_readonly();
+        self.b.ins().load(I64, fixed, at, 0)
+    }
+
+    /// The address of entry `i` (an `I64` value) of a table of `bytes`-byte entries at
+    /// host address `table`.
+    fn table_entry(&mut self, table: i64, i: Value, bytes: i64) -> Value {
+        let table = self.b.ins().iconst(self.env.ptr, table);
+        let offset = self.b.ins().imul_imm_s(i, bytes);
         let offset = if self.env.ptr == I64 {
             offset
         } else {
             self.b.ins().ireduce(self.env.ptr, offset)
         };
-        let at = self.b.ins().iadd(records, offset);
-        let fixed = MemFlagsData::trusted().with_readonly();
-        self.b.ins().load(I64, fixed, at, 0)
+        self.b.ins().iadd(table, offset)
     }
 
     /// A word load at `index`.
@@ -1917,7 +2209,8 @@ impl Tx<'_, '_, '_> {
     /// The host address of operand `p`'s slot in the frame.
     fn slot_address(&mut self, p: u32) -> Value {
         let offset = self.slot_offset(self.base + p);
-        self.b.ins().iadd_imm_s(self.fp, i64::from(offset))
+        let fp = self.fp();
+        self.b.ins().iadd_imm_s(fp, i64::from(offset))
     }
 
     /// Integer division (word or typed) with its traps stepped: `x op y` on values of type
@@ -2126,7 +2419,7 @@ impl Tx<'_, '_, '_> {
                     let c = self.b.ins().uextend(I32, r);
                     self.put(h - 2 * n, KI32, c);
                 }
-                Result_::Float(true) => self.put_canonical(h - 2 * n, kind, r),
+                Result_::Float(true) => self.put_canonical(index, h - 2 * n, kind, r),
                 _ => self.put(h - 2 * n, kind, r),
             }
             return true;
@@ -2145,7 +2438,7 @@ impl Tx<'_, '_, '_> {
             };
             let r = f(&mut self.b, a);
             if canonical {
-                self.put_canonical(at, out_kind, r);
+                self.put_canonical(index, at, out_kind, r);
                 return true;
             }
             let r = if result == Unary::Flag {
@@ -2217,6 +2510,22 @@ fn locals_read(f: &NativeFunction<'_>, start: u32, end: u32) -> Vec<u32> {
     read.sort_unstable();
     read.dedup();
     read
+}
+
+/// The kind of the float operands `op` reads with [`Tx::typed_nan_blind`] (its result is
+/// the same for every NaN input), if it is such an operation: `Tx::typed_op`'s
+/// truncations, canonicalising float arithmetic and float comparisons.
+fn nan_blind_operand(op: Opcode) -> Option<Kind> {
+    let kind = if let Some((from, ..)) = truncation(op) {
+        from
+    } else if let Some((kind, Result_::Float(true) | Result_::Flag, _)) = typed_binary(op) {
+        kind
+    } else if let Some((kind, Unary::Same(true) | Unary::To(_, true), _)) = typed_unary(op) {
+        kind
+    } else {
+        return None;
+    };
+    matches!(kind, Kind::F32 | Kind::F64).then_some(kind)
 }
 
 /// The four integer divisions.

@@ -808,6 +808,13 @@ impl Tx<'_, '_, '_> {
         fast: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value,
     ) {
         let (start, bad) = self.address(addr, offset, bytes, false);
+        if bad.is_empty() {
+            // Checked by an earlier access (see `Tx::in_bounds`).
+            let host = self.host_address(start);
+            let v = fast(&mut self.b, host);
+            self.set_vector(result, v);
+            return;
+        }
         let slow = self.branch_out(&bad);
         let host = self.host_address(start);
         let v = fast(&mut self.b, host);
@@ -820,6 +827,7 @@ impl Tx<'_, '_, '_> {
         let stepped = self.vector(result, ty);
         self.b.ins().jump(cont, &[BlockArg::Value(stepped)]);
         self.switch_sealed(cont);
+        self.checked();
         let v = self.b.block_params(cont)[0];
         self.set_vector(result, v);
     }
