@@ -272,6 +272,15 @@ fn missing_files_and_bad_arguments_are_clear() {
     let output = dotvm(&["run", "/nonexistent/prog.dotvm"], "");
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("cannot read /nonexistent/prog.dotvm"));
+    // A Rust source too: the file is named, not the toolchain.
+    let output = dotvm(&["run", "/nonexistent/prog.rs"], "");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("cannot read /nonexistent/prog.rs"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wasm32-wasip1"), "{stderr}");
     let output = dotvm(&["run", "x.dasm", "--memory-limit", "lots"], "");
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("is not a byte count"));

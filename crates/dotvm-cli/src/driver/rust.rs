@@ -17,6 +17,9 @@ pub(super) fn compile_file(
     out_dir: &Path,
     options: &BuildOptions,
 ) -> Result<PathBuf> {
+    // A missing file is named as such (the target check below runs in its directory, and
+    // a missing directory would read as a missing toolchain).
+    std::fs::File::open(source).with_context(|| format!("cannot read {}", source.display()))?;
     let dir = parent_dir(source);
     ensure_target(&dir)?;
     let stem = source
