@@ -15,7 +15,7 @@ mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;
 
-use common::{both, verified};
+use common::{both, call_depth, fuel, limits, verified};
 use dotvm_core::Arch;
 use dotvm_vm::Limits;
 use proptest::prelude::*;
@@ -28,14 +28,10 @@ proptest! {
     fn jit_and_interpreter_agree(
         narrow in program(false),
         wide in program(true),
-        fuel in prop_oneof![Just(200_000u64), 1u64..3_000],
-        depth in prop_oneof![Just(10_000usize), 1usize..6],
+        fuel in fuel(),
+        depth in call_depth(),
     ) {
-        let limits = Limits {
-            instructions: fuel,
-            call_depth: depth,
-            ..Limits::default()
-        };
+        let limits = limits(fuel, depth);
         // Wide programs keep an i64 or f64 in one slot: Arch32 runs the narrow ones.
         for arch in Arch::ALL {
             let program = if arch == Arch::Arch32 { &narrow } else { &wide };
@@ -48,12 +44,9 @@ proptest! {
     fn jit_and_interpreter_agree_on_vectors(
         narrow in program_with(false, true),
         wide in program_with(true, true),
-        fuel in prop_oneof![Just(200_000u64), 1u64..3_000],
+        fuel in fuel(),
     ) {
-        let limits = Limits {
-            instructions: fuel,
-            ..Limits::default()
-        };
+        let limits = limits(fuel, Limits::default().call_depth);
         for arch in Arch::ALL {
             let program = if arch == Arch::Arch32 { &narrow } else { &wide };
             let (jit, interp) = both(&verified(module_of(program, arch)), &limits);

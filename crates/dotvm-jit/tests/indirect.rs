@@ -4,6 +4,8 @@
 //! value-stack limits give the interpreter's exit, trap (kind, function, pc, count), peak
 //! value stack and output on every architecture.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
 mod common;
 
 use common::{both, verified};
@@ -28,8 +30,23 @@ fn agree(source: &str, limits: &Limits) {
     }
 }
 
+/// `inc`, the function the tables below hold: its parameter plus one (type 0).
+macro_rules! inc {
+    () => {
+        "
+.func inc params=1 results=1 type=0
+    LOCAL_GET 0
+    PUSH 1
+    I32_ADD
+    RET
+.end
+"
+    };
+}
+
 /// Calls element `INDEX` of a two-element table (`inc`, then null) with type `TYPE`.
-const CALLS: &str = "
+const CALLS: &str = concat!(
+    "
 .type params i32 results i32
 .type params i32 i32 results i32
 .table funcref 2
@@ -48,13 +65,9 @@ const CALLS: &str = "
     RET
 .end
 
-.func inc params=1 results=1 type=0
-    LOCAL_GET 0
-    PUSH 1
-    I32_ADD
-    RET
-.end
-";
+",
+    inc!()
+);
 
 #[test]
 fn elements_call_or_trap_as_in_the_interpreter() {
@@ -80,7 +93,8 @@ fn elements_call_or_trap_as_in_the_interpreter() {
 
 /// Grows the table (moving its elements), fills the new elements with `inc` and calls
 /// element `INDEX`.
-const GROWN: &str = "
+const GROWN: &str = concat!(
+    "
 .type params i32 results i32
 .table funcref 1
 .entry main
@@ -100,13 +114,9 @@ const GROWN: &str = "
     RET
 .end
 
-.func inc params=1 results=1 type=0
-    LOCAL_GET 0
-    PUSH 1
-    I32_ADD
-    RET
-.end
-";
+",
+    inc!()
+);
 
 #[test]
 fn a_grown_table_is_read_where_it_moved() {

@@ -6,6 +6,8 @@
 //! under call-depth (from 0 to `usize::MAX`) and value-stack limits, gives the
 //! interpreter's output, trap and counts on every architecture.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
 mod common;
 
 use common::{both, observe, verified};

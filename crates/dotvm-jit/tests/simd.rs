@@ -6,6 +6,8 @@
 //! programs are in `agree.rs`). The operands are loaded from memory at run time, so the
 //! compiler cannot fold them.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
 mod common;
 
 use common::{both, verified};

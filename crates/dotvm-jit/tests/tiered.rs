@@ -12,7 +12,7 @@ mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;
 
-use common::{observe, verified};
+use common::{call_depth, fuel, limits, observe, verified};
 use dotvm_core::{Arch, Verified};
 use dotvm_jit::{Switch, run_tiered};
 use dotvm_vm::{BufferIo, Host, Limits, LoadedModule};
@@ -47,14 +47,10 @@ proptest! {
     fn tiered_and_interpreter_agree(
         narrow in program(false),
         wide in program(true),
-        fuel in prop_oneof![Just(200_000u64), 1u64..3_000],
-        depth in prop_oneof![Just(10_000usize), 1usize..6],
+        fuel in fuel(),
+        depth in call_depth(),
     ) {
-        let limits = Limits {
-            instructions: fuel,
-            call_depth: depth,
-            ..Limits::default()
-        };
+        let limits = limits(fuel, depth);
         for arch in Arch::ALL {
             let program = if arch == Arch::Arch32 { &narrow } else { &wide };
             let module = verified(module_of(program, arch));

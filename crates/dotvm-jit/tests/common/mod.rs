@@ -3,6 +3,27 @@
 
 use dotvm_core::{Module, Verified};
 use dotvm_vm::{BufferIo, Host, Limits, RunError};
+use proptest::prelude::*;
+
+/// The fuel the property tests draw: plenty for most programs, or so little that the run
+/// stops inside the program (and finishes in the precise interpreter).
+pub(crate) fn fuel() -> impl Strategy<Value = u64> {
+    prop_oneof![Just(200_000u64), 1u64..3_000]
+}
+
+/// The call depths the property tests draw: plenty, or so few that recursion traps.
+pub(crate) fn call_depth() -> impl Strategy<Value = usize> {
+    prop_oneof![Just(10_000usize), 1usize..6]
+}
+
+/// The default limits with `instructions` and `call_depth` set.
+pub(crate) fn limits(instructions: u64, call_depth: usize) -> Limits {
+    Limits {
+        instructions,
+        call_depth,
+        ..Limits::default()
+    }
+}
 
 /// Fills in `max_stack` and verifies.
 pub(crate) fn verified(mut module: Module) -> Verified {
