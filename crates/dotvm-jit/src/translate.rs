@@ -213,6 +213,14 @@ fn room(b: &mut FunctionBuilder<'_>, max: Value, depth: Value) -> Value {
     b.ins().iadd_imm_s(left, -1)
 }
 
+/// The call depth of a frame with `room` call levels left under the limit `max`: the
+/// inverse of [`room`].
+fn depth_of(b: &mut FunctionBuilder<'_>, max: Value, room: Value) -> Value {
+    let max = signed_max(b, max);
+    let depth = b.ins().isub(max, room);
+    b.ins().iadd_imm_s(depth, -1)
+}
+
 /// The call-depth limit `max` as [`room`] takes it: at most `i64::MAX`.
 fn signed_max(b: &mut FunctionBuilder<'_>, max: Value) -> Value {
     let cap = b.ins().iconst(I64, i64::MAX);
@@ -1177,26 +1185,13 @@ impl Tx<'_, '_, '_> {
     fn address(&mut self, p: u32, offset: u32, n: u32, store: bool) -> (Value, Vec<Value>) {
         let addr = self.get(p);
         let reach = u64::from(offset) + u64::from(n);
-        if self.limbs.is_none() {
-            self.checking = Some((addr, reach));
-            if self
+        let known = self.limbs.is_none()
+            && self
                 .in_bounds
                 .get(&addr)
-                .is_some_and(|&known| known >= reach)
-            {
-                let lo = match self.env.word {
-                    I32 => self.b.ins().uextend(I64, addr),
-                    I128 => self.b.ins().ireduce(I64, addr),
-                    _ => addr,
-                };
-                let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
-                let mut bad = Vec::new();
-                if store {
-                    let ro_end = self.b.use_var(self.ro_end);
-                    bad.push(self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end));
-                }
-                return (start, bad);
-            }
+                .is_some_and(|&known| known >= reach);
+        if self.limbs.is_none() {
+            self.checking = Some((addr, reach));
         }
         let mut bad = Vec::with_capacity(4);
         let lo = if let Some(limbs) = self.limbs {
@@ -1211,24 +1206,29 @@ impl Tx<'_, '_, '_> {
             self.b.ins().uextend(I64, addr)
         } else if self.env.word == I128 {
             let lo = self.b.ins().ireduce(I64, addr);
-            let hi = self.b.ins().ushr_imm_u(addr, 64);
-            let hi = self.b.ins().ireduce(I64, hi);
-            bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, hi, 0));
+            if !known {
+                let hi = self.b.ins().ushr_imm_u(addr, 64);
+                let hi = self.b.ins().ireduce(I64, hi);
+                bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, hi, 0));
+            }
             lo
         } else {
             addr
         };
-        if self.env.word != I32 && !self.is_u32(lo) {
-            // A 64-bit address plus the reach must not wrap (a 32-bit one cannot).
-            let wraps =
-                self.b
-                    .ins()
-                    .icmp_imm_u(IntCC::UnsignedGreaterThan, lo, (u64::MAX - reach) as i64);
-            bad.push(wraps);
+        if !known {
+            if self.env.word != I32 && !self.is_u32(lo) {
+                // A 64-bit address plus the reach must not wrap (a 32-bit one cannot).
+                let wraps = self.b.ins().icmp_imm_u(
+                    IntCC::UnsignedGreaterThan,
+                    lo,
+                    (u64::MAX - reach) as i64,
+                );
+                bad.push(wraps);
+            }
+            let end = self.b.ins().iadd_imm_s(lo, reach as i64);
+            let len = self.b.use_var(self.mem_len);
+            bad.push(self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len));
         }
-        let end = self.b.ins().iadd_imm_s(lo, reach as i64);
-        let len = self.b.use_var(self.mem_len);
-        bad.push(self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len));
         let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
         if store {
             let ro_end = self.b.use_var(self.ro_end);
@@ -1936,12 +1936,9 @@ impl Tx<'_, '_, '_> {
         let args = [self.ctx(), func, at, self.fp(), height];
         self.fuel_out();
         // The bridge checks the depth limit from the context's copy.
-        // (`room` is `max - 1 - depth`.)
         let max = self.ctx_fixed(I64, NativeCtx::OFFSET_MAX_DEPTH);
-        let max = signed_max(&mut self.b, max);
         let room = self.room();
-        let depth = self.b.ins().isub(max, room);
-        let depth = self.b.ins().iadd_imm_s(depth, -1);
+        let depth = depth_of(&mut self.b, max, room);
         self.ctx_store(depth, NativeCtx::OFFSET_DEPTH);
         let resolved = self.call_hook(self.env.hooks.resolve_indirect, self.sigs.five, &args);
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, resolved, -1);

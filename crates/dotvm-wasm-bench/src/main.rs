@@ -3,9 +3,10 @@
 //! and natively, side by side in one process. Every engine's output must agree with the
 //! native output. Each engine's preparation runs once, outside its timed runs, and is
 //! reported beside them: wasmi compiles the module (eagerly), DotVM loads it (plain code
-//! and register form), the JIT compiles it. The report gives each workload's times, the ratios DotVM/wasmi,
-//! DotVM/native, JIT/wasmi and JIT/native with their geometric means, the JIT's compile time
-//! per megabyte of bytecode, and the transpile time and peak memory of the largest workload.
+//! and register form), the JIT compiles it. The report gives each workload's times, the
+//! ratios DotVM/wasmi, DotVM/native, JIT/wasmi and JIT/native with their geometric means,
+//! the JIT's compile time per megabyte of bytecode, and the transpile time and peak memory
+//! of the largest workload.
 //!
 //! `cargo run --release -p dotvm-wasm-bench [-- --runs N] [-- NAME...]`
 

@@ -172,29 +172,16 @@ impl<W: Word> Lowering<'_, W> {
     /// written (in the same block: a block starts with its `Charge`) becomes the call's
     /// first step; the call's origin is the call, the one of the two that can trap.
     fn emit_call(&mut self, callee: u32, base: u32) {
-        let first = match self.ops.last() {
-            Some(last) if last.kind == Kind::Copy => {
-                Some((CallFirst::Copy, last.dst, u64::from(last.a)))
-            }
-            Some(last) if last.kind == Kind::Imm => Some((CallFirst::Imm, last.dst, last.imm)),
-            _ => None,
+        let (first, dst, imm) = match self.ops.last() {
+            Some(last) if last.kind == Kind::Copy => (CallFirst::Copy, last.dst, u64::from(last.a)),
+            Some(last) if last.kind == Kind::Imm => (CallFirst::Imm, last.dst, last.imm),
+            _ => (CallFirst::Nothing, 0, 0),
         };
-        match first {
-            Some((first, dst, imm)) => {
-                self.ops.pop();
-                self.origin.pop();
-                self.emit(Kind::Call { first }, dst, callee, base, imm);
-            }
-            None => self.emit(
-                Kind::Call {
-                    first: CallFirst::Nothing,
-                },
-                0,
-                callee,
-                base,
-                0,
-            ),
+        if first != CallFirst::Nothing {
+            self.ops.pop();
+            self.origin.pop();
         }
+        self.emit(Kind::Call { first }, dst, callee, base, imm);
     }
 
     /// Writes constant `k` to slot `dst`.
