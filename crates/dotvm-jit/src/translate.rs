@@ -202,28 +202,40 @@ pub(crate) fn trampoline(
     b.finalize(frontend);
 }
 
+/// The calls between two reads of the interrupt flag at function entries (see
+/// [`room`]): a power of two.
+const LEVEL: i64 = 256;
+
 /// The call levels left to a frame at call depth `depth` under the call-depth limit
-/// `max`, as compiled functions pass them: `max - 1 - depth`, signed (with `max` taken
-/// as at most `i64::MAX`, beyond any reachable depth), so that a call from the frame
-/// would reach the limit (`depth + 1 >= max`, the interpreter's test) exactly when it
-/// is at most 0. Each call passes one less; a call's check is one compare with zero.
+/// `max`, as compiled functions pass them, with a countdown of calls below it:
+/// `(max - 1 - depth) * LEVEL + countdown`, signed (with `max` taken as at most
+/// `i64::MAX / LEVEL`, beyond any reachable depth), so that a call from the frame would
+/// reach the limit (`depth + 1 >= max`, the interpreter's test) exactly when it is below
+/// `LEVEL`. Each call passes `LEVEL + 1` less: one level and one count. Register entries
+/// return it with their results, the countdown as their own calls left it, and a caller
+/// takes that back plus one level, so the countdown counts every call of the run; a
+/// function entry that finds it at zero reads the interrupt flag and sets it back to
+/// `LEVEL - 1`. Entering compiled code from the runtime starts it at zero: the first
+/// function reads the flag.
 fn room(b: &mut FunctionBuilder<'_>, max: Value, depth: Value) -> Value {
-    let max = signed_max(b, max);
+    let max = capped_max(b, max);
     let left = b.ins().isub(max, depth);
-    b.ins().iadd_imm_s(left, -1)
+    let left = b.ins().iadd_imm_s(left, -1);
+    b.ins().imul_imm_s(left, LEVEL)
 }
 
 /// The call depth of a frame with `room` call levels left under the limit `max`: the
-/// inverse of [`room`].
+/// inverse of [`room`] (the countdown left out).
 fn depth_of(b: &mut FunctionBuilder<'_>, max: Value, room: Value) -> Value {
-    let max = signed_max(b, max);
-    let depth = b.ins().isub(max, room);
+    let max = capped_max(b, max);
+    let levels = b.ins().sshr_imm_s(room, i64::from(LEVEL.trailing_zeros()));
+    let depth = b.ins().isub(max, levels);
     b.ins().iadd_imm_s(depth, -1)
 }
 
-/// The call-depth limit `max` as [`room`] takes it: at most `i64::MAX`.
-fn signed_max(b: &mut FunctionBuilder<'_>, max: Value) -> Value {
-    let cap = b.ins().iconst(I64, i64::MAX);
+/// The call-depth limit `max` as [`room`] takes it: at most `i64::MAX / LEVEL`.
+fn capped_max(b: &mut FunctionBuilder<'_>, max: Value) -> Value {
+    let cap = b.ins().iconst(I64, i64::MAX / LEVEL);
     b.ins().umin(max, cap)
 }
 
@@ -824,6 +836,14 @@ impl Tx<'_, '_, '_> {
         self.b.seal_block(block);
     }
 
+    /// Lays the current block out with the cold blocks: for the rest of a cold path after
+    /// a check, so that the usual path does not jump over it.
+    fn cold_here(&mut self) {
+        if let Some(block) = self.b.current_block() {
+            self.b.set_cold_block(block);
+        }
+    }
+
     /// Leaves the function with `status` when it is nonzero.
     fn exit_if(&mut self, status: Value) {
         let next = self.b.create_block();
@@ -1343,8 +1363,8 @@ impl Tx<'_, '_, '_> {
     }
 
     /// Charges the block `start..end` (operand height `height` at its start), as the
-    /// interpreter's fast mode does, and at a loop head or the function's entry checks the
-    /// interrupt flag.
+    /// interpreter's fast mode does, and at a loop head reads the interrupt flag, at the
+    /// function's entry once every `LEVEL` calls of the run (see [`room`]).
     fn charge(&mut self, start: u32, end: u32, height: u32) {
         let cost = i64::from(end - start);
         let fuel = self.b.use_var(self.fuel);
@@ -1375,9 +1395,37 @@ impl Tx<'_, '_, '_> {
         self.switch_sealed(pay);
         let left = self.b.ins().iadd_imm_s(fuel, -cost);
         self.b.def_var(self.fuel, left);
-        if !self.loop_heads.contains(&start) {
-            return;
+        let head = self.loop_heads.contains(&start);
+        if start == 0 && !head && self.env.entries.is_some() {
+            // Every `LEVEL`th call: the countdown (see `room`) is at zero.
+            let room = self.room();
+            let count = self.b.ins().band_imm_s(room, LEVEL - 1);
+            let due = self.b.create_block();
+            let run = self.b.create_block();
+            self.b.set_cold_block(due);
+            self.b.ins().brif(count, run, &[], due, &[]);
+            self.switch_sealed(due);
+            self.interrupt_check(start);
+            self.cold_here();
+            let reset = self.b.ins().bor_imm_s(room, LEVEL - 1);
+            self.b.def_var(self.room, reset);
+            self.b.ins().jump(run, &[]);
+            self.switch_sealed(run);
+        } else if head || start == 0 {
+            self.interrupt_check(start);
+            if start == 0 {
+                // A loop at the entry reads the flag every time; a frame entry's calls
+                // return no countdown. Either way its calls need one above zero.
+                let room = self.room();
+                let reset = self.b.ins().bor_imm_s(room, LEVEL - 1);
+                self.b.def_var(self.room, reset);
+            }
         }
+    }
+
+    /// Reads the interrupt flag in the block starting at instruction `start`, and traps
+    /// there when it is raised.
+    fn interrupt_check(&mut self, start: u32) {
         // The flag's address is fixed for the run: the load may be hoisted out of loops.
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
         let ctx = self.ctx();
@@ -1637,8 +1685,7 @@ impl Tx<'_, '_, '_> {
         };
         let callee_fp = self.call_checks(index, h, params, frame);
         let fref = self.direct(Callee::Function(callee));
-        let room = self.room();
-        let deeper = self.b.ins().iadd_imm_s(room, -1);
+        let deeper = self.deeper();
         let fuel = self.b.use_var(self.fuel);
         let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
         if self.env.entries.is_some() {
@@ -1667,7 +1714,7 @@ impl Tx<'_, '_, '_> {
         let offset = i64::from(self.slot_offset(self.base + first));
         let fp = self.b.ins().iadd_imm_s(out[3], -offset);
         self.b.def_var(self.fp, fp);
-        let room = self.b.ins().iadd_imm_s(out[4], 1);
+        let room = self.b.ins().iadd_imm_s(out[4], LEVEL);
         self.b.def_var(self.room, room);
         for (k, &value) in out[REGISTER_RESULTS..].iter().enumerate() {
             self.set(first + k as u32, value);
@@ -1724,6 +1771,7 @@ impl Tx<'_, '_, '_> {
         self.switch_sealed(deeper);
         let overflow = self.overflows(frame_end);
         self.limit_trap(index, overflow, TRAP_STACK_OVERFLOW);
+        self.cold_here();
         self.ctx_store(frame_end, NativeCtx::OFFSET_STACK_PEAK);
         self.b.ins().jump(within, &[]);
         self.switch_sealed(within);
@@ -1740,9 +1788,13 @@ impl Tx<'_, '_, '_> {
     /// Set when one more call level would reach the call-depth limit.
     fn too_deep(&mut self) -> Value {
         let room = self.room();
-        self.b
-            .ins()
-            .icmp_imm_s(IntCC::SignedLessThanOrEqual, room, 0)
+        self.b.ins().icmp_imm_s(IntCC::SignedLessThan, room, LEVEL)
+    }
+
+    /// The [`room`] a callee gets: one level and one count less.
+    fn deeper(&mut self) -> Value {
+        let room = self.room();
+        self.b.ins().iadd_imm_s(room, -(LEVEL + 1))
     }
 
     /// The end of a callee frame of `frame` slots (an `I64` value) at `callee_fp`.
@@ -1961,8 +2013,7 @@ impl Tx<'_, '_, '_> {
         self.b.ins().jump(join, &[BlockArg::Value(callee)]);
         self.switch_sealed(join);
         let callee = self.b.block_params(join)[0];
-        let room = self.room();
-        let deeper = self.b.ins().iadd_imm_s(room, -1);
+        let deeper = self.deeper();
         let fuel = self.b.use_var(self.fuel);
         let mut args = vec![self.ctx(), callee_fp, fuel, deeper];
         if let Some(entries) = self.env.entries {
@@ -2469,12 +2520,13 @@ impl Tx<'_, '_, '_> {
     }
 }
 
-/// The blocks of `f` that read the interrupt flag after paying for themselves: the entry
-/// and every reachable target of a backward jump, so that every loop and every call reads
-/// it (the threaded engine reads it at the run's first block and then once per chunk of
-/// fuel; reading it at every block only cost time).
+/// The blocks of `f` that read the interrupt flag after paying for themselves: every
+/// reachable target of a backward jump, so that every loop reads it (the threaded engine
+/// reads it at the run's first block and then once per chunk of fuel; reading it at
+/// every block only cost time). The entry reads it too, once per `LEVEL` calls (see
+/// [`Tx::charge`]).
 fn loop_heads(f: &NativeFunction<'_>, shape: &StackShape) -> HashSet<u32> {
-    let mut heads = HashSet::from([0]);
+    let mut heads = HashSet::new();
     for index in 0..f.len() {
         if shape.heights[index as usize].is_none() {
             continue;

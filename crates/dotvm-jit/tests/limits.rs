@@ -192,3 +192,60 @@ fn the_time_limit_stops_compiled_loops() {
         other => panic!("expected a time-limit trap, got {other:?}"),
     }
 }
+
+/// Recursion that makes `2^n` calls and never loops: `f(n) = n == 0 ? 0 : f(n - 1) +
+/// f(n - 1)`, from `main` with `n`.
+fn calls_only(n: u64, arch: Arch) -> Verified {
+    let source = format!(
+        ".func main\n    PUSH {n}\n    CALL f\n    SYSCALL print_uint\n    HALT\n.end\n\
+         .func f results=1\n    .param n\n    LOCAL_GET n\n    JNZ more\n    PUSH 0\n    RET\n\
+         more:\n    LOCAL_GET n\n    PUSH 1\n    SUB\n    CALL f\n    LOCAL_GET n\n    PUSH 1\n\
+         SUB\n    CALL f\n    ADD\n    RET\n.end\n"
+    );
+    let options = AsmOptions {
+        arch: Some(arch),
+        ..AsmOptions::default()
+    };
+    Verified::new(assemble(&source, "calls_only.dasm", &options).expect("assemble"))
+        .expect("verify")
+}
+
+#[test]
+fn a_raised_interrupt_stops_a_run_without_loops_before_the_first_block() {
+    for arch in Arch::ALL {
+        let interrupt = Interrupt::new();
+        interrupt.raise();
+        let limits = Limits {
+            interrupt: Some(interrupt),
+            ..Limits::default()
+        };
+        let (jit, interp) = both(&calls_only(3, arch), &limits);
+        assert!(jit.contains("Interrupted"), "{arch:?}: {jit}");
+        assert_eq!(jit, interp, "{arch:?}");
+    }
+}
+
+#[test]
+fn the_time_limit_stops_compiled_recursion_without_loops() {
+    for arch in Arch::ALL {
+        let limits = Limits {
+            time: Some(Duration::from_millis(50)),
+            ..Limits::default()
+        };
+        // 2^62 calls: far longer than the time limit at any speed.
+        let module = calls_only(62, arch);
+        let compiled = dotvm_jit::compile(&module).expect("compile");
+        let mut io = BufferIo::default();
+        let result = compiled.run(&module, &limits, &mut io, &mut Host::default(), None);
+        match result {
+            Err(RunError::Trap(trap)) => {
+                assert!(
+                    matches!(trap.kind, TrapKind::TimeLimit { .. }),
+                    "{arch:?}: {trap}"
+                );
+                assert_eq!(trap.function, "f", "{arch:?}");
+            }
+            other => panic!("{arch:?}: expected a time-limit trap, got {other:?}"),
+        }
+    }
+}
