@@ -78,14 +78,6 @@ impl WordBinary {
             .into_iter()
             .any(|c| WordBinary::from_opcode(c.opcode(Compared::Word)) == Some(self))
     }
-
-    /// True when the operation can trap (division).
-    pub(crate) const fn can_trap(self) -> bool {
-        matches!(
-            self,
-            WordBinary::DivU | WordBinary::DivS | WordBinary::ModU | WordBinary::ModS
-        )
-    }
 }
 
 /// The trap kind for a failed division.

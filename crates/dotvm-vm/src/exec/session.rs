@@ -199,7 +199,7 @@ impl<W: Word> Machine<'_, W> {
         let at_ret = if self.plain {
             matches!(function.plain.get(self.ip as usize), Some(Op::Ret))
         } else {
-            matches!(function.reg.ops.get(self.ip as usize), Some(op) if op.kind == Kind::Ret)
+            matches!(function.reg.ops.get(self.ip as usize), Some(op) if matches!(op.kind, Kind::Ret | Kind::RetImm))
         };
         if self.frames.is_empty() && at_ret {
             let results = function.results as usize;

@@ -440,6 +440,9 @@ impl<W: Word> Lowering<'_, W> {
     /// A conditional branch to plain instruction `target`, taken when the popped condition
     /// is non-zero (`when`) or zero (`!when`); fuses with the comparison that produced it.
     fn branch(&mut self, target: u32, when: bool) {
+        if self.kept_comparison_branch(target, when) {
+            return;
+        }
         let h = self.height();
         let last = self.ops.len().wrapping_sub(1);
         let fused = match (self.stack[h - 1], self.producer) {
@@ -478,6 +481,38 @@ impl<W: Word> Lowering<'_, W> {
                 self.emit(kind, target, a, b, imm);
             }
         }
+    }
+
+    /// A conditional branch on a local that the last op, a word comparison, just wrote
+    /// (`EQ; LOCAL_TEE c; JNZ`): one op compares, writes the local and branches. False
+    /// when it does not apply, or when an entry left on the stack reads the local (its
+    /// copy to its home, which the branch's block end makes, must see the comparison).
+    fn kept_comparison_branch(&mut self, target: u32, when: bool) -> bool {
+        let h = self.height();
+        let (Some(&compare), Val::Slot(local)) = (self.ops.last(), self.stack[h - 1]) else {
+            return false;
+        };
+        let kind = match compare.kind {
+            Kind::WordBinary(op) if op.is_comparison() => Kind::BrWordKeep { op, when },
+            Kind::WordBinaryImm(op) if op.is_comparison() => Kind::BrWordImmKeep { op, when },
+            _ => return false,
+        };
+        let reads_local = self.stack[..h - 1].contains(&Val::Slot(local));
+        if compare.dst != local || local >= self.input.locals || reads_local {
+            return false;
+        }
+        // The comparison cannot trap: the branch (the fused op's origin) stands for both.
+        self.ops.pop();
+        self.origin.pop();
+        self.producer = None;
+        self.stack.truncate(h - 1);
+        self.materialize_all();
+        let (b, imm) = match kind {
+            Kind::BrWordKeep { .. } => (compare.b, u64::from(local)),
+            _ => (local, compare.imm),
+        };
+        self.emit(kind, target, compare.a, b, imm);
+        true
     }
 
     /// The compare-and-branch `kind` (of `compare`'s operands) fused with the op before
@@ -597,7 +632,13 @@ impl<W: Word> Lowering<'_, W> {
             }
             Op::Ret => {
                 let results = input.results as usize;
-                if results == 1 {
+                let constant = match self.stack.last() {
+                    Some(&Val::Imm(k)) if results == 1 => small(k),
+                    _ => None,
+                };
+                if let Some(k) = constant {
+                    self.emit(Kind::RetImm, 0, 0, 1, k);
+                } else if results == 1 {
                     let src = self.slot(h - 1);
                     self.emit(Kind::Ret, 0, src, 1, 0);
                 } else {
@@ -662,9 +703,10 @@ impl<W: Word> Lowering<'_, W> {
                 self.stack.truncate(h - 1);
                 self.emit(Kind::GlobalSet, 0, global, value, 0);
             }
+            // A division by a constant has its immediate form too: it traps (on a zero
+            // divisor) as the op it is, and a constant divisor is common (`n / 10`).
             Op::WordBinary(op) => {
-                let imm = (!op.can_trap()).then_some(Kind::WordBinaryImm(op));
-                self.produce(2, Kind::WordBinary(op), imm, 0);
+                self.produce(2, Kind::WordBinary(op), Some(Kind::WordBinaryImm(op)), 0)
             }
             Op::WordUnary(op) => self.produce(1, Kind::WordUnary(op), None, 0),
             Op::WordTernary(op) => self.produce(3, Kind::WordTernary(op), None, 0),
@@ -1034,8 +1076,7 @@ impl<W: Word> Lowering<'_, W> {
             (TypedGroup::Test(op), 1, 1) => self.produce(1, Kind::TypedTest(op), None, 0),
             (TypedGroup::Binary(op), 2, 1) if self.mul_then(op) => {}
             (TypedGroup::Binary(op), 2, 1) => {
-                let imm = (!can_trap(op)).then_some(Kind::TypedBinaryImm(op));
-                self.produce(2, Kind::TypedBinary(op), imm, 0);
+                self.produce(2, Kind::TypedBinary(op), Some(Kind::TypedBinaryImm(op)), 0)
             }
             (TypedGroup::Compare(op), 2, 1) => self.produce(
                 2,
@@ -1073,7 +1114,8 @@ impl<W: Word> Lowering<'_, W> {
     }
 }
 
-/// True for the typed binary ops that can trap (division), which get no immediate form.
+/// True for the typed binary ops that can trap (division), which do not fuse with the
+/// store of their result.
 fn can_trap(op: crate::typed_op::TypedBinary) -> bool {
     use crate::typed_op::TypedBinary::*;
     matches!(

@@ -250,6 +250,22 @@ pub(crate) enum Kind {
         /// Jump when the comparison holds.
         when: bool,
     },
+    /// `slot imm = a op b`, then jump to op `dst` when `(slot imm != 0) == when`: a word
+    /// comparison kept in a local (`LOCAL_TEE`) fused with the branch on that local.
+    BrWordKeep {
+        /// The comparison.
+        op: WordBinary,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
+    /// `slot b = a op imm`, then jump to op `dst` when `(slot b != 0) == when`: a word
+    /// comparison with a constant kept in a local fused with the branch on that local.
+    BrWordImmKeep {
+        /// The comparison.
+        op: WordBinary,
+        /// Jump when the comparison holds.
+        when: bool,
+    },
     /// Jump to op `dst` when `(test a) == when`.
     BrTest {
         /// The test.
@@ -334,6 +350,8 @@ pub(crate) enum Kind {
     CallIndirect,
     /// Return the `b` slots from slot `a` on.
     Ret,
+    /// Return the constant `imm` (`b` is 1: one result).
+    RetImm,
     /// `HALT`.
     Halt,
     /// `UNREACHABLE` (also stands for unreachable code).
@@ -421,6 +439,8 @@ impl RegOp {
             | Kind::BrIf { .. }
             | Kind::BrWord { .. }
             | Kind::BrWordImm { .. }
+            | Kind::BrWordKeep { .. }
+            | Kind::BrWordImmKeep { .. }
             | Kind::BrTest { .. }
             | Kind::BrCompare { .. }
             | Kind::BrCompareImm { .. }
@@ -842,6 +862,155 @@ stride:
                 && kinds.contains(&Kind::WordBinaryImm(WordBinary::Rotl)),
             "{kinds:?}"
         );
+    }
+
+    /// Continues before every instruction: makes a run use the precise interpreter.
+    struct Precise;
+
+    impl crate::Inspector for Precise {
+        fn before_instruction(&mut self, _: &crate::MachineView<'_>) -> crate::Control {
+            crate::Control::Continue
+        }
+    }
+
+    /// `source` run by the threaded engine and by the precise interpreter: the exit code
+    /// or trap (kind and instruction count) of each, with `limits`.
+    fn both_engines(source: &str, limits: &crate::Limits) -> [String; 2] {
+        let module = dotvm_core::asm::assemble(source, "t.dasm", &Default::default()).unwrap();
+        let module = dotvm_core::Verified::new(module).unwrap();
+        let observe = |result: Result<crate::Outcome, crate::RunError>| match result {
+            Ok(outcome) => format!("exit {} after {}", outcome.exit_code, outcome.instructions),
+            Err(crate::RunError::Trap(trap)) => {
+                format!(
+                    "{:?} at pc {} after {}",
+                    trap.kind, trap.pc, trap.instructions
+                )
+            }
+            Err(e) => format!("{e}"),
+        };
+        let mut io = crate::BufferIo::with_input(b"");
+        let fast = observe(crate::run(&module, limits, &mut io));
+        let precise = observe(crate::run_inspected(&module, limits, &mut io, &mut Precise));
+        [fast, precise]
+    }
+
+    /// A loop that divides by constants, branches on comparisons kept in locals and
+    /// returns a constant from a call; `{DIVISOR}` is the typed division's constant.
+    const CONSTANTS: &str = r#"
+.arch arch64
+.func main results=1
+    .local i
+    .local acc
+    .local c
+    .local d
+    .local n
+    PUSH 1000
+    LOCAL_SET n
+loop:
+    LOCAL_GET acc
+    LOCAL_GET i
+    PUSH 10
+    DIV_U
+    ADD
+    LOCAL_GET i
+    PUSH {DIVISOR}
+    I32_DIV_S
+    ADD
+    LOCAL_SET acc
+    LOCAL_GET i
+    PUSH 7
+    MOD_U
+    PUSH 3
+    EQ
+    LOCAL_TEE c
+    JZ skip
+    CALL seven
+    LOCAL_GET acc
+    ADD
+    LOCAL_SET acc
+skip:
+    LOCAL_GET i
+    PUSH 1
+    I32_ADD
+    LOCAL_TEE i
+    LOCAL_GET n
+    LT_U
+    LOCAL_TEE d
+    JNZ loop
+    LOCAL_GET acc
+    LOCAL_GET c
+    ADD
+    LOCAL_GET d
+    ADD
+    RET
+.end
+.func seven results=1
+    PUSH 7
+    RET
+.end
+"#;
+
+    #[test]
+    fn constant_divisors_returns_and_kept_comparisons_fuse() {
+        let source = CONSTANTS.replace("{DIVISOR}", "3");
+        let main = lowered(&source, 0);
+        use crate::typed_op::TypedBinary;
+        use crate::word_op::WordBinary;
+        for fused in [
+            Kind::WordBinaryImm(WordBinary::DivU),
+            Kind::WordBinaryImm(WordBinary::ModU),
+            Kind::TypedBinaryImm(TypedBinary::I32DivS),
+            Kind::BrWordImmKeep {
+                op: WordBinary::Eq,
+                when: false,
+            },
+            Kind::BrWordKeep {
+                op: WordBinary::LtU,
+                when: true,
+            },
+        ] {
+            assert!(main.contains(&fused), "{fused:?} not in {main:?}");
+        }
+        // No divisor is written to a slot (the one constant written is `n`), and no
+        // comparison or branch has its own op.
+        let count = |f: fn(&Kind) -> bool| main.iter().filter(|k| f(k)).count();
+        assert_eq!(count(|k| *k == Kind::Imm), 1, "{main:?}");
+        assert_eq!(
+            count(|k| matches!(
+                k,
+                Kind::BrIf { .. } | Kind::BrWordImm { .. } | Kind::BrWord { .. }
+            )),
+            0,
+            "{main:?}"
+        );
+        assert_eq!(lowered(&source, 1)[1..], [Kind::RetImm]);
+        // Both engines agree, with or without the fuel to finish.
+        let [fast, precise] = both_engines(&source, &crate::Limits::default());
+        assert!(fast.starts_with("exit "), "{fast}");
+        assert_eq!(fast, precise);
+        for fuel in [1_000, 1_001, 1_002, 1_003] {
+            let limits = crate::Limits {
+                instructions: fuel,
+                ..crate::Limits::default()
+            };
+            let [fast, precise] = both_engines(&source, &limits);
+            assert!(fast.starts_with("InstructionLimit"), "{fast}");
+            assert_eq!(fast, precise);
+        }
+    }
+
+    #[test]
+    fn a_constant_zero_divisor_traps_as_before() {
+        let source = CONSTANTS.replace("{DIVISOR}", "0");
+        let main = lowered(&source, 0);
+        use crate::typed_op::TypedBinary;
+        assert!(
+            main.contains(&Kind::TypedBinaryImm(TypedBinary::I32DivS)),
+            "{main:?}"
+        );
+        let [fast, precise] = both_engines(&source, &crate::Limits::default());
+        assert!(fast.starts_with("DivideByZero"), "{fast}");
+        assert_eq!(fast, precise);
     }
 
     #[test]

@@ -190,6 +190,17 @@ branches! {
         let (a, b) = (get(fp, i.a), W::from_u64(i.imm));
         word_op::binary(WordBinary::ALL[OP as usize], a, b).is_ok_and(|r| !r.is_zero())
     });
+    /// Writes a word comparison of two slots to slot `imm`, then branches on it.
+    fn br_word_keep<OP: u16>(|i, fp, _cx| {
+        let (a, b) = (get(fp, i.a), get(fp, i.b));
+        keep_comparison(fp, i.imm as u32, WordBinary::ALL[OP as usize], a, b)
+    });
+    /// Writes a word comparison of a slot and an immediate to slot `b`, then branches on
+    /// it.
+    fn br_word_imm_keep<OP: u16>(|i, fp, _cx| {
+        let (a, b) = (get(fp, i.a), W::from_u64(i.imm));
+        keep_comparison(fp, i.b, WordBinary::ALL[OP as usize], a, b)
+    });
     /// Branches on a typed test (`eqz`) of a slot.
     fn br_test<OP: u16>(|i, fp, cx| {
         let operands = [get(fp, i.a), W::ZERO, W::ZERO];
@@ -253,6 +264,20 @@ branches! {
         word_op::binary(WordBinary::ALL[OP as usize], counter, W::from_u64(i.imm))
             .is_ok_and(|r| !r.is_zero())
     });
+}
+
+/// Writes comparison `op` of `a` and `b` (1 or 0, as the unfused op wrote it) to slot
+/// `slot` and returns whether it holds.
+///
+/// # Safety
+/// `slot` must be a slot of the frame at `fp`.
+#[inline(always)]
+unsafe fn keep_comparison<W: Word>(fp: *mut W, slot: u32, op: WordBinary, a: W, b: W) -> bool {
+    // A comparison cannot fail.
+    let result = word_op::binary(op, a, b).unwrap_or(W::ZERO);
+    // SAFETY: as the caller guarantees.
+    unsafe { set(fp, slot, result) };
+    !result.is_zero()
 }
 
 /// `a = i32(a + addend)` (an `I32_ADD`, which reads the low 32 bits of each and cannot
@@ -470,6 +495,19 @@ pub(super) unsafe fn ret<W: Word>(
     }
     // SAFETY: the result is at local 0.
     unsafe { return_to_caller(ip, fp, cx) }
+}
+
+/// Returns the constant `imm` (one result) to the caller (or ends the run).
+pub(super) unsafe fn ret_imm<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
+    // SAFETY: `ip` is an op of the running function; local 0 lies in its frame.
+    unsafe {
+        *fp = W::from_u64((*ip).imm);
+        return_to_caller(ip, fp, cx)
+    }
 }
 
 /// [`ret`] of several results, out of line so that the common returns (of one result or

@@ -50,6 +50,8 @@ families! {
     MulThenStoreFamily => memory::mul_then_store, when LEFT;
     BrWordFamily => control::br_word, when WHEN;
     BrWordImmFamily => control::br_word_imm, when WHEN;
+    BrWordKeepFamily => control::br_word_keep, when WHEN;
+    BrWordImmKeepFamily => control::br_word_imm_keep, when WHEN;
     BrTestFamily => control::br_test, when WHEN;
     BrCompareFamily => control::br_compare, when WHEN;
     BrCompareImmFamily => control::br_compare_imm, when WHEN;
@@ -141,6 +143,8 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         Kind::BrIf { when: false } => control::br_if::<W, false>,
         Kind::BrWord { op, when } => by_when!(op, BrWordFamily, when),
         Kind::BrWordImm { op, when } => by_when!(op, BrWordImmFamily, when),
+        Kind::BrWordKeep { op, when } => by_when!(op, BrWordKeepFamily, when),
+        Kind::BrWordImmKeep { op, when } => by_when!(op, BrWordImmKeepFamily, when),
         Kind::BrTest { op, when } => by_when!(op, BrTestFamily, when),
         Kind::BrCompare { op, when } => by_when!(op, BrCompareFamily, when),
         Kind::BrCompareImm { op, when } => by_when!(op, BrCompareImmFamily, when),
@@ -158,6 +162,7 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
         },
         Kind::CallIndirect => control::call_indirect::<W>,
         Kind::Ret => control::ret::<W>,
+        Kind::RetImm => control::ret_imm::<W>,
         Kind::Halt => control::halt::<W>,
         Kind::Unreachable => control::unreachable::<W>,
         Kind::Bulk { copy: true } => memory::bulk::<W, true>,
