@@ -37,6 +37,7 @@ use dotvm_vm::native_abi::{
 };
 use std::collections::{HashMap, HashSet};
 
+mod loops;
 mod simd;
 
 /// The typed value kinds of the typed instructions.
@@ -244,14 +245,36 @@ fn step_signature(ptr: Type, call_conv: CallConv) -> Signature {
     bridge_signature(ptr, call_conv, &[true, false, false, true, false])
 }
 
-/// The signature of [`saving_step`]: [`Hooks::step`]'s arguments and the address its
-/// status is written to (a `preserve_all` function returns no values), under
-/// `preserve_all`.
+/// The signature of [`saving_step`], under `preserve_all`: the address of a
+/// [`StepPacket`] in the caller's frame (a `preserve_all` function returns no values).
 pub(crate) fn saving_step_signature(ptr: Type) -> Signature {
-    let mut sig = step_signature(ptr, CallConv::PreserveAll);
+    let mut sig = Signature::new(CallConv::PreserveAll);
     sig.params.push(AbiParam::new(ptr));
-    sig.returns.clear();
     sig
+}
+
+/// The layout of the stack slot through which a cold path passes [`Hooks::step`]'s
+/// arguments to [`saving_step`] and gets its status back: one register argument, its
+/// address, so a cold step claims one register of the fast path's, not six (every value
+/// live across a guarded instruction of a loop must stay out of the registers its cold
+/// path passes arguments in).
+struct StepPacket;
+
+impl StepPacket {
+    /// The context pointer.
+    const CTX: i32 = 0;
+    /// The frame pointer.
+    const FP: i32 = 8;
+    /// The function index (`u32`).
+    const FUNC: i32 = 16;
+    /// The instruction index (`u32`).
+    const INDEX: i32 = 20;
+    /// The operand height (`u32`).
+    const HEIGHT: i32 = 24;
+    /// The status `Hooks::step` returned (`u32`), written by [`saving_step`].
+    const STATUS: i32 = 28;
+    /// The slot's size in bytes.
+    const BYTES: u32 = 32;
 }
 
 /// Builds into `b` (an empty function with [`saving_step_signature`]) a call of
@@ -269,13 +292,23 @@ pub(crate) fn saving_step(
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let params = b.block_params(entry).to_vec();
-    let (args, out) = params.split_at(params.len() - 1);
+    let packet = b.block_params(entry)[0];
+    let field = |b: &mut FunctionBuilder<'_>, ty: Type, offset: i32| {
+        b.ins().load(ty, MemFlagsData::trusted(), packet, offset)
+    };
+    let args = [
+        field(&mut b, ptr, StepPacket::CTX),
+        field(&mut b, I32, StepPacket::FUNC),
+        field(&mut b, I32, StepPacket::INDEX),
+        field(&mut b, ptr, StepPacket::FP),
+        field(&mut b, I32, StepPacket::HEIGHT),
+    ];
     let sig = b.import_signature(step_signature(ptr, call_conv));
     let callee = b.ins().iconst(ptr, step as i64);
-    let call = b.ins().call_indirect(sig, callee, args);
+    let call = b.ins().call_indirect(sig, callee, &args);
     let status = b.inst_results(call)[0];
-    b.ins().store(MemFlagsData::trusted(), status, out[0], 0);
+    b.ins()
+        .store(MemFlagsData::trusted(), status, packet, StepPacket::STATUS);
     b.ins().return_(&[]);
     b.seal_all_blocks();
     b.finalize(frontend);
@@ -411,8 +444,15 @@ struct Tx<'a, 'b, 'e> {
     short: Option<Block>,
     sigs: Sigs,
     callees: HashMap<Callee, FuncRef>,
-    /// See [`Tx::status_slot`].
-    status: Option<StackSlot>,
+    /// See [`Tx::packet_slot`].
+    packet: Option<StackSlot>,
+    /// The loops whose invariant locals get loop-local copies (see `loops`), by head.
+    loops: HashMap<u32, loops::Loop>,
+    /// The handled loop being translated, if any.
+    inside: Option<loops::Inside>,
+    /// Blocks leaving that loop, to fill once the current block is translated, with
+    /// their targets.
+    exits: Vec<(Block, Block)>,
 }
 
 /// Memory flags for guest memory and frames: little-endian, never trapping (every access is
@@ -501,6 +541,11 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         index = f.block_end(index);
     }
     let loop_heads = loop_heads(&f, env.shape);
+    let loops = if limbs.is_none() && env.word != I128 {
+        loops::loops(&f, env.shape)
+    } else {
+        HashMap::new()
+    };
     let memory = (0..len).any(|i| matches!(f.instruction(i).operand, Operand::Offset(_)));
     let mut tx = Tx {
         b,
@@ -539,7 +584,10 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
             memory: bulk_memory,
         },
         callees: HashMap::new(),
-        status: None,
+        packet: None,
+        loops,
+        inside: None,
+        exits: Vec::new(),
     };
     tx.prologue();
     tx.body();
@@ -888,15 +936,27 @@ impl Tx<'_, '_, '_> {
         let args = [self.ctx(), func, at, self.fp(), h];
         self.fuel_out();
         let status = if self.cold {
-            // Keeps every register (see `saving_step`); the status comes back in a stack
-            // slot.
+            // Keeps every register (see `saving_step`); the arguments go and the status
+            // comes back through a stack slot.
             let fref = self.direct(Callee::SavingStep);
-            let slot = self.status_slot();
-            let out = self.b.ins().stack_addr(self.env.ptr, slot, 0);
-            let mut with_out = args.to_vec();
-            with_out.push(out);
-            self.b.ins().call(fref, &with_out);
-            self.b.ins().load(I32, MemFlagsData::trusted(), out, 0)
+            let slot = self.packet_slot();
+            let fields = [
+                StepPacket::CTX,
+                StepPacket::FUNC,
+                StepPacket::INDEX,
+                StepPacket::FP,
+                StepPacket::HEIGHT,
+            ];
+            let packet = self.b.ins().stack_addr(self.env.ptr, slot, 0);
+            for (value, offset) in args.into_iter().zip(fields) {
+                self.b
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, packet, offset);
+            }
+            self.b.ins().call(fref, &[packet]);
+            self.b
+                .ins()
+                .load(I32, MemFlagsData::trusted(), packet, StepPacket::STATUS)
         } else {
             self.call_hook(self.env.hooks.step, self.sigs.five, &args)
         };
@@ -1338,6 +1398,7 @@ impl Tx<'_, '_, '_> {
             if let Some(height) = self.height(start) {
                 let block = self.blocks[&start];
                 self.b.switch_to_block(block);
+                self.loop_block(start);
                 self.in_bounds.clear();
                 self.charge(start, end, height);
                 for index in start..end {
@@ -1346,17 +1407,16 @@ impl Tx<'_, '_, '_> {
                 let last = self.f.instruction(end - 1).opcode;
                 let falls_through = !last.ends_block() && !matches!(last, Opcode::Jz | Opcode::Jnz);
                 if falls_through {
-                    match self.blocks.get(&end) {
-                        Some(&next) => {
-                            self.b.ins().jump(next, &[]);
-                        }
-                        None => {
-                            // Unreachable by the verifier's proof; stop defensively.
-                            let status = self.b.ins().iconst(I32, 1);
-                            self.exit_with(status);
-                        }
+                    if self.blocks.contains_key(&end) {
+                        let next = self.edge(end);
+                        self.b.ins().jump(next, &[]);
+                    } else {
+                        // Unreachable by the verifier's proof; stop defensively.
+                        let status = self.b.ins().iconst(I32, 1);
+                        self.exit_with(status);
                     }
                 }
+                self.loop_exits();
             }
             start = end;
         }
@@ -1472,11 +1532,6 @@ impl Tx<'_, '_, '_> {
         block
     }
 
-    /// The target block of a jump to instruction `target`.
-    fn target(&self, target: u32) -> Block {
-        self.blocks[&target]
-    }
-
     // ---- instructions ----
 
     /// Translates instruction `index`.
@@ -1492,7 +1547,7 @@ impl Tx<'_, '_, '_> {
         match (op, &instruction.operand) {
             (Opcode::Nop, _) => {}
             (Opcode::Jmp, _) => {
-                let target = self.f.target(index).map(|t| self.target(t));
+                let target = self.f.target(index).map(|t| self.edge(t));
                 match target {
                     Some(block) => {
                         self.b.ins().jump(block, &[]);
@@ -1502,8 +1557,11 @@ impl Tx<'_, '_, '_> {
             }
             (Opcode::Jz | Opcode::Jnz, _) => {
                 let c = self.truth(h - 1);
-                let taken = self.f.target(index).map(|t| self.target(t));
-                let next = self.blocks.get(&(index + 1)).copied();
+                let taken = self.f.target(index).map(|t| self.edge(t));
+                let next = self
+                    .blocks
+                    .contains_key(&(index + 1))
+                    .then(|| self.edge(index + 1));
                 match (taken, next) {
                     (Some(taken), Some(next)) => {
                         let (nonzero, zero) = (next, taken);
@@ -1522,12 +1580,12 @@ impl Tx<'_, '_, '_> {
                     let top = self.get(h - 1);
                     let i = self.low32(top);
                     let (default, rest) = targets.split_last().expect("non-empty");
-                    let default = self.target(*default);
+                    let default = self.edge(*default);
                     let default = self.b.func.dfg.block_call(default, &[]);
                     let table: Vec<_> = rest
                         .iter()
                         .map(|&t| {
-                            let block = self.target(t);
+                            let block = self.edge(t);
                             self.b.func.dfg.block_call(block, &[])
                         })
                         .collect();
@@ -1721,11 +1779,14 @@ impl Tx<'_, '_, '_> {
         }
     }
 
-    /// The stack slot [`saving_step`] writes its status to, made on first use.
-    fn status_slot(&mut self) -> StackSlot {
-        *self.status.get_or_insert_with(|| {
-            self.b
-                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 4, 2))
+    /// The stack slot of [`saving_step`]'s [`StepPacket`], made on first use.
+    fn packet_slot(&mut self) -> StackSlot {
+        *self.packet.get_or_insert_with(|| {
+            self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                StepPacket::BYTES,
+                3,
+            ))
         })
     }
 

@@ -37,6 +37,13 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub(super) struct Vectors(HashMap<Value, (Vec<Value>, Value)>);
 
+impl Vectors {
+    /// True when `value` is one of a remembered vector's slot values.
+    pub(super) fn holds(&self, value: Value) -> bool {
+        self.0.values().any(|(slots, _)| slots.contains(&value))
+    }
+}
+
 /// A builder of one vector from two.
 type Binary = fn(&mut FunctionBuilder<'_>, Value, Value) -> Value;
 /// A builder of one vector from one.

@@ -1,0 +1,92 @@
+//! A call-free loop reads its invariant locals (and the read-only end, for its stores)
+//! through loop-local copies, and every edge leaving the loop gives the locals their
+//! values from before it back (`translate/loops.rs`): a loop left from its middle and
+//! at its end, with those locals read after it, gives the interpreter's output, trap and
+//! counts under every instruction limit that ends the run inside it, on every
+//! architecture.
+
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
+mod common;
+
+use common::{both, observe, verified};
+use dotvm_core::asm::{AsmOptions, assemble};
+use dotvm_core::{Arch, Verified};
+use dotvm_vm::{BufferIo, Host, Limits};
+
+/// `main` allocates a buffer, prints `step` (a stepped instruction: `base` and `step`
+/// live across it), then fills every `step`-th byte of the buffer in a loop left from
+/// its middle once `i` passes `middle` or at its end once `i` reaches `end`, and prints
+/// the locals and the sum of the bytes up to `i` after it.
+fn source(middle: u32, end: u32) -> String {
+    format!(
+        ".entry main\n\
+         .func main\n\
+             .local base\n    .local step\n    .local i\n    .local sum\n\
+             PUSH 48\n    ALLOC\n    LOCAL_SET base\n\
+             PUSH 3\n    LOCAL_SET step\n\
+             LOCAL_GET step\n    SYSCALL print_uint\n\
+         fill:\n\
+             LOCAL_GET base\n    LOCAL_GET i\n    ADD\n    LOCAL_GET step\n    STORE8\n\
+             LOCAL_GET i\n    LOCAL_GET step\n    ADD\n    LOCAL_TEE i\n\
+             PUSH {middle}\n    GT_U\n    JNZ done\n\
+             LOCAL_GET i\n    PUSH {end}\n    LT_U\n    JNZ fill\n\
+         done:\n\
+             LOCAL_GET step\n    SYSCALL print_uint\n\
+             LOCAL_GET i\n    SYSCALL print_uint\n\
+         sum:\n\
+             LOCAL_GET sum\n    LOCAL_GET base\n    LOCAL_GET i\n    ADD\n    LOAD8_U\n    ADD\n\
+             LOCAL_SET sum\n\
+             LOCAL_GET i\n    JZ out\n\
+             LOCAL_GET i\n    PUSH 1\n    SUB\n    LOCAL_SET i\n    JMP sum\n\
+         out:\n\
+             LOCAL_GET sum\n    SYSCALL print_uint\n    HALT\n\
+         .end\n"
+    )
+}
+
+/// [`source`] assembled for `arch` and verified.
+fn program(arch: Arch, middle: u32, end: u32) -> Verified {
+    let options = AsmOptions {
+        arch: Some(arch),
+        ..AsmOptions::default()
+    };
+    verified(assemble(&source(middle, end), "loops.dasm", &options).expect("assemble"))
+}
+
+#[test]
+fn loop_local_copies_agree_with_the_interpreter_under_every_limit() {
+    // Left from the middle, at the end, and from the middle of the first iteration.
+    for (middle, end) in [(20, 40), (40, 20), (0, 40)] {
+        for arch in Arch::ALL {
+            let module = program(arch, middle, end);
+            let (jit, interp) = both(&module, &Limits::default());
+            assert_eq!(jit, interp, "{arch:?} {middle} {end}");
+            let compiled = dotvm_jit::compile(&module).expect("the JIT covers this module");
+            for instructions in 1..400 {
+                let limits = Limits {
+                    instructions,
+                    ..Limits::default()
+                };
+                let mut interp_io = BufferIo::with_input(b"");
+                let mut interp_host = Host::default();
+                let interp = dotvm_vm::run_hosted(
+                    &module,
+                    &limits,
+                    &mut interp_io,
+                    &mut interp_host,
+                    None,
+                    None,
+                );
+                let mut jit_io = BufferIo::with_input(b"");
+                let mut jit_host = Host::default();
+                let jit = compiled.run(&module, &limits, &mut jit_io, &mut jit_host, None);
+                assert_eq!(
+                    observe(jit, &jit_io, &jit_host),
+                    observe(interp, &interp_io, &interp_host),
+                    "{arch:?} {middle} {end} under {instructions} instructions"
+                );
+            }
+        }
+    }
+}
