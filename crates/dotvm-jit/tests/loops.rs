@@ -9,10 +9,10 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{both, observe, verified};
+use common::{both, both_compiled, verified};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Verified};
-use dotvm_vm::{BufferIo, Host, Limits};
+use dotvm_vm::Limits;
 
 /// `main` allocates a buffer, prints `step` (a stepped instruction: `base` and `step`
 /// live across it), then fills every `step`-th byte of the buffer in a loop left from
@@ -68,22 +68,9 @@ fn loop_local_copies_agree_with_the_interpreter_under_every_limit() {
                     instructions,
                     ..Limits::default()
                 };
-                let mut interp_io = BufferIo::with_input(b"");
-                let mut interp_host = Host::default();
-                let interp = dotvm_vm::run_hosted(
-                    &module,
-                    &limits,
-                    &mut interp_io,
-                    &mut interp_host,
-                    None,
-                    None,
-                );
-                let mut jit_io = BufferIo::with_input(b"");
-                let mut jit_host = Host::default();
-                let jit = compiled.run(&module, &limits, &mut jit_io, &mut jit_host, None);
+                let (jit, interp) = both_compiled(&module, &compiled, &limits);
                 assert_eq!(
-                    observe(jit, &jit_io, &jit_host),
-                    observe(interp, &interp_io, &interp_host),
+                    jit, interp,
                     "{arch:?} {middle} {end} under {instructions} instructions"
                 );
             }

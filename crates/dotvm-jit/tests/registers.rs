@@ -10,10 +10,10 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{both, observe, verified};
+use common::{both, both_compiled, verified};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Verified};
-use dotvm_vm::{BufferIo, Host, Limits};
+use dotvm_vm::Limits;
 use std::fmt::Write as _;
 
 /// Parameters and results of `mix`: more than x86-64's and AArch64's argument registers
@@ -90,24 +90,8 @@ fn wide_signatures_agree_with_the_interpreter_under_every_limit() {
         assert_eq!(jit, interp, "{arch:?}");
         let compiled = dotvm_jit::compile(&module).expect("the JIT covers this module");
         for limits in &limits {
-            let mut interp_io = BufferIo::with_input(b"");
-            let mut interp_host = Host::default();
-            let interp = dotvm_vm::run_hosted(
-                &module,
-                limits,
-                &mut interp_io,
-                &mut interp_host,
-                None,
-                None,
-            );
-            let mut jit_io = BufferIo::with_input(b"");
-            let mut jit_host = Host::default();
-            let jit = compiled.run(&module, limits, &mut jit_io, &mut jit_host, None);
-            assert_eq!(
-                observe(jit, &jit_io, &jit_host),
-                observe(interp, &interp_io, &interp_host),
-                "{arch:?} under {limits:?}"
-            );
+            let (jit, interp) = both_compiled(&module, &compiled, limits);
+            assert_eq!(jit, interp, "{arch:?} under {limits:?}");
         }
     }
 }

@@ -63,10 +63,19 @@ pub(crate) fn observe(
 /// What `module` does compiled and interpreted under `limits`: the JIT's [`observe`], then
 /// the interpreter's.
 pub(crate) fn both(module: &Verified, limits: &Limits) -> (String, String) {
+    let compiled = dotvm_jit::compile(module).expect("the JIT covers this module");
+    both_compiled(module, &compiled, limits)
+}
+
+/// [`both`] with `module` already compiled (`compiled`), for many runs of one module.
+pub(crate) fn both_compiled(
+    module: &Verified,
+    compiled: &dotvm_jit::Compiled,
+    limits: &Limits,
+) -> (String, String) {
     let mut interp_io = BufferIo::with_input(b"");
     let mut interp_host = Host::default();
     let interp = dotvm_vm::run_hosted(module, limits, &mut interp_io, &mut interp_host, None, None);
-    let compiled = dotvm_jit::compile(module).expect("the JIT covers this module");
     let mut jit_io = BufferIo::with_input(b"");
     let mut jit_host = Host::default();
     let jit = compiled.run(module, limits, &mut jit_io, &mut jit_host, None);
