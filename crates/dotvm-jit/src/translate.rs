@@ -540,9 +540,10 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         }
         index = f.block_end(index);
     }
-    let loop_heads = loop_heads(&f, env.shape);
+    let jumps = jumps(&f, env.shape);
+    let loop_heads = loop_heads(&jumps);
     let loops = if limbs.is_none() && env.word != I128 {
-        loops::loops(&f, env.shape)
+        loops::loops(&f, &jumps)
     } else {
         HashMap::new()
     };
@@ -2581,25 +2582,30 @@ impl Tx<'_, '_, '_> {
     }
 }
 
-/// The blocks of `f` that read the interrupt flag after paying for themselves: every
-/// reachable target of a backward jump, so that every loop reads it (the threaded engine
+/// The blocks that read the interrupt flag after paying for themselves: every target of
+/// a backward jump among `jumps` (see [`jumps`]), so that every loop reads it (the threaded engine
 /// reads it at the run's first block and then once per chunk of fuel; reading it at
 /// every block only cost time). The entry reads it too, once per `LEVEL` calls (see
 /// [`Tx::charge`]).
-fn loop_heads(f: &NativeFunction<'_>, shape: &StackShape) -> HashSet<u32> {
-    let mut heads = HashSet::new();
-    for index in 0..f.len() {
-        if shape.heights[index as usize].is_none() {
-            continue;
+fn loop_heads(jumps: &[(u32, u32)]) -> HashSet<u32> {
+    jumps
+        .iter()
+        .filter(|&&(from, to)| to <= from)
+        .map(|&(_, to)| to)
+        .collect()
+}
+
+/// Every jump of a reachable instruction of `f`, as `(from, to)`.
+fn jumps(f: &NativeFunction<'_>, shape: &StackShape) -> Vec<(u32, u32)> {
+    let mut jumps = Vec::new();
+    for index in (0..f.len()).filter(|&i| shape.heights[i as usize].is_some()) {
+        match (f.target(index), f.jump_table(index)) {
+            (Some(target), _) => jumps.push((index, target)),
+            (None, Some(table)) => jumps.extend(table.iter().map(|&t| (index, t))),
+            (None, None) => {}
         }
-        let targets = match (f.target(index), f.jump_table(index)) {
-            (Some(target), _) => vec![target],
-            (None, Some(table)) => table.to_vec(),
-            (None, None) => continue,
-        };
-        heads.extend(targets.into_iter().filter(|&target| target <= index));
     }
-    heads
+    jumps
 }
 
 /// The locals that instructions `start..end` (one block) read before setting them, in

@@ -19,7 +19,6 @@ use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use cranelift_frontend::Variable;
 use dotvm_core::Opcode;
 use dotvm_core::instruction::Operand;
-use dotvm_core::verify::StackShape;
 use dotvm_vm::native_abi::NativeFunction;
 use std::collections::{HashMap, HashSet};
 
@@ -48,24 +47,16 @@ pub(super) struct Inside {
     outer: Vec<(Variable, Value)>,
 }
 
-/// The loops of `f` handled here, by head: a loop is the range from a block that a later
-/// instruction jumps back to, to the end of the last block jumping back; it qualifies when
+/// The loops of `f` handled here, by head, found from its reachable `jumps` (`(from, to)`,
+/// see `translate::jumps`): a loop is the range from a block that a later instruction
+/// jumps back to, to the end of the last block jumping back; it qualifies when
 /// nothing outside the range jumps into it but to its head, nothing inside it calls (a
 /// copy live across a call would take a callee-saved register, the very cost avoided), no
 /// other loop head lies inside it and it uses at most [`MAX_LOCALS`] locals.
-pub(super) fn loops(f: &NativeFunction<'_>, shape: &StackShape) -> HashMap<u32, Loop> {
-    // Every jump of a reachable instruction: (from, to).
-    let mut jumps = Vec::new();
-    for index in (0..f.len()).filter(|&i| shape.heights[i as usize].is_some()) {
-        match (f.target(index), f.jump_table(index)) {
-            (Some(target), _) => jumps.push((index, target)),
-            (None, Some(table)) => jumps.extend(table.iter().map(|&t| (index, t))),
-            (None, None) => {}
-        }
-    }
+pub(super) fn loops(f: &NativeFunction<'_>, jumps: &[(u32, u32)]) -> HashMap<u32, Loop> {
     // Head -> end of the range (exclusive).
     let mut ranges: HashMap<u32, u32> = HashMap::new();
-    for &(from, to) in &jumps {
+    for &(from, to) in jumps {
         if to <= from && to > 0 {
             let end = f.block_end(from);
             let range = ranges.entry(to).or_insert(end);
