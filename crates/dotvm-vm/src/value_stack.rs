@@ -6,7 +6,7 @@
 //! it runs (8 MiB of 64-bit slots by default). From the heap that allocation costs a
 //! `memset` of the whole limit on every run: the allocator hands back memory an earlier
 //! run freed (glibc raises its mmap threshold after the first such free), and zeroing it
-//! took as long as the whole native `matrix` workload (0.4 ms, docs/jit.md "Fixed cost of
+//! took as long as the whole native `matrix` workload (0.33 ms, docs/jit.md "Fixed cost of
 //! a run"). A fresh mapping is zero without being written: a run pays only for the pages
 //! it touches, and unmapping them at the end of the run gives them back.
 
