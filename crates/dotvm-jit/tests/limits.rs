@@ -95,6 +95,45 @@ fn the_value_stack_limit_traps_like_the_interpreter() {
     assert_eq!(jit, interp);
 }
 
+/// A value stack of 1 MiB or more is a fresh mapping per run (`dotvm_vm`'s
+/// `value_stack.rs`): the same compiled code, run again and again, overflows a large stack
+/// limit where the interpreter does and, under a roomier limit, after runs that filled
+/// the stack, still returns what the interpreter returns.
+#[test]
+fn a_mapped_stack_meets_its_limit_and_every_run_starts_fresh() {
+    for arch in [Arch::Arch64, Arch::Arch256] {
+        let module = recursion(200_000, arch);
+        let compiled = dotvm_jit::compile(&module).expect("compile");
+        for (stack_slots, ends) in [(150_000, "StackOverflow"), (1 << 20, "200000\npeak")] {
+            let limits = Limits {
+                stack_slots,
+                call_depth: 250_000,
+                ..Limits::default()
+            };
+            let mut interp_io = BufferIo::default();
+            let mut interp_host = Host::default();
+            let interp = dotvm_vm::run_hosted(
+                &module,
+                &limits,
+                &mut interp_io,
+                &mut interp_host,
+                None,
+                None,
+            );
+            let peak = |host: &Host| format!("\npeak stack {}", host.stats().peak_stack_slots);
+            let interp = observe(interp, &interp_io) + &peak(&interp_host);
+            for run in 0..3 {
+                let mut io = BufferIo::default();
+                let mut host = Host::default();
+                let jit = compiled.run(&module, &limits, &mut io, &mut host, None);
+                let jit = observe(jit, &io) + &peak(&host);
+                assert!(jit.contains(ends), "{arch:?} run {run}: {jit}");
+                assert_eq!(jit, interp, "{arch:?} run {run}, {stack_slots} slots");
+            }
+        }
+    }
+}
+
 /// A declared frame far larger than the code uses (the fuzzer's out-of-memory reproducer:
 /// `max_stack` 33,554,435 on a function that needs four slots) compiles with variables for
 /// the slots the code reaches only, and the stack limit still sees the declared frame.

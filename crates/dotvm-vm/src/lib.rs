@@ -27,6 +27,7 @@ mod simd_op;
 pub mod state;
 mod trap;
 mod typed_op;
+mod value_stack;
 mod word;
 mod word_op;
 

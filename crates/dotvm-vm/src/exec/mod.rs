@@ -44,6 +44,7 @@ use crate::load::{FuncCode, Program};
 use crate::memory::LinearMemory;
 use crate::state::StateStore;
 use crate::trap::{CallSite, Trap, TrapKind};
+use crate::value_stack::ValueStack;
 use crate::word::Word;
 use dotvm_core::{Imm, Module};
 use dotvm_crypto::bigint::BigIntHeap;
@@ -86,7 +87,7 @@ pub(crate) struct Machine<'a, W> {
     /// The embedder's functions for `CALL_HOST`.
     imports: &'a mut dyn HostFunctions,
     /// The value stack; `len()` never exceeds `limits.stack_slots`.
-    stack: Vec<W>,
+    stack: ValueStack<W>,
     /// Saved callers, innermost last (the running function is not in here).
     frames: Vec<Frame>,
     globals: Vec<W>,
@@ -162,7 +163,7 @@ type Fault = (TrapKind, At);
 /// between calls and a suspended run keeps between resumptions.
 #[derive(Debug)]
 pub(crate) struct Parts<W> {
-    stack: Vec<W>,
+    stack: ValueStack<W>,
     frames: Vec<Frame>,
     globals: Vec<W>,
     memory: LinearMemory,
@@ -191,7 +192,7 @@ impl<W: Word> Parts<W> {
         )?;
         let allocator = Allocator::new(heap_base(program.ro.len() as u64, segments), &memory);
         Ok(Parts {
-            stack: Vec::new(),
+            stack: ValueStack::new(),
             frames: Vec::with_capacity(64),
             globals: program.globals.clone(),
             memory,
@@ -469,9 +470,7 @@ impl<W: Word> Machine<'_, W> {
     pub(crate) fn reserve_entry_frame(&mut self, frame_slots: usize) {
         let room = self.limits.stack_slots.min(4096);
         self.stack.reserve(room.saturating_sub(self.stack.len()));
-        if self.stack.len() < frame_slots.max(1) {
-            self.stack.resize(frame_slots.max(1), W::ZERO);
-        }
+        self.stack.grow(frame_slots.max(1));
     }
 
     /// Grows the value stack to exactly `need` slots (`need <= limits.stack_slots`), the
@@ -480,7 +479,7 @@ impl<W: Word> Machine<'_, W> {
     /// itself grows by doubling (`Vec`), and only a call deeper than every earlier one
     /// gets here.
     fn grow_stack(&mut self, need: usize) {
-        self.stack.resize(need, W::ZERO);
+        self.stack.grow(need);
     }
 
     /// The running function's executable form.

@@ -698,40 +698,11 @@ pub(super) fn call_from_interpreter<W: Word>(
 }
 
 /// Allocates the value stack to its limit (at least one slot), as compiled code needs it:
-/// it addresses frames directly, so the stack must not move while it runs.
+/// it addresses frames directly, so the stack must not move while it runs. A large stack
+/// is a mapping of fresh zero pages (see `crate::value_stack`), so a run pays only for the
+/// slots it reaches.
 pub(super) fn reserve_whole_stack<W: Word>(m: &mut Machine<'_, W>) {
-    let slots = m.limits.stack_slots.max(1);
-    if m.stack.len() < slots {
-        grow_zeroed(&mut m.stack, slots);
-    }
-}
-
-/// Grows `stack` to `slots` slots, the new ones zero, without writing them: the memory
-/// comes from `alloc_zeroed`, which for a large stack is fresh pages the OS maps on first
-/// touch, so a run pays (in time and resident memory) only for the slots it reaches. A
-/// compiled run reserves the whole stack limit up front (32 MiB of 256-bit slots, 64 MiB
-/// of 512-bit ones by default); `Vec::resize` would write all of it.
-fn grow_zeroed<W: Word>(stack: &mut Vec<W>, slots: usize) {
-    let layout = match std::alloc::Layout::array::<W>(slots) {
-        Ok(layout) if layout.size() > 0 => layout,
-        _ => {
-            stack.resize(slots, W::ZERO);
-            return;
-        }
-    };
-    // SAFETY: `layout` has a nonzero size (checked above).
-    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<W>();
-    if ptr.is_null() {
-        std::alloc::handle_alloc_error(layout);
-    }
-    // SAFETY: `ptr` was allocated by the global allocator with the layout of `slots`
-    // values of `W` (what a `Vec<W>` of capacity `slots` is freed with), and all of them
-    // are initialised: `Word` is implemented only for `u32`, `u64`, `u128` and ruint's
-    // `U256`/`U512` (`#[repr(transparent)]` over `[u64; LIMBS]`), plain integers whose
-    // all-zero bytes are `W::ZERO` (checked by the test `zeroed_slots_are_zero`).
-    let mut fresh = unsafe { Vec::from_raw_parts(ptr, slots, slots) };
-    fresh[..stack.len()].copy_from_slice(stack);
-    *stack = fresh;
+    m.stack.reserve_whole(m.limits.stack_slots);
 }
 
 /// Runs the entry function of `program` (loaded from `module`) through `enter` (see
@@ -799,29 +770,4 @@ pub(crate) fn call<W: Word>(
             Err((kind, at)) => Err(machine.trap(kind, at).into()),
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::grow_zeroed;
-    use crate::word::Word;
-    use ruint::aliases::{U256, U512};
-
-    /// Grows a stack holding one nonzero slot and checks every slot after it is zero.
-    fn grows<W: Word>(one: W) {
-        let mut stack = vec![one];
-        grow_zeroed(&mut stack, 1000);
-        assert_eq!(stack.len(), 1000);
-        assert_eq!(stack[0], one);
-        assert!(stack[1..].iter().all(|&w| w == W::ZERO));
-    }
-
-    #[test]
-    fn zeroed_slots_are_zero() {
-        grows(u32::MAX);
-        grows(u64::MAX);
-        grows(u128::MAX);
-        grows(U256::MAX);
-        grows(U512::MAX);
-    }
 }
