@@ -48,6 +48,7 @@ mod fuel;
 mod levels;
 mod loops;
 mod memory;
+mod merge;
 mod precise;
 mod simd;
 mod typed;
@@ -185,10 +186,18 @@ struct Tx<'a, 'b, 'e> {
     /// The vectors behind slot values (see `simd`).
     vectors: simd::Vectors,
     /// Guest addresses (slot values) known to be inside memory up to the reach given here,
-    /// because a guarded access of this block checked them: the access traps otherwise.
-    /// Cleared at every block start and whenever memory's size is read again but on the
-    /// cold paths of guarded instructions (see [`Tx::address`], [`Tx::reload_memory`]).
-    in_bounds: HashMap<Value, u64>,
+    /// because a guarded access of this block checked them (the access traps otherwise) or
+    /// a merged check did (see `merge`); the second reach is known to end at 2^32 at most
+    /// too. Cleared at every block start and whenever memory's size is read again but on
+    /// the cold paths of guarded instructions (see [`Tx::address`],
+    /// [`Tx::reload_memory`]).
+    in_bounds: HashMap<Value, (u64, u64)>,
+    /// Sums `I32_ADD` made of a value and a constant: the sum is `(base + k) mod 2^32`
+    /// (see [`Tx::note_sum`]). Facts about SSA values, kept for the whole function.
+    derived: HashMap<Value, (Value, u32)>,
+    /// The merged bounds checks of the block being translated (see `merge`), by the
+    /// access that makes each.
+    merges: HashMap<u32, merge::Merge>,
     /// The address and reach [`Tx::address`] checked last, entered into
     /// [`Tx::in_bounds`] once the guarded access is built.
     checking: Option<(Value, u64)>,
@@ -332,6 +341,8 @@ pub(crate) fn translate(b: FunctionBuilder<'_>, f: NativeFunction<'_>, env: Env<
         floats: HashMap::new(),
         vectors: simd::Vectors::default(),
         in_bounds: HashMap::new(),
+        derived: HashMap::new(),
+        merges: HashMap::new(),
         checking: None,
         ctx,
         fp,
@@ -425,7 +436,16 @@ impl Tx<'_, '_, '_> {
             return self.b.ins().load(I64, MemFlagsData::trusted(), fp, offset);
         }
         let v = self.var(p);
-        self.b.use_var(v)
+        self.use_var(v)
+    }
+
+    /// The value of `var` here, aliases resolved: past a join whose predecessors all give
+    /// one value, Cranelift's SSA builder answers later reads with an alias of that value
+    /// (the join's removed parameter), and what the translation remembers about values
+    /// ([`Tx::floats`], [`Tx::in_bounds`], `simd::Vectors`) is keyed by the value itself.
+    fn use_var(&mut self, var: Variable) -> Value {
+        let v = self.b.use_var(var);
+        self.b.func.dfg.resolve_aliases(v)
     }
 
     /// Sets operand `p`; for a slot kept in the frame, `value` is its low limb (`I64`),
@@ -451,7 +471,7 @@ impl Tx<'_, '_, '_> {
                 let fp = self.fp();
                 self.read_limbs(fp, at, limbs)
             }
-            None => vec![self.b.use_var(self.vars[slot as usize])],
+            None => vec![self.use_var(self.vars[slot as usize])],
         }
     }
 
@@ -747,24 +767,40 @@ impl Tx<'_, '_, '_> {
                 self.loop_block(start);
                 self.in_bounds.clear();
                 self.charge(start, end, height);
-                for index in start..end {
-                    self.instruction(index);
-                }
-                let last = self.f.instruction(end - 1).opcode;
-                let falls_through = !last.ends_block() && !matches!(last, Opcode::Jz | Opcode::Jnz);
-                if falls_through {
-                    if self.blocks.contains_key(&end) {
-                        let next = self.edge(end);
-                        self.b.ins().jump(next, &[]);
-                    } else {
-                        // Unreachable by the verifier's proof; stop defensively.
-                        let status = self.b.ins().iconst(I32, 1);
-                        self.exit_with(status);
-                    }
-                }
+                self.merges = if self.limbs.is_none() {
+                    merge::plan(&self.f, self.env.shape, self.env.word, start, end)
+                } else {
+                    HashMap::new()
+                };
+                self.block_rest(start, end, true);
                 self.loop_exits();
             }
             start = end;
+        }
+    }
+
+    /// Translates instructions `from..end`, the rest of the block ending at `end`, and its
+    /// fall-through; with `merging`, making the block's merged bounds checks (see
+    /// `merge`) on the way.
+    fn block_rest(&mut self, from: u32, end: u32, merging: bool) {
+        for index in from..end {
+            if merging && let Some(merge) = self.merges.remove(&index) {
+                self.merge(index, merge, end);
+                return;
+            }
+            self.instruction(index);
+        }
+        let last = self.f.instruction(end - 1).opcode;
+        let falls_through = !last.ends_block() && !matches!(last, Opcode::Jz | Opcode::Jnz);
+        if falls_through {
+            if self.blocks.contains_key(&end) {
+                let next = self.edge(end);
+                self.b.ins().jump(next, &[]);
+            } else {
+                // Unreachable by the verifier's proof; stop defensively.
+                let status = self.b.ins().iconst(I32, 1);
+                self.exit_with(status);
+            }
         }
     }
 
@@ -775,7 +811,13 @@ impl Tx<'_, '_, '_> {
         };
         let instruction = self.f.instruction(index);
         let op = instruction.opcode;
+        // `I32_ADD` of a value and a constant is noted (see `Tx::derived`).
+        let sum = (op == Opcode::I32Add && self.limbs.is_none() && h >= 2)
+            .then(|| (self.get(h - 2), self.get(h - 1)));
         if self.word_op(index, op, h) || self.typed_op(index, op, h) || self.simd_op(index, op, h) {
+            if let Some((x, y)) = sum {
+                self.note_sum(x, y, h - 2);
+            }
             return;
         }
         match (op, &instruction.operand) {

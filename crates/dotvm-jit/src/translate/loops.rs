@@ -133,6 +133,7 @@ impl Tx<'_, '_, '_> {
                 // A float or vector behind the value stays known only under its own
                 // SSA value (see `Tx::floats`, `simd::Vectors`): such locals keep it.
                 let value = self.b.use_var(var);
+                let value = self.b.func.dfg.resolve_aliases(value);
                 !self.floats.contains_key(&value) && !self.vectors.holds(value)
             })
             .collect();

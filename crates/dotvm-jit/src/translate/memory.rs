@@ -5,7 +5,7 @@ use super::typed::{truncation, typed_binary, typed_unary};
 use super::{Kind, Tx, flags};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F64, I8, I16, I32, I64, I128};
-use cranelift_codegen::ir::{self, BlockArg, InstBuilder, Value};
+use cranelift_codegen::ir::{self, BlockArg, InstBuilder, Type, Value};
 use dotvm_core::Opcode;
 
 impl Tx<'_, '_, '_> {
@@ -61,16 +61,34 @@ impl Tx<'_, '_, '_> {
     ) -> (Value, Vec<Value>) {
         let addr = self.get(p);
         let reach = u64::from(offset) + u64::from(n);
-        let known = self.limbs.is_none()
-            && self
-                .in_bounds
-                .get(&addr)
-                .is_some_and(|&known| known >= reach);
+        let known = self.limbs.is_none() && self.known_in_bounds(addr, reach);
         if self.limbs.is_none() {
             self.checking = Some((addr, reach));
         }
         let mut bad = Vec::with_capacity(4);
-        let lo = if let Some(limbs) = self.limbs {
+        let lo = self.low_address(p, addr, !known, &mut bad);
+        if !known {
+            self.outside(lo, reach, false, &mut bad);
+        }
+        let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
+        if store {
+            let ro_end = self.b.use_var(self.ro_end);
+            bad.push(self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end));
+        }
+        (start, bad)
+    }
+
+    /// The 64-bit guest address of operand `p` (of value `addr`); on Arch128, when `high`,
+    /// the condition that its high half is nonzero (outside memory) is added to `bad`, and
+    /// for a slot kept in the frame that of any high limb being nonzero, always.
+    pub(super) fn low_address(
+        &mut self,
+        p: u32,
+        addr: Value,
+        high: bool,
+        bad: &mut Vec<Value>,
+    ) -> Value {
+        if let Some(limbs) = self.limbs {
             // The low limb is the address; any other bit set puts it outside memory.
             let slot = self.slot_offset(self.base + p);
             let fp = self.fp();
@@ -82,7 +100,7 @@ impl Tx<'_, '_, '_> {
             self.b.ins().uextend(I64, addr)
         } else if self.env.word == I128 {
             let lo = self.b.ins().ireduce(I64, addr);
-            if !known {
+            if high {
                 let hi = self.b.ins().ushr_imm_u(addr, 64);
                 let hi = self.b.ins().ireduce(I64, hi);
                 bad.push(self.b.ins().icmp_imm_s(IntCC::NotEqual, hi, 0));
@@ -90,27 +108,30 @@ impl Tx<'_, '_, '_> {
             lo
         } else {
             addr
-        };
-        if !known {
-            if self.env.word != I32 && !self.is_u32(lo) {
-                // A 64-bit address plus the reach must not wrap (a 32-bit one cannot).
-                let wraps = self.b.ins().icmp_imm_u(
-                    IntCC::UnsignedGreaterThan,
-                    lo,
-                    (u64::MAX - reach) as i64,
-                );
-                bad.push(wraps);
-            }
-            let end = self.b.ins().iadd_imm_s(lo, reach as i64);
-            let len = self.b.use_var(self.mem_len);
-            bad.push(self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len));
         }
-        let start = self.b.ins().iadd_imm_s(lo, i64::from(offset));
-        if store {
-            let ro_end = self.b.use_var(self.ro_end);
-            bad.push(self.b.ins().icmp(IntCC::UnsignedLessThan, start, ro_end));
+    }
+
+    /// Adds to `bad` the conditions of which any is set when `lo + reach` (computed
+    /// without wrapping) passes memory's size, or, when `below_4g`, 2^32.
+    pub(super) fn outside(&mut self, lo: Value, reach: u64, below_4g: bool, bad: &mut Vec<Value>) {
+        if below_4g {
+            let most = (1u64 << 32).saturating_sub(reach);
+            bad.push(
+                self.b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, lo, most as i64),
+            );
+        } else if self.env.word != I32 && !self.is_u32(lo) {
+            // A 64-bit address plus the reach must not wrap (a 32-bit one cannot).
+            let wraps =
+                self.b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, lo, (u64::MAX - reach) as i64);
+            bad.push(wraps);
         }
-        (start, bad)
+        let end = self.b.ins().iadd_imm_s(lo, reach as i64);
+        let len = self.b.use_var(self.mem_len);
+        bad.push(self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len));
     }
 
     /// True when `v` is a 32-bit value zero-extended (as typed i32 results are in their
@@ -157,18 +178,12 @@ impl Tx<'_, '_, '_> {
 
     /// A word load at `index`.
     pub(super) fn word_load(&mut self, index: u32, h: u32, op: Opcode, offset: u32) {
-        let (ty, signed) = match op {
-            Opcode::Load8U => (I8, false),
-            Opcode::Load8S => (I8, true),
-            Opcode::Load16U => (I16, false),
-            Opcode::Load16S => (I16, true),
-            Opcode::Load32U => (I32, false),
-            Opcode::Load32S => (I32, true),
-            Opcode::Load64U => (I64, false),
-            Opcode::Load64S => (I64, true),
-            _ => (self.env.word, false),
+        let Some((ty, signed)) = word_load(op, self.env.word).filter(|_| self.limbs.is_none())
+        else {
+            self.step(index, h);
+            return;
         };
-        if self.limbs.is_some() || ty.bytes() > self.env.word.bytes() {
+        if ty.bytes() > self.env.word.bytes() {
             // Wide words, and 64-bit accesses on 32-bit words: the interpreter's own code.
             self.step(index, h);
             return;
@@ -225,14 +240,11 @@ impl Tx<'_, '_, '_> {
 
     /// A word store at `index`.
     pub(super) fn word_store(&mut self, index: u32, h: u32, op: Opcode, offset: u32) {
-        let ty = match op {
-            Opcode::Store8 => I8,
-            Opcode::Store16 => I16,
-            Opcode::Store32 => I32,
-            Opcode::Store64 => I64,
-            _ => self.env.word,
+        let Some(ty) = word_store(op, self.env.word).filter(|_| self.limbs.is_none()) else {
+            self.step(index, h);
+            return;
         };
-        if self.limbs.is_some() || ty.bytes() > self.env.word.bytes() {
+        if ty.bytes() > self.env.word.bytes() {
             self.step(index, h);
             return;
         }
@@ -255,4 +267,34 @@ impl Tx<'_, '_, '_> {
             tx.b.ins().store(flags(), narrow, at, 0);
         });
     }
+}
+
+/// The memory type of word load `op` on words of type `word` (the whole word for `LOAD`),
+/// and whether it sign-extends; none for other instructions.
+pub(super) fn word_load(op: Opcode, word: Type) -> Option<(Type, bool)> {
+    Some(match op {
+        Opcode::Load8U => (I8, false),
+        Opcode::Load8S => (I8, true),
+        Opcode::Load16U => (I16, false),
+        Opcode::Load16S => (I16, true),
+        Opcode::Load32U => (I32, false),
+        Opcode::Load32S => (I32, true),
+        Opcode::Load64U => (I64, false),
+        Opcode::Load64S => (I64, true),
+        Opcode::Load => (word, false),
+        _ => return None,
+    })
+}
+
+/// The memory type of word store `op` on words of type `word` (the whole word for
+/// `STORE`); none for other instructions.
+pub(super) fn word_store(op: Opcode, word: Type) -> Option<Type> {
+    Some(match op {
+        Opcode::Store8 => I8,
+        Opcode::Store16 => I16,
+        Opcode::Store32 => I32,
+        Opcode::Store64 => I64,
+        Opcode::Store => word,
+        _ => return None,
+    })
 }

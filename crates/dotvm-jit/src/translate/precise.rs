@@ -104,8 +104,8 @@ impl Tx<'_, '_, '_> {
     /// [`Tx::in_bounds`]: past the access, it is inside memory (else the access trapped).
     pub(super) fn checked(&mut self) {
         if let Some((addr, reach)) = self.checking.take() {
-            let known = self.in_bounds.entry(addr).or_insert(reach);
-            *known = (*known).max(reach);
+            let known = self.in_bounds.entry(addr).or_insert((0, 0));
+            known.0 = known.0.max(reach);
         }
     }
 

@@ -34,7 +34,7 @@ use std::collections::HashMap;
 
 /// The vectors behind slot values: the first slot's value of a vector that
 /// [`Tx::set_vector`] split, with all its slot values and the vector itself.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Vectors(HashMap<Value, (Vec<Value>, Value)>);
 
 impl Vectors {
