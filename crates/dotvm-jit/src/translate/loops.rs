@@ -77,7 +77,10 @@ pub(super) fn loops(f: &NativeFunction<'_>, jumps: &[(u32, u32)]) -> HashMap<u32
                 Opcode::Call | Opcode::CallIndirect | Opcode::MemoryCopy | Opcode::MemoryFill
             )
         });
-        if inner_head || entered_elsewhere || calls {
+        // A loop of several blocks usually branches out early (a probe that matches at
+        // once): its copies, made on every entry, then cost more than they save.
+        let one_block = f.block_end(head) == end;
+        if inner_head || entered_elsewhere || calls || !one_block {
             continue;
         }
         let mut read = HashSet::new();
