@@ -676,6 +676,17 @@ impl Tx<'_, '_, '_> {
         }
     }
 
+    /// Branches to a new cold block when `cond` is nonzero and continues there; returns
+    /// the block the usual path goes on in, for the cold path to switch to when it is done.
+    fn cold_branch(&mut self, cond: Value) -> Block {
+        let cold = self.b.create_block();
+        let run = self.b.create_block();
+        self.b.set_cold_block(cold);
+        self.b.ins().brif(cond, cold, &[], run, &[]);
+        self.switch_sealed(cold);
+        run
+    }
+
     /// Leaves the function with `status` when it is nonzero.
     fn exit_if(&mut self, status: Value) {
         let next = self.b.create_block();
@@ -710,19 +721,7 @@ impl Tx<'_, '_, '_> {
         let sp = self.b.ins().get_stack_pointer(self.env.ptr);
         let floor = self.ctx_fixed(self.env.ptr, NativeCtx::OFFSET_NATIVE_FLOOR);
         let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
-        let overflow = self.b.create_block();
-        let ok = self.b.create_block();
-        self.b.set_cold_block(overflow);
-        self.b.ins().brif(low, overflow, &[], ok, &[]);
-        self.switch_sealed(overflow);
-        let func = self.u32_const(self.env.func);
-        let at = self.u32_const(0);
-        let code = self.u32_const(TRAP_NATIVE_STACK);
-        let args = [self.ctx(), func, at, code];
-        self.fuel_out();
-        let status = self.call_hook(self.env.hooks.trap, self.sigs.four, &args);
-        self.exit_with(status);
-        self.switch_sealed(ok);
+        self.limit_trap(0, low, TRAP_NATIVE_STACK);
         self.reload_memory();
         if self.memory {
             let ro_end = self.ctx_load(I64, NativeCtx::OFFSET_RO_END);

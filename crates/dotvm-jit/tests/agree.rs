@@ -11,6 +11,7 @@
 //! generator's vector expressions, each vector one to four slots, compiled inline on
 //! Arch32, Arch64 and Arch128 and stepped on Arch256 and Arch512).
 
+#[allow(dead_code)]
 mod common;
 #[path = "../../dotvm-vm/tests/random_program/mod.rs"]
 mod random_program;

@@ -9,7 +9,7 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{both, both_compiled, verified};
+use common::{agree_under_limits, both, verified};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Verified};
 use dotvm_vm::Limits;
@@ -75,17 +75,8 @@ fn loop_local_copies_agree_with_the_interpreter_under_every_limit() {
             let (jit, interp) = both(&module, &Limits::default());
             assert_eq!(jit, interp, "{arch:?} {middle:?} {end}");
             let compiled = dotvm_jit::compile(&module).expect("the JIT covers this module");
-            for instructions in 1..400 {
-                let limits = Limits {
-                    instructions,
-                    ..Limits::default()
-                };
-                let (jit, interp) = both_compiled(&module, &compiled, &limits);
-                assert_eq!(
-                    jit, interp,
-                    "{arch:?} {middle:?} {end} under {instructions} instructions"
-                );
-            }
+            let label = format!("{arch:?} {middle:?} {end}");
+            agree_under_limits(&module, &compiled, 1..400, &label);
         }
     }
 }

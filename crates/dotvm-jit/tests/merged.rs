@@ -10,7 +10,7 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{both_compiled, verified};
+use common::{agree_under_limits, both_compiled, verified};
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Verified};
 use dotvm_vm::Limits;
@@ -68,17 +68,8 @@ fn merged_bounds_checks_agree_with_the_interpreter_at_every_boundary_and_limit()
         for &base in &bases {
             let module = program(arch, base);
             let compiled = dotvm_jit::compile(&module).expect("the JIT covers this module");
-            for instructions in (1..60).chain([u64::MAX]) {
-                let limits = Limits {
-                    instructions,
-                    ..Limits::default()
-                };
-                let (jit, interp) = both_compiled(&module, &compiled, &limits);
-                assert_eq!(
-                    jit, interp,
-                    "{arch:?} base {base:#x} under {instructions} instructions"
-                );
-            }
+            let label = format!("{arch:?} base {base:#x}");
+            agree_under_limits(&module, &compiled, (1..60).chain([u64::MAX]), &label);
         }
     }
 }

@@ -104,11 +104,7 @@ impl Tx<'_, '_, '_> {
         // Only a frame ending beyond every earlier one can pass the limit (the mark never
         // passes it): the usual call reads the mark and goes on.
         let beyond = self.beyond_peak(frame_end);
-        let deeper = self.b.create_block();
-        let within = self.b.create_block();
-        self.b.set_cold_block(deeper);
-        self.b.ins().brif(beyond, deeper, &[], within, &[]);
-        self.switch_sealed(deeper);
+        let within = self.cold_branch(beyond);
         let overflow = self.overflows(frame_end);
         self.limit_trap(index, overflow, TRAP_STACK_OVERFLOW);
         self.cold_here();
@@ -167,11 +163,7 @@ impl Tx<'_, '_, '_> {
 
     /// Traps with `code` at `index` when `bad` is set.
     pub(super) fn limit_trap(&mut self, index: u32, bad: Value, code: u32) {
-        let trap = self.b.create_block();
-        let ok = self.b.create_block();
-        self.b.set_cold_block(trap);
-        self.b.ins().brif(bad, trap, &[], ok, &[]);
-        self.switch_sealed(trap);
+        let ok = self.cold_branch(bad);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(index);
         let code = self.u32_const(code);

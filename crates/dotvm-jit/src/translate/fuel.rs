@@ -107,11 +107,7 @@ impl Tx<'_, '_, '_> {
             .b
             .ins()
             .uload8(I32, MemFlagsData::trusted(), flag_at, 0);
-        let raised = self.b.create_block();
-        let run = self.b.create_block();
-        self.b.set_cold_block(raised);
-        self.b.ins().brif(flag, raised, &[], run, &[]);
-        self.switch_sealed(raised);
+        let run = self.cold_branch(flag);
         let func = self.u32_const(self.env.func);
         let at = self.u32_const(start);
         let args = [self.ctx(), func, at];

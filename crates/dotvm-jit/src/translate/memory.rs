@@ -178,7 +178,7 @@ impl Tx<'_, '_, '_> {
 
     /// A word load at `index`.
     pub(super) fn word_load(&mut self, index: u32, h: u32, op: Opcode, offset: u32) {
-        let Some((ty, signed)) = word_load(op, self.env.word).filter(|_| self.limbs.is_none())
+        let Some((ty, signed)) = word_load_type(op, self.env.word).filter(|_| self.limbs.is_none())
         else {
             self.step(index, h);
             return;
@@ -240,7 +240,7 @@ impl Tx<'_, '_, '_> {
 
     /// A word store at `index`.
     pub(super) fn word_store(&mut self, index: u32, h: u32, op: Opcode, offset: u32) {
-        let Some(ty) = word_store(op, self.env.word).filter(|_| self.limbs.is_none()) else {
+        let Some(ty) = word_store_type(op, self.env.word).filter(|_| self.limbs.is_none()) else {
             self.step(index, h);
             return;
         };
@@ -271,7 +271,7 @@ impl Tx<'_, '_, '_> {
 
 /// The memory type of word load `op` on words of type `word` (the whole word for `LOAD`),
 /// and whether it sign-extends; none for other instructions.
-pub(super) fn word_load(op: Opcode, word: Type) -> Option<(Type, bool)> {
+pub(super) fn word_load_type(op: Opcode, word: Type) -> Option<(Type, bool)> {
     Some(match op {
         Opcode::Load8U => (I8, false),
         Opcode::Load8S => (I8, true),
@@ -288,7 +288,7 @@ pub(super) fn word_load(op: Opcode, word: Type) -> Option<(Type, bool)> {
 
 /// The memory type of word store `op` on words of type `word` (the whole word for
 /// `STORE`); none for other instructions.
-pub(super) fn word_store(op: Opcode, word: Type) -> Option<Type> {
+pub(super) fn word_store_type(op: Opcode, word: Type) -> Option<Type> {
     Some(match op {
         Opcode::Store8 => I8,
         Opcode::Store16 => I16,

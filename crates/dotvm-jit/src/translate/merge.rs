@@ -11,7 +11,7 @@
 //! and the two paths.
 
 use super::Tx;
-use super::memory::{word_load, word_store};
+use super::memory::{word_load_type, word_store_type};
 use super::typed::{typed_load, typed_store};
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::{Block, InstructionData, Type, Value};
@@ -57,9 +57,9 @@ fn access_bytes(op: Opcode, word: Type) -> Option<u32> {
     if let Some((_, ty)) = typed_store(op) {
         return Some(ty.bytes());
     }
-    let ty = word_load(op, word)
+    let ty = word_load_type(op, word)
         .map(|(ty, _)| ty)
-        .or_else(|| word_store(op, word))?;
+        .or_else(|| word_store_type(op, word))?;
     // Word accesses wider than a word (64-bit ones on Arch32) are stepped, not checked.
     (ty.bytes() <= word.bytes()).then_some(ty.bytes())
 }

@@ -84,3 +84,22 @@ pub(crate) fn both_compiled(
         observe(interp, &interp_io, &interp_host),
     )
 }
+
+/// Runs `module` (already compiled) under each instruction limit of `instructions` with the
+/// other limits at their defaults, and fails at the first limit under which the JIT and the
+/// interpreter do not [`observe`] the same run; `label` names the module in the failure.
+pub(crate) fn agree_under_limits(
+    module: &Verified,
+    compiled: &dotvm_jit::Compiled,
+    instructions: impl IntoIterator<Item = u64>,
+    label: &str,
+) {
+    for instructions in instructions {
+        let limits = Limits {
+            instructions,
+            ..Limits::default()
+        };
+        let (jit, interp) = both_compiled(module, compiled, &limits);
+        assert_eq!(jit, interp, "{label} under {instructions} instructions");
+    }
+}
