@@ -3,8 +3,9 @@
 //! The interpreter is generic over [`Word`] and monomorphised per architecture, so the hot
 //! loop never branches on the architecture: `u32` (Arch32), `u64` (Arch64) and `u128`
 //! (Arch128) are native integers ([`native`]), 256 and 512 bits are ruint `U256`/`U512`
-//! ([`wide`]).
+//! ([`wide`]) with DotVM's own MULMOD ([`mulmod`]).
 
+mod mulmod;
 mod native;
 mod wide;
 

@@ -1,17 +1,21 @@
 //! Words wider than any native integer: ruint `U256` (Arch256) and `U512` (Arch512).
 //!
-//! ruint provides unsigned wrapping arithmetic, modular ADDMOD/MULMOD and widening
-//! multiplication; the signed operations are built on top in two's complement.
+//! ruint provides unsigned wrapping arithmetic, ADDMOD and widening multiplication; the
+//! signed operations are built on top in two's complement, and MULMOD is DotVM's own
+//! ([`super::mulmod`]).
 
+use super::mulmod::{self, MEMO_256, MEMO_512};
 use super::{DivError, Word};
 use dotvm_core::Imm;
 use ruint::Uint;
 use ruint::aliases::{U256, U512};
 
 /// Implements [`Word`] for the ruint integer `$u`; `$double` is the type twice as wide
-/// (for the high half of products).
+/// (for the high half of products), `$memo` the word's MULMOD memo and `$k`, `$w`, `$p` the
+/// limb counts [`mulmod::mul_mod`] works in (`$limbs` plus 1, twice `$limbs` plus 1 and
+/// plus 2).
 macro_rules! wide_word {
-    ($u:ty, $double:ty, $limbs:literal) => {
+    ($u:ty, $double:ty, $limbs:literal, $memo:ident, $k:literal, $w:literal, $p:literal) => {
         impl Word for $u {
             type Limbs = [u64; $limbs];
 
@@ -84,7 +88,7 @@ macro_rules! wide_word {
             }
 
             fn mul_mod(self, rhs: Self, modulus: Self) -> Self {
-                <$u>::mul_mod(self, rhs, modulus)
+                mulmod::mul_mod::<{ <$u>::BITS }, $limbs, $k, $w, $p>(self, rhs, modulus, &$memo)
             }
 
             fn wrapping_pow(self, exp: Self) -> Self {
@@ -204,8 +208,8 @@ macro_rules! wide_word {
     };
 }
 
-wide_word!(U256, U512, 4);
-wide_word!(U512, Uint<1024, 16>, 8);
+wide_word!(U256, U512, 4, MEMO_256, 5, 9, 10);
+wide_word!(U512, Uint<1024, 16>, 8, MEMO_512, 9, 17, 18);
 
 /// The most negative signed value: only the sign bit set.
 const fn min_signed<const BITS: usize, const LIMBS: usize>() -> Uint<BITS, LIMBS> {
