@@ -279,6 +279,7 @@ pub(super) fn execute<W: Word, M: Mode>(
                 ret_ip: ip as u32,
                 // SAFETY: `fp` is within the stack allocation starting at `base`.
                 fp: unsafe { fp.offset_from(base) } as usize,
+                code: 0,
             });
             // SAFETY: the stack holds `need` slots from `base`, which covers the
             // callee's params, locals and max_stack from `callee_base`.

@@ -61,6 +61,12 @@ pub(crate) struct Frame {
     ret_ip: u32,
     /// Stack index of the caller's local 0.
     fp: usize,
+    /// Threaded engine only: the address of the caller's register code (op 0 of its
+    /// `FuncCode::threaded`), so that `RET` continues there without looking the function
+    /// up. A cache of what `func` gives: the engine's calls write it and the engine
+    /// rewrites it for every frame when it starts (`threaded::run`); the precise
+    /// interpreter writes 0 and never reads it.
+    code: usize,
 }
 
 /// How a call to an engine ended without a trap.

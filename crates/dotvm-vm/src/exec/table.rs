@@ -240,21 +240,23 @@ impl<W: Word> RefState<W> {
         index: W,
         ty: u32,
     ) -> Result<(u32, &'p FuncCode<W>), TrapKind> {
-        let element = self.tables[table as usize]
+        let element = *self.tables[table as usize]
             .elements
             .get(u32_of(index) as usize)
             .ok_or(TrapKind::UndefinedElement)?;
         if element.is_zero() {
             return Err(TrapKind::UninitializedElement);
         }
-        let func = element
-            .low_u64()
-            .checked_sub(1)
-            .and_then(|f| u32::try_from(f).ok())
-            .filter(|_| element.to_address().is_some())
-            .ok_or(TrapKind::IndirectCallTypeMismatch)?;
-        match program.functions.get(func as usize) {
-            Some(code) if code.ty == ty => Ok((func, code)),
+        // A function reference is the function's index plus one; any other word (one
+        // wider than 64 bits included) names no function and fails the type check.
+        let func = element.low_u64().wrapping_sub(1);
+        let code = usize::try_from(func)
+            .ok()
+            .and_then(|f| program.functions.get(f));
+        match code {
+            Some(code) if code.ty == ty && element.to_address().is_some() => {
+                Ok((func as u32, code))
+            }
             _ => Err(TrapKind::IndirectCallTypeMismatch),
         }
     }

@@ -5,6 +5,7 @@ use super::ops::{get, set, typed_eval};
 use super::{Cx, FUEL_CHUNK, Inst, Next, finish, next, trap};
 use crate::exec::interp::{self, OneStep};
 use crate::exec::{Exit, Frame};
+use crate::load::FuncCode;
 use crate::trap::TrapKind;
 use crate::typed_op::TypedOp;
 use crate::word::Word;
@@ -325,7 +326,7 @@ pub(super) unsafe fn call<W: Word>(
     let (callee, base) = unsafe { ((*ip).a, (*ip).b) };
     // SAFETY: the callee index was checked by the loader; `base` is where the caller's
     // operand stack holds the parameters.
-    unsafe { enter(ip, fp, cx, callee, base) }
+    unsafe { enter_function(ip, fp, cx, callee, base) }
 }
 
 /// `dst = slot imm` (or, when `IMM`, `dst = imm`), then calls function `a` with its
@@ -345,7 +346,7 @@ pub(super) unsafe fn call_after<W: Word, const IMM: bool>(
             get(fp, i.imm as u32)
         };
         set(fp, i.dst, first);
-        enter(ip, fp, cx, i.a, i.b)
+        enter_function(ip, fp, cx, i.a, i.b)
     }
 }
 
@@ -363,7 +364,7 @@ pub(super) unsafe fn call_indirect<W: Word>(
     };
     match cx.m.refs.indirect_callee(cx.m.program, table, index, ty) {
         // SAFETY: `indirect_callee` returns existing functions only.
-        Ok((callee, _)) => unsafe { enter(ip, fp, cx, callee, base) },
+        Ok((callee, function)) => unsafe { enter(ip, fp, cx, callee, function, base) },
         Err(kind) => trap(ip, fp, cx, kind),
     }
 }
@@ -375,12 +376,12 @@ fn call_depth_exceeded<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, 
     trap(ip, fp, cx, TrapKind::CallDepthExceeded)
 }
 
-/// Enters `callee` with its frame at slot `base` of the caller's frame `fp`.
+/// Enters function `callee` with its frame at slot `base` of the caller's frame `fp`.
 ///
 /// # Safety
-/// `callee` must exist and the caller's slots from `base` must hold its parameters.
+/// As for [`enter`], and `callee` must exist.
 #[inline(always)]
-unsafe fn enter<W: Word>(
+unsafe fn enter_function<W: Word>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
@@ -389,6 +390,24 @@ unsafe fn enter<W: Word>(
 ) -> Next<W> {
     // SAFETY: the caller guarantees the callee exists.
     let function = unsafe { cx.functions.get_unchecked(callee as usize) };
+    // SAFETY: as the caller guarantees.
+    unsafe { enter(ip, fp, cx, callee, function, base) }
+}
+
+/// Enters `callee` (whose code is `function`) with its frame at slot `base` of the
+/// caller's frame `fp`.
+///
+/// # Safety
+/// The caller's slots from `base` must hold the callee's parameters.
+#[inline(always)]
+unsafe fn enter<'a, W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, 'a, W>,
+    callee: u32,
+    function: &'a FuncCode<W>,
+    base: u32,
+) -> Next<W> {
     let depth = cx.m.frames.len();
     if depth + 1 >= cx.call_depth {
         return call_depth_exceeded(ip, fp, cx);
@@ -407,6 +426,7 @@ unsafe fn enter<W: Word>(
         func: cx.func,
         ret_ip,
         fp: fp_index,
+        code: cx.code as usize,
     };
     // SAFETY: the frame stack has room for one more frame (checked above), which this
     // writes before counting it.
@@ -423,30 +443,33 @@ unsafe fn enter<W: Word>(
         );
         callee_fp
     };
-    cx.switch_to(callee);
+    cx.func = callee;
+    cx.code = function.threaded.as_ptr();
     // SAFETY: a function's code starts with its first block's `Charge`.
     unsafe { enter_block(cx.code, callee_fp, cx) }
 }
 
-/// Zeroes the `n` slots from `first` (a callee's declared locals), two slots per store
-/// for words of up to 64 bits (one 16-byte store), one otherwise. The stores are volatile
-/// so that LLVM does not make them a `memset` call: a call would make `enter` save and
-/// restore registers on every guest call, which costs more than the stores of a typical
-/// frame.
+/// Zeroes the `n` slots from `first` (a callee's declared locals), two slots per loop
+/// step. The stores are volatile so that LLVM does not make them a `memset` call: a call
+/// would make `enter` save and restore registers on every guest call, which costs more
+/// than the stores of a typical frame. (They store one word each: a volatile store of a
+/// pair `[W; 2]` went through a temporary on the native stack, three instructions per
+/// pair and a stack frame for the handler.)
 ///
 /// # Safety
 /// The `n` slots from `first` must lie in the value stack.
 #[inline(always)]
 unsafe fn zero_slots<W: Word>(first: *mut W, n: usize) {
-    let paired = if size_of::<W>() <= 8 { n / 2 } else { 0 };
-    let pairs = first.cast::<[W; 2]>();
-    for k in 0..paired {
-        // SAFETY: as the caller guarantees; `[W; 2]` has `W`'s alignment.
-        unsafe { std::ptr::write_volatile(pairs.add(k), [W::ZERO; 2]) };
-    }
-    for k in 2 * paired..n {
+    for k in 0..n / 2 {
         // SAFETY: as the caller guarantees.
-        unsafe { std::ptr::write_volatile(first.add(k), W::ZERO) };
+        unsafe {
+            std::ptr::write_volatile(first.add(2 * k), W::ZERO);
+            std::ptr::write_volatile(first.add(2 * k + 1), W::ZERO);
+        }
+    }
+    if n % 2 == 1 {
+        // SAFETY: as the caller guarantees.
+        unsafe { std::ptr::write_volatile(first.add(n - 1), W::ZERO) };
     }
 }
 
@@ -475,23 +498,19 @@ fn grow_and_enter<W: Word>(
     // SAFETY: the frame index is below the old length, so within the grown stack.
     let fp = unsafe { cx.base.add(fp_index) };
     // SAFETY: the stack now holds `need` slots and the frame stack room for a frame.
-    unsafe { enter(ip, fp, cx, callee, base) }
+    unsafe { enter_function(ip, fp, cx, callee, base) }
 }
 
-/// Returns the `b` slots from slot `a` to the caller (or ends the run).
-pub(super) unsafe fn ret<W: Word>(
+/// Returns `RESULTS` results, 0 or 1 (the slot `a`), to the caller (or ends the run): a
+/// handler per count, so that the return need not read it.
+pub(super) unsafe fn ret<W: Word, const RESULTS: u32>(
     ip: *const Inst<W>,
     fp: *mut W,
     cx: &mut Cx<'_, '_, W>,
 ) -> Next<W> {
-    // SAFETY: `ip` is an op of the running function; slot `a` lies in its frame.
-    unsafe {
-        let i = &*ip;
-        match i.b {
-            1 => *fp = get(fp, i.a),
-            0 => {}
-            _ => return ret_many(ip, fp, cx),
-        }
+    if RESULTS == 1 {
+        // SAFETY: `ip` is an op of the running function; slot `a` lies in its frame.
+        unsafe { *fp = get(fp, (*ip).a) };
     }
     // SAFETY: the result is at local 0.
     unsafe { return_to_caller(ip, fp, cx) }
@@ -510,11 +529,12 @@ pub(super) unsafe fn ret_imm<W: Word>(
     }
 }
 
-/// [`ret`] of several results, out of line so that the common returns (of one result or
-/// none) make no `memmove` call (which would make them save and restore registers).
-#[cold]
-#[inline(never)]
-fn ret_many<W: Word>(ip: *const Inst<W>, fp: *mut W, cx: &mut Cx<'_, '_, W>) -> Next<W> {
+/// Returns the `b` slots from slot `a` (two or more) to the caller (or ends the run).
+pub(super) unsafe fn ret_many<W: Word>(
+    ip: *const Inst<W>,
+    fp: *mut W,
+    cx: &mut Cx<'_, '_, W>,
+) -> Next<W> {
     // SAFETY: `ip` is an op of the running function; slots `a..a + b` lie in its frame
     // and the results move down to local 0 (overlap allowed).
     unsafe {
@@ -537,8 +557,10 @@ unsafe fn return_to_caller<W: Word>(
 ) -> Next<W> {
     match cx.m.frames.pop() {
         Some(frame) => {
-            cx.switch_to(frame.func);
-            // SAFETY: frames hold valid stack indices and return addresses.
+            cx.func = frame.func;
+            cx.code = frame.code as *const Inst<W>;
+            // SAFETY: frames hold valid stack indices and return addresses, and their
+            // `code` is the caller's (written by `enter` or when the run started).
             let (next, caller_fp) =
                 unsafe { (cx.code.add(frame.ret_ip as usize), cx.base.add(frame.fp)) };
             // SAFETY: a call ends its block, so it returns to the next block's `Charge`.

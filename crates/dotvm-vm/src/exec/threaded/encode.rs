@@ -74,8 +74,9 @@ macro_rules! by_when {
     };
 }
 
-/// The handler of an op of kind `kind`.
-fn handler<W: Word>(kind: Kind) -> Handler<W> {
+/// The handler of an op of kind `kind` whose `b` operand is `b` (a return's result count
+/// picks its handler).
+fn handler<W: Word>(kind: Kind, b: u32) -> Handler<W> {
     match kind {
         Kind::Charge => control::charge::<W>,
         Kind::Copy => ops::copy::<W>,
@@ -161,7 +162,11 @@ fn handler<W: Word>(kind: Kind) -> Handler<W> {
             CallFirst::Imm => control::call_after::<W, true>,
         },
         Kind::CallIndirect => control::call_indirect::<W>,
-        Kind::Ret => control::ret::<W>,
+        Kind::Ret => match b {
+            0 => control::ret::<W, 0>,
+            1 => control::ret::<W, 1>,
+            _ => control::ret_many::<W>,
+        },
         Kind::RetImm => control::ret_imm::<W>,
         Kind::Halt => control::halt::<W>,
         Kind::Unreachable => control::unreachable::<W>,
@@ -293,7 +298,7 @@ pub(crate) fn encode<W: Word>(code: &RegCode<W>) -> Vec<Inst<W>> {
                 ),
                 _ => (op.b, op.imm),
             };
-            let handler = handler::<W>(op.kind);
+            let handler = handler::<W>(op.kind, b);
             #[cfg(feature = "op-pairs")]
             super::pairs::name(handler as usize, format!("{:?}", op.kind));
             Inst {

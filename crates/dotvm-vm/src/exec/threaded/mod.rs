@@ -87,8 +87,6 @@ pub(crate) struct Cx<'m, 'a, W> {
     base: *mut W,
     /// The running function's code.
     code: *const Inst<W>,
-    /// The running function's constant pool.
-    pool: *const W,
     /// Byte 0 of linear memory (see [`Cx::refresh_memory`]).
     mem: *mut u8,
     /// The size of linear memory in bytes.
@@ -209,7 +207,6 @@ impl<W: Word> Cx<'_, '_, W> {
         let function = unsafe { self.functions.get_unchecked(func as usize) };
         self.func = func;
         self.code = function.threaded.as_ptr();
-        self.pool = function.reg.pool.as_ptr();
     }
 }
 
@@ -278,7 +275,6 @@ pub(super) fn run<'m, W: Word>(
         call_depth,
         base,
         code: std::ptr::null(),
-        pool: std::ptr::null(),
         mem: std::ptr::null_mut(),
         mem_len: 0,
         ro_end: 0,
@@ -296,6 +292,11 @@ pub(super) fn run<'m, W: Word>(
     };
     cx.switch_to(func);
     cx.refresh_memory();
+    // Frames pushed by the precise interpreter (a resumed run) do not know the code
+    // address their returns continue at.
+    for frame in &mut cx.m.frames {
+        frame.code = functions[frame.func as usize].threaded.as_ptr() as usize;
+    }
     // SAFETY: the saved position indexes the function's code and the saved frame index
     // lies within the stack.
     let mut next = unsafe {

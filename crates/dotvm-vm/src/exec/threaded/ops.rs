@@ -150,7 +150,12 @@ handlers! {
     /// `dst = imm`.
     fn imm<>(|i, _fp, _cx| Ok(Some(W::from_u64(i.imm))));
     /// `dst = pool[a]`.
-    fn konst<>(|i, _fp, cx| Ok(Some(*cx.pool.add(i.a as usize))));
+    fn konst<>(|i, _fp, cx| {
+        // Pools hold only constants wider than 64 bits (rare), so the pool is looked up
+        // here rather than kept in the context for every call and return to update.
+        let function = cx.functions.get_unchecked(cx.func as usize);
+        Ok(Some(*function.reg.pool.get_unchecked(i.a as usize)))
+    });
     /// `dst = globals[a]`.
     fn global_get<>(|i, _fp, cx| Ok(Some(*cx.m.globals.get_unchecked(i.a as usize))));
     /// `globals[a] = b`.
