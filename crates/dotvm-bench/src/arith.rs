@@ -8,7 +8,9 @@
 //! The constants are the low bits of fixed 512-bit values, so every architecture computes
 //! the same formula on full-width operands; [`reference`] computes the expected result
 //! natively (ruint), so each benchmark checks its answer before it is timed, and doubles
-//! as the native floor the interpreters are compared with.
+//! as the native column the interpreters are compared with. That column is not a floor
+//! for `mulmod` on Arch256 and Arch512: it runs ruint's `mul_mod`, while DotVM reduces by
+//! a modulus that repeats with a memoised reciprocal (see docs/architectures.md).
 
 use dotvm_core::asm::{AsmOptions, assemble};
 use dotvm_core::{Arch, Imm, Verified};
